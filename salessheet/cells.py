@@ -1,0 +1,64 @@
+"""Raw cells and sheets as a store hands them over, before any parsing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Union
+
+
+@dataclass(frozen=True)
+class CellError:
+    """A spreadsheet error value such as ``#N/A`` or ``#REF!`` (the cached result of a formula)."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+# What a store may put in a cell. Empty cells are ``None`` or ``""``.
+RawValue = Union[
+    None, str, int, float, bool, dt.date, dt.datetime, dt.time, dt.timedelta, CellError
+]
+# What may be written into a tool-owned cell: never a formula (strings are written as text).
+WriteValue = Union[None, str, int, float, Decimal, dt.date]
+
+
+@dataclass
+class RawSheet:
+    """One sheet as rows of raw cells. ``rows[0]`` is sheet row 1, ``rows[r][0]`` column A."""
+
+    name: str
+    rows: list[list[RawValue]]
+    # merged ranges, 0-based inclusive ((top, left), (bottom, right))
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    visible: bool = True
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    name: str
+    visible: bool = True
+
+
+def col_letter(col: int) -> str:
+    """1-based column number to letters: 1 -> A, 28 -> AB."""
+    letters = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def col_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def a1(row: int, col: int) -> str:
+    """1-based row and column to an A1 reference."""
+    return f"{col_letter(col)}{row}"
