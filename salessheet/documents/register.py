@@ -1,0 +1,265 @@
+"""The register of issued documents (the tool-owned ``salessheet documents`` sheet).
+
+Numbers come from a pattern per kind (``Q-{year}-{seq:04d}``); the sequence restarts every year.
+Issuing a deal's document again with the same inputs (same input hash) reuses the number and
+adds no row; changed inputs add revision 2, 3... of the same number, shown as ``Q-2026-0007-R2``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+from dataclasses import dataclass
+from decimal import Decimal
+
+from salessheet.cells import CellError, RawSheet, RawValue, WriteValue
+from salessheet.documents.settings import REGISTER_HEADER, REGISTER_SHEET
+
+
+@dataclass(frozen=True)
+class Entry:
+    index: int  # position in Register.rows (0 = first data row)
+    number: str
+    revision: int
+    deal_id: str
+    kind: str
+    issue_date: dt.date | None
+    valid_until: dt.date | None
+    input_hash: str
+    file: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    number: str  # base number, e.g. Q-2026-0007
+    revision: int
+    issue_date: dt.date
+    valid_until: dt.date | None
+    new_row: bool  # False: the same inputs were registered before; nothing new to write
+
+    @property
+    def display_number(self) -> str:
+        return display_number(self.number, self.revision)
+
+
+def display_number(number: str, revision: int) -> str:
+    return number if revision <= 1 else f"{number}-R{revision}"
+
+
+def pattern_regex(pattern: str) -> re.Pattern[str]:
+    parts = []
+    for literal, name, _spec, _conv in string.Formatter().parse(pattern):
+        parts.append(re.escape(literal))
+        if name == "year":
+            parts.append(r"(?P<year>\d{4})")
+        elif name == "yy":
+            parts.append(r"(?P<yy>\d{2})")
+        elif name == "month":
+            parts.append(r"\d{1,2}")
+        elif name == "seq":
+            parts.append(r"(?P<seq>\d+)")
+    return re.compile("^" + "".join(parts) + "$")
+
+
+def _text(value: RawValue) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _date(value: RawValue) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _int(value: RawValue) -> int:
+    text = _text(value).upper().lstrip("R")
+    return int(text) if text.isdigit() else 1
+
+
+def _writable(value: RawValue) -> WriteValue:
+    """A value read from the sheet, as it can be written back unchanged."""
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, (dt.time, dt.timedelta, CellError)):
+        return str(value)
+    if isinstance(value, bool):
+        return str(value).upper()
+    return value
+
+
+class Register:
+    """In-memory copy of the register sheet; ``rows_for_write()`` gives the sheet to replace."""
+
+    def __init__(self, sheet: RawSheet | None = None):
+        raw_rows = [list(r) for r in (sheet.rows if sheet else [])]
+        while raw_rows and all(v in (None, "") for v in raw_rows[-1]):
+            raw_rows.pop()
+        header = [_text(v).lower() for v in raw_rows[0]] if raw_rows else []
+        self.header: list[WriteValue] = [_writable(v) for v in raw_rows[0]] if raw_rows else []
+        for name in REGISTER_HEADER:  # a column someone deleted comes back at the end
+            if name not in header:
+                header.append(name)
+                self.header.append(name)
+        self._col = {name: header.index(name) for name in REGISTER_HEADER}
+        self.rows: list[list[WriteValue]] = [[_writable(v) for v in row] for row in raw_rows[1:]]
+        self.changed = False
+
+    @classmethod
+    def from_sheets(cls, sheets: dict[str, RawSheet]) -> Register:
+        return cls(sheets.get(REGISTER_SHEET))
+
+    def _get(self, row: list[WriteValue], name: str) -> RawValue:
+        i = self._col[name]
+        return row[i] if i < len(row) else None
+
+    def entries(self) -> list[Entry]:
+        out = []
+        for i, row in enumerate(self.rows):
+            number = _text(self._get(row, "number"))
+            if not number:
+                continue
+            out.append(
+                Entry(
+                    index=i,
+                    number=number,
+                    revision=_int(self._get(row, "revision")),
+                    deal_id=_text(self._get(row, "deal id")),
+                    kind=_text(self._get(row, "kind")).lower(),
+                    issue_date=_date(self._get(row, "issue date")),
+                    valid_until=_date(self._get(row, "valid until")),
+                    input_hash=_text(self._get(row, "input hash")),
+                    file=_text(self._get(row, "file")),
+                )
+            )
+        return out
+
+    def latest(self, deal_id: str, kind: str) -> Entry | None:
+        mine = [e for e in self.entries() if e.deal_id == deal_id and e.kind == kind]
+        return max(mine, key=lambda e: (e.revision, e.index)) if mine else None
+
+    def next_number(self, kind: str, pattern: str, issue_date: dt.date) -> str:
+        regex = pattern_regex(pattern)
+        taken = set()
+        highest = 0
+        for e in self.entries():
+            taken.add(e.number)
+            if e.kind != kind:
+                continue
+            m = regex.match(e.number)
+            if not m:
+                continue
+            groups = m.groupdict()
+            if groups.get("year"):
+                year = int(groups["year"])
+            elif groups.get("yy"):
+                year = 2000 + int(groups["yy"])
+            else:
+                year = e.issue_date.year if e.issue_date else issue_date.year
+            if year == issue_date.year:
+                highest = max(highest, int(m.group("seq")))
+        seq = highest + 1
+        while True:
+            number = pattern.format(
+                year=issue_date.year, yy=issue_date.year % 100, month=issue_date.month, seq=seq
+            )
+            if number not in taken:
+                return number
+            seq += 1
+
+    def assign(
+        self,
+        *,
+        kind: str,
+        deal_id: str,
+        pattern: str,
+        today: dt.date,
+        input_hash: str,
+        valid_until: dt.date | None,
+    ) -> Assignment:
+        """The number this issue gets. Reuses the latest registration when nothing changed
+        (and, for a quote, it is still valid); else a new revision or a new number.
+        ``valid_until`` is what a fresh issue today would say (None: no validity date)."""
+        latest = self.latest(deal_id, kind)
+        fresh_until = valid_until
+        if latest is not None:
+            still_valid = latest.valid_until is None or latest.valid_until >= today
+            if latest.input_hash == input_hash and still_valid:
+                return Assignment(
+                    latest.number,
+                    latest.revision,
+                    latest.issue_date or today,
+                    latest.valid_until if valid_until is not None else None,
+                    new_row=False,
+                )
+            return Assignment(latest.number, latest.revision + 1, today, fresh_until, True)
+        number = self.next_number(kind, pattern, today)
+        return Assignment(number, 1, today, fresh_until, True)
+
+    def add(
+        self,
+        *,
+        assignment: Assignment,
+        deal_id: str,
+        kind: str,
+        currency: str,
+        subtotal: Decimal,
+        tax: Decimal,
+        total: Decimal,
+        input_hash: str,
+        file: str,
+    ) -> None:
+        values: dict[str, WriteValue] = {
+            "number": assignment.number,
+            "revision": assignment.revision,
+            "deal id": deal_id,
+            "kind": kind,
+            "issue date": assignment.issue_date,
+            "valid until": assignment.valid_until,
+            "currency": currency,
+            "subtotal": subtotal,
+            "tax": tax,
+            "total": total,
+            "input hash": input_hash,
+            "file": file,
+        }
+        row: list[WriteValue] = [None] * len(self.header)
+        for name, value in values.items():
+            row[self._col[name]] = value
+        self.rows.append(row)
+        self.changed = True
+
+    def note_file(self, entry_number: str, revision: int, deal_id: str, kind: str, file: str):
+        """Record another format of an already registered document in its ``file`` cell."""
+        for e in self.entries():
+            if (e.number, e.revision, e.deal_id, e.kind) == (entry_number, revision, deal_id, kind):
+                names = [n.strip() for n in e.file.split(";") if n.strip()]
+                if file not in names:
+                    row = self.rows[e.index]
+                    while len(row) <= self._col["file"]:
+                        row.append(None)
+                    row[self._col["file"]] = "; ".join(names + [file])
+                    self.changed = True
+                return
+
+    def rows_for_write(self) -> list[list[WriteValue]]:
+        return [list(self.header)] + [list(r) for r in self.rows]
+
+    def copy(self) -> Register:
+        other = Register.__new__(Register)
+        other.header = list(self.header)
+        other._col = dict(self._col)
+        other.rows = [list(r) for r in self.rows]
+        other.changed = self.changed
+        return other

@@ -1,0 +1,91 @@
+"""Locale-aware formatting of money, numbers, percentages and dates (the one Babel module).
+
+Documents and the analytics report format through these functions so a figure looks the same
+everywhere: ``format_money(Decimal("1234.5"), "CNY", "zh_CN")`` -> ``¥1,234.50``;
+``format_money(Decimal("1234.5"), "EUR", "de_DE")`` -> ``1.234,50 €``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as _babel_format_date
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_name,
+    get_currency_precision,
+    get_currency_symbol,
+)
+from babel.numbers import format_percent as _babel_format_percent
+
+__all__ = [
+    "currency_digits",
+    "currency_name",
+    "currency_symbol",
+    "format_date",
+    "format_money",
+    "format_number",
+    "format_percent",
+    "is_known_currency",
+    "is_known_locale",
+]
+
+
+@lru_cache(maxsize=64)
+def _locale(name: str) -> Locale:
+    return Locale.parse(name.replace("-", "_"))
+
+
+def is_known_locale(name: str) -> bool:
+    try:
+        _locale(name)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return False
+    return True
+
+
+def is_known_currency(code: str) -> bool:
+    """True for ISO 4217 codes Babel knows (``CNY``, ``EUR``...)."""
+    if not isinstance(code, str) or len(code) != 3 or not code.isalpha() or not code.isupper():
+        return False
+    return get_currency_name(code, locale="en") != code
+
+
+@lru_cache(maxsize=64)
+def currency_digits(currency: str) -> int:
+    """Minor-unit digits of a currency: CNY 2, JPY 0, BHD 3."""
+    return int(get_currency_precision(currency))
+
+
+def currency_symbol(currency: str, locale: str) -> str:
+    return get_currency_symbol(currency, locale=_locale(locale))
+
+
+def currency_name(currency: str, locale: str) -> str:
+    return get_currency_name(currency, locale=_locale(locale))
+
+
+def format_money(amount: Decimal, currency: str, locale: str) -> str:
+    """``¥1,234.50`` / ``1.234,50 €`` / ``CN¥1,234.50``: the currency's minor units, always."""
+    return format_currency(amount, currency, locale=_locale(locale))
+
+
+def format_number(value: Decimal | int, locale: str) -> str:
+    """A quantity as written: ``1,000``, ``2.5`` (``2,5`` in German); no trailing zeros."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    return format_decimal(value, locale=_locale(locale), decimal_quantization=False)
+
+
+def format_percent(fraction: Decimal, locale: str) -> str:
+    """``Decimal("0.13")`` -> ``13%``; ``Decimal("0.125")`` -> ``12.5%``."""
+    return _babel_format_percent(fraction, locale=_locale(locale), decimal_quantization=False)
+
+
+def format_date(value: dt.date, locale: str, style: str = "long") -> str:
+    """``2026年11月28日`` (zh_CN, long) / ``November 28, 2026`` (en_US, long)."""
+    return _babel_format_date(value, format=style, locale=_locale(locale))
