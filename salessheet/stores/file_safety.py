@@ -1,0 +1,311 @@
+"""Safe replacement of a user's file: lock detection, change detection, atomic replace + backup.
+
+Nothing here knows about spreadsheets. The order of ``atomic_replace`` is what keeps a user's only
+copy of the pipeline safe: the new version is complete, flushed and verified on disk before the
+old one is moved aside into ``.salessheet-backups/`` and the new one renamed into its place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from salessheet.errors import WriteRefused
+
+BACKUP_DIR = ".salessheet-backups"
+TEMP_SUFFIX = ".salessheet-tmp"
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class FileFingerprint:
+    """What a file looked like when it was read."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+def fingerprint(path: Path) -> FileFingerprint:
+    path = Path(path)
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return FileFingerprint(size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=digest.hexdigest())
+
+
+def check_unchanged(path: Path, expected: FileFingerprint) -> None:
+    """Refuse (exit 3) if the file's content differs from what was read.
+
+    Size and content hash decide; a changed modification time alone (a ``touch``, or an editor
+    saving identical bytes) loses nothing and is accepted.
+    """
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise WriteRefused(
+            f"{path}: the file was removed or renamed after it was read; nothing was written.",
+            hint="Run again once the file is back in place.",
+        ) from None
+    if st.st_size == expected.size and st.st_mtime_ns == expected.mtime_ns:
+        current = fingerprint(path)
+    elif st.st_size != expected.size:
+        current = None
+    else:
+        current = fingerprint(path)
+    if current is None or current.sha256 != expected.sha256:
+        raise WriteRefused(
+            f"{path}: the file changed after salessheet read it (someone saved it during the run);"
+            " nothing was written.",
+            hint="Run again: the next run reads the new version.",
+        )
+
+
+# --------------------------------------------------------------------------- lock files
+
+
+def lock_files(path: Path) -> list[Path]:
+    """The lock files Excel and LibreOffice create beside an open workbook."""
+    path = Path(path)
+    return [path.with_name("~$" + path.name), path.with_name(".~lock." + path.name + "#")]
+
+
+def check_not_locked(path: Path) -> None:
+    """Refuse (exit 3) if Excel or LibreOffice has the workbook open (its lock file exists)."""
+    path = Path(path)
+    excel, libre = lock_files(path)
+    if libre.exists():
+        holder = _libreoffice_holder(libre)
+        who = f" by {holder}" if holder else ""
+        raise WriteRefused(
+            f"{path}: the workbook is open in LibreOffice{who} (lock file {libre.name});"
+            " nothing was written.",
+            hint=f"Close it there and run again. If nobody has it open, delete {libre}.",
+        )
+    if excel.exists():
+        holder = _excel_holder(excel)
+        who = f" by {holder}" if holder else ""
+        raise WriteRefused(
+            f"{path}: the workbook is open in Excel{who} (lock file {excel.name});"
+            " nothing was written.",
+            hint=f"Close it there and run again. If nobody has it open, delete {excel}.",
+        )
+
+
+def _read_small(path: Path, limit: int = 4096) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(limit)
+    except OSError:
+        return b""
+
+
+def _split_lo_fields(text: str) -> list[str]:
+    """LibreOffice lock entries: fields separated by ',', entry ended by ';', '\\' escapes."""
+    fields, cur, i = [], [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            cur.append(text[i + 1])
+            i += 2
+            continue
+        if ch in ",;":
+            fields.append("".join(cur))
+            cur = []
+            if ch == ";":
+                break
+        else:
+            cur.append(ch)
+        i += 1
+    else:
+        fields.append("".join(cur))
+    return [f.strip() for f in fields]
+
+
+def _libreoffice_holder(lock: Path) -> str | None:
+    """``FullName,osuser,host,date,profile;`` -> ``FullName (osuser on host, since date)``."""
+    text = _read_small(lock).decode("utf-8", "replace")
+    fields = _split_lo_fields(text)
+    fields += [""] * (4 - len(fields))
+    full, user, host, since = fields[:4]
+    name = full or user
+    if not name:
+        return None
+    extra = []
+    if full and user and user != full:
+        extra.append(f"{user} on {host}" if host else user)
+    elif host:
+        extra.append(f"on {host}")
+    if since:
+        extra.append(f"since {since}")
+    return name + (f" ({', '.join(extra)})" if extra else "")
+
+
+_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]+$")
+
+
+def _excel_holder(lock: Path) -> str | None:
+    """Excel's owner file: byte 0 = length, then the user name (ANSI); at offset 54 a 2-byte
+    length and the name again in UTF-16LE. Either may be missing or blank."""
+    data = _read_small(lock, 512)
+    if len(data) >= 58:
+        n = int.from_bytes(data[54:56], "little")
+        raw = data[56 : 56 + 2 * n]
+        if n and len(raw) == 2 * n:
+            name = raw.decode("utf-16-le", "replace").strip()
+            if name and _PRINTABLE.match(name):
+                return name
+    if data:
+        n = data[0]
+        raw = data[1 : 1 + n]
+        if n and len(raw) == n:
+            name = raw.decode("cp1252", "replace").strip()
+            if name and _PRINTABLE.match(name):
+                return name
+    return None
+
+
+# --------------------------------------------------------------------------- atomic replace
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not supported here (e.g. Windows); the rename itself is still atomic
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _backup_name_re(path: Path) -> re.Pattern[str]:
+    return re.compile(re.escape(path.stem) + r"\.(\d{6})" + re.escape(path.suffix) + "$")
+
+
+def _existing_backups(path: Path) -> list[tuple[int, Path]]:
+    folder = path.parent / BACKUP_DIR
+    if not folder.is_dir():
+        return []
+    pattern = _backup_name_re(path)
+    found = []
+    for entry in folder.iterdir():
+        m = pattern.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), entry))
+    return sorted(found)
+
+
+def backups(path: Path) -> list[Path]:
+    """This file's backups, oldest first."""
+    return [p for _, p in _existing_backups(Path(path))]
+
+
+def _make_backup(path: Path) -> Path:
+    folder = path.parent / BACKUP_DIR
+    folder.mkdir(exist_ok=True)
+    existing = _existing_backups(path)
+    seq = existing[-1][0] + 1 if existing else 1
+    while True:
+        target = folder / f"{path.stem}.{seq:06d}{path.suffix}"
+        try:
+            os.link(path, target)  # instant, and the old inode survives the rename
+            return target
+        except FileExistsError:
+            seq += 1
+        except OSError:
+            break
+    # No hard links on this file system: copy (exclusive create, then flush).
+    with open(path, "rb") as src, open(target, "xb") as dst:
+        while chunk := src.read(_CHUNK):
+            dst.write(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
+    return target
+
+
+def _prune_backups(path: Path, keep: int) -> None:
+    existing = _existing_backups(path)
+    for _, old in existing[: max(0, len(existing) - keep)]:
+        try:
+            old.unlink()
+        except OSError:
+            pass
+
+
+def atomic_replace(
+    path: Path,
+    write_tmp: Callable[[Path], None],
+    verify: Callable[[Path], None],
+    *,
+    keep_backups: int = 5,
+    crash_hook: Callable[[str], None] | None = None,
+    before_replace: Callable[[], None] | None = None,
+) -> Path | None:
+    """Replace ``path`` with the file ``write_tmp`` writes, or leave it exactly as it was.
+
+    Steps (``crash_hook`` is called with each name, so tests can make any step fail):
+    ``temp-written`` (temp file beside the target, written and fsynced), ``verified``,
+    ``backup-made`` (previous version linked into ``.salessheet-backups/``), ``before-replace``,
+    ``replaced`` (renamed into place; only the directory fsync is left). On any exception before
+    the rename the temp file and the new backup are removed and the original is untouched.
+    ``before_replace`` runs last before the rename (e.g. re-check locks and fingerprint).
+    Returns the backup path (None when ``keep_backups`` is 0).
+    """
+    path = Path(path)
+    folder = path.parent
+    hook = crash_hook or (lambda stage: None)
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    backup: Path | None = None
+    replaced = False
+    try:
+        write_tmp(tmp)
+        try:
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        except OSError:
+            pass
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        hook("temp-written")
+        verify(tmp)
+        hook("verified")
+        if keep_backups > 0:
+            backup = _make_backup(path)
+            hook("backup-made")
+        if before_replace is not None:
+            before_replace()
+        hook("before-replace")
+        os.replace(tmp, path)
+        replaced = True
+        hook("replaced")
+    except BaseException:
+        if not replaced:
+            _silent_unlink(tmp)
+            if backup is not None:
+                _silent_unlink(backup)
+        raise
+    finally:
+        if replaced:
+            _fsync_dir(folder)
+    if keep_backups > 0:
+        _prune_backups(path, keep_backups)
+    return backup
+
+
+def _silent_unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass

@@ -1,0 +1,1062 @@
+"""Write tool-owned cells and sheets into an .xlsx/.xlsm by patching its zip, losing nothing.
+
+openpyxl's load-and-save drops what it does not model (shapes, slicers, images in cells, cached
+values...). Here only the parts that must change are rewritten, at string level, and every other
+zip entry is copied byte for byte (compressed data included, so nothing is recompressed):
+
+- a worksheet that receives cell writes: only the touched ``<row>``/``<c>`` elements and the
+  ``<dimension>`` are rewritten; everything else in the part keeps its bytes;
+- a tool-owned sheet (``SheetReplace``): its ``<sheetData>`` is regenerated; a new one adds a
+  worksheet part plus its entries in the workbook, the workbook's rels and ``[Content_Types].xml``.
+
+Values are written as text or numbers, never formulas. Output is deterministic, and a cell that
+already holds the value to write is left alone, so a second run with nothing new changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import math
+import posixpath
+import re
+import struct
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from xml.parsers import expat
+
+from salessheet.cells import col_letter, col_number
+from salessheet.errors import WriteRefused
+from salessheet.stores.base import CellWrite, SheetReplace, WriteReport
+from salessheet.stores.file_safety import (
+    FileFingerprint,
+    atomic_replace,
+    check_not_locked,
+    check_unchanged,
+)
+
+DEFLATE_LEVEL = 6
+WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_REL_NS = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+)
+_WORKSHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_MAX_ROW, _MAX_COL = 1_048_576, 16_384
+
+# ============================================================================ zip container
+
+_EOCD = struct.Struct("<4s4H2LH")
+_CDIR = struct.Struct("<4s4B4HL2L5H2L")
+_LOCAL = struct.Struct("<4s2B4HL2L2H")
+
+
+@dataclass
+class _Entry:
+    name: str
+    cd: tuple  # the central-directory fields, as unpacked by _CDIR
+    cd_extra: bytes
+    cd_comment: bytes
+    raw_name: bytes
+    start: int  # local header offset
+    end: int  # end of the entry's bytes (next entry or central directory)
+
+    @property
+    def flags(self) -> int:
+        return self.cd[5]
+
+    @property
+    def method(self) -> int:
+        return self.cd[6]
+
+    @property
+    def crc(self) -> int:
+        return self.cd[9]
+
+    @property
+    def csize(self) -> int:
+        return self.cd[10]
+
+    @property
+    def usize(self) -> int:
+        return self.cd[11]
+
+
+class _Zip:
+    """A zip read from bytes, keeping every entry's raw bytes for verbatim copying."""
+
+    def __init__(self, data: bytes, label: str):
+        self.data, self.label = data, label
+        at = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+        if at < 0:
+            raise WriteRefused(f"{label}: not a zip file (no end of central directory).")
+        _, _, _, _, count, cd_size, cd_offset, clen = _EOCD.unpack_from(data, at)
+        if count == 0xFFFF or cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:
+            raise WriteRefused(f"{label}: ZIP64 workbooks are not supported for writing.")
+        self.comment = data[at + 22 : at + 22 + clen]
+        self.cd_offset = cd_offset
+        entries: list[_Entry] = []
+        pos = cd_offset
+        for _ in range(count):
+            fields = _CDIR.unpack_from(data, pos)
+            if fields[0] != b"PK\x01\x02":
+                raise WriteRefused(f"{label}: damaged zip central directory.")
+            n, m, k = fields[12], fields[13], fields[14]
+            raw_name = data[pos + 46 : pos + 46 + n]
+            name = raw_name.decode("utf-8" if fields[5] & 0x800 else "cp437")
+            extra = data[pos + 46 + n : pos + 46 + n + m]
+            comment = data[pos + 46 + n + m : pos + 46 + n + m + k]
+            entries.append(_Entry(name, fields, extra, comment, raw_name, fields[18], 0))
+            pos += 46 + n + m + k
+        ordered = sorted(entries, key=lambda e: e.start)
+        for this, nxt in zip(ordered, ordered[1:] + [None], strict=True):
+            this.end = nxt.start if nxt else cd_offset
+        self.prefix = data[: ordered[0].start] if ordered else b""
+        self.entries = entries
+        self.by_name = {e.name: e for e in entries}
+        self.by_lower = {e.name.lower(): e.name for e in entries}
+
+    def find(self, name: str) -> str | None:
+        return name if name in self.by_name else self.by_lower.get(name.lower())
+
+    def _data_span(self, e: _Entry) -> tuple[int, int]:
+        local = _LOCAL.unpack_from(self.data, e.start)
+        if local[0] != b"PK\x03\x04":
+            raise WriteRefused(f"{self.label}: damaged zip entry {e.name}.")
+        begin = e.start + 30 + local[10] + local[11]
+        return begin, begin + e.csize
+
+    def local_extra(self, e: _Entry) -> bytes:
+        local = _LOCAL.unpack_from(self.data, e.start)
+        begin = e.start + 30 + local[10]
+        return self.data[begin : begin + local[11]]
+
+    def read(self, name: str) -> bytes:
+        e = self.by_name[name]
+        begin, end = self._data_span(e)
+        raw = self.data[begin:end]
+        if e.method == 0:
+            out = raw
+        elif e.method == 8:
+            out = zlib.decompress(raw, -15)
+        else:
+            raise WriteRefused(
+                f"{self.label}: zip entry {name} uses compression method {e.method}, "
+                "which salessheet cannot rewrite."
+            )
+        if zlib.crc32(out) != e.crc:
+            raise WriteRefused(f"{self.label}: zip entry {name} is damaged (CRC mismatch).")
+        return out
+
+
+def _strip_zip64(extra: bytes) -> bytes:
+    out, i = [], 0
+    while i + 4 <= len(extra):
+        tag, size = struct.unpack_from("<2H", extra, i)
+        if tag != 0x0001:
+            out.append(extra[i : i + 4 + size])
+        i += 4 + size
+    return b"".join(out)
+
+
+def _write_zip(src: _Zip, new_parts: dict[str, bytes], added: list[str], out_path: Path) -> None:
+    """Write ``src`` with ``new_parts`` replacing/adding entries; untouched entries are copied
+    as raw bytes in their original order, added entries go last."""
+    data = src.data
+    central: list[bytes] = []
+    with open(out_path, "wb") as fh:
+        pos = 0
+        if src.prefix:
+            fh.write(src.prefix)
+            pos = len(src.prefix)
+
+        def emit_new(name: str, base: _Entry | None, content: bytes) -> None:
+            nonlocal pos
+            raw_name = name.encode("utf-8")
+            if base is not None:
+                f = list(base.cd)
+                method = base.method if base.method in (0, 8) else 8
+                local_extra = _strip_zip64(src.local_extra(base))
+                cd_extra, cd_comment = _strip_zip64(base.cd_extra), base.cd_comment
+            else:
+                f = list(src.by_name[_bookkeeping_template(src)].cd)
+                method, local_extra, cd_extra, cd_comment = 8, b"", b"", b""
+            flags = f[5] & ~0x0008
+            flags = (flags | 0x800) if raw_name != name.encode("cp437", "replace") else flags
+            if method == 8:
+                comp = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
+                payload = comp.compress(content) + comp.flush()
+            else:
+                payload = content
+            crc = zlib.crc32(content)
+            header = _LOCAL.pack(
+                b"PK\x03\x04",
+                f[3],
+                0,
+                flags,
+                method,
+                f[7],
+                f[8],
+                crc,
+                len(payload),
+                len(content),
+                len(raw_name),
+                len(local_extra),
+            )
+            fh.write(header + raw_name + local_extra)
+            fh.write(payload)
+            cd = _CDIR.pack(
+                b"PK\x01\x02",
+                f[1],
+                f[2],
+                f[3],
+                f[4],
+                flags,
+                method,
+                f[7],
+                f[8],
+                crc,
+                len(payload),
+                len(content),
+                len(raw_name),
+                len(cd_extra),
+                len(cd_comment),
+                0,
+                f[16],
+                f[17],
+                pos,
+            )
+            central.append(cd + raw_name + cd_extra + cd_comment)
+            pos += len(header) + len(raw_name) + len(local_extra) + len(payload)
+
+        for e in sorted(src.entries, key=lambda e: e.start):
+            if e.name in new_parts:
+                emit_new(e.name, e, new_parts[e.name])
+                continue
+            fh.write(memoryview(data)[e.start : e.end])
+            f = list(e.cd)
+            f[18] = pos
+            central.append(_CDIR.pack(*f) + e.raw_name + e.cd_extra + e.cd_comment)
+            pos += e.end - e.start
+        for name in added:
+            emit_new(name, None, new_parts[name])
+        cd_bytes = b"".join(central)
+        fh.write(cd_bytes)
+        n = len(central)
+        fh.write(_EOCD.pack(b"PK\x05\x06", 0, 0, n, n, len(cd_bytes), pos, len(src.comment)))
+        fh.write(src.comment)
+
+
+def _bookkeeping_template(src: _Zip) -> str:
+    """The entry whose zip metadata (date, version, attributes) new entries copy."""
+    for e in src.entries:
+        if e.name.endswith(".xml") and e.method in (0, 8):
+            return e.name
+    return src.entries[0].name
+
+
+# ============================================================================ XML text helpers
+
+_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ESC_NEEDED = re.compile(r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+_ESC_PARTS = re.compile(r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+_ESC_MAP = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;", "_": "_x005F_"}
+_UNESC_X = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _esc_sub(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    return _ESC_MAP.get(ch) or f"_x{ord(ch):04X}_"
+
+
+def _esc_text(text: str) -> str:
+    """Escape for an OOXML text node: XML escapes, CR kept, control characters and literal
+    ``_xHHHH_`` sequences encoded the way Excel does."""
+    if _ESC_NEEDED.search(text) is None:
+        return text
+    return _ESC_PARTS.sub(_esc_sub, text)
+
+
+def _esc_attr(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _unesc_text(raw: bytes) -> str:
+    text = html.unescape(raw.decode("utf-8")) if b"&" in raw else raw.decode("utf-8")
+    if "_x" in text:
+        text = _UNESC_X.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text
+
+
+def _attrs(raw: bytes) -> dict[bytes, bytes]:
+    return {
+        m.group(1): m.group(2) if m.group(2) is not None else m.group(3)
+        for m in _ATTR.finditer(raw)
+    }
+
+
+def _well_formed(xml: bytes, label: str) -> None:
+    parser = expat.ParserCreate()
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError as exc:
+        raise WriteRefused(
+            f"{label}: generated XML is not well-formed ({exc}); nothing written."
+        ) from None
+
+
+# ============================================================================ cell values
+
+
+def _number_text(value: int | float | Decimal) -> str:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(value)
+        text = format(value, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(value)
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    return str(int(value))
+
+
+def _value_kind(value: object) -> tuple[str, str] | None:
+    """(kind, text) with kind 's' text, 'n' number, 'b' boolean; None for an empty cell."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "b", "1" if value else "0"
+    if isinstance(value, str):
+        return ("s", value) if value != "" else None
+    if isinstance(value, (int, float, Decimal)):
+        return "n", _number_text(value)
+    if isinstance(value, dt.datetime):
+        return "s", value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return "s", value.isoformat()
+    raise TypeError(f"cannot write a {type(value).__name__} into a cell")
+
+
+def _cell_xml(p: bytes, ref: str, kind: tuple[str, str] | None, style: bytes | None) -> bytes:
+    s = b' s="' + style + b'"' if style is not None else b""
+    r = ref.encode()
+    if kind is None:
+        return b"<" + p + b'c r="' + r + b'"' + s + b"/>" if style is not None else b""
+    k, text = kind
+    if k == "s":
+        body = _esc_text(text).encode("utf-8")
+        return (
+            b'<%sc r="%s"%s t="inlineStr"><%sis><%st xml:space="preserve">%s</%st></%sis></%sc>'
+        ) % (p, r, s, p, p, body, p, p, p)
+    if k == "b":
+        return b'<%sc r="%s"%s t="b"><%sv>%s</%sv></%sc>' % (p, r, s, p, text.encode(), p, p)
+    return b'<%sc r="%s"%s><%sv>%s</%sv></%sc>' % (p, r, s, p, text.encode(), p, p)
+
+
+# ============================================================================ worksheet patching
+
+
+class _SharedStrings:
+    """Lazily loaded shared strings, to tell whether an existing cell already holds a value."""
+
+    def __init__(self, loader: Callable[[], bytes | None]):
+        self._loader, self._items = loader, None
+
+    def get(self, index: int) -> str | None:
+        if self._items is None:
+            data = self._loader() or b""
+            self._items = [_rich_text(m.group(1) or b"") for m in _SI.finditer(data)]
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+
+_SI = re.compile(rb"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
+_RPH = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
+_T = re.compile(rb"<(?:\w+:)?t\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?t>)", re.S)
+_V = re.compile(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)", re.S)
+_F = re.compile(rb"<(?:\w+:)?f[\s/>]")
+
+
+def _rich_text(inner: bytes) -> str:
+    inner = _RPH.sub(b"", inner)
+    return "".join(_unesc_text(m.group(1) or b"") for m in _T.finditer(inner))
+
+
+def _same_value(attrs: dict[bytes, bytes], content: bytes, want, sst: _SharedStrings) -> bool:
+    """Does an existing cell (attributes + inner XML) already hold ``want`` (from _value_kind)?"""
+    t = attrs.get(b"t", b"n")
+    if want is None:
+        return _V.search(content) is None and b"<is" not in content and b":is" not in content
+    kind, text = want
+    vm = _V.search(content)
+    v = (vm.group(1) or b"") if vm else None
+    if kind == "s":
+        if t == b"inlineStr":
+            return _rich_text(content) == text
+        if t == b"s" and v is not None and v.strip().isdigit():
+            return sst.get(int(v)) == text
+        return False
+    if kind == "b":
+        return t == b"b" and v is not None and v.strip() == text.encode()
+    if t != b"n" or v is None:
+        return False
+    try:
+        return Decimal(v.decode().strip()) == Decimal(text)
+    except ArithmeticError:
+        return False
+
+
+@dataclass
+class _Cell:
+    col: int
+    start: int
+    end: int
+    tag_end: int
+    attrs: bytes
+    closed: bool  # self-closing
+
+
+class _SheetPatcher:
+    def __init__(self, xml: bytes, sheet: str, sst: _SharedStrings):
+        self.xml, self.sheet, self.sst = xml, sheet, sst
+        m = re.search(rb"<(?:([A-Za-z_][\w.-]*):)?sheetData\b[^>]*?(/?)>", xml)
+        if m is None:
+            raise WriteRefused(f"sheet {sheet!r}: its worksheet XML has no <sheetData>.")
+        self.p = (m.group(1) + b":") if m.group(1) else b""
+        self.sd = m
+        p = re.escape(self.p)
+        self.row_re = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>")
+        self.cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
+        self.cell_open = b"<" + self.p + b"c"
+        self.cell_close = b"</" + self.p + b"c>"
+        self.row_close = b"</" + self.p + b"row>"
+        self.changed = 0
+        self.bounds: list[int] = []  # min_row, min_col, max_row, max_col of non-empty writes
+
+    # --- rows -------------------------------------------------------------------------
+    def patch(self, writes: dict[int, dict[int, object]]) -> bytes:
+        xml, p, sd = self.xml, self.p, self.sd
+        if sd.group(2):  # <sheetData/>
+            head = xml[: sd.start()] + b"<" + p + b"sheetData>"
+            body_start = body_end = 0
+            body_src = b""
+            tail = b"</" + p + b"sheetData>" + xml[sd.end() :]
+        else:
+            close = xml.find(b"</" + p + b"sheetData>", sd.end())
+            if close < 0:
+                raise WriteRefused(f"sheet {self.sheet!r}: worksheet XML is truncated.")
+            head, tail = xml[: sd.end()], xml[close:]
+            body_src, body_start, body_end = xml, sd.end(), close
+        pending = sorted(writes)
+        out: list[bytes] = []
+        pos, wi, prev_r = body_start, 0, 0
+        r_attr = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
+        if pending:
+            for m in self.row_re.finditer(body_src, body_start, body_end):
+                rm = r_attr.search(m.group(1))
+                r = int(rm.group(1)) if rm else prev_r + 1
+                prev_r = r
+                while wi < len(pending) and pending[wi] < r:
+                    out.append(body_src[pos : m.start()])
+                    pos = m.start()
+                    out.append(self._new_row(pending[wi], writes[pending[wi]]))
+                    wi += 1
+                if wi < len(pending) and pending[wi] == r:
+                    if m.group(2):
+                        row_end, body = m.end(), b""
+                    else:
+                        close = body_src.find(self.row_close, m.end(), body_end)
+                        if close < 0:
+                            raise WriteRefused(f"sheet {self.sheet!r}: row {r} is not closed.")
+                        row_end, body = close + len(self.row_close), body_src[m.end() : close]
+                    out.append(body_src[pos : m.start()])
+                    out.append(self._patched_row(r, m.group(1), body, m.group(2), writes[r]))
+                    pos = row_end
+                    wi += 1
+                if wi >= len(pending):
+                    break
+        out.append(body_src[pos:body_end])
+        while wi < len(pending):
+            out.append(self._new_row(pending[wi], writes[pending[wi]]))
+            wi += 1
+        if not self.changed:
+            return xml
+        if sd.group(2) and not any(out):
+            return xml
+        return self._dimension(head) + b"".join(out) + tail
+
+    def _new_row(self, r: int, row_writes: dict[int, object]) -> bytes:
+        cells = []
+        for col in sorted(row_writes):
+            kind = _value_kind(row_writes[col])
+            if kind is not None:
+                cells.append(_cell_xml(self.p, f"{col_letter(col)}{r}", kind, None))
+                self._grow(r, col)
+        if not cells:
+            return b""
+        self.changed += len(cells)
+        return b'<%srow r="%d">%s</%srow>' % (self.p, r, b"".join(cells), self.p)
+
+    def _patched_row(self, r, attrs: bytes, body: bytes, closed: bytes, row_writes) -> bytes:
+        new_body = self._patch_cells(r, body, row_writes)
+        if new_body is body:
+            return (
+                b"<" + self.p + b"row" + attrs + (b"/>" if closed else b">" + body + self.row_close)
+            )
+        cols = [c for c, v in row_writes.items() if v is not None and v != ""]
+        attrs = self._spans(attrs, cols)
+        if not new_body.strip() and closed:
+            return b"<" + self.p + b"row" + attrs + b"/>"
+        return b"<" + self.p + b"row" + attrs + b">" + new_body + self.row_close
+
+    @staticmethod
+    def _spans(attrs: bytes, cols: list[int]) -> bytes:
+        m = re.search(rb"""(\sspans\s*=\s*["'])([\d: ]*)(["'])""", attrs)
+        if m is None or not cols:
+            return attrs
+        nums = [int(x) for x in re.findall(rb"\d+", m.group(2))]
+        lo, hi = min(nums + cols), max(nums + cols)
+        if nums and lo == min(nums) and hi == max(nums):
+            return attrs
+        return attrs[: m.start(2)] + b"%d:%d" % (lo, hi) + attrs[m.end(2) :]
+
+    # --- cells ------------------------------------------------------------------------
+    def _cell_at(self, body: bytes, i: int, implicit: int) -> _Cell | None:
+        m = self.cell_re.match(body, i)
+        if m is None:
+            return None
+        rm = re.search(rb"""\sr\s*=\s*["']([A-Za-z]+)\d+["']""", m.group(1))
+        col = col_number(rm.group(1).decode()) if rm else implicit
+        if m.group(2):
+            end = m.end()
+        else:
+            close = body.find(self.cell_close, m.end())
+            if close < 0:
+                raise WriteRefused(f"sheet {self.sheet!r}: a cell is not closed.")
+            end = close + len(self.cell_close)
+        return _Cell(col, i, end, m.end(), m.group(1), bool(m.group(2)))
+
+    def _is_cell_start(self, body: bytes, i: int) -> bool:
+        nxt = body[i + len(self.cell_open) : i + len(self.cell_open) + 1]
+        return nxt in (b" ", b">", b"/", b"\t", b"\n", b"\r")
+
+    def _tail_cells(self, body: bytes, min_col: int) -> tuple[list[_Cell], int] | None:
+        """Cells with col >= min_col (found from the row's end) and where cells before them end.
+        None when a cell without an ``r`` reference makes a backward scan impossible."""
+        found: list[_Cell] = []
+        stop = len(body)
+        while True:
+            i = body.rfind(self.cell_open, 0, stop)
+            if i < 0:
+                return found[::-1], 0
+            stop = i
+            if not self._is_cell_start(body, i):
+                continue
+            cell = self._cell_at(body, i, 0)
+            if cell is None or cell.col == 0:
+                return None
+            if cell.col < min_col:
+                return found[::-1], cell.end
+            found.append(cell)
+
+    def _all_cells(self, body: bytes) -> list[_Cell]:
+        cells, pos, prev = [], 0, 0
+        while True:
+            i = body.find(self.cell_open, pos)
+            if i < 0:
+                return cells
+            if not self._is_cell_start(body, i):
+                pos = i + 1
+                continue
+            cell = self._cell_at(body, i, prev + 1)
+            cells.append(cell)
+            prev, pos = cell.col, cell.end
+
+    def _patch_cells(self, r: int, body: bytes, row_writes: dict[int, object]) -> bytes:
+        min_col = min(row_writes)
+        tail = self._tail_cells(body, min_col)
+        if tail is None:
+            every = self._all_cells(body)
+            cells = [c for c in every if c.col >= min_col]
+            before = [c for c in every if c.col < min_col]
+            insert_at = before[-1].end if before else 0
+        else:
+            cells, insert_at = tail
+        start = cells[0].start if cells else insert_at
+        end = cells[-1].end if cells else insert_at
+        out: list[bytes] = []
+        changed, ci, prev_end = 0, 0, start
+        for col in sorted(row_writes):
+            value = row_writes[col]
+            while ci < len(cells) and cells[ci].col < col:
+                out.append(body[prev_end : cells[ci].end])
+                prev_end = cells[ci].end
+                ci += 1
+            want = _value_kind(value)
+            ref = f"{col_letter(col)}{r}"
+            if ci < len(cells) and cells[ci].col == col:
+                cell = cells[ci]
+                attrs = _attrs(cell.attrs)
+                content = (
+                    b"" if cell.closed else body[cell.tag_end : cell.end - len(self.cell_close)]
+                )
+                ci += 1
+                if _same_value(attrs, content, want, self.sst):
+                    out.append(body[prev_end : cell.end])
+                else:
+                    if _F.search(content):
+                        raise WriteRefused(
+                            f"sheet {self.sheet!r}, cell {ref}: holds a formula; salessheet "
+                            "writes only its own cells and will not overwrite it. Nothing was "
+                            "written.",
+                            hint="Move the formula out of the salessheet columns.",
+                        )
+                    out.append(body[prev_end : cell.start])
+                    out.append(_cell_xml(self.p, ref, want, attrs.get(b"s")))
+                    changed += 1
+                prev_end = cell.end
+            elif want is not None:
+                out.append(_cell_xml(self.p, ref, want, None))
+                changed += 1
+            if want is not None:
+                self._grow(r, col)
+        if not changed:
+            return body
+        out.append(body[prev_end:end])
+        self.changed += changed
+        return body[:start] + b"".join(out) + body[end:]
+
+    # --- dimension --------------------------------------------------------------------
+    def _grow(self, r: int, col: int) -> None:
+        if not self.bounds:
+            self.bounds = [r, col, r, col]
+        else:
+            b = self.bounds
+            b[0], b[1], b[2], b[3] = min(b[0], r), min(b[1], col), max(b[2], r), max(b[3], col)
+
+    def _dimension(self, head: bytes) -> bytes:
+        m = re.search(rb"""(<(?:\w+:)?dimension\b[^>]*?\sref\s*=\s*["'])([^"']*)(["'])""", head)
+        if m is None or not self.bounds:
+            return head
+        refs = re.findall(rb"([A-Za-z]+)(\d+)", m.group(2))
+        if not refs:
+            return head
+        cols = [col_number(c.decode()) for c, _ in refs]
+        rows = [int(r) for _, r in refs]
+        b = self.bounds
+        if m.group(2).upper() == b"A1" and len(refs) == 1:  # an empty sheet says "A1"
+            top, left, bottom, right = b
+        else:
+            top, left = min(rows + [b[0]]), min(cols + [b[1]])
+            bottom, right = max(rows + [b[2]]), max(cols + [b[3]])
+        ref = f"{col_letter(left)}{top}"
+        if (bottom, right) != (top, left):
+            ref += f":{col_letter(right)}{bottom}"
+        if ref.encode() == m.group(2):
+            return head
+        return head[: m.start(2)] + ref.encode() + head[m.end(2) :]
+
+
+# ============================================================================ generated sheets
+
+
+def _rows_xml(p: bytes, rows: list[list[object]]) -> bytes:
+    letters = [col_letter(c).encode() for c in range(1, max((len(r) for r in rows), default=0) + 1)]
+    out: list[bytes] = []
+    for i, row in enumerate(rows, start=1):
+        rn = str(i).encode()
+        cells = []
+        for j, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            kind = _value_kind(value)
+            cells.append(_cell_xml(p, (letters[j] + rn).decode(), kind, None))
+        if cells:
+            out.append(b'<%srow r="%s">%s</%srow>' % (p, rn, b"".join(cells), p))
+    return b"".join(out)
+
+
+def _dimension_ref(rows: list[list[object]]) -> str:
+    width = max((len(r) for r in rows), default=0)
+    if not rows or not width:
+        return "A1"
+    return f"A1:{col_letter(width)}{len(rows)}"
+
+
+def _new_worksheet(rows: list[list[object]]) -> bytes:
+    return (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<worksheet xmlns="' + _MAIN_NS.encode() + b'" xmlns:r="' + _REL_NS[0].encode() + b'">'
+        b'<dimension ref="' + _dimension_ref(rows).encode() + b'"/>'
+        b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+        b'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView>'
+        b'</sheetViews><sheetFormatPr defaultRowHeight="15"/>'
+        b"<sheetData>" + _rows_xml(b"", rows) + b"</sheetData>"
+        b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
+        b'footer="0.3"/></worksheet>'
+    )
+
+
+def _replace_sheet_data(xml: bytes, rows: list[list[object]], sheet: str) -> bytes:
+    """Regenerate ``<sheetData>`` (and ``<dimension>``) of an existing tool-owned sheet."""
+    m = re.search(rb"<(?:([A-Za-z_][\w.-]*):)?sheetData\b[^>]*?(/?)>", xml)
+    if m is None:
+        raise WriteRefused(f"sheet {sheet!r}: its worksheet XML has no <sheetData>.")
+    p = (m.group(1) + b":") if m.group(1) else b""
+    if m.group(2):
+        end = m.end()
+    else:
+        close = xml.find(b"</" + p + b"sheetData>", m.end())
+        if close < 0:
+            raise WriteRefused(f"sheet {sheet!r}: worksheet XML is truncated.")
+        end = close + len(p) + 12
+    new = b"<" + p + b"sheetData>" + _rows_xml(p, rows) + b"</" + p + b"sheetData>"
+    head = xml[: m.start()]
+    dm = re.search(rb"""(<(?:\w+:)?dimension\b[^>]*?\sref\s*=\s*["'])([^"']*)(["'])""", head)
+    if dm is not None:
+        head = head[: dm.start(2)] + _dimension_ref(rows).encode() + head[dm.end(2) :]
+    return head + new + xml[end:]
+
+
+# ============================================================================ package structure
+
+
+@dataclass
+class _SheetRef:
+    name: str
+    sheet_id: int
+    rid: str
+    part: str | None  # zip entry name, None if the target is missing
+    rel_type: str
+
+
+class _Package:
+    def __init__(self, z: _Zip):
+        self.z = z
+        root_rels = z.find("_rels/.rels")
+        wb = None
+        if root_rels:
+            for rel in _relationships(z.read(root_rels)):
+                if rel["Type"].endswith("/officeDocument") and rel.get("TargetMode") != "External":
+                    wb = _resolve("", rel["Target"])
+                    break
+        wb = z.find(wb or "xl/workbook.xml")
+        if wb is None:
+            raise WriteRefused(f"{z.label}: no workbook part found; is this really an .xlsx?")
+        self.workbook = wb
+        self.wb_dir = posixpath.dirname(wb)
+        self.rels_name = posixpath.join(self.wb_dir, "_rels", posixpath.basename(wb) + ".rels")
+        found_rels = z.find(self.rels_name)
+        if found_rels is None:
+            raise WriteRefused(f"{z.label}: the workbook has no relationships part.")
+        self.rels_name = found_rels
+        self.wb_xml = z.read(wb)
+        self.rels_xml = z.read(found_rels)
+        self.rels = {r["Id"]: r for r in _relationships(self.rels_xml)}
+        self.sheets: list[_SheetRef] = []
+        sheets_m = re.search(rb"<(?:\w+:)?sheets\b[^>]*>(.*?)</(?:\w+:)?sheets>", self.wb_xml, re.S)
+        for m in re.finditer(
+            rb"<(?:\w+:)?sheet\b([^>]*?)/?>", sheets_m.group(1) if sheets_m else b""
+        ):
+            attrs = {k.decode(): html.unescape(v.decode()) for k, v in _attrs(m.group(1)).items()}
+            rid = next((v for k, v in attrs.items() if k.endswith(":id") or k == "id"), "")
+            rel = self.rels.get(rid, {})
+            part = z.find(_resolve(self.wb_dir, rel["Target"])) if rel.get("Target") else None
+            self.sheets.append(
+                _SheetRef(
+                    attrs.get("name", ""),
+                    int(attrs.get("sheetId", "0") or 0),
+                    rid,
+                    part,
+                    rel.get("Type", ""),
+                )
+            )
+
+    def sheet(self, name: str) -> _SheetRef | None:
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        folded = name.casefold()
+        return next((s for s in self.sheets if s.name.casefold() == folded), None)
+
+
+def _relationships(xml: bytes) -> list[dict[str, str]]:
+    out = []
+    for m in re.finditer(rb"<(?:\w+:)?Relationship\b([^>]*?)/?>", xml):
+        out.append({k.decode(): html.unescape(v.decode()) for k, v in _attrs(m.group(1)).items()})
+    return out
+
+
+def _resolve(base_dir: str, target: str) -> str:
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(base_dir, target))
+
+
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def _check_sheet_name(name: str) -> None:
+    if (
+        not name
+        or len(name) > 31
+        or _BAD_SHEET_CHARS.search(name)
+        or name[0] == "'"
+        or name[-1] == "'"
+    ):
+        raise WriteRefused(
+            f"cannot create a sheet named {name!r}: Excel sheet names have 1-31 characters, "
+            "none of []:*?/\\, and do not start or end with an apostrophe."
+        )
+
+
+def _add_sheet(pkg: _Package, parts: dict[str, bytes], name: str, content: bytes) -> str:
+    """Add a worksheet part + workbook, rels and content-type entries; returns the part name."""
+    _check_sheet_name(name)
+    z = pkg.z
+    taken = set(z.by_lower) | {p.lower() for p in parts}
+    n = len(pkg.sheets) + 1
+    while True:
+        target = f"worksheets/sheet{n}.xml"
+        part = _resolve(pkg.wb_dir, target)
+        if part.lower() not in taken:
+            break
+        n += 1
+    ids = [int(m) for m in re.findall(r"rId(\d+)", " ".join(pkg.rels))] or [0]
+    rid = f"rId{max(ids) + 1}"
+    while rid in pkg.rels:
+        rid = f"rId{int(rid[3:]) + 1}"
+    sheet_id = max([s.sheet_id for s in pkg.sheets] or [0]) + 1
+
+    wb = parts.get(pkg.workbook, pkg.wb_xml)
+    close = re.search(rb"</(\w+:)?sheets>", wb)
+    if close is None:
+        raise WriteRefused(f"{z.label}: the workbook part has no <sheets> list.")
+    sp = close.group(1) or b""
+    # A prefix for the relationships namespace is usable only if declared on an ancestor of
+    # <sheet>: the root element or <sheets> (openpyxl, for one, declares it on each <sheet>).
+    root = re.search(rb"<[A-Za-z_][^>]*>", wb)
+    sheets_open = re.search(rb"<(?:\w+:)?sheets\b[^>]*>", wb)
+    scope = (root.group(0) if root else b"") + (sheets_open.group(0) if sheets_open else b"")
+    rp = None
+    for ns in _REL_NS:
+        m = re.search(rb'xmlns:([\w.-]+)\s*=\s*["\']' + re.escape(ns.encode()) + rb'["\']', scope)
+        if m:
+            rp = m.group(1)
+            break
+    decl = b""
+    if rp is None:
+        rp, decl = b"r", b' xmlns:r="' + _REL_NS[0].encode() + b'"'
+    entry = b'<%ssheet name="%s" sheetId="%d"%s %s:id="%s"/>' % (
+        sp,
+        _esc_attr(name).encode("utf-8"),
+        sheet_id,
+        decl,
+        rp,
+        rid.encode(),
+    )
+    parts[pkg.workbook] = wb[: close.start()] + entry + wb[close.start() :]
+
+    rels = parts.get(pkg.rels_name, pkg.rels_xml)
+    close = re.search(rb"</(\w+:)?Relationships>", rels)
+    rel = b'<%sRelationship Id="%s" Type="%s" Target="%s"/>' % (
+        close.group(1) or b"",
+        rid.encode(),
+        _WORKSHEET_REL.encode(),
+        target.encode(),
+    )
+    parts[pkg.rels_name] = rels[: close.start()] + rel + rels[close.start() :]
+
+    ct_name = z.find("[Content_Types].xml")
+    if ct_name is None:
+        raise WriteRefused(f"{z.label}: the package has no [Content_Types].xml.")
+    ct = parts.get(ct_name, z.read(ct_name))
+    close = re.search(rb"</(\w+:)?Types>", ct)
+    override = b'<%sOverride PartName="/%s" ContentType="%s"/>' % (
+        close.group(1) or b"",
+        part.encode(),
+        WORKSHEET_CT.encode(),
+    )
+    parts[ct_name] = ct[: close.start()] + override + ct[close.start() :]
+    parts[part] = content
+    pkg.sheets.append(_SheetRef(name, sheet_id, rid, part, _WORKSHEET_REL))
+    pkg.rels[rid] = {"Id": rid, "Type": _WORKSHEET_REL, "Target": target}
+    return part
+
+
+# ============================================================================ planning
+
+
+@dataclass
+class _Plan:
+    parts: dict[str, bytes]  # changed or added part -> new content
+    added: list[str]  # parts that did not exist, in the order they are appended
+    written_cells: int
+    written_sheets: list[str]
+
+
+def _group_cells(cells: Iterable[CellWrite]) -> dict[str, dict[int, dict[int, object]]]:
+    grouped: dict[str, dict[int, dict[int, object]]] = {}
+    for c in cells:
+        if not (1 <= c.row <= _MAX_ROW and 1 <= c.col <= _MAX_COL):
+            raise WriteRefused(
+                f"sheet {c.sheet!r}: cell row {c.row}, column {c.col} is outside the sheet."
+            )
+        grouped.setdefault(c.sheet, {}).setdefault(c.row, {})[c.col] = c.value
+    return grouped
+
+
+def _make_plan(z: _Zip, cells: list[CellWrite], sheets: list[SheetReplace]) -> _Plan:
+    pkg = _Package(z)
+    sst_name = next(
+        (
+            z.find(_resolve(pkg.wb_dir, r["Target"]))
+            for r in pkg.rels.values()
+            if r.get("Type", "").endswith("/sharedStrings")
+        ),
+        None,
+    )
+    sst = _SharedStrings(lambda: z.read(sst_name) if sst_name else None)
+    parts: dict[str, bytes] = {}
+    added: list[str] = []
+    written_cells = 0
+    written_sheets: list[str] = []
+
+    for sheet_name, writes in _group_cells(cells).items():
+        ref = pkg.sheet(sheet_name)
+        if ref is None or ref.part is None:
+            raise WriteRefused(f"{z.label}: no sheet named {sheet_name!r} to write into.")
+        if not ref.rel_type.endswith("/worksheet"):
+            raise WriteRefused(f"{z.label}: sheet {sheet_name!r} is not a worksheet.")
+        patcher = _SheetPatcher(parts.get(ref.part) or z.read(ref.part), ref.name, sst)
+        try:
+            new = patcher.patch(writes)
+        except (TypeError, ValueError) as exc:
+            raise WriteRefused(f"sheet {sheet_name!r}: cannot write value {exc}.") from None
+        if patcher.changed:
+            parts[ref.part] = new
+            written_cells += patcher.changed
+
+    for rep in sheets:
+        try:
+            ref = pkg.sheet(rep.name)
+            if ref is None:
+                part = _add_sheet(pkg, parts, rep.name, _new_worksheet(rep.rows))
+                added.append(part)
+                written_sheets.append(rep.name)
+                continue
+            if ref.part is None or not ref.rel_type.endswith("/worksheet"):
+                raise WriteRefused(f"{z.label}: sheet {rep.name!r} is not a worksheet.")
+            old = parts.get(ref.part) or z.read(ref.part)
+            new = _replace_sheet_data(old, rep.rows, ref.name)
+        except (TypeError, ValueError) as exc:
+            raise WriteRefused(f"sheet {rep.name!r}: cannot write value {exc}.") from None
+        if new != z.read(ref.part):
+            parts[ref.part] = new
+            written_sheets.append(ref.name)
+    return _Plan(parts, added, written_cells, written_sheets)
+
+
+def plan_patch(path: Path, cells: list[CellWrite], sheets: list[SheetReplace]) -> dict[str, bytes]:
+    """The new content of every zip part that would change ({} when nothing would)."""
+    path = Path(path)
+    return _make_plan(_Zip(path.read_bytes(), str(path)), cells, sheets).parts
+
+
+# ============================================================================ writing
+
+
+def _verify(tmp: Path, src: _Zip, plan: _Plan) -> None:
+    """Re-open the written file: same entries in the same order, copied entries unchanged,
+    changed entries decompress with a good CRC to exactly the planned, well-formed XML."""
+    import zipfile  # stdlib; an independent reader of what we wrote
+
+    label = f"{tmp.name} (temporary file)"
+    new = _Zip(tmp.read_bytes(), label)
+    expected = [e.name for e in sorted(src.entries, key=lambda e: e.start)] + plan.added
+    if [e.name for e in sorted(new.entries, key=lambda e: e.start)] != expected:
+        raise WriteRefused(f"{label}: zip entries differ from the plan; nothing replaced.")
+    for e in new.entries:
+        if e.name in plan.parts:
+            content = new.read(e.name)
+            if content != plan.parts[e.name]:
+                raise WriteRefused(f"{label}: {e.name} does not read back as written.")
+            if e.name.endswith((".xml", ".rels")):
+                _well_formed(content, f"{label}: {e.name}")
+        else:
+            old = src.by_name[e.name]
+            same = (old.crc, old.csize, old.usize, old.method) == (
+                e.crc,
+                e.csize,
+                e.usize,
+                e.method,
+            )
+            span_new, span_old = new._data_span(e), src._data_span(old)
+            if (
+                not same
+                or new.data[span_new[0] : span_new[1]] != src.data[span_old[0] : span_old[1]]
+            ):
+                raise WriteRefused(f"{label}: copied entry {e.name} differs; nothing replaced.")
+    with zipfile.ZipFile(tmp) as zf:
+        names = zf.namelist()
+    if names != expected:
+        raise WriteRefused(f"{label}: the zip directory does not read back; nothing replaced.")
+
+
+def patch_xlsx(
+    path: Path,
+    read_fp: FileFingerprint,
+    cells: list[CellWrite],
+    sheets: list[SheetReplace],
+    *,
+    keep_backups: int = 5,
+    crash_hook: Callable[[str], None] | None = None,
+) -> WriteReport:
+    """Write owned cells and sheets into the workbook at ``path``, changing nothing else.
+
+    Refuses (WriteRefused, exit 3, file untouched) when the file changed since ``read_fp`` was
+    taken or Excel/LibreOffice holds it open. Writes nothing when nothing would change.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise WriteRefused(f"{path}: cannot read the workbook to update it ({exc}).") from None
+    if len(data) != read_fp.size or hashlib.sha256(data).hexdigest() != read_fp.sha256:
+        raise WriteRefused(
+            f"{path}: the file changed after salessheet read it (someone saved it during the run);"
+            " nothing was written.",
+            hint="Run again: the next run reads the new version.",
+        )
+    src = _Zip(data, str(path))
+    plan = _make_plan(src, cells, sheets)
+    if not plan.parts:
+        return WriteReport(unchanged=True)
+    check_not_locked(path)
+
+    def last_checks() -> None:
+        check_not_locked(path)
+        check_unchanged(path, read_fp)
+
+    backup = atomic_replace(
+        path,
+        lambda tmp: _write_zip(src, plan.parts, plan.added, tmp),
+        lambda tmp: _verify(tmp, src, plan),
+        keep_backups=keep_backups,
+        crash_hook=crash_hook,
+        before_replace=last_checks,
+    )
+    return WriteReport(
+        written_cells=plan.written_cells,
+        written_sheets=plan.written_sheets,
+        backup=str(backup) if backup else None,
+    )
