@@ -1,0 +1,237 @@
+"""The command line: parse options, call one API function, print. No logic of its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from salessheet import __version__
+from salessheet.errors import SalessheetError, UsageError
+from salessheet.profile import Profile, load_profile
+
+FORMAT_CHOICE = click.Choice(["text", "json"])
+
+
+class Ctx:
+    """Options every data command takes, resolved once."""
+
+    def __init__(self, opts: dict[str, Any]):
+        self.opts = opts
+
+    @functools.cached_property
+    def profile(self) -> Profile:
+        if self.opts.get("config"):
+            return load_profile(self.opts["config"])
+        return load_profile(self.opts.get("profile") or "b2b")
+
+    @property
+    def sheet(self) -> str | None:
+        return self.opts.get("sheet")
+
+    @property
+    def fmt(self) -> str:
+        return self.opts.get("fmt") or "text"
+
+    @property
+    def credentials(self) -> str | None:
+        return self.opts.get("credentials")
+
+    def today(self, tz: str | None = None) -> dt.date:
+        if self.opts.get("today"):
+            return self.opts["today"]
+        return dt.datetime.now(ZoneInfo(tz or self.profile.timezone)).date()
+
+
+def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def data_options(func: Callable) -> Callable:
+    """--config/--profile, --sheet, --today, --format, --credentials, --debug."""
+    decorators = [
+        click.option("--config", "config", metavar="FILE", help="Pipeline config (YAML)."),
+        click.option(
+            "--profile",
+            "profile",
+            metavar="NAME",
+            help="Built-in profile: b2b (default), b2c or lite.",
+        ),
+        click.option("--sheet", metavar="NAME", help="Sheet (tab) holding the pipeline."),
+        click.option(
+            "--today",
+            metavar="YYYY-MM-DD",
+            callback=_parse_today,
+            help="The date the run believes it is (default: today in the profile's time zone).",
+        ),
+        click.option(
+            "--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True,
+            help="text for people, json for machines (one object on stdout).",
+        ),  # fmt: skip
+        click.option(
+            "--credentials",
+            metavar="FILE",
+            help="Google service-account or OAuth token file (Google Sheets sources).",
+        ),
+        click.option("--debug", is_flag=True, help="Show tracebacks."),
+    ]
+    for dec in reversed(decorators):
+        func = dec(func)
+    return func
+
+
+def guarded(func: Callable) -> Callable:
+    """Map the exception hierarchy to exit codes; no traceback unless --debug."""
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> None:
+        debug = kwargs.get("debug", False)
+        fmt = kwargs.get("fmt") or "text"
+        try:
+            code = func(Ctx(kwargs), **kwargs)
+        except SalessheetError as exc:
+            _fail(exc.exit_code, exc.message, exc.problems, exc.hint, fmt, debug)
+        except KeyboardInterrupt:
+            _fail(130, "interrupted", [], None, fmt, debug)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
+            _fail(2, f"internal error: {type(exc).__name__}: {exc}", [],
+                  "run again with --debug and report the traceback", fmt, debug)  # fmt: skip
+        sys.exit(code or 0)
+
+    return wrapper
+
+
+def _fail(code: int, message: str, problems: list[str], hint: str | None, fmt: str,
+          debug: bool) -> None:  # fmt: skip
+    if debug:
+        traceback.print_exc()
+    if fmt == "json":
+        err = {"code": code, "message": message, "problems": problems}
+        if hint:
+            err["hint"] = hint
+        click.echo(json.dumps({"error": err}, ensure_ascii=False))
+    lines = [f"salessheet: {message}"] + [f"  - {p}" for p in problems]
+    if hint:
+        lines.append(f"  hint: {hint}")
+    click.echo("\n".join(lines), err=True)
+    sys.exit(code)
+
+
+def emit(obj: dict[str, Any] | None, text: str, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(obj, ensure_ascii=False, indent=None))
+    else:
+        click.echo(text)
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Run `salessheet demo` for a tour on the bundled example.",
+)
+@click.version_option(__version__, prog_name="salessheet")
+def main() -> None:
+    """salessheet: a governed sales pipeline in the spreadsheet your team already uses.
+
+    \b
+    Exit codes: 0 no errors, 1 error findings, 2 bad usage/config/source,
+                3 refused to write, 4 store unreachable.
+    """
+
+
+@main.command()
+@click.option("--out", metavar="DIR", help="Folder for the demo's copy and documents "
+              "(default: a new temporary folder).")  # fmt: skip
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@guarded
+def demo(c: Ctx, out: str | None, **_: Any) -> int:
+    """The whole tour on the bundled example workbook, no set-up.
+
+    The example is copied first; the installed copy is never modified.
+
+    \b
+    Example:
+      salessheet demo
+      salessheet demo --out ./salessheet-demo
+    """
+    from salessheet.demo import run_demo
+
+    run_demo(out, echo=click.echo)
+    return 0
+
+
+@main.command()
+@click.argument("source")
+@data_options
+@click.option("--limit", default=50, show_default=True,
+              help="Findings shown per severity in text output (0: all).")  # fmt: skip
+@guarded
+def validate(c: Ctx, source: str, limit: int, **_: Any) -> int:
+    """Read-only checks of a pipeline. Never writes.
+
+    SOURCE is a .xlsx/.xlsm/.csv file, a Google Sheets URL or gsheet:KEY.
+
+    \b
+    Examples:
+      salessheet validate pipeline.xlsx
+      salessheet validate pipeline.xlsx --sheet 商机 --today 2026-11-28
+      salessheet validate deals.csv --config examples/maven.yaml --format json
+    """
+    from salessheet.api import validate as api_validate
+    from salessheet.render_text import render_report
+
+    report = api_validate(source, profile=c.profile, sheet=c.sheet, today=c.today(),
+                          credentials=c.credentials)  # fmt: skip
+    emit(report.to_dict(), render_report(report, title="validate", limit=limit), c.fmt)
+    return report.exit_code
+
+
+@main.group()
+def config() -> None:
+    """Pipeline configs (profiles)."""
+
+
+@config.command("check")
+@click.argument("file")
+@click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@guarded
+def config_check(c: Ctx, file: str, fmt: str, **_: Any) -> int:
+    """Validate a pipeline config; list every problem with its key path.
+
+    \b
+    Examples:
+      salessheet config check config/b2b.yaml
+      salessheet config check my-team.yaml --format json
+    """
+    prof = load_profile(file)
+    stages = " → ".join(s.id for s in prof.stages if s.outcome != "lost")
+    text = (
+        f"{file}: OK — profile {prof.name!r}, {len(prof.stages)} stages ({stages}; lost), "
+        f"{len(prof.columns)} columns, currency {prof.currency}, time zone {prof.timezone}"
+    )
+    obj = {"file": file, "ok": True, "profile": prof.name,
+           "stages": [s.id for s in prof.stages], "problems": []}  # fmt: skip
+    emit(obj, text, fmt)
+    return 0
+
+
+def _usage(message: str) -> UsageError:
+    return UsageError(message)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

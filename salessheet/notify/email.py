@@ -1,0 +1,136 @@
+"""E-mail digests over SMTP (STARTTLS, implicit TLS or plain), standard library only.
+
+Credentials come from environment variables named in the settings (by default
+SALESSHEET_SMTP_USER / SALESSHEET_SMTP_PASSWORD), never from the config file. Messages are
+``multipart/alternative`` (plain text + HTML) built with :class:`email.message.EmailMessage`,
+which encodes Chinese subjects (RFC 2047) and bodies (UTF-8) correctly.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Mapping, Sequence
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+
+from salessheet.notify.digest import Digest
+from salessheet.notify.results import Attempt
+from salessheet.notify.settings import EmailSettings
+
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def build_message(digest: Digest, *, sender: str, to: Sequence[str]) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = digest.subject
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    msg["Date"] = formatdate(localtime=True)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or None
+    msg["Message-ID"] = make_msgid(idstring="salessheet", domain=domain)
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
+    msg["Content-Language"] = "zh-CN" if digest.language == "zh" else "en"
+    msg.set_content(digest.text)
+    msg.add_alternative(digest.html, subtype="html")
+    return msg
+
+
+def _context(settings: EmailSettings) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=settings.ca_file)
+
+
+def _describe(exc: BaseException) -> tuple[str, bool]:
+    """A one-line reason and whether trying again later could help."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"SMTP login refused ({exc.smtp_code}): check the credentials", False
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        refused = ", ".join(f"{a} ({c})" for a, (c, _) in exc.recipients.items())
+        transient = all(400 <= c < 500 for c, _ in exc.recipients.values())
+        return f"recipients refused: {refused}", transient
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return (
+            f"sender {exc.sender} refused ({exc.smtp_code})",
+            400 <= exc.smtp_code < 500,
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return f"server does not support it: {exc}", False
+    if isinstance(exc, smtplib.SMTPResponseException):
+        msg = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else ""
+        return f"SMTP error {exc.smtp_code}: {msg}".rstrip(": "), 400 <= exc.smtp_code < 500
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"TLS certificate not trusted: {exc.verify_message}", False
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS error: {exc.reason or exc}", False
+    if isinstance(exc, TimeoutError):
+        return "timed out", True
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return f"server disconnected: {exc}", True
+    if isinstance(exc, smtplib.SMTPException):
+        return f"SMTP error: {exc}", False
+    if isinstance(exc, OSError):
+        return f"cannot connect: {exc.strerror or exc}", True
+    return f"{type(exc).__name__}: {exc}", False
+
+
+def send_messages(
+    messages: Sequence[EmailMessage],
+    settings: EmailSettings,
+    *,
+    env: Mapping[str, str],
+    timeout_s: float,
+) -> list[Attempt]:
+    """Send every message over one SMTP session; one Attempt per message, in order.
+
+    Never raises: a connection or login failure is every message's failed Attempt.
+    """
+    user = env.get(settings.user_env) or None
+    password = env.get(settings.password_env) or None
+    if user and not password:
+        problem = f"{settings.user_env} is set but {settings.password_env} is not"
+        return [Attempt(False, False, problem) for _ in messages]
+    if user and settings.security == "none" and settings.host.lower() not in _LOOPBACK:
+        problem = (
+            f"refusing to send the SMTP password unencrypted to {settings.host}: "
+            "set email.security to starttls or ssl"
+        )
+        return [Attempt(False, False, problem) for _ in messages]
+    results: list[Attempt] = []
+    try:
+        if settings.security == "ssl":
+            server: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.host,
+                settings.port,
+                timeout=timeout_s,
+                context=_context(settings),
+            )
+        else:
+            server = smtplib.SMTP(settings.host, settings.port, timeout=timeout_s)
+    except Exception as exc:  # noqa: BLE001 - reported, never raised
+        reason, transient = _describe(exc)
+        where = f"{settings.host}:{settings.port}"
+        return [Attempt(False, transient, f"{where}: {reason}") for _ in messages]
+    try:
+        server.ehlo()
+        if settings.security == "starttls":
+            server.starttls(context=_context(settings))
+            server.ehlo()
+        if user:
+            server.login(user, password or "")
+        for msg in messages:
+            try:
+                server.send_message(msg)
+                results.append(Attempt(True))
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
+                reason, transient = _describe(exc)
+                results.append(Attempt(False, transient, reason))
+                server.rset()
+    except Exception as exc:  # noqa: BLE001 - reported, never raised
+        reason, transient = _describe(exc)
+        results += [Attempt(False, transient, reason) for _ in messages[len(results) :]]
+    finally:
+        try:
+            server.quit()
+        except Exception:  # noqa: BLE001 - the session is over either way
+            server.close()
+    return results

@@ -1,0 +1,1 @@
+"""Rules: plain functions over deals (+ ledger + profile) that return Findings."""

@@ -1,0 +1,130 @@
+"""Per-deal checks: known stage, required fields, unique ids, sane amounts and dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from salessheet.cells import a1
+from salessheet.findings import Finding, json_safe
+from salessheet.model import Deal
+from salessheet.parsing import is_blank
+from salessheet.pipeline import Pipeline
+
+FIELD_LABELS = {
+    "deal_id": "deal id", "customer": "customer", "stage": "stage", "amount": "amount",
+    "currency": "currency", "owner": "owner", "expected_close": "expected close date",
+    "last_activity": "last activity date", "stage_date": "stage date",
+    "lost_reason": "lost reason", "probability": "probability",
+}  # fmt: skip
+
+
+def label(field: str) -> str:
+    return FIELD_LABELS.get(field, field.replace("_", " "))
+
+
+def _finding(p: Pipeline, d: Deal, code: str, severity: str, field: str, message: str,
+             **details: object) -> Finding:  # fmt: skip
+    col = p.layout.col_of.get(field)
+    return Finding(
+        code=code,
+        severity=severity,  # type: ignore[arg-type]
+        message=message,
+        deal_id=d.id or None,
+        sheet=p.sheet,
+        row=d.row,
+        column=p.layout.header_of.get(field, label(field)),
+        cell=a1(d.row, col) if col else None,
+        value=json_safe(d.raw_value(field)) if col else None,
+        owner=d.values.get("owner"),
+        details=dict(details),
+    )
+
+
+def check_fields(p: Pipeline) -> list[Finding]:
+    out: list[Finding] = []
+    profile = p.profile
+    col_of = p.layout.col_of
+    allowed = ", ".join(profile.stage_spellings())
+    missing_cols: dict[str, list[str]] = defaultdict(list)
+    for st in profile.stages:
+        for f in st.required:
+            if f not in col_of:
+                missing_cols[f].append(st.id)
+    for f, stage_ids in missing_cols.items():
+        spec = profile.column(f)
+        out.append(
+            Finding(
+                code="missing-column",
+                severity="error",
+                message=f"no {label(f)} column, but stages {', '.join(stage_ids)} require it "
+                f"(accepted headers: {', '.join(spec.aliases) if spec else f})",
+                sheet=p.sheet,
+                row=p.layout.header_row,
+                column=label(f),
+                details={"field": f, "stages": stage_ids},
+            )
+        )
+    bad_cells = {(f.row, f.cell) for f in p.findings}
+    for d in p.deals:
+        if not d.id:
+            raw = d.raw_value("deal_id")
+            if is_blank(raw):
+                out.append(_finding(p, d, "missing-id", "error", "deal_id",
+                                    f"row {d.row} has data but no deal id"))  # fmt: skip
+        if d.row in p.unknown_stage_rows:
+            raw = d.raw_value("stage")
+            out.append(_finding(p, d, "unknown-stage", "error", "stage",
+                                f"unknown stage {json_safe(raw)!r}; allowed: {allowed}",
+                                allowed=[s.id for s in profile.stages]))  # fmt: skip
+            continue
+        if d.stage is None:
+            if is_blank(d.raw_value("stage")):
+                out.append(_finding(p, d, "missing-field", "error", "stage",
+                                    "the stage is empty"))  # fmt: skip
+            continue
+        stage = profile.stage(d.stage)
+        for f in stage.required:
+            if f not in col_of or d.values.get(f) is not None:
+                continue
+            if (d.row, d.cell(f)) in bad_cells:
+                continue  # already reported as bad-value
+            out.append(_finding(p, d, "missing-field", "error", f,
+                                f"{label(f)} is required in stage {stage.id} ({stage.label_zh})",
+                                stage=stage.id))  # fmt: skip
+        amount = d.values.get("amount")
+        if amount is not None and amount < 0:
+            out.append(_finding(p, d, "negative-amount", "error", "amount",
+                                f"amount {amount} is negative"))  # fmt: skip
+        close = d.values.get("expected_close")
+        if stage.is_open and isinstance(close, dt.date) and close < p.today:
+            days = (p.today - close).days
+            out.append(_finding(p, d, "close-date-passed", "warning", "expected_close",
+                                f"expected close {close.isoformat()} passed {days} days ago "
+                                f"and the deal is still in {stage.id}",
+                                days=days))  # fmt: skip
+        mark = d.values.get("amount_currency_mark")
+        cur = d.values.get("currency")
+        if mark and cur and mark != str(cur).upper():
+            out.append(_finding(p, d, "currency-mismatch", "warning", "amount",
+                                f"the amount is written in {mark} but the currency column says "
+                                f"{cur}"))  # fmt: skip
+    out += check_duplicates(p)
+    return out
+
+
+def check_duplicates(p: Pipeline) -> list[Finding]:
+    rows: dict[str, list[Deal]] = defaultdict(list)
+    for d in p.deals:
+        if d.id:
+            rows[d.id].append(d)
+    out = []
+    for deal_id, ds in rows.items():
+        if len(ds) < 2:
+            continue
+        where = ", ".join(str(x.row) for x in ds)
+        for d in ds:
+            out.append(_finding(p, d, "duplicate-id", "error", "deal_id",
+                                f"deal id {deal_id!r} appears on {len(ds)} rows ({where})",
+                                rows=[x.row for x in ds]))  # fmt: skip
+    return out

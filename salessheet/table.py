@@ -1,0 +1,260 @@
+"""Table mapping: find the header row, map columns by name, parse every cell strictly.
+
+Structural problems (a required column missing, two columns claiming one field, data in
+merged cells) raise one StructureError listing all of them. Cell problems become findings.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from salessheet.cells import CellError, RawSheet, RawValue, a1, col_letter
+from salessheet.errors import StructureError
+from salessheet.findings import Finding, json_safe
+from salessheet.model import Deal, Record, TableLayout
+from salessheet.parsing import (
+    ParseContext,
+    ParseFailure,
+    parse_date,
+    parse_id,
+    parse_money,
+    parse_number,
+    parse_percent,
+    parse_text,
+)
+from salessheet.textnorm import loose, normalise, without_brackets
+
+HEADER_SCAN_ROWS = 30
+UNKNOWN_STAGE = object()  # marker in Record.values for a stage that did not match
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    field: str
+    aliases: list[str]
+    type: str = "text"  # id|text|stage|money|number|percent|date
+    required: bool = False
+
+
+@dataclass
+class MappedTable:
+    layout: TableLayout
+    records: list[Record]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def header_row(self) -> int:
+        return self.layout.header_row
+
+    @property
+    def col_of(self) -> dict[str, int]:
+        return self.layout.col_of
+
+
+def specs_from_profile(profile: Any) -> list[ColumnSpec]:
+    return [ColumnSpec(c.field, list(c.aliases), c.type, c.required) for c in profile.columns]
+
+
+def _alias_index(columns: list[ColumnSpec]) -> tuple[dict[str, str], dict[str, str]]:
+    exact: dict[str, str] = {}
+    for spec in columns:
+        for alias in (*spec.aliases, spec.field):
+            exact.setdefault(normalise(alias), spec.field)
+    by_loose = {loose(k): v for k, v in exact.items()}
+    return exact, by_loose
+
+
+def match_header(text: RawValue, exact: dict[str, str]) -> str | None:
+    if not isinstance(text, str) or not text.strip():
+        return None
+    n = normalise(text)
+    if n in exact:
+        return exact[n]
+    stripped = without_brackets(n)
+    if stripped != n and stripped in exact:
+        return exact[stripped]
+    return None
+
+
+def find_header_row(sheet: RawSheet, exact: dict[str, str], must: Iterable[str]) -> int | None:
+    """0-based index of the row that names the most known fields (and at least one `must`)."""
+    must = set(must)
+    best, best_score = None, 1
+    for r, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+        fields = {match_header(v, exact) for v in row} - {None}
+        score = len(fields)
+        if must and not (fields & must):
+            continue
+        if score > best_score:
+            best, best_score = r, score
+    return best
+
+
+def _suggest(header_texts: list[str], spec: ColumnSpec) -> str:
+    names = {normalise(h): h for h in header_texts if h}
+    aliases = [normalise(a) for a in spec.aliases]
+    hits = []
+    for n, original in names.items():
+        if difflib.get_close_matches(n, aliases, n=1, cutoff=0.7):
+            hits.append(original)
+    if hits:
+        return f"; did you mean {', '.join(repr(h) for h in hits)}? (accepted: {', '.join(spec.aliases)})"
+    return f" (accepted headers: {', '.join(spec.aliases)})"
+
+
+def _parser(kind: str, ctx: ParseContext) -> Callable[[RawValue], Any]:
+    if kind == "id":
+        return parse_id
+    if kind == "text":
+        return parse_text
+    if kind == "money":
+        return lambda v: parse_money(v, ctx)
+    if kind == "number":
+        return lambda v: parse_number(v, ctx)
+    if kind == "percent":
+        return lambda v: parse_percent(v, ctx)
+    if kind == "date":
+        return lambda v: parse_date(v, ctx)
+    if kind == "stage":
+        lookup = ctx.stage_lookup
+
+        def stage(v: RawValue) -> Any:
+            if isinstance(v, CellError):
+                raise ParseFailure(f"error value {v.code}")
+            return lookup.get(normalise(str(v)), UNKNOWN_STAGE)
+
+        return stage
+    raise ValueError(kind)
+
+
+def map_table(
+    sheet: RawSheet,
+    columns: list[ColumnSpec],
+    ctx: ParseContext,
+    *,
+    id_field: str | None = None,
+    record_type: type[Record] = Record,
+    source: str = "",
+) -> MappedTable:
+    """Map ``sheet`` through ``columns``. Raises StructureError listing every structural problem."""
+    exact, _ = _alias_index(columns)
+    required = [c.field for c in columns if c.required]
+    where = f"{source}, sheet {sheet.name!r}" if source else f"sheet {sheet.name!r}"
+    hr = find_header_row(sheet, exact, required or [c.field for c in columns])
+    if hr is None:
+        wanted = "; ".join(f"{c.field}: {', '.join(c.aliases[:4])}" for c in columns if c.required)
+        raise StructureError(
+            f"{where}: no header row found in the first {HEADER_SCAN_ROWS} rows",
+            [f"expected a row with headers such as {wanted}"],
+            hint="use --sheet to pick another sheet, or --config with your own column aliases",
+        )
+    header = sheet.rows[hr]
+    header_row = hr + 1
+    col_of: dict[str, int] = {}
+    header_of: dict[str, str] = {}
+    unmapped: dict[int, str] = {}
+    problems: list[str] = []
+    width = 0
+    for c, text in enumerate(header, start=1):
+        if isinstance(text, str) and text.strip() or not _blank(text):
+            width = c
+        fname = match_header(text, exact)
+        if fname is None:
+            if not _blank(text):
+                unmapped[c] = parse_text(text) if not isinstance(text, CellError) else str(text)
+            continue
+        if fname in col_of:
+            first = col_of[fname]
+            problems.append(
+                f"columns {col_letter(first)} ({header_of[fname]!r}) and {col_letter(c)} "
+                f"({text!r}) both map to the field {fname!r}: rename or remove one"
+            )
+            continue
+        col_of[fname] = c
+        header_of[fname] = str(text).strip()
+    header_texts = [str(h) for h in header if isinstance(h, str)]
+    for spec in columns:
+        if spec.required and spec.field not in col_of:
+            problems.append(
+                f"required column {spec.field!r} is missing from the header on row {header_row}"
+                + _suggest(header_texts, spec)
+            )
+    # merged cells that reach into the data area of a mapped column
+    mapped_cols = set(col_of.values())
+    for (top, left), (bottom, right) in sheet.merged:
+        if bottom + 1 <= header_row - 1:
+            continue  # title block above the header
+        if any(left + 1 <= c <= right + 1 for c in mapped_cols) and bottom + 1 > header_row:
+            problems.append(
+                f"data in merged cells {a1(top + 1, left + 1)}:{a1(bottom + 1, right + 1)}: "
+                "unmerge them so each deal has its own cells"
+            )
+    if problems:
+        raise StructureError(f"{where}: the table cannot be read", problems)
+
+    layout = TableLayout(sheet.name, header_row, col_of, header_of, unmapped, width)
+    specs = {c.field: c for c in columns if c.field in col_of}
+    plan = [(f, col_of[f] - 1, _parser(specs[f].type, ctx), specs[f].type) for f in specs]
+    records: list[Record] = []
+    findings: list[Finding] = []
+    money_currency: dict[str, str] = {}
+    is_deal = record_type is Deal
+    for r in range(hr + 1, len(sheet.rows)):
+        row = sheet.rows[r]
+        n = len(row)
+        values: dict[str, Any] = {}
+        empty = True
+        for fname, ci, parse, kind in plan:
+            v = row[ci] if ci < n else None
+            if v is None or v == "" or (v.__class__ is str and not v.strip()):
+                values[fname] = None
+                continue
+            empty = False
+            if v.__class__ is str and kind == "text":
+                values[fname] = v.strip()
+                continue
+            try:
+                parsed = parse(v)
+            except ParseFailure as exc:
+                values[fname] = None
+                findings.append(_bad_value(sheet.name, r + 1, ci + 1, header_of[fname], v, exc))
+                continue
+            if kind == "money":
+                parsed, cur = parsed
+                if cur:
+                    money_currency[f"{r}:{fname}"] = cur
+            values[fname] = parsed
+        if empty:
+            continue
+        if is_deal:
+            rec: Record = Deal(layout, r + 1, values, row)
+        else:
+            rec = record_type(layout, r + 1, values, row)
+        records.append(rec)
+    for rec in records:
+        for fname in list(rec.values):
+            key = f"{rec.row - 1}:{fname}"
+            if key in money_currency:
+                rec.values[f"{fname}_currency_mark"] = money_currency[key]
+    return MappedTable(layout, records, findings)
+
+
+def _blank(v: RawValue) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _bad_value(sheet: str, row: int, col: int, header: str, raw: RawValue, exc: Exception) -> Finding:
+    shown = raw.code if isinstance(raw, CellError) else raw
+    return Finding(
+        code="bad-value",
+        severity="error",
+        message=f"{header} {a1(row, col)}: cannot read {json_safe(shown)!r}: {exc}",
+        sheet=sheet,
+        row=row,
+        column=header,
+        cell=a1(row, col),
+        value=json_safe(shown),
+    )

@@ -1,0 +1,25 @@
+"""Normalising header names and stage values so people's spelling variants match."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width → half-width, incl. brackets), casefold, collapse and strip spaces."""
+    text = unicodedata.normalize("NFKC", str(text)).casefold()
+    return _SPACES.sub(" ", text).strip()
+
+
+def without_brackets(text: str) -> str:
+    """`amount (cny)` → `amount`; used as a second chance when matching headers."""
+    return _SPACES.sub(" ", _BRACKETED.sub(" ", text)).strip()
+
+
+def loose(text: str) -> str:
+    """For near-miss suggestions: letters and digits only."""
+    return re.sub(r"[\W_]+", "", normalise(text))
