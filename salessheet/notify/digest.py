@@ -20,9 +20,9 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "team_title": "Pipeline digest",
         "owner_title": "Your deals",
-        "errors": "{n} error(s)",
-        "warnings": "{n} warning(s)",
-        "infos": "{n} note(s)",
+        "errors": "{n} error|{n} errors",
+        "warnings": "{n} warning|{n} warnings",
+        "infos": "{n} note|{n} notes",
         "new_count": "{n} new",
         "all_clear": "nothing open",
         "new": "New",
@@ -50,6 +50,7 @@ TEXT: dict[str, dict[str, str]] = {
         "th_problem": "Problem",
         "th_owner": "Owner",
         "th_open": "Open",
+        "open_count": "{n} open",
         "colon": ": ",
         "sep": ", ",
     },
@@ -86,6 +87,7 @@ TEXT: dict[str, dict[str, str]] = {
         "th_problem": "问题",
         "th_owner": "负责人",
         "th_open": "待处理",
+        "open_count": "待处理 {n}",
         "colon": "：",
         "sep": "，",
     },
@@ -93,8 +95,12 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def t(language: str, key: str, **kwargs: Any) -> str:
-    table = TEXT.get(language, TEXT["en"])
-    return table[key].format(**kwargs) if kwargs else table[key]
+    """A UI string; ``"{n} error|{n} errors"`` picks the singular form when ``n == 1``."""
+    text = TEXT.get(language, TEXT["en"])[key]
+    if "|" in text:
+        one, other = text.split("|", 1)
+        text = one if kwargs.get("n") == 1 else other
+    return text.format(**kwargs) if kwargs else text
 
 
 @dataclass(frozen=True)
@@ -358,7 +364,7 @@ def render_text(d: Digest, *, max_items: int = 200) -> str:
             lines.append(
                 f"  {name}{t(lang, 'colon')}{t(lang, 'errors', n=errors)}"
                 f"{t(lang, 'sep')}{t(lang, 'warnings', n=warnings)}"
-                f"{t(lang, 'sep')}{t(lang, 'th_open')} {total}"
+                f"{t(lang, 'sep')}{t(lang, 'open_count', n=total)}"
             )
     if d.resolved:
         lines += ["", f"{t(lang, 'resolved')} ({len(d.resolved)})"]
