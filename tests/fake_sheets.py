@@ -19,6 +19,7 @@ with USER_ENTERED) or ``SheetError`` (``#N/A``...). Behaviour mirrored from the 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 _EPOCH = dt.date(1899, 12, 30)
@@ -97,7 +98,7 @@ _CELL = re.compile(r"^([A-Za-z]*)(\d*)$")
 
 
 def split_range(text: str) -> tuple[str | None, str]:
-    """"'My Sheet'!A1:B2" -> ("My Sheet", "A1:B2"); "A1:B2" -> (None, "A1:B2")."""
+    """Split "'My Sheet'!A1:B2" into ("My Sheet", "A1:B2"), and "A1:B2" into (None, "A1:B2")."""
     if text.startswith("'"):
         i, name = 1, ""
         while i < len(text):
@@ -302,7 +303,8 @@ class FakeSpreadsheet:
         name, cells = split_range(text)
         if name is None:
             try:  # a bare sheet name is a range too
-                return self._sheet_or_400(text, text), parse_cells("", self._sheet_or_400(text, text))
+                sheet = self._sheet_or_400(text, text)
+                return sheet, parse_cells("", sheet)
             except ApiError:
                 if not self.sheets:
                     raise
@@ -389,6 +391,11 @@ def _parse_user_entered(value: Any) -> Any:
 # ---------------------------------------------------------------- the server
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log(self, *args: Any, **kwargs: Any) -> None:  # no access log on the test output
+        pass
+
+
 class FakeSheets:
     """The fake API. Use as a context manager or call ``start()``/``stop()``.
 
@@ -411,7 +418,9 @@ class FakeSheets:
 
     # -- lifecycle
     def start(self) -> FakeSheets:
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self._server = make_server(
+            "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -508,8 +517,11 @@ class FakeSheets:
         if status is None:
             return
         reasons = {
-            429: ("Quota exceeded for quota metric 'Read requests' and limit 'Read requests per"
-                  " minute per user' of service 'sheets.googleapis.com'", "RESOURCE_EXHAUSTED"),
+            429: (
+                "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per"
+                " minute per user' of service 'sheets.googleapis.com'",
+                "RESOURCE_EXHAUSTED",
+            ),
             500: ("Internal error encountered.", "INTERNAL"),
             502: ("Bad gateway.", "UNAVAILABLE"),
             503: ("The service is currently unavailable.", "UNAVAILABLE"),
@@ -739,7 +751,10 @@ class FakeSheets:
         responses, changes = [], []
         for item in body.get("data", []):
             response, more = self._write_range(
-                book, item["range"], item.get("values", []), option,
+                book,
+                item["range"],
+                item.get("values", []),
+                option,
                 item.get("majorDimension", "ROWS"),
             )
             responses.append(response)
@@ -769,7 +784,12 @@ class FakeSheets:
                 shifted[r + len(values) if r >= start else r] = cols
             sheet.cells = shifted
         response, changes = self._write_range(
-            book, rng, values, option, body.get("majorDimension", "ROWS"), grow=True,
+            book,
+            rng,
+            values,
+            option,
+            body.get("majorDimension", "ROWS"),
+            grow=True,
             origin=(start, left),
         )
         self._apply(changes)
@@ -806,9 +826,12 @@ class FakeSheets:
         if not requests:
             raise _bad("Must specify at least one request.")
         # validate everything on a scratch copy first: the real call is atomic
-        import copy
-
-        scratch = copy.deepcopy(book)
+        scratch = FakeSpreadsheet(book.key, book.title, book.locale, book.time_zone)
+        scratch._next_id = book._next_id
+        scratch.sheets = [
+            dataclasses.replace(s, cells={}, merges=[], validations=[], formats=[])
+            for s in book.sheets
+        ]
         for i, req in enumerate(requests):
             self._apply_request(scratch, req, i)
         replies = [self._apply_request(book, req, i) for i, req in enumerate(requests)]
@@ -916,5 +939,9 @@ class FakeSheets:
         key = f"fake{len(self.spreadsheets) + 1:04d}"
         book = self.add_spreadsheet(key, body.get("name", "Untitled spreadsheet"))
         book.add_sheet("Sheet1")
-        return {"kind": "drive#file", "id": key, "name": book.title,
-                "mimeType": "application/vnd.google-apps.spreadsheet"}
+        return {
+            "kind": "drive#file",
+            "id": key,
+            "name": book.title,
+            "mimeType": "application/vnd.google-apps.spreadsheet",
+        }

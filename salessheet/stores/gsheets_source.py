@@ -51,9 +51,7 @@ def parse_gsheet_source(source: str) -> GSheetRef:
     else:  # the old form: docs.google.com/spreadsheet/ccc?key=KEY
         keys = parse_qs(parts.query).get("key", [])
         if not keys:
-            raise SourceError(
-                f"no spreadsheet key in {source!r}", hint=f"use {_EXAMPLES}"
-            )
+            raise SourceError(f"no spreadsheet key in {source!r}", hint=f"use {_EXAMPLES}")
         key = keys[0]
     gid = _gid(source, parts.fragment) if "gid=" in parts.fragment else _gid(source, parts.query)
     return GSheetRef(_check_key(source, key), gid)
@@ -62,7 +60,8 @@ def parse_gsheet_source(source: str) -> GSheetRef:
 def _check_key(source: str, key: str) -> str:
     if not key or not _KEY.match(key):
         raise SourceError(
-            f"bad spreadsheet key {key!r} in {source!r}: a key has only letters, digits, '-' and '_'",
+            f"bad spreadsheet key {key!r} in {source!r}:"
+            " a key has only letters, digits, '-' and '_'",
             hint=f"use {_EXAMPLES}",
         )
     return key

@@ -30,6 +30,8 @@ from salessheet.errors import SourceError, StoreUnavailable
 GOOGLE_BASES = ("https://sheets.googleapis.com/", "https://www.googleapis.com/")
 ENDPOINT_ENV = "SALESSHEET_SHEETS_ENDPOINT"
 TOKEN_ENV = "SALESSHEET_SHEETS_TOKEN"
+# What a caller may catch for "the network failed" without importing requests itself.
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (requests.RequestException,)
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 # POST calls that set or read state the same way however often they are sent.
 _IDEMPOTENT_POST_SUFFIXES = (
@@ -217,6 +219,10 @@ class SheetsAdapter(HTTPAdapter):
         self._sleep(delay)
         self.stats.slept_s += delay
         return True
+
+    def pause(self, attempt: int) -> bool:
+        """Back off before a caller-decided repeat; False if the deadline leaves no room."""
+        return self._may_retry(attempt, None)
 
     def attempts_for_last_request(self) -> int:
         """How many attempts the most recent request took (for messages)."""
