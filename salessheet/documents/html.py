@@ -1,0 +1,68 @@
+"""HTML documents with Jinja2: sandboxed, autoescaped, StrictUndefined (the one jinja2 module)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from salessheet.documents.settings import templates_dir
+from salessheet.errors import ConfigError
+
+
+class MissingVariable(Exception):
+    """The template asked for something the context does not have."""
+
+
+@lru_cache(maxsize=16)
+def _environment(folder: str) -> SandboxedEnvironment:
+    search = [folder]
+    bundled = str(templates_dir())
+    if bundled != folder:
+        search.append(bundled)  # custom templates may include the bundled css and macros
+    return SandboxedEnvironment(
+        loader=FileSystemLoader(search),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+def sandboxed_environment() -> SandboxedEnvironment:
+    """The environment DOCX templates render with (strict, sandboxed; docxtpl sets autoescape)."""
+    return SandboxedEnvironment(undefined=StrictUndefined)
+
+
+def _template(path: Path):
+    env = _environment(str(path.parent.resolve()))
+    try:
+        return env.get_template(path.name)
+    except TemplateSyntaxError as exc:
+        raise ConfigError(
+            f"template {exc.filename or path}: line {exc.lineno}: {exc.message}",
+            hint="fix the template or point the profile's documents.*.templates at another one",
+        ) from exc
+    except TemplateError as exc:
+        raise ConfigError(f"template {path}: {exc}") from exc
+
+
+def render_html(path: Path, context: dict[str, Any]) -> str:
+    template = _template(path)
+    try:
+        return template.render(context)
+    except TemplateError as exc:
+        raise MissingVariable(f"template {path.name}: {exc.message or exc}") from exc
+
+
+def html_variables(path: Path) -> set[str]:
+    """Top-level names the template (not its includes) reads."""
+    env = _environment(str(path.parent.resolve()))
+    try:
+        source = path.read_text(encoding="utf-8")
+        return set(meta.find_undeclared_variables(env.parse(source)))
+    except (OSError, TemplateSyntaxError) as exc:
+        raise ConfigError(f"template {path}: {exc}") from exc
