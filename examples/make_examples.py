@@ -61,7 +61,7 @@ def build_deals() -> tuple[list[list], list[list]]:
         amount = sum(
             (q * p * (1 - d / 100)).quantize(Decimal("0.01"), ROUND_HALF_UP) for _, q, p, d in lines
         )
-        stage_date = TODAY - dt.timedelta(days=rng.randint(1, 40))
+        stage_date = TODAY - dt.timedelta(days=rng.randint(1, 9))
         last = stage_date + dt.timedelta(days=rng.randint(0, (TODAY - stage_date).days))
         close = TODAY + dt.timedelta(days=rng.randint(5, 120))
         if s in (5, 6):
@@ -81,6 +81,12 @@ def build_deals() -> tuple[list[list], list[list]]:
     deals[24][2], deals[24][3] = "Negotiation", -4800.0  # negative-amount
     deals[28][2], deals[28][6] = "客户跟进", TODAY - dt.timedelta(days=12)  # close-date-passed
     deals[33][2], deals[33][9] = "丢单", None  # lost without a reason
+    # stalled deals: sitting in their stage for weeks
+    for i, stage in ((4, "客户开发"), (12, "Negotiation"), (44, "销售机会")):
+        deals[i][2] = stage
+        deals[i][8] = TODAY - dt.timedelta(days=26)
+        deals[i][7] = TODAY - dt.timedelta(days=20)
+        deals[i][6] = TODAY + dt.timedelta(days=40)
     # deal D-0042: the demo's quote and contract
     deals[41][1:10] = ["上海星河科技有限公司", "报价与谈判", 65200.0, "CNY", "张伟",
                        TODAY + dt.timedelta(days=30), TODAY - dt.timedelta(days=2),

@@ -77,9 +77,13 @@ def data_options(func: Callable) -> Callable:
             help="The date the run believes it is (default: today in the profile's time zone).",
         ),
         click.option(
-            "--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True,
+            "--format",
+            "fmt",
+            type=FORMAT_CHOICE,
+            default="text",
+            show_default=True,
             help="text for people, json for machines (one object on stdout).",
-        ),  # fmt: skip
+        ),
         click.option(
             "--credentials",
             metavar="FILE",
@@ -108,15 +112,22 @@ def guarded(func: Callable) -> Callable:
         except click.exceptions.Exit:
             raise
         except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
-            _fail(2, f"internal error: {type(exc).__name__}: {exc}", [],
-                  "run again with --debug and report the traceback", fmt, debug)  # fmt: skip
+            _fail(
+                2,
+                f"internal error: {type(exc).__name__}: {exc}",
+                [],
+                "run again with --debug and report the traceback",
+                fmt,
+                debug,
+            )
         sys.exit(code or 0)
 
     return wrapper
 
 
-def _fail(code: int, message: str, problems: list[str], hint: str | None, fmt: str,
-          debug: bool) -> None:  # fmt: skip
+def _fail(
+    code: int, message: str, problems: list[str], hint: str | None, fmt: str, debug: bool
+) -> None:
     if debug:
         traceback.print_exc()
     if fmt == "json":
@@ -153,8 +164,11 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--out", metavar="DIR", help="Folder for the demo's copy and documents "
-              "(default: a new temporary folder).")  # fmt: skip
+@click.option(
+    "--out",
+    metavar="DIR",
+    help="Folder for the demo's copy and documents (default: a new temporary folder).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @guarded
 def demo(c: Ctx, out: str | None, **_: Any) -> int:
@@ -176,8 +190,12 @@ def demo(c: Ctx, out: str | None, **_: Any) -> int:
 @main.command()
 @click.argument("source")
 @data_options
-@click.option("--limit", default=50, show_default=True,
-              help="Findings shown per severity in text output (0: all).")  # fmt: skip
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    help="Findings shown per severity in text output (0: all).",
+)
 @guarded
 def validate(c: Ctx, source: str, limit: int, **_: Any) -> int:
     """Read-only checks of a pipeline. Never writes.
@@ -193,9 +211,81 @@ def validate(c: Ctx, source: str, limit: int, **_: Any) -> int:
     from salessheet.api import validate as api_validate
     from salessheet.render_text import render_report
 
-    report = api_validate(source, profile=c.profile, sheet=c.sheet, today=c.today(),
-                          credentials=c.credentials)  # fmt: skip
+    report = api_validate(
+        source, profile=c.profile, sheet=c.sheet, today=c.today(), credentials=c.credentials
+    )
     emit(report.to_dict(), render_report(report, title="validate", limit=limit), c.fmt)
+    return report.exit_code
+
+
+@main.command()
+@click.argument("source")
+@data_options
+@click.option("--limit", default=50, show_default=True, help="Deals shown in text output (0: all).")
+@guarded
+def stalled(c: Ctx, source: str, limit: int, **_: Any) -> int:
+    """Stalled deals only, worst first, with owner, stage, days and threshold. Never writes.
+
+    \b
+    A deal is stalled when it sits in a stage longer than the stage's stall_days
+    (clock: days in stage, days since last activity, or a next-step date passed),
+    its expected close has passed, or its close date slipped too many times.
+
+    \b
+    Examples:
+      salessheet stalled pipeline.xlsx
+      salessheet stalled pipeline.xlsx --today 2026-12-15 --format json
+    """
+    from salessheet.api import stalled as api_stalled
+    from salessheet.render_text import render_stalled
+
+    report = api_stalled(
+        source, profile=c.profile, sheet=c.sheet, today=c.today(), credentials=c.credentials
+    )
+    emit(report.to_dict(), render_stalled(report, limit=limit), c.fmt)
+    return report.exit_code
+
+
+@main.command()
+@click.argument("source")
+@data_options
+@click.option(
+    "--dry-run", is_flag=True, help="Print exactly which cells would change; write nothing."
+)
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    help="Findings shown per severity in text output (0: all).",
+)
+@guarded
+def run(c: Ctx, source: str, dry_run: bool, limit: int, **_: Any) -> int:
+    """The nightly job: validate, record stage history, write flags back.
+
+    \b
+    Writes only tool-owned parts: the `salessheet history` and `salessheet findings`
+    sheets and two flag columns right of the table. Every other byte of the workbook
+    stays as it was. Refuses (exit 3) if the file is open in Excel/LibreOffice or
+    changed during the run. A second run with no edits in between changes nothing.
+
+    \b
+    Examples:
+      salessheet run pipeline.xlsx
+      salessheet run pipeline.xlsx --dry-run
+      salessheet run pipeline.xlsx --today 2026-11-28 --format json
+    """
+    from salessheet.api import run as api_run
+    from salessheet.render_text import render_run
+
+    report = api_run(
+        source,
+        profile=c.profile,
+        sheet=c.sheet,
+        today=c.today(),
+        dry_run=dry_run,
+        credentials=c.credentials,
+    )
+    emit(report.to_dict(), render_run(report, limit=limit), c.fmt)
     return report.exit_code
 
 
@@ -223,8 +313,13 @@ def config_check(c: Ctx, file: str, fmt: str, **_: Any) -> int:
         f"{file}: OK — profile {prof.name!r}, {len(prof.stages)} stages ({stages}; lost), "
         f"{len(prof.columns)} columns, currency {prof.currency}, time zone {prof.timezone}"
     )
-    obj = {"file": file, "ok": True, "profile": prof.name,
-           "stages": [s.id for s in prof.stages], "problems": []}  # fmt: skip
+    obj = {
+        "file": file,
+        "ok": True,
+        "profile": prof.name,
+        "stages": [s.id for s in prof.stages],
+        "problems": [],
+    }
     emit(obj, text, fmt)
     return 0
 

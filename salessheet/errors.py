@@ -46,7 +46,7 @@ class PreflightError(SalessheetError):
 
 
 class WriteRefused(SalessheetError):
-    """Refused to write: file locked, changed during the run, or a write would lose data (exit 3)."""
+    """Refused to write: file locked, changed during the run, or data would be lost (exit 3)."""
 
     exit_code = 3
 

@@ -17,16 +17,44 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 # Serial numbers accepted as dates: 1954-10-03 .. 2173-10-14 (anything else is not a date).
 SERIAL_MIN, SERIAL_MAX = 20000, 100000
 CURRENCY_MARKS = {
-    "¥": "CNY", "￥": "CNY", "元": "CNY", "RMB": "CNY", "CNY": "CNY", "$": "USD", "US$": "USD",
-    "USD": "USD", "€": "EUR", "EUR": "EUR", "£": "GBP", "GBP": "GBP", "HK$": "HKD", "HKD": "HKD",
-    "JPY": "JPY", "円": "JPY",
-}  # fmt: skip
+    "¥": "CNY",
+    "￥": "CNY",
+    "元": "CNY",
+    "RMB": "CNY",
+    "CNY": "CNY",
+    "$": "USD",
+    "US$": "USD",
+    "USD": "USD",
+    "€": "EUR",
+    "EUR": "EUR",
+    "£": "GBP",
+    "GBP": "GBP",
+    "HK$": "HKD",
+    "HKD": "HKD",
+    "JPY": "JPY",
+    "円": "JPY",
+}
 _CURRENCY_RE = re.compile(
     "|".join(re.escape(k) for k in sorted(CURRENCY_MARKS, key=len, reverse=True))
 )
 _ISO_LIKE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 # locales whose decimal separator is a comma
-_COMMA_DECIMAL = ("de", "fr", "es", "it", "nl", "pt", "ru", "pl", "tr", "sv", "da", "nb", "fi", "cs")
+_COMMA_DECIMAL = (
+    "de",
+    "fr",
+    "es",
+    "it",
+    "nl",
+    "pt",
+    "ru",
+    "pl",
+    "tr",
+    "sv",
+    "da",
+    "nb",
+    "fi",
+    "cs",
+)
 
 
 class ParseFailure(Exception):

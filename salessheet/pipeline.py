@@ -113,8 +113,18 @@ def load_pipeline(
             if d is not None:
                 f.deal_id = d.id or None
                 f.owner = d.values.get("owner")
-        return Pipeline(source, store, profile, name, today, deals, table.findings, sheets,
-                        table.layout, unknown)  # fmt: skip
+        return Pipeline(
+            source,
+            store,
+            profile,
+            name,
+            today,
+            deals,
+            table.findings,
+            sheets,
+            table.layout,
+            unknown,
+        )
     assert first_error is not None
     if len(candidates) > 1:
         first_error.problems.append(

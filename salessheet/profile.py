@@ -159,10 +159,22 @@ def parse_profile(data: Any, path: Path | None) -> Profile:
             f"but found {type(data).__name__}"
         )
     known = {
-        "name", "description", "version", "sheet", "currency", "locale", "timezone",
-        "date_formats", "columns", "stages", "transitions", "stall", "documents",
-        "notifications", "report",
-    }  # fmt: skip
+        "name",
+        "description",
+        "version",
+        "sheet",
+        "currency",
+        "locale",
+        "timezone",
+        "date_formats",
+        "columns",
+        "stages",
+        "transitions",
+        "stall",
+        "documents",
+        "notifications",
+        "report",
+    }
     for key in data:
         if key not in known:
             c.problem(str(key), "unknown key", f"one of {', '.join(sorted(known))}")
@@ -240,8 +252,9 @@ class _Checker:
     def problem(self, key: str, found: str, expected: str) -> None:
         self.problems.append(f"{self.where}: {key}: found {found}, expected {expected}")
 
-    def string(self, d: dict, key: str, *, required: bool = False, default: str = "",
-               path: str = "") -> str:  # fmt: skip
+    def string(
+        self, d: dict, key: str, *, required: bool = False, default: str = "", path: str = ""
+    ) -> str:
         v = d.get(key)
         full = f"{path}.{key}" if path else key
         if v is None:
@@ -291,9 +304,10 @@ def _parse_columns(c: _Checker, raw: Any) -> list[ColumnDef]:
             n = normalise(a)
             if n in seen_alias and seen_alias[n] != fname:
                 c.problem(
-                    f"{path}.aliases", f"{a!r} (also an alias of {seen_alias[n]!r})",
+                    f"{path}.aliases",
+                    f"{a!r} (also an alias of {seen_alias[n]!r})",
                     "each header name to belong to one field",
-                )  # fmt: skip
+                )
             seen_alias[n] = fname
         required = spec.get("required", False)
         if not isinstance(required, bool):
@@ -310,8 +324,18 @@ def _parse_stages(c: _Checker, raw: Any, fields: set[str]) -> list[Stage]:
     out: list[Stage] = []
     ids: set[str] = set()
     spellings: dict[str, str] = {}
-    allowed = {"id", "label", "label_zh", "aliases", "probability", "outcome", "terminal",
-               "required", "stall_days", "stall_clock"}  # fmt: skip
+    allowed = {
+        "id",
+        "label",
+        "label_zh",
+        "aliases",
+        "probability",
+        "outcome",
+        "terminal",
+        "required",
+        "stall_days",
+        "stall_clock",
+    }
     for i, st in enumerate(raw):
         path = f"stages[{i}]"
         if not isinstance(st, dict):
@@ -336,9 +360,10 @@ def _parse_stages(c: _Checker, raw: Any, fields: set[str]) -> list[Stage]:
             n = normalise(spelling)
             if n in spellings and spellings[n] != sid:
                 c.problem(
-                    path, f"{spelling!r} (also used by stage {spellings[n]!r})",
+                    path,
+                    f"{spelling!r} (also used by stage {spellings[n]!r})",
                     "each stage name or alias to belong to one stage",
-                )  # fmt: skip
+                )
             spellings.setdefault(n, sid)
         prob_raw = st.get("probability", 0)
         try:
@@ -360,9 +385,10 @@ def _parse_stages(c: _Checker, raw: Any, fields: set[str]) -> list[Stage]:
         for fname in required:
             if fields and fname not in fields:
                 c.problem(
-                    f"{path}.required", repr(fname),
+                    f"{path}.required",
+                    repr(fname),
                     f"a field declared under columns ({', '.join(sorted(fields))})",
-                )  # fmt: skip
+                )
         stall_days = st.get("stall_days")
         if stall_days is not None and (
             not isinstance(stall_days, int) or isinstance(stall_days, bool) or stall_days < 1
@@ -374,8 +400,18 @@ def _parse_stages(c: _Checker, raw: Any, fields: set[str]) -> list[Stage]:
             c.problem(f"{path}.stall_clock", repr(clock), f"one of {', '.join(STALL_CLOCKS)}")
             clock = "in_stage"
         out.append(
-            Stage(sid, label, label_zh, prob, outcome, terminal, required, stall_days, clock,
-                  tuple(aliases))  # fmt: skip
+            Stage(
+                sid,
+                label,
+                label_zh,
+                prob,
+                outcome,
+                terminal,
+                required,
+                stall_days,
+                clock,
+                tuple(aliases),
+            )
         )
     if out and not any(s.outcome == "lost" for s in out):
         c.problem("stages", "no stage with outcome: lost", "one lost stage")
@@ -411,8 +447,12 @@ def _parse_transitions(c: _Checker, raw: Any, ids: set[str]) -> Transitions:
                     c.problem(f"transitions.graph.{src}", f"unknown stage {d!r}", "a stage id")
             graph[str(src)] = [str(d) for d in dsts]
     sev = {}
-    for key, default in (("skip_forward", "error"), ("backward", "warning"), ("reopen", "error"),
-                         ("undeclared", "error")):  # fmt: skip
+    for key, default in (
+        ("skip_forward", "error"),
+        ("backward", "warning"),
+        ("reopen", "error"),
+        ("undeclared", "error"),
+    ):
         v = raw.get(key, default)
         if v not in SEVERITIES:
             c.problem(f"transitions.{key}", repr(v), f"one of {', '.join(SEVERITIES)}")
@@ -422,8 +462,9 @@ def _parse_transitions(c: _Checker, raw: Any, ids: set[str]) -> Transitions:
     if to_lost not in ("open", "any"):
         c.problem("transitions.to_lost_from", repr(to_lost), "open or any")
         to_lost = "open"
-    return Transitions(mode, graph, to_lost, sev["skip_forward"], sev["backward"], sev["reopen"],
-                       sev["undeclared"])  # fmt: skip
+    return Transitions(
+        mode, graph, to_lost, sev["skip_forward"], sev["backward"], sev["reopen"], sev["undeclared"]
+    )
 
 
 def _parse_stall(c: _Checker, raw: Any) -> StallRules:

@@ -62,3 +62,62 @@ def render_report(report: CheckReport, *, title: str, limit: int = 50) -> str:
         f"{s['info']} info ({s['new']} new, {s['resolved']} resolved)"
     )
     return "\n".join(lines)
+
+
+def render_stalled(report: CheckReport, *, limit: int = 50) -> str:
+    rows = report.extra.get("stalled", [])
+    lines = [
+        f"stalled: {report.source} — sheet {report.sheet!r}, {report.deals} deals, "
+        f"today {report.today.isoformat()}",
+        "",
+    ]
+    if not rows:
+        lines.append("No stalled deals.")
+        return "\n".join(lines)
+    head = f"  {'deal':<10} {'owner':<14} {'stage':<12} {'days':>5} {'limit':>5}  what"
+    lines.append(head)
+    shown = rows if limit <= 0 else rows[:limit]
+    for r, f in zip(shown, report.findings, strict=False):
+        days = "" if r["days"] is None else str(r["days"])
+        limit_s = "" if r["threshold"] is None else str(r["threshold"])
+        lines.append(
+            f"  {r['deal_id'] or '-':<10} {str(r['owner'] or '-')[:14]:<14} "
+            f"{str(r['stage'] or '-'):<12} {days:>5} {limit_s:>5}  {f.code}: {f.message}"
+        )
+    if len(shown) < len(rows):
+        lines.append(f"  … and {len(rows) - len(shown)} more (--limit 0 shows all)")
+    lines.append("")
+    lines.append(f"{len(rows)} deals need attention.")
+    return "\n".join(lines)
+
+
+def render_run(report: CheckReport, *, limit: int = 50) -> str:
+    text = render_report(report, title="run", limit=limit)
+    lines = [text, ""]
+    events = report.extra.get("events", [])
+    moves = [e for e in events if e[3] == "stage"]
+    seeded = [e for e in events if e[3] == "seen"]
+    if seeded:
+        lines.append(f"Ledger: {len(seeded)} deals recorded for the first time.")
+    if moves:
+        lines.append(f"Stage changes since the last run ({len(moves)}):")
+        lines += [f"  {e[2]:<12} {e[4]} → {e[5]}" for e in moves[: max(limit, 1)]]
+    if "dry_run" in report.extra:
+        changes = report.extra["dry_run"]["changes"]
+        lines.append(f"Dry run: {len(changes)} changes would be written (nothing written):")
+        lines += [f"  {c}" for c in changes[: (limit if limit > 0 else len(changes))]]
+        if limit > 0 and len(changes) > limit:
+            lines.append(f"  … and {len(changes) - limit} more (--limit 0 shows all)")
+    elif "written" in report.extra:
+        w = report.extra["written"]
+        if w.get("unchanged"):
+            lines.append("Nothing changed since the last run: the file was not touched.")
+        else:
+            lines.append(f"Wrote {w['cells']} cells and {', '.join(w['sheets']) or 'no sheets'}.")
+            if w.get("backup"):
+                lines.append(f"Backup of the previous version: {w['backup']}")
+        for sheet, row, why in w.get("skipped_rows", []):
+            lines.append(f"  skipped {sheet} row {row}: {why}")
+        if w.get("note"):
+            lines.append(w["note"])
+    return "\n".join(lines).rstrip()

@@ -101,7 +101,8 @@ def _suggest(header_texts: list[str], spec: ColumnSpec) -> str:
         if difflib.get_close_matches(n, aliases, n=1, cutoff=0.7):
             hits.append(original)
     if hits:
-        return f"; did you mean {', '.join(repr(h) for h in hits)}? (accepted: {', '.join(spec.aliases)})"
+        near = ", ".join(repr(h) for h in hits)
+        return f"; did you mean {near}? (accepted: {', '.join(spec.aliases)})"
     return f" (accepted headers: {', '.join(spec.aliases)})"
 
 
@@ -246,7 +247,9 @@ def _blank(v: RawValue) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
-def _bad_value(sheet: str, row: int, col: int, header: str, raw: RawValue, exc: Exception) -> Finding:
+def _bad_value(
+    sheet: str, row: int, col: int, header: str, raw: RawValue, exc: Exception
+) -> Finding:
     shown = raw.code if isinstance(raw, CellError) else raw
     return Finding(
         code="bad-value",

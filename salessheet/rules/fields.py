@@ -12,19 +12,27 @@ from salessheet.parsing import is_blank
 from salessheet.pipeline import Pipeline
 
 FIELD_LABELS = {
-    "deal_id": "deal id", "customer": "customer", "stage": "stage", "amount": "amount",
-    "currency": "currency", "owner": "owner", "expected_close": "expected close date",
-    "last_activity": "last activity date", "stage_date": "stage date",
-    "lost_reason": "lost reason", "probability": "probability",
-}  # fmt: skip
+    "deal_id": "deal id",
+    "customer": "customer",
+    "stage": "stage",
+    "amount": "amount",
+    "currency": "currency",
+    "owner": "owner",
+    "expected_close": "expected close date",
+    "last_activity": "last activity date",
+    "stage_date": "stage date",
+    "lost_reason": "lost reason",
+    "probability": "probability",
+}
 
 
 def label(field: str) -> str:
     return FIELD_LABELS.get(field, field.replace("_", " "))
 
 
-def _finding(p: Pipeline, d: Deal, code: str, severity: str, field: str, message: str,
-             **details: object) -> Finding:  # fmt: skip
+def _finding(
+    p: Pipeline, d: Deal, code: str, severity: str, field: str, message: str, **details: object
+) -> Finding:
     col = p.layout.col_of.get(field)
     return Finding(
         code=code,
@@ -70,18 +78,33 @@ def check_fields(p: Pipeline) -> list[Finding]:
         if not d.id:
             raw = d.raw_value("deal_id")
             if is_blank(raw):
-                out.append(_finding(p, d, "missing-id", "error", "deal_id",
-                                    f"row {d.row} has data but no deal id"))  # fmt: skip
+                out.append(
+                    _finding(
+                        p,
+                        d,
+                        "missing-id",
+                        "error",
+                        "deal_id",
+                        f"row {d.row} has data but no deal id",
+                    )
+                )
         if d.row in p.unknown_stage_rows:
             raw = d.raw_value("stage")
-            out.append(_finding(p, d, "unknown-stage", "error", "stage",
-                                f"unknown stage {json_safe(raw)!r}; allowed: {allowed}",
-                                allowed=[s.id for s in profile.stages]))  # fmt: skip
+            out.append(
+                _finding(
+                    p,
+                    d,
+                    "unknown-stage",
+                    "error",
+                    "stage",
+                    f"unknown stage {json_safe(raw)!r}; allowed: {allowed}",
+                    allowed=[s.id for s in profile.stages],
+                )
+            )
             continue
         if d.stage is None:
             if is_blank(d.raw_value("stage")):
-                out.append(_finding(p, d, "missing-field", "error", "stage",
-                                    "the stage is empty"))  # fmt: skip
+                out.append(_finding(p, d, "missing-field", "error", "stage", "the stage is empty"))
             continue
         stage = profile.stage(d.stage)
         for f in stage.required:
@@ -89,26 +112,62 @@ def check_fields(p: Pipeline) -> list[Finding]:
                 continue
             if (d.row, d.cell(f)) in bad_cells:
                 continue  # already reported as bad-value
-            out.append(_finding(p, d, "missing-field", "error", f,
-                                f"{label(f)} is required in stage {stage.id} ({stage.label_zh})",
-                                stage=stage.id))  # fmt: skip
+            out.append(
+                _finding(
+                    p,
+                    d,
+                    "missing-field",
+                    "error",
+                    f,
+                    f"{label(f)} is required in stage {stage.id} ({stage.label_zh})",
+                    stage=stage.id,
+                )
+            )
         amount = d.values.get("amount")
         if amount is not None and amount < 0:
-            out.append(_finding(p, d, "negative-amount", "error", "amount",
-                                f"amount {amount} is negative"))  # fmt: skip
+            out.append(
+                _finding(p, d, "negative-amount", "error", "amount", f"amount {amount} is negative")
+            )
         close = d.values.get("expected_close")
         if stage.is_open and isinstance(close, dt.date) and close < p.today:
             days = (p.today - close).days
-            out.append(_finding(p, d, "close-date-passed", "warning", "expected_close",
-                                f"expected close {close.isoformat()} passed {days} days ago "
-                                f"and the deal is still in {stage.id}",
-                                days=days))  # fmt: skip
+            out.append(
+                _finding(
+                    p,
+                    d,
+                    "close-date-passed",
+                    "warning",
+                    "expected_close",
+                    f"expected close {close.isoformat()} passed {days} days ago "
+                    f"and the deal is still in {stage.id}",
+                    days=days,
+                )
+            )
+        created = d.values.get("created")
+        if isinstance(created, dt.date) and isinstance(close, dt.date) and close < created:
+            out.append(
+                _finding(
+                    p,
+                    d,
+                    "close-before-created",
+                    "warning",
+                    "expected_close",
+                    f"closes {close.isoformat()}, before it was created ({created.isoformat()})",
+                )
+            )
         mark = d.values.get("amount_currency_mark")
         cur = d.values.get("currency")
         if mark and cur and mark != str(cur).upper():
-            out.append(_finding(p, d, "currency-mismatch", "warning", "amount",
-                                f"the amount is written in {mark} but the currency column says "
-                                f"{cur}"))  # fmt: skip
+            out.append(
+                _finding(
+                    p,
+                    d,
+                    "currency-mismatch",
+                    "warning",
+                    "amount",
+                    f"the amount is written in {mark} but the currency column says {cur}",
+                )
+            )
     out += check_duplicates(p)
     return out
 
@@ -124,7 +183,15 @@ def check_duplicates(p: Pipeline) -> list[Finding]:
             continue
         where = ", ".join(str(x.row) for x in ds)
         for d in ds:
-            out.append(_finding(p, d, "duplicate-id", "error", "deal_id",
-                                f"deal id {deal_id!r} appears on {len(ds)} rows ({where})",
-                                rows=[x.row for x in ds]))  # fmt: skip
+            out.append(
+                _finding(
+                    p,
+                    d,
+                    "duplicate-id",
+                    "error",
+                    "deal_id",
+                    f"deal id {deal_id!r} appears on {len(ds)} rows ({where})",
+                    rows=[x.row for x in ds],
+                )
+            )
     return out
