@@ -8,9 +8,11 @@ which encodes Chinese subjects (RFC 2047) and bodies (UTF-8) correctly.
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
@@ -21,9 +23,22 @@ from salessheet.notify.settings import EmailSettings
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
+def _set_subject(msg: EmailMessage, subject: str) -> None:
+    """Encode a non-ASCII subject ourselves.
+
+    CPython's header folding drops the space between two RFC 2047 encoded words when it folds
+    at that space ("2026-11-28 · 张伟" arrives as "2026-11-28 ·张伟"); Header.encode() keeps
+    spaces inside the encoded words, and set_raw() stores its folded lines unchanged.
+    """
+    if subject.isascii():
+        msg["Subject"] = subject
+    else:
+        msg.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode())
+
+
 def build_message(digest: Digest, *, sender: str, to: Sequence[str]) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = digest.subject
+    _set_subject(msg, digest.subject)
     msg["From"] = sender
     msg["To"] = ", ".join(to)
     msg["Date"] = formatdate(localtime=True)
@@ -73,6 +88,21 @@ def _describe(exc: BaseException) -> tuple[str, bool]:
     return f"{type(exc).__name__}: {exc}", False
 
 
+def _login(server: smtplib.SMTP, user: str, password: str) -> None:
+    """smtplib encodes credentials as ASCII; send non-ASCII ones as UTF-8 AUTH PLAIN (RFC 4616)."""
+    if user.isascii() and password.isascii():
+        server.login(user, password)
+        return
+    if "plain" not in server.esmtp_features.get("auth", "").lower().split():
+        raise smtplib.SMTPNotSupportedError(
+            "non-ASCII credentials need AUTH PLAIN, which the server does not offer"
+        )
+    token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+    code, response = server.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, response)
+
+
 def send_messages(
     messages: Sequence[EmailMessage],
     settings: EmailSettings,
@@ -116,7 +146,7 @@ def send_messages(
             server.starttls(context=_context(settings))
             server.ehlo()
         if user:
-            server.login(user, password or "")
+            _login(server, user, password or "")
         for msg in messages:
             try:
                 server.send_message(msg)
