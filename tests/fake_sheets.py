@@ -410,7 +410,7 @@ class FakeSheets:
         self.counts: Counter[str] = Counter()
         self.log: list[RecordedRequest] = []
         self.lock = threading.RLock()
-        self._faults: deque[tuple[int, str | None]] = deque()
+        self._faults: deque[tuple[int, str | None, bool]] = deque()
         self._always: tuple[int, str | None] | None = None
         self._server = None
         self._thread: threading.Thread | None = None
@@ -421,7 +421,9 @@ class FakeSheets:
         self._server = make_server(
             "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -462,10 +464,16 @@ class FakeSheets:
             }
         return book
 
-    def inject(self, *statuses: int, endpoint: str | None = None) -> None:
-        """The next matching requests get these statuses, in order (then normal service)."""
+    def inject(
+        self, *statuses: int, endpoint: str | None = None, after_apply: bool = False
+    ) -> None:
+        """The next matching requests get these statuses, in order (then normal service).
+
+        With ``after_apply`` the request is carried out first and only its answer is lost,
+        as when a connection drops after the server acted.
+        """
         with self.lock:
-            self._faults.extend((s, endpoint) for s in statuses)
+            self._faults.extend((s, endpoint, after_apply) for s in statuses)
 
     def fail_always(self, status: int | None, endpoint: str | None = None) -> None:
         """Every matching request gets ``status`` until called again with None."""
@@ -495,9 +503,11 @@ class FakeSheets:
             self.counts[endpoint] += 1
             self.log.append(RecordedRequest(endpoint, request.method, raw_path, query, body))
             try:
-                self._check_faults(endpoint)
+                after = self._check_faults(endpoint)
                 self._check_auth(request)
                 result = handler(*args, query=query, body=body)
+                if after is not None:
+                    raise after
                 response = Response(json.dumps(result), 200, mimetype="application/json")
             except ApiError as err:
                 response = self._error(err)
@@ -508,14 +518,15 @@ class FakeSheets:
         payload = {"error": {"code": err.code, "message": err.message, "status": err.status}}
         return Response(json.dumps(payload), err.code, mimetype="application/json")
 
-    def _check_faults(self, endpoint: str) -> None:
-        status = None
+    def _check_faults(self, endpoint: str) -> ApiError | None:
+        """Raise an injected failure now, or return one to raise after the request is applied."""
+        status, after = None, False
         if self._faults and self._faults[0][1] in (None, endpoint):
-            status = self._faults.popleft()[0]
+            status, _, after = self._faults.popleft()
         elif self._always and self._always[1] in (None, endpoint):
             status = self._always[0]
         if status is None:
-            return
+            return None
         reasons = {
             429: (
                 "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per"
@@ -528,6 +539,8 @@ class FakeSheets:
             504: ("The request timed out.", "DEADLINE_EXCEEDED"),
         }
         message, code = reasons.get(status, ("Injected failure.", "UNKNOWN"))
+        if after:
+            return ApiError(status, message, code)
         raise ApiError(status, message, code)
 
     def _check_auth(self, request: Request) -> None:
