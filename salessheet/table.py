@@ -102,7 +102,7 @@ def _suggest(header_texts: list[str], spec: ColumnSpec) -> str:
             hits.append(original)
     if hits:
         near = ", ".join(repr(h) for h in hits)
-        return f"; did you mean {near}? (accepted: {', '.join(spec.aliases)})"
+        return f"; did you mean {near}? (accepted headers: {', '.join(spec.aliases)})"
     return f" (accepted headers: {', '.join(spec.aliases)})"
 
 

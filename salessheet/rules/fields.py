@@ -10,6 +10,7 @@ from salessheet.findings import Finding, json_safe
 from salessheet.model import Deal
 from salessheet.parsing import is_blank
 from salessheet.pipeline import Pipeline
+from salessheet.table import ColumnSpec, _suggest
 
 FIELD_LABELS = {
     "deal_id": "deal id",
@@ -43,7 +44,7 @@ def _finding(
         row=d.row,
         column=p.layout.header_of.get(field, label(field)),
         cell=a1(d.row, col) if col else None,
-        value=json_safe(d.raw_value(field)) if col else None,
+        value=None if not col or is_blank(d.raw_value(field)) else json_safe(d.raw_value(field)),
         owner=d.values.get("owner"),
         details=dict(details),
     )
@@ -59,18 +60,21 @@ def check_fields(p: Pipeline) -> list[Finding]:
         for f in st.required:
             if f not in col_of:
                 missing_cols[f].append(st.id)
+    header_texts = [h for h in p.layout.unmapped.values() if isinstance(h, str)]
     for f, stage_ids in missing_cols.items():
         spec = profile.column(f)
+        affected = sum(1 for d in p.deals if d.stage in stage_ids)
+        hint = _suggest(header_texts, ColumnSpec(f, list(spec.aliases))) if spec else ""
         out.append(
             Finding(
                 code="missing-column",
-                severity="error",
+                severity="error" if affected else "warning",
                 message=f"no {label(f)} column, but stages {', '.join(stage_ids)} require it "
-                f"(accepted headers: {', '.join(spec.aliases) if spec else f})",
+                f"({affected} deals there now){hint}",
                 sheet=p.sheet,
                 row=p.layout.header_row,
                 column=label(f),
-                details={"field": f, "stages": stage_ids},
+                details={"field": f, "stages": stage_ids, "deals": affected},
             )
         )
     bad_cells = {(f.row, f.cell) for f in p.findings}

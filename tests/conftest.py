@@ -1,0 +1,81 @@
+"""Shared test helpers: workbooks built in a temp folder, the CLI, the corpus path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+TODAY = dt.date(2026, 11, 28)
+
+
+def corpus_file(*parts: str) -> Path:
+    path = CORPUS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"corpus file {path} is not available")
+    return path
+
+
+def make_xlsx(
+    path: Path,
+    sheets: dict[str, list[list[Any]]],
+    *,
+    merges: dict | None = None,
+    hidden: Iterable[str] = (),
+) -> Path:
+    """A workbook written with openpyxl: {sheet name: rows}."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+        for rng in (merges or {}).get(name, []):
+            ws.merge_cells(rng)
+        if name in hidden:
+            ws.sheet_state = "hidden"
+    wb.save(path)
+    return path
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {i.filename: zf.read(i.filename) for i in zf.infolist()}
+
+
+class Cli:
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str) -> Any:
+        from salessheet.cli import main
+
+        result = self.runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+        return result
+
+    def json(self, *args: str) -> tuple[int, dict]:
+        result = self(*args, "--format", "json")
+        return result.exit_code, json.loads(result.stdout)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
+
+
+@pytest.fixture
+def example_copy(tmp_path: Path) -> Path:
+    src = REPO / "examples" / "pipeline.xlsx"
+    dst = tmp_path / "pipeline.xlsx"
+    dst.write_bytes(src.read_bytes())
+    return dst
