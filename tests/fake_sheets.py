@@ -415,6 +415,11 @@ class FakeSheets:
         self._server = None
         self._thread: threading.Thread | None = None
         self.drive_files: dict[str, dict[str, str]] = {}
+        # the OAuth token endpoint (POST /token), for credentials whose token_uri points here
+        self.token_reply: tuple[int, dict[str, Any]] = (
+            200,
+            {"access_token": self.token, "expires_in": 3599, "token_type": "Bearer"},
+        )
 
     # -- lifecycle
     def start(self) -> FakeSheets:
@@ -495,6 +500,13 @@ class FakeSheets:
         raw_path = raw.split("?", 1)[0]
         query = parse_qs(request.query_string.decode(), keep_blank_values=True)
         body = request.get_json(silent=True) if request.data else None
+        if raw_path == "/token" and request.method == "POST":
+            with self.lock:
+                self.counts["oauth.token"] += 1
+                self.log.append(RecordedRequest("oauth.token", "POST", raw_path, {}, None))
+                status, payload = self.token_reply
+            reply = Response(json.dumps(payload), status, mimetype="application/json")
+            return reply(environ, start_response)
         try:
             endpoint, handler, args = self._route(request.method, raw_path)
         except ApiError as err:
