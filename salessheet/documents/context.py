@@ -106,7 +106,10 @@ TEMPLATE_FIELDS: list[tuple[str, str]] = [
     ("totals.tax_lines", "list of {rate, base, tax} per tax rate"),
     ("totals.total", "grand total the customer pays, formatted"),
     ("totals.total_plain", "grand total as a plain number, e.g. 12345.60"),
-    ("totals.total_in_words", "grand total in Chinese uppercase (大写), e.g. 壹万贰仟叁佰肆拾伍元陆角整"),
+    (
+        "totals.total_in_words",
+        "grand total in Chinese uppercase (大写), e.g. 壹万贰仟叁佰肆拾伍元陆角整",
+    ),
     ("totals.tax_inclusive", "true when prices include tax (含税价)"),
     ("totals.tax_mode", "inclusive or exclusive"),
     ("terms.payment", "payment terms in the document's language"),
@@ -268,9 +271,7 @@ def build_context(
     }
 
 
-def input_hash(
-    *, kind: str, deal: DealData, totals: Totals, settings: DocumentSettings
-) -> str:
+def input_hash(*, kind: str, deal: DealData, totals: Totals, settings: DocumentSettings) -> str:
     """Fingerprint of everything that makes the document's content (not its date or format).
 
     Same hash: re-issuing reuses the registered number; a different hash: a new revision."""

@@ -18,6 +18,7 @@ from salessheet.documents.money import TAX_MODES
 from salessheet.formatting import is_known_locale
 
 KINDS = ("quote", "contract")
+RECONCILE_AGAINST = ("lines", "total", "net")
 FORMATS = ("html", "docx", "pdf")
 LANGUAGES = ("en", "zh")
 REGISTER_SHEET = "salessheet documents"
@@ -69,7 +70,7 @@ DEAL_EXTRA_COLUMNS: dict[str, list[str]] = {
 }
 FIELDS_REQUIRED_BY_DEFAULT = {
     "quote": ["customer", "currency"],
-    "contract": ["customer", "currency", "contact", "address"],
+    "contract": ["customer", "currency", "contact"],
 }
 DEFAULT_STAGES = {
     "quote": {"from": "opportunity", "to": "negotiation"},
@@ -141,7 +142,9 @@ class DocumentSettings:
     tax_mode: str = "exclusive"
     default_tax_rate: Decimal = Decimal(0)
     reconcile_tolerance: Decimal = Decimal(0)
-    reconcile_with: str = "total"  # "total" (what the customer pays) or "net" (excl. tax)
+    # what the deal amount is compared with: "lines" (sum of line totals less the document
+    # discount: net for tax-exclusive prices, gross for tax-inclusive), "total" or "net"
+    reconcile_with: str = "lines"
     default_language: str | None = None  # None: the profile locale's language
     locales: dict[str, str] = field(default_factory=lambda: {"en": "en_US", "zh": "zh_CN"})
     kinds: dict[str, KindSettings] = field(default_factory=dict)
@@ -364,10 +367,13 @@ def parse_document_settings(
     rec = p.mapping(raw.get("reconcile"), "reconcile")
     p.unknown_keys(rec, "reconcile", {"tolerance", "against"})
     tolerance = p.decimal(rec, "tolerance", "reconcile", Decimal(0), rate=False)
-    against = rec.get("against", "total")
-    if against not in ("total", "net"):
-        p.problem("reconcile.against", f"found {against!r}, expected 'total' or 'net'")
-        against = "total"
+    against = rec.get("against", "lines")
+    if against not in RECONCILE_AGAINST:
+        p.problem(
+            "reconcile.against",
+            f"found {against!r}, expected one of {', '.join(RECONCILE_AGAINST)}",
+        )
+        against = "lines"
 
     default_language = raw.get("default_language")
     if default_language is not None and default_language not in LANGUAGES:

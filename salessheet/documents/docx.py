@@ -1,0 +1,90 @@
+"""DOCX documents with docxtpl, autoescaped (the one docxtpl module).
+
+``Müller & Söhne <KG>`` comes out as written: values are XML-escaped, never spliced in as XML.
+Text with line breaks (addresses) becomes Word line breaks.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage, Listing
+from jinja2 import TemplateError
+
+from salessheet.documents.html import MissingVariable, sandboxed_environment
+from salessheet.errors import ConfigError
+
+
+@lru_cache(maxsize=16)
+def _template_bytes(path: Path, mtime: float) -> bytes:
+    return path.read_bytes()
+
+
+def _load(path: Path) -> DocxTemplate:
+    try:
+        data = _template_bytes(path, path.stat().st_mtime)
+        return DocxTemplate(io.BytesIO(data))
+    except OSError as exc:
+        raise ConfigError(f"template {path}: cannot read it ({exc})") from exc
+    except Exception as exc:  # python-docx raises several types for a non-DOCX file
+        raise ConfigError(f"template {path}: not a DOCX file ({exc})") from exc
+
+
+def _prepare(value: Any) -> Any:
+    if isinstance(value, str):
+        return Listing(value) if "\n" in value else value
+    if isinstance(value, dict):
+        return {k: _prepare(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_prepare(v) for v in value]
+    return value
+
+
+def render_docx(path: Path, context: dict[str, Any], *, logo: Path | None = None) -> bytes:
+    tpl = _load(path)
+    ctx = _prepare(context)
+    seller = dict(ctx.get("seller", {}))
+    seller["logo"] = InlineImage(tpl, str(logo), height=Mm(14)) if logo and logo.exists() else ""
+    ctx["seller"] = seller
+    try:
+        tpl.render(ctx, jinja_env=sandboxed_environment(), autoescape=True)
+    except TemplateError as exc:
+        message = getattr(exc, "message", None) or str(exc)
+        if exc.__class__.__name__ == "UndefinedError":
+            raise MissingVariable(f"template {path.name}: {message}") from exc
+        raise ConfigError(f"template {path}: {message}") from exc
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue()
+
+
+def docx_variables(path: Path) -> set[str]:
+    """Top-level names the DOCX template reads."""
+    try:
+        return set(_load(path).get_undeclared_template_variables(sandboxed_environment()))
+    except TemplateError as exc:
+        raise ConfigError(f"template {path}: {exc}") from exc
+
+
+def docx_text(data: bytes) -> str:
+    """All text of a DOCX (paragraphs and table cells), for checks and tests."""
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    parts = [p.text for p in doc.paragraphs]
+
+    def walk(tables):
+        for t in tables:
+            for row in t.rows:
+                for cell in row.cells:
+                    parts.extend(p.text for p in cell.paragraphs)
+                    walk(cell.tables)
+
+    walk(doc.tables)
+    for section in doc.sections:
+        parts.extend(p.text for p in section.footer.paragraphs)
+    return "\n".join(parts)

@@ -1,0 +1,195 @@
+"""Line items from the ``Line Items`` sheet (keyed by deal id), priced from ``Products``.
+
+Headers are matched by alias, English and Chinese (数量, 单价, 税率, 折扣, 单位, 产品, 描述,
+商机编号 ...). A line may name only a SKU: product name, description, unit, unit price and tax
+rate then come from the ``Products`` sheet. Rates and discounts may be written as ``13%``,
+``0.13`` or ``13`` (percentage points); anything else is a problem naming the cell.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from salessheet.cells import RawSheet
+from salessheet.documents.money import LineItem
+from salessheet.documents.settings import DocumentSettings
+from salessheet.findings import json_safe
+from salessheet.model import Record
+from salessheet.parsing import ParseContext
+from salessheet.table import ColumnSpec, map_table
+
+HUNDRED = Decimal(100)
+
+
+@dataclass
+class LineSource:
+    """Every deal's line items as read, plus per-deal problems (bad cells, unknown SKUs)."""
+
+    items: dict[str, list[LineItem]] = field(default_factory=dict)
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    sheet_found: bool = False
+    sheet_name: str = "Line Items"
+
+    def for_deal(self, deal_id: str) -> tuple[list[LineItem], list[str]]:
+        return self.items.get(deal_id, []), self.problems.get(deal_id, [])
+
+
+def _specs(columns: dict[str, tuple[str, list[str]]], required: set[str]) -> list[ColumnSpec]:
+    return [ColumnSpec(f, list(a), t, f in required) for f, (t, a) in columns.items()]
+
+
+def normalise_rate(value: Decimal) -> Decimal | None:
+    """0.13 and 13 (percentage points) -> 0.13; None when ambiguous (1) or out of range."""
+    if value < 0 or value > HUNDRED:
+        return None
+    if value < 1:
+        return value
+    if value == 1:
+        return None  # 100 % or 1 %? write it as '1%' or '100%'
+    return value / HUNDRED
+
+
+def _where(rec: Record, name: str) -> str:
+    cell = rec.cell(name) or f"row {rec.row}"
+    return f"sheet {rec.sheet!r} {cell}"
+
+
+def _rate(rec: Record, name: str, label: str, problems: list[str]) -> Decimal | None:
+    value = rec.values.get(name)
+    if value is None:
+        return None
+    rate = normalise_rate(value)
+    if rate is None:
+        raw = json_safe(rec.raw_value(name))
+        problems.append(
+            f"{_where(rec, name)}: {label} {raw!r} is not a rate; "
+            "write it as 13%, 0.13 or 13 (and 1% or 100% rather than 1)"
+        )
+    return rate
+
+
+def read_products(
+    sheet: RawSheet | None, settings: DocumentSettings, ctx: ParseContext, source: str = ""
+) -> tuple[dict[str, Record], list[str]]:
+    if sheet is None:
+        return {}, []
+    table = map_table(
+        sheet, _specs(settings.product_columns, {"sku"}), ctx, source=source, id_field="sku"
+    )
+    problems = [f.message for f in table.findings]
+    products: dict[str, Record] = {}
+    for rec in table.records:
+        sku = rec.values.get("sku")
+        if sku:
+            products.setdefault(sku.casefold(), rec)
+    return products, [f"sheet {sheet.name!r}: {p}" for p in problems]
+
+
+def read_line_items(
+    sheets: dict[str, RawSheet],
+    settings: DocumentSettings,
+    ctx: ParseContext,
+    *,
+    source: str = "",
+) -> LineSource:
+    """Map the line items and the price list. Raises StructureError for an unreadable table."""
+    out = LineSource(sheet_name=settings.line_items_sheet)
+    sheet = sheets.get(settings.line_items_sheet)
+    if sheet is None:
+        return out
+    out.sheet_found = True
+    products, product_problems = read_products(
+        sheets.get(settings.products_sheet), settings, ctx, source
+    )
+    table = map_table(
+        sheet,
+        _specs(settings.line_item_columns, {"deal_id", "quantity"}),
+        ctx,
+        source=source,
+        id_field="deal_id",
+    )
+    bad_rows: dict[int, list[str]] = defaultdict(list)
+    for f in table.findings:
+        bad_rows[f.row or 0].append(f"sheet {sheet.name!r}: {f.message}")
+    items: dict[str, list[LineItem]] = defaultdict(list)
+    problems: dict[str, list[str]] = defaultdict(list)
+    for rec in table.records:
+        deal_id = rec.values.get("deal_id")
+        if not deal_id:
+            continue  # a note or subtotal row without a deal id
+        mine = problems[deal_id]
+        mine.extend(bad_rows.get(rec.row, []))
+        item = _line(rec, products, settings, mine, product_problems)
+        if item is not None:
+            items[deal_id].append(item)
+    out.items = dict(items)
+    out.problems = {k: v for k, v in problems.items() if v}
+    return out
+
+
+def _line(
+    rec: Record,
+    products: dict[str, Record],
+    settings: DocumentSettings,
+    problems: list[str],
+    product_problems: list[str],
+) -> LineItem | None:
+    v: dict[str, Any] = rec.values
+    sku = v.get("sku")
+    product = products.get(sku.casefold()) if sku else None
+    if sku and product is None and products:
+        problems.append(f"{_where(rec, 'sku')}: SKU {sku!r} is not in the price list")
+    elif sku and product is None and v.get("unit_price") is None:
+        problems.append(
+            f"{_where(rec, 'sku')}: SKU {sku!r} has no unit price and there is no "
+            f"{settings.products_sheet!r} sheet to look it up"
+        )
+    pv = product.values if product is not None else {}
+    if product is not None:
+        problems.extend(p for p in product_problems if f" {product.row}" in p)
+
+    def pick(name: str) -> Any:
+        return v.get(name) if v.get(name) is not None else pv.get(name)
+
+    quantity = v.get("quantity")
+    if quantity is None:
+        if rec.raw_value("quantity") in (None, ""):
+            problems.append(f"{_where(rec, 'quantity')}: the quantity is blank")
+        return None
+    if quantity <= 0:
+        problems.append(f"{_where(rec, 'quantity')}: quantity {quantity} must be more than 0")
+        return None
+    price = pick("unit_price")
+    if price is None:
+        if rec.raw_value("unit_price") in (None, "") and product is not None:
+            problems.append(f"{_where(rec, 'unit_price')}: no unit price for SKU {sku!r}")
+        elif rec.raw_value("unit_price") in (None, "") and not sku:
+            problems.append(f"{_where(rec, 'unit_price')}: the unit price is blank")
+        return None
+    if price < 0:
+        problems.append(f"{_where(rec, 'unit_price')}: unit price {price} is negative")
+    discount = _rate(rec, "discount", "discount", problems) or Decimal(0)
+    tax = _rate(rec, "tax_rate", "tax rate", problems)
+    if tax is None and product is not None and pv.get("tax_rate") is not None:
+        tax = _rate(product, "tax_rate", "tax rate", problems)
+    if tax is None:
+        tax = settings.default_tax_rate
+    currency = v.get("currency") or v.get("unit_price_currency_mark")
+    if currency is None and v.get("unit_price") is None:
+        currency = pv.get("currency") or pv.get("unit_price_currency_mark")
+    return LineItem(
+        quantity=quantity,
+        unit_price=price,
+        discount=discount,
+        tax_rate=tax,
+        product=pick("product"),
+        description=pick("description"),
+        sku=sku,
+        unit=pick("unit"),
+        currency=currency.upper() if isinstance(currency, str) else None,
+        sheet=rec.sheet,
+        row=rec.row,
+    )

@@ -1,0 +1,155 @@
+"""Preflight: every reason a deal's document cannot be issued, found before anything renders.
+
+Checks: the stage allows the document; the fields it needs are filled; there are line items and
+they read cleanly; they use one currency; they reconcile with the deal amount (within the
+configured tolerance, unless ``allow_mismatch``); a quote's validity date is not in the past.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from salessheet.documents.context import DealData
+from salessheet.documents.money import LineItem, Totals
+from salessheet.documents.settings import StageRule
+from salessheet.formatting import format_money, is_known_currency
+
+FIELD_LABELS = {
+    "customer": "customer",
+    "currency": "currency",
+    "contact": "contact",
+    "address": "address",
+    "email": "email",
+    "phone": "phone",
+    "owner": "owner",
+    "amount": "amount",
+    "expected_close": "expected close date",
+}
+
+
+@dataclass(frozen=True)
+class StageInfo:
+    id: str
+    outcome: str  # open | won | lost
+
+
+def allowed_stages(kind: str, rule: StageRule, stages: list[StageInfo]) -> list[str]:
+    """The stage ids (profile order) where ``kind`` may be issued.
+
+    An explicit list is taken as is; a ``from``/``to`` range runs in the profile's order (an
+    open end stops before lost stages). When the range names stages this profile does not
+    have, quotes fall back to every open stage and contracts to the last open stage plus the
+    won stages."""
+    ids = [s.id for s in stages]
+    if rule.stages:
+        return [s for s in ids if s in rule.stages]
+    first_ok = rule.first is None or rule.first in ids
+    last_ok = rule.last is None or rule.last in ids
+    if first_ok and last_ok and (rule.first or rule.last):
+        lo = ids.index(rule.first) if rule.first else 0
+        hi = ids.index(rule.last) if rule.last else len(ids) - 1
+        chosen = [s for s in stages[lo : hi + 1]]
+        if rule.last is None:
+            chosen = [s for s in chosen if s.outcome != "lost"]
+        return [s.id for s in chosen]
+    open_ids = [s.id for s in stages if s.outcome == "open"]
+    if kind == "quote":
+        return open_ids
+    return open_ids[-1:] + [s.id for s in stages if s.outcome == "won"]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def reconcile_amount(totals: Totals, against: str) -> Decimal:
+    if against == "total":
+        return totals.total
+    if against == "net":
+        return totals.net
+    return totals.subtotal - totals.discount
+
+
+def preflight(
+    *,
+    kind: str,
+    deal: DealData,
+    currency: str | None,
+    allowed: list[str],
+    stage_label: str | None,
+    required: tuple[str, ...] | list[str],
+    items: list[LineItem],
+    item_problems: list[str],
+    line_items_sheet: str,
+    line_items_found: bool,
+    totals: Totals | None,
+    tolerance: Decimal,
+    reconcile_with: str,
+    allow_mismatch: bool,
+    valid_until: dt.date | None,
+    today: dt.date,
+    locale: str,
+    amount_cell: str | None = None,
+    row_problems: list[str] | None = None,
+) -> list[str]:
+    """Every problem with issuing ``kind`` for ``deal``; empty when it may be issued."""
+    problems: list[str] = list(row_problems or [])
+    noun = "a quote" if kind == "quote" else "a contract"
+    if deal.stage is None:
+        problems.append(f"the stage is blank or unknown; {noun} needs one of: {', '.join(allowed)}")
+    elif deal.stage not in allowed:
+        shown = f"{deal.stage!r}" + (f" ({stage_label})" if stage_label else "")
+        problems.append(
+            f"stage {shown} does not allow {noun}; allowed stages: {', '.join(allowed) or 'none'}"
+        )
+    for name in required:
+        value = currency if name == "currency" else getattr(deal, name, None)
+        if _blank(value):
+            problems.append(f"{FIELD_LABELS.get(name, name)} is blank; {noun} needs it")
+    if currency and not is_known_currency(currency):
+        problems.append(f"currency {currency!r} is not an ISO 4217 code such as CNY, USD, EUR")
+        currency = None
+    if not line_items_found:
+        problems.append(
+            f"there is no {line_items_sheet!r} sheet; add one with a row per item "
+            f"(Deal ID, SKU/Product, Quantity, Unit price, Tax rate)"
+        )
+    elif not items and not item_problems:
+        problems.append(f"no line items for {deal.deal_id} in sheet {line_items_sheet!r}")
+    problems.extend(item_problems)
+    line_currencies = sorted({i.currency for i in items if i.currency})
+    if currency and any(c != currency for c in line_currencies) or len(line_currencies) > 1:
+        rows = ", ".join(
+            f"row {i.row} {i.currency}" for i in items if i.currency and i.currency != currency
+        )
+        problems.append(
+            f"line items mix currencies ({rows}) with the deal's {currency or '?'}; "
+            "a document has one currency"
+        )
+    if totals is not None and currency and not item_problems:
+        compared = reconcile_amount(totals, reconcile_with)
+        where = f" ({amount_cell})" if amount_cell else ""
+        if deal.amount is None:
+            if not allow_mismatch:
+                problems.append(
+                    f"the deal amount{where} is blank, so the line items "
+                    f"({format_money(compared, currency, locale)}) cannot be reconciled; fill it "
+                    "in, or pass --allow-mismatch"
+                )
+        elif abs(deal.amount - compared) > tolerance and not allow_mismatch:
+            diff = deal.amount - compared
+            problems.append(
+                f"the line items come to {format_money(compared, currency, locale)} but the "
+                f"deal amount{where} is {format_money(deal.amount, currency, locale)} "
+                f"(difference {format_money(diff, currency, locale)}); fix one of them, or "
+                "pass --allow-mismatch to issue with the line-item total"
+            )
+    if kind == "quote" and valid_until is not None and valid_until < today:
+        problems.append(
+            f"the quote would be valid until {valid_until.isoformat()}, which is before "
+            f"today ({today.isoformat()}); change the deal's valid-until date"
+        )
+    return problems

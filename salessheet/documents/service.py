@@ -1,0 +1,537 @@
+"""Issue quotes and contracts for deals of a loaded pipeline: the API the CLI calls.
+
+``issue_documents`` preflights every selected deal, renders the good ones (HTML, DOCX or PDF)
+into ``out_dir``, and records them in the register sheet in one write. A deal that fails
+preflight is reported with every problem and the batch goes on; ``IssueResult.error()`` gives
+the PreflightError (exit 2) that lists them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from salessheet.documents.context import (
+    TEMPLATE_FIELDS,
+    DealData,
+    build_context,
+    input_hash,
+)
+from salessheet.documents.docx import render_docx
+from salessheet.documents.filenames import document_filename, output_path
+from salessheet.documents.html import MissingVariable, html_variables, render_html
+from salessheet.documents.line_items import normalise_rate, read_line_items
+from salessheet.documents.money import Totals, compute_totals
+from salessheet.documents.pdf import render_pdf
+from salessheet.documents.preflight import StageInfo, allowed_stages, preflight
+from salessheet.documents.register import Register, display_number
+from salessheet.documents.settings import (
+    FORMATS,
+    KINDS,
+    LANGUAGES,
+    REGISTER_SHEET,
+    DocumentSettings,
+    default_settings,
+)
+from salessheet.errors import ConfigError, PreflightError, UsageError
+from salessheet.findings import json_safe
+from salessheet.formatting import is_known_currency
+from salessheet.parsing import ParseContext, ParseFailure, parse_date, parse_percent, parse_text
+from salessheet.stores.base import SheetReplace, WriteBatch, WriteReport
+from salessheet.textnorm import normalise
+
+LANGUAGE_NAMES = {
+    "zh": "zh",
+    "cn": "zh",
+    "chinese": "zh",
+    "中文": "zh",
+    "汉语": "zh",
+    "简体中文": "zh",
+    "en": "en",
+    "english": "en",
+    "英文": "en",
+    "英语": "en",
+}
+
+
+@dataclass
+class IssuedDocument:
+    deal_id: str
+    kind: str
+    number: str  # as shown on the document, e.g. Q-2026-0007-R2
+    base_number: str
+    revision: int
+    fmt: str
+    lang: str
+    customer: str
+    path: Path
+    currency: str
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
+    registered: bool  # True: a new register row (new number or revision); False: reused
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "deal_id": self.deal_id,
+            "kind": self.kind,
+            "number": self.number,
+            "revision": self.revision,
+            "format": self.fmt,
+            "lang": self.lang,
+            "customer": self.customer,
+            "file": str(self.path),
+            "currency": self.currency,
+            "subtotal": str(self.subtotal),
+            "tax": str(self.tax),
+            "total": str(self.total),
+            "new": self.registered,
+        }
+
+
+@dataclass
+class FailedDeal:
+    deal_id: str
+    problems: list[str]
+
+
+@dataclass
+class IssueResult:
+    kind: str
+    fmt: str
+    out_dir: Path
+    dry_run: bool
+    issued: list[IssuedDocument] = field(default_factory=list)
+    failed: list[FailedDeal] = field(default_factory=list)
+    register_written: bool = False
+    write_report: WriteReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def error(self) -> PreflightError | None:
+        """The PreflightError (exit 2) listing every problem of every refused deal, if any."""
+        if not self.failed:
+            return None
+        problems = [f"{f.deal_id}: {p}" for f in self.failed for p in f.problems]
+        n = len(self.failed)
+        done = f"; {len(self.issued)} issued" if self.issued else ""
+        return PreflightError(
+            f"{n} deal{'s' if n > 1 else ''} refused: no {self.kind} produced for "
+            f"{', '.join(f.deal_id for f in self.failed)}{done}",
+            problems,
+            hint="fix the pipeline or line items and run again",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "format": self.fmt,
+            "out_dir": str(self.out_dir),
+            "dry_run": self.dry_run,
+            "register_written": self.register_written,
+            "issued": [d.to_dict() for d in self.issued],
+            "failed": [{"deal_id": f.deal_id, "problems": f.problems} for f in self.failed],
+        }
+
+
+def template_fields(kind: str, lang: str) -> list[tuple[str, str]]:
+    """Every variable a template can use, with a description (for ``--fields``)."""
+    if kind not in KINDS:
+        raise UsageError(f"unknown document kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if lang not in LANGUAGES:
+        raise UsageError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+    fields = list(TEMPLATE_FIELDS)
+    if kind == "contract":
+        fields = [(n, d) for n, d in fields if n not in ("doc.valid_until", "doc.valid_until_iso")]
+    return fields
+
+
+def language_of(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    key = normalise(value).replace("-", "_")
+    return LANGUAGE_NAMES.get(key) or LANGUAGE_NAMES.get(key.split("_")[0])
+
+
+def _extra_value(extra: dict[str, Any], aliases: list[str]) -> Any:
+    wanted = {normalise(a) for a in aliases}
+    for header, value in extra.items():
+        if normalise(str(header)) in wanted and value not in (None, ""):
+            return value
+    return None
+
+
+@dataclass
+class _Run:
+    pipeline: Any
+    settings: DocumentSettings
+    kind: str
+    fmt: str
+    out_dir: Path
+    dry_run: bool
+    allow_mismatch: bool
+    lang: str | None
+    ctx: ParseContext
+
+    def __post_init__(self) -> None:
+        profile = self.pipeline.profile
+        self.stages = [StageInfo(s.id, s.outcome) for s in profile.stages]
+        kind_settings = self.settings.kind(self.kind)
+        self.kind_settings = kind_settings
+        self.allowed = allowed_stages(self.kind, kind_settings.stages, self.stages)
+        self.id_count = Counter(d.id for d in self.pipeline.deals if d.id)
+        self.row_findings: dict[int, list[str]] = {}
+        for f in self.pipeline.findings:
+            if f.severity == "error" and f.code == "bad-value" and f.row:
+                self.row_findings.setdefault(f.row, []).append(f"sheet {f.sheet!r}: {f.message}")
+
+    # -- per deal -------------------------------------------------------------------------------
+
+    def deal_data(self, deal: Any) -> DealData:
+        v = deal.values
+        profile = self.pipeline.profile
+        label = None
+        if deal.stage:
+            try:
+                stage = profile.stage(deal.stage)
+                label = stage.label_zh if self.lang_for(deal) == "zh" else stage.label
+            except KeyError:
+                label = None
+        extra = {str(k): ("" if val is None else _text(val)) for k, val in deal.extra.items()}
+        return DealData(
+            deal_id=deal.id,
+            customer=v.get("customer"),
+            stage=deal.stage,
+            stage_label=label,
+            amount=v.get("amount"),
+            currency=v.get("currency"),
+            owner=v.get("owner"),
+            contact=v.get("contact"),
+            email=v.get("email"),
+            phone=v.get("phone"),
+            address=v.get("address"),
+            language=v.get("language"),
+            notes=v.get("notes"),
+            expected_close=v.get("expected_close"),
+            extra=extra,
+        )
+
+    def deal_extras(self, deal: Any, data: DealData, problems: list[str]) -> None:
+        cols = self.settings.deal_columns
+        raw_discount = _extra_value(deal.extra, cols["document_discount"])
+        if raw_discount is not None:
+            try:
+                rate = normalise_rate(parse_percent(raw_discount, self.ctx))
+            except ParseFailure as exc:
+                rate = None
+                problems.append(f"document discount {json_safe(raw_discount)!r}: {exc}")
+            else:
+                if rate is None:
+                    problems.append(
+                        f"document discount {json_safe(raw_discount)!r} is not a rate; "
+                        "write it as 5%, 0.05 or 5"
+                    )
+            data.document_discount = rate
+        raw_until = _extra_value(deal.extra, cols["valid_until"])
+        if raw_until is not None:
+            try:
+                data.valid_until = parse_date(raw_until, self.ctx)
+            except ParseFailure as exc:
+                problems.append(f"valid-until date {json_safe(raw_until)!r}: {exc}")
+        tax_id = _extra_value(deal.extra, cols["customer_tax_id"])
+        if tax_id is not None:
+            data.customer_tax_id = _text(tax_id)
+
+    def lang_for(self, deal: Any) -> str:
+        if self.lang:
+            return self.lang
+        from_deal = language_of(deal.values.get("language"))
+        if from_deal in LANGUAGES:
+            return from_deal
+        if self.settings.default_language:
+            return self.settings.default_language
+        profile_lang = language_of(self.pipeline.profile.locale)
+        return profile_lang if profile_lang in LANGUAGES else "en"
+
+    def locale_for(self, lang: str) -> str:
+        profile_locale = self.pipeline.profile.locale
+        if language_of(profile_locale) == lang:
+            return profile_locale
+        return self.settings.locales.get(lang, "en_US")
+
+    def currency_for(self, deal: Any, data: DealData) -> str | None:
+        cur = data.currency or deal.values.get("amount_currency_mark")
+        if cur:
+            return str(cur).strip().upper()
+        return self.pipeline.profile.currency
+
+
+def _text(value: Any) -> str:
+    try:
+        return parse_text(value)
+    except ParseFailure:
+        return str(value)
+
+
+def _select(pipeline: Any, run: _Run, deal_ids, stage, all_deals) -> list[tuple[str, Any]]:
+    if deal_ids:
+        return [(i, pipeline.deal(i)) for i in dict.fromkeys(str(i).strip() for i in deal_ids)]
+    if stage:
+        lookup = pipeline.profile.stage_lookup()
+        stage_id = lookup.get(normalise(stage))
+        if stage_id is None:
+            raise UsageError(
+                f"unknown stage {stage!r}",
+                hint=f"stages: {'; '.join(pipeline.profile.stage_spellings())}",
+            )
+        chosen = [d for d in pipeline.deals if d.stage == stage_id and d.id]
+    elif all_deals:
+        chosen = [d for d in pipeline.deals if d.stage in run.allowed and d.id]
+    else:
+        raise UsageError("name a deal id, or choose deals with --stage STAGE or --all")
+    seen: dict[str, Any] = {}
+    for d in chosen:
+        seen.setdefault(d.id, d)
+    return list(seen.items())
+
+
+def issue_documents(
+    pipeline: Any,
+    kind: str,
+    deal_ids: list[str] | None,
+    *,
+    stage: str | None = None,
+    all_deals: bool = False,
+    fmt: str = "html",
+    out_dir: Path,
+    dry_run: bool = False,
+    allow_mismatch: bool = False,
+    lang: str | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> IssueResult:
+    """Issue ``kind`` (quote|contract) documents as ``fmt`` (html|docx|pdf) into ``out_dir``.
+
+    Deals: ``deal_ids``, or every deal in ``stage``, or (``all_deals``) every deal whose stage
+    allows the document. ``dry_run`` renders but registers nothing. ``lang`` (en|zh) overrides
+    the deal's Language column. ``progress(done, total, deal_id)`` is called after each deal.
+    """
+    if kind not in KINDS:
+        raise UsageError(f"unknown document kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if lang is not None and lang not in LANGUAGES:
+        raise UsageError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+    settings: DocumentSettings = pipeline.profile.documents or default_settings()
+    ctx = ParseContext.from_profile(pipeline.profile)
+    run = _Run(pipeline, settings, kind, fmt, Path(out_dir), dry_run, allow_mismatch, lang, ctx)
+    selected = _select(pipeline, run, deal_ids, stage, all_deals)
+    result = IssueResult(kind, fmt, Path(out_dir), dry_run)
+    if not selected:
+        return result
+    lines = read_line_items(pipeline.sheets, settings, ctx, source=str(pipeline.source))
+    register = Register(pipeline.sheets.get(REGISTER_SHEET))
+    template_source = "docx" if fmt == "docx" else "html"
+    checked_templates: dict[Path, list[str]] = {}
+    written: list[Path] = []
+    out = Path(out_dir)
+    total_count = len(selected)
+    for n, (deal_id, deal) in enumerate(selected, start=1):
+        try:
+            issued, problems = _issue_one(
+                run, deal_id, deal, lines, register, template_source, checked_templates, out
+            )
+        finally:
+            if progress is not None:
+                progress(n, total_count, deal_id)
+        if problems:
+            result.failed.append(FailedDeal(deal_id, problems))
+        elif issued is not None:
+            result.issued.append(issued)
+            written.append(issued.path)
+    if not dry_run and register.changed:
+        try:
+            result.write_report = pipeline.store.write(
+                WriteBatch(sheets=[SheetReplace(REGISTER_SHEET, register.rows_for_write())])
+            )
+        except BaseException:
+            for path in written:  # not registered: do not leave numbered files behind
+                path.unlink(missing_ok=True)
+            raise
+        result.register_written = True
+    return result
+
+
+def _template_path(run: _Run, lang: str, source_fmt: str) -> Path:
+    per_lang = run.kind_settings.templates.get(lang) or run.kind_settings.templates.get("en", {})
+    path = per_lang.get(source_fmt)
+    if path is None or not path.exists():
+        raise ConfigError(
+            f"no {source_fmt.upper()} template for {run.kind} in language {lang!r}"
+            + (f": {path} does not exist" if path is not None else ""),
+            hint=f"set documents.{run.kind}.templates.{lang}.{source_fmt} in the profile",
+        )
+    return path
+
+
+def _static_template_problems(path: Path, source_fmt: str) -> list[str]:
+    from salessheet.documents.docx import docx_variables
+
+    known = {"doc", "seller", "customer", "deal", "items", "totals", "terms"}
+    names = docx_variables(path) if source_fmt == "docx" else html_variables(path)
+    unknown = sorted(names - known)
+    return [
+        f"template {path.name} uses {name!r}, which is not a template field "
+        "(salessheet quote --fields lists them)"
+        for name in unknown
+    ]
+
+
+def _issue_one(
+    run: _Run,
+    deal_id: str,
+    deal: Any,
+    lines: Any,
+    register: Register,
+    source_fmt: str,
+    checked: dict[Path, list[str]],
+    out: Path,
+) -> tuple[IssuedDocument | None, list[str]]:
+    pipeline = run.pipeline
+    settings = run.settings
+    if deal is None:
+        return None, [f"no deal with id {deal_id!r} in sheet {pipeline.sheet!r}"]
+    problems: list[str] = []
+    if run.id_count.get(deal_id, 0) > 1:
+        rows = [str(d.row) for d in pipeline.deals if d.id == deal_id]
+        problems.append(
+            f"the deal id is on rows {', '.join(rows)} of sheet {pipeline.sheet!r}; "
+            "make it unique before numbering a document for it"
+        )
+    data = run.deal_data(deal)
+    run.deal_extras(deal, data, problems)
+    lang = run.lang_for(deal)
+    locale = run.locale_for(lang)
+    template = _template_path(run, lang, source_fmt)
+    if template not in checked:
+        checked[template] = _static_template_problems(template, source_fmt)
+    problems.extend(checked[template])
+    currency = run.currency_for(deal, data)
+    items, item_problems = lines.for_deal(deal_id)
+    totals: Totals | None = None
+    if currency and is_known_currency(currency) and items and not item_problems:
+        totals = compute_totals(
+            items,
+            currency,
+            tax_mode=settings.tax_mode,
+            discount_rate=data.document_discount or Decimal(0),
+        )
+    validity = settings.validity_days if run.kind == "quote" else None
+    fresh_until = None
+    if run.kind == "quote":
+        fresh_until = data.valid_until or pipeline.today + dt.timedelta(days=validity or 0)
+    problems += preflight(
+        kind=run.kind,
+        deal=data,
+        currency=currency,
+        allowed=run.allowed,
+        stage_label=data.stage_label,
+        required=run.kind_settings.required,
+        items=items,
+        item_problems=item_problems,
+        line_items_sheet=lines.sheet_name,
+        line_items_found=lines.sheet_found,
+        totals=totals,
+        tolerance=settings.reconcile_tolerance,
+        reconcile_with=settings.reconcile_with,
+        allow_mismatch=run.allow_mismatch,
+        valid_until=data.valid_until,
+        today=pipeline.today,
+        locale=locale,
+        amount_cell=f"sheet {pipeline.sheet!r} {deal.cell('amount')}"
+        if deal.cell("amount")
+        else None,
+        row_problems=run.row_findings.get(deal.row),
+    )
+    if problems or totals is None:
+        return None, problems or ["no line items to price"]
+    assert currency is not None
+    fingerprint = input_hash(kind=run.kind, deal=data, totals=totals, settings=settings)
+    assignment = register.assign(
+        kind=run.kind,
+        deal_id=deal_id,
+        pattern=run.kind_settings.numbering,
+        today=pipeline.today,
+        input_hash=fingerprint,
+        valid_until=fresh_until,
+    )
+    number = display_number(assignment.number, assignment.revision)
+    context = build_context(
+        kind=run.kind,
+        lang=lang,
+        locale=locale,
+        deal=data,
+        totals=totals,
+        settings=settings,
+        number=number,
+        base_number=assignment.number,
+        revision=assignment.revision,
+        issue_date=assignment.issue_date,
+        valid_until=assignment.valid_until,
+    )
+    filename = document_filename(number, data.customer, run.fmt)
+    target = output_path(out, filename)
+    try:
+        if run.fmt == "docx":
+            payload = render_docx(template, context, logo=settings.seller.logo)
+        else:
+            html = render_html(template, context)
+            if run.fmt == "pdf":
+                payload = render_pdf(html, base_url=template.parent)
+            else:
+                payload = html.encode("utf-8")
+    except MissingVariable as exc:
+        return None, [f"{exc}; the data lacks it (salessheet {run.kind} --fields lists them)"]
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(payload)
+    tmp.replace(target)
+    if assignment.new_row:
+        register.add(
+            assignment=assignment,
+            deal_id=deal_id,
+            kind=run.kind,
+            currency=currency,
+            subtotal=totals.subtotal,
+            tax=totals.tax,
+            total=totals.total,
+            input_hash=fingerprint,
+            file=filename,
+        )
+    else:
+        register.note_file(assignment.number, assignment.revision, deal_id, run.kind, filename)
+    return (
+        IssuedDocument(
+            deal_id=deal_id,
+            kind=run.kind,
+            number=number,
+            base_number=assignment.number,
+            revision=assignment.revision,
+            fmt=run.fmt,
+            lang=lang,
+            customer=data.customer or "",
+            path=target,
+            currency=currency,
+            subtotal=totals.subtotal,
+            tax=totals.tax,
+            total=totals.total,
+            registered=assignment.new_row,
+        ),
+        [],
+    )
