@@ -76,6 +76,7 @@ def stalled(
     ev = evaluate_source(source, profile=profile, sheet=sheet, today=today, credentials=credentials)
     rows = [f for f in ev.findings if f.code in STALL_CODES and f.status != "resolved"]
     report = _report(ev, worst_first(rows))
+    report.presorted = True
     by_id = {d.id: d for d in ev.pipeline.deals}
     report.extra["stalled"] = [
         {

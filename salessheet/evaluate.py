@@ -9,12 +9,11 @@ from salessheet.cells import RawSheet, WriteValue
 from salessheet.findings import Finding
 from salessheet.ledger import DealState, Ledger, LedgerEvent
 from salessheet.parsing import parse_text
-from salessheet.pipeline import HISTORY_SHEET, Pipeline
+from salessheet.pipeline import FINDINGS_SHEET, HISTORY_SHEET, Pipeline
 from salessheet.rules.fields import check_fields
 from salessheet.rules.stalled import days_in_stage, stalled_findings
 from salessheet.rules.transitions import observe, transition_findings
 
-FINDINGS_SHEET = "salessheet findings"
 FINDINGS_HEADER = ["Code", "Deal ID", "Column", "Severity", "First Seen", "Message"]
 
 

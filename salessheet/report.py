@@ -18,6 +18,7 @@ class CheckReport:
     deals: int
     findings: list[Finding]
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. written cells, dry-run changes
+    presorted: bool = False  # keep the findings' order (stalled: worst first)
 
     @property
     def active(self) -> list[Finding]:
@@ -52,7 +53,10 @@ class CheckReport:
             "today": self.today.isoformat(),
             "profile": self.profile,
             "summary": self.summary(),
-            "findings": [f.to_dict() for f in sort_findings(self.findings)],
+            "findings": [
+                f.to_dict()
+                for f in (self.findings if self.presorted else sort_findings(self.findings))
+            ],
         }
         out.update(self.extra)
         return out

@@ -1,0 +1,178 @@
+"""The nightly run end to end from the CLI: ledger, transitions, statuses, stalls, no loss."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from conftest import make_xlsx, parts
+from openpyxl import load_workbook
+
+from salessheet.stores.xlsx import XlsxStore
+
+HEADER = ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Expected Close", "Lost Reason"]
+OWNED_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml",
+               "xl/worksheets/sheet1.xml"}  # fmt: skip
+
+
+def build(tmp_path: Path) -> Path:
+    rows = [
+        HEADER,
+        ["X", "Acme", "Lead", 1000, "Ann", dt.date(2027, 1, 31), None],
+        ["Y", "Beta", "Negotiation", 5000, "Bob", dt.date(2027, 1, 31), None],
+        ["Z", "上海星河", "销售机会", 2000, "王芳", dt.date(2027, 2, 28), None],
+    ]
+    path = make_xlsx(tmp_path / "pipeline.xlsx", {"Pipeline": rows, "Notes": [["keep me"]]})
+    return path
+
+
+def edit(path: Path, **stages: str) -> None:
+    """A person edits the stage column and saves (with openpyxl standing in for Excel)."""
+    wb = load_workbook(path)
+    ws = wb["Pipeline"]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value in stages:
+            row[2].value = stages[row[0].value]
+    wb.save(path)
+
+
+def findings(out: dict, code: str) -> list[tuple]:
+    return sorted(
+        (f["deal_id"], f["status"], f["severity"]) for f in out["findings"] if f["code"] == code
+    )
+
+
+def run(cli, path: Path, day: str) -> tuple[int, dict, dict[str, bytes], dict[str, bytes]]:
+    before = parts(path)
+    code, out = cli.json("run", path, "--today", day)
+    after = parts(path)
+    return code, out, before, after
+
+
+def assert_only_owned_parts_changed(before: dict, after: dict) -> None:
+    for name, data in before.items():
+        if name not in OWNED_PARTS and not name.startswith("xl/worksheets/sheet"):
+            assert after[name] == data, f"{name} changed"
+    # the user's other sheet is untouched
+    assert after["xl/worksheets/sheet2.xml"] == before["xl/worksheets/sheet2.xml"]
+
+
+def test_four_nights(cli, tmp_path: Path) -> None:
+    path = build(tmp_path)
+
+    # day 1: seeds the ledger, reports no transitions
+    code, out, before, after = run(cli, path, "2026-11-02")
+    assert code == 0, out["findings"]
+    assert not [f for f in out["findings"] if "transition" in f["code"]]
+    assert [e[3] for e in out["events"]] == ["seen", "seen", "seen"]
+    assert_only_owned_parts_changed(before, after)
+    wb = load_workbook(path)
+    assert "salessheet history" in wb.sheetnames
+    assert wb["Pipeline"]["H1"].value == "⚑ salessheet: flags"
+    assert wb["Pipeline"]["I1"].value == "⚑ salessheet: days in stage"
+    assert wb["Pipeline"]["I2"].value == 0
+
+    # a person moves X from lead to contract and Y back a stage
+    edit(path, X="Contract", Y="客户跟进")
+    code, out, before, after = run(cli, path, "2026-11-03")
+    assert code == 1
+    assert findings(out, "illegal-transition") == [("X", "new", "error")]
+    assert findings(out, "backward-transition") == [("Y", "new", "warning")]
+    x = next(f for f in out["findings"] if f["code"] == "illegal-transition")
+    assert x["cell"] == "C2" and x["value"] == "Contract"
+    assert "lead → contract" in x["message"] and "skipped opportunity" in x["message"]
+    assert_only_owned_parts_changed(before, after)
+    wb = load_workbook(path)
+    assert wb["Pipeline"]["H2"].value == "✖ illegal-transition lead→contract"
+    assert wb["Pipeline"]["H3"].value == "⚠ backward-transition negotiation→follow_up"
+
+    # a second run the same day with no edits changes nothing, byte for byte
+    same_before = path.read_bytes()
+    code2, out2 = cli.json("run", path, "--today", "2026-11-03")
+    assert path.read_bytes() == same_before
+    assert out2["written"]["unchanged"] is True
+    assert findings(out2, "illegal-transition") == [("X", "persisting", "error")]
+
+    # day 3: still there, persisting
+    code, out, _, _ = run(cli, path, "2026-11-04")
+    assert findings(out, "illegal-transition") == [("X", "persisting", "error")]
+
+    # X is corrected: day 4 reports it resolved (and the revert itself is not a finding)
+    edit(path, X="Lead")
+    code, out, before, after = run(cli, path, "2026-11-05")
+    assert findings(out, "illegal-transition") == [("X", "resolved", "error")]
+    assert findings(out, "backward-transition") == [("Y", "persisting", "warning")]
+    assert_only_owned_parts_changed(before, after)
+    assert load_workbook(path)["Pipeline"]["H2"].value is None
+
+    # the ledger holds every change with the run that saw it
+    ledger = load_workbook(path)["salessheet history"]
+    events = [(r[2], r[3], r[4], r[5]) for r in ledger.iter_rows(min_row=2, values_only=True)]
+    assert ("X", "stage", "lead", "contract") in events
+    assert ("X", "stage", "contract", "lead") in events
+    assert ("Y", "stage", "negotiation", "follow_up") in events
+
+
+def test_stalled_on_the_day_the_threshold_passes(cli, tmp_path: Path) -> None:
+    path = build(tmp_path)
+    cli.json("run", path, "--today", "2026-11-02")  # every deal enters its stage today
+
+    def stalled_on(day: str) -> list[tuple]:
+        code, out = cli.json("stalled", path, "--today", day)
+        return [
+            (f["deal_id"], f["details"]["days"], f["details"]["threshold"])
+            for f in out["findings"]
+            if f["code"] == "stalled-deal"
+        ]
+
+    # Y sits in negotiation (limit 10 days), X in lead (14), Z in opportunity (21)
+    assert stalled_on("2026-11-12") == []
+    assert stalled_on("2026-11-13") == [("Y", 11, 10)]
+    assert stalled_on("2026-11-16") == [("Y", 14, 10)]
+    assert stalled_on("2026-11-17") == [("Y", 15, 10), ("X", 15, 14)]  # worst first
+    code, out = cli.json("stalled", path, "--today", "2026-11-17")
+    assert out["stalled"][1]["owner"] == "Ann" and out["stalled"][1]["stage"] == "lead"
+    before = path.read_bytes()
+    res = cli("stalled", path, "--today", "2026-11-20")
+    assert path.read_bytes() == before  # stalled never writes
+    assert "Y" in res.stdout and "negotiation" in res.stdout and "Bob" in res.stdout
+
+
+def test_dry_run_lists_cells_and_writes_nothing(cli, tmp_path: Path) -> None:
+    path = build(tmp_path)
+    before = path.read_bytes()
+    res = cli("run", path, "--today", "2026-11-02", "--dry-run")
+    assert path.read_bytes() == before
+    assert "H1: None → '⚑ salessheet: flags'" in res.stdout
+    assert "I2: None → 0" in res.stdout
+    assert "salessheet history" in res.stdout
+
+
+def test_lock_file_refuses_with_exit_3(cli, tmp_path: Path) -> None:
+    path = build(tmp_path)
+    lock = tmp_path / ".~lock.pipeline.xlsx#"
+    lock.write_text("Ann Example,ann-laptop,ann-laptop,28.11.2026 09:00,file:///home/ann/.config;")
+    before = path.read_bytes()
+    res = cli("run", path, "--today", "2026-11-02")
+    assert res.exit_code == 3
+    assert "Ann Example" in res.stderr
+    assert path.read_bytes() == before
+
+
+def test_change_during_run_refuses(tmp_path: Path) -> None:
+    import pytest
+
+    from salessheet.api import open_pipeline
+    from salessheet.errors import WriteRefused
+    from salessheet.evaluate import evaluate
+    from salessheet.flags import plan_write
+
+    path = build(tmp_path)
+    p = open_pipeline(path, today=dt.date(2026, 11, 2))
+    plan = plan_write(evaluate(p))
+    edit(path, Z="Lost")  # someone saves while the run is working
+    changed = path.read_bytes()
+    with pytest.raises(WriteRefused):
+        p.store.write(plan.batch)
+    assert path.read_bytes() == changed
+    assert isinstance(p.store, XlsxStore)
