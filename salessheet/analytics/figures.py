@@ -1,0 +1,601 @@
+"""The figures: pure functions over deals, the profile and the ledger's stage spans.
+
+Definitions (the report's notes repeat the ones a reader needs):
+
+- Progression: the profile's stages that are not ``lost``, in profile order. A deal has
+  *reached* every stage up to the furthest one it is or was in (a deal first seen in
+  negotiation is taken to have passed the stages before it).
+- A lost deal's furthest stage comes from the ledger (the stages it was seen in before it was
+  lost); a deal first seen already lost has none and is left out of the conversion.
+- Close date of a won/lost deal: the day it entered its won/lost stage when the ledger saw the
+  move or the sheet's stage date says so; else the sheet's expected close; else unknown.
+- Start of a deal (cycle length): its created date; else the day it was first seen, if it was
+  open then.
+- Window (since/until): win rates, won/lost counts, cycle lengths and lost reasons count deals
+  *closed* in the window; the conversion counts deals *active* in the window (started on or
+  before ``until``, and open or closed on or after ``since``). Funnel, forecast, stalled and
+  slips are as of today.
+- Percentiles: median is the middle value (mean of the two middle ones); p90 is the
+  nearest-rank 90th percentile (the ceil(0.9·n)-th smallest value).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from statistics import median
+from typing import Any
+
+from salessheet.analytics.model import (
+    Bottleneck,
+    Conversion,
+    ConversionRow,
+    Forecast,
+    ForecastBucket,
+    Funnel,
+    FunnelRow,
+    LostReasons,
+    Money,
+    OwnerRow,
+    ProbabilityBasis,
+    Slips,
+    StageRef,
+    StageTime,
+    StalledDeal,
+    WinRate,
+)
+from salessheet.model import StageSpan
+from salessheet.profile import Profile, Stage
+
+MIN_COMPLETED = 3  # completed stays needed before time in stage uses the ledger alone
+MIN_CONVERSION_DEALS = 5  # deals a stage needs to be named the conversion bottleneck
+FORECAST_MONTHS = 6
+HUNDRED = Decimal(100)
+ONE = Decimal(1)
+ZERO = Decimal(0)
+
+
+def p90(values: Sequence[int]) -> int | None:
+    """Nearest-rank 90th percentile."""
+    if not values:
+        return None
+    xs = sorted(values)
+    return xs[max(math.ceil(0.9 * len(xs)), 1) - 1]
+
+
+def med(values: Sequence[int]) -> float | None:
+    return median(values) if values else None
+
+
+def stage_ref(s: Stage) -> StageRef:
+    return StageRef(s.id, s.label, s.label_zh, s.outcome)
+
+
+# --------------------------------------------------------------------------------- money
+
+
+class Pricing:
+    """Sums amounts per currency and, with a rate table, converts them into its base."""
+
+    def __init__(self, rates: dict[str, Any] | None):
+        self.table = rates
+        self.base: str | None = rates["base"] if rates else None
+        self.rates: dict[str, Decimal] = dict(rates["rates"]) if rates else {}
+        if self.base:
+            self.rates[self.base] = ONE
+
+    def total(self, items: Iterable[tuple[Decimal | None, str]]) -> Money:
+        m = Money(base=self.base)
+        by = m.by_currency
+        conv = ZERO if self.base else None
+        for amount, currency in items:
+            if amount is None:
+                m.missing += 1
+                continue
+            by[currency] = by.get(currency, ZERO) + amount
+            if conv is not None:
+                rate = self.rates.get(currency)
+                if rate is None:
+                    m.unpriced += 1
+                else:
+                    conv += amount * rate
+        m.converted = conv
+        return m
+
+
+# --------------------------------------------------------------------------------- deals
+
+
+@dataclass
+class DealFacts:
+    """What the figures need to know about one deal, worked out once."""
+
+    id: str
+    owner: str
+    customer: str | None
+    stage: Stage
+    index: int | None  # position in the progression (None for lost)
+    amount: Decimal | None
+    currency: str
+    probability: Decimal  # 0..1, as used for the weighted amount
+    expected_close: dt.date | None
+    started: dt.date | None
+    closed_on: dt.date | None
+    reach: int | None  # furthest progression index reached (None: unknown)
+
+    @property
+    def outcome(self) -> str:
+        return self.stage.outcome
+
+    @property
+    def weighted(self) -> Decimal | None:
+        return None if self.amount is None else self.amount * self.probability
+
+
+def probability_basis(
+    values: Sequence[Decimal | None], column: str | None
+) -> tuple[ProbabilityBasis, Decimal | None]:
+    """Detect the scale of a probability column: 0–1 unless some value is above 1."""
+    present = [v for v in values if v is not None]
+    if column is None:
+        return ProbabilityBasis(None, None, note="no probability column: stage probabilities"), None
+    if not present:
+        note = f"column {column!r} is empty: stage probabilities used"
+        return ProbabilityBasis(column, None, note=note), None
+    top = max(present)
+    if top > ONE:
+        divisor, scale = HUNDRED, "0-100"
+        note = f"column {column!r} read as 0–100 (values up to {top} found)"
+    else:
+        divisor, scale = ONE, "0-1"
+        note = f"column {column!r} read as fractions 0–1 (no value above 1)"
+    return ProbabilityBasis(column, scale, note=note), divisor
+
+
+def deal_probability(
+    stage: Stage, raw: Decimal | None, divisor: Decimal | None, basis: ProbabilityBasis
+) -> Decimal:
+    """Won and lost deals weigh 1 and 0 (their stage's probability); open ones take the sheet's
+    probability when there is a usable one, else the stage's."""
+    if stage.outcome != "open" or raw is None or divisor is None:
+        basis.from_stage += 1
+        return stage.probability
+    p = raw / divisor
+    if p < ZERO or p > ONE:
+        basis.out_of_range += 1
+        basis.from_stage += 1
+        return stage.probability
+    basis.from_column += 1
+    return p
+
+
+def spans_by_deal(spans: Iterable[StageSpan]) -> dict[str, list[StageSpan]]:
+    """Spans per deal in the order they happened (Ledger.spans() lists closed ones first)."""
+    out: dict[str, list[StageSpan]] = defaultdict(list)
+    for s in spans:
+        out[s.deal_id].append(s)
+    return out
+
+
+def entry_known(spans: Sequence[StageSpan], i: int) -> bool:
+    """The first stay's entry is known only from the sheet's stage date; later ones from the
+    transition the ledger recorded."""
+    return i > 0 or spans[i].entered_from_sheet
+
+
+def closed_on(
+    stage: Stage, spans: Sequence[StageSpan], profile_stages: dict[str, Stage], values: dict
+) -> dt.date | None:
+    if stage.outcome == "open":
+        return None
+    start: dt.date | None = None
+    known = False
+    for i, s in enumerate(spans):
+        st = profile_stages.get(s.stage)
+        if st is None or st.outcome != stage.outcome:
+            start, known = None, False
+        elif start is None:
+            start, known = s.entered, entry_known(spans, i)
+    if start is not None and known:
+        return start
+    sd = values.get("stage_date")
+    if isinstance(sd, dt.date):
+        return sd
+    ec = values.get("expected_close")
+    return ec if isinstance(ec, dt.date) else None
+
+
+def deal_facts(
+    deals: Sequence[Any],
+    profile: Profile,
+    spans: dict[str, list[StageSpan]],
+    basis: ProbabilityBasis,
+    divisor: Decimal | None,
+) -> list[DealFacts]:
+    by_id = {s.id: s for s in profile.stages}
+    order = {s.id: i for i, s in enumerate(s for s in profile.stages if s.outcome != "lost")}
+    out: list[DealFacts] = []
+    for d in deals:
+        if d.stage is None or d.stage not in by_id:
+            continue
+        v = d.values
+        stage = by_id[d.stage]
+        history = spans.get(d.id, ()) if d.id else ()
+        idx = order.get(stage.id)
+        reached = [order[s.stage] for s in history if s.stage in order]
+        if idx is not None:
+            reached.append(idx)
+        created = v.get("created")
+        started = created if isinstance(created, dt.date) else None
+        if started is None and history:
+            first = by_id.get(history[0].stage)
+            if first is not None and first.outcome == "open":
+                started = history[0].entered
+        amount = v.get("amount")
+        currency = (v.get("currency") or "").strip().upper() or profile.currency
+        ec = v.get("expected_close")
+        out.append(
+            DealFacts(
+                id=d.id,
+                owner=(v.get("owner") or "").strip(),
+                customer=v.get("customer"),
+                stage=stage,
+                index=idx,
+                amount=amount if isinstance(amount, Decimal) else None,
+                currency=currency,
+                probability=deal_probability(stage, v.get("probability"), divisor, basis),
+                expected_close=ec if isinstance(ec, dt.date) else None,
+                started=started,
+                closed_on=closed_on(stage, history, by_id, v),
+                reach=max(reached) if reached else None,
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------- window
+
+
+@dataclass(frozen=True)
+class Window:
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    @property
+    def open_ended(self) -> bool:
+        return self.since is None and self.until is None
+
+    def holds(self, day: dt.date | None) -> bool:
+        if self.open_ended:
+            return True
+        if day is None:
+            return False
+        return (self.since is None or day >= self.since) and (
+            self.until is None or day <= self.until
+        )
+
+    def closed_in(self, f: DealFacts) -> bool:
+        return f.outcome != "open" and self.holds(f.closed_on)
+
+    def active_in(self, f: DealFacts) -> bool:
+        if self.open_ended:
+            return True
+        if self.until is not None and f.started is not None and f.started > self.until:
+            return False
+        if f.outcome != "open" and self.since is not None and f.closed_on is not None:
+            return f.closed_on >= self.since
+        return True
+
+
+# --------------------------------------------------------------------------------- figures
+
+
+def funnel(
+    facts: Sequence[DealFacts],
+    profile: Profile,
+    pricing: Pricing,
+    unstaged: int,
+    basis: ProbabilityBasis,
+) -> Funnel:
+    by_stage: dict[str, list[DealFacts]] = defaultdict(list)
+    for f in facts:
+        by_stage[f.stage.id].append(f)
+    rows = [
+        FunnelRow(
+            stage_ref(s),
+            len(by_stage[s.id]),
+            pricing.total((f.amount, f.currency) for f in by_stage[s.id]),
+            pricing.total((f.weighted, f.currency) for f in by_stage[s.id]),
+        )
+        for s in profile.stages
+    ]
+    return Funnel(
+        rows,
+        len(facts),
+        unstaged,
+        pricing.total((f.amount, f.currency) for f in facts),
+        pricing.total((f.weighted, f.currency) for f in facts),
+        basis,
+    )
+
+
+def conversion(facts: Sequence[DealFacts], profile: Profile, window: Window) -> Conversion:
+    progression = [s for s in profile.stages if s.outcome != "lost"]
+    open_count = sum(1 for s in progression if s.outcome == "open")
+    n_rows = min(open_count, len(progression) - 1)
+    active = [f for f in facts if window.active_in(f)]
+    known = [f for f in active if f.reach is not None]
+    lost_unknown = sum(1 for f in active if f.reach is None)
+    rows = []
+    for i in range(n_rows):
+        rows.append(
+            ConversionRow(
+                stage_ref(progression[i]),
+                stage_ref(progression[i + 1]),
+                reached=sum(1 for f in known if f.reach >= i),  # type: ignore[operator]
+                advanced=sum(1 for f in known if f.reach >= i + 1),  # type: ignore[operator]
+                still_here=sum(1 for f in known if f.outcome == "open" and f.reach == i),
+                lost_here=sum(1 for f in known if f.outcome == "lost" and f.reach == i),
+            )
+        )
+    closed = [f for f in facts if f.outcome != "open"]
+    in_window = [f for f in closed if window.closed_in(f)]
+    undated = 0 if window.open_ended else sum(1 for f in closed if f.closed_on is None)
+    wr = WinRate(
+        sum(1 for f in in_window if f.outcome == "won"),
+        sum(1 for f in in_window if f.outcome == "lost"),
+    )
+    note = ""
+    if lost_unknown:
+        note = (
+            f"{lost_unknown} lost deals were first seen already lost, so the stage they were "
+            "lost at is unknown; they are left out of the stage conversion (the ledger records "
+            "it for deals lost from now on)"
+        )
+    return Conversion(rows, len(known), lost_unknown, wr, undated, note)
+
+
+def time_in_stage(
+    spans: dict[str, list[StageSpan]],
+    facts: Sequence[DealFacts],
+    profile: Profile,
+    today: dt.date,
+    entered_now: dict[str, tuple[dt.date | None, bool]],
+) -> list[StageTime]:
+    """Completed stays from the ledger; the age of the deals now in a stage as the fallback.
+
+    ``entered_now``: deal id -> (entry date of its current stage, entry known) for the deals in
+    the sheet.
+    """
+    tracked = [s for s in profile.stages if s.outcome == "open" or not s.terminal]
+    ids = {s.id for s in tracked}
+    completed: dict[str, list[int]] = defaultdict(list)
+    for history in spans.values():
+        for i, s in enumerate(history):
+            if s.left is None or s.stage not in ids or not entry_known(history, i):
+                continue
+            days = (s.left - s.entered).days
+            if days >= 0:
+                completed[s.stage].append(days)
+    current: dict[str, list[int]] = defaultdict(list)
+    unknown: Counter[str] = Counter()
+    for f in facts:
+        if f.stage.id not in ids:
+            continue
+        entered, known = entered_now.get(f.id, (None, False))
+        if entered is None or not known or entered > today:
+            unknown[f.stage.id] += 1
+        else:
+            current[f.stage.id].append((today - entered).days)
+    out = []
+    for s in tracked:
+        done, now = completed[s.id], current[s.id]
+        if len(done) >= MIN_COMPLETED:
+            basis, xs, note = "ledger", done, f"{len(done)} completed stays recorded in the ledger"
+        elif now:
+            basis, xs = "current", now
+            note = (
+                f"days so far of the {len(now)} deals now in this stage (entry dates from the "
+                f"sheet or the ledger); completed stays recorded: {len(done)}, need "
+                f"{MIN_COMPLETED}+ (more runs)"
+            )
+        else:
+            basis, xs = "none", []
+            note = "no entry dates: needs a stage-date column or 2+ runs"
+        out.append(StageTime(stage_ref(s), basis, done, now, unknown[s.id], med(xs), p90(xs), note))
+    return out
+
+
+def bottleneck(conv: Conversion, times: Sequence[StageTime]) -> Bottleneck:
+    rows = [r for r in conv.rows if r.rate is not None]
+    solid = [r for r in rows if r.reached >= MIN_CONVERSION_DEALS] or rows
+    worst = min(solid, key=lambda r: (r.rate, -r.reached)) if solid else None
+    timed = [t for t in times if t.median is not None]
+    ledger = [t for t in timed if t.basis == "ledger"]
+    pool = ledger or timed
+    longest = max(pool, key=lambda t: (t.median, t.p90 or 0)) if pool else None
+    return Bottleneck(worst, longest)
+
+
+def month_start(day: dt.date, add: int = 0) -> dt.date:
+    m = day.month - 1 + add
+    return dt.date(day.year + m // 12, m % 12 + 1, 1)
+
+
+def forecast(facts: Sequence[DealFacts], today: dt.date, pricing: Pricing) -> Forecast:
+    open_deals = [f for f in facts if f.outcome == "open"]
+    starts = [month_start(today, i) for i in range(FORECAST_MONTHS)]
+    later = month_start(today, FORECAST_MONTHS)
+    groups: dict[str, list[DealFacts]] = defaultdict(list)
+    for f in open_deals:
+        ec = f.expected_close
+        if ec is None:
+            key = "no-date"
+        elif ec < today:
+            key = "overdue"
+        elif ec >= later:
+            key = "later"
+        else:
+            key = f"{ec.year:04d}-{ec.month:02d}"
+        groups[key].append(f)
+    keys: list[tuple[str, dt.date | None]] = [("overdue", None)]
+    keys += [(f"{s.year:04d}-{s.month:02d}", s) for s in starts]
+    keys += [("later", later), ("no-date", None)]
+    buckets = [
+        ForecastBucket(
+            k,
+            start,
+            len(groups[k]),
+            pricing.total((f.amount, f.currency) for f in groups[k]),
+            pricing.total((f.weighted, f.currency) for f in groups[k]),
+        )
+        for k, start in keys
+    ]
+    table = None
+    if pricing.table:
+        table = {
+            "as_of": pricing.table["as_of"].isoformat(),
+            "base": pricing.base,
+            "rates": {k: str(v) for k, v in sorted(pricing.table["rates"].items())},
+        }
+    weighted = pricing.total((f.weighted, f.currency) for f in open_deals)
+    return Forecast(buckets, len(open_deals), weighted, table)
+
+
+def owners(
+    facts: Sequence[DealFacts], window: Window, pricing: Pricing, stalled: Counter[str]
+) -> list[OwnerRow]:
+    groups: dict[str, list[DealFacts]] = defaultdict(list)
+    for f in facts:
+        groups[f.owner].append(f)
+    for name in stalled:
+        groups.setdefault(name, [])
+    rows = []
+    for name, fs in groups.items():
+        open_ = [f for f in fs if f.outcome == "open"]
+        closed = [f for f in fs if window.closed_in(f)]
+        won = [f for f in closed if f.outcome == "won"]
+        cycles = [
+            (f.closed_on - f.started).days
+            for f in won
+            if f.started and f.closed_on and f.closed_on >= f.started
+        ]
+        rows.append(
+            OwnerRow(
+                owner=name,
+                deals=len(fs),
+                open=len(open_),
+                open_amount=pricing.total((f.amount, f.currency) for f in open_),
+                weighted=pricing.total((f.weighted, f.currency) for f in open_),
+                won=len(won),
+                lost=len(closed) - len(won),
+                cycle_days=cycles,
+                stalled=stalled.get(name, 0),
+            )
+        )
+    return rows
+
+
+def sort_owners(rows: list[OwnerRow], currency: str) -> list[OwnerRow]:
+    return sorted(
+        rows, key=lambda r: (-r.weighted.primary(currency), -r.deals, r.owner == "", r.owner)
+    )
+
+
+def slips(
+    slip_counts: dict[str, int],
+    facts: Sequence[DealFacts],
+    runs: int,
+    today: dt.date,
+    limit: int = 10,
+) -> Slips:
+    open_deals = [f for f in facts if f.outcome == "open"]
+    passed = sum(1 for f in open_deals if f.expected_close and f.expected_close < today)
+    available = runs >= 1
+    counts = {f.id: slip_counts.get(f.id, 0) for f in open_deals if f.id}
+    slipped = {k: v for k, v in counts.items() if v}
+    by_id = {f.id: f for f in open_deals}
+    top_ids = sorted(slipped, key=lambda k: (-slipped[k], k))[:limit]
+    top = [
+        {
+            "deal_id": k,
+            "owner": by_id[k].owner or None,
+            "slips": slipped[k],
+            "expected_close": by_id[k].expected_close.isoformat()
+            if by_id[k].expected_close
+            else None,
+        }
+        for k in top_ids
+    ]
+    note = (
+        f"pushes of the expected close date over {runs} recorded runs"
+        if available
+        else "needs 2+ runs: the ledger has no earlier run to compare expected close dates with"
+    )
+    return Slips(
+        available,
+        runs,
+        len(open_deals),
+        len(slipped),
+        sum(slipped.values()),
+        dict(Counter(slipped.values())),
+        top,
+        passed,
+        note,
+    )
+
+
+def lost_reasons(
+    facts: Sequence[DealFacts], reasons: dict[str, str | None], window: Window, limit: int = 10
+) -> LostReasons:
+    lost = [f for f in facts if f.outcome == "lost" and window.closed_in(f)]
+    spelled: dict[str, Counter[str]] = defaultdict(Counter)
+    counts: Counter[str] = Counter()
+    without = 0
+    for f in lost:
+        text = " ".join((reasons.get(f.id) or "").split())
+        if not text:
+            without += 1
+            continue
+        key = text.casefold()
+        counts[key] += 1
+        spelled[key][text] += 1
+    top = [(spelled[k].most_common(1)[0][0], n) for k, n in counts.most_common(limit)]
+    return LostReasons(len(lost), without, top)
+
+
+def stalled_deals(
+    findings: Iterable[Any], facts_by_id: dict[str, DealFacts], profile: Profile
+) -> list[StalledDeal]:
+    stages = {s.id: s for s in profile.stages}
+    out = []
+    for f in findings:
+        if f.code != "stalled-deal" or f.status == "resolved":
+            continue
+        fact = facts_by_id.get(f.deal_id or "")
+        stage_id = f.details.get("stage") or (fact.stage.id if fact else None)
+        st = stages.get(stage_id) if stage_id else None
+        out.append(
+            StalledDeal(
+                deal_id=f.deal_id or "",
+                customer=fact.customer if fact else None,
+                owner=f.owner or (fact.owner if fact else None) or None,
+                stage=stage_ref(st) if st else None,
+                days=f.details.get("days"),
+                threshold=f.details.get("threshold"),
+                since=f.details.get("since"),
+                clock=f.details.get("clock"),
+                amount=fact.amount if fact else None,
+                currency=fact.currency if fact else profile.currency,
+                cell=f.cell,
+            )
+        )
+
+    def over(s: StalledDeal) -> int:
+        return (s.days or 0) - (s.threshold or 0)
+
+    return sorted(out, key=lambda s: (-over(s), s.deal_id))
