@@ -7,6 +7,7 @@ from collections import Counter
 
 from salessheet.findings import Finding, sort_findings
 from salessheet.report import CheckReport
+from salessheet.textwidth import ljust
 
 HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Info"}
 STATUS_MARK = {"new": "new", "persisting": "", "resolved": "resolved"}
@@ -23,7 +24,7 @@ def finding_line(f: Finding) -> str:
     where = f.cell or (f"row {f.row}" if f.row else "")
     status = f" [{f.status}]" if f.status != "persisting" else ""
     deal = f.deal_id or "-"
-    return f"  {where:<7} {deal:<12} {f.code:<20} {f.message}{status}"
+    return f"  {ljust(where, 7)} {ljust(deal, 12)} {f.code:<20} {f.message}{status}"
 
 
 def render_report(report: CheckReport, *, title: str, limit: int = 50) -> str:
@@ -81,8 +82,8 @@ def render_stalled(report: CheckReport, *, limit: int = 50) -> str:
         days = "" if r["days"] is None else str(r["days"])
         limit_s = "" if r["threshold"] is None else str(r["threshold"])
         lines.append(
-            f"  {r['deal_id'] or '-':<10} {str(r['owner'] or '-')[:14]:<14} "
-            f"{str(r['stage'] or '-'):<12} {days:>5} {limit_s:>5}  {f.code}: {f.message}"
+            f"  {ljust(r['deal_id'] or '-', 10)} {ljust(str(r['owner'] or '-'), 14)} "
+            f"{ljust(str(r['stage'] or '-'), 12)} {days:>5} {limit_s:>5}  {f.code}: {f.message}"
         )
     if len(shown) < len(rows):
         lines.append(f"  … and {len(rows) - len(shown)} more (--limit 0 shows all)")

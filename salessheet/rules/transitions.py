@@ -55,7 +55,7 @@ def judge(profile: Profile, src: str, dst: str) -> Verdict | None:
 
 def _entered_date(d: Deal, today: dt.date, after: dt.date | None) -> tuple[dt.date, str]:
     sd = d.values.get("stage_date")
-    if isinstance(sd, dt.date) and sd <= today and (after is None or sd >= after):
+    if isinstance(sd, dt.date) and sd <= today and (after is None or sd > after):
         return sd, "sheet"
     return today, "run"
 
