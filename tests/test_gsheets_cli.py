@@ -1,0 +1,263 @@
+"""The CLI on a Google Sheet (the fake, through SALESSHEET_SHEETS_ENDPOINT) gives what it
+gives on the same data in an xlsx workbook, within the request budget."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import REPO
+from fake_sheets import FakeSheets, FakeSpreadsheet, Formula, SheetError
+
+from salessheet.cells import CellError
+from salessheet.stores.xlsx import XlsxStore
+
+KEY = "1PipelineKey_cli-test"
+SOURCE = f"gsheet:{KEY}"
+OWNED = ("salessheet history", "salessheet findings")
+HYPERLINK = '=HYPERLINK("http://x","y")'
+
+
+@pytest.fixture
+def api():
+    with FakeSheets(token="cli-test-token") as fake:
+        yield fake
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    src = REPO / "examples" / "pipeline.xlsx"
+    if not src.exists():
+        pytest.skip("examples/pipeline.xlsx is not built")
+    dst = tmp_path / "pipeline.xlsx"
+    dst.write_bytes(src.read_bytes())
+    return dst
+
+
+def to_fake(value: Any) -> Any:
+    if isinstance(value, CellError):
+        return SheetError(value.code)
+    if value == "":
+        return None
+    return value
+
+
+def upload(api: FakeSheets, path: Path, skip: tuple[str, ...] = ()) -> FakeSpreadsheet:
+    """The workbook's sheets, cell for cell, as a Google Sheet in the fake."""
+    store = XlsxStore(str(path))
+    infos = [i for i in store.sheets() if i.name not in skip]
+    book = api.add_spreadsheet(KEY, "Pipeline", locale="en_US", time_zone="Asia/Shanghai")
+    for info, raw in zip(infos, store.read([i.name for i in infos]).values(), strict=True):
+        sheet = book.add_sheet(info.name, hidden=not info.visible)
+        sheet.set_rows([[to_fake(v) for v in row] for row in raw.rows])
+        for (top, left), (bottom, right) in raw.merged:
+            sheet.merges.append(
+                {
+                    "sheetId": sheet.sheet_id,
+                    "startRowIndex": top,
+                    "endRowIndex": bottom + 1,
+                    "startColumnIndex": left,
+                    "endColumnIndex": right + 1,
+                }
+            )
+    return book
+
+
+def drop_owned(path: Path) -> Path:
+    """The example without its tool-owned sheets and flag columns: a first run."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    for name in OWNED:
+        if name in wb.sheetnames:
+            del wb[name]
+    ws = wb["Pipeline"]
+    for cell in list(ws[1]):
+        if isinstance(cell.value, str) and cell.value.startswith("⚑ salessheet"):
+            ws.delete_cols(cell.column, 1)
+            break
+    for cell in list(ws[1]):
+        if isinstance(cell.value, str) and cell.value.startswith("⚑ salessheet"):
+            ws.delete_cols(cell.column, 1)
+    wb.save(path)
+    return path
+
+
+def salessheet(api: FakeSheets | None, *args: str) -> tuple[int, dict]:
+    from salessheet.cli import main
+
+    env = api.env() if api else {"SALESSHEET_SHEETS_ENDPOINT": ""}
+    result = CliRunner().invoke(main, [*args, "--format", "json"], env=env)
+    assert result.stdout.strip(), result.stderr
+    return result.exit_code, json.loads(result.stdout)
+
+
+def comparable(value: Any) -> Any:
+    """A cell value as both stores agree on it (Google sends dates as serial numbers)."""
+    if isinstance(value, dt.datetime):
+        delta = value - dt.datetime(1899, 12, 30)
+        return delta.days + delta.seconds / 86400
+    if isinstance(value, dt.date):
+        return (value - dt.date(1899, 12, 30)).days
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def grid(rows: list[list[Any]]) -> list[list[Any]]:
+    out = [[comparable(v) for v in row] for row in rows]
+    for row in out:
+        while row and row[-1] in ("", None):
+            row.pop()
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def gsheet_grid(book: FakeSpreadsheet, name: str) -> list[list[Any]]:
+    return grid([[v if v is not None else "" for v in row] for row in book.sheet(name).grid()])
+
+
+def same_findings(from_gsheets: list[dict], from_xlsx: list[dict]) -> bool:
+    """Equal, except that a finding's raw ``value`` in a date cell is the serial number Google
+    sends where the xlsx store has the date (the rules report the raw cell)."""
+    assert len(from_gsheets) == len(from_xlsx)
+    for g, x in zip(from_gsheets, from_xlsx, strict=True):
+        if g != x and isinstance(g["value"], int) and isinstance(x["value"], str):
+            assert comparable(dt.date.fromisoformat(x["value"])) == g["value"], (g, x)
+            g = {**g, "value": x["value"]}
+        assert g == x
+    return True
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_validate_gives_the_same_findings_as_on_xlsx(api, workbook: Path):
+    upload(api, workbook)
+    x_code, x_out = salessheet(None, "validate", str(workbook), "--today", "2026-11-28")
+    g_code, g_out = salessheet(api, "validate", SOURCE, "--today", "2026-11-28")
+
+    assert x_out.pop("source") == str(workbook)
+    assert g_out.pop("source") == SOURCE
+    x_findings = x_out.pop("findings")
+    assert len(x_findings) == 12  # the example has problems to find
+    assert same_findings(g_out.pop("findings"), x_findings)
+    assert g_out == x_out
+    assert g_code == x_code == 1
+    assert api.total() == 2
+    assert "values.batchUpdate" not in api.counts  # validate never writes
+
+
+def test_run_writes_ledger_and_flags_like_xlsx_within_five_requests(api, workbook: Path):
+    drop_owned(workbook)
+    book = upload(api, workbook)
+    assert [s.title for s in book.sheets] == ["Pipeline", "Line Items", "Products"]
+
+    x_code, x_out = salessheet(None, "run", str(workbook), "--today", "2026-11-28")
+    g_code, g_out = salessheet(api, "run", SOURCE, "--today", "2026-11-28")
+
+    assert g_code == x_code
+    assert same_findings(g_out["findings"], x_out["findings"])
+    assert api.total() <= 5, dict(api.counts)
+    assert api.counts["values.batchUpdate"] == 1
+    assert g_out["written"]["skipped_rows"] == []
+    after = XlsxStore(str(workbook))
+    names = [i.name for i in after.sheets()]
+    assert [s.title for s in book.sheets] == names
+    for name, raw in after.read(names).items():
+        assert gsheet_grid(book, name) == grid(raw.rows), name
+    flags = book.sheet("Pipeline").grid()[0][-2:]
+    assert flags == ["⚑ salessheet: flags", "⚑ salessheet: days in stage"]
+
+
+def test_second_run_without_edits_writes_nothing(api, workbook: Path):
+    upload(api, workbook)
+    salessheet(api, "run", SOURCE, "--today", "2026-11-28")
+    api.reset_counts()
+    before = {s.title: s.grid() for s in api.spreadsheets[KEY].sheets}
+
+    code, out = salessheet(api, "run", SOURCE, "--today", "2026-11-28")
+
+    assert out["written"]["unchanged"] is True
+    assert "values.batchUpdate" not in api.counts
+    assert api.total() <= 3
+    assert {s.title: s.grid() for s in api.spreadsheets[KEY].sheets} == before
+
+
+def test_formula_like_names_stay_text_after_a_run(api, workbook: Path):
+    book = upload(api, workbook)
+    pipeline = book.sheet("Pipeline")
+    pipeline.set("B2", HYPERLINK)  # a customer name a person typed as text
+    pipeline.set("A3", "=D-0002")  # a deal id the ledger will copy into its own sheet
+
+    code, out = salessheet(api, "run", SOURCE, "--today", "2026-11-28")
+
+    assert code in (0, 1), out
+    assert pipeline.get("B2") == HYPERLINK
+    history = book.sheet("salessheet history").grid()
+    assert any(row[2] == "=D-0002" for row in history), "the ledger records the deal by its id"
+    formulas = [
+        (s.title, r, c)
+        for s in book.sheets
+        for r, cols in s.cells.items()
+        for c, v in cols.items()
+        if isinstance(v, Formula)
+    ]
+    assert formulas == []
+
+
+def test_edit_during_the_run_is_not_overwritten(api, workbook: Path):
+    """A row moves (another deal's id is now on it) between the run's read and its write."""
+    book = upload(api, drop_owned(workbook))
+    pipeline = book.sheet("Pipeline")
+    original = api._values_batch_get
+    calls = []
+
+    def edit_after_first_read(key: str, *, query: Any, body: Any) -> Any:
+        answer = original(key, query=query, body=body)
+        calls.append(1)
+        if len(calls) == 1:  # right after the run read the sheet
+            pipeline.set("A5", "D-0999")
+        return answer
+
+    api._values_batch_get = edit_after_first_read  # the fake's own hook, not our code
+    code, out = salessheet(api, "run", SOURCE, "--today", "2026-11-28")
+
+    assert out["written"]["skipped_rows"] == [
+        ["Pipeline", 5, "edited since read: A5 was 'D-0004', now 'D-0999'"]
+    ]
+    flag_col = len(pipeline.grid()[0]) - 1
+    assert pipeline.cells[4].get(flag_col - 1) is None  # row 5 got no flag: it was skipped
+    assert pipeline.cells[5].get(flag_col - 1)  # row 6 did
+    assert pipeline.get("A5") == "D-0999"
+
+
+def test_budget_holds_at_20000_deals(api, tmp_path: Path):
+    rows: list[list[Any]] = [["Deal ID", "Customer", "Stage", "Amount", "Owner", "Expected Close"]]
+    for i in range(1, 20_001):
+        rows.append([f"D-{i:05d}", f"Customer {i}", "Lead", 1000 + i, "Ann", dt.date(2027, 1, 31)])
+    book = api.add_spreadsheet(KEY)
+    book.add_sheet("Pipeline", rows)
+
+    code, out = salessheet(api, "run", SOURCE, "--today", "2026-11-28")
+
+    assert out["summary"]["deals"] == 20_000
+    assert api.total() <= 5, dict(api.counts)
+    assert len(book.sheet("salessheet history").grid()) >= 20_001
+
+
+def test_unreachable_store_exits_4_without_a_traceback(api, workbook: Path):
+    upload(api, workbook)
+    api.fail_always(403)  # e.g. the service account lost access
+    from salessheet.cli import main
+
+    result = CliRunner().invoke(main, ["validate", SOURCE], env=api.env())
+    assert result.exit_code == 4
+    assert "Traceback" not in result.output + result.stderr
+    assert "share the sheet with" in result.stderr
+    assert api.token not in result.stderr
