@@ -56,9 +56,14 @@ def utc_now() -> dt.datetime:
 # --------------------------------------------------------------------------- the clock shim
 
 
-@contextlib.contextmanager
-def _schedule_clock(clock: Clock) -> Iterator[None]:
-    """Make ``schedule`` read ``clock`` for the duration of the block."""
+_SHIMS: dict[int, tuple[Clock, types.SimpleNamespace]] = {}
+
+
+def _shim_for(clock: Clock) -> types.SimpleNamespace:
+    """A stand-in for the ``datetime`` module whose ``datetime.now()`` reads ``clock``."""
+    cached = _SHIMS.get(id(clock))
+    if cached is not None and cached[0] is clock:
+        return cached[1]
 
     class _Datetime(dt.datetime):
         @classmethod
@@ -72,6 +77,16 @@ def _schedule_clock(clock: Clock) -> Iterator[None]:
 
     shim = types.SimpleNamespace(**{k: getattr(dt, k) for k in dir(dt) if not k.startswith("__")})
     shim.datetime = _Datetime
+    if len(_SHIMS) > 16:
+        _SHIMS.clear()
+    _SHIMS[id(clock)] = (clock, shim)
+    return shim
+
+
+@contextlib.contextmanager
+def _schedule_clock(clock: Clock) -> Iterator[None]:
+    """Make ``schedule`` read ``clock`` for the duration of the block."""
+    shim = _shim_for(clock)
     with _CLOCK_LOCK:
         saved = schedule.datetime
         schedule.datetime = shim  # type: ignore[attr-defined]
@@ -225,12 +240,10 @@ def run_scheduler(
     try:
         sched = schedule.Scheduler()
 
-        finished: list[dict[str, Any]] = []  # records of runs not yet logged
+        due: list[dt.datetime] = []  # schedule only marks the run as due; the loop runs it
 
         def tick() -> None:
-            finished.append(
-                _run_once(job, clock=clock, zone=zone, log_path=log_path, source=source)
-            )
+            due.append(clock())
 
         try:
             with _schedule_clock(clock):
@@ -249,8 +262,9 @@ def run_scheduler(
             iterations += 1
             with _schedule_clock(clock):
                 sched.run_pending()
-            while finished:  # log after schedule has moved the job to its next slot
-                record = finished.pop(0)
+            while due:  # outside the clock patch: the job may take hours and use anything
+                due.pop(0)
+                record = _run_once(job, clock=clock, zone=zone, log_path=log_path, source=source)
                 record["next_run"] = _next_run_text(sched, clock, zone)
                 _append_log(log_path, record, echo)
                 text = f"run {record['status']} (exit {record['exit_code']})"

@@ -282,3 +282,23 @@ def test_paths_for_one_source_are_shared_however_it_is_spelled(tmp_path, monkeyp
     assert lock.parent == state and lock.name.startswith("schedule-pipeline.xlsx-")
     assert lock.suffix == ".lock" and log.suffix == ".jsonl"
     assert scheduler_paths("gsheet:abc", state) != scheduler_paths("gsheet:abd", state)
+
+
+def test_ctrl_c_without_handlers_logs_the_interrupted_run_and_releases_the_lock(tmp_path):
+    clock = FakeClock(shanghai(28, 1), until=shanghai(29, 12), stop=threading.Event())
+
+    def job():
+        clock.advance(seconds=5)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path, job, clock)
+    [record] = _log(tmp_path)
+    assert (record["status"], record["exit_code"], record["error"]) == (
+        "interrupted",
+        None,
+        "interrupted",
+    )
+    assert record["duration_s"] == 5.0
+    again = FakeClock(shanghai(28, 5), until=shanghai(28, 6), stop=threading.Event())
+    assert _run(tmp_path, lambda: 0, again) == 0  # the lock was released
