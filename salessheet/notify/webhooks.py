@@ -15,6 +15,8 @@ Kinds and their payloads:
 - ``wecom`` (企业微信): ``{"msgtype": "markdown", "markdown": {"content"}}``, at most 4096 bytes
 
 DingTalk, Feishu and WeCom answer HTTP 200 with an error code in the body; that is checked.
+Their headings carry the subject with its "[salessheet]" tag, so a bot whose security setting is
+a custom keyword (自定义关键词) can use the keyword ``salessheet``.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ def _fit(render: Callable[[int], Any], budget: int) -> Any:
 
 def markdown_text(d: Digest, max_items: int = CHAT_ITEMS) -> str:
     """Markdown for DingTalk and WeCom (headings, bold, lists)."""
-    lines = [f"### {d.title}", ""]
+    lines = [f"### {d.subject}", ""]
     lines += [f"{line}  " for line in _intro(d)]
     for header, items in _sections(d, max_items, with_owner=d.audience == "team"):
         lines += ["", f"**{header}**", ""]
@@ -209,7 +211,7 @@ def payload_feishu(d: Digest) -> dict[str, Any]:
         lang_key = "zh_cn" if d.language == "zh" else "en_us"
         return {
             "msg_type": "post",
-            "content": {"post": {lang_key: {"title": d.title, "content": paragraphs}}},
+            "content": {"post": {lang_key: {"title": d.subject, "content": paragraphs}}},
         }
 
     return _fit(render, MAX_BYTES["feishu"])
@@ -219,7 +221,7 @@ def payload_dingtalk(d: Digest) -> dict[str, Any]:
     def render(max_items: int) -> dict[str, Any]:
         return {
             "msgtype": "markdown",
-            "markdown": {"title": d.title, "text": markdown_text(d, max_items)},
+            "markdown": {"title": d.subject, "text": markdown_text(d, max_items)},
         }
 
     return _fit(render, MAX_BYTES["dingtalk"])
