@@ -172,7 +172,7 @@ class SheetsAdapter(HTTPAdapter):
                 raise StoreUnavailable(
                     f"Google Sheets: gave up on {label}: the {self._deadline_s:g} s deadline passed"
                     f" after {attempt - 1} attempt(s)",
-                    hint="try again later; a larger --deadline may help on a slow network",
+                    hint="the network or Google is slow or down: try again later",
                 )
             try:
                 response = super().send(
