@@ -188,7 +188,8 @@ def test_every_kind_receives_the_format_its_bot_accepts(httpserver):
     assert set(feishu) == {"msg_type", "content"}  # no secret: not signed
     assert feishu["msg_type"] == "post"
     post = feishu["content"]["post"]["zh_cn"]
-    assert post["title"] == "[salessheet] 销售管道日报 2026-11-28 · Pipeline：2 个错误（1 个新问题）"
+    zh_subject = "[salessheet] 销售管道日报 2026-11-28 · Pipeline：2 个错误（1 个新问题）"
+    assert post["title"] == zh_subject
     assert [{"tag": "text", "text": "新增问题 (1)"}] in post["content"]
     assert all(len(p) == 1 and p[0]["tag"] == "text" for p in post["content"])
 
