@@ -18,10 +18,19 @@ from salessheet.documents.money import LineItem
 from salessheet.documents.settings import DocumentSettings
 from salessheet.findings import json_safe
 from salessheet.model import Record
-from salessheet.parsing import ParseContext
+from salessheet.parsing import CURRENCY_MARKS, ParseContext
 from salessheet.table import ColumnSpec, map_table
 
 HUNDRED = Decimal(100)
+CURRENCY_WORDS = {"人民币": "CNY", "美元": "USD", "欧元": "EUR", "英镑": "GBP", "日元": "JPY"}
+
+
+def currency_code(text: str) -> str:
+    """``RMB``, ``¥``, ``人民币`` -> ``CNY``; an ISO code as is (upper-cased)."""
+    t = text.strip()
+    return (
+        CURRENCY_WORDS.get(t) or CURRENCY_MARKS.get(t.upper()) or CURRENCY_MARKS.get(t) or t.upper()
+    )
 
 
 @dataclass
@@ -50,6 +59,12 @@ def normalise_rate(value: Decimal) -> Decimal | None:
     if value == 1:
         return None  # 100 % or 1 %? write it as '1%' or '100%'
     return value / HUNDRED
+
+
+def _currency(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return currency_code(value)
 
 
 def _where(rec: Record, name: str) -> str:
@@ -189,7 +204,7 @@ def _line(
         description=pick("description"),
         sku=sku,
         unit=pick("unit"),
-        currency=currency.upper() if isinstance(currency, str) else None,
+        currency=_currency(currency),
         sheet=rec.sheet,
         row=rec.row,
     )

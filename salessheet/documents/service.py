@@ -25,7 +25,7 @@ from salessheet.documents.context import (
 from salessheet.documents.docx import render_docx
 from salessheet.documents.filenames import document_filename, output_path
 from salessheet.documents.html import MissingVariable, html_variables, render_html
-from salessheet.documents.line_items import normalise_rate, read_line_items
+from salessheet.documents.line_items import currency_code, normalise_rate, read_line_items
 from salessheet.documents.money import Totals, compute_totals
 from salessheet.documents.pdf import render_pdf
 from salessheet.documents.preflight import StageInfo, allowed_stages, preflight
@@ -41,7 +41,13 @@ from salessheet.documents.settings import (
 from salessheet.errors import ConfigError, PreflightError, UsageError
 from salessheet.findings import json_safe
 from salessheet.formatting import is_known_currency
-from salessheet.parsing import ParseContext, ParseFailure, parse_date, parse_percent, parse_text
+from salessheet.parsing import (
+    ParseContext,
+    ParseFailure,
+    parse_date,
+    parse_percent,
+    parse_text,
+)
 from salessheet.stores.base import SheetReplace, WriteBatch, WriteReport
 from salessheet.textnorm import normalise
 
@@ -269,7 +275,7 @@ class _Run:
     def currency_for(self, deal: Any, data: DealData) -> str | None:
         cur = data.currency or deal.values.get("amount_currency_mark")
         if cur:
-            return str(cur).strip().upper()
+            return currency_code(str(cur))
         return self.pipeline.profile.currency
 
 

@@ -220,7 +220,7 @@ class _Parser:
         self.problems: list[str] = []
 
     def problem(self, path: str, message: str) -> None:
-        self.problems.append(f"{self.where}: documents.{path}: {message}")
+        self.problems.append(f"{self.where}: documents.{path.strip('.')}: {message}")
 
     def mapping(self, raw: Any, path: str) -> dict:
         if raw is None:
@@ -437,7 +437,7 @@ def _seller(p: _Parser, raw: dict) -> Seller:
     if not values["name"]:
         p.problem("seller.name", "found nothing, expected the seller's company name")
         values["name"] = Seller.name
-    return Seller(**values, logo=p.path(raw.get("logo"), "documents.seller.logo"))
+    return Seller(**values, logo=p.path(raw.get("logo"), "seller.logo"))
 
 
 def _kind(p: _Parser, kind: str, raw: dict) -> KindSettings:
@@ -481,7 +481,7 @@ def _kind(p: _Parser, kind: str, raw: dict) -> KindSettings:
             if fmt not in ("html", "docx"):
                 p.problem(f"{kind}.templates.{lang}.{fmt}", "unknown format, expected html, docx")
                 continue
-            path = p.path(value, f"documents.{kind}.templates.{lang}.{fmt}")
+            path = p.path(value, f"{kind}.templates.{lang}.{fmt}")
             if path is not None:
                 templates.setdefault(str(lang), {})[fmt] = path
     return KindSettings(kind, numbering, rule, tuple(required), templates)
