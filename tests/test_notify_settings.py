@@ -6,7 +6,6 @@ from pathlib import Path
 
 import yaml
 
-import salessheet.notify
 from salessheet.notify import (
     EmailSettings,
     NotificationSettings,
@@ -15,7 +14,7 @@ from salessheet.notify import (
     settings_from_options,
 )
 
-EXAMPLE = Path(salessheet.notify.__file__).parent / "example.yaml"
+EXAMPLE = Path(__file__).resolve().parents[1] / "salessheet" / "notify" / "example.yaml"
 
 
 def test_example_section_parses_without_problems():
