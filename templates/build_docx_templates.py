@@ -185,7 +185,14 @@ def borders(table, *, bottom_only: bool = False, color: str = "D5DCE5") -> None:
 
 
 def widths(table, mm: list[float]) -> None:
+    """Fixed column widths: the grid (LibreOffice reads it) and every cell (Word reads those)."""
     table.autofit = False
+    tblpr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tblpr.append(layout)
+    for col, w in zip(table.columns, mm, strict=False):
+        col.width = Mm(w)
     for row in table.rows:
         for cell, w in zip(row.cells, mm, strict=False):
             cell.width = Mm(w)
@@ -298,7 +305,7 @@ def build(kind: str, lang: str) -> Path:
     heads = label(lang, "items", kind)
     items = doc.add_table(rows=1, cols=8)
     borders(items, bottom_only=True)
-    item_widths = [10, 62, 14, 13, 25, 14, 13, 27]
+    item_widths = [11, 58, 12, 12, 29, 13, 12, 31]
     for i, (cell, text) in enumerate(zip(items.rows[0].cells, heads, strict=True)):
         shade(cell, "1F3A5F")
         align = WD_ALIGN_PARAGRAPH.RIGHT if i in (2, 4, 5, 6, 7) else None
