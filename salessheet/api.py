@@ -36,7 +36,9 @@ def validate(
     credentials: str | None = None,
 ) -> CheckReport:
     """Read-only checks (fields, transitions since the last run, stalls). Never writes."""
-    ev = evaluate_source(source, profile=profile, sheet=sheet, today=today, credentials=credentials)
+    ev = evaluate_source(
+        source, profile=profile, sheet=sheet, today=today, credentials=credentials, record=False
+    )
     return _report(ev)
 
 
@@ -47,9 +49,10 @@ def evaluate_source(
     sheet: str | None = None,
     today: dt.date,
     credentials: str | None = None,
+    record: bool = True,
 ) -> Evaluation:
     p = open_pipeline(source, profile=profile, sheet=sheet, today=today, credentials=credentials)
-    return evaluate(p)
+    return evaluate(p, record=record)
 
 
 def _report(ev: Evaluation, findings: list | None = None) -> CheckReport:
@@ -73,7 +76,9 @@ def stalled(
     credentials: str | None = None,
 ) -> CheckReport:
     """Stalled deals only, worst first. Never writes."""
-    ev = evaluate_source(source, profile=profile, sheet=sheet, today=today, credentials=credentials)
+    ev = evaluate_source(
+        source, profile=profile, sheet=sheet, today=today, credentials=credentials, record=False
+    )
     rows = [f for f in ev.findings if f.code in STALL_CODES and f.status != "resolved"]
     report = _report(ev, worst_first(rows))
     report.presorted = True

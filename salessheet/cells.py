@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Union
 
 
@@ -43,6 +44,7 @@ class SheetInfo:
     visible: bool = True
 
 
+@lru_cache(maxsize=4096)
 def col_letter(col: int) -> str:
     """1-based column number to letters: 1 -> A, 28 -> AB."""
     letters = ""

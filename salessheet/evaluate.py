@@ -53,11 +53,16 @@ def previous_findings(sheet: RawSheet | None) -> dict[tuple[str, str, str], list
     return out
 
 
-def evaluate(p: Pipeline) -> Evaluation:
+def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
+    """``record=False`` (read-only commands) skips seeding an empty ledger: nothing to compare."""
     ledger = Ledger.from_sheet(p.sheets.get(HISTORY_SHEET))
-    events = observe(p, ledger, ledger.next_run_id())
-    new_ledger = Ledger(ledger.events + events)
-    state = new_ledger.state()
+    if ledger.is_empty and not record:
+        events: list[LedgerEvent] = []
+        new_ledger, state = ledger, {}
+    else:
+        events = observe(p, ledger, ledger.next_run_id(), ledger.state())
+        new_ledger = Ledger(ledger.events + events)
+        state = new_ledger.state()
     findings = list(p.findings) + check_fields(p)
     changed = {e.deal_id: e for e in events if e.event == "stage"}
     for f in findings:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 Severity = Literal["error", "warning", "info"]
 Status = Literal["new", "persisting", "resolved"]
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_ORDER = ("code", "severity", "status", "deal_id", "sheet", "row", "column", "cell", "owner")
 
 
 @dataclass
@@ -30,9 +33,7 @@ class Finding:
         return (self.code, self.deal_id or f"row:{self.row}", self.column or "")
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        order = ["code", "severity", "status", "deal_id", "sheet", "row", "column", "cell", "owner"]
-        out = {k: d[k] for k in order}
+        out = {k: getattr(self, k) for k in _ORDER}
         out["value"] = json_safe(self.value)
         out["message"] = self.message
         if self.details:
@@ -41,16 +42,13 @@ class Finding:
 
 
 def json_safe(value: Any) -> Any:
-    import datetime as dt
-    from decimal import Decimal
-
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         return value
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+    if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]

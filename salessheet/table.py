@@ -198,49 +198,79 @@ def map_table(
 
     layout = TableLayout(sheet.name, header_row, col_of, header_of, unmapped, width)
     specs = {c.field: c for c in columns if c.field in col_of}
-    plan = [(f, col_of[f] - 1, _parser(specs[f].type, ctx), specs[f].type) for f in specs]
+    plan = [
+        (f, col_of[f] - 1, _cached(_parser(specs[f].type, ctx)), specs[f].type in ("text", "id"))
+        for f in specs
+    ]
+    money_fields = {f for f in specs if specs[f].type == "money"}
     records: list[Record] = []
     findings: list[Finding] = []
-    money_currency: dict[str, str] = {}
     is_deal = record_type is Deal
-    for r in range(hr + 1, len(sheet.rows)):
-        row = sheet.rows[r]
+    rows = sheet.rows
+    for r in range(hr + 1, len(rows)):
+        row = rows[r]
         n = len(row)
         values: dict[str, Any] = {}
         empty = True
-        for fname, ci, parse, kind in plan:
+        for fname, ci, parse, plain in plan:
             v = row[ci] if ci < n else None
-            if v is None or v == "" or (v.__class__ is str and not v.strip()):
+            if v is None or v == "":
                 values[fname] = None
                 continue
-            empty = False
-            if v.__class__ is str and kind == "text":
-                values[fname] = v.strip()
-                continue
+            if v.__class__ is str:
+                text = v.strip()
+                if not text:
+                    values[fname] = None
+                    continue
+                empty = False
+                if plain:
+                    values[fname] = text
+                    continue
+            else:
+                empty = False
             try:
                 parsed = parse(v)
             except ParseFailure as exc:
                 values[fname] = None
                 findings.append(_bad_value(sheet.name, r + 1, ci + 1, header_of[fname], v, exc))
                 continue
-            if kind == "money":
-                parsed, cur = parsed
-                if cur:
-                    money_currency[f"{r}:{fname}"] = cur
+            if fname in money_fields:
+                parsed, mark = parsed
+                if mark:
+                    values[f"{fname}_currency_mark"] = mark
             values[fname] = parsed
         if empty:
             continue
-        if is_deal:
-            rec: Record = Deal(layout, r + 1, values, row)
-        else:
-            rec = record_type(layout, r + 1, values, row)
-        records.append(rec)
-    for rec in records:
-        for fname in list(rec.values):
-            key = f"{rec.row - 1}:{fname}"
-            if key in money_currency:
-                rec.values[f"{fname}_currency_mark"] = money_currency[key]
+        records.append(
+            record_type(layout, r + 1, values, row)
+            if not is_deal
+            else Deal(layout, r + 1, values, row)
+        )
     return MappedTable(layout, records, findings)
+
+
+_CACHE_LIMIT = 200_000
+
+
+def _cached(parse: Callable[[RawValue], Any]) -> Callable[[RawValue], Any]:
+    """Memoise a cell parser: pipelines repeat the same stages, dates and amounts."""
+    cache: dict[tuple[type, Any], tuple[bool, Any]] = {}
+
+    def cached(v: RawValue) -> Any:
+        key = (v.__class__, v)
+        hit = cache.get(key)
+        if hit is None:
+            try:
+                hit = (True, parse(v))
+            except ParseFailure as exc:
+                hit = (False, exc)
+            if len(cache) < _CACHE_LIMIT:
+                cache[key] = hit
+        if hit[0]:
+            return hit[1]
+        raise hit[1]
+
+    return cached
 
 
 def _blank(v: RawValue) -> bool:

@@ -60,10 +60,12 @@ def _entered_date(d: Deal, today: dt.date, after: dt.date | None) -> tuple[dt.da
     return today, "run"
 
 
-def observe(p: Pipeline, ledger: Ledger, run_id: str) -> list[LedgerEvent]:
+def observe(
+    p: Pipeline, ledger: Ledger, run_id: str, state: dict[str, DealState] | None = None
+) -> list[LedgerEvent]:
     """The events this run adds to the ledger (empty when nothing changed)."""
     today = p.today
-    state = ledger.state()
+    state = ledger.state() if state is None else state
     counts = Counter(d.id for d in p.deals if d.id)
     events: list[LedgerEvent] = []
     seen_ids: set[str] = set()

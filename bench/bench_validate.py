@@ -1,0 +1,79 @@
+"""`validate` speed and memory against python-calamine alone, measured in the same run.
+
+Builds a 100,000-deal x 20-column workbook (the write-back bench's generator), then times
+  (a) python-calamine reading the sheet into Python lists (the baseline), and
+  (b) salessheet's full `validate` (read, map, parse, every rule), in a fresh process each,
+and prints (b)/(a) (target <= 1.5) and validate's peak memory (target <= 400 MB).
+
+    python bench/bench_validate.py [--rows 100000] [--repeat 3]
+    python bench/bench_validate.py --rows 1048575 --repeat 1     # Excel's row limit
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_writeback import build_workbook  # noqa: E402
+
+CALAMINE = """
+import resource, sys, time, python_calamine
+t = time.perf_counter()
+wb = python_calamine.CalamineWorkbook.from_path(sys.argv[1])
+rows = wb.get_sheet_by_name(wb.sheet_names[0]).to_python(skip_empty_area=False)
+t = time.perf_counter() - t
+print(t, len(rows), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+VALIDATE = """
+import datetime, resource, sys, time
+sys.path.insert(0, sys.argv[2])
+from salessheet.api import validate
+t = time.perf_counter()
+r = validate(sys.argv[1], today=datetime.date(2026, 11, 28))
+t = time.perf_counter() - t
+print(t, r.deals, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, len(r.findings))
+"""
+
+
+def timed(script: str, *args: str) -> list[float]:
+    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True,
+                         check=True).stdout.split()  # fmt: skip
+    return [float(x) for x in out]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.xlsx"
+        build_workbook(path, args.rows)
+        size = path.stat().st_size / 1e6
+        base = [timed(CALAMINE, str(path)) for _ in range(args.repeat)]
+        val = [timed(VALIDATE, str(path), str(ROOT)) for _ in range(args.repeat)]
+    t_base = min(b[0] for b in base)
+    t_val = min(v[0] for v in val)
+    peak_mb = max(v[2] for v in val) / 1024
+    base_mb = max(b[2] for b in base) / 1024
+    result = {
+        "rows": args.rows, "file_mb": round(size, 1),
+        "calamine_read_s": round(t_base, 3), "validate_s": round(t_val, 3),
+        "ratio": round(t_val / t_base, 2), "validate_peak_mb": round(peak_mb),
+        "calamine_peak_mb": round(base_mb), "findings": int(val[0][3]),
+    }  # fmt: skip
+    print(json.dumps(result))
+    print(f"validate / calamine = {result['ratio']} (target <= 1.5); "
+          f"validate peak memory {result['validate_peak_mb']} MB (target <= 400)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
