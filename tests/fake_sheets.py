@@ -237,6 +237,7 @@ class FakeSpreadsheet:
     locale: str = "en_US"
     time_zone: str = "Etc/GMT"
     shared: bool = True
+    read_only: bool = False  # shared as Viewer: reads work, writes get 403
     sheets: list[FakeSheet] = field(default_factory=list)
     _next_id: int = 0
 
@@ -612,11 +613,11 @@ class FakeSheets:
         raise ApiError(404, f"Not Found: {method} {path}", "NOT_FOUND")
 
     # -- helpers
-    def _book(self, key: str) -> FakeSpreadsheet:
+    def _book(self, key: str, write: bool = False) -> FakeSpreadsheet:
         book = self.spreadsheets.get(key)
         if book is None:
             raise ApiError(404, "Requested entity was not found.", "NOT_FOUND")
-        if not book.shared:
+        if not book.shared or (write and book.read_only):
             raise ApiError(403, "The caller does not have permission", "PERMISSION_DENIED")
         return book
 
@@ -760,7 +761,7 @@ class FakeSheets:
         }
 
     def _values_update(self, key: str, rng: str, *, query: Any, body: Any) -> dict[str, Any]:
-        book = self._book(key)
+        book = self._book(key, write=True)
         body = body or {}
         option = query.get("valueInputOption", [None])[-1]
         response, changes = self._write_range(
@@ -770,7 +771,7 @@ class FakeSheets:
         return response
 
     def _values_batch_update(self, key: str, *, query: Any, body: Any) -> dict[str, Any]:
-        book = self._book(key)
+        book = self._book(key, write=True)
         body = body or {}
         option = body.get("valueInputOption")
         responses, changes = [], []
@@ -795,7 +796,7 @@ class FakeSheets:
         }
 
     def _values_append(self, key: str, rng: str, *, query: Any, body: Any) -> dict[str, Any]:
-        book = self._book(key)
+        book = self._book(key, write=True)
         body = body or {}
         option = query.get("valueInputOption", [None])[-1]
         sheet, (top, left, bottom, right) = book.resolve(rng)
@@ -826,11 +827,11 @@ class FakeSheets:
         }
 
     def _values_clear(self, key: str, rng: str, *, query: Any, body: Any) -> dict[str, Any]:
-        book = self._book(key)
+        book = self._book(key, write=True)
         return {"spreadsheetId": book.key, "clearedRange": self._clear(book, rng)}
 
     def _values_batch_clear(self, key: str, *, query: Any, body: Any) -> dict[str, Any]:
-        book = self._book(key)
+        book = self._book(key, write=True)
         ranges = (body or {}).get("ranges", [])
         return {"spreadsheetId": book.key, "clearedRanges": [self._clear(book, r) for r in ranges]}
 
@@ -846,7 +847,7 @@ class FakeSheets:
         return a1_of(sheet, top, left, bottom, right)
 
     def _batch_update(self, key: str, *, query: Any, body: Any) -> dict[str, Any]:
-        book = self._book(key)
+        book = self._book(key, write=True)
         requests = (body or {}).get("requests", [])
         if not requests:
             raise _bad("Must specify at least one request.")

@@ -478,3 +478,36 @@ def test_missing_gspread_gives_an_install_hint(api, fake_time, monkeypatch):
     with pytest.raises(SourceError) as info:
         store.sheets()
     assert info.value.hint == "pip install 'salessheet[gsheets]'"
+
+
+def test_viewer_access_cannot_write_and_is_not_retried(api, fake_time):
+    book = api.add_spreadsheet(KEY, read_only=True)
+    book.add_sheet("Pipeline", deal_rows(1))
+    store = open_store(api, fake_time)
+    store.read(["Pipeline"])
+    with pytest.raises(StoreUnavailable) as info:
+        store.write(WriteBatch(sheets=[SheetReplace("Ledger", [["a"]])]))
+    assert (
+        info.value.message == f"no permission to change spreadsheet {KEY} (403 permission denied)"
+    )
+    assert info.value.hint == (
+        "share the sheet with the account of SALESSHEET_SHEETS_TOKEN"
+        " as Editor (Viewer cannot write)"
+    )
+    assert api.counts["spreadsheets.batchUpdate"] == 1
+    assert fake_time.sleeps == []
+    assert [s.title for s in book.sheets] == ["Pipeline"]
+
+
+def test_tool_sheet_renamed_in_another_case_is_still_found(api, fake_time):
+    book = api.add_spreadsheet(KEY)
+    book.add_sheet("Pipeline", deal_rows(1))
+    ledger = book.add_sheet("Salessheet History", [["deal"], ["D-00001"], ["D-00002"]])
+    store = open_store(api, fake_time)
+
+    got = store.read(["Pipeline", "salessheet history"])
+    store.write(WriteBatch(sheets=[SheetReplace("salessheet history", [["deal"], ["D-9"]])]))
+
+    assert got["salessheet history"].rows == [["deal"], ["D-00001"], ["D-00002"]]
+    assert [s.title for s in book.sheets] == ["Pipeline", "Salessheet History"]
+    assert ledger.grid() == [["deal"], ["D-9"]]

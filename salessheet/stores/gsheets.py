@@ -254,9 +254,11 @@ class GSheetsStore:
         """The named sheets that exist, in one ``values.batchGet`` (after the cached metadata)."""
         self._begin()
         meta = self._metadata()
-        tabs = [t for t in (self._match(meta, n) for n in dict.fromkeys(names)) if t and t.grid]
-        if not tabs:
+        wanted = [(n, self._match(meta, n)) for n in dict.fromkeys(names)]
+        found = [(n, t) for n, t in wanted if t is not None and t.grid]
+        if not found:
             return {}
+        tabs = [t for _, t in found]
         ranges = [quote_sheet(t.title) for t in tabs]
         answer = self._call(
             "read",
@@ -270,9 +272,9 @@ class GSheetsStore:
                 hint="run again; report a bug if it persists",
             )
         out: dict[str, RawSheet] = {}
-        for tab, vr in zip(tabs, value_ranges, strict=True):
+        for (name, tab), vr in zip(found, value_ranges, strict=True):
             rows = _rows_from(vr)
-            out[tab.title] = RawSheet(tab.title, rows, list(tab.merges), visible=not tab.hidden)
+            out[name] = RawSheet(tab.title, rows, list(tab.merges), visible=not tab.hidden)
         return out
 
     def write(self, batch: WriteBatch) -> WriteReport:
@@ -281,7 +283,7 @@ class GSheetsStore:
         Guarded rows whose cells changed since they were read are skipped and reported.
         """
         report = WriteReport()
-        if batch.is_empty() and not batch.guards:
+        if batch.is_empty():
             report.unchanged = True
             return report
         self._begin()
@@ -419,8 +421,9 @@ class GSheetsStore:
                     lambda http, reqs=requests: http.batch_update(self.key, {"requests": reqs}),
                     writing=True,
                 )
-            except StoreUnavailable:
-                if attempt == 2 or not self._adapter.pause(attempt):
+            except StoreUnavailable as exc:
+                transient = getattr(exc, "transient", True)
+                if not transient or attempt == 2 or not self._adapter.pause(attempt):
                     raise
                 self._meta = None
                 meta = self._metadata()  # look before sending again
@@ -559,14 +562,24 @@ class GSheetsStore:
             hint=_key_type_hint(info),
         )
 
-    def _share_hint(self) -> str:
+    def _share_hint(self, editor: bool = False) -> str:
+        who = "the Google account of your credentials"
         if self.emulated:
-            return "share the sheet with the account of SALESSHEET_SHEETS_TOKEN"
-        if self._account:
-            return f"share the sheet with {self._account} (Editor, or Viewer for read-only use)"
-        return "share the sheet with the Google account of your credentials"
+            who = "the account of SALESSHEET_SHEETS_TOKEN"
+        elif self._account:
+            who = self._account
+        if editor:
+            return f"share the sheet with {who} as Editor (Viewer cannot write)"
+        return f"share the sheet with {who} (Editor, or Viewer for read-only use)"
 
     def _api_error(self, exc: Any, action: str, writing: bool) -> SalessheetError:
+        error = self._api_error_for(exc, action, writing)
+        code = getattr(exc, "code", -1)
+        # a caller may try again (after looking) only where Google may not have acted yet
+        error.transient = isinstance(code, int) and (code in (408, 429) or code >= 500)  # type: ignore[attr-defined]
+        return error
+
+    def _api_error_for(self, exc: Any, action: str, writing: bool) -> SalessheetError:
         code = getattr(exc, "code", -1)
         error = getattr(exc, "error", {}) or {}
         message = str(error.get("message", "")).strip()
@@ -591,6 +604,11 @@ class GSheetsStore:
                 return StoreUnavailable(
                     f"Google Sheets quota exceeded for {where}{after}",
                     hint="wait a minute and run again",
+                )
+            if writing:
+                return StoreUnavailable(
+                    f"no permission to change {where} (403 permission denied)",
+                    hint=self._share_hint(editor=True),
                 )
             return StoreUnavailable(
                 f"no access to {where} (403 permission denied)", hint=self._share_hint()
