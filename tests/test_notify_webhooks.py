@@ -354,3 +354,12 @@ def test_clean_run_payload_says_nothing_needs_attention(httpserver, kind):
     [(req, _)] = _posted(httpserver, "/c")
     raw = req.get_data(as_text=True)
     assert ("Nothing needs attention." in raw) or (kind == "generic" and '"findings": []' in raw)
+
+
+def test_a_malformed_report_is_a_reported_failure_not_an_exception(httpserver):
+    report = {**_report(), "summary": ["not", "a", "mapping"]}
+    settings = _settings(WebhookTarget("slack", url=httpserver.url_for("/s")))
+    [result] = _send(report, settings)
+    assert (result.status, result.attempts) == ("failed", 0)
+    assert result.error.startswith("internal error: ValueError: ")
+    assert httpserver.log == []
