@@ -67,6 +67,7 @@ class ParseContext:
     currency: str = "CNY"
     locale: str = "zh_CN"
     stage_lookup: dict[str, str] = field(default_factory=dict)
+    null_markers: frozenset[str] = frozenset()  # texts that mean "blank" (e.g. NA from R)
 
     @classmethod
     def from_profile(cls, profile: Any, locale: str | None = None) -> ParseContext:
@@ -75,6 +76,7 @@ class ParseContext:
             currency=profile.currency,
             locale=locale or profile.locale,
             stage_lookup=profile.stage_lookup(),
+            null_markers=frozenset(getattr(profile, "null_markers", ()) or ()),
         )
 
     @property

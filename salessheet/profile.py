@@ -88,6 +88,7 @@ class Profile:
     transitions: Transitions
     stall: StallRules
     raw: dict[str, Any]
+    null_markers: list[str] = field(default_factory=list)  # texts that mean "blank", e.g. NA
     documents: Any = None  # DocumentSettings, parsed by salessheet.documents.settings
     notifications: Any = None  # NotificationSettings, parsed by salessheet.notify.settings
     _by_id: dict[str, Stage] = field(default_factory=dict, repr=False)
@@ -174,6 +175,7 @@ def parse_profile(data: Any, path: Path | None) -> Profile:
         "documents",
         "notifications",
         "report",
+        "null_markers",
     }
     for key in data:
         if key not in known:
@@ -192,6 +194,7 @@ def parse_profile(data: Any, path: Path | None) -> Profile:
     except (ZoneInfoNotFoundError, ValueError):
         c.problem("timezone", repr(timezone), "an IANA time zone such as Asia/Shanghai")
     date_formats = c.string_list(data, "date_formats", default=["%Y-%m-%d"])
+    null_markers = c.string_list(data, "null_markers", default=[])
     for i, f in enumerate(date_formats):
         if "%" not in f:
             c.problem(f"date_formats[{i}]", repr(f), "a strftime pattern such as %Y年%m月%d日")
@@ -239,6 +242,7 @@ def parse_profile(data: Any, path: Path | None) -> Profile:
         transitions=transitions,
         stall=stall,
         raw=data,
+        null_markers=null_markers,
         documents=documents,
         notifications=notifications,
     )

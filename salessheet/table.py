@@ -207,6 +207,7 @@ def map_table(
     findings: list[Finding] = []
     is_deal = record_type is Deal
     rows = sheet.rows
+    nulls = ctx.null_markers
     for r in range(hr + 1, len(rows)):
         row = rows[r]
         n = len(row)
@@ -219,7 +220,7 @@ def map_table(
                 continue
             if v.__class__ is str:
                 text = v.strip()
-                if not text:
+                if not text or text in nulls:
                     values[fname] = None
                     continue
                 empty = False
