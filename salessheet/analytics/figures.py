@@ -403,6 +403,9 @@ def time_in_stage(
                 f"sheet or the ledger); completed stays recorded: {len(done)}, need "
                 f"{MIN_COMPLETED}+ (more runs)"
             )
+        elif done:
+            basis, xs = "ledger", done
+            note = f"only {len(done)} completed stays recorded in the ledger and no deal there now"
         else:
             basis, xs = "none", []
             note = "no entry dates: needs a stage-date column or 2+ runs"
@@ -415,7 +418,7 @@ def bottleneck(conv: Conversion, times: Sequence[StageTime]) -> Bottleneck:
     solid = [r for r in rows if r.reached >= MIN_CONVERSION_DEALS] or rows
     worst = min(solid, key=lambda r: (r.rate, -r.reached)) if solid else None
     timed = [t for t in times if t.median is not None]
-    ledger = [t for t in timed if t.basis == "ledger"]
+    ledger = [t for t in timed if t.basis == "ledger" and len(t.completed) >= MIN_COMPLETED]
     pool = ledger or timed
     longest = max(pool, key=lambda t: (t.median, t.p90 or 0)) if pool else None
     return Bottleneck(worst, longest)

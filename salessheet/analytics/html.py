@@ -338,7 +338,7 @@ def render_html(r: AnalyticsReport) -> str:
     )
 
     stalled_card = (
-        '<div class="card full">'
+        '<div class="card full" id="stalled">'
         + _h2("Stalled deals", "停滞商机", zh)
         + f'<div class="basis">{len(r.stalled)} deals over their stage\'s day limit now, '
         "longest overdue first</div>" + _stalled_table(r) + "</div>"

@@ -61,7 +61,8 @@ def render_text(r: AnalyticsReport, width: int = 100) -> str:
         if not h.runs
         else f"{h.runs} runs since {h.first_run.isoformat()}"  # type: ignore[union-attr]
     )
-    out.append(f"report: {r.source} — sheet {r.sheet!r}, profile {r.profile}, today {r.today}")
+    out.append(f"report: {r.source}")
+    out.append(f"Sheet {r.sheet!r} · profile {r.profile} · today {r.today}")
     out.append(f"Window: {window} · ledger: {hist}")
     out.append("")
 
