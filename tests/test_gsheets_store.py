@@ -511,3 +511,15 @@ def test_tool_sheet_renamed_in_another_case_is_still_found(api, fake_time):
     assert got["salessheet history"].rows == [["deal"], ["D-00001"], ["D-00002"]]
     assert [s.title for s in book.sheets] == ["Pipeline", "Salessheet History"]
     assert ledger.grid() == [["deal"], ["D-9"]]
+
+
+def test_browser_address_with_gid_names_its_tab(api, fake_time):
+    book = api.add_spreadsheet(KEY)
+    book.add_sheet("Summary", [["total"]], sheet_id=0)
+    book.add_sheet("Deals", deal_rows(2), sheet_id=1234567)
+    url = f"https://docs.google.com/spreadsheets/d/{KEY}/edit#gid=1234567"
+    store = GSheetsStore(url, env=api.env(), sleep=fake_time.sleep, clock=fake_time.clock)
+
+    assert store.gid_sheet() == "Deals"
+    assert store.read(["Deals"])["Deals"].rows[1][0] == "D-00001"
+    assert GSheetsStore(f"gsheet:{KEY}#gid=99", env=api.env()).gid_sheet() is None
