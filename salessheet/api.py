@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from salessheet.evaluate import Evaluation, evaluate
@@ -137,3 +138,68 @@ def run(
             "kept in sidecar files beside the CSV"
         )
     return report
+
+
+def notify(
+    report: CheckReport,
+    profile: Profile,
+    *,
+    email_to: tuple[str, ...] = (),
+    webhooks: tuple[str, ...] = (),
+    env: Mapping[str, str],
+) -> list:
+    """Send the digest of a run to the profile's and the options' recipients.
+
+    Never raises for a failed delivery: each target's outcome is a NotificationResult.
+    """
+    from salessheet.errors import UsageError
+    from salessheet.notify import send_notifications, settings_from_options
+
+    settings, problems = settings_from_options(
+        email_to, webhooks, base=profile.notifications, env=env
+    )
+    if problems:
+        raise UsageError("bad notification options", problems)
+    return send_notifications(report.to_dict(), settings, env=env)
+
+
+def schedule(
+    source: str,
+    *,
+    at: str,
+    tz: str | None,
+    profile: Profile,
+    sheet: str | None = None,
+    credentials: str | None = None,
+    state_dir: Path | None = None,
+    notify_options: dict | None = None,
+    env: Mapping[str, str],
+    echo: Callable[[str], None] = print,
+) -> int:
+    """Run `run` every day at ``at`` in the foreground, one run at a time, logged as JSON lines."""
+    from zoneinfo import ZoneInfo
+
+    from salessheet.scheduler import run_scheduler, scheduler_paths
+
+    zone = tz or profile.timezone
+    if state_dir is None:
+        local = Path(source)
+        if local.exists():
+            state_dir = local.resolve().parent / ".salessheet"
+        else:
+            state_dir = Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+            state_dir = state_dir / "salessheet"
+    state_dir.mkdir(parents=True, exist_ok=True)
+    lock, log = scheduler_paths(source, state_dir)
+
+    def job() -> tuple[int, dict]:
+        today = dt.datetime.now(ZoneInfo(zone)).date()  # recomputed for every run
+        report = run(source, profile=profile, sheet=sheet, today=today, credentials=credentials)
+        if notify_options is not None:
+            for result in notify(report, profile, env=env, **notify_options):
+                echo(result.render())
+        return report.exit_code, report.summary()
+
+    echo(f"salessheet schedule: {source} every day at {at} ({zone}); log {log}")
+    return run_scheduler(job, at=at, tz=zone, lock_path=lock, log_path=log, source=source,
+                         install_signal_handlers=True, echo=echo)  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -253,13 +254,38 @@ def stalled(c: Ctx, source: str, limit: int, **_: Any) -> int:
     "--dry-run", is_flag=True, help="Print exactly which cells would change; write nothing."
 )
 @click.option(
+    "--notify", is_flag=True, help="Send the digest to the profile's notification targets."
+)
+@click.option(
+    "--notify-email",
+    "notify_email",
+    multiple=True,
+    metavar="ADDR",
+    help="E-mail the digest to ADDR (repeatable; SMTP from the profile or SALESSHEET_SMTP_*).",
+)
+@click.option(
+    "--webhook",
+    multiple=True,
+    metavar="[KIND=]URL",
+    help="Post the digest: URL, or slack|teams|feishu|dingtalk|wecom=URL, or KIND=env:VAR.",
+)
+@click.option(
     "--limit",
     default=50,
     show_default=True,
     help="Findings shown per severity in text output (0: all).",
 )
 @guarded
-def run(c: Ctx, source: str, dry_run: bool, limit: int, **_: Any) -> int:
+def run(
+    c: Ctx,
+    source: str,
+    dry_run: bool,
+    limit: int,
+    notify: bool,
+    notify_email: tuple[str, ...],
+    webhook: tuple[str, ...],
+    **_: Any,
+) -> int:
     """The nightly job: validate, record stage history, write flags back.
 
     \b
@@ -285,8 +311,71 @@ def run(c: Ctx, source: str, dry_run: bool, limit: int, **_: Any) -> int:
         dry_run=dry_run,
         credentials=c.credentials,
     )
+    results = []
+    if (notify or notify_email or webhook) and not dry_run:
+        from salessheet.api import notify as api_notify
+
+        results = api_notify(
+            report, c.profile, email_to=notify_email, webhooks=webhook, env=os.environ
+        )
+        report.extra["notifications"] = [r.to_dict() for r in results]
     emit(report.to_dict(), render_run(report, limit=limit), c.fmt)
-    return report.exit_code
+    for r in results:
+        click.echo(r.render(), err=True)
+    return report.exit_code  # a failed notification never changes the exit code
+
+
+@main.command()
+@click.argument("source")
+@click.option("--at", "at", required=True, metavar="HH:MM", help="Time of day to run.")
+@click.option("--tz", metavar="ZONE", help="Time zone of --at (default: the profile's).")
+@click.option("--state-dir", metavar="DIR", help="Lock file and JSON-lines run log folder.")
+@click.option("--notify", is_flag=True, help="Send the digest after each run.")
+@click.option("--notify-email", "notify_email", multiple=True, metavar="ADDR")
+@click.option("--webhook", multiple=True, metavar="[KIND=]URL")
+@data_options
+@guarded
+def schedule(
+    c: Ctx,
+    source: str,
+    at: str,
+    tz: str | None,
+    state_dir: str | None,
+    notify: bool,
+    notify_email: tuple[str, ...],
+    webhook: tuple[str, ...],
+    **_: Any,
+) -> int:
+    """Run `salessheet run SOURCE` every day at HH:MM, in the foreground.
+
+    \b
+    One run at a time: a second scheduler on the same source refuses to start.
+    A failed run is logged and the next run is the next day. Ctrl-C or SIGTERM
+    stop it after the current run. Each run is one JSON line in the run log.
+    For cron or systemd, call `salessheet run` instead (see the README).
+
+    \b
+    Examples:
+      salessheet schedule pipeline.xlsx --at 02:00
+      salessheet schedule pipeline.xlsx --at 07:30 --tz Asia/Shanghai --notify
+    """
+    from pathlib import Path
+
+    from salessheet.api import schedule as api_schedule
+
+    wants = notify or notify_email or webhook
+    return api_schedule(
+        source,
+        at=at,
+        tz=tz,
+        profile=c.profile,
+        sheet=c.sheet,
+        credentials=c.credentials,
+        state_dir=Path(state_dir) if state_dir else None,
+        notify_options={"email_to": notify_email, "webhooks": webhook} if wants else None,
+        env=os.environ,
+        echo=lambda m: click.echo(m, err=True),
+    )
 
 
 @main.group()
