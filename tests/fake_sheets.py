@@ -413,6 +413,7 @@ class FakeSheets:
         self.lock = threading.RLock()
         self._faults: deque[tuple[int, str | None, bool]] = deque()
         self._always: tuple[int, str | None] | None = None
+        self.retry_after: str | None = None  # Retry-After header on injected 429/503 answers
         self._server = None
         self._thread: threading.Thread | None = None
         self.drive_files: dict[str, dict[str, str]] = {}
@@ -526,10 +527,12 @@ class FakeSheets:
                 response = self._error(err)
         return response(environ, start_response)
 
-    @staticmethod
-    def _error(err: ApiError) -> Response:
+    def _error(self, err: ApiError) -> Response:
         payload = {"error": {"code": err.code, "message": err.message, "status": err.status}}
-        return Response(json.dumps(payload), err.code, mimetype="application/json")
+        response = Response(json.dumps(payload), err.code, mimetype="application/json")
+        if self.retry_after is not None and err.code in (429, 503):
+            response.headers["Retry-After"] = self.retry_after
+        return response
 
     def _check_faults(self, endpoint: str) -> ApiError | None:
         """Raise an injected failure now, or return one to raise after the request is applied."""

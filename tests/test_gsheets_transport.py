@@ -171,3 +171,13 @@ def test_a_wait_that_would_cross_the_deadline_is_not_taken(api):
     assert response.status_code == 429
     assert fake_time.sleeps == []
     assert api.counts["spreadsheets.get"] == 1
+
+
+def test_retry_after_is_honoured_within_the_deadline(api):
+    fake_time = FakeTime()
+    session, _ = session_for(api, fake_time)
+    api.retry_after = "7"
+    api.inject(429, endpoint="spreadsheets.get")
+    response = session.get(f"{BASE}/{KEY}")
+    assert response.status_code == 200
+    assert fake_time.sleeps == [7.0]
