@@ -69,7 +69,7 @@ def build_deals() -> tuple[list[list], list[list]]:
         lost = rng.choice(LOST_REASONS) if s == 7 else None
         deals.append([deal_id, customer, stage, float(amount), currency, owner, close, last,
                       stage_date, lost, f"联系人{i}" if i % 2 else f"Contact {i}", None])  # fmt: skip
-        if s >= 3:
+        if 2 <= s <= 6:
             for sku, qty, price, disc in lines:
                 items.append([deal_id, sku, qty, float(price), float(disc)])
     # deliberate problems the demo shows

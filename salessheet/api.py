@@ -203,3 +203,27 @@ def schedule(
     echo(f"salessheet schedule: {source} every day at {at} ({zone}); log {log}")
     return run_scheduler(job, at=at, tz=zone, lock_path=lock, log_path=log, source=source,
                          install_signal_handlers=True, echo=echo)  # fmt: skip
+
+
+def issue_documents(
+    source: str | Path,
+    kind: str,
+    deal_ids: list[str] | None,
+    *,
+    profile: Profile | str = "b2b",
+    sheet: str | None = None,
+    today: dt.date,
+    credentials: str | None = None,
+    **options: object,
+):  # -> salessheet.documents.service.IssueResult
+    """Quotes or contracts for deals (see salessheet.documents.service.issue_documents)."""
+    from salessheet.documents.service import issue_documents as issue
+
+    p = open_pipeline(source, profile=profile, sheet=sheet, today=today, credentials=credentials)
+    return issue(p, kind, deal_ids, **options)  # type: ignore[arg-type]
+
+
+def documents_fields(kind: str, lang: str) -> list[tuple[str, str]]:
+    from salessheet.documents.service import template_fields
+
+    return template_fields(kind, lang)

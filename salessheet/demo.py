@@ -32,7 +32,9 @@ def run_demo(out: str | None = None, *, echo: Callable[[str], None] = print) -> 
     shutil.copyfile(data_dir("examples") / "pipeline.xlsx", workbook)
     profile = load_profile("b2b")
     echo(f"salessheet demo — working on a copy: {workbook}")
-    echo(f"(the demo pretends the nights are {NIGHT_1} and {NIGHT_2}; the example is never changed)")
+    echo(
+        f"(the demo pretends the nights are {NIGHT_1} and {NIGHT_2}; the example is never changed)"
+    )
 
     _heading(echo, 1, "validate: read-only checks of the pipeline")
     report = api.validate(workbook, profile=profile, today=NIGHT_1)
@@ -83,17 +85,28 @@ def run_demo(out: str | None = None, *, echo: Callable[[str], None] = print) -> 
 
 def _documents(workbook: Path, folder: Path, profile, echo, n: int) -> bool:  # noqa: ANN001
     try:
-        from salessheet.documents.service import issue_documents
+        import salessheet.documents.service  # noqa: F401
     except ImportError:
         return False
-    _heading(echo, n, "a quote and a contract for D-0042")
-    p = api.open_pipeline(workbook, profile=profile, today=NIGHT_2)
+    _heading(echo, n, "a quote and a contract for D-0042, numbered and registered")
     out = folder / "documents"
-    for kind, fmt in (("quote", "html"), ("quote", "pdf"), ("contract", "pdf")):
-        result = issue_documents(p, kind, ["D-0042"], fmt=fmt, out_dir=out)
-        for line in result.summary_lines():
-            echo(f"  {line}")
-        p = api.open_pipeline(workbook, profile=profile, today=NIGHT_2)
+    for kind, fmt in (
+        ("quote", "html"),
+        ("quote", "pdf"),
+        ("contract", "pdf"),
+        ("contract", "docx"),
+    ):
+        result = api.issue_documents(
+            workbook, kind, ["D-0042"], profile=profile, today=NIGHT_2, fmt=fmt, out_dir=out
+        )
+        err = result.error()
+        if err is not None:
+            echo(f"  {kind}: {err.render()}")
+        for d in result.issued:
+            how = "registered" if d.registered else "same inputs: number reused"
+            echo(f"  {d.number:<14} {fmt:<5} {d.currency} {d.total:>12}  {d.path.name}  ({how})")
+    echo(f"  documents folder: {out}")
+    echo("  the numbers are in the workbook's `salessheet documents` sheet")
     return True
 
 
