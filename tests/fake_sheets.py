@@ -136,6 +136,8 @@ class FakeSheet:
     validations: list[dict[str, Any]] = field(default_factory=list)
     formats: list[dict[str, Any]] = field(default_factory=list)
     frozen_rows: int = 0
+    column_pixels: dict[int, int] = field(default_factory=dict)  # 0-based column -> width
+    basic_filter: dict[str, Any] | None = None
 
     # -- helpers for tests
     def set_rows(self, rows: list[list[Any]], top: int = 0) -> None:
@@ -387,6 +389,37 @@ def _parse_user_entered(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+_CONDITION_ARITY = {
+    "ONE_OF_LIST": None,  # one or more
+    "DATE_IS_VALID": 0,
+    "DATE_BETWEEN": 2,
+    "DATE_ON_OR_AFTER": 1,
+    "DATE_ON_OR_BEFORE": 1,
+    "NUMBER_BETWEEN": 2,
+    "NUMBER_GREATER_THAN_EQ": 1,
+    "NUMBER_LESS_THAN_EQ": 1,
+    "TEXT_CONTAINS": 1,
+    "CUSTOM_FORMULA": 1,
+}
+
+
+def _check_rule(rule: Any, i: int) -> None:
+    """A DataValidationRule as the API checks it (for the condition types the fake knows)."""
+    where = f"Invalid requests[{i}].setDataValidation"
+    if not isinstance(rule, dict) or "condition" not in rule:
+        raise _bad(f"{where}: rule.condition is required")
+    condition = rule["condition"]
+    kind = condition.get("type")
+    if kind not in _CONDITION_ARITY:
+        raise _bad(f"{where}: unknown condition type {kind!r} (not in the fake)")
+    values = condition.get("values", [])
+    arity = _CONDITION_ARITY[kind]
+    if (arity is None and not values) or (arity is not None and len(values) != arity):
+        raise _bad(f"{where}: {kind} takes {arity if arity is not None else '1+'} values")
+    if any("userEnteredValue" not in v for v in values):
+        raise _bad(f"{where}: each condition value needs userEnteredValue")
 
 
 # ---------------------------------------------------------------- the server
@@ -879,6 +912,11 @@ class FakeSheets:
                     " exists. Please enter another name."
                 )
             grid = props.get("gridProperties", {})
+            if "sheetId" in props and any(s.sheet_id == props["sheetId"] for s in book.sheets):
+                raise _bad(
+                    f"Invalid requests[{i}].addSheet: A sheet with the id {props['sheetId']}"
+                    " already exists."
+                )
             sheet = book.add_sheet(
                 title,
                 hidden=bool(props.get("hidden", False)),
@@ -932,10 +970,26 @@ class FakeSheets:
             else:
                 sheet.row_count += int(arg["length"])
             return {}
+        if kind == "updateDimensionProperties":
+            rng = arg.get("range", {})
+            sheet = book.sheet_by_id(rng.get("sheetId", 0))
+            if arg.get("fields") != "pixelSize" or "pixelSize" not in arg.get("properties", {}):
+                raise _bad(f"Invalid requests[{i}].updateDimensionProperties: fields/properties")
+            if rng.get("dimension") == "COLUMNS":
+                for c in range(rng.get("startIndex", 0), rng.get("endIndex", sheet.col_count)):
+                    sheet.column_pixels[c] = int(arg["properties"]["pixelSize"])
+            return {}
+        if kind == "setBasicFilter":
+            rng = (arg.get("filter") or {}).get("range")
+            if not rng:
+                raise _bad(f"Invalid requests[{i}].setBasicFilter: filter.range is required")
+            book.sheet_by_id(rng.get("sheetId", 0)).basic_filter = dict(rng)
+            return {}
         if kind in ("setDataValidation", "repeatCell", "mergeCells"):
             grid_range = arg.get("range", {})
             sheet = book.sheet_by_id(grid_range.get("sheetId", 0))
             if kind == "setDataValidation":
+                _check_rule(arg.get("rule"), i)
                 sheet.validations.append({"range": grid_range, "rule": arg.get("rule")})
             elif kind == "repeatCell":
                 if not arg.get("fields"):
@@ -946,7 +1000,7 @@ class FakeSheets:
             else:
                 sheet.merges.append(dict(grid_range))
             return {}
-        if kind in ("autoResizeDimensions", "updateDimensionProperties", "addProtectedRange"):
+        if kind in ("autoResizeDimensions", "addProtectedRange"):
             return {}
         raise _bad(f"Invalid requests[{i}]: unknown request kind {kind!r} (not in the fake)")
 

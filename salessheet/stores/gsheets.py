@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from salessheet.cells import CellError, RawSheet, RawValue, SheetInfo, col_letter, col_number
-from salessheet.errors import SalessheetError, SourceError, StoreUnavailable, WriteRefused
+from salessheet.errors import (
+    SalessheetError,
+    SourceError,
+    StoreUnavailable,
+    UsageError,
+    WriteRefused,
+)
 from salessheet.stores.base import CellWrite, SheetReplace, WriteBatch, WriteReport
 from salessheet.stores.gsheets_source import parse_gsheet_source
 from salessheet.stores.gsheets_transport import (
@@ -349,6 +355,103 @@ class GSheetsStore:
         self._call("write", lambda http: http.values_batch_update(self.key, body), writing=True)
         report.written_cells = sum(len(cells) for cells in cell_plan.values())
         report.written_sheets = list(sheet_plan)
+        return report
+
+    def initialise(self, plan: Any) -> WriteReport:
+        """Draw an InitPlan (``salessheet init``) onto an existing, empty spreadsheet.
+
+        Four requests: metadata, one values.batchGet proving every tab is empty, one
+        spreadsheets.batchUpdate (new tabs with formats, widths, frozen header, filter and
+        dropdowns, replacing the empty ones) and one values.batchUpdate (RAW; dates as serial
+        numbers under a date format). A spreadsheet holding any value is refused (exit 2).
+        """
+        self._begin()
+        meta = self._metadata()
+        grid_tabs = [t for t in meta.tabs if t.grid]
+        if grid_tabs:
+            ranges = [quote_sheet(t.title) for t in grid_tabs]
+            answer = self._call(
+                "check that the spreadsheet is empty",
+                lambda http: http.values_batch_get(self.key, ranges, params=dict(_READ_PARAMS)),
+            )
+            used = [
+                t.title
+                for t, vr in zip(grid_tabs, answer.get("valueRanges", []), strict=False)
+                if any(any(v != "" for v in row) for row in vr.get("values", []) or [])
+            ]
+            if used:
+                raise UsageError(
+                    f"{self.source}: the spreadsheet is not empty (data in "
+                    + ", ".join(repr(u) for u in used)
+                    + "); salessheet init never overwrites anything",
+                    hint="create a new blank Google Sheet (sheets.new), share it with "
+                    + (self._account or "the service account")
+                    + " as Editor, and give its address",
+                )
+        if len(meta.tabs) != len(grid_tabs):
+            raise UsageError(
+                f"{self.source}: the spreadsheet has chart or object sheets; init needs a blank one"
+            )
+        taken = {t.sheet_id for t in meta.tabs}
+        ids = _fresh_ids(taken, len(plan.sheets))
+        requests: list[dict[str, Any]] = []
+        for tab in meta.tabs:  # free the names first: the blank tab may already be "Pipeline"
+            requests.append(
+                {
+                    "updateSheetProperties": {
+                        "properties": {
+                            "sheetId": tab.sheet_id,
+                            "title": f"salessheet-old-{tab.sheet_id}",
+                        },
+                        "fields": "title",
+                    }
+                }
+            )
+        for index, (sheet, sheet_id) in enumerate(zip(plan.sheets, ids, strict=True)):
+            requests += _init_sheet_requests(sheet, sheet_id, index)
+        requests += [{"deleteSheet": {"sheetId": t.sheet_id}} for t in meta.tabs]
+
+        for attempt in (1, 2):
+            try:
+                self._call(
+                    "set up",
+                    lambda http: http.batch_update(self.key, {"requests": requests}),
+                    writing=True,
+                )
+                break
+            except StoreUnavailable as exc:
+                if not getattr(exc, "transient", True) or attempt == 2:
+                    raise
+                if not self._adapter.pause(attempt):
+                    raise
+                self._meta = None
+                titles = {t.title for t in self._metadata().tabs}
+                if all(s.name in titles for s in plan.sheets):
+                    break  # it was applied; only the answer was lost
+        self._meta = None
+
+        data = []
+        for sheet in plan.sheets:
+            rows = ([list(sheet.header)] if sheet.has_header else []) + [
+                [_init_value(v) for v in row] for row in sheet.rows
+            ]
+            if not rows:
+                continue
+            width = max((len(r) for r in rows), default=1) or 1
+            data.append(
+                {
+                    "range": f"{quote_sheet(sheet.name)}!A1:{col_letter(width)}{len(rows)}",
+                    "majorDimension": "ROWS",
+                    "values": [[("" if v is None else v) for v in row] for row in rows],
+                }
+            )
+        report = WriteReport(written_sheets=[s.name for s in plan.sheets])
+        if data:
+            body = {"valueInputOption": "RAW", "data": data}
+            self._call("fill", lambda http: http.values_batch_update(self.key, body), writing=True)
+            report.written_cells = sum(
+                1 for d in data for row in d["values"] for v in row if v != ""
+            )
         return report
 
     # ------------------------------------------------------------ write helpers
@@ -888,3 +991,198 @@ def _value_ranges(
                     start = prev = r
                     run = [cells[(r, col)]]
     return data
+
+
+# ---------------------------------------------------------------- init (drawing an InitPlan)
+
+_HEADER_BG = {"red": 0x1F / 255, "green": 0x4E / 255, "blue": 0x79 / 255}
+_TH_BG = {"red": 0xDD / 255, "green": 0xEB / 255, "blue": 0xF7 / 255}
+_NUMBER_FORMATS = {
+    "date": {"type": "DATE", "pattern": "yyyy-mm-dd"},
+    "money": {"type": "NUMBER", "pattern": "#,##0.00"},
+    "percent": {"type": "PERCENT", "pattern": "0%"},
+    "text": {"type": "TEXT", "pattern": "@"},
+}
+_STYLE_FORMATS = {
+    "title": {"textFormat": {"bold": True, "fontSize": 14}},
+    "heading": {
+        "textFormat": {
+            "bold": True,
+            "fontSize": 12,
+            "foregroundColor": {"red": 0x1F / 255, "green": 0x4E / 255, "blue": 0x79 / 255},
+        }
+    },
+    "th": {"textFormat": {"bold": True}, "backgroundColor": _TH_BG},
+}
+_MIN_INIT_COLS = 26
+
+
+def _fresh_ids(taken: set[int], count: int) -> list[int]:
+    """Sheet ids not in use, chosen by us so later requests of the same batch can name them."""
+    ids: list[int] = []
+    candidate = 1_000_001
+    while len(ids) < count:
+        if candidate not in taken:
+            ids.append(candidate)
+        candidate += 7919
+    return ids
+
+
+def _init_value(value: Any) -> Any:
+    """Init writes dates as serial numbers: the column's date format shows them as dates."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return (value - _EPOCH).days
+    return to_api(value)
+
+
+def _grid_range(sheet_id: int, r0: int, r1: int, c0: int, c1: int) -> dict[str, int]:
+    return {
+        "sheetId": sheet_id,
+        "startRowIndex": r0,
+        "endRowIndex": r1,
+        "startColumnIndex": c0,
+        "endColumnIndex": c1,
+    }
+
+
+def _condition_value(value: Decimal | dt.date) -> dict[str, str]:
+    if isinstance(value, dt.date):
+        return {"userEnteredValue": value.isoformat()}
+    return {"userEnteredValue": str(value)}
+
+
+def _validation_rule(v: Any) -> dict[str, Any]:
+    if v.kind == "list":
+        condition: dict[str, Any] = {
+            "type": "ONE_OF_LIST",
+            "values": [{"userEnteredValue": str(x)} for x in v.values],
+        }
+    else:
+        prefix = "DATE" if v.kind == "date" else "NUMBER"
+        lo, hi = v.minimum, v.maximum
+        if lo is not None and hi is not None:
+            condition = {
+                "type": f"{prefix}_BETWEEN",
+                "values": [_condition_value(lo), _condition_value(hi)],
+            }
+        elif lo is not None:
+            kind = "DATE_ON_OR_AFTER" if prefix == "DATE" else "NUMBER_GREATER_THAN_EQ"
+            condition = {"type": kind, "values": [_condition_value(lo)]}
+        elif hi is not None:
+            kind = "DATE_ON_OR_BEFORE" if prefix == "DATE" else "NUMBER_LESS_THAN_EQ"
+            condition = {"type": kind, "values": [_condition_value(hi)]}
+        elif prefix == "DATE":
+            condition = {"type": "DATE_IS_VALID"}
+        else:
+            condition = {
+                "type": "NUMBER_BETWEEN",
+                "values": [{"userEnteredValue": "-1E+15"}, {"userEnteredValue": "1E+15"}],
+            }
+    rule: dict[str, Any] = {
+        "condition": condition,
+        "strict": bool(v.strict),
+        "showCustomUi": v.kind == "list",
+    }
+    if v.prompt:
+        rule["inputMessage"] = v.prompt[:255]
+    return rule
+
+
+def _init_sheet_requests(sheet: Any, sheet_id: int, index: int) -> list[dict[str, Any]]:
+    """spreadsheets.batchUpdate requests drawing one SheetPlan as a new tab."""
+    first = 1 if sheet.has_header else 0  # 0-based index of the first data row
+    ncols = max([len(sheet.columns)] + [len(r) for r in sheet.rows] + [1])
+    nrows = max(first + sheet.data_rows, first + len(sheet.rows), 1)
+    grid: dict[str, Any] = {"rowCount": nrows, "columnCount": max(ncols, _MIN_INIT_COLS)}
+    if sheet.freeze_header and sheet.has_header:
+        grid["frozenRowCount"] = 1
+    out: list[dict[str, Any]] = [
+        {
+            "addSheet": {
+                "properties": {
+                    "sheetId": sheet_id,
+                    "title": sheet.name,
+                    "index": index,
+                    "gridProperties": grid,
+                }
+            }
+        }
+    ]
+    if sheet.has_header and sheet.columns:
+        out.append(
+            {
+                "repeatCell": {
+                    "range": _grid_range(sheet_id, 0, 1, 0, len(sheet.columns)),
+                    "cell": {
+                        "userEnteredFormat": {
+                            "backgroundColor": _HEADER_BG,
+                            "horizontalAlignment": "CENTER",
+                            "verticalAlignment": "MIDDLE",
+                            "textFormat": {
+                                "bold": True,
+                                "foregroundColor": {"red": 1, "green": 1, "blue": 1},
+                            },
+                        }
+                    },
+                    "fields": "userEnteredFormat(backgroundColor,horizontalAlignment,"
+                    "verticalAlignment,textFormat)",
+                }
+            }
+        )
+    for c, col in enumerate(sheet.columns):
+        fmt = _NUMBER_FORMATS.get(col.kind)
+        if fmt is not None and sheet.has_header:
+            out.append(
+                {
+                    "repeatCell": {
+                        "range": _grid_range(sheet_id, first, nrows, c, c + 1),
+                        "cell": {"userEnteredFormat": {"numberFormat": fmt}},
+                        "fields": "userEnteredFormat.numberFormat",
+                    }
+                }
+            )
+        out.append(
+            {
+                "updateDimensionProperties": {
+                    "range": {
+                        "sheetId": sheet_id,
+                        "dimension": "COLUMNS",
+                        "startIndex": c,
+                        "endIndex": c + 1,
+                    },
+                    "properties": {"pixelSize": int(round(col.width * 7 + 5))},
+                    "fields": "pixelSize",
+                }
+            }
+        )
+    for r, style in sorted(sheet.styles.items()):
+        out.append(
+            {
+                "repeatCell": {
+                    "range": _grid_range(sheet_id, first + r, first + r + 1, 0, ncols),
+                    "cell": {"userEnteredFormat": _STYLE_FORMATS[style]},
+                    "fields": "userEnteredFormat(" + ",".join(sorted(_STYLE_FORMATS[style])) + ")",
+                }
+            }
+        )
+    if sheet.autofilter and sheet.has_header and sheet.columns:
+        last = 1 + max(len(sheet.rows), 1)
+        out.append(
+            {
+                "setBasicFilter": {
+                    "filter": {"range": _grid_range(sheet_id, 0, last, 0, len(sheet.columns))}
+                }
+            }
+        )
+    for v in sheet.validations:
+        out.append(
+            {
+                "setDataValidation": {
+                    "range": _grid_range(
+                        sheet_id, first, first + sheet.data_rows, v.column - 1, v.column
+                    ),
+                    "rule": _validation_rule(v),
+                }
+            }
+        )
+    return out
