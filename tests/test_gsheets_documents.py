@@ -98,3 +98,32 @@ def test_report_is_the_same_as_on_xlsx_in_two_requests(api, workbook):
     assert g == x
     assert x["funnel"]  # the example has a funnel to compare
     assert api.total() == 2
+
+
+def test_quote_command_on_a_google_sheet(api, workbook, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from salessheet.cli import main
+
+    book = upload(api, workbook)
+    runner = CliRunner()
+    out = {}
+    for name, source in (("xlsx", str(workbook)), ("gsheets", SOURCE)):
+        api.reset_counts()
+        result = runner.invoke(
+            main,
+            ["quote", source, "D-0002", "--out", str(tmp_path / name), "--today", "2026-11-28",
+             "--json"],
+            env=api.env(),
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        out[name] = json.loads(result.stdout)
+
+    files = {name: sorted((tmp_path / name).iterdir()) for name in out}
+    assert [f.name for f in files["gsheets"]] == [f.name for f in files["xlsx"]]
+    assert files["gsheets"][0].read_bytes() == files["xlsx"][0].read_bytes()
+    register = XlsxStore(str(workbook)).read([REGISTER])[REGISTER]
+    assert gsheet_grid(book, REGISTER) == grid(register.rows)
+    assert api.total() <= 5
