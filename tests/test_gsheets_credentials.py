@@ -168,3 +168,19 @@ def test_oauth_user_token_without_refresh_token(tmp_path: Path):
     text = info.value.render()
     assert "is an OAuth user token without refresh_token" in text
     assert "GOCSPX-secret" not in text
+
+
+def test_service_account_requests_go_through_the_retrying_transport(
+    api, tmp_path: Path, private_key_pem: str
+):
+    """With a good key: a token is fetched from the key's token_uri, then the Sheets request
+    is handed to salessheet's transport (which, with no time left, sends nothing to Google)."""
+    path = write_key(
+        tmp_path / "key.json", service_account_info(private_key_pem, f"{api.url}token")
+    )
+    store = GSheetsStore(f"gsheet:{KEY}", credentials=str(path), env={}, deadline_s=0)
+    with pytest.raises(StoreUnavailable) as info:
+        store.sheets()
+    assert "the 0 s deadline passed after 0 attempt(s)" in info.value.message
+    assert api.counts["oauth.token"] == 1
+    assert store.requests_sent == 0
