@@ -110,7 +110,7 @@ class Pricing:
 # --------------------------------------------------------------------------------- deals
 
 
-@dataclass
+@dataclass(slots=True)
 class DealFacts:
     """What the figures need to know about one deal, worked out once."""
 
@@ -118,22 +118,16 @@ class DealFacts:
     owner: str
     customer: str | None
     stage: Stage
+    outcome: str  # the stage's: open | won | lost
     index: int | None  # position in the progression (None for lost)
     amount: Decimal | None
     currency: str
     probability: Decimal  # 0..1, as used for the weighted amount
+    weighted: Decimal | None  # amount x probability
     expected_close: dt.date | None
     started: dt.date | None
     closed_on: dt.date | None
     reach: int | None  # furthest progression index reached (None: unknown)
-
-    @property
-    def outcome(self) -> str:
-        return self.stage.outcome
-
-    @property
-    def weighted(self) -> Decimal | None:
-        return None if self.amount is None else self.amount * self.probability
 
 
 def probability_basis(
@@ -218,40 +212,54 @@ def deal_facts(
 ) -> list[DealFacts]:
     by_id = {s.id: s for s in profile.stages}
     order = {s.id: i for i, s in enumerate(s for s in profile.stages if s.outcome != "lost")}
+    default_currency = profile.currency
+    date = dt.date
     out: list[DealFacts] = []
+    append = out.append
+    no_history: tuple[StageSpan, ...] = ()
     for d in deals:
-        if d.stage is None or d.stage not in by_id:
+        stage = by_id.get(d.stage) if d.stage is not None else None
+        if stage is None:
             continue
         v = d.values
-        stage = by_id[d.stage]
-        history = spans.get(d.id, ()) if d.id else ()
+        history = spans.get(d.id, no_history) if d.id else no_history
         idx = order.get(stage.id)
-        reached = [order[s.stage] for s in history if s.stage in order]
-        if idx is not None:
-            reached.append(idx)
-        created = v.get("created")
-        started = created if isinstance(created, dt.date) else None
-        if started is None and history:
-            first = by_id.get(history[0].stage)
-            if first is not None and first.outcome == "open":
-                started = history[0].entered
+        reach = idx
+        started = v.get("created")
+        if not isinstance(started, date):
+            started = None
+        if history:
+            for s in history:
+                j = order.get(s.stage)
+                if j is not None and (reach is None or j > reach):
+                    reach = j
+            if started is None:
+                first = by_id.get(history[0].stage)
+                if first is not None and first.outcome == "open":
+                    started = history[0].entered
         amount = v.get("amount")
-        currency = (v.get("currency") or "").strip().upper() or profile.currency
+        if not isinstance(amount, Decimal):
+            amount = None
+        cur = v.get("currency")
+        currency = (cur.strip().upper() or default_currency) if cur else default_currency
         ec = v.get("expected_close")
-        out.append(
+        prob = deal_probability(stage, v.get("probability"), divisor, basis)
+        append(
             DealFacts(
-                id=d.id,
-                owner=(v.get("owner") or "").strip(),
-                customer=v.get("customer"),
-                stage=stage,
-                index=idx,
-                amount=amount if isinstance(amount, Decimal) else None,
-                currency=currency,
-                probability=deal_probability(stage, v.get("probability"), divisor, basis),
-                expected_close=ec if isinstance(ec, dt.date) else None,
-                started=started,
-                closed_on=closed_on(stage, history, by_id, v),
-                reach=max(reached) if reached else None,
+                d.id,
+                (v.get("owner") or "").strip(),
+                v.get("customer"),
+                stage,
+                stage.outcome,
+                idx,
+                amount,
+                currency,
+                prob,
+                None if amount is None else amount * prob,
+                ec if isinstance(ec, date) else None,
+                started,
+                None if stage.outcome == "open" else closed_on(stage, history, by_id, v),
+                reach,
             )
         )
     return out
@@ -328,20 +336,35 @@ def conversion(facts: Sequence[DealFacts], profile: Profile, window: Window) -> 
     open_count = sum(1 for s in progression if s.outcome == "open")
     n_rows = min(open_count, len(progression) - 1)
     active = [f for f in facts if window.active_in(f)]
-    known = [f for f in active if f.reach is not None]
-    lost_unknown = sum(1 for f in active if f.reach is None)
-    rows = []
-    for i in range(n_rows):
-        rows.append(
-            ConversionRow(
-                stage_ref(progression[i]),
-                stage_ref(progression[i + 1]),
-                reached=sum(1 for f in known if f.reach >= i),  # type: ignore[operator]
-                advanced=sum(1 for f in known if f.reach >= i + 1),  # type: ignore[operator]
-                still_here=sum(1 for f in known if f.outcome == "open" and f.reach == i),
-                lost_here=sum(1 for f in known if f.outcome == "lost" and f.reach == i),
-            )
+    at: Counter[int] = Counter()  # furthest stage -> deals
+    open_at: Counter[int] = Counter()
+    lost_at: Counter[int] = Counter()
+    lost_unknown = 0
+    for f in active:
+        if f.reach is None:
+            lost_unknown += 1
+            continue
+        at[f.reach] += 1
+        if f.outcome == "open":
+            open_at[f.reach] += 1
+        elif f.outcome == "lost":
+            lost_at[f.reach] += 1
+    known = sum(at.values())
+
+    def reached(i: int) -> int:
+        return sum(n for j, n in at.items() if j >= i)
+
+    rows = [
+        ConversionRow(
+            stage_ref(progression[i]),
+            stage_ref(progression[i + 1]),
+            reached=reached(i),
+            advanced=reached(i + 1),
+            still_here=open_at[i],
+            lost_here=lost_at[i],
         )
+        for i in range(n_rows)
+    ]
     closed = [f for f in facts if f.outcome != "open"]
     in_window = [f for f in closed if window.closed_in(f)]
     undated = 0 if window.open_ended else sum(1 for f in closed if f.closed_on is None)
@@ -356,7 +379,7 @@ def conversion(facts: Sequence[DealFacts], profile: Profile, window: Window) -> 
             "lost at is unknown; they are left out of the stage conversion (the ledger records "
             "it for deals lost from now on)"
         )
-    return Conversion(rows, len(known), lost_unknown, wr, undated, note)
+    return Conversion(rows, known, lost_unknown, wr, undated, note)
 
 
 def time_in_stage(

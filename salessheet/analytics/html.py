@@ -146,7 +146,9 @@ def render_html(r: AnalyticsReport) -> str:
             "navy",
             "Open pipeline",
             _big(open_amount, r),
-            _others(open_amount, r) + f"{s['open']} open deals",
+            _others(open_amount, r)
+            + f"{s['open']} open deals"
+            + (f", {open_amount.missing} without amount" if open_amount.missing else ""),
         ),
         (
             "",

@@ -237,6 +237,9 @@ def forecast_chart(r: AnalyticsReport, width: int = 560) -> str:
     bar_w = min(slot * 0.62, 46)
     amounts = [b.amount.primary(cur) for b in buckets]
     weights = [b.weighted.primary(cur) for b in buckets]
+    by_count = not any(weights) and any(b.deals for b in buckets)
+    if by_count:  # no amounts on open deals: show how many deals close when
+        amounts = weights = [Decimal(b.deals) for b in buckets]
     top_v = max(amounts + weights + [Decimal(1)])
     area_h = height - top - bottom
     base_y = top + area_h
@@ -256,7 +259,7 @@ def forecast_chart(r: AnalyticsReport, width: int = 560) -> str:
         svg.rect(cx - bar_w / 2, base_y - ah, bar_w, ah, light, rx=2, title=tip)
         svg.rect(cx - bar_w / 2 + 5, base_y - wh, bar_w - 10, wh, solid, rx=2, title=tip)
         if b.deals:
-            value = D.compact(weights[i], _primary_currency(r), loc)
+            value = str(b.deals) if by_count else D.compact(weights[i], _primary_currency(r), loc)
             svg.text(cx, base_y - max(ah, wh) - 6, _clip(value, slot), anchor="middle", size=11,
                      weight="bold")  # fmt: skip
         short = label.split(" ")[0] if D.is_zh(loc) else label
@@ -274,6 +277,9 @@ def forecast_chart(r: AnalyticsReport, width: int = 560) -> str:
             fill=MUTED,
         )
     ly = 12
+    if by_count:
+        svg.text(left, ly, "No amounts on open deals: bars count deals", size=11, fill=MUTED)
+        return svg.render()
     svg.rect(left, ly - 9, 12, 10, BLUE, rx=2)
     svg.text(left + 17, ly, "weighted", size=11, fill=MUTED)
     svg.rect(left + 80, ly - 9, 12, 10, BLUE_LIGHT, rx=2)
@@ -294,19 +300,25 @@ def owners_chart(r: AnalyticsReport, width: int = 1100, limit: int = 20) -> str:
     left_w = (width - lx) * 0.55
     right_x = lx + left_w + 40
     right_w = width - right_x - 130
-    top_v = max([o.weighted.primary(cur) for o in rows] + [Decimal(1)])
+    values = [o.weighted.primary(cur) for o in rows]
+    by_count = not any(values)  # no amounts: bars count open deals
+    if by_count:
+        values = [Decimal(o.open) for o in rows]
+    top_v = max(values + [Decimal(1)])
     top_closed = max([o.won + o.lost for o in rows] + [1])
-    svg.text(lx, 14, "Open pipeline, weighted", size=12, fill=MUTED, weight="bold")
+    head = "Open deals (no amounts to weigh)" if by_count else "Open pipeline, weighted"
+    svg.text(lx, 14, head, size=12, fill=MUTED, weight="bold")
     svg.text(right_x, 14, "Closed: won / lost · win rate", size=12, fill=MUTED, weight="bold")
     y = top
     for i, o in enumerate(rows):
         svg.text(lx - 10, y + row_h / 2 + 4.5, _clip(labels[i], lx - 14), anchor="end")
-        v = o.weighted.primary(cur)
+        v = values[i]
         w = float(v / top_v) * (left_w - 230)
         svg.rect(lx, y, w, row_h, BLUE,
                  title=f"{labels[i]}: {o.open} open deals, weighted "
                        f"{D.money_full(o.weighted, cur, loc)}")  # fmt: skip
         svg.text(lx + w + 6, y + row_h / 2 + 4.5,
+                 f"{o.open} open" if by_count else
                  f"{D.compact(v, _primary_currency(r), loc)} · {o.open} open", size=12)  # fmt: skip
         if o.stalled:
             svg.rect(lx + left_w - 92, y + 2, 88, row_h - 4, AMBER_LIGHT, rx=9)
