@@ -8,7 +8,8 @@ everywhere: ``format_money(Decimal("1234.5"), "CNY", "zh_CN")`` -> ``¥1,234.50`
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -19,6 +20,8 @@ from babel.numbers import (
     get_currency_name,
     get_currency_precision,
     get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
 )
 from babel.numbers import format_percent as _babel_format_percent
 
@@ -65,22 +68,68 @@ def currency_symbol(currency: str, locale: str) -> str:
     return get_currency_symbol(currency, locale=_locale(locale))
 
 
+@lru_cache(maxsize=64)
 def currency_name(currency: str, locale: str) -> str:
     return get_currency_name(currency, locale=_locale(locale))
 
 
+@lru_cache(maxsize=64)
+def _fast_money(currency: str, locale: str) -> Callable[[Decimal], str] | None:
+    """A formatter equal to Babel's for this currency and locale, built from two probes;
+    None when the locale's pattern is not plain 3-digit grouping (Babel is used then)."""
+    loc = _locale(locale)
+    digits = currency_digits(currency)
+    group, decimal = get_group_symbol(loc), get_decimal_symbol(loc)
+    table = str.maketrans({",": group, ".": decimal})
+
+    def plain(value: Decimal) -> str:
+        return f"{abs(value):,.{digits}f}".translate(table)
+
+    affixes = {}
+    for sign, probe in (("+", Decimal("1234567.891")), ("-", Decimal("-1234567.891"))):
+        probe = probe.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+        text = format_currency(probe, currency, locale=loc)
+        number = plain(probe)
+        if text.count(number) != 1:
+            return None
+        affixes[sign] = tuple(text.split(number))
+    for probe in (Decimal("5"), Decimal("-0.5"), Decimal("123")):
+        probe = probe.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+        prefix, suffix = affixes["-" if probe < 0 else "+"]
+        if prefix + plain(probe) + suffix != format_currency(probe, currency, locale=loc):
+            return None
+    quantum = Decimal(1).scaleb(-digits)
+
+    def fmt(amount: Decimal) -> str:
+        q = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+        prefix, suffix = affixes["-" if q < 0 else "+"]
+        return prefix + plain(q) + suffix
+
+    return fmt
+
+
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
-    """``¥1,234.50`` / ``1.234,50 €`` / ``CN¥1,234.50``: the currency's minor units, always."""
-    return format_currency(amount, currency, locale=_locale(locale))
+    """``¥1,234.50`` / ``1.234,50 €`` / ``CN¥1,234.50``: the currency's minor units, always
+    (rounded half up when the amount has more digits)."""
+    fast = _fast_money(currency, locale)
+    if fast is not None:
+        return fast(Decimal(amount))
+    value = Decimal(amount).quantize(
+        Decimal(1).scaleb(-currency_digits(currency)), rounding=ROUND_HALF_UP
+    )
+    return format_currency(value, currency, locale=_locale(locale))
 
 
 def format_number(value: Decimal | int, locale: str) -> str:
     """A quantity as written: ``1,000``, ``2.5`` (``2,5`` in German); no trailing zeros."""
     if isinstance(value, Decimal) and value == value.to_integral_value():
         value = value.quantize(Decimal(1))
+    if -1000 < value < 1000 and value == int(value):
+        return str(int(value))  # no grouping, no decimal separator: the same in every locale
     return format_decimal(value, locale=_locale(locale), decimal_quantization=False)
 
 
+@lru_cache(maxsize=256)
 def format_percent(fraction: Decimal, locale: str) -> str:
     """``Decimal("0.13")`` -> ``13%``; ``Decimal("0.125")`` -> ``12.5%``."""
     return _babel_format_percent(fraction, locale=_locale(locale), decimal_quantization=False)

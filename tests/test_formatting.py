@@ -58,3 +58,22 @@ def test_currency_and_locale_checks() -> None:
     assert not is_known_currency("RMB") and not is_known_currency("cny")
     assert is_known_locale("zh_CN") and is_known_locale("en-GB")
     assert not is_known_locale("xx_YY")
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en_US", "de_DE", "fr_FR", "de_CH", "en_IN", "ja_JP"])
+@pytest.mark.parametrize("currency", ["CNY", "EUR", "USD", "JPY", "CHF"])
+def test_money_matches_babel_everywhere(locale: str, currency: str) -> None:
+    from babel.numbers import format_currency
+
+    digits = currency_digits(currency)
+    for text in ("0", "0.01", "7", "1234.5", "-98765432.1", "1000000", "12345678901.25"):
+        value = Decimal(text).quantize(Decimal(1).scaleb(-digits))
+        assert format_money(value, currency, locale) == format_currency(
+            value, currency, locale=locale
+        )
+
+
+def test_money_rounds_extra_digits_half_up() -> None:
+    assert format_money(Decimal("0.125"), "CNY", "zh_CN") == "¥0.13"
+    assert format_money(Decimal("2.5"), "JPY", "ja_JP") == "￥3"
+    assert format_money(Decimal("1234.565"), "EUR", "en_IN") == "€1,234.57"

@@ -24,10 +24,24 @@ def _template_bytes(path: Path, mtime: float) -> bytes:
     return path.read_bytes()
 
 
+class _Template(DocxTemplate):
+    """docxtpl's template with its XML clean-up (``patch_xml``) done once per distinct part."""
+
+    _patched: dict[str, str] = {}
+
+    def patch_xml(self, src_xml: str) -> str:
+        done = self._patched.get(src_xml)
+        if done is None:
+            if len(self._patched) > 64:
+                self._patched.clear()
+            done = self._patched[src_xml] = super().patch_xml(src_xml)
+        return done
+
+
 def _load(path: Path) -> DocxTemplate:
     try:
         data = _template_bytes(path, path.stat().st_mtime)
-        return DocxTemplate(io.BytesIO(data))
+        return _Template(io.BytesIO(data))
     except OSError as exc:
         raise ConfigError(f"template {path}: cannot read it ({exc})") from exc
     except Exception as exc:  # python-docx raises several types for a non-DOCX file

@@ -29,12 +29,33 @@ def _environment(folder: str) -> SandboxedEnvironment:
         undefined=StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=True,
+        auto_reload=False,  # one process renders a batch; templates do not change under it
     )
 
 
+class _CompilingCache(SandboxedEnvironment):
+    """Compiles each distinct source once: docxtpl hands over the same document XML per render."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._compiled: dict[tuple[str, bool], Any] = {}
+
+    def from_string(self, source, globals=None, template_class=None):  # type: ignore[override]
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return super().from_string(source, globals, template_class)
+        key = (source, bool(self.autoescape))
+        template = self._compiled.get(key)
+        if template is None:
+            if len(self._compiled) > 64:
+                self._compiled.clear()
+            template = self._compiled[key] = super().from_string(source)
+        return template
+
+
+@lru_cache(maxsize=1)
 def sandboxed_environment() -> SandboxedEnvironment:
     """The environment DOCX templates render with (strict, sandboxed; docxtpl sets autoescape)."""
-    return SandboxedEnvironment(undefined=StrictUndefined)
+    return _CompilingCache(undefined=StrictUndefined, autoescape=True)
 
 
 def _template(path: Path):

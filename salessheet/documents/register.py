@@ -115,6 +115,7 @@ class Register:
         self._col = {name: header.index(name) for name in REGISTER_HEADER}
         self.rows: list[list[WriteValue]] = [[_writable(v) for v in row] for row in raw_rows[1:]]
         self.changed = False
+        self._index()
 
     @classmethod
     def from_sheets(cls, sheets: dict[str, RawSheet]) -> Register:
@@ -124,37 +125,49 @@ class Register:
         i = self._col[name]
         return row[i] if i < len(row) else None
 
-    def entries(self) -> list[Entry]:
-        out = []
+    def _entry(self, i: int, row: list[WriteValue]) -> Entry | None:
+        number = _text(self._get(row, "number"))
+        if not number:
+            return None
+        return Entry(
+            index=i,
+            number=number,
+            revision=_int(self._get(row, "revision")),
+            deal_id=_text(self._get(row, "deal id")),
+            kind=_text(self._get(row, "kind")).lower(),
+            issue_date=_date(self._get(row, "issue date")),
+            valid_until=_date(self._get(row, "valid until")),
+            input_hash=_text(self._get(row, "input hash")),
+            file=_text(self._get(row, "file")),
+        )
+
+    def _index(self) -> None:
+        self._entries: list[Entry] = []
+        self._latest: dict[tuple[str, str], Entry] = {}
+        self._taken: set[str] = set()
         for i, row in enumerate(self.rows):
-            number = _text(self._get(row, "number"))
-            if not number:
-                continue
-            out.append(
-                Entry(
-                    index=i,
-                    number=number,
-                    revision=_int(self._get(row, "revision")),
-                    deal_id=_text(self._get(row, "deal id")),
-                    kind=_text(self._get(row, "kind")).lower(),
-                    issue_date=_date(self._get(row, "issue date")),
-                    valid_until=_date(self._get(row, "valid until")),
-                    input_hash=_text(self._get(row, "input hash")),
-                    file=_text(self._get(row, "file")),
-                )
-            )
-        return out
+            e = self._entry(i, row)
+            if e is not None:
+                self._note(e)
+
+    def _note(self, e: Entry) -> None:
+        self._entries.append(e)
+        self._taken.add(e.number)
+        key = (e.deal_id, e.kind)
+        old = self._latest.get(key)
+        if old is None or (e.revision, e.index) >= (old.revision, old.index):
+            self._latest[key] = e
+
+    def entries(self) -> list[Entry]:
+        return list(self._entries)
 
     def latest(self, deal_id: str, kind: str) -> Entry | None:
-        mine = [e for e in self.entries() if e.deal_id == deal_id and e.kind == kind]
-        return max(mine, key=lambda e: (e.revision, e.index)) if mine else None
+        return self._latest.get((deal_id, kind))
 
     def next_number(self, kind: str, pattern: str, issue_date: dt.date) -> str:
         regex = pattern_regex(pattern)
-        taken = set()
         highest = 0
-        for e in self.entries():
-            taken.add(e.number)
+        for e in self._entries:
             if e.kind != kind:
                 continue
             m = regex.match(e.number)
@@ -174,7 +187,7 @@ class Register:
             number = pattern.format(
                 year=issue_date.year, yy=issue_date.year % 100, month=issue_date.month, seq=seq
             )
-            if number not in taken:
+            if number not in self._taken:
                 return number
             seq += 1
 
@@ -238,11 +251,14 @@ class Register:
         for name, value in values.items():
             row[self._col[name]] = value
         self.rows.append(row)
+        entry = self._entry(len(self.rows) - 1, row)
+        assert entry is not None
+        self._note(entry)
         self.changed = True
 
     def note_file(self, entry_number: str, revision: int, deal_id: str, kind: str, file: str):
         """Record another format of an already registered document in its ``file`` cell."""
-        for e in self.entries():
+        for pos, e in enumerate(self._entries):
             if (e.number, e.revision, e.deal_id, e.kind) == (entry_number, revision, deal_id, kind):
                 names = [n.strip() for n in e.file.split(";") if n.strip()]
                 if file not in names:
@@ -250,6 +266,9 @@ class Register:
                     while len(row) <= self._col["file"]:
                         row.append(None)
                     row[self._col["file"]] = "; ".join(names + [file])
+                    self._entries[pos] = self._entry(e.index, row)  # type: ignore[assignment]
+                    if self._latest.get((e.deal_id, e.kind)) == e:
+                        self._latest[(e.deal_id, e.kind)] = self._entries[pos]
                     self.changed = True
                 return
 
@@ -262,4 +281,5 @@ class Register:
         other._col = dict(self._col)
         other.rows = [list(r) for r in self.rows]
         other.changed = self.changed
+        other._index()
         return other
