@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from decimal import Decimal
 from pathlib import Path
 
@@ -179,7 +181,12 @@ def test_refuses_to_overwrite(tmp_path: Path) -> None:
 
 
 def test_second_init_refused_and_no_temp_files_left(tmp_path: Path) -> None:
-    target = make(tmp_path, "lite", "en")
+    umask = os.umask(0o022)
+    try:
+        target = make(tmp_path, "lite", "en")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644  # an ordinary file, not a private temp
     before = target.read_bytes()
     with pytest.raises(UsageError):
         make(tmp_path, "lite", "zh")

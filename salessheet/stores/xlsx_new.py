@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import tempfile
+import secrets
 from decimal import Decimal
 from pathlib import Path
 
@@ -55,11 +55,12 @@ def write_new_xlsx(plan: InitPlan, path: Path) -> None:
             hint="create the folder first, or give a path in an existing folder",
         )
     wb = build_workbook(plan)
+    tmp = folder / f".~salessheet-init-{secrets.token_hex(6)}.xlsx"
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".~salessheet-init-", suffix=".xlsx", dir=folder)
+        # like any new file: permissions from the umask (mkstemp would make it private)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     except OSError as exc:
         raise SourceError(f"{path}: cannot write in {str(folder)!r} ({exc.strerror})") from exc
-    tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
             wb.save(fh)
