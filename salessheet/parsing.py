@@ -122,6 +122,11 @@ def parse_text(value: RawValue) -> str:
 
 def float_to_decimal(v: float) -> Decimal:
     """Drop binary noise: 17499.9499999999 → 17499.95 (12 significant digits)."""
+    if v.is_integer() and abs(v) < 1e15:
+        return Decimal(int(v))
+    text = repr(v)
+    if len(text) <= 12 and "e" not in text:  # short repr: already the number as typed
+        return Decimal(text)
     d = Decimal(format(v, ".12g"))
     if d == d.to_integral_value():
         return d.quantize(Decimal(1))

@@ -198,8 +198,9 @@ def map_table(
 
     layout = TableLayout(sheet.name, header_row, col_of, header_of, unmapped, width)
     specs = {c.field: c for c in columns if c.field in col_of}
+    # (field, 0-based column, parser, plain text?, memo of raw value -> (ok, value or error))
     plan = [
-        (f, col_of[f] - 1, _cached(_parser(specs[f].type, ctx)), specs[f].type in ("text", "id"))
+        (f, col_of[f] - 1, _parser(specs[f].type, ctx), specs[f].type in ("text", "id"), {})
         for f in specs
     ]
     money_fields = {f for f in specs if specs[f].type == "money"}
@@ -213,12 +214,13 @@ def map_table(
         n = len(row)
         values: dict[str, Any] = {}
         empty = True
-        for fname, ci, parse, plain in plan:
+        for fname, ci, parse, plain, memo in plan:
             v = row[ci] if ci < n else None
             if v is None or v == "":
                 values[fname] = None
                 continue
-            if v.__class__ is str:
+            cls = v.__class__
+            if cls is str:
                 text = v.strip()
                 if not text or text in nulls:
                     values[fname] = None
@@ -229,12 +231,20 @@ def map_table(
                     continue
             else:
                 empty = False
-            try:
-                parsed = parse(v)
-            except ParseFailure as exc:
+            # Pipelines repeat the same stages, dates and amounts: parse each distinct value once.
+            hit = memo.get(v) if cls is not bool else None
+            if hit is None:
+                try:
+                    hit = (True, parse(v))
+                except ParseFailure as exc:
+                    hit = (False, exc)
+                if len(memo) < _CACHE_LIMIT and cls is not bool:
+                    memo[v] = hit
+            if not hit[0]:
                 values[fname] = None
-                findings.append(_bad_value(sheet.name, r + 1, ci + 1, header_of[fname], v, exc))
+                findings.append(_bad_value(sheet.name, r + 1, ci + 1, header_of[fname], v, hit[1]))
                 continue
+            parsed = hit[1]
             if fname in money_fields:
                 parsed, mark = parsed
                 if mark:
@@ -243,35 +253,12 @@ def map_table(
         if empty:
             continue
         records.append(
-            record_type(layout, r + 1, values, row)
-            if not is_deal
-            else Deal(layout, r + 1, values, row)
+            Deal(layout, r + 1, values, row) if is_deal else record_type(layout, r + 1, values, row)
         )
     return MappedTable(layout, records, findings)
 
 
 _CACHE_LIMIT = 200_000
-
-
-def _cached(parse: Callable[[RawValue], Any]) -> Callable[[RawValue], Any]:
-    """Memoise a cell parser: pipelines repeat the same stages, dates and amounts."""
-    cache: dict[tuple[type, Any], tuple[bool, Any]] = {}
-
-    def cached(v: RawValue) -> Any:
-        key = (v.__class__, v)
-        hit = cache.get(key)
-        if hit is None:
-            try:
-                hit = (True, parse(v))
-            except ParseFailure as exc:
-                hit = (False, exc)
-            if len(cache) < _CACHE_LIMIT:
-                cache[key] = hit
-        if hit[0]:
-            return hit[1]
-        raise hit[1]
-
-    return cached
 
 
 def _blank(v: RawValue) -> bool:

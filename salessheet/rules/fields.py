@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 
-from salessheet.cells import a1
+from salessheet.cells import col_letter
 from salessheet.findings import Finding, json_safe
 from salessheet.model import Deal
 from salessheet.parsing import is_blank
@@ -34,7 +33,10 @@ def label(field: str) -> str:
 def _finding(
     p: Pipeline, d: Deal, code: str, severity: str, field: str, message: str, **details: object
 ) -> Finding:
-    col = p.layout.col_of.get(field)
+    layout = p.layout
+    col = layout.col_of.get(field)
+    header = layout.header_of.get(field)
+    raw = d.raw_row[col - 1] if col and col <= len(d.raw_row) else None
     return Finding(
         code=code,
         severity=severity,  # type: ignore[arg-type]
@@ -42,11 +44,11 @@ def _finding(
         deal_id=d.id or None,
         sheet=p.sheet,
         row=d.row,
-        column=p.layout.header_of.get(field, label(field)),
-        cell=a1(d.row, col) if col else None,
-        value=None if not col or is_blank(d.raw_value(field)) else json_safe(d.raw_value(field)),
+        column=header if header is not None else label(field),
+        cell=f"{col_letter(col)}{d.row}" if col else None,
+        value=None if raw is None or raw == "" else json_safe(raw),
         owner=d.values.get("owner"),
-        details=dict(details),
+        details=details,
     )
 
 
@@ -78,7 +80,10 @@ def check_fields(p: Pipeline) -> list[Finding]:
             )
         )
     bad_cells = {(f.row, f.cell) for f in p.findings}
+    required = {s.id: (s, [f for f in s.required if f in col_of]) for s in profile.stages}
+    today = p.today
     for d in p.deals:
+        values = d.values
         if not d.id:
             raw = d.raw_value("deal_id")
             if is_blank(raw):
@@ -110,11 +115,11 @@ def check_fields(p: Pipeline) -> list[Finding]:
             if is_blank(d.raw_value("stage")):
                 out.append(_finding(p, d, "missing-field", "error", "stage", "the stage is empty"))
             continue
-        stage = profile.stage(d.stage)
-        for f in stage.required:
-            if f not in col_of or d.values.get(f) is not None:
+        stage, needed = required[d.stage]
+        for f in needed:
+            if values.get(f) is not None:
                 continue
-            if (d.row, d.cell(f)) in bad_cells:
+            if bad_cells and (d.row, d.cell(f)) in bad_cells:
                 continue  # already reported as bad-value
             out.append(
                 _finding(
@@ -127,14 +132,14 @@ def check_fields(p: Pipeline) -> list[Finding]:
                     stage=stage.id,
                 )
             )
-        amount = d.values.get("amount")
+        amount = values.get("amount")
         if amount is not None and amount < 0:
             out.append(
                 _finding(p, d, "negative-amount", "error", "amount", f"amount {amount} is negative")
             )
-        close = d.values.get("expected_close")
-        if stage.is_open and isinstance(close, dt.date) and close < p.today:
-            days = (p.today - close).days
+        close = values.get("expected_close")
+        if close is not None and stage.is_open and close < today:
+            days = (today - close).days
             out.append(
                 _finding(
                     p,
@@ -147,8 +152,8 @@ def check_fields(p: Pipeline) -> list[Finding]:
                     days=days,
                 )
             )
-        created = d.values.get("created")
-        if isinstance(created, dt.date) and isinstance(close, dt.date) and close < created:
+        created = values.get("created")
+        if created is not None and close is not None and close < created:
             out.append(
                 _finding(
                     p,
@@ -159,8 +164,8 @@ def check_fields(p: Pipeline) -> list[Finding]:
                     f"closes {close.isoformat()}, before it was created ({created.isoformat()})",
                 )
             )
-        mark = d.values.get("amount_currency_mark")
-        cur = d.values.get("currency")
+        mark = values.get("amount_currency_mark")
+        cur = values.get("currency")
         if mark and cur and mark != str(cur).upper():
             out.append(
                 _finding(
@@ -177,14 +182,16 @@ def check_fields(p: Pipeline) -> list[Finding]:
 
 
 def check_duplicates(p: Pipeline) -> list[Finding]:
+    counts = Counter(d.id for d in p.deals)
+    repeated = {k for k, n in counts.items() if n > 1 and k}
+    if not repeated:
+        return []
     rows: dict[str, list[Deal]] = defaultdict(list)
     for d in p.deals:
-        if d.id:
+        if d.id in repeated:
             rows[d.id].append(d)
     out = []
     for deal_id, ds in rows.items():
-        if len(ds) < 2:
-            continue
         where = ", ".join(str(x.row) for x in ds)
         for d in ds:
             out.append(

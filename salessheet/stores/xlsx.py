@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import python_calamine as calamine
 
-from salessheet.cells import RawSheet, SheetInfo
+from salessheet.cells import CellError, RawSheet, RawValue, SheetInfo
 from salessheet.errors import SourceError
 from salessheet.stores.base import WriteBatch, WriteReport
 from salessheet.stores.xlsx_parts import error_cells, sheet_parts
@@ -71,33 +72,43 @@ class XlsxStore:
         ]
 
     def read(self, names: list[str]) -> dict[str, RawSheet]:
-        try:
-            from salessheet.stores.file_safety import fingerprint
+        from salessheet.stores.file_safety import fingerprint
 
-            self._fingerprint = fingerprint(self.path)
-        except ImportError:  # pragma: no cover - transitional
-            self._fingerprint = None
+        self._fingerprint = fingerprint(self.path)
         visible = {s.name: s.visible for s in self.sheets()}
         out: dict[str, RawSheet] = {}
         wanted = [n for n in names if n in visible]
+        # calamine does not tell an error value (#N/A) from text; the sheet XML does. Scan it in
+        # a second thread (zlib releases the GIL) while calamine parses.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            scan = pool.submit(self._scan_errors, wanted)
+            for name in wanted:
+                try:
+                    sheet = self._wb.get_sheet_by_name(name)
+                    rows = sheet.to_python(skip_empty_area=False)
+                    merged = list(sheet.merged_cell_ranges or [])
+                except calamine.CalamineError as exc:
+                    # e.g. "Unsupported cell error value '#SPILL!'": read this sheet the slow way
+                    rows, merged = read_sheet_openpyxl(self.path, name, exc)
+                out[name] = RawSheet(name, rows, merged, visible[name])
+            errors = scan.result()
+        for name, sheet_errors in errors.items():
+            rows = out[name].rows
+            for (r, c), err in sheet_errors.items():
+                if r < len(rows):
+                    row = rows[r]
+                    if c >= len(row):
+                        row.extend([""] * (c + 1 - len(row)))
+                    row[c] = err
+        return out
+
+    def _scan_errors(self, names: list[str]) -> dict[str, dict[tuple[int, int], CellError]]:
         try:
             with zipfile.ZipFile(self.path) as zf:
                 parts = sheet_parts(zf)
-                errors = {n: error_cells(zf.read(parts[n])) for n in wanted if n in parts}
+                return {n: error_cells(zf.read(parts[n])) for n in names if n in parts}
         except (KeyError, zipfile.BadZipFile, OSError) as exc:
             raise SourceError(f"{self.path}: damaged workbook package ({exc})") from exc
-        for name in wanted:
-            try:
-                sheet = self._wb.get_sheet_by_name(name)
-                rows = sheet.to_python(skip_empty_area=False)
-                merged = sheet.merged_cell_ranges or []
-            except calamine.CalamineError as exc:
-                raise SourceError(f"{self.path}, sheet {name!r}: cannot read ({exc})") from exc
-            for (r, c), err in errors.get(name, {}).items():
-                if r < len(rows) and c < len(rows[r]):
-                    rows[r][c] = err
-            out[name] = RawSheet(name, rows, list(merged), visible[name])
-        return out
 
     def plan(self, batch: WriteBatch) -> dict[str, bytes]:
         """The zip parts a write would change (empty: nothing would change)."""
@@ -113,3 +124,34 @@ class XlsxStore:
             return WriteReport(unchanged=True)
         read_fp = self._fingerprint or fingerprint(self.path)
         return patch_xlsx(self.path, read_fp, batch.cells, batch.sheets)
+
+
+def read_sheet_openpyxl(
+    path: Path, name: str, why: Exception
+) -> tuple[list[list[RawValue]], list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """Fallback reader for sheets python-calamine refuses (newer error values such as #SPILL!)."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any failure here is an unreadable workbook
+        raise SourceError(f"{path}, sheet {name!r}: cannot read ({why}; {exc})") from exc
+    ws = wb[name]
+    rows: list[list[RawValue]] = []
+    for row in ws.iter_rows():
+        values: list[RawValue] = []
+        for cell in row:
+            v = cell.value
+            if cell.data_type == "e" and isinstance(v, str):
+                values.append(CellError(v))
+            elif v is None:
+                values.append("")
+            else:
+                values.append(v)
+        rows.append(values)
+    merged = [
+        ((m.min_row - 1, m.min_col - 1), (m.max_row - 1, m.max_col - 1))
+        for m in ws.merged_cells.ranges
+    ]
+    wb.close()
+    return rows, merged
