@@ -313,6 +313,7 @@ def _well_formed(xml: bytes, label: str) -> None:
 
 _WS = " \t\n\r"
 _LETTERS: dict[int, str] = {}
+_COLNUM: dict[bytes, int] = {}
 
 
 def _letters(col: int) -> str:
@@ -471,6 +472,7 @@ class _SheetPatcher:
         self.top = self.left = 1 << 30
         self.bottom = self.right = 0
         self._spans_cache: dict[tuple[bytes, int, int], bytes] = {}
+        self._fast_pos = 0
         self.check_doc = b""  # what this patch generated, as a document to parse as a check
         self.checks: list[bytes] = []  # each changed row: its start tag + generated cells
         self.generated: list[bytes] = []  # the cells generated for the current row
@@ -513,6 +515,12 @@ class _SheetPatcher:
                         break
                     want = pending[wi]
                 if want == r and wi < len(pending):
+                    if not m.group(2) and self._fast_append(body_src, m, r, writes[r], out, pos):
+                        pos = self._fast_pos
+                        wi += 1
+                        if wi >= len(pending):
+                            break
+                        continue
                     if m.group(2):
                         row_end, body = m.end(), b""
                     else:
@@ -537,6 +545,58 @@ class _SheetPatcher:
         head = self._dimension(head)
         self.check_doc = head + b"".join(self.checks) + tail
         return head + b"".join(out) + tail
+
+    def _fast_append(self, src: bytes, m: re.Match, r: int, rw: dict, out: list, pos: int) -> bool:
+        """The common case, cheaply: every write of the row lands right of its last cell, so
+        the new cells go just before ``</row>`` and the row's bytes are not copied apart.
+        False (nothing done) when the case does not apply."""
+        tag_end = m.end()
+        close = src.find(self.row_close, tag_end)
+        if close < 0:
+            return False
+        i = src.rfind(self.cell_open, tag_end, close)
+        if i < 0:
+            return False
+        j = i + len(self.cell_open) + 4
+        if src[j - 4 : j] != b' r="':
+            return False
+        k = j
+        while 65 <= src[k] <= 90:
+            k += 1
+        last = _COLNUM.get(src[j:k])
+        if last is None:
+            if not 0 < k - j <= 3:
+                return False
+            last = _COLNUM[src[j:k]] = col_number(src[j:k].decode())
+        cols = sorted(rw) if len(rw) > 1 else list(rw)
+        if last >= cols[0] or src.find(b"extLst", i, close) >= 0:
+            return False
+        ps, rs, pieces, lo, hi = self.ps, str(r), [], 0, 0
+        for col in cols:
+            xml = _cell(ps, _letters(col) + rs, rw[col], None)
+            if xml:
+                pieces.append(xml)
+                if not lo:
+                    lo = col
+                hi = col
+        if pieces:
+            new = "".join(pieces).encode()
+            attrs = m.group(1)
+            new_attrs = self._spans(attrs, lo, hi)
+            start = b"<" + self.p + b"row" + new_attrs + b">"
+            if new_attrs is attrs:
+                out.append(src[pos:close])
+            else:
+                out.append(src[pos : m.start()])
+                out.append(start)
+                out.append(src[tag_end:close])
+            out.append(new)
+            self.checks.append(start + new + self.row_close)
+            self.changed += len(pieces)
+            self._grow(r, lo, hi)
+            pos = close
+        self._fast_pos = pos
+        return True
 
     def _new_row(self, r: int, row_writes: dict[int, object]) -> bytes:
         ps, rs, cells = self.ps, str(r), []
@@ -805,6 +865,11 @@ def _rows_xml(p: bytes, rows: list[list[object]]) -> bytes:
                     )
             elif t is int:
                 cells.append(f'<{ps}c r="{letters[j]}{rs}"><{ps}v>{value}</{ps}v></{ps}c>')
+            elif t is dt.date:
+                cells.append(
+                    f'<{ps}c r="{letters[j]}{rs}" t="inlineStr"><{ps}is><{ps}t>{value.isoformat()}'
+                    f"</{ps}t></{ps}is></{ps}c>"
+                )
             elif value is not None:
                 xml = _cell(ps, letters[j] + rs, value, None)
                 if xml:
