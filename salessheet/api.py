@@ -227,3 +227,23 @@ def documents_fields(kind: str, lang: str) -> list[tuple[str, str]]:
     from salessheet.documents.service import template_fields
 
     return template_fields(kind, lang)
+
+
+def report(
+    source: str | Path,
+    *,
+    profile: Profile | str = "b2b",
+    sheet: str | None = None,
+    today: dt.date,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    rates_file: str | Path | None = None,
+    credentials: str | None = None,
+):  # -> salessheet.analytics.model.AnalyticsReport
+    """Funnel, conversion, time in stage, forecast, per-owner figures. Never writes the source."""
+    from salessheet.analytics.service import build_report, load_rates
+
+    rates = load_rates(rates_file) if rates_file else None
+    ev = evaluate_source(source, profile=profile, sheet=sheet, today=today,
+                         credentials=credentials, record=False)  # fmt: skip
+    return build_report(ev, since=since, until=until, rates=rates)

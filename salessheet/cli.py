@@ -474,6 +474,69 @@ for _kind in ("quote", "contract"):
 
 @main.command()
 @click.argument("source")
+@data_options
+@click.option("--html", "html", metavar="FILE", help="Also write a self-contained HTML report.")
+@click.option(
+    "--since",
+    callback=_parse_today,
+    metavar="YYYY-MM-DD",
+    help="Window start for conversion, win rate and lost reasons.",
+)
+@click.option("--until", callback=_parse_today, metavar="YYYY-MM-DD", help="Window end.")
+@click.option(
+    "--rates",
+    "rates",
+    metavar="FILE",
+    help='Exchange rates JSON: {"as_of": "2026-11-28", "base": "CNY", "rates": {"USD": "7.1"}}.',
+)
+@guarded
+def report(
+    c: Ctx,
+    source: str,
+    html: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    rates: str | None,
+    **_: Any,
+) -> int:
+    """Funnel, conversion, time in stage, weighted forecast, per-owner performance.
+
+    \b
+    Figures come from the pipeline and its stage history (the `salessheet history`
+    sheet that `run` keeps); each says how many deals it rests on, and a figure that
+    needs more history than the ledger has says so. Never writes the source.
+
+    \b
+    Examples:
+      salessheet report pipeline.xlsx
+      salessheet report pipeline.xlsx --html report.html
+      salessheet report pipeline.xlsx --since 2026-01-01 --format json
+      salessheet report pipeline.xlsx --rates rates.json
+    """
+    from salessheet.api import report as api_report
+
+    rep = api_report(
+        source,
+        profile=c.profile,
+        sheet=c.sheet,
+        today=c.today(),
+        since=since,
+        until=until,
+        rates_file=rates,
+        credentials=c.credentials,
+    )
+    text = rep.render_text()
+    if html:
+        from salessheet.analytics.service import save_html
+
+        path = save_html(rep, html)
+        text += f"\n\nHTML report: {path}"
+    emit(rep.to_dict(), text, c.fmt)
+    return 0
+
+
+@main.command()
+@click.argument("source")
 @click.option("--at", "at", required=True, metavar="HH:MM", help="Time of day to run.")
 @click.option("--tz", metavar="ZONE", help="Time zone of --at (default: the profile's).")
 @click.option("--state-dir", metavar="DIR", help="Lock file and JSON-lines run log folder.")
