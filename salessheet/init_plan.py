@@ -210,8 +210,8 @@ _T = {
         ],
         "days": "{n} days",
         "terminal": "final",
-        "lost_note": "A lost deal needs a lost reason. Moving a deal back or skipping stages "
-        "is reported; to explain a deliberate move, fill in {override}.",
+        "lost_note": "Moving a deal back or skipping stages is reported; to explain a "
+        "deliberate move, fill in {override}.",
         "columns_h": "Columns",
         "columns_th": ["Column", "Type", "Required in stages", "What to type"],
         "types": {
@@ -227,10 +227,15 @@ _T = {
         "items_h": "Line items",
         "items": [
             "The sheet {items!r} holds the products of each deal, one row per item, keyed by "
-            "the deal id. Quotes and contracts are built from it; its total (after discounts, "
-            "before tax) must match the deal amount.",
+            "the deal id. Quotes and contracts are built from it; a deal's items must add up "
+            "to its amount ({against}).",
             "Discount % and Tax Rate are percentages (10%, 13%).",
         ],
+        "against": {
+            "lines": "after discounts",
+            "net": "after discounts, without tax",
+            "total": "after discounts, tax included",
+        },
         "commands_h": "Commands",
         "commands": [
             ("salessheet validate {src} {opt}", "check the pipeline (read-only)"),
@@ -258,8 +263,7 @@ _T = {
         "stages_th": ["阶段名称", "英文标识", "成交可能性", "必填列", "停滞提醒", "含义"],
         "days": "{n} 天",
         "terminal": "终态",
-        "lost_note": "丢单须填写丢单原因。阶段倒退或跳过阶段会被报告；"
-        "如属有意调整，请在“{override}”中说明。",
+        "lost_note": "阶段倒退或跳过阶段会被报告；如属有意调整，请在“{override}”中说明。",
         "columns_h": "各列说明",
         "columns_th": ["列名", "类型", "必填阶段", "填写说明"],
         "types": {
@@ -275,9 +279,10 @@ _T = {
         "items_h": "产品明细",
         "items": [
             "工作表 {items!r} 记录每个商机的产品，每行一项，用商机编号关联。报价单和合同据此生成；"
-            "明细合计（折扣后、税前）须与商机金额一致。",
+            "明细合计（{against}）须与商机金额一致。",
             "折扣和税率为百分比（10%、13%）。",
         ],
+        "against": {"lines": "折扣后", "net": "折扣后、不含税", "total": "折扣后、含税"},
         "commands_h": "常用命令",
         "commands": [
             ("salessheet validate {src} {opt}", "检查商机表（只读）"),
@@ -399,7 +404,7 @@ _STAGE_MEANINGS: dict[str, dict[str, str]] = {
     "negotiation": {"en": "quotation and negotiation", "zh": "报价与商务谈判"},
     "contract": {"en": "contract signed (won)", "zh": "合同已签订（赢单）"},
     "delivery": {"en": "delivery and after-sales", "zh": "交付与售后服务"},
-    "lost": {"en": "the deal is lost; say why", "zh": "丢单，须写明原因"},
+    "lost": {"en": "the deal was lost", "zh": "丢单（未成交）"},
     "interested": {"en": "the buyer is interested", "zh": "客户有意向"},
     "order": {"en": "order placed, not yet paid", "zh": "已下单，未付款"},
     "paid": {"en": "paid (won)", "zh": "已付款（成交）"},
@@ -709,14 +714,20 @@ def _instructions_sheet(
         add([c.header, t["types"].get(ctype, ctype), needed, meaning])
     add([])
     add([t["items_h"]], "heading")
+    against = getattr(profile.documents, "reconcile_with", None) or "lines"
     for line in t["items"]:
-        add([line.format(items=items.name)])
+        add([line.format(items=items.name, against=t["against"].get(against, against))])
     add([])
     add([t["commands_h"]], "heading")
     src = _quote(source)
     opt = _profile_option(profile)
     deal = str(examples[0].values["deal_id"])
+    kinds = getattr(profile.documents, "kinds", None) or {}
     for cmd, what in t["commands"]:
+        kind = cmd.split()[1]
+        needs = getattr(kinds.get(kind), "required", ()) or ()
+        if any(f != "currency" and f not in headers for f in needs):
+            continue  # e.g. contracts need a contact column this profile does not have
         add([cmd.format(src=src, opt=opt, deal=deal), what])
     add([])
     add([t["note"]])

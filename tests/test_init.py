@@ -159,6 +159,32 @@ def test_example_deals_can_be_quoted(books, tmp_path: Path, name: str) -> None:
     assert all(a > 0 for a in amounts.values())
 
 
+def test_b2b_example_deal_can_get_a_contract(books, tmp_path: Path) -> None:
+    pipe = load_pipeline(str(books[("b2b", "en")]), profile=load_profile("b2b"), today=TODAY)
+    result = issue_documents(
+        pipe, "contract", ["D-0001"], fmt="html", out_dir=tmp_path, dry_run=True
+    )
+    assert [(f.deal_id, f.problems) for f in result.failed] == []
+    assert [(i.deal_id, i.customer, i.total) for i in result.issued] == [
+        ("D-0001", "Acme Robotics Ltd", Decimal("47996.80"))  # 45280.00 + 6 % VAT
+    ]
+
+
+def test_instructions_list_only_commands_the_profile_supports(books) -> None:
+    def commands(name: str) -> list[str]:
+        ws = load_workbook(books[(name, "en")])["Instructions"]
+        return [
+            str(r[0]).split()[1]
+            for r in ws.iter_rows(values_only=True)
+            if r[0] and str(r[0]).startswith("salessheet ")
+        ]
+
+    everything = ["validate", "stalled", "run", "quote", "contract", "report", "schedule"]
+    assert commands("b2b") == everything
+    # b2c has no contact column, which contracts require
+    assert commands("b2c") == [c for c in everything if c != "contract"]
+
+
 def test_nightly_run_on_a_fresh_workbook(books, tmp_path: Path) -> None:
     path = tmp_path / "copy.xlsx"
     path.write_bytes(books[("b2b", "en")].read_bytes())
