@@ -22,6 +22,7 @@ from xlsx_fixtures import (
     DEALS,
     HEADERS,
     VBA_BYTES,
+    build_handmade_workbook,
     build_rich_workbook,
     build_xlsm,
     corpus_file,
@@ -541,3 +542,75 @@ def test_atomic_replace_keeps_file_mode(tmp_path):
     backup = atomic_replace(target, lambda t: t.write_bytes(b"new"), lambda t: None)
     assert target.read_bytes() == b"new" and backup.read_bytes() == b"old"
     assert target.stat().st_mode & 0o777 == 0o640
+
+
+# --------------------------------------------------------------------------- other producers
+
+PLAIN_ROWS = [["Deal ID", "Stage", "Amount"], ["D-1", "lead", 100], ["D-2", "won", 250]]
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+@pytest.mark.parametrize("references", [True, False])
+def test_workbooks_from_other_producers(prefix, references, tmp_path):
+    """Namespace prefixes and rows/cells without ``r`` references are patched correctly."""
+    path = build_handmade_workbook(
+        tmp_path / "p.xlsx", PLAIN_ROWS, prefix=prefix, references=references
+    )
+    before = parts(path)
+    cells = [
+        CellWrite("Pipeline", 1, 4, "⚑ salessheet"),
+        CellWrite("Pipeline", 3, 4, "late"),
+        CellWrite("Pipeline", 2, 2, "opportunity"),
+        CellWrite("Pipeline", 5, 1, "D-9"),
+    ]
+    report = patch_xlsx(path, fingerprint(path), cells, [SheetReplace(HISTORY, [["a"], [1]])])
+    assert report.written_cells == 4
+    after = parts(path)
+    assert {n for n in before if before[n] != after[n]} == {
+        "xl/worksheets/sheet1.xml"
+    } | BOOKKEEPING
+    assert after["xl/sharedStrings.xml"] == before["xl/sharedStrings.xml"]
+    rows = calamine_rows(path, "Pipeline")
+    assert rows[:3] == [
+        ["Deal ID", "Stage", "Amount", "⚑ salessheet"],
+        ["D-1", "opportunity", 100, ""],
+        ["D-2", "won", 250, "late"],
+    ]
+    assert rows[4][0] == "D-9"
+    wb = openpyxl.load_workbook(path)
+    assert wb["Pipeline"]["B2"].value == "opportunity" and wb[HISTORY]["A2"].value == 1
+    xml = after["xl/worksheets/sheet1.xml"].decode()
+    if prefix:
+        assert "<c " not in xml and "<row" not in xml and "<is>" not in xml  # all prefixed
+    if references:
+        assert f'<{prefix}row r="1" spans="1:4">' in xml
+        assert f'<{prefix}dimension ref="A1:D5"/>' in xml
+
+
+def test_value_already_there_as_a_shared_string_is_left_alone(tmp_path):
+    """After Excel saves, our inline strings become shared strings; same value = no write."""
+    rows = [["Deal ID", "⚑ salessheet"], ["D-1", "stalled"], ["D-2", None]]
+    path = build_handmade_workbook(tmp_path / "p.xlsx", rows)
+    before = path.read_bytes()
+    cells = [CellWrite("Pipeline", 1, 2, "⚑ salessheet"), CellWrite("Pipeline", 2, 2, "stalled"),
+             CellWrite("Pipeline", 3, 2, None)]  # fmt: skip
+    report = patch_xlsx(path, fingerprint(path), cells, [])
+    assert report.unchanged and path.read_bytes() == before
+    cells[1] = CellWrite("Pipeline", 2, 2, "ok")
+    assert patch_xlsx(path, fingerprint(path), cells, []).written_cells == 1
+    assert calamine_rows(path, "Pipeline")[1] == ["D-1", "ok"]
+
+
+def test_empty_sheet_gets_its_first_rows(tmp_path):
+    path = build_handmade_workbook(tmp_path / "p.xlsx", [])
+    patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 2, 3, 7)], [])
+    assert calamine_rows(path, "Pipeline") == [["", "", ""], ["", "", 7]]
+    assert openpyxl.load_workbook(path)["Pipeline"]["C2"].value == 7
+
+
+def test_new_sheet_name_with_markup_characters(tmp_path):
+    path = build_rich_workbook(tmp_path / "p.xlsx")
+    name = "R&D <历史>"
+    patch_xlsx(path, fingerprint(path), [], [SheetReplace(name, [["x"]])])
+    assert python_calamine.CalamineWorkbook.from_path(str(path)).sheet_names[-1] == name
+    assert openpyxl.load_workbook(path)[name]["A1"].value == "x"

@@ -158,3 +158,81 @@ def build_xlsm(path: Path) -> Path:
 def corpus_file(name: str) -> Path | None:
     path = CORPUS_FILES[name]
     return path if path.exists() else None
+
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def build_handmade_workbook(
+    path: Path,
+    rows: list[list[object]],
+    *,
+    prefix: str = "",
+    shared_strings: bool = True,
+    references: bool = True,
+    sheet_name: str = "Pipeline",
+) -> Path:
+    """A workbook written by hand the way other producers do it: an optional namespace prefix
+    on every element (``x:``), shared strings, and optionally no ``r`` references on rows and
+    cells (both are optional in the format)."""
+    p = prefix
+    decl = f'xmlns:{p[:-1]}="{MAIN_NS}"' if p else f'xmlns="{MAIN_NS}"'
+    strings: list[str] = []
+    body = []
+    for i, row in enumerate(rows, start=1):
+        cells = []
+        for j, value in enumerate(row, start=1):
+            ref = f' r="{chr(64 + j)}{i}"' if references else ""
+            if value is None:
+                cells.append(f"<{p}c{ref}/>")
+            elif isinstance(value, str) and shared_strings:
+                strings.append(value)
+                cells.append(f'<{p}c{ref} t="s"><{p}v>{len(strings) - 1}</{p}v></{p}c>')
+            elif isinstance(value, str):
+                cells.append(f'<{p}c{ref} t="inlineStr"><{p}is><{p}t>{value}</{p}t></{p}is></{p}c>')
+            else:
+                cells.append(f"<{p}c{ref}><{p}v>{value}</{p}v></{p}c>")
+        rref = f' r="{i}"' if references else ""
+        body.append(f'<{p}row{rref} spans="1:{len(row)}">{"".join(cells)}</{p}row>')
+    width = max((len(r) for r in rows), default=1)
+    sheet_data = f"<{p}sheetData>{''.join(body)}</{p}sheetData>" if rows else f"<{p}sheetData/>"
+    sheet = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<{p}worksheet {decl} '
+        f'xmlns:r="{REL_NS}"><{p}dimension ref="A1:{chr(64 + width)}{max(len(rows), 1)}"/>'
+        f"{sheet_data}</{p}worksheet>"
+    )
+    sst = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<{p}sst {decl} '
+        f'count="{len(strings)}" uniqueCount="{len(strings)}">'
+        + "".join(f"<{p}si><{p}t>{s}</{p}t></{p}si>" for s in strings)
+        + f"</{p}sst>"
+    )
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    files = {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ct}.sharedStrings+xml"/>'
+        "</Types>",
+        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships '
+        'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+        f'Id="rId1" Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<{p}workbook {decl} xmlns:r="{REL_NS}"><{p}sheets><{p}sheet name="{sheet_name}" '
+        f'sheetId="1" r:id="rId1"/></{p}sheets></{p}workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{REL_NS}/worksheet" Target="/xl/worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{REL_NS}/sharedStrings" Target="sharedStrings.xml"/>'
+        "</Relationships>",
+        "xl/sharedStrings.xml": sst,
+        "xl/worksheets/sheet1.xml": sheet,
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in files.items():
+            zf.writestr(name, text.encode("utf-8"))
+    return path
