@@ -7,6 +7,7 @@ when present, the real corpus workbooks (pivot tables, charts, a table and slice
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import shutil
 import struct
@@ -614,3 +615,36 @@ def test_new_sheet_name_with_markup_characters(tmp_path):
     patch_xlsx(path, fingerprint(path), [], [SheetReplace(name, [["x"]])])
     assert python_calamine.CalamineWorkbook.from_path(str(path)).sheet_names[-1] == name
     assert openpyxl.load_workbook(path)[name]["A1"].value == "x"
+
+
+def test_read_only_file_is_refused(tmp_path):
+    path = build_rich_workbook(tmp_path / "p.xlsx")
+    path.chmod(0o444)
+    with pytest.raises(WriteRefused, match="read-only") as err:
+        patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 2, 8, "x")], [])
+    assert err.value.exit_code == 3 and leftovers(tmp_path) == []
+
+
+def test_disk_full_while_writing_is_refused_with_the_file_unchanged(tmp_path):
+    path = build_rich_workbook(tmp_path / "p.xlsx")
+    before = path.read_bytes()
+
+    def disk_full(stage: str) -> None:
+        if stage == "temp-written":
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(WriteRefused, match="could not write.*No space left") as err:
+        patch_xlsx(
+            path, fingerprint(path), [CellWrite("Pipeline", 2, 8, "x")], [], crash_hook=disk_full
+        )
+    assert err.value.exit_code == 3
+    assert path.read_bytes() == before and leftovers(tmp_path) == [] and backups(path) == []
+
+
+def test_symlinked_workbook_is_updated_through_the_link(tmp_path):
+    real = build_rich_workbook(tmp_path / "real.xlsx")
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(real)
+    patch_xlsx(link, fingerprint(link), [CellWrite("Pipeline", 2, 8, "via link")], [])
+    assert link.is_symlink()
+    assert calamine_rows(real, "Pipeline")[1][7] == "via link"

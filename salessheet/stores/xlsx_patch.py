@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import html
 import math
+import os
 import posixpath
 import re
 import struct
@@ -1229,22 +1230,38 @@ def patch_xlsx(
     plan = _make_plan(src, cells, sheets)
     if not plan.parts:
         return WriteReport(unchanged=True)
-    check_not_locked(path)
+    # Write where the bytes live: replacing a symlink would leave its target stale.
+    real = path.resolve()
+    places = [path] if real == path.absolute() else [path, real]
 
-    def last_checks() -> None:
-        check_not_locked(path)
-        check_unchanged(path, read_fp)
+    def safety_checks() -> None:
+        for place in places:
+            check_not_locked(place)
+        check_unchanged(real, read_fp)
 
-    backup = atomic_replace(
-        path,
-        lambda tmp: _write_zip(
-            src, _prepare_payloads(src, plan.parts, plan.checks), plan.added, tmp
-        ),
-        lambda tmp: _verify(tmp, src, plan),
-        keep_backups=keep_backups,
-        crash_hook=crash_hook,
-        before_replace=last_checks,
-    )
+    safety_checks()
+    if not os.stat(real).st_mode & 0o222:
+        raise WriteRefused(
+            f"{path}: the file is read-only; nothing was written.",
+            hint="Make it writable (or copy it) if salessheet should update it.",
+        )
+    try:
+        backup = atomic_replace(
+            real,
+            lambda tmp: _write_zip(
+                src, _prepare_payloads(src, plan.parts, plan.checks), plan.added, tmp
+            ),
+            lambda tmp: _verify(tmp, src, plan),
+            keep_backups=keep_backups,
+            crash_hook=crash_hook,
+            before_replace=safety_checks,
+        )
+    except OSError as exc:
+        raise WriteRefused(
+            f"{path}: could not write the updated workbook ({exc.strerror or exc}); "
+            "the file is unchanged.",
+            hint="Check free disk space and that the folder is writable.",
+        ) from exc
     return WriteReport(
         written_cells=plan.written_cells,
         written_sheets=plan.written_sheets,
