@@ -247,3 +247,18 @@ def report(
     ev = evaluate_source(source, profile=profile, sheet=sheet, today=today,
                          credentials=credentials, record=False)  # fmt: skip
     return build_report(ev, since=since, until=until, rates=rates)
+
+
+def init(
+    path: str,
+    *,
+    profile: Profile | str = "b2b",
+    lang: str = "en",
+    today: dt.date,
+    credentials: str | None = None,
+) -> Path | str:
+    """A new pipeline workbook (xlsx or Google Sheet) for the profile; never overwrites."""
+    from salessheet.init_workbook import init_workbook
+
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    return init_workbook(path, profile=prof, lang=lang, today=today, credentials=credentials)

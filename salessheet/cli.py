@@ -194,6 +194,47 @@ def demo(c: Ctx, out: str | None, **_: Any) -> int:
 
 
 @main.command()
+@click.argument("path")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the headers, stage dropdown and instructions.",
+)
+@data_options
+@guarded
+def init(c: Ctx, path: str, lang: str, **_: Any) -> int:
+    """Create a new pipeline workbook ready for a team. Never overwrites a file.
+
+    \b
+    PATH is a new .xlsx file, or gsheet:KEY / the URL of a blank Google Sheet.
+    You get the profile's columns (headers in --lang), a stage dropdown, date and
+    money formats, a frozen header, an autofilter, a `Line Items` sheet, an
+    instructions sheet and two example deals; `validate` reports no problems on it.
+
+    \b
+    Examples:
+      salessheet init pipeline.xlsx
+      salessheet init 商机.xlsx --lang zh
+      salessheet init small-team.xlsx --profile lite
+      salessheet init gsheet:1AbC... --credentials sa.json
+    """
+    from salessheet.api import init as api_init
+
+    profile = c.profile
+    made = api_init(path, profile=profile, lang=lang, today=c.today(), credentials=c.credentials)
+    option = f"--config {c.opts['config']}" if c.opts.get("config") else f"--profile {profile.name}"
+    text = (
+        f"created {made} ({profile.name} profile, {lang}): sheets Pipeline, Line Items and "
+        f"instructions, two example deals\nnext: fill it in, then run  "
+        f"salessheet validate {made} {option}"
+    )
+    emit({"created": str(made), "profile": profile.name, "lang": lang}, text, c.fmt)
+    return 0
+
+
+@main.command()
 @click.argument("source")
 @data_options
 @click.option(
