@@ -648,3 +648,18 @@ def test_symlinked_workbook_is_updated_through_the_link(tmp_path):
     patch_xlsx(link, fingerprint(link), [CellWrite("Pipeline", 2, 8, "via link")], [])
     assert link.is_symlink()
     assert calamine_rows(real, "Pipeline")[1][7] == "via link"
+
+
+def test_new_sheet_avoids_part_names_that_stale_entries_mention(tmp_path):
+    path = build_handmade_workbook(tmp_path / "p.xlsx", PLAIN_ROWS)
+    stale = b'<Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/xml"/>'
+    with zipfile.ZipFile(path) as zf:
+        items = [(i, zf.read(i.filename)) for i in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in items:
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", stale + b"</Types>")
+            zf.writestr(info, data)
+    patch_xlsx(path, fingerprint(path), [], [SheetReplace(HISTORY, [["h"]])])
+    assert sheet_part(path, HISTORY) == "xl/worksheets/sheet3.xml"
+    assert calamine_rows(path, HISTORY) == [["h"]]

@@ -49,6 +49,8 @@ _REL_NS = (
 )
 _WORKSHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+_STRICT_WORKSHEET_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships/worksheet"
 _MAX_ROW, _MAX_COL = 1_048_576, 16_384
 
 # ============================================================================ zip container
@@ -887,10 +889,11 @@ def _dimension_ref(rows: list[list[object]]) -> str:
     return f"A1:{col_letter(width)}{len(rows)}"
 
 
-def _new_worksheet(rows: list[list[object]]) -> bytes:
+def _new_worksheet(rows: list[list[object]], strict: bool = False) -> bytes:
+    main, rel = (_STRICT_MAIN_NS, _REL_NS[1]) if strict else (_MAIN_NS, _REL_NS[0])
     return (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        b'<worksheet xmlns="' + _MAIN_NS.encode() + b'" xmlns:r="' + _REL_NS[0].encode() + b'">'
+        b'<worksheet xmlns="' + main.encode() + b'" xmlns:r="' + rel.encode() + b'">'
         b'<dimension ref="' + _dimension_ref(rows).encode() + b'"/>'
         b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
         b'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView>'
@@ -955,6 +958,7 @@ class _Package:
             raise WriteRefused(f"{z.label}: the workbook has no relationships part.")
         self.rels_name = found_rels
         self.wb_xml = z.read(wb)
+        self.strict = _STRICT_MAIN_NS.encode() in self.wb_xml[:4096]
         self.rels_xml = z.read(found_rels)
         self.rels = {r["Id"]: r for r in _relationships(self.rels_xml)}
         self.sheets: list[_SheetRef] = []
@@ -1018,7 +1022,15 @@ def _add_sheet(pkg: _Package, parts: dict[str, bytes], name: str, content: bytes
     """Add a worksheet part + workbook, rels and content-type entries; returns the part name."""
     _check_sheet_name(name)
     z = pkg.z
+    ct_name = z.find("[Content_Types].xml")
+    if ct_name is None:
+        raise WriteRefused(f"{z.label}: the package has no [Content_Types].xml.")
+    ct = parts.get(ct_name, z.read(ct_name))
+    # Avoid names in use, and names that stale overrides or relationships still mention.
     taken = set(z.by_lower) | {p.lower() for p in parts}
+    overrides = re.findall(rb'PartName\s*=\s*"([^"]*)"', ct)
+    taken |= {m.decode("utf-8", "replace").lstrip("/").lower() for m in overrides}
+    taken |= {_resolve(pkg.wb_dir, r.get("Target", "")).lower() for r in pkg.rels.values()}
     n = len(pkg.sheets) + 1
     while True:
         target = f"worksheets/sheet{n}.xml"
@@ -1031,6 +1043,7 @@ def _add_sheet(pkg: _Package, parts: dict[str, bytes], name: str, content: bytes
     while rid in pkg.rels:
         rid = f"rId{int(rid[3:]) + 1}"
     sheet_id = max([s.sheet_id for s in pkg.sheets] or [0]) + 1
+    rel_type = _STRICT_WORKSHEET_REL if pkg.strict else _WORKSHEET_REL
 
     wb = parts.get(pkg.workbook, pkg.wb_xml)
     close = re.search(rb"</(\w+:)?sheets>", wb)
@@ -1050,7 +1063,7 @@ def _add_sheet(pkg: _Package, parts: dict[str, bytes], name: str, content: bytes
             break
     decl = b""
     if rp is None:
-        rp, decl = b"r", b' xmlns:r="' + _REL_NS[0].encode() + b'"'
+        rp, decl = b"r", b' xmlns:r="' + _REL_NS[pkg.strict].encode() + b'"'
     entry = b'<%ssheet name="%s" sheetId="%d"%s %s:id="%s"/>' % (
         sp,
         _esc_attr(name).encode("utf-8"),
@@ -1066,15 +1079,11 @@ def _add_sheet(pkg: _Package, parts: dict[str, bytes], name: str, content: bytes
     rel = b'<%sRelationship Id="%s" Type="%s" Target="%s"/>' % (
         close.group(1) or b"",
         rid.encode(),
-        _WORKSHEET_REL.encode(),
+        rel_type.encode(),
         target.encode(),
     )
     parts[pkg.rels_name] = rels[: close.start()] + rel + rels[close.start() :]
 
-    ct_name = z.find("[Content_Types].xml")
-    if ct_name is None:
-        raise WriteRefused(f"{z.label}: the package has no [Content_Types].xml.")
-    ct = parts.get(ct_name, z.read(ct_name))
     close = re.search(rb"</(\w+:)?Types>", ct)
     override = b'<%sOverride PartName="/%s" ContentType="%s"/>' % (
         close.group(1) or b"",
@@ -1083,8 +1092,8 @@ def _add_sheet(pkg: _Package, parts: dict[str, bytes], name: str, content: bytes
     )
     parts[ct_name] = ct[: close.start()] + override + ct[close.start() :]
     parts[part] = content
-    pkg.sheets.append(_SheetRef(name, sheet_id, rid, part, _WORKSHEET_REL))
-    pkg.rels[rid] = {"Id": rid, "Type": _WORKSHEET_REL, "Target": target}
+    pkg.sheets.append(_SheetRef(name, sheet_id, rid, part, rel_type))
+    pkg.rels[rid] = {"Id": rid, "Type": rel_type, "Target": target}
     return part
 
 
@@ -1148,7 +1157,7 @@ def _make_plan(z: _Zip, cells: list[CellWrite], sheets: list[SheetReplace]) -> _
         try:
             ref = pkg.sheet(rep.name)
             if ref is None:
-                part = _add_sheet(pkg, parts, rep.name, _new_worksheet(rep.rows))
+                part = _add_sheet(pkg, parts, rep.name, _new_worksheet(rep.rows, pkg.strict))
                 added.append(part)
                 written_sheets.append(rep.name)
                 continue
