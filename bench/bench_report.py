@@ -7,7 +7,7 @@ in a fresh process, best of --repeat:
       (JSON, terminal text and the HTML page with its SVG charts),
 and prints (b)/(a) (target <= 2).
 
-    python bench/bench_report.py [--rows 100000] [--repeat 3]
+    python bench/bench_report.py [--rows 100000] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def timed(script: str, *args: str) -> list[float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.xlsx"

@@ -15,6 +15,9 @@ Definitions (the report's notes repeat the ones a reader needs):
   *closed* in the window; the conversion counts deals *active* in the window (started on or
   before ``until``, and open or closed on or after ``since``). Funnel, forecast, stalled and
   slips are as of today.
+- Weighted amount: open deals take the sheet's probability column when it has a usable value
+  (scale 0–1 or 0–100, detected from the largest value), else their stage's probability; won
+  and lost deals weigh their stage's probability (1 and 0 in the bundled profiles).
 - Percentiles: median is the middle value (mean of the two middle ones); p90 is the
   nearest-rank 90th percentile (the ceil(0.9·n)-th smallest value).
 """
@@ -88,23 +91,43 @@ class Pricing:
         if self.base:
             self.rates[self.base] = ONE
 
-    def total(self, items: Iterable[tuple[Decimal | None, str]]) -> Money:
-        m = Money(base=self.base)
-        by = m.by_currency
-        conv = ZERO if self.base else None
-        for amount, currency in items:
-            if amount is None:
-                m.missing += 1
+    def pair(self, facts: Iterable[DealFacts]) -> tuple[Money, Money]:
+        """(amount, weighted amount) of the deals, in one pass."""
+        amount, weighted = Money(base=self.base), Money(base=self.base)
+        a_by, w_by = amount.by_currency, weighted.by_currency
+        rates, convert = self.rates, self.base is not None
+        a_conv = w_conv = ZERO
+        unpriced = missing = 0
+        for f in facts:
+            x = f.amount
+            if x is None:
+                missing += 1
                 continue
-            by[currency] = by.get(currency, ZERO) + amount
-            if conv is not None:
-                rate = self.rates.get(currency)
+            c, w = f.currency, f.weighted
+            a_by[c] = a_by.get(c, ZERO) + x
+            w_by[c] = w_by.get(c, ZERO) + w
+            if convert:
+                rate = rates.get(c)
                 if rate is None:
-                    m.unpriced += 1
+                    unpriced += 1
                 else:
-                    conv += amount * rate
-        m.converted = conv
-        return m
+                    a_conv += x * rate
+                    w_conv += w * rate
+        for m, conv in ((amount, a_conv), (weighted, w_conv)):
+            m.unpriced, m.missing = unpriced, missing
+            m.converted = conv if convert else None
+        return amount, weighted
+
+    def merge(self, parts: Iterable[Money]) -> Money:
+        out = Money(base=self.base, converted=ZERO if self.base else None)
+        for m in parts:
+            for k, v in m.by_currency.items():
+                out.by_currency[k] = out.by_currency.get(k, ZERO) + v
+            if out.converted is not None and m.converted is not None:
+                out.converted += m.converted
+            out.unpriced += m.unpriced
+            out.missing += m.missing
+        return out
 
 
 # --------------------------------------------------------------------------------- deals
@@ -145,26 +168,9 @@ def probability_basis(
         divisor, scale = HUNDRED, "0-100"
         note = f"column {column!r} read as 0–100 (values up to {top} found)"
     else:
-        divisor, scale = ONE, "0-1"
+        divisor, scale = ONE, "0-1"  # identity: ``ONE`` is checked with ``is``
         note = f"column {column!r} read as fractions 0–1 (no value above 1)"
     return ProbabilityBasis(column, scale, note=note), divisor
-
-
-def deal_probability(
-    stage: Stage, raw: Decimal | None, divisor: Decimal | None, basis: ProbabilityBasis
-) -> Decimal:
-    """Won and lost deals weigh 1 and 0 (their stage's probability); open ones take the sheet's
-    probability when there is a usable one, else the stage's."""
-    if stage.outcome != "open" or raw is None or divisor is None:
-        basis.from_stage += 1
-        return stage.probability
-    p = raw / divisor
-    if p < ZERO or p > ONE:
-        basis.out_of_range += 1
-        basis.from_stage += 1
-        return stage.probability
-    basis.from_column += 1
-    return p
 
 
 def spans_by_deal(spans: Iterable[StageSpan]) -> dict[str, list[StageSpan]]:
@@ -217,6 +223,7 @@ def deal_facts(
     out: list[DealFacts] = []
     append = out.append
     no_history: tuple[StageSpan, ...] = ()
+    from_stage = from_column = out_of_range = 0
     for d in deals:
         stage = by_id.get(d.stage) if d.stage is not None else None
         if stage is None:
@@ -243,7 +250,18 @@ def deal_facts(
         cur = v.get("currency")
         currency = (cur.strip().upper() or default_currency) if cur else default_currency
         ec = v.get("expected_close")
-        prob = deal_probability(stage, v.get("probability"), divisor, basis)
+        raw = v.get("probability") if divisor is not None else None
+        if raw is None or stage.outcome != "open":
+            prob = stage.probability
+            from_stage += 1
+        else:
+            prob = raw if divisor is ONE else raw / divisor
+            if prob < ZERO or prob > ONE:
+                prob = stage.probability
+                out_of_range += 1
+                from_stage += 1
+            else:
+                from_column += 1
         append(
             DealFacts(
                 d.id,
@@ -262,6 +280,9 @@ def deal_facts(
                 reach,
             )
         )
+    basis.from_stage += from_stage
+    basis.from_column += from_column
+    basis.out_of_range += out_of_range
     return out
 
 
@@ -312,21 +333,16 @@ def funnel(
     by_stage: dict[str, list[DealFacts]] = defaultdict(list)
     for f in facts:
         by_stage[f.stage.id].append(f)
-    rows = [
-        FunnelRow(
-            stage_ref(s),
-            len(by_stage[s.id]),
-            pricing.total((f.amount, f.currency) for f in by_stage[s.id]),
-            pricing.total((f.weighted, f.currency) for f in by_stage[s.id]),
-        )
-        for s in profile.stages
-    ]
+    rows = []
+    for s in profile.stages:
+        amount, weighted = pricing.pair(by_stage[s.id])
+        rows.append(FunnelRow(stage_ref(s), len(by_stage[s.id]), amount, weighted))
     return Funnel(
         rows,
         len(facts),
         unstaged,
-        pricing.total((f.amount, f.currency) for f in facts),
-        pricing.total((f.weighted, f.currency) for f in facts),
+        pricing.merge(r.amount for r in rows),
+        pricing.merge(r.weighted for r in rows),
         basis,
     )
 
@@ -472,14 +488,7 @@ def forecast(facts: Sequence[DealFacts], today: dt.date, pricing: Pricing) -> Fo
     keys += [(f"{s.year:04d}-{s.month:02d}", s) for s in starts]
     keys += [("later", later), ("no-date", None)]
     buckets = [
-        ForecastBucket(
-            k,
-            start,
-            len(groups[k]),
-            pricing.total((f.amount, f.currency) for f in groups[k]),
-            pricing.total((f.weighted, f.currency) for f in groups[k]),
-        )
-        for k, start in keys
+        ForecastBucket(k, start, len(groups[k]), *pricing.pair(groups[k])) for k, start in keys
     ]
     table = None
     if pricing.table:
@@ -488,7 +497,7 @@ def forecast(facts: Sequence[DealFacts], today: dt.date, pricing: Pricing) -> Fo
             "base": pricing.base,
             "rates": {k: str(v) for k, v in sorted(pricing.table["rates"].items())},
         }
-    weighted = pricing.total((f.weighted, f.currency) for f in open_deals)
+    weighted = pricing.merge(b.weighted for b in buckets)
     return Forecast(buckets, len(open_deals), weighted, table)
 
 
@@ -510,13 +519,14 @@ def owners(
             for f in won
             if f.started and f.closed_on and f.closed_on >= f.started
         ]
+        open_amount, weighted = pricing.pair(open_)
         rows.append(
             OwnerRow(
                 owner=name,
                 deals=len(fs),
                 open=len(open_),
-                open_amount=pricing.total((f.amount, f.currency) for f in open_),
-                weighted=pricing.total((f.weighted, f.currency) for f in open_),
+                open_amount=open_amount,
+                weighted=weighted,
                 won=len(won),
                 lost=len(closed) - len(won),
                 cycle_days=cycles,

@@ -53,6 +53,7 @@ ledger); ``none`` = no entry dates at all (median/p90 null).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import tempfile
@@ -76,6 +77,20 @@ def build_report(
     rates: dict | None = None,
 ) -> AnalyticsReport:
     """Every figure of the analytics report, from one evaluation of the pipeline."""
+    # The figures allocate a few objects per deal and free none: on 100,000 deals the cyclic
+    # collector would rescan the whole loaded workbook several times for nothing.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(evaluation, since, until, rates)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(
+    evaluation: Evaluation, since: dt.date | None, until: dt.date | None, rates: dict | None
+) -> AnalyticsReport:
     if since and until and since > until:
         raise UsageError(
             f"--since {since.isoformat()} is after --until {until.isoformat()}",
