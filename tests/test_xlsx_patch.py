@@ -41,7 +41,7 @@ from salessheet.stores.file_safety import (
     check_unchanged,
     fingerprint,
 )
-from salessheet.stores.xlsx_patch import patch_xlsx, plan_patch
+from salessheet.stores.xlsx_patch import patch_xlsx, plan_patch, preview_patch
 
 HISTORY = "salessheet history"
 BOOKKEEPING = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
@@ -663,3 +663,21 @@ def test_new_sheet_avoids_part_names_that_stale_entries_mention(tmp_path):
     patch_xlsx(path, fingerprint(path), [], [SheetReplace(HISTORY, [["h"]])])
     assert sheet_part(path, HISTORY) == "xl/worksheets/sheet3.xml"
     assert calamine_rows(path, HISTORY) == [["h"]]
+
+
+def test_preview_names_exactly_the_cells_and_sheets_that_would_change(tmp_path):
+    path = build_rich_workbook(tmp_path / "p.xlsx")
+    before = path.read_bytes()
+    cells = [
+        CellWrite("Pipeline", 2, 1, "D-0001"),  # already there: not a change
+        CellWrite("Pipeline", 2, 7, "flag"),  # new cell, fast path
+        CellWrite("Pipeline", 3, 3, "won"),  # overwrite inside the row
+        CellWrite("Pipeline", 4, 7, None),  # nothing there: not a change
+        CellWrite("Pipeline", 20, 2, 5),  # new row
+    ]
+    preview = preview_patch(path, cells, [SheetReplace(HISTORY, [["x"]])])
+    assert [(c.row, c.col) for c in preview.cells] == [(2, 7), (3, 3), (20, 2)]
+    assert preview.sheets == [HISTORY] and not preview.unchanged
+    assert path.read_bytes() == before
+    patch_xlsx(path, fingerprint(path), cells, [SheetReplace(HISTORY, [["x"]])])
+    assert preview_patch(path, cells, [SheetReplace(HISTORY, [["x"]])]).unchanged

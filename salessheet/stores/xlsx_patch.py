@@ -472,6 +472,7 @@ class _SheetPatcher:
         self.cell_close = b"</" + self.p + b"c>"
         self.row_close = b"</" + self.p + b"row>"
         self.changed = 0
+        self.changed_at: list[tuple[int, int]] = []  # (row, col) of every cell that changes
         self.top = self.left = 1 << 30
         self.bottom = self.right = 0
         self._spans_cache: dict[tuple[bytes, int, int], bytes] = {}
@@ -579,6 +580,7 @@ class _SheetPatcher:
             xml = _cell(ps, _letters(col) + rs, rw[col], None)
             if xml:
                 pieces.append(xml)
+                self.changed_at.append((r, col))
                 if not lo:
                     lo = col
                 hi = col
@@ -607,6 +609,7 @@ class _SheetPatcher:
             xml = _cell(ps, _letters(col) + rs, row_writes[col], None)
             if xml:
                 cells.append(xml)
+                self.changed_at.append((r, col))
                 self._grow(r, col, col)
         if not cells:
             return b""
@@ -693,6 +696,7 @@ class _SheetPatcher:
             xml = _cell(ps, _letters(col) + rs, row_writes[col], None)
             if xml:
                 cells.append(xml)
+                self.changed_at.append((r, col))
                 lo = lo or col
                 hi = col
         if not cells:
@@ -788,6 +792,7 @@ class _SheetPatcher:
                     new = _cell(ps, ref, value, sm.group(1).decode() if sm else None).encode()
                     out.append(new)
                     self.generated.append(new)
+                    self.changed_at.append((r, col))
                     changed += 1
                 prev_end = cell.end
                 empty = want is None
@@ -796,6 +801,7 @@ class _SheetPatcher:
                 if xml:
                     out.append(xml.encode())
                     self.generated.append(out[-1])
+                    self.changed_at.append((r, col))
                     changed += 1
                 empty = not xml
             if not empty:
@@ -1107,6 +1113,7 @@ class _Plan:
     written_cells: int
     written_sheets: list[str]
     checks: dict[str, bytes]  # part -> the XML to parse as a check, when not the whole part
+    changed_cells: list[CellWrite]
 
 
 def _group_cells(cells: Iterable[CellWrite]) -> dict[str, dict[int, dict[int, object]]]:
@@ -1136,6 +1143,7 @@ def _make_plan(z: _Zip, cells: list[CellWrite], sheets: list[SheetReplace]) -> _
     written_cells = 0
     written_sheets: list[str] = []
     checks: dict[str, bytes] = {}
+    changed_cells: list[CellWrite] = []
 
     for sheet_name, writes in _group_cells(cells).items():
         ref = pkg.sheet(sheet_name)
@@ -1152,6 +1160,9 @@ def _make_plan(z: _Zip, cells: list[CellWrite], sheets: list[SheetReplace]) -> _
             parts[ref.part] = new
             checks[ref.part] = patcher.check_doc
             written_cells += patcher.changed
+            changed_cells += [
+                CellWrite(ref.name, r, c, writes[r][c]) for r, c in patcher.changed_at
+            ]
 
     for rep in sheets:
         try:
@@ -1171,7 +1182,27 @@ def _make_plan(z: _Zip, cells: list[CellWrite], sheets: list[SheetReplace]) -> _
             parts[ref.part] = new
             checks.pop(ref.part, None)
             written_sheets.append(ref.name)
-    return _Plan(parts, added, written_cells, written_sheets, checks)
+    return _Plan(parts, added, written_cells, written_sheets, checks, changed_cells)
+
+
+@dataclass(frozen=True)
+class PatchPreview:
+    """What a write would do, for ``--dry-run``: the cell writes that would change a cell
+    (others already hold their value) and the tool-owned sheets whose content would change."""
+
+    cells: list[CellWrite]
+    sheets: list[str]
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.cells and not self.sheets
+
+
+def preview_patch(path: Path, cells: list[CellWrite], sheets: list[SheetReplace]) -> PatchPreview:
+    """The cells and sheets a ``patch_xlsx`` with these writes would change; writes nothing."""
+    path = Path(path)
+    plan = _make_plan(_Zip(path.read_bytes(), str(path)), cells, sheets)
+    return PatchPreview(plan.changed_cells, plan.written_sheets)
 
 
 def plan_patch(path: Path, cells: list[CellWrite], sheets: list[SheetReplace]) -> dict[str, bytes]:
