@@ -310,7 +310,7 @@ def test_text_report_fits_100_columns_and_has_totals(tmp_path: Path) -> None:
     assert funnel_total.split()[:3] == ["Total", "8", "100%"]
     assert "  Win rate (won / closed): 50% — 2 won, 2 lost" in lines
     assert any(line.split()[:3] == ["D5", "Bo", "客户开发"] for line in lines)
-    assert "1 open deals had their expected close pushed back (1 pushes over 3 runs)" in text
+    assert "  Expected close pushed back: 1 open deal, 1 push in all, over 3 runs" in lines
 
 
 def test_json_is_serialisable_and_names_its_basis(tmp_path: Path) -> None:

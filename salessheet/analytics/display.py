@@ -79,6 +79,11 @@ def money_full(m: Money, currency: str, locale: str) -> str:
     return text
 
 
+def n_of(n: int, word: str) -> str:
+    """``1 deal`` / ``2 deals``; ``1 lost deal`` / ``2 lost deals``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def pct(x: float | None, none: str = "—") -> str:
     if x is None:
         return none

@@ -391,9 +391,9 @@ def conversion(facts: Sequence[DealFacts], profile: Profile, window: Window) -> 
     note = ""
     if lost_unknown:
         note = (
-            f"{lost_unknown} lost deals were first seen already lost, so the stage they were "
-            "lost at is unknown; they are left out of the stage conversion (the ledger records "
-            "it for deals lost from now on)"
+            f"{lost_unknown} lost deal{'' if lost_unknown == 1 else 's'} first seen already lost: "
+            "the stage lost at is unknown, so they are left out of the stage conversion (the "
+            "ledger records it for deals lost from now on)"
         )
     return Conversion(rows, known, lost_unknown, wr, undated, note)
 

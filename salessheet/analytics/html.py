@@ -210,10 +210,14 @@ def render_html(r: AnalyticsReport) -> str:
         )
     if b.longest_time is not None:
         t = b.longest_time
-        where = "completed stays" if t.basis == "ledger" else "deals there now"
+        where = (
+            D.n_of(t.deals, "completed stay")
+            if t.basis == "ledger"
+            else D.n_of(t.deals, "deal") + " there now"
+        )
         lines.append(
             f'Slowest stage: <b class="warn">{_e(D.stage_name(t.stage, loc))}</b>, median '
-            f"{D.days(t.median)} days (p90 {D.days(t.p90)}; {t.deals} {where})."
+            f"{D.days(t.median)} days (p90 {D.days(t.p90)}; {where})."
         )
     if r.stalled:
         owners = {}
@@ -488,8 +492,9 @@ def _slips(r: AnalyticsReport) -> str:
         out.append(f'<p class="muted">Slips: {_e(sl.note)}.</p>')
         return "".join(out)
     out.append(
-        f"<p><b>{sl.deals_slipped}</b> open deals had their expected close pushed back "
-        f"({sl.total_slips} pushes over {sl.runs + 1} runs).</p>"
+        f"<p>Expected close pushed back: <b>{D.n_of(sl.deals_slipped, 'open deal')}</b>, "
+        f"{sl.total_slips} time{'' if sl.total_slips == 1 else 's'} in all, over "
+        f"{sl.runs + 1} runs.</p>"
     )
     if sl.top:
         rows = [

@@ -63,6 +63,7 @@ from pathlib import Path
 from typing import Any
 
 from salessheet.analytics import figures as fig
+from salessheet.analytics.display import n_of
 from salessheet.analytics.model import AnalyticsReport, History
 from salessheet.errors import ConfigError, SourceError, UsageError
 from salessheet.evaluate import Evaluation
@@ -211,7 +212,7 @@ def _notes(
         )
     missing_amount = report.funnel.amount.missing
     if missing_amount:
-        notes.append(f"{missing_amount} deals have no amount: counted, not summed.")
+        notes.append(f"{n_of(missing_amount, 'deal')} without an amount: counted, not summed.")
     if report.funnel.unstaged:
         notes.append(f"{report.funnel.unstaged} row(s) with a blank or unknown stage left out.")
     notes.append(

@@ -186,7 +186,7 @@ def time_chart(r: AnalyticsReport, width: int = 560) -> str:
     height = top + len(times) * (row_h + gap) + 26
     svg = Svg(width, height, "Time in stage: median and p90 days", "chart-time")
     lx = _label_col(labels)
-    value_w = 128
+    value_w = 142
     area = width - lx - value_w
     top_days = max([t.p90 or 0 for t in times] + [t.median or 0 for t in times] + [1])
     scale = area / top_days
@@ -212,7 +212,7 @@ def time_chart(r: AnalyticsReport, width: int = 560) -> str:
         svg.rect(lx, y + 4, float(t.median) * scale, row_h - 8, solid, rx=2, title=tip)
         mark = "" if t.basis == "ledger" else " *"
         svg.text(lx + area + 8, y + row_h / 2 + 4.5,
-                 f"{D.days(t.median)} d · p90 {t.p90} · n={t.deals}{mark}",
+                 f"{D.days(t.median)}d · p90 {t.p90} · n={t.deals}{mark}",
                  fill=AMBER if slow else INK, weight="bold" if slow else "normal")  # fmt: skip
         y += row_h + gap
     # legend

@@ -83,8 +83,12 @@ def render_text(r: AnalyticsReport, width: int = 100) -> str:
         )
     if b.longest_time:
         t = b.longest_time
-        kind = "completed stays" if t.basis == "ledger" else "deals there now"
-        parts.append(f"longest {stage(t.stage)} (median {D.days(t.median)} days, {t.deals} {kind})")
+        kind = (
+            D.n_of(t.deals, "completed stay")
+            if t.basis == "ledger"
+            else D.n_of(t.deals, "deal") + " there now"
+        )
+        parts.append(f"longest {stage(t.stage)} (median {D.days(t.median)} days, {kind})")
     for i, part in enumerate(parts):
         out.append(("  Bottleneck: " if i == 0 else "              ") + part)
     out.append("")
@@ -274,8 +278,9 @@ def render_text(r: AnalyticsReport, width: int = 100) -> str:
     )
     if sl.available:
         out.append(
-            f"  {sl.deals_slipped} open deals had their expected close pushed back "
-            f"({sl.total_slips} pushes over {sl.runs + 1} runs)"
+            f"  Expected close pushed back: {D.n_of(sl.deals_slipped, 'open deal')}, "
+            f"{sl.total_slips} push{'' if sl.total_slips == 1 else 'es'} "
+            f"in all, over {sl.runs + 1} runs"
         )
         for t in sl.top[:5]:
             out.append(f"    {t['deal_id']:<12} {D.pad(D.clip(t['owner'] or '—', 16), 16)} "
