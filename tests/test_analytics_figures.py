@@ -319,3 +319,22 @@ def test_json_is_serialisable_and_names_its_basis(tmp_path: Path) -> None:
         assert isinstance(out[key]["deals"], int), key
     for t in out["time_in_stage"]:
         assert t["basis"] in ("ledger", "current", "none") and isinstance(t["deals"], int)
+
+
+def test_empty_and_tiny_pipelines_name_no_bottleneck(tmp_path: Path) -> None:
+    empty = make_xlsx(tmp_path / "empty.xlsx", {"Pipeline": [["Deal ID", "Stage", "Amount"]]})
+    rep = build_report(evaluate_source(empty, today=TODAY))
+    assert rep.to_dict()["summary"]["win_rate"] is None
+    assert "Bottleneck" not in rep.render_text()
+    assert "not enough deals" in rep.render_html()
+    rows = [["Deal ID", "Stage", "Amount", "Currency"], ["A", "Lead", None, "usd"],
+            ["B", "Lost", 5, "XYZ"], ["C", "Negotiation", 100, "EUR"]]  # fmt: skip
+    tiny = make_xlsx(tmp_path / "tiny.xlsx", {"Pipeline": rows})
+    rates = {"as_of": D(2026, 1, 1), "base": "CNY", "rates": {"EUR": "7.7"}}
+    out = build_report(evaluate_source(tiny, today=TODAY), rates=rates).to_dict()
+    assert out["bottleneck"]["worst_conversion"] is None  # 1 deal at negotiation says nothing
+    total = out["funnel"]["amount"]
+    # A has no amount; B's XYZ has no rate; "usd" is read as USD
+    assert (total["converted"], total["unpriced_deals"], total["deals_without_amount"]) == (
+        "770.00", 1, 1)  # fmt: skip
+    assert any("rate table is 331 days old" in n for n in out["notes"])

@@ -454,7 +454,7 @@ def time_in_stage(
 
 def bottleneck(conv: Conversion, times: Sequence[StageTime]) -> Bottleneck:
     rows = [r for r in conv.rows if r.rate is not None]
-    solid = [r for r in rows if r.reached >= MIN_CONVERSION_DEALS] or rows
+    solid = [r for r in rows if r.reached >= MIN_CONVERSION_DEALS]  # else too few to name one
     worst = min(solid, key=lambda r: (r.rate, -r.reached)) if solid else None
     timed = [t for t in times if t.median is not None]
     ledger = [t for t in timed if t.basis == "ledger" and len(t.completed) >= MIN_COMPLETED]
