@@ -681,3 +681,18 @@ def test_preview_names_exactly_the_cells_and_sheets_that_would_change(tmp_path):
     assert path.read_bytes() == before
     patch_xlsx(path, fingerprint(path), cells, [SheetReplace(HISTORY, [["x"]])])
     assert preview_patch(path, cells, [SheetReplace(HISTORY, [["x"]])]).unchanged
+
+
+def test_text_longer_than_excel_allows_is_refused(tmp_path):
+    path = build_rich_workbook(tmp_path / "p.xlsx")
+    before = path.read_bytes()
+    fits = "x" * 32_767
+    patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 2, 8, fits)], [])
+    assert calamine_rows(path, "Pipeline")[1][7] == fits
+    written = path.read_bytes()
+    too_long = "🚀" * 16_384  # 32,768 UTF-16 units, as Excel counts
+    with pytest.raises(WriteRefused, match="Excel cells hold at most 32,767"):
+        patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 2, 8, too_long)], [])
+    with pytest.raises(WriteRefused, match="at most 32,767"):
+        patch_xlsx(path, fingerprint(path), [], [SheetReplace(HISTORY, [[too_long]])])
+    assert path.read_bytes() == written != before

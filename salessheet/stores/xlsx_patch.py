@@ -360,6 +360,18 @@ def _value_kind(value: object) -> tuple[str, str] | None:
     raise TypeError(f"{value!r} (a {type(value).__name__} cannot be written into a cell)")
 
 
+_MAX_TEXT = 32_767  # Excel's limit for a cell's text, in UTF-16 code units
+_MAX_TEXT_HALF = _MAX_TEXT // 2
+
+
+def _check_text_length(text: str) -> None:
+    units = len(text.encode("utf-16-le")) // 2
+    if units > _MAX_TEXT:
+        raise ValueError(
+            f"{text[:40]!r}... ({units:,} characters; Excel cells hold at most {_MAX_TEXT:,})"
+        )
+
+
 def _cell(p: str, ref: str, value: object, style: str | None) -> str:
     """One ``<c>`` element holding ``value`` as text or a number (never a formula);
     "" when the cell would be empty and unstyled."""
@@ -380,6 +392,8 @@ def _cell(p: str, ref: str, value: object, style: str | None) -> str:
         value = kind[1]
     elif not value:
         return f'<{p}c r="{ref}"{st}/>' if style is not None else ""
+    if len(value) > _MAX_TEXT_HALF:  # type: ignore[arg-type]
+        _check_text_length(value)  # type: ignore[arg-type]
     text = _esc_text(value)  # type: ignore[arg-type]
     sp = ' xml:space="preserve"' if value[0] in _WS or value[-1] in _WS else ""  # type: ignore[index]
     return f'<{p}c r="{ref}"{st} t="inlineStr"><{p}is><{p}t{sp}>{text}</{p}t></{p}is></{p}c>'
@@ -861,6 +875,8 @@ def _rows_xml(p: bytes, rows: list[list[object]]) -> bytes:
             if t is str:
                 if not value:
                     continue
+                if len(value) > _MAX_TEXT_HALF:
+                    _check_text_length(value)
                 text = value if _ESC_NEEDED.search(value) is None else _esc_text(value)
                 if value[0] in _WS or value[-1] in _WS:
                     cells.append(
@@ -1165,6 +1181,12 @@ def _make_plan(z: _Zip, cells: list[CellWrite], sheets: list[SheetReplace]) -> _
             ]
 
     for rep in sheets:
+        width = max((len(r) for r in rep.rows), default=0)
+        if len(rep.rows) > _MAX_ROW or width > _MAX_COL:
+            raise WriteRefused(
+                f"sheet {rep.name!r}: {len(rep.rows):,} rows x {width:,} columns do not fit in an "
+                f"Excel sheet ({_MAX_ROW:,} x {_MAX_COL:,}); nothing was written."
+            )
         try:
             ref = pkg.sheet(rep.name)
             if ref is None:
