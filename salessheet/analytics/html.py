@@ -231,7 +231,9 @@ def render_html(r: AnalyticsReport) -> str:
     overdue = next((bk for bk in fc.buckets if bk.key == "overdue"), None)
     if overdue and overdue.deals:
         lines.append(
-            f'<b class="bad">{overdue.deals}</b> open deals are past their expected close date.'
+            f'<b class="bad">{overdue.deals}</b> open '
+            + ("deal is" if overdue.deals == 1 else "deals are")
+            + " past the expected close date."
         )
     headline = '<p class="headline">' + " ".join(lines) + "</p>"
 
@@ -486,7 +488,9 @@ def _slips(r: AnalyticsReport) -> str:
     sl = r.slips
     out = [
         f'<div class="basis">{sl.open_deals} open deals</div>',
-        f"<p><b>{sl.close_date_passed}</b> open deals are past their expected close date.</p>",
+        f"<p><b>{sl.close_date_passed}</b> of {sl.open_deals} open deals "
+        + ("is" if sl.close_date_passed == 1 else "are")
+        + " past the expected close date.</p>",
     ]
     if not sl.available:
         out.append(f'<p class="muted">Slips: {_e(sl.note)}.</p>')
