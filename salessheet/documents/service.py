@@ -27,7 +27,7 @@ from salessheet.documents.filenames import document_filename, output_path
 from salessheet.documents.html import MissingVariable, html_variables, render_html
 from salessheet.documents.line_items import currency_code, normalise_rate, read_line_items
 from salessheet.documents.money import Totals, compute_totals
-from salessheet.documents.pdf import render_pdf
+from salessheet.documents.pdf import render_pdfs
 from salessheet.documents.preflight import StageInfo, allowed_stages, preflight
 from salessheet.documents.register import Register, display_number
 from salessheet.documents.settings import (
@@ -321,12 +321,14 @@ def issue_documents(
     allow_mismatch: bool = False,
     lang: str | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    workers: int | None = None,
 ) -> IssueResult:
     """Issue ``kind`` (quote|contract) documents as ``fmt`` (html|docx|pdf) into ``out_dir``.
 
     Deals: ``deal_ids``, or every deal in ``stage``, or (``all_deals``) every deal whose stage
     allows the document. ``dry_run`` renders but registers nothing. ``lang`` (en|zh) overrides
     the deal's Language column. ``progress(done, total, deal_id)`` is called after each deal.
+    ``workers``: processes for a PDF batch (None: one per CPU).
     """
     if kind not in KINDS:
         raise UsageError(f"unknown document kind {kind!r}; expected one of {', '.join(KINDS)}")
@@ -348,30 +350,64 @@ def issue_documents(
     written: list[Path] = []
     out = Path(out_dir)
     total_count = len(selected)
-    for n, (deal_id, deal) in enumerate(selected, start=1):
-        try:
-            issued, problems = _issue_one(
+    done = 0
+    pending: list[_Prepared] = []
+
+    def tick(deal_id: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total_count, deal_id)
+
+    def finish(prepared: _Prepared, payload: bytes) -> None:
+        target = prepared.document.path
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        existed = target.exists()
+        tmp.write_bytes(payload)
+        tmp.replace(target)
+        if not existed:
+            written.append(target)
+        result.issued.append(prepared.document)
+        tick(prepared.document.deal_id)
+
+    try:
+        for deal_id, deal in selected:
+            prepared, problems = _issue_one(
                 run, deal_id, deal, lines, register, template_source, checked_templates, out
             )
-        finally:
-            if progress is not None:
-                progress(n, total_count, deal_id)
-        if problems:
-            result.failed.append(FailedDeal(deal_id, problems))
-        elif issued is not None:
-            result.issued.append(issued)
-            written.append(issued.path)
-    if not dry_run and register.changed:
-        try:
+            if problems or prepared is None:
+                result.failed.append(FailedDeal(deal_id, problems))
+                tick(deal_id)
+            elif prepared.payload is not None:
+                finish(prepared, prepared.payload)
+            else:
+                pending.append(prepared)
+        if pending:
+            jobs = [(p.html or "", p.base_url) for p in pending]
+            for i, payload in render_pdfs(jobs, workers=workers):
+                finish(pending[i], payload)
+            order = {deal_id: n for n, (deal_id, _) in enumerate(selected)}
+            result.issued.sort(key=lambda d: order[d.deal_id])
+        if not dry_run and register.changed:
             result.write_report = pipeline.store.write(
                 WriteBatch(sheets=[SheetReplace(REGISTER_SHEET, register.rows_for_write())])
             )
-        except BaseException:
-            for path in written:  # not registered: do not leave numbered files behind
+            result.register_written = True
+    except BaseException:
+        if not dry_run:
+            for path in written:  # not registered: leave no new numbered files behind
                 path.unlink(missing_ok=True)
-            raise
-        result.register_written = True
+        raise
     return result
+
+
+@dataclass
+class _Prepared:
+    document: IssuedDocument
+    payload: bytes | None = None  # the rendered file, or None while a PDF waits for rendering
+    html: str | None = None
+    base_url: str | None = None
 
 
 def _template_path(run: _Run, lang: str, source_fmt: str) -> Path:
@@ -408,7 +444,7 @@ def _issue_one(
     source_fmt: str,
     checked: dict[Path, list[str]],
     out: Path,
-) -> tuple[IssuedDocument | None, list[str]]:
+) -> tuple[_Prepared | None, list[str]]:
     pipeline = run.pipeline
     settings = run.settings
     if deal is None:
@@ -493,21 +529,17 @@ def _issue_one(
     )
     filename = document_filename(number, data.customer, run.fmt)
     target = output_path(out, filename)
+    payload: bytes | None = None
+    html: str | None = None
     try:
         if run.fmt == "docx":
             payload = render_docx(template, context, logo=settings.seller.logo)
         else:
             html = render_html(template, context)
-            if run.fmt == "pdf":
-                payload = render_pdf(html, base_url=template.parent)
-            else:
+            if run.fmt == "html":
                 payload = html.encode("utf-8")
     except MissingVariable as exc:
         return None, [f"{exc}; the data lacks it (salessheet {run.kind} --fields lists them)"]
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(payload)
-    tmp.replace(target)
     if assignment.new_row:
         register.add(
             assignment=assignment,
@@ -522,22 +554,21 @@ def _issue_one(
         )
     else:
         register.note_file(assignment.number, assignment.revision, deal_id, run.kind, filename)
-    return (
-        IssuedDocument(
-            deal_id=deal_id,
-            kind=run.kind,
-            number=number,
-            base_number=assignment.number,
-            revision=assignment.revision,
-            fmt=run.fmt,
-            lang=lang,
-            customer=data.customer or "",
-            path=target,
-            currency=currency,
-            subtotal=totals.subtotal,
-            tax=totals.tax,
-            total=totals.total,
-            registered=assignment.new_row,
-        ),
-        [],
+    document = IssuedDocument(
+        deal_id=deal_id,
+        kind=run.kind,
+        number=number,
+        base_number=assignment.number,
+        revision=assignment.revision,
+        fmt=run.fmt,
+        lang=lang,
+        customer=data.customer or "",
+        path=target,
+        currency=currency,
+        subtotal=totals.subtotal,
+        tax=totals.tax,
+        total=totals.total,
+        registered=assignment.new_row,
     )
+    base_url = str(template.parent) if run.fmt == "pdf" else None
+    return _Prepared(document, payload, html, base_url), []
