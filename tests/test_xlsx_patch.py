@@ -696,3 +696,27 @@ def test_text_longer_than_excel_allows_is_refused(tmp_path):
     with pytest.raises(WriteRefused, match="at most 32,767"):
         patch_xlsx(path, fingerprint(path), [], [SheetReplace(HISTORY, [[too_long]])])
     assert path.read_bytes() == written != before
+
+
+def reverse_central_directory(path: Path) -> None:
+    """Rewrite the zip so its central directory lists entries in reverse order."""
+    data = path.read_bytes()
+    eocd = data.rfind(b"PK\x05\x06")
+    count, cd_size, cd_offset = struct.unpack_from("<HLL", data, eocd + 10)
+    records, pos = [], cd_offset
+    for _ in range(count):
+        n, m, k = struct.unpack_from("<3H", data, pos + 28)
+        records.append(data[pos : pos + 46 + n + m + k])
+        pos += 46 + n + m + k
+    cd = b"".join(reversed(records))
+    path.write_bytes(data[:cd_offset] + cd + data[cd_offset + cd_size :])
+
+
+def test_central_directory_order_is_kept(tmp_path):
+    path = build_rich_workbook(tmp_path / "p.xlsx")
+    reverse_central_directory(path)
+    before = entry_meta(path)
+    assert before[0][0] == "[Content_Types].xml"  # reversed: it was written last
+    patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 2, 8, "x")], [])
+    assert entry_meta(path) == before
+    assert calamine_rows(path, "Pipeline")[1][7] == "x"
