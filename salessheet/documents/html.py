@@ -85,5 +85,10 @@ def html_variables(path: Path) -> set[str]:
     try:
         source = path.read_text(encoding="utf-8")
         return set(meta.find_undeclared_variables(env.parse(source)))
-    except (OSError, TemplateSyntaxError) as exc:
-        raise ConfigError(f"template {path}: {exc}") from exc
+    except TemplateSyntaxError as exc:
+        raise ConfigError(
+            f"template {path}: line {exc.lineno}: {exc.message}",
+            hint="fix the template or point the profile's documents.*.templates at another one",
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"template {path}: cannot read it ({exc})") from exc

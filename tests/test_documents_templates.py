@@ -1,0 +1,142 @@
+"""Custom templates: autoescaping, the sandbox, strict variables, logos; batches of PDFs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from test_documents_issue import (
+    DEALS,
+    LINES,
+    load,
+    pdf_text,
+    profile_with_documents,
+    register_rows,
+    write_workbook,
+)
+
+from salessheet.documents.service import issue_documents
+from salessheet.errors import ConfigError
+
+# a 1x1 PNG
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def custom(tmp_path: Path, body: str, **seller) -> object:
+    (tmp_path / "mine.html").write_text(body, "utf-8")
+    raw_seller = {"name": "Seller Co.", **seller}
+    return profile_with_documents(
+        seller=raw_seller,
+        quote={"templates": {"en": {"html": str(tmp_path / "mine.html")}}},
+    )
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    return write_workbook(tmp_path / "pipeline.xlsx", DEALS, LINES)
+
+
+def test_values_are_escaped_in_html(book: Path, tmp_path: Path) -> None:
+    profile = custom(
+        tmp_path,
+        "<p>{{ customer.name }}</p>{% for i in items %}<i>{{ i.description }}</i>{% endfor %}",
+    )
+    result = issue_documents(load(book, profile), "quote", ["D-2"], out_dir=tmp_path / "o")
+    html = result.issued[0].path.read_text("utf-8")
+    assert html.startswith("<p>Müller &amp; Söhne &lt;KG&gt;</p><i>Blue &amp; &lt;shiny&gt;</i>")
+
+
+def test_a_field_the_data_lacks_refuses_the_deal(book: Path, tmp_path: Path) -> None:
+    profile = custom(tmp_path, "<p>{{ customer.vat_number }}</p>")
+    result = issue_documents(load(book, profile), "quote", ["D-2"], out_dir=tmp_path / "o")
+    assert result.issued == []
+    assert result.failed[0].problems == [
+        "template mine.html: 'dict object' has no attribute 'vat_number'; the data lacks it "
+        "(salessheet quote --fields lists them)"
+    ]
+    assert not (tmp_path / "o").exists()
+
+
+def test_unknown_top_level_names_are_listed_before_rendering(book: Path, tmp_path: Path) -> None:
+    profile = custom(tmp_path, "<p>{{ client }} {{ total }} {{ customer.name }}</p>")
+    result = issue_documents(load(book, profile), "quote", ["D-2"], out_dir=tmp_path / "o")
+    assert result.failed[0].problems == [
+        "template mine.html uses 'client', which is not a template field "
+        "(salessheet quote --fields lists them)",
+        "template mine.html uses 'total', which is not a template field "
+        "(salessheet quote --fields lists them)",
+    ]
+
+
+def test_the_sandbox_blocks_python_internals(book: Path, tmp_path: Path) -> None:
+    profile = custom(tmp_path, "{{ customer.name.__class__.__mro__ }}")
+    result = issue_documents(load(book, profile), "quote", ["D-2"], out_dir=tmp_path / "o")
+    assert result.issued == []
+    assert "__class__" in result.failed[0].problems[0]
+
+
+def test_a_broken_template_is_a_config_error(book: Path, tmp_path: Path) -> None:
+    profile = custom(tmp_path, "{% for x in items %}no end")
+    with pytest.raises(ConfigError, match="mine.html: line 1"):
+        issue_documents(load(book, profile), "quote", ["D-2"], out_dir=tmp_path / "o")
+
+
+def test_logo_is_embedded(book: Path, tmp_path: Path) -> None:
+    (tmp_path / "logo.png").write_bytes(PNG)
+    profile = custom(tmp_path, '<img src="{{ seller.logo }}">', logo=str(tmp_path / "logo.png"))
+    result = issue_documents(load(book, profile), "quote", ["D-2"], out_dir=tmp_path / "o")
+    html = result.issued[0].path.read_text("utf-8")
+    assert html.startswith('<img src="data:image/png;base64,iVBORw0KGgo')
+
+
+def test_pdf_batch_over_two_workers(tmp_path: Path) -> None:
+    close = dt.date(2026, 12, 28)
+    deals = [
+        [f"D-{i}", name, "negotiation", 1130 * i, "CNY", "Tom", "Ann", None, lang, close]
+        for i, name, lang in (
+            (1, "上海星河科技有限公司", "zh"),
+            (2, "Müller & Söhne <KG>", "en"),
+            (3, "北京华信数据有限公司", "zh"),
+            (4, "Acme Robotics Ltd", "en"),
+            (5, "杭州绿源生物科技", "zh"),
+        )
+    ]
+    lines = [[f"D-{i}", f"Item {i}", None, i, "pcs", 1130, None, "13%"] for i in range(1, 6)]
+    path = write_workbook(tmp_path / "p.xlsx", deals, lines)
+    seen = []
+    result = issue_documents(
+        load(path),
+        "quote",
+        None,
+        all_deals=True,
+        fmt="pdf",
+        out_dir=tmp_path / "out",
+        workers=2,
+        progress=lambda done, total, deal: seen.append((done, total)),
+    )
+    assert result.failed == []
+    assert [d.deal_id for d in result.issued] == ["D-1", "D-2", "D-3", "D-4", "D-5"]
+    assert seen == [(n, 5) for n in range(1, 6)]
+    for n, doc in enumerate(result.issued, start=1):
+        text = pdf_text(doc.path)
+        assert deals[n - 1][1] in text
+        assert f"Item {n}" in text
+        total = f"{1130 * n:,}.00"
+        assert total in text, (doc.deal_id, total)
+    assert [r[0] for r in register_rows(path)[1:]] == [f"Q-2026-000{n}" for n in range(1, 6)]
+
+
+def test_a_csv_source_has_no_line_items(tmp_path: Path) -> None:
+    csv = tmp_path / "deals.csv"
+    csv.write_text(
+        "Deal ID,Customer,Stage,Amount,Currency\nD-1,Acme,negotiation,100,CNY\n", "utf-8"
+    )
+    result = issue_documents(load(csv), "quote", ["D-1"], out_dir=tmp_path / "o")
+    assert result.failed[0].problems == [
+        "there is no 'Line Items' sheet; add one with a row per item (Deal ID, SKU/Product, "
+        "Quantity, Unit price, Tax rate)"
+    ]
