@@ -373,3 +373,18 @@ def test_template_fields_lists_what_templates_use() -> None:
                  "doc.valid_until", "seller.bank_account"):  # fmt: skip
         assert fields[name]
     assert "doc.valid_until" not in dict(template_fields("contract", "en"))
+
+
+def test_line_items_sheet_under_a_configured_name(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = write_workbook(tmp_path / "p.xlsx", DEALS[:1], LINES[:4])
+    wb = load_workbook(path)
+    wb["Line Items"].title = "报价明细"
+    wb.save(path)
+    default = issue_documents(load(path), "quote", ["D-1"], out_dir=tmp_path / "o")
+    assert default.failed[0].problems[0].startswith("there is no 'Line Items' sheet")
+    profile = profile_with_documents(line_items={"sheet": "报价明细"})
+    result = issue_documents(load(path, profile), "quote", ["D-1"], out_dir=tmp_path / "o")
+    assert result.failed == []
+    assert result.issued[0].total == 65200

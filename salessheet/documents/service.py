@@ -343,7 +343,7 @@ def issue_documents(
     result = IssueResult(kind, fmt, Path(out_dir), dry_run)
     if not selected:
         return result
-    lines = read_line_items(pipeline.sheets, settings, ctx, source=str(pipeline.source))
+    lines = read_line_items(_sheets(pipeline, settings), settings, ctx, source=str(pipeline.source))
     register = Register(pipeline.sheets.get(REGISTER_SHEET))
     template_source = "docx" if fmt == "docx" else "html"
     checked_templates: dict[Path, list[str]] = {}
@@ -408,6 +408,20 @@ class _Prepared:
     payload: bytes | None = None  # the rendered file, or None while a PDF waits for rendering
     html: str | None = None
     base_url: str | None = None
+
+
+def _sheets(pipeline: Any, settings: DocumentSettings) -> dict[str, Any]:
+    """The sheets read with the pipeline, plus configured line-item and price-list sheets
+    under other names (read now, in one request)."""
+    wanted = [settings.line_items_sheet, settings.products_sheet]
+    missing = [n for n in wanted if n not in pipeline.sheets]
+    if not missing:
+        return pipeline.sheets
+    names = {info.name for info in pipeline.store.sheets()}
+    extra = [n for n in missing if n in names]
+    if not extra:
+        return pipeline.sheets
+    return {**pipeline.sheets, **pipeline.store.read(extra)}
 
 
 def _template_path(run: _Run, lang: str, source_fmt: str) -> Path:

@@ -165,12 +165,10 @@ class DocumentSettings:
 
 
 def templates_dir() -> Path:
-    """The bundled templates: inside the installed package, else the repository's templates/."""
-    package = Path(__file__).resolve().parents[1]
-    for candidate in (package / "templates", package.parent / "templates"):
-        if (candidate / "quote.en.html").exists():
-            return candidate
-    return package.parent / "templates"
+    """The bundled templates (inside the installed package, else the checkout's templates/)."""
+    from salessheet.resources import data_dir
+
+    return data_dir("templates")
 
 
 def default_templates(kind: str) -> dict[str, dict[str, Path]]:
