@@ -127,3 +127,30 @@ def test_quote_command_on_a_google_sheet(api, workbook, tmp_path):
     register = XlsxStore(str(workbook)).read([REGISTER])[REGISTER]
     assert gsheet_grid(book, REGISTER) == grid(register.rows)
     assert api.total() <= 5
+
+
+def test_report_command_on_a_google_sheet(api, workbook, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from salessheet.cli import main
+
+    upload(api, workbook)
+    out = {}
+    for name, source in (("xlsx", str(workbook)), ("gsheets", SOURCE)):
+        api.reset_counts()
+        result = CliRunner().invoke(
+            main,
+            ["report", source, "--today", "2026-11-28", "--format", "json",
+             "--html", str(tmp_path / f"{name}.html")],
+            env=api.env(),
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        out[name] = json.loads(result.stdout)
+
+    assert out["xlsx"].pop("source") == str(workbook)
+    assert out["gsheets"].pop("source") == SOURCE
+    assert out["gsheets"] == out["xlsx"]
+    assert (tmp_path / "gsheets.html").stat().st_size > 0
+    assert dict(api.counts) == {"spreadsheets.get": 1, "values.batchGet": 1}
