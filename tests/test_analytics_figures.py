@@ -338,3 +338,27 @@ def test_empty_and_tiny_pipelines_name_no_bottleneck(tmp_path: Path) -> None:
     assert (total["converted"], total["unpriced_deals"], total["deals_without_amount"]) == (
         "770.00", 1, 1)  # fmt: skip
     assert any("rate table is 331 days old" in n for n in out["notes"])
+
+
+def test_json_top_level_keys_are_the_documented_ones(tmp_path: Path) -> None:
+    out = report(tmp_path).to_dict()
+    assert list(out) == [
+        "source", "sheet", "today", "profile", "window", "currency", "history", "summary",
+        "funnel", "conversion", "time_in_stage", "bottleneck", "forecast", "owners", "stalled",
+        "slips", "lost_reasons", "notes",
+    ]  # fmt: skip
+    assert out["summary"] == {
+        "deals": 8,
+        "open": 4,
+        "won": 2,
+        "lost": 2,
+        "win_rate": 0.5,
+        "stalled": 2,
+        "open_weighted": {
+            "by_currency": {"CNY": "13950.00"},
+            "base": None,
+            "converted": None,
+            "unpriced_deals": 0,
+            "deals_without_amount": 0,
+        },
+    }
