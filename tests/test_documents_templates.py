@@ -31,7 +31,7 @@ def custom(tmp_path: Path, body: str, **seller) -> object:
     raw_seller = {"name": "Seller Co.", **seller}
     return profile_with_documents(
         seller=raw_seller,
-        quote={"templates": {"en": {"html": str(tmp_path / "mine.html")}}},
+        quote={"templates": {lang: {"html": str(tmp_path / "mine.html")} for lang in ("en", "zh")}},
     )
 
 
@@ -62,13 +62,61 @@ def test_a_field_the_data_lacks_refuses_the_deal(book: Path, tmp_path: Path) -> 
 
 
 def test_unknown_top_level_names_are_listed_before_rendering(book: Path, tmp_path: Path) -> None:
-    profile = custom(tmp_path, "<p>{{ client }} {{ total }} {{ customer.name }}</p>")
+    profile = custom(tmp_path, "<p>{{ client }} {{ grand_total }} {{ customer.name }}</p>")
     result = issue_documents(load(book, profile), "quote", ["D-2"], out_dir=tmp_path / "o")
     assert result.failed[0].problems == [
-        "template mine.html uses 'client', which is not a template field "
-        "(salessheet quote --fields lists them)",
-        "template mine.html uses 'total', which is not a template field "
-        "(salessheet quote --fields lists them)",
+        f"template mine.html uses {name!r}, which is neither a template field nor a pipeline "
+        "column (salessheet quote --fields lists the fields)"
+        for name in ("client", "grand_total")
+    ]
+    assert not (tmp_path / "o").exists()
+
+
+def test_flat_chinese_names_and_pipeline_columns(book: Path, tmp_path: Path) -> None:
+    profile = custom(
+        tmp_path, "{{ 客户名称 }}|{{ 合同总价 }}|{{ 大写金额 }}|{{ 签订日期 }}|{{ total }}"
+    )
+    result = issue_documents(load(book, profile), "quote", ["D-1"], out_dir=tmp_path / "o")
+    html = result.issued[0].path.read_text("utf-8")
+    assert html == "上海星河科技有限公司|¥65,200.00|陆万伍仟贰佰元整|2026年11月28日|¥65,200.00"
+
+
+def test_real_chinese_contract_template_from_the_corpus(tmp_path: Path) -> None:
+    template = (
+        Path(__file__).resolve().parents[2]
+        / "shared/corpus/zhang_cn_contract_template_docx/合同模板.docx"
+    )
+    if not template.exists():
+        pytest.skip("corpus file not available")
+    from openpyxl import load_workbook
+
+    from salessheet.documents.docx import docx_text
+
+    path = write_workbook(tmp_path / "p.xlsx", DEALS[:1], LINES[:4])
+    wb = load_workbook(path)
+    ws = wb["Pipeline"]
+    ws["K1"], ws["L1"] = "合作内容", "合作期限"
+    ws["K2"], ws["L2"] = "技术服务", "1年"
+    wb.save(path)
+    profile = profile_with_documents(contract={"templates": {"zh": {"docx": str(template)}}})
+    result = issue_documents(
+        load(path, profile), "contract", ["D-1"], fmt="docx", out_dir=tmp_path / "o"
+    )
+    assert result.failed == []
+    text = docx_text(result.issued[0].path.read_bytes())
+    assert "甲方（客户）：上海星河科技有限公司" in text
+    assert "合同编号：HT-2026-0001" in text
+    assert "签署日期：2026年11月28日" in text
+    assert "1. 合作内容：技术服务" in text and "2. 合作期限：1年" in text
+    # without those columns the template cannot be filled: refused, naming them
+    wb["Pipeline"].delete_cols(11, 2)
+    wb.save(path)
+    refused = issue_documents(
+        load(path, profile), "contract", ["D-1"], fmt="docx", out_dir=tmp_path / "o2"
+    )
+    assert [p.split(",")[0] for p in refused.failed[0].problems] == [
+        "template 合同模板.docx uses '合作内容'",
+        "template 合同模板.docx uses '合作期限'",
     ]
 
 

@@ -118,6 +118,68 @@ TEMPLATE_FIELDS: list[tuple[str, str]] = [
 ]
 
 
+# Flat names a template may use instead of the dotted ones (Chinese templates often say
+# {{ 客户名称 }}); each maps to a dotted field above.
+FLAT_ALIASES: dict[str, str] = {
+    "客户名称": "customer.name",
+    "客户": "customer.name",
+    "甲方": "customer.name",
+    "买方": "customer.name",
+    "联系人": "customer.contact",
+    "客户地址": "customer.address",
+    "地址": "customer.address",
+    "电话": "customer.phone",
+    "邮箱": "customer.email",
+    "合同编号": "doc.number",
+    "合同编码": "doc.number",
+    "报价单号": "doc.number",
+    "编号": "doc.number",
+    "签署日期": "doc.issue_date",
+    "签订日期": "doc.issue_date",
+    "报价日期": "doc.issue_date",
+    "日期": "doc.issue_date",
+    "有效期至": "doc.valid_until",
+    "合同金额": "totals.total",
+    "合同总价": "totals.total",
+    "总金额": "totals.total",
+    "合计": "totals.total",
+    "金额": "totals.total",
+    "大写金额": "totals.total_in_words",
+    "金额大写": "totals.total_in_words",
+    "税额": "totals.tax",
+    "不含税金额": "totals.net",
+    "付款方式": "terms.payment",
+    "负责人": "deal.owner",
+    "销售": "deal.owner",
+    "商机编号": "deal.id",
+    "乙方": "seller.display_name",
+    "卖方": "seller.display_name",
+    "customer_name": "customer.name",
+    "document_number": "doc.number",
+    "issue_date": "doc.issue_date",
+    "total": "totals.total",
+    "total_in_words": "totals.total_in_words",
+}
+TEMPLATE_FIELDS += [(name, f"same as {target}") for name, target in FLAT_ALIASES.items()]
+TEMPLATE_FIELDS.append(
+    ("<pipeline column>", "any other pipeline column whose header is a plain name, e.g. 合作期限")
+)
+
+
+def add_flat_names(context: dict[str, Any], extra: dict[str, str]) -> dict[str, Any]:
+    """Add FLAT_ALIASES and the deal's other columns (by header) as top-level names."""
+    for header, value in extra.items():
+        name = header.strip()
+        if name.isidentifier() and name not in context:
+            context[name] = value
+    for name, target in FLAT_ALIASES.items():
+        if name in context:
+            continue
+        group, key = target.split(".")
+        context[name] = context[group][key]
+    return context
+
+
 @dataclass
 class DealData:
     """What documents need from a deal, as plain values (built from a pipeline Deal)."""
@@ -210,7 +272,7 @@ def build_context(
     in_words = ""
     if cur == "CNY":
         in_words = chinese_uppercase(totals.total)
-    return {
+    context = {
         "doc": {
             "kind": kind,
             "title": TITLES[kind].get(lang, TITLES[kind]["en"]),
@@ -269,6 +331,7 @@ def build_context(
             "tax_note": TAX_NOTES.get((totals.tax_mode, lang), ""),
         },
     }
+    return add_flat_names(context, deal.extra)
 
 
 def input_hash(*, kind: str, deal: DealData, totals: Totals, settings: DocumentSettings) -> str:

@@ -346,7 +346,7 @@ def issue_documents(
     lines = read_line_items(_sheets(pipeline, settings), settings, ctx, source=str(pipeline.source))
     register = Register(pipeline.sheets.get(REGISTER_SHEET))
     template_source = "docx" if fmt == "docx" else "html"
-    checked_templates: dict[Path, list[str]] = {}
+    checked_templates: dict[Path, set[str]] = {}
     written: list[Path] = []
     out = Path(out_dir)
     total_count = len(selected)
@@ -436,16 +436,17 @@ def _template_path(run: _Run, lang: str, source_fmt: str) -> Path:
     return path
 
 
-def _static_template_problems(path: Path, source_fmt: str) -> list[str]:
+def _template_names(path: Path, source_fmt: str) -> set[str]:
     from salessheet.documents.docx import docx_variables
 
-    known = {"doc", "seller", "customer", "deal", "items", "totals", "terms"}
-    names = docx_variables(path) if source_fmt == "docx" else html_variables(path)
-    unknown = sorted(names - known)
+    return docx_variables(path) if source_fmt == "docx" else html_variables(path)
+
+
+def _unknown_names(path: Path, names: set[str], context: dict[str, Any]) -> list[str]:
     return [
-        f"template {path.name} uses {name!r}, which is not a template field "
-        "(salessheet quote --fields lists them)"
-        for name in unknown
+        f"template {path.name} uses {name!r}, which is neither a template field nor a "
+        "pipeline column (salessheet quote --fields lists the fields)"
+        for name in sorted(names - context.keys())
     ]
 
 
@@ -456,7 +457,7 @@ def _issue_one(
     lines: Any,
     register: Register,
     source_fmt: str,
-    checked: dict[Path, list[str]],
+    checked: dict[Path, set[str]],
     out: Path,
 ) -> tuple[_Prepared | None, list[str]]:
     pipeline = run.pipeline
@@ -476,8 +477,7 @@ def _issue_one(
     locale = run.locale_for(lang)
     template = _template_path(run, lang, source_fmt)
     if template not in checked:
-        checked[template] = _static_template_problems(template, source_fmt)
-    problems.extend(checked[template])
+        checked[template] = _template_names(template, source_fmt)
     currency = run.currency_for(deal, data)
     items, item_problems = lines.for_deal(deal_id)
     totals: Totals | None = None
@@ -541,6 +541,9 @@ def _issue_one(
         issue_date=assignment.issue_date,
         valid_until=assignment.valid_until,
     )
+    unknown = _unknown_names(template, checked[template], context)
+    if unknown:
+        return None, unknown
     filename = document_filename(number, data.customer, run.fmt)
     target = output_path(out, filename)
     payload: bytes | None = None
