@@ -100,7 +100,8 @@ def test_report_is_the_same_as_on_xlsx_in_two_requests(api, workbook):
     assert api.total() == 2
 
 
-def test_quote_command_on_a_google_sheet(api, workbook, tmp_path):
+@pytest.mark.parametrize(("kind", "deal"), [("quote", "D-0002"), ("contract", "D-0003")])
+def test_document_command_on_a_google_sheet(api, workbook, tmp_path, kind: str, deal: str):
     import json
 
     from click.testing import CliRunner
@@ -114,13 +115,14 @@ def test_quote_command_on_a_google_sheet(api, workbook, tmp_path):
         api.reset_counts()
         result = runner.invoke(
             main,
-            ["quote", source, "D-0002", "--out", str(tmp_path / name), "--today", "2026-11-28",
+            [kind, source, deal, "--out", str(tmp_path / name), "--today", "2026-11-28",
              "--json"],
             env=api.env(),
         )  # fmt: skip
         assert result.exit_code == 0, result.stderr
         out[name] = json.loads(result.stdout)
 
+    assert out["gsheets"]["issued"][0]["number"] == out["xlsx"]["issued"][0]["number"]
     files = {name: sorted((tmp_path / name).iterdir()) for name in out}
     assert [f.name for f in files["gsheets"]] == [f.name for f in files["xlsx"]]
     assert files["gsheets"][0].read_bytes() == files["xlsx"][0].read_bytes()
