@@ -261,3 +261,24 @@ def test_unreachable_store_exits_4_without_a_traceback(api, workbook: Path):
     assert "Traceback" not in result.output + result.stderr
     assert "share the sheet with" in result.stderr
     assert api.token not in result.stderr
+
+
+def test_stalled_gives_the_same_deals_as_on_xlsx(api, workbook: Path):
+    upload(api, workbook)
+    x_code, x_out = salessheet(None, "stalled", str(workbook), "--today", "2026-11-28")
+    g_code, g_out = salessheet(api, "stalled", SOURCE, "--today", "2026-11-28")
+    assert g_code == x_code
+    assert [s["deal_id"] for s in g_out["stalled"]] == [s["deal_id"] for s in x_out["stalled"]]
+    assert g_out["stalled"] == x_out["stalled"]
+    assert same_findings(g_out["findings"], x_out["findings"])
+    assert api.total() == 2
+
+
+def test_dry_run_writes_nothing(api, workbook: Path):
+    book = upload(api, drop_owned(workbook))
+    before = {s.title: s.grid() for s in book.sheets}
+    code, out = salessheet(api, "run", SOURCE, "--today", "2026-11-28", "--dry-run")
+    assert out["dry_run"]["written"] is False
+    assert out["dry_run"]["changes"]
+    assert {s.title: s.grid() for s in book.sheets} == before
+    assert dict(api.counts) == {"spreadsheets.get": 1, "values.batchGet": 1}
