@@ -424,6 +424,16 @@ def _stalled_value(r: AnalyticsReport) -> str:
     if not by:
         return "no amount"
     m = Money(by_currency=by)
+    table = r.forecast.rates
+    if table:  # the same conversion as every other figure
+        rates = {k: Decimal(v) for k, v in table["rates"].items()}
+        rates[table["base"]] = Decimal(1)
+        m.base, m.converted = table["base"], Decimal(0)
+        for cur, amount in by.items():
+            if cur in rates:
+                m.converted += amount * rates[cur]
+            else:
+                m.unpriced += sum(1 for sd in r.stalled if sd.currency == cur and sd.amount)
     return D.money_compact(m, r.currency, r.locale)
 
 

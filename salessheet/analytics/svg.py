@@ -260,7 +260,7 @@ def forecast_chart(r: AnalyticsReport, width: int = 560) -> str:
         svg.rect(cx - bar_w / 2 + 5, base_y - wh, bar_w - 10, wh, solid, rx=2, title=tip)
         if b.deals:
             value = str(b.deals) if by_count else D.compact(weights[i], _primary_currency(r), loc)
-            svg.text(cx, base_y - max(ah, wh) - 6, _clip(value, slot), anchor="middle", size=11,
+            svg.text(cx, base_y - wh - 6, _clip(value, slot), anchor="middle", size=11,
                      weight="bold")  # fmt: skip
         short = label.split(" ")[0] if D.is_zh(loc) else label
         if D.is_zh(loc) and b.key[:1].isdigit():
