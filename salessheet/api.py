@@ -13,13 +13,17 @@ from salessheet.profile import Profile, load_profile
 from salessheet.report import CheckReport
 from salessheet.rules.stalled import STALL_CODES, worst_first
 
+# A date, or a function of a time zone giving today's date there (resolved once the source is
+# open, so a Google Sheet's own time zone can decide).
+Today = dt.date | Callable[[str], dt.date]
+
 
 def open_pipeline(
     source: str | Path,
     *,
     profile: Profile | str = "b2b",
     sheet: str | None = None,
-    today: dt.date,
+    today: Today,
     credentials: str | None = None,
 ) -> Pipeline:
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
@@ -33,7 +37,7 @@ def validate(
     *,
     profile: Profile | str = "b2b",
     sheet: str | None = None,
-    today: dt.date,
+    today: Today,
     credentials: str | None = None,
 ) -> CheckReport:
     """Read-only checks (fields, transitions since the last run, stalls). Never writes."""
@@ -48,7 +52,7 @@ def evaluate_source(
     *,
     profile: Profile | str = "b2b",
     sheet: str | None = None,
-    today: dt.date,
+    today: Today,
     credentials: str | None = None,
     record: bool = True,
 ) -> Evaluation:
@@ -73,7 +77,7 @@ def stalled(
     *,
     profile: Profile | str = "b2b",
     sheet: str | None = None,
-    today: dt.date,
+    today: Today,
     credentials: str | None = None,
 ) -> CheckReport:
     """Stalled deals only, worst first. Never writes."""
@@ -107,7 +111,7 @@ def run(
     *,
     profile: Profile | str = "b2b",
     sheet: str | None = None,
-    today: dt.date,
+    today: Today,
     dry_run: bool = False,
     credentials: str | None = None,
 ) -> CheckReport:
@@ -212,7 +216,7 @@ def issue_documents(
     *,
     profile: Profile | str = "b2b",
     sheet: str | None = None,
-    today: dt.date,
+    today: Today,
     credentials: str | None = None,
     **options: object,
 ):  # -> salessheet.documents.service.IssueResult
@@ -234,7 +238,7 @@ def report(
     *,
     profile: Profile | str = "b2b",
     sheet: str | None = None,
-    today: dt.date,
+    today: Today,
     since: dt.date | None = None,
     until: dt.date | None = None,
     rates_file: str | Path | None = None,

@@ -45,10 +45,17 @@ class Ctx:
     def credentials(self) -> str | None:
         return self.opts.get("credentials")
 
-    def today(self, tz: str | None = None) -> dt.date:
+    def today(self) -> dt.date | Callable[[str], dt.date]:
+        """--today, else "today in the source's time zone" (a Google Sheet's own, else the
+        profile's), resolved once the source is open: the clock is read here, in the CLI."""
         if self.opts.get("today"):
             return self.opts["today"]
-        return dt.datetime.now(ZoneInfo(tz or self.profile.timezone)).date()
+        return lambda tz: dt.datetime.now(ZoneInfo(tz)).date()
+
+    def today_date(self) -> dt.date:
+        if self.opts.get("today"):
+            return self.opts["today"]
+        return dt.datetime.now(ZoneInfo(self.profile.timezone)).date()
 
 
 def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -223,7 +230,9 @@ def init(c: Ctx, path: str, lang: str, **_: Any) -> int:
     from salessheet.api import init as api_init
 
     profile = c.profile
-    made = api_init(path, profile=profile, lang=lang, today=c.today(), credentials=c.credentials)
+    made = api_init(
+        path, profile=profile, lang=lang, today=c.today_date(), credentials=c.credentials
+    )
     option = f"--config {c.opts['config']}" if c.opts.get("config") else f"--profile {profile.name}"
     text = (
         f"created {made} ({profile.name} profile, {lang}): sheets Pipeline, Line Items and "

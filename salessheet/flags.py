@@ -152,17 +152,13 @@ def plan_write(ev: Evaluation, *, cells: bool = True) -> WritePlan:
         changed = put(d.row, flag_col, flag_text(by_row.get(d.row, [])))
         changed |= put(d.row, days_col, days.get(d.row))
         if changed and id_col:
-            batch.guards.append(
-                RowGuard(
-                    p.sheet,
-                    d.row,
-                    {
-                        id_col: cell(d.row, id_col),
-                        flag_col: cell(d.row, flag_col),
-                        days_col: cell(d.row, days_col),
-                    },
-                )
-            )
+            # the whole row as read: a store that sees concurrent edits (Google Sheets) skips
+            # a row someone changed while the run was working, instead of flagging stale data
+            expected = {c: v for c, v in enumerate(d.raw_row, start=1) if c <= user_width}
+            expected[flag_col] = cell(d.row, flag_col)
+            expected[days_col] = cell(d.row, days_col)
+            batch.guards.append(RowGuard(p.sheet, d.row, expected))
+
     # clear flags left on rows that no longer hold a deal
     for r in range(header_row + 1, len(p.raw.rows) + 1):
         if r not in deal_rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from salessheet.cells import RawSheet
@@ -58,11 +59,13 @@ def load_pipeline(
     *,
     profile: Profile,
     sheet: str | None = None,
-    today: dt.date,
+    today: dt.date | Callable[[str], dt.date],
     store: Store | None = None,
     credentials: str | None = None,
 ) -> Pipeline:
     store = store or open_store(source, credentials=credentials)
+    if callable(today):  # "today" in the sheet's own time zone, else the profile's
+        today = today(getattr(store, "timezone", None) or profile.timezone)
     infos = store.sheets()
     names = [s.name for s in infos]
     if sheet is not None:
@@ -78,6 +81,11 @@ def load_pipeline(
         if profile.sheet and profile.sheet in visible:
             visible.remove(profile.sheet)
             visible.insert(0, profile.sheet)
+        gid_sheet = getattr(store, "gid_sheet", None)
+        linked = gid_sheet() if callable(gid_sheet) else None
+        if linked in visible:  # the tab a pasted Google Sheets link points at
+            visible.remove(linked)
+            visible.insert(0, linked)
         candidates = visible
     if not candidates:
         raise SourceError(f"{source}: no visible sheet to read", hint="name one with --sheet")

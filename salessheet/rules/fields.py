@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 
 from salessheet.cells import col_letter
@@ -46,10 +47,21 @@ def _finding(
         row=d.row,
         column=header if header is not None else label(field),
         cell=f"{col_letter(col)}{d.row}" if col else None,
-        value=None if raw is None or raw == "" else json_safe(raw),
+        value=_shown(d, field, raw),
         owner=d.values.get("owner"),
         details=details,
     )
+
+
+def _shown(d: Deal, field: str, raw: object) -> object:
+    """The value a finding shows: a parsed date as ISO text (Google sends dates as serial
+    numbers, Excel as date cells), else the raw cell."""
+    if raw is None or raw == "":
+        return None
+    parsed = d.values.get(field)
+    if isinstance(parsed, dt.date):
+        return parsed.isoformat()
+    return json_safe(raw)
 
 
 def check_fields(p: Pipeline) -> list[Finding]:

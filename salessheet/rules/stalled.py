@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from salessheet.cells import a1
-from salessheet.findings import Finding, json_safe
+from salessheet.findings import Finding
 from salessheet.ledger import DealState
 from salessheet.model import Deal
 from salessheet.pipeline import Pipeline
 from salessheet.rules.calendar import days_between
+from salessheet.rules.fields import _shown
 
 STALL_CODES = ("stalled-deal", "close-date-passed", "close-date-slipped")
 
@@ -49,7 +50,7 @@ def _f(p: Pipeline, d: Deal, code: str, field: str, message: str, **details: obj
         row=d.row,
         column=p.layout.header_of.get(field, field),
         cell=a1(d.row, col) if col else None,
-        value=json_safe(d.raw_value(field)) if col else None,
+        value=_shown(d, field, d.raw_value(field)) if col else None,
         owner=d.values.get("owner"),
         details=dict(details),
     )
