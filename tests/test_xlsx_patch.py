@@ -720,3 +720,56 @@ def test_central_directory_order_is_kept(tmp_path):
     patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 2, 8, "x")], [])
     assert entry_meta(path) == before
     assert calamine_rows(path, "Pipeline")[1][7] == "x"
+
+
+def test_next_night_updates_the_owned_cells_in_place(tmp_path):
+    """Day 2: the tool's own columns exist; only the cells whose value changes are rewritten."""
+    path = build_rich_workbook(tmp_path / "p.xlsx")
+    day1 = owned_writes("Pipeline", 7, 6)
+    patch_xlsx(path, fingerprint(path), day1, [])
+    part = sheet_part(path, "Pipeline")
+    before = parts(path)[part].decode()
+    day2 = list(day1)
+    day2[3] = CellWrite("Pipeline", 2, 8, 99)  # a new number
+    day2[4] = CellWrite("Pipeline", 3, 7, None)  # text -> None (removed)
+    day2[6] = CellWrite("Pipeline", 4, 7, "now flagged")  # None -> text
+    preview = preview_patch(path, day2, [])
+    assert [(c.row, c.col) for c in preview.cells] == [(2, 8), (3, 7), (4, 7)]
+    report = patch_xlsx(path, fingerprint(path), day2, [])
+    assert report.written_cells == 3
+    rows = calamine_rows(path, "Pipeline")
+    assert [r[6:8] for r in rows[1:5]] == [["", 99], ["", 4.5], ["now flagged", 6], ["", 7.5]]
+    after = parts(path)[part].decode()
+    import re
+
+    untouched = [f'<row r="{n}">' for n in (1, 5, 6, 7)]
+    for tag in untouched:  # rows without changes keep their exact bytes
+        row = re.search(re.escape(tag) + r".*?</row>", before).group(0)
+        assert row in after
+
+
+def test_user_cells_between_and_after_owned_columns_stay_in_order(tmp_path):
+    path = build_rich_workbook(tmp_path / "p.xlsx")
+    patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 2, 9, "ours")], [])
+    # A user types into H2 (between) and K2 (after) the tool's columns G and I.
+    patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 2, 8, "user H"),
+               CellWrite("Pipeline", 2, 11, "user K")], [])  # fmt: skip
+    cells = [CellWrite("Pipeline", 2, 7, "flag G"), CellWrite("Pipeline", 2, 9, "ours 2")]
+    patch_xlsx(path, fingerprint(path), cells, [])
+    xml = parts(path)[sheet_part(path, "Pipeline")].decode()
+    row = xml[xml.index('<row r="2"') : xml.index("</row>", xml.index('<row r="2"'))]
+    import re
+
+    assert re.findall(r'<c r="([A-Z]+)2"', row) == [
+        "A",
+        "B",
+        "C",
+        "D",
+        "E",
+        "F",
+        "G",
+        "H",
+        "I",
+        "K",
+    ]
+    assert calamine_rows(path, "Pipeline")[1][6:11] == ["flag G", "user H", "ours 2", "", "user K"]

@@ -489,6 +489,8 @@ class _SheetPatcher:
         self.cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(/?)>")
         self.cell_open = b"<" + self.p + b"c"
         self.cell_close = b"</" + self.p + b"c>"
+        self.formula_open = b"<" + self.p + b"f"
+        self.ref_re = re.compile(rb"<" + p + rb'c r="([A-Z]{1,3})\d+"')
         self.row_close = b"</" + self.p + b"row>"
         self.changed = 0
         self.changed_at: list[tuple[int, int]] = []  # (row, col) of every cell that changes
@@ -689,42 +691,61 @@ class _SheetPatcher:
         k = i + len(self.cell_open)
         return body[k : k + 1] in (b" ", b">", b"/", b"\t", b"\n", b"\r")
 
-    def _append_only(self, r: int, body: bytes, order: list[int], row_writes: dict[int, object]):
-        """The common case, cheaply: every write lands right of the row's last cell."""
-        i = body.rfind(self.cell_open)
-        while i >= 0 and not self._is_cell_start(body, i):
-            i = body.rfind(self.cell_open, 0, i)
-        if i < 0:
-            if body.strip():
-                return None
-            last = 0
-        else:
-            k = i + len(self.cell_open)
-            if body[k : k + 4] != b' r="':
-                return None
-            j = k + 4
-            while 65 <= body[j] <= 90:
-                j += 1
-            if j == k + 4:
-                return None
-            last = col_number(body[k + 4 : j].decode())
-            if last >= order[0] or b"extLst" in body[i:]:
-                return None
-        ps, rs, cells, lo, hi = self.ps, str(r), [], 0, 0
+    def _owned_tail(self, r: int, body: bytes, order: list[int], row_writes: dict[int, object]):
+        """The nightly case, cheaply: the row ends with cells that are all being written (the
+        tool's own columns from an earlier run), unstyled, with inline strings or numbers. They
+        are regenerated as a block and compared as bytes. None when the case does not apply."""
+        p, rs = self.p, str(r)
+        i = -1
         for col in order:
-            xml = _cell(ps, _letters(col) + rs, row_writes[col], None)
+            i = body.find(b"<" + p + b'c r="' + _letters(col).encode() + rs.encode() + b'"')
+            if i >= 0:
+                break
+        if i < 0:
+            return None
+        region = body[i:].rstrip()
+        suffix = body[i + len(region) :]
+        refs = self.ref_re.findall(region)
+        if (
+            region.count(self.cell_open) != len(refs)
+            or not region.endswith(self.cell_close)
+            or b"/>" in region  # an empty cell: the careful way decides if it changes
+            or b' s="' in region
+            or b' t="s"' in region
+            or self.formula_open in region
+            or b"extLst" in region
+        ):
+            return None
+        existing = set()
+        for letters in refs:
+            col = _COLNUM.get(letters) or col_number(letters.decode())
+            if col not in row_writes:
+                return None  # a cell of someone else's among them: go the careful way
+            existing.add(col)
+        j = body.rfind(self.cell_open, 0, i)
+        if j >= 0:
+            before = self.ref_re.match(body, j)
+            if before is None or col_number(before.group(1).decode()) >= order[0]:
+                return None
+        generated, lo, hi = [], 0, 0
+        ps = self.ps
+        for col in order:
+            xml = _cell(ps, _letters(col) + rs, row_writes[col], None).encode()
+            generated.append((col, xml))
             if xml:
-                cells.append(xml)
-                self.changed_at.append((r, col))
                 lo = lo or col
                 hi = col
-        if not cells:
+        new = b"".join(xml for _, xml in generated)
+        if lo:
+            self._grow(r, lo, hi)
+        if new == region:
             return None, 0, 0
-        self._grow(r, lo, hi)
-        self.changed += len(cells)
-        new = "".join(cells).encode()
+        for col, xml in generated:
+            if (xml and xml not in region) or (not xml and col in existing):
+                self.changed_at.append((r, col))
+                self.changed += 1
         self.generated.append(new)
-        return body + new, lo, hi
+        return body[:i] + new + suffix, lo, hi
 
     def _tail_cells(self, body: bytes, min_col: int) -> tuple[list[_Cell], int] | None:
         """Cells with col >= min_col (found from the row's end) and where cells before them end.
@@ -765,7 +786,7 @@ class _SheetPatcher:
         """(new row body or None if unchanged, lowest and highest column written)."""
         order = sorted(row_writes)
         min_col = order[0]
-        fast = self._append_only(r, body, order, row_writes)
+        fast = self._owned_tail(r, body, order, row_writes)
         if fast is not None:
             return fast
         tail = self._tail_cells(body, min_col)
