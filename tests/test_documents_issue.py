@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -388,3 +389,55 @@ def test_line_items_sheet_under_a_configured_name(tmp_path: Path) -> None:
     result = issue_documents(load(path, profile), "quote", ["D-1"], out_dir=tmp_path / "o")
     assert result.failed == []
     assert result.issued[0].total == 65200
+
+
+def test_unreadable_line_item_cells_are_named(tmp_path: Path) -> None:
+    lines = [["D-2", "Widget", None, "two", "pcs", 3333.5, "5%", "13%"],
+             ["D-2", "Support", None, 1, "yr", 2930.02, "150%", "6%"]]  # fmt: skip
+    path = write_workbook(tmp_path / "p.xlsx", DEALS[1:2], lines)
+    result = issue_documents(load(path), "quote", ["D-2"], out_dir=tmp_path / "o")
+    assert result.failed[0].problems == [
+        "sheet 'Line Items': 数量 D3: cannot read 'two': not a number",
+        "sheet 'Line Items' G4: discount '150%' is not a rate; write it as 13%, 0.13 or 13 "
+        "(and 1% or 100% rather than 1)",
+    ]
+
+
+def test_a_line_items_sheet_without_quantities_stops_the_run(tmp_path: Path) -> None:
+    from salessheet.errors import StructureError
+
+    path = write_workbook(tmp_path / "p.xlsx", DEALS[1:2], [])
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb["Line Items"]["D2"] = "Stückzahl"  # not an alias (the example YAML adds "Menge")
+    wb.save(path)
+    with pytest.raises(StructureError) as info:
+        issue_documents(load(path), "quote", ["D-2"], out_dir=tmp_path / "o")
+    assert "sheet 'Line Items'" in info.value.message
+    assert "required column 'quantity' is missing" in info.value.problems[0]
+
+
+def test_document_discount_from_a_pipeline_column(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    deal = list(DEALS[0])
+    deal[3] = 61940  # 65,200.00 less 5 %
+    path = write_workbook(tmp_path / "p.xlsx", [deal], LINES[:4])
+    wb = load_workbook(path)
+    wb["Pipeline"]["K1"], wb["Pipeline"]["K2"] = "整单折扣", "5%"
+    wb.save(path)
+    result = issue_documents(load(path), "quote", ["D-1"], out_dir=tmp_path / "o")
+    assert result.failed == []
+    doc = result.issued[0]
+    assert (doc.subtotal, doc.total, doc.tax) == (65200, 61940, Decimal("4255.53"))
+    html = doc.path.read_text("utf-8")
+    for text in ["整单折扣 (5%)", "−¥3,260.00", "¥61,940.00", "陆万壹仟玖佰肆拾元整",
+                 "¥2,780.09", "¥1,475.44"]:  # fmt: skip
+        assert text in html, text
+    wb["Pipeline"]["K2"] = "150%"
+    wb.save(path)
+    bad = issue_documents(load(path), "quote", ["D-1"], out_dir=tmp_path / "o")
+    assert bad.failed[0].problems[0] == (
+        "document discount '150%' is not a rate; write it as 5%, 0.05 or 5"
+    )

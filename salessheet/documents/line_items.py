@@ -67,6 +67,13 @@ def _currency(value: Any) -> str | None:
     return currency_code(value)
 
 
+def rate_from(raw: Any, value: Decimal) -> Decimal | None:
+    """The fraction a rate cell means: ``13%`` (already 0.13), ``0.13`` or ``13``."""
+    if isinstance(raw, str) and raw.strip().endswith("%"):
+        return value if 0 <= value <= 1 else None
+    return normalise_rate(value)
+
+
 def _where(rec: Record, name: str) -> str:
     cell = rec.cell(name) or f"row {rec.row}"
     return f"sheet {rec.sheet!r} {cell}"
@@ -76,11 +83,11 @@ def _rate(rec: Record, name: str, label: str, problems: list[str]) -> Decimal | 
     value = rec.values.get(name)
     if value is None:
         return None
-    rate = normalise_rate(value)
+    raw = rec.raw_value(name)
+    rate = rate_from(raw, value)
     if rate is None:
-        raw = json_safe(rec.raw_value(name))
         problems.append(
-            f"{_where(rec, name)}: {label} {raw!r} is not a rate; "
+            f"{_where(rec, name)}: {label} {json_safe(raw)!r} is not a rate; "
             "write it as 13%, 0.13 or 13 (and 1% or 100% rather than 1)"
         )
     return rate

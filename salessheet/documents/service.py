@@ -25,7 +25,7 @@ from salessheet.documents.context import (
 from salessheet.documents.docx import render_docx
 from salessheet.documents.filenames import document_filename, output_path
 from salessheet.documents.html import MissingVariable, html_variables, render_html
-from salessheet.documents.line_items import currency_code, normalise_rate, read_line_items
+from salessheet.documents.line_items import currency_code, rate_from, read_line_items
 from salessheet.documents.money import Totals, compute_totals
 from salessheet.documents.pdf import render_pdfs
 from salessheet.documents.preflight import StageInfo, allowed_stages, preflight
@@ -234,7 +234,7 @@ class _Run:
         raw_discount = _extra_value(deal.extra, cols["document_discount"])
         if raw_discount is not None:
             try:
-                rate = normalise_rate(parse_percent(raw_discount, self.ctx))
+                rate = rate_from(raw_discount, parse_percent(raw_discount, self.ctx))
             except ParseFailure as exc:
                 rate = None
                 problems.append(f"document discount {json_safe(raw_discount)!r}: {exc}")
