@@ -242,7 +242,10 @@ def build(kind: str, lang: str) -> Path:
     borders(top)
     widths(top, [100, 78])
     left, right = top.rows[0].cells
-    cell_text(left, "{{ seller.display_name }}", bold=True, size=14, color=ACCENT)
+    cell_text(left, "{%p if seller.logo %}")
+    para(left, "{{ seller.logo }}", space_after=2)
+    para(left, "{%p endif %}")
+    para(left, "{{ seller.display_name }}", bold=True, size=14, color=ACCENT)
     para(left, "{{ seller.display_address }}", size=8, color=MUTED, space_after=0)
     para(left, "{{ seller.phone }}  {{ seller.email }}", size=8, color=MUTED, space_after=0)
     para(left, "{{ seller.website }}", size=8, color=MUTED, space_after=0)

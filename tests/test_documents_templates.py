@@ -19,11 +19,26 @@ from test_documents_issue import (
 from salessheet.documents.service import issue_documents
 from salessheet.errors import ConfigError
 
-# a 1x1 PNG
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+
+def _png() -> bytes:
+    """A valid 2x2 PNG, built by hand."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    raw = b"".join(b"\x00" + b"\x1f\x3a\x5f" * 2 for _ in range(2))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+PNG = _png()
 
 
 def custom(tmp_path: Path, body: str, **seller) -> object:
@@ -188,3 +203,18 @@ def test_a_csv_source_has_no_line_items(tmp_path: Path) -> None:
         "there is no 'Line Items' sheet; add one with a row per item (Deal ID, SKU/Product, "
         "Quantity, Unit price, Tax rate)"
     ]
+
+
+def test_logo_in_docx(book: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    (tmp_path / "logo.png").write_bytes(PNG)
+    profile = profile_with_documents(
+        seller={"name": "Seller Co.", "logo": str(tmp_path / "logo.png")}
+    )
+    with_logo = issue_documents(load(book, profile), "quote", ["D-2"], fmt="docx", out_dir=tmp_path)
+    names = zipfile.ZipFile(with_logo.issued[0].path).namelist()
+    assert any(n.startswith("word/media/") for n in names)
+    plain = issue_documents(load(book), "contract", ["D-2"], fmt="docx", out_dir=tmp_path)
+    names = zipfile.ZipFile(plain.issued[0].path).namelist()
+    assert not any(n.startswith("word/media/") for n in names)
