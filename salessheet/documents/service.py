@@ -9,7 +9,6 @@ the PreflightError (exit 2) that lists them.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,17 +17,17 @@ from typing import Any
 
 from salessheet.documents.context import (
     TEMPLATE_FIELDS,
-    DealData,
     build_context,
     input_hash,
 )
+from salessheet.documents.deals import DealReader
 from salessheet.documents.docx import render_docx
 from salessheet.documents.filenames import document_filename, output_path
 from salessheet.documents.html import MissingVariable, html_variables, render_html
-from salessheet.documents.line_items import currency_code, rate_from, read_line_items
+from salessheet.documents.line_items import read_line_items
 from salessheet.documents.money import Totals, compute_totals
 from salessheet.documents.pdf import render_pdfs
-from salessheet.documents.preflight import StageInfo, allowed_stages, preflight
+from salessheet.documents.preflight import preflight
 from salessheet.documents.register import Register, display_number
 from salessheet.documents.settings import (
     FORMATS,
@@ -39,30 +38,9 @@ from salessheet.documents.settings import (
     default_settings,
 )
 from salessheet.errors import ConfigError, PreflightError, UsageError
-from salessheet.findings import json_safe
 from salessheet.formatting import is_known_currency
-from salessheet.parsing import (
-    ParseContext,
-    ParseFailure,
-    parse_date,
-    parse_percent,
-    parse_text,
-)
 from salessheet.stores.base import SheetReplace, WriteBatch, WriteReport
 from salessheet.textnorm import normalise
-
-LANGUAGE_NAMES = {
-    "zh": "zh",
-    "cn": "zh",
-    "chinese": "zh",
-    "中文": "zh",
-    "汉语": "zh",
-    "简体中文": "zh",
-    "en": "en",
-    "english": "en",
-    "英文": "en",
-    "英语": "en",
-}
 
 
 @dataclass
@@ -159,134 +137,17 @@ def template_fields(kind: str, lang: str) -> list[tuple[str, str]]:
     return fields
 
 
-def language_of(value: Any) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    key = normalise(value).replace("-", "_")
-    return LANGUAGE_NAMES.get(key) or LANGUAGE_NAMES.get(key.split("_")[0])
-
-
-def _extra_value(extra: dict[str, Any], aliases: list[str]) -> Any:
-    wanted = {normalise(a) for a in aliases}
-    for header, value in extra.items():
-        if normalise(str(header)) in wanted and value not in (None, ""):
-            return value
-    return None
-
-
 @dataclass
 class _Run:
     pipeline: Any
     settings: DocumentSettings
+    reader: DealReader
     kind: str
     fmt: str
-    out_dir: Path
-    dry_run: bool
     allow_mismatch: bool
-    lang: str | None
-    ctx: ParseContext
-
-    def __post_init__(self) -> None:
-        profile = self.pipeline.profile
-        self.stages = [StageInfo(s.id, s.outcome) for s in profile.stages]
-        kind_settings = self.settings.kind(self.kind)
-        self.kind_settings = kind_settings
-        self.allowed = allowed_stages(self.kind, kind_settings.stages, self.stages)
-        self.id_count = Counter(d.id for d in self.pipeline.deals if d.id)
-        self.row_findings: dict[int, list[str]] = {}
-        for f in self.pipeline.findings:
-            if f.severity == "error" and f.code == "bad-value" and f.row:
-                self.row_findings.setdefault(f.row, []).append(f"sheet {f.sheet!r}: {f.message}")
-
-    # -- per deal -------------------------------------------------------------------------------
-
-    def deal_data(self, deal: Any) -> DealData:
-        v = deal.values
-        profile = self.pipeline.profile
-        label = None
-        if deal.stage:
-            try:
-                stage = profile.stage(deal.stage)
-                label = stage.label_zh if self.lang_for(deal) == "zh" else stage.label
-            except KeyError:
-                label = None
-        extra = {str(k): ("" if val is None else _text(val)) for k, val in deal.extra.items()}
-        return DealData(
-            deal_id=deal.id,
-            customer=v.get("customer"),
-            stage=deal.stage,
-            stage_label=label,
-            amount=v.get("amount"),
-            currency=v.get("currency"),
-            owner=v.get("owner"),
-            contact=v.get("contact"),
-            email=v.get("email"),
-            phone=v.get("phone"),
-            address=v.get("address"),
-            language=v.get("language"),
-            notes=v.get("notes"),
-            expected_close=v.get("expected_close"),
-            extra=extra,
-        )
-
-    def deal_extras(self, deal: Any, data: DealData, problems: list[str]) -> None:
-        cols = self.settings.deal_columns
-        raw_discount = _extra_value(deal.extra, cols["document_discount"])
-        if raw_discount is not None:
-            try:
-                rate = rate_from(raw_discount, parse_percent(raw_discount, self.ctx))
-            except ParseFailure as exc:
-                rate = None
-                problems.append(f"document discount {json_safe(raw_discount)!r}: {exc}")
-            else:
-                if rate is None:
-                    problems.append(
-                        f"document discount {json_safe(raw_discount)!r} is not a rate; "
-                        "write it as 5%, 0.05 or 5"
-                    )
-            data.document_discount = rate
-        raw_until = _extra_value(deal.extra, cols["valid_until"])
-        if raw_until is not None:
-            try:
-                data.valid_until = parse_date(raw_until, self.ctx)
-            except ParseFailure as exc:
-                problems.append(f"valid-until date {json_safe(raw_until)!r}: {exc}")
-        tax_id = _extra_value(deal.extra, cols["customer_tax_id"])
-        if tax_id is not None:
-            data.customer_tax_id = _text(tax_id)
-
-    def lang_for(self, deal: Any) -> str:
-        if self.lang:
-            return self.lang
-        from_deal = language_of(deal.values.get("language"))
-        if from_deal in LANGUAGES:
-            return from_deal
-        if self.settings.default_language:
-            return self.settings.default_language
-        profile_lang = language_of(self.pipeline.profile.locale)
-        return profile_lang if profile_lang in LANGUAGES else "en"
-
-    def locale_for(self, lang: str) -> str:
-        profile_locale = self.pipeline.profile.locale
-        if language_of(profile_locale) == lang:
-            return profile_locale
-        return self.settings.locales.get(lang, "en_US")
-
-    def currency_for(self, deal: Any, data: DealData) -> str | None:
-        cur = data.currency or deal.values.get("amount_currency_mark")
-        if cur:
-            return currency_code(str(cur))
-        return self.pipeline.profile.currency
 
 
-def _text(value: Any) -> str:
-    try:
-        return parse_text(value)
-    except ParseFailure:
-        return str(value)
-
-
-def _select(pipeline: Any, run: _Run, deal_ids, stage, all_deals) -> list[tuple[str, Any]]:
+def _select(pipeline: Any, allowed: list[str], deal_ids, stage, all_deals) -> list[tuple[str, Any]]:
     if deal_ids:
         return [(i, pipeline.deal(i)) for i in dict.fromkeys(str(i).strip() for i in deal_ids)]
     if stage:
@@ -299,7 +160,7 @@ def _select(pipeline: Any, run: _Run, deal_ids, stage, all_deals) -> list[tuple[
             )
         chosen = [d for d in pipeline.deals if d.stage == stage_id and d.id]
     elif all_deals:
-        chosen = [d for d in pipeline.deals if d.stage in run.allowed and d.id]
+        chosen = [d for d in pipeline.deals if d.stage in allowed and d.id]
     else:
         raise UsageError("name a deal id, or choose deals with --stage STAGE or --all")
     seen: dict[str, Any] = {}
@@ -337,13 +198,14 @@ def issue_documents(
     if lang is not None and lang not in LANGUAGES:
         raise UsageError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
     settings: DocumentSettings = pipeline.profile.documents or default_settings()
-    ctx = ParseContext.from_profile(pipeline.profile)
-    run = _Run(pipeline, settings, kind, fmt, Path(out_dir), dry_run, allow_mismatch, lang, ctx)
-    selected = _select(pipeline, run, deal_ids, stage, all_deals)
+    reader = DealReader(pipeline, settings, kind, lang)
+    run = _Run(pipeline, settings, reader, kind, fmt, allow_mismatch)
+    selected = _select(pipeline, reader.allowed, deal_ids, stage, all_deals)
     result = IssueResult(kind, fmt, Path(out_dir), dry_run)
     if not selected:
         return result
-    lines = read_line_items(_sheets(pipeline, settings), settings, ctx, source=str(pipeline.source))
+    sheets = _sheets(pipeline, settings)
+    lines = read_line_items(sheets, settings, reader.ctx, source=str(pipeline.source))
     register = Register(pipeline.sheets.get(REGISTER_SHEET))
     template_source = "docx" if fmt == "docx" else "html"
     checked_templates: dict[Path, set[str]] = {}
@@ -425,7 +287,8 @@ def _sheets(pipeline: Any, settings: DocumentSettings) -> dict[str, Any]:
 
 
 def _template_path(run: _Run, lang: str, source_fmt: str) -> Path:
-    per_lang = run.kind_settings.templates.get(lang) or run.kind_settings.templates.get("en", {})
+    templates = run.reader.kind_settings.templates
+    per_lang = templates.get(lang) or templates.get("en", {})
     path = per_lang.get(source_fmt)
     if path is None or not path.exists():
         raise ConfigError(
@@ -464,21 +327,14 @@ def _issue_one(
     settings = run.settings
     if deal is None:
         return None, [f"no deal with id {deal_id!r} in sheet {pipeline.sheet!r}"]
-    problems: list[str] = []
-    if run.id_count.get(deal_id, 0) > 1:
-        rows = [str(d.row) for d in pipeline.deals if d.id == deal_id]
-        problems.append(
-            f"the deal id is on rows {', '.join(rows)} of sheet {pipeline.sheet!r}; "
-            "make it unique before numbering a document for it"
-        )
-    data = run.deal_data(deal)
-    run.deal_extras(deal, data, problems)
-    lang = run.lang_for(deal)
-    locale = run.locale_for(lang)
+    reader = run.reader
+    data, problems = reader.read(deal)
+    lang = reader.lang_for(deal)
+    locale = reader.locale_for(lang)
     template = _template_path(run, lang, source_fmt)
     if template not in checked:
         checked[template] = _template_names(template, source_fmt)
-    currency = run.currency_for(deal, data)
+    currency = reader.currency_for(deal, data)
     items, item_problems = lines.for_deal(deal_id)
     totals: Totals | None = None
     if currency and is_known_currency(currency) and items and not item_problems:
@@ -496,9 +352,9 @@ def _issue_one(
         kind=run.kind,
         deal=data,
         currency=currency,
-        allowed=run.allowed,
+        allowed=reader.allowed,
         stage_label=data.stage_label,
-        required=run.kind_settings.required,
+        required=reader.kind_settings.required,
         items=items,
         item_problems=item_problems,
         line_items_sheet=lines.sheet_name,
@@ -513,7 +369,6 @@ def _issue_one(
         amount_cell=f"sheet {pipeline.sheet!r} {deal.cell('amount')}"
         if deal.cell("amount")
         else None,
-        row_problems=run.row_findings.get(deal.row),
     )
     if problems or totals is None:
         return None, problems or ["no line items to price"]
@@ -522,7 +377,7 @@ def _issue_one(
     assignment = register.assign(
         kind=run.kind,
         deal_id=deal_id,
-        pattern=run.kind_settings.numbering,
+        pattern=reader.kind_settings.numbering,
         today=pipeline.today,
         input_hash=fingerprint,
         valid_until=fresh_until,
