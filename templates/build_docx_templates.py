@@ -215,6 +215,16 @@ def para(container, text: str = "", *, bold=False, size=None, color=None, align=
     return p
 
 
+PHONE_EMAIL = "{{{{ [{who}.phone, {who}.email] | select | join('  ·  ') }}}}"
+
+
+def optional(container, condition: str, text: str, **kw) -> None:
+    """A paragraph that is left out when ``condition`` is false (docxtpl {%p if %})."""
+    para(container, "{%p if " + condition + " %}", space_after=0)
+    para(container, text, **kw)
+    para(container, "{%p endif %}", space_after=0)
+
+
 def cell_text(cell, text: str, **kw):
     p = cell.paragraphs[0]
     return para(p, text, **kw)
@@ -246,10 +256,11 @@ def build(kind: str, lang: str) -> Path:
     para(left, "{{ seller.logo }}", space_after=2)
     para(left, "{%p endif %}")
     para(left, "{{ seller.display_name }}", bold=True, size=14, color=ACCENT)
-    para(left, "{{ seller.display_address }}", size=8, color=MUTED, space_after=0)
-    para(left, "{{ seller.phone }}  {{ seller.email }}", size=8, color=MUTED, space_after=0)
-    para(left, "{{ seller.website }}", size=8, color=MUTED, space_after=0)
-    para(left, label(lang, "tax_id", kind) + ": {{ seller.tax_id }}", size=8, color=MUTED)
+    small = {"size": 8, "color": MUTED, "space_after": 0}
+    optional(left, "seller.display_address", "{{ seller.display_address }}", **small)
+    optional(left, "seller.phone or seller.email", PHONE_EMAIL.format(who="seller"), **small)
+    optional(left, "seller.website", "{{ seller.website }}", **small)
+    optional(left, "seller.tax_id", label(lang, "tax_id", kind) + ": {{ seller.tax_id }}", **small)
     cell_text(right, "{{ doc.title }}", bold=True, size=20, color=ACCENT,
               align=WD_ALIGN_PARAGRAPH.RIGHT)  # fmt: skip
     meta = [
@@ -284,19 +295,21 @@ def build(kind: str, lang: str) -> Path:
     cell_text(c1, label(lang, "customer", kind).upper() if lang == "en" else
               label(lang, "customer", kind), size=7.5, color=MUTED, bold=True)  # fmt: skip
     para(c1, "{{ customer.name }}", bold=True, size=11, space_after=1)
-    para(c1, label(lang, "contact", kind) + ": {{ customer.contact }}", size=8.5, space_after=0)
-    para(c1, "{{ customer.address }}", size=8.5, space_after=0)
-    para(c1, "{{ customer.phone }}  {{ customer.email }}", size=8.5)
+    line = {"size": 8.5, "space_after": 0}
+    contact = label(lang, "contact", kind) + ": "
+    optional(c1, "customer.contact", contact + "{{ customer.contact }}", **line)
+    optional(c1, "customer.address", "{{ customer.address }}", **line)
+    optional(c1, "customer.phone or customer.email", PHONE_EMAIL.format(who="customer"), **line)
     cell_text(c2, label(lang, "seller", kind).upper() if lang == "en" else
               label(lang, "seller", kind), size=7.5, color=MUTED, bold=True)  # fmt: skip
     if kind == "quote":
         para(c2, "{{ deal.owner or seller.display_name }}", bold=True, size=11, space_after=1)
-        para(c2, "{{ seller.display_name }}", size=8.5, space_after=0)
+        para(c2, "{{ seller.display_name }}", **line)
     else:
         para(c2, "{{ seller.display_name }}", bold=True, size=11, space_after=1)
-        para(c2, "{{ seller.display_address }}", size=8.5, space_after=0)
-        para(c2, label(lang, "contact", kind) + ": {{ deal.owner }}", size=8.5, space_after=0)
-    para(c2, "{{ seller.phone }}  {{ seller.email }}", size=8.5)
+        optional(c2, "seller.display_address", "{{ seller.display_address }}", **line)
+        optional(c2, "deal.owner", contact + "{{ deal.owner }}", **line)
+    optional(c2, "seller.phone or seller.email", PHONE_EMAIL.format(who="seller"), **line)
 
     para(doc, space_after=2)
     para(doc, label(lang, "intro", kind), space_after=4)
@@ -322,8 +335,9 @@ def build(kind: str, lang: str) -> Path:
         align = WD_ALIGN_PARAGRAPH.RIGHT if i in (2, 4, 5, 6, 7) else None
         if text is None:
             cell_text(cell, "{{ item.product }}", bold=True, size=8.5, space_after=0)
-            para(cell, "{{ item.description }}", size=7.5, color=MUTED, space_after=0)
-            para(cell, "{{ item.sku }}", size=7, color=MUTED)
+            optional(cell, "item.description", "{{ item.description }}", size=7.5, color=MUTED,
+                     space_after=0)  # fmt: skip
+            optional(cell, "item.sku", "{{ item.sku }}", size=7, color=MUTED, space_after=0)
         else:
             cell_text(cell, text, size=8.5, align=align)
     tag_row(items, "{%tr endfor %}")
