@@ -4,7 +4,9 @@ Builds a 100,000-row x 20-column pipeline workbook (shared strings, numbers, sty
 Excel writes it), then times
   (a) python-calamine reading the sheet into Python lists (the baseline), and
   (b) salessheet's no-loss write-back: 2 owned columns for every row + a 100,000-row history
-      sheet, including lock/fingerprint checks, temp file, fsync, verification and backup.
+      sheet, including lock/fingerprint checks, temp file, fsync, verification and backup;
+  and, once each, (c) the next night (every days-in-stage value changes) and (d) a run where
+  nothing changed (no write at all).
 Target: (b) <= 2 x (a). Each is the best of --repeat runs (the write always on a fresh copy);
 CPU seconds are printed too, as a steadier figure on a busy machine.
 
@@ -135,6 +137,19 @@ def calamine_read(path: Path) -> list[list]:
     return wb.get_sheet_by_name("Pipeline").to_python()
 
 
+def next_night(cells: list[CellWrite]) -> list[CellWrite]:
+    """Day 2: every deal's days-in-stage moves on; a few flags appear or clear."""
+    out = []
+    for c in cells:
+        value = c.value
+        if isinstance(value, int):
+            value += 1
+        elif c.col == 21 and c.row > 1 and c.row % 50 == 0:
+            value = None if value else "stalled: 31 days in lead (limit 30)"
+        out.append(CellWrite(c.sheet, c.row, c.col, value))
+    return out
+
+
 def write_batch(rows: int) -> tuple[list[CellWrite], list[SheetReplace]]:
     cells = [CellWrite("Pipeline", 1, 21, "⚑ salessheet"), CellWrite("Pipeline", 1, 22,
              "Days in stage")]  # fmt: skip
@@ -180,9 +195,17 @@ def main() -> None:
             writes.append(time.perf_counter() - t0)
             writes_cpu.append(time.process_time() - c0)
             assert report.written_sheets == ["salessheet history"], report
+        day2 = next_night(cells)
+        t0, c0 = time.perf_counter(), time.process_time()
+        report2 = patch_xlsx(target, fingerprint(target), day2, sheets)
+        night2, night2_cpu = time.perf_counter() - t0, time.process_time() - c0
+        t0, c0 = time.perf_counter(), time.process_time()
+        report3 = patch_xlsx(target, fingerprint(target), day2, sheets)
+        same, same_cpu = time.perf_counter() - t0, time.process_time() - c0
+        assert report3.unchanged and report2.written_cells >= args.rows
         back = python_calamine.CalamineWorkbook.from_path(str(target))
         got = back.get_sheet_by_name("Pipeline").to_python()
-        assert got[1][20] == "stalled: 45 days in negotiation (limit 30)" and got[2][21] == 1.0
+        assert got[1][20] == "stalled: 45 days in negotiation (limit 30)" and got[2][21] == 2.0
         assert len(back.get_sheet_by_name("salessheet history").to_python()) == args.rows + 1
         read, write = min(reads), min(writes)
         runs_r = ", ".join(f"{x:.3f}" for x in reads)
@@ -194,6 +217,15 @@ def main() -> None:
         rc, wc = min(reads_cpu), min(writes_cpu)
         print(f"CPU seconds (best)       : read {rc:.3f}, write {wc:.3f}, ratio {wc / rc:.2f}")
         print(f"cells written: {report.written_cells:,}; output {size:.1f} MB")
+        print(
+            f"(c) next night (all days-in-stage change): {night2:.3f} s, CPU {night2_cpu:.3f} s "
+            f"({report2.written_cells:,} cells); ratio {night2 / read:.2f} "
+            f"(CPU {night2_cpu / rc:.2f})"
+        )
+        print(
+            f"(d) same night again (nothing changes)  : {same:.3f} s, CPU {same_cpu:.3f} s; "
+            f"ratio {same / read:.2f} (CPU {same_cpu / rc:.2f})"
+        )
 
 
 if __name__ == "__main__":

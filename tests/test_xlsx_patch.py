@@ -235,10 +235,21 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 def soffice_pdf(path: Path, out: Path) -> Path:
     profile = out / "lo-profile"
     result = subprocess.run(
-        [SOFFICE, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
-         "--convert-to", "pdf", "--outdir", str(out), str(path)],
-        capture_output=True, text=True, timeout=240,
-    )  # fmt: skip
+        [
+            SOFFICE,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     pdf = out / (path.stem + ".pdf")
     assert result.returncode == 0, result.stderr
     assert pdf.exists(), f"no PDF: {result.stdout} {result.stderr}"
@@ -333,8 +344,11 @@ def test_overwriting_keeps_the_cell_style_and_touches_nothing_else(tmp_path):
 
 def test_rows_are_inserted_in_order_and_dimension_grows(tmp_path):
     path = build_rich_workbook(tmp_path / "p.xlsx")
-    cells = [CellWrite("Pipeline", 12, 2, "far"), CellWrite("Pipeline", 9, 10, "gap"),
-             CellWrite("Pipeline", 4, 8, "mid")]  # fmt: skip
+    cells = [
+        CellWrite("Pipeline", 12, 2, "far"),
+        CellWrite("Pipeline", 9, 10, "gap"),
+        CellWrite("Pipeline", 4, 8, "mid"),
+    ]
     patch_xlsx(path, fingerprint(path), cells, [])
     xml = parts(path)[sheet_part(path, "Pipeline")].decode()
     rows = [int(x) for x in __import__("re").findall(r'<row r="(\d+)"', xml)]
@@ -414,7 +428,7 @@ def excel_owner_file(name: str) -> bytes:
         (".~lock.pipeline.xlsx#", b"Alice Wang,alice,pc-7,28.11.2026 06:55,x;", "Alice Wang"),
         (".~lock.pipeline.xlsx#", b",bob,host-2,28.11.2026 06:55,file:///y;", "bob"),
     ],
-)  # fmt: skip
+)
 def test_lock_file_refuses_and_names_the_holder(lock_name, content, holder, tmp_path):
     path = build_rich_workbook(tmp_path / "pipeline.xlsx")
     fp = fingerprint(path)
@@ -483,9 +497,12 @@ def test_crash_before_rename_leaves_original_intact(stage, tmp_path):
     before = path.read_bytes()
     with pytest.raises(RuntimeError, match=f"injected crash at {stage}"):
         patch_xlsx(
-            path, fingerprint(path), owned_writes("Pipeline", 7, 6),
-            [SheetReplace(HISTORY, history_rows(3))], crash_hook=crash_at(stage),
-        )  # fmt: skip
+            path,
+            fingerprint(path),
+            owned_writes("Pipeline", 7, 6),
+            [SheetReplace(HISTORY, history_rows(3))],
+            crash_hook=crash_at(stage),
+        )
     assert path.read_bytes() == before
     assert leftovers(tmp_path) == []
     assert backups(path) == []
@@ -593,8 +610,11 @@ def test_value_already_there_as_a_shared_string_is_left_alone(tmp_path):
     rows = [["Deal ID", "⚑ salessheet"], ["D-1", "stalled"], ["D-2", None]]
     path = build_handmade_workbook(tmp_path / "p.xlsx", rows)
     before = path.read_bytes()
-    cells = [CellWrite("Pipeline", 1, 2, "⚑ salessheet"), CellWrite("Pipeline", 2, 2, "stalled"),
-             CellWrite("Pipeline", 3, 2, None)]  # fmt: skip
+    cells = [
+        CellWrite("Pipeline", 1, 2, "⚑ salessheet"),
+        CellWrite("Pipeline", 2, 2, "stalled"),
+        CellWrite("Pipeline", 3, 2, None),
+    ]
     report = patch_xlsx(path, fingerprint(path), cells, [])
     assert report.unchanged and path.read_bytes() == before
     cells[1] = CellWrite("Pipeline", 2, 2, "ok")
@@ -752,8 +772,12 @@ def test_user_cells_between_and_after_owned_columns_stay_in_order(tmp_path):
     path = build_rich_workbook(tmp_path / "p.xlsx")
     patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 2, 9, "ours")], [])
     # A user types into H2 (between) and K2 (after) the tool's columns G and I.
-    patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 2, 8, "user H"),
-               CellWrite("Pipeline", 2, 11, "user K")], [])  # fmt: skip
+    patch_xlsx(
+        path,
+        fingerprint(path),
+        [CellWrite("Pipeline", 2, 8, "user H"), CellWrite("Pipeline", 2, 11, "user K")],
+        [],
+    )
     cells = [CellWrite("Pipeline", 2, 7, "flag G"), CellWrite("Pipeline", 2, 9, "ours 2")]
     patch_xlsx(path, fingerprint(path), cells, [])
     xml = parts(path)[sheet_part(path, "Pipeline")].decode()

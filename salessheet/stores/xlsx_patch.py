@@ -540,7 +540,7 @@ class _SheetPatcher:
                         break
                     want = pending[wi]
                 if want == r and wi < len(pending):
-                    if not m.group(2) and self._fast_append(body_src, m, r, writes[r], out, pos):
+                    if not m.group(2) and self._fast_row(body_src, m, r, writes[r], out, pos):
                         pos = self._fast_pos
                         wi += 1
                         if wi >= len(pending):
@@ -571,58 +571,131 @@ class _SheetPatcher:
         self.check_doc = head + b"".join(self.checks) + tail
         return head + b"".join(out) + tail
 
-    def _fast_append(self, src: bytes, m: re.Match, r: int, rw: dict, out: list, pos: int) -> bool:
-        """The common case, cheaply: every write of the row lands right of its last cell, so
-        the new cells go just before ``</row>`` and the row's bytes are not copied apart.
-        False (nothing done) when the case does not apply."""
+    def _fast_row(self, src: bytes, m: re.Match, r: int, rw: dict, out: list, pos: int) -> bool:
+        """The two common cases, cheaply and without copying the row apart:
+
+        - append: every write lands right of the row's last cell (the first run): the new
+          cells go just before ``</row>``;
+        - owned tail: the row ends with cells that are all being written (the tool's own
+          columns from an earlier run), unstyled inline strings or numbers: they are
+          regenerated as a block and compared as bytes (equal: the row is left alone).
+
+        Appends to ``out`` and sets ``self._fast_pos``; False (nothing done) otherwise, and
+        the careful cell-by-cell path decides."""
         tag_end = m.end()
         close = src.find(self.row_close, tag_end)
         if close < 0:
             return False
-        i = src.rfind(self.cell_open, tag_end, close)
-        if i < 0:
-            return False
-        j = i + len(self.cell_open) + 4
-        if src[j - 4 : j] != b' r="':
-            return False
-        k = j
-        while 65 <= src[k] <= 90:
-            k += 1
-        last = _COLNUM.get(src[j:k])
-        if last is None:
-            if not 0 < k - j <= 3:
-                return False
-            last = _COLNUM[src[j:k]] = col_number(src[j:k].decode())
         cols = sorted(rw) if len(rw) > 1 else list(rw)
-        if last >= cols[0] or src.find(b"extLst", i, close) >= 0:
+        rs = str(r)
+        rsb = rs.encode()
+        p, ps, cell_open = self.p, self.ps, self.cell_open
+        last = self._col_before(src, tag_end, close)
+        if last is None:
             return False
-        ps, rs, pieces, lo, hi = self.ps, str(r), [], 0, 0
+        i = -1
+        if last >= cols[0]:
+            # Where does the block of written columns start? Left of it, only cells left of
+            # every write.
+            for col in cols:
+                ref = b"<" + p + b'c r="' + _letters(col).encode() + rsb + b'"'
+                i = src.find(ref, tag_end, close)
+                if i >= 0:
+                    break
+            if i < 0:
+                return False
+            before = self._col_before(src, tag_end, i)
+            if before is None or before >= cols[0]:
+                return False
+        if i >= 0:
+            end = close
+            while src[end - 1] in b" \t\r\n":
+                end -= 1
+            region = src[i:end]
+            refs = self.ref_re.findall(region)
+            if (
+                region.count(cell_open) != len(refs)
+                or not region.endswith(self.cell_close)
+                or b"/>" in region  # an empty cell: the careful path decides
+                or b' s="' in region
+                or b' t="s"' in region
+                or self.formula_open in region
+                or b"extLst" in region
+            ):
+                return False
+            existing = set()
+            for letters in refs:
+                col = _COLNUM.get(letters) or col_number(letters.decode())
+                if col not in rw:
+                    return False  # someone else's cell among them: the careful path
+                existing.add(col)
+        elif src.find(b"extLst", tag_end, close) >= 0:
+            return False
+        else:
+            end, region, existing = close, b"", set()
+        pieces, written, lo, hi = [], [], 0, 0
         for col in cols:
-            xml = _cell(ps, _letters(col) + rs, rw[col], None)
+            xml = _cell(ps, (_LETTERS.get(col) or _letters(col)) + rs, rw[col], None)
             if xml:
                 pieces.append(xml)
-                self.changed_at.append((r, col))
+                written.append((r, col))
                 if not lo:
                     lo = col
                 hi = col
-        if pieces:
-            new = "".join(pieces).encode()
-            attrs = m.group(1)
-            new_attrs = self._spans(attrs, lo, hi)
-            start = b"<" + self.p + b"row" + new_attrs + b">"
-            if new_attrs is attrs:
-                out.append(src[pos:close])
-            else:
-                out.append(src[pos : m.start()])
-                out.append(start)
-                out.append(src[tag_end:close])
-            out.append(new)
-            self.checks.append(start + new + self.row_close)
-            self.changed += len(pieces)
+        new = "".join(pieces).encode()
+        if lo:
             self._grow(r, lo, hi)
-            pos = close
-        self._fast_pos = pos
+        if new == region:
+            self._fast_pos = pos
+            return True
+        if region:
+            k = 0
+            for col in cols:
+                if k < len(written) and written[k][1] == col:
+                    changed = pieces[k].encode() not in region
+                    k += 1
+                else:
+                    changed = col in existing
+                if changed:
+                    self.changed_at.append((r, col))
+                    self.changed += 1
+        else:
+            self.changed_at += written
+            self.changed += len(written)
+        attrs = m.group(1)
+        new_attrs = self._spans(attrs, lo, hi) if hi else attrs
+        start_at = i if i >= 0 else end
+        if new_attrs is attrs:
+            out.append(src[pos:start_at])
+        else:
+            start = b"<" + p + b"row" + new_attrs + b">"
+            out.append(src[pos : m.start()])
+            out.append(start)
+            out.append(src[tag_end:start_at])
+            self.checks.append(start + self.row_close)
+        out.append(new)
+        self.checks.append(new)
+        self._fast_pos = end
         return True
+
+    def _col_before(self, src: bytes, start: int, end: int) -> int | None:
+        """Column of the last cell in src[start:end] (0: no cell); None if it cannot be told
+        cheaply (no ``r`` reference first, or something else starting with ``<c``)."""
+        j = src.rfind(self.cell_open, start, end)
+        if j < 0:
+            return 0
+        k = j + len(self.cell_open) + 4
+        if src[k - 4 : k] != b' r="':
+            return None
+        e = k
+        while 65 <= src[e] <= 90:
+            e += 1
+        col = _COLNUM.get(src[k:e])
+        if col is None:
+            if not 0 < e - k <= 3:
+                return None
+            col = _COLNUM[src[k:e]] = col_number(src[k:e].decode())
+        return col
 
     def _new_row(self, r: int, row_writes: dict[int, object]) -> bytes:
         ps, rs, cells = self.ps, str(r), []
@@ -691,62 +764,6 @@ class _SheetPatcher:
         k = i + len(self.cell_open)
         return body[k : k + 1] in (b" ", b">", b"/", b"\t", b"\n", b"\r")
 
-    def _owned_tail(self, r: int, body: bytes, order: list[int], row_writes: dict[int, object]):
-        """The nightly case, cheaply: the row ends with cells that are all being written (the
-        tool's own columns from an earlier run), unstyled, with inline strings or numbers. They
-        are regenerated as a block and compared as bytes. None when the case does not apply."""
-        p, rs = self.p, str(r)
-        i = -1
-        for col in order:
-            i = body.find(b"<" + p + b'c r="' + _letters(col).encode() + rs.encode() + b'"')
-            if i >= 0:
-                break
-        if i < 0:
-            return None
-        region = body[i:].rstrip()
-        suffix = body[i + len(region) :]
-        refs = self.ref_re.findall(region)
-        if (
-            region.count(self.cell_open) != len(refs)
-            or not region.endswith(self.cell_close)
-            or b"/>" in region  # an empty cell: the careful way decides if it changes
-            or b' s="' in region
-            or b' t="s"' in region
-            or self.formula_open in region
-            or b"extLst" in region
-        ):
-            return None
-        existing = set()
-        for letters in refs:
-            col = _COLNUM.get(letters) or col_number(letters.decode())
-            if col not in row_writes:
-                return None  # a cell of someone else's among them: go the careful way
-            existing.add(col)
-        j = body.rfind(self.cell_open, 0, i)
-        if j >= 0:
-            before = self.ref_re.match(body, j)
-            if before is None or col_number(before.group(1).decode()) >= order[0]:
-                return None
-        generated, lo, hi = [], 0, 0
-        ps = self.ps
-        for col in order:
-            xml = _cell(ps, _letters(col) + rs, row_writes[col], None).encode()
-            generated.append((col, xml))
-            if xml:
-                lo = lo or col
-                hi = col
-        new = b"".join(xml for _, xml in generated)
-        if lo:
-            self._grow(r, lo, hi)
-        if new == region:
-            return None, 0, 0
-        for col, xml in generated:
-            if (xml and xml not in region) or (not xml and col in existing):
-                self.changed_at.append((r, col))
-                self.changed += 1
-        self.generated.append(new)
-        return body[:i] + new + suffix, lo, hi
-
     def _tail_cells(self, body: bytes, min_col: int) -> tuple[list[_Cell], int] | None:
         """Cells with col >= min_col (found from the row's end) and where cells before them end.
         None when a cell without an ``r`` reference makes a backward scan impossible."""
@@ -786,9 +803,6 @@ class _SheetPatcher:
         """(new row body or None if unchanged, lowest and highest column written)."""
         order = sorted(row_writes)
         min_col = order[0]
-        fast = self._owned_tail(r, body, order, row_writes)
-        if fast is not None:
-            return fast
         tail = self._tail_cells(body, min_col)
         if tail is None:
             every = self._all_cells(body)
