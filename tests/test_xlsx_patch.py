@@ -797,3 +797,12 @@ def test_user_cells_between_and_after_owned_columns_stay_in_order(tmp_path):
         "K",
     ]
     assert calamine_rows(path, "Pipeline")[1][6:11] == ["flag G", "user H", "ours 2", "", "user K"]
+
+
+def test_malformed_generated_xml_is_caught_before_writing():
+    from salessheet.stores.xlsx_patch import _well_formed
+
+    good = b"<a>" + b"<b>x</b>" * 300_000 + b"</a>"  # > 1 MB: parsed in pieces
+    _well_formed(good, "sheet")
+    with pytest.raises(WriteRefused, match="not well-formed"):
+        _well_formed(good[:-4] + b"<b></a>", "sheet")

@@ -23,6 +23,7 @@ import os
 import posixpath
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable
@@ -186,16 +187,33 @@ def _deflate(content: bytes) -> bytes:
 def _prepare_payloads(
     src: _Zip, parts: dict[str, bytes], checks: dict[str, bytes]
 ) -> dict[str, tuple[int, bytes, int, int]]:
-    """Check that every new XML part is well-formed (for a patched worksheet: what was
-    generated, in its place in the part), then compress it.
-    Returns name -> (method, payload, crc, size)."""
+    """Compress the new parts while checking that every new XML part is well-formed (for a
+    patched worksheet: what was generated, in its place in the part).
+
+    zlib releases the GIL, so compression runs in a worker thread; the check is fed to expat in
+    1 MB pieces so the worker is never kept waiting long. Returns name -> (method, payload,
+    crc, size)."""
+    to_deflate = [n for n in parts if _method_for(src, n) == 8]
+    payloads: dict[str, bytes] = {}
+
+    def deflate_all() -> None:
+        for name in to_deflate:
+            payloads[name] = _deflate(parts[name])
+
+    worker = threading.Thread(target=deflate_all, name="salessheet-deflate", daemon=True)
+    worker.start()
+    try:
+        for name, content in parts.items():
+            if name.endswith((".xml", ".rels")):
+                _well_formed(checks.get(name, content), f"{src.label}: {name}")
+    finally:
+        worker.join()
     out = {}
     for name, content in parts.items():
-        if name.endswith((".xml", ".rels")):
-            _well_formed(checks.get(name, content), f"{src.label}: {name}")
-        method = _method_for(src, name)
-        payload = _deflate(content) if method == 8 else content
-        out[name] = (method, payload, zlib.crc32(content), len(content))
+        if name in to_deflate and name not in payloads:
+            raise WriteRefused(f"{src.label}: could not compress {name}; nothing was written.")
+        method = 8 if name in to_deflate else 0
+        out[name] = (method, payloads.get(name, content), zlib.crc32(content), len(content))
     return out
 
 
@@ -310,8 +328,11 @@ def _attrs(raw: bytes) -> dict[bytes, bytes]:
 
 def _well_formed(xml: bytes, label: str) -> None:
     parser = expat.ParserCreate()
+    step = 1 << 20
     try:
-        parser.Parse(xml, True)
+        for at in range(0, len(xml), step):
+            parser.Parse(xml[at : at + step], False)
+        parser.Parse(b"", True)
     except expat.ExpatError as exc:
         raise WriteRefused(
             f"{label}: generated XML is not well-formed ({exc}); nothing written."
