@@ -806,3 +806,10 @@ def test_malformed_generated_xml_is_caught_before_writing():
     _well_formed(good, "sheet")
     with pytest.raises(WriteRefused, match="not well-formed"):
         _well_formed(good[:-4] + b"<b></a>", "sheet")
+
+
+def test_atomic_replace_creates_a_missing_file_without_backup(tmp_path):
+    target = tmp_path / "new.csv"
+    backup = atomic_replace(target, lambda t: t.write_bytes(b"a,b\n"), lambda t: None)
+    assert backup is None and target.read_bytes() == b"a,b\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.csv"]

@@ -260,7 +260,7 @@ def atomic_replace(
     ``replaced`` (renamed into place; only the directory fsync is left). On any exception before
     the rename the temp file and the new backup are removed and the original is untouched.
     ``before_replace`` runs last before the rename (e.g. re-check locks and fingerprint).
-    Returns the backup path (None when ``keep_backups`` is 0).
+    Returns the backup path (None when ``keep_backups`` is 0 or there was no previous file).
     """
     path = Path(path)
     folder = path.parent
@@ -272,17 +272,15 @@ def atomic_replace(
     replaced = False
     try:
         write_tmp(tmp)
-        try:
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        except OSError:
-            pass
+        _copy_owner_and_mode(path, tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         hook("temp-written")
         verify(tmp)
         hook("verified")
-        if keep_backups > 0:
+        if keep_backups > 0 and path.exists():
             backup = _make_backup(path)
+            _fsync_dir(backup.parent)
             hook("backup-made")
         if before_replace is not None:
             before_replace()
@@ -299,9 +297,27 @@ def atomic_replace(
     finally:
         if replaced:
             _fsync_dir(folder)
-    if keep_backups > 0:
+    if backup is not None:
         _prune_backups(path, keep_backups)
     return backup
+
+
+def _copy_owner_and_mode(original: Path, tmp: Path) -> None:
+    """The new file keeps the old one's permissions (and owner, where allowed)."""
+    try:
+        st = os.stat(original)
+    except OSError:
+        return  # a new file: the temp file's own (private) mode stays
+    try:
+        os.chmod(tmp, st.st_mode & 0o7777)
+    except OSError:
+        pass
+    if hasattr(os, "chown"):
+        try:
+            if (st.st_uid, st.st_gid) != (os.stat(tmp).st_uid, os.stat(tmp).st_gid):
+                os.chown(tmp, st.st_uid, st.st_gid)
+        except OSError:
+            pass
 
 
 def _silent_unlink(path: Path) -> None:
