@@ -333,13 +333,12 @@ def test_overwriting_keeps_the_cell_style_and_touches_nothing_else(tmp_path):
     path = build_rich_workbook(tmp_path / "p.xlsx")
     part = sheet_part(path, "Pipeline")
     before = parts(path)[part]
-    assert b'<c r="A1" s="1" t="inlineStr">' in before
-    patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 1, 1, "Deal ID (owned)")], [])
+    old_cell = b'<c r="D2" s="2" t="n"><v>1200</v></c>'
+    assert old_cell in before
+    patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 2, 4, Decimal("1300.5"))], [])
     after = parts(path)[part]
-    new_cell = '<c r="A1" s="1" t="inlineStr"><is><t>Deal ID (owned)</t></is></c>'
-    assert after == before.replace(
-        b'<c r="A1" s="1" t="inlineStr"><is><t>Deal ID</t></is></c>', new_cell.encode()
-    )
+    assert after == before.replace(old_cell, b'<c r="D2" s="2"><v>1300.5</v></c>')
+    assert openpyxl.load_workbook(path)["Pipeline"]["D2"].number_format == "#,##0.00"
 
 
 def test_rows_are_inserted_in_order_and_dimension_grows(tmp_path):
@@ -813,3 +812,15 @@ def test_atomic_replace_creates_a_missing_file_without_backup(tmp_path):
     backup = atomic_replace(target, lambda t: t.write_bytes(b"a,b\n"), lambda t: None)
     assert backup is None and target.read_bytes() == b"a,b\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.csv"]
+
+
+def test_table_header_cells_are_not_changed(tmp_path):
+    """Excel reports a damaged file when a table's header cell stops matching its column."""
+    path = build_rich_workbook(tmp_path / "p.xlsx")  # table "Deals" on A1:F7
+    before = path.read_bytes()
+    with pytest.raises(WriteRefused, match="header row of the Excel table 'Deals'") as err:
+        patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 1, 3, "Stage!")], [])
+    assert "C1" in err.value.message and path.read_bytes() == before
+    # The same text is no change; data cells inside the table may be written.
+    same = [CellWrite("Pipeline", 1, 3, "Stage"), CellWrite("Pipeline", 3, 3, "won")]
+    assert patch_xlsx(path, fingerprint(path), same, []).written_cells == 1

@@ -61,6 +61,7 @@ def build_rich_workbook(path: Path) -> Path:
         ws.cell(i, 2).data_type = "s"  # keep the HYPERLINK-looking name as text
     last = len(DEALS) + 1
     ws.cell(1, 1).font = Font(bold=True)
+    ws.cell(2, 4).number_format = "#,##0.00"
     ws.add_table(
         Table(
             displayName="Deals",

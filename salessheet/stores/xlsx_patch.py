@@ -1204,6 +1204,57 @@ def _group_cells(cells: Iterable[CellWrite]) -> dict[str, dict[int, dict[int, ob
     return grouped
 
 
+def _table_guards(z: _Zip, sheet_part: str) -> list[tuple[str, int, int, int, int, str]]:
+    """Rows of the sheet's Excel tables whose cells Excel keeps in step with the table's own
+    definition (the header row, the totals row): (table, first col, last col, row, row, what)."""
+    rels_name = z.find(
+        posixpath.join(posixpath.dirname(sheet_part), "_rels", posixpath.basename(sheet_part))
+        + ".rels"
+    )
+    if rels_name is None:
+        return []
+    guards = []
+    for rel in _relationships(z.read(rels_name)):
+        if not rel.get("Type", "").endswith("/table") or rel.get("TargetMode") == "External":
+            continue
+        part = z.find(_resolve(posixpath.dirname(sheet_part), rel.get("Target", "")))
+        if part is None:
+            continue
+        head = re.search(rb"<(?:\w+:)?table\b[^>]*>", z.read(part))
+        if head is None:
+            continue
+        attrs = {k.decode(): html.unescape(v.decode()) for k, v in _attrs(head.group(0)).items()}
+        refs = re.findall(r"([A-Za-z]+)(\d+)", attrs.get("ref", ""))
+        if len(refs) != 2:
+            continue
+        (c1, r1), (c2, r2) = refs
+        left, right, top, bottom = col_number(c1), col_number(c2), int(r1), int(r2)
+        name = attrs.get("displayName") or attrs.get("name") or part
+        header_rows = int(attrs.get("headerRowCount", "1") or 1)
+        total_rows = int(attrs.get("totalsRowCount", "0") or 0)
+        if header_rows:
+            guards.append((name, left, right, top, top + header_rows - 1, "header row"))
+        if total_rows:
+            guards.append((name, left, right, bottom - total_rows + 1, bottom, "totals row"))
+    return guards
+
+
+def _check_table_headers(z: _Zip, sheet: _SheetRef, changed: list[tuple[int, int]]) -> None:
+    """Refuse to change a table's header or totals cell: Excel would call the file damaged
+    when the cell no longer matches the table definition."""
+    guards = _table_guards(z, sheet.part)
+    for name, left, right, top, bottom, what in guards:
+        for r, c in changed:
+            if top <= r <= bottom and left <= c <= right:
+                raise WriteRefused(
+                    f"sheet {sheet.name!r}, cell {col_letter(c)}{r}: is in the {what} of the "
+                    f"Excel table {name!r}; changing it would damage the table. Nothing was "
+                    "written.",
+                    hint="Keep the salessheet columns outside the table, or rename the column "
+                    "in Excel.",
+                )
+
+
 def _make_plan(z: _Zip, cells: list[CellWrite], sheets: list[SheetReplace]) -> _Plan:
     pkg = _Package(z)
     sst_name = next(
@@ -1234,6 +1285,7 @@ def _make_plan(z: _Zip, cells: list[CellWrite], sheets: list[SheetReplace]) -> _
         except (TypeError, ValueError) as exc:
             raise WriteRefused(f"sheet {sheet_name!r}: cannot write value {exc}.") from None
         if patcher.changed:
+            _check_table_headers(z, ref, patcher.changed_at)
             parts[ref.part] = new
             checks[ref.part] = patcher.check_doc
             written_cells += patcher.changed
