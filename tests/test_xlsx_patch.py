@@ -824,3 +824,35 @@ def test_table_header_cells_are_not_changed(tmp_path):
     # The same text is no change; data cells inside the table may be written.
     same = [CellWrite("Pipeline", 1, 3, "Stage"), CellWrite("Pipeline", 3, 3, "won")]
     assert patch_xlsx(path, fingerprint(path), same, []).written_cells == 1
+
+
+def rewrite_part(path: Path, name: str, edit) -> None:
+    with zipfile.ZipFile(path) as zf:
+        items = [(i, zf.read(i.filename)) for i in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in items:
+            zf.writestr(info, edit(data) if info.filename == name else data)
+
+
+def test_unusual_but_valid_xml_formatting(tmp_path):
+    """Attribute order, single quotes and whitespace between elements are all allowed."""
+    path = build_handmade_workbook(tmp_path / "p.xlsx", [["a", "b", "c"], ["d", 1, 2]])
+    rewrite_part(
+        path,
+        "xl/worksheets/sheet1.xml",
+        lambda x: (
+            x.replace(b'<c r="B2">', b"<c s='0' r='B2'>")
+            .replace(b'<row r="2" spans="1:3">', b"<row spans='1:3' r='2'>\n  ")
+            .replace(b"</row>", b"\n</row>")
+        ),
+    )
+    cells = [
+        CellWrite("Pipeline", 2, 2, 5),
+        CellWrite("Pipeline", 2, 5, "e"),
+        CellWrite("Pipeline", 1, 4, "hdr"),
+    ]
+    patch_xlsx(path, fingerprint(path), cells, [])
+    assert calamine_rows(path, "Pipeline") == [["a", "b", "c", "hdr", ""], ["d", 5, 2, "", "e"]]
+    xml = parts(path)["xl/worksheets/sheet1.xml"]
+    assert b"<row spans='1:5' r='2'>\n  " in xml and b'<c r="B2" s="0"><v>5</v></c>' in xml
+    assert b'<dimension ref="A1:E2"/>' in xml

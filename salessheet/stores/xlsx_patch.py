@@ -748,10 +748,10 @@ class _SheetPatcher:
         return start + b">" + new_body + self.row_close
 
     def _spans(self, attrs: bytes, lo: int, hi: int) -> bytes:
-        i = attrs.find(b'spans="')
-        if i < 0:
-            return attrs  # no spans (or an unusual quote): spans are only a hint
-        j = attrs.find(b'"', i + 7)
+        i = attrs.find(b"spans=")
+        if i < 0 or attrs[i + 6 : i + 7] not in (b'"', b"'"):
+            return attrs  # no spans (or spaces around "="): spans are only a hint
+        j = attrs.find(attrs[i + 6 : i + 7], i + 7)
         value = attrs[i + 7 : j]
         key = (value, lo, hi)
         new = self._spans_cache.get(key)
