@@ -353,6 +353,11 @@ def _letters(col: int) -> str:
     return got
 
 
+def _needs_preserve(text: str) -> bool:
+    """Whether to mark text xml:space="preserve" (as Excel does) so its whitespace is kept."""
+    return text[0] in _WS or text[-1] in _WS or "\n" in text or "\t" in text or "  " in text
+
+
 def _number_text(value: float | Decimal) -> str:
     if isinstance(value, Decimal):
         if not value.is_finite():
@@ -422,7 +427,7 @@ def _cell(p: str, ref: str, value: object, style: str | None) -> str:
     if len(value) > _MAX_TEXT_HALF:  # type: ignore[arg-type]
         _check_text_length(value)  # type: ignore[arg-type]
     text = _esc_text(value)  # type: ignore[arg-type]
-    sp = ' xml:space="preserve"' if value[0] in _WS or value[-1] in _WS else ""  # type: ignore[index]
+    sp = ' xml:space="preserve"' if _needs_preserve(value) else ""  # type: ignore[arg-type]
     return f'<{p}c r="{ref}"{st} t="inlineStr"><{p}is><{p}t{sp}>{text}</{p}t></{p}is></{p}c>'
 
 
@@ -939,7 +944,7 @@ def _rows_xml(p: bytes, rows: list[list[object]]) -> bytes:
                 if len(value) > _MAX_TEXT_HALF:
                     _check_text_length(value)
                 text = value if _ESC_NEEDED.search(value) is None else _esc_text(value)
-                if value[0] in _WS or value[-1] in _WS:
+                if _needs_preserve(value):
                     cells.append(
                         f'<{ps}c r="{letters[j]}{rs}" t="inlineStr"><{ps}is><{ps}t '
                         f'xml:space="preserve">{text}</{ps}t></{ps}is></{ps}c>'
