@@ -856,3 +856,12 @@ def test_unusual_but_valid_xml_formatting(tmp_path):
     xml = parts(path)["xl/worksheets/sheet1.xml"]
     assert b"<row spans='1:5' r='2'>\n  " in xml and b'<c r="B2" s="0"><v>5</v></c>' in xml
     assert b'<dimension ref="A1:E2"/>' in xml
+
+
+def test_clearing_a_cell_never_shifts_cells_without_references(tmp_path):
+    path = build_handmade_workbook(
+        tmp_path / "p.xlsx", [["a", "b", "c"], ["d", "e", "f"]], references=False
+    )
+    patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 2, 2, None)], [])
+    assert calamine_rows(path, "Pipeline") == [["a", "b", "c"], ["d", "", "f"]]
+    assert openpyxl.load_workbook(path)["Pipeline"]["C2"].value == "f"

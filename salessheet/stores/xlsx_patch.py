@@ -830,7 +830,8 @@ class _SheetPatcher:
         order = sorted(row_writes)
         min_col = order[0]
         tail = self._tail_cells(body, min_col)
-        if tail is None:
+        implicit = tail is None  # some cells have no r="..": their place gives their column
+        if implicit:
             every = self._all_cells(body)
             cells = [c for c in every if c.col >= min_col]
             before = [c for c in every if c.col < min_col]
@@ -870,6 +871,8 @@ class _SheetPatcher:
                     sm = _S_ATTR.search(cell.attrs)
                     out.append(body[prev_end : cell.start])
                     new = _cell(ps, ref, value, sm.group(1).decode() if sm else None).encode()
+                    if not new and implicit:  # removing it would shift the cells after it
+                        new = f'<{ps}c r="{ref}"/>'.encode()
                     out.append(new)
                     self.generated.append(new)
                     self.changed_at.append((r, col))
