@@ -16,6 +16,23 @@ from salessheet.stores.base import CellWrite, WriteBatch
 
 NIGHT_1 = dt.date(2026, 11, 27)
 NIGHT_2 = dt.date(2026, 11, 28)  # the example's dates are relative to this day
+# The demo's (fictional) seller; a team puts its own under documents.seller in its profile.
+DEMO_SELLER = {
+    "documents": {
+        "seller": {
+            "name": "Qinghe Software (Shanghai) Co., Ltd.",
+            "name_zh": "青禾软件（上海）有限公司",
+            "address": "88 Century Avenue, Pudong\nShanghai 200120, China",
+            "address_zh": "上海市浦东新区世纪大道88号\n邮编 200120",
+            "tax_id": "91310115MA1K4XXXXX",
+            "phone": "+86 21 5555 0100",
+            "email": "sales@qinghe.example",
+            "bank_name": "中国银行上海浦东支行 Bank of China, Shanghai Pudong Branch",
+            "bank_account": "4563 5170 0000 1234",
+            "signatory": "张伟 Zhang Wei, Sales Director",
+        }
+    }
+}
 
 
 def _heading(echo: Callable[[str], None], n: int, text: str) -> None:
@@ -30,7 +47,7 @@ def run_demo(out: str | None = None, *, echo: Callable[[str], None] = print) -> 
     if workbook.exists():
         workbook.unlink()
     shutil.copyfile(data_dir("examples") / "pipeline.xlsx", workbook)
-    profile = load_profile("b2b")
+    profile = load_profile("b2b", overrides=DEMO_SELLER)
     echo(f"salessheet demo — working on a copy: {workbook}")
     echo(
         f"(the demo pretends the nights are {NIGHT_1} and {NIGHT_2}; the example is never changed)"

@@ -127,8 +127,20 @@ def profile_path(name_or_path: str) -> Path:
     return Path(name_or_path)
 
 
-def load_profile(name_or_path: str = "b2b") -> Profile:
-    """A built-in profile name (b2b, b2c, lite) or a path to a YAML file."""
+def _merge(base: Any, extra: Any) -> Any:
+    if isinstance(base, dict) and isinstance(extra, dict):
+        out = dict(base)
+        for k, v in extra.items():
+            out[k] = _merge(base.get(k), v)
+        return out
+    return extra
+
+
+def load_profile(name_or_path: str = "b2b", overrides: dict[str, Any] | None = None) -> Profile:
+    """A built-in profile name (b2b, b2c, lite) or a path to a YAML file.
+
+    ``overrides`` is merged into the YAML (mappings key by key) before validation.
+    """
     path = profile_path(name_or_path)
     if not path.exists():
         if name_or_path not in BUILTIN_PROFILES and "/" not in name_or_path and not path.suffix:
@@ -148,6 +160,8 @@ def load_profile(name_or_path: str = "b2b") -> Profile:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from exc
+    if overrides:
+        data = _merge(data, overrides)
     return parse_profile(data, path)
 
 
@@ -215,7 +229,12 @@ def parse_profile(data: Any, path: Path | None) -> Profile:
     except ImportError:  # pragma: no cover - documents not installed
         parse_document_settings = None  # type: ignore[assignment]
     if parse_document_settings is not None:
-        documents, problems = parse_document_settings(data.get("documents"), where)
+        documents, problems = parse_document_settings(
+            data.get("documents"),
+            where,
+            base_dir=path.parent if path else None,
+            stage_ids=[s.id for s in stages],
+        )
         c.problems += problems
     try:
         from salessheet.notify.settings import parse_notification_settings

@@ -166,8 +166,10 @@ def test_b2b_example_deal_can_get_a_contract(books, tmp_path: Path) -> None:
     )
     assert [(f.deal_id, f.problems) for f in result.failed] == []
     assert [(i.deal_id, i.customer, i.total) for i in result.issued] == [
-        ("D-0001", "Acme Robotics Ltd", Decimal("47996.80"))  # 45280.00 + 6 % VAT
+        ("D-0001", "Acme Robotics Ltd", Decimal("45280.00"))  # b2b prices include VAT (含税价)
     ]
+    (doc,) = result.issued
+    assert doc.tax == Decimal("2563.02")  # the 6 % VAT included: 45280.00 × 6 / 106
 
 
 def test_instructions_list_only_commands_the_profile_supports(books) -> None:
