@@ -1399,7 +1399,14 @@ def patch_xlsx(
     """Write owned cells and sheets into the workbook at ``path``, changing nothing else.
 
     Refuses (WriteRefused, exit 3, file untouched) when the file changed since ``read_fp`` was
-    taken or Excel/LibreOffice holds it open. Writes nothing when nothing would change.
+    taken, Excel/LibreOffice holds it open, it is read-only, a write would overwrite a formula
+    or an Excel table's header, or a value cannot be stored. Writes nothing (``unchanged``)
+    when every cell and sheet already holds what would be written.
+
+    The new file is written beside the old one, fsynced, re-read and checked, the old one is
+    kept in ``.salessheet-backups/`` (``keep_backups`` newest), then renamed into place.
+    ``crash_hook(stage)`` is called at "temp-written", "verified", "backup-made",
+    "before-replace" and "replaced", so tests can make any step fail.
     """
     path = Path(path)
     try:
