@@ -8,6 +8,7 @@ from pathlib import Path
 
 from salessheet.evaluate import Evaluation, evaluate
 from salessheet.flags import plan_write
+from salessheet.gcpause import paused_gc
 from salessheet.pipeline import Pipeline, load_pipeline
 from salessheet.profile import Profile, load_profile
 from salessheet.report import CheckReport
@@ -56,8 +57,11 @@ def evaluate_source(
     credentials: str | None = None,
     record: bool = True,
 ) -> Evaluation:
-    p = open_pipeline(source, profile=profile, sheet=sheet, today=today, credentials=credentials)
-    return evaluate(p, record=record)
+    with paused_gc():
+        p = open_pipeline(
+            source, profile=profile, sheet=sheet, today=today, credentials=credentials
+        )
+        return evaluate(p, record=record)
 
 
 def _report(ev: Evaluation, findings: list | None = None) -> CheckReport:

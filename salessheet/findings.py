@@ -13,7 +13,7 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _ORDER = ("code", "severity", "status", "deal_id", "sheet", "row", "column", "cell", "owner")
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     code: str  # stable kebab-case
     severity: Severity

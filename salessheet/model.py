@@ -21,7 +21,7 @@ class TableLayout:
     width: int = 0  # number of columns in the header row (last non-empty header)
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One mapped row of a table (a deal, a line item, a product).
 
@@ -77,7 +77,7 @@ class Record:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Deal(Record):
     """A pipeline row. ``id`` is always text; ``stage`` is the profile's stage id or None."""
 

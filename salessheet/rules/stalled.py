@@ -59,6 +59,9 @@ def _f(p: Pipeline, d: Deal, code: str, field: str, message: str, **details: obj
 def stalled_findings(p: Pipeline, state: dict[str, DealState]) -> list[Finding]:
     out: list[Finding] = []
     rules = p.profile.stall
+    clocks = {s.stall_clock for s in p.profile.stages if s.stall_days is not None}
+    if not state and "stage_date" not in p.layout.col_of and clocks <= {"in_stage"}:
+        return out  # no history, no stage dates: nothing can be measured yet
     for d in p.deals:
         if d.stage is None or not d.id:
             continue
