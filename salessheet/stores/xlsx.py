@@ -74,7 +74,21 @@ class XlsxStore:
     def read(self, names: list[str]) -> dict[str, RawSheet]:
         from salessheet.stores.file_safety import fingerprint
 
-        self._fingerprint = fingerprint(self.path)
+        before = fingerprint(self.path)
+        out = self._read(names)
+        after = fingerprint(self.path)
+        if after != before:  # saved while we read: read the new version once more
+            self._wb = calamine.CalamineWorkbook.from_path(str(self.path))
+            out = self._read(names)
+            if fingerprint(self.path) != after:
+                raise SourceError(
+                    f"{self.path}: the file kept changing while it was being read",
+                    hint="run again when nobody is saving it",
+                )
+        self._fingerprint = after
+        return out
+
+    def _read(self, names: list[str]) -> dict[str, RawSheet]:
         visible = {s.name: s.visible for s in self.sheets()}
         out: dict[str, RawSheet] = {}
         wanted = [n for n in names if n in visible]
