@@ -20,6 +20,7 @@ from salessheet.errors import ConfigError
 from salessheet.resources import data_dir
 from salessheet.textnorm import normalise
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 BUILTIN_PROFILES = ("b2b", "b2c", "lite")
 COLUMN_TYPES = ("id", "text", "stage", "money", "number", "percent", "date")
 OUTCOMES = ("open", "won", "lost")
@@ -154,7 +155,7 @@ def load_profile(name_or_path: str = "b2b", overrides: dict[str, Any] | None = N
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc})") from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)  # the C loader when libyaml is there
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

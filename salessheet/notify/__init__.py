@@ -6,16 +6,29 @@ Public API::
     results = send_notifications(report, settings, env=os.environ)
 """
 
-from salessheet.notify.digest import Digest, build_digest, report_owners
-from salessheet.notify.dispatch import send_notifications
-from salessheet.notify.results import NotificationResult
-from salessheet.notify.settings import (
-    EmailSettings,
-    NotificationSettings,
-    WebhookTarget,
-    parse_notification_settings,
-    settings_from_options,
-)
+from importlib import import_module
+from typing import Any
+
+# Imported on first use: the profile loader needs only `settings`, not SMTP, TLS and HTTP.
+_HOMES = {
+    "Digest": "digest",
+    "build_digest": "digest",
+    "report_owners": "digest",
+    "send_notifications": "dispatch",
+    "NotificationResult": "results",
+    "EmailSettings": "settings",
+    "NotificationSettings": "settings",
+    "WebhookTarget": "settings",
+    "parse_notification_settings": "settings",
+    "settings_from_options": "settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(import_module(f"salessheet.notify.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'salessheet.notify' has no attribute {name!r}")
+
 
 __all__ = [
     "Digest",
