@@ -82,19 +82,20 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
             )
         )
     prev = previous_findings(p.sheets.get(FINDINGS_SHEET))
-    first_seen: dict[tuple[str, str, str], str] = {}
-    current = set()
-    for f in findings:
-        k = f.key()
-        current.add(k)
-        if k in prev:
-            f.status = "persisting"
-            first_seen[k] = prev[k][4] or p.today.isoformat()
-        else:
-            f.status = "new"
-            first_seen.setdefault(k, p.today.isoformat())
-        if f.status == "persisting":
-            f.details.setdefault("since", first_seen[k])
+    today_iso = p.today.isoformat()
+    keys = [f.key() for f in findings]
+    current = set(keys)
+    if prev:
+        first_seen: dict[tuple[str, str, str], str] = {}
+        for f, k in zip(findings, keys, strict=True):
+            if k in prev:
+                f.status = "persisting"
+                first_seen[k] = prev[k][4] or today_iso
+                f.details.setdefault("since", first_seen[k])
+            else:
+                first_seen.setdefault(k, today_iso)  # Finding.status defaults to "new"
+    else:  # first run: everything is new
+        first_seen = dict.fromkeys(current, today_iso)
     for k, cells in prev.items():
         if k in current:
             continue
