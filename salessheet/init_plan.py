@@ -3,7 +3,7 @@
 ``build_init_plan`` turns a profile into sheets (pipeline, ``Line Items``, instructions), each
 with its header row, example rows, column formats and widths, frozen header, autofilter and data
 validations (the stage dropdown lists the profile's stages in the chosen language). A store
-(xlsx_new for Excel, GSheetsStore.initialise for Google Sheets) only has to draw it.
+(xlsx_openpyxl for Excel, GSheetsStore.initialise for Google Sheets) only has to draw it.
 
 The two example deals are valid for the profile: ``validate`` on a fresh workbook reports
 nothing. Their line items add up to the deal amounts, so a quote can be issued from them.

@@ -43,7 +43,7 @@ def init_workbook(
         if suffix == ".xlsm":
             hint = "create a .xlsx file (salessheet adds no macros), then save it as .xlsm"
         raise UsageError(f"{target}: cannot create a {shown!r} pipeline", hint=hint)
-    from salessheet.stores.xlsx_new import refuse_existing, write_new_xlsx
+    from salessheet.stores.xlsx_openpyxl import refuse_existing, write_new_xlsx
 
     refuse_existing(file)
     plan = build_init_plan(profile, lang, today=today, source=_shown(file))

@@ -19,7 +19,7 @@ from salessheet.init_plan import build_init_plan
 from salessheet.init_workbook import init_workbook
 from salessheet.pipeline import load_pipeline
 from salessheet.profile import load_profile, parse_profile
-from salessheet.stores.xlsx_new import LISTS_SHEET
+from salessheet.stores.xlsx_openpyxl import LISTS_SHEET
 from salessheet.table import _alias_index, find_header_row, specs_from_profile
 
 PROFILES = ("b2b", "b2c", "lite")

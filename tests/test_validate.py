@@ -328,3 +328,36 @@ def test_csv_encodings(tmp_path: Path, encoding: str) -> None:
     d = p.deals[0]
     assert d.id == "0E761F02" and d.values["customer"] == customer
     assert d.stage == "negotiation" and d.values["amount"] == Decimal("1200.50")
+
+
+def test_newer_error_values_calamine_refuses_are_still_read(tmp_path: Path) -> None:
+    import re
+    import zipfile
+
+    path = make_xlsx(
+        tmp_path / "spill.xlsx",
+        {
+            "Pipeline": [
+                ["Deal ID", "Customer", "Stage", "Owner", "Amount"],
+                ["D1", "Acme", "Lead", "Ann", 100],
+                ["D2", "Beta", "Lead", "Bob", 200],
+            ]
+        },
+    )
+    with zipfile.ZipFile(path) as zf:
+        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    xml = items["xl/worksheets/sheet1.xml"].decode()
+    xml, n = re.subn(
+        r'<c r="E3"[^>]*><v>200</v></c>',
+        '<c r="E3" t="e"><f>SEQUENCE(3)</f><v>#SPILL!</v></c>',
+        xml,
+    )
+    assert n == 1
+    items["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in items.items():
+            zf.writestr(name, data)
+    report = validate(path, today=TODAY)
+    bad = [(f.cell, f.value, f.deal_id) for f in report.findings if f.code == "bad-value"]
+    assert bad == [("E3", "#SPILL!", "D2")]
+    assert report.deals == 2

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import python_calamine as calamine
 
-from salessheet.cells import CellError, RawSheet, RawValue, SheetInfo
+from salessheet.cells import CellError, RawSheet, SheetInfo
 from salessheet.errors import SourceError
 from salessheet.stores.base import WriteBatch, WriteReport
 from salessheet.stores.xlsx_parts import error_cells, sheet_parts
@@ -103,7 +103,7 @@ class XlsxStore:
                     merged = list(sheet.merged_cell_ranges or [])
                 except calamine.CalamineError as exc:
                     # e.g. "Unsupported cell error value '#SPILL!'": read this sheet the slow way
-                    rows, merged = read_sheet_openpyxl(self.path, name, exc)
+                    rows, merged = _fallback_read(self.path, name, exc)
                 out[name] = RawSheet(name, rows, merged, visible[name])
             errors = scan.result()
         for name, sheet_errors in errors.items():
@@ -140,32 +140,7 @@ class XlsxStore:
         return patch_xlsx(self.path, read_fp, batch.cells, batch.sheets)
 
 
-def read_sheet_openpyxl(
-    path: Path, name: str, why: Exception
-) -> tuple[list[list[RawValue]], list[tuple[tuple[int, int], tuple[int, int]]]]:
-    """Fallback reader for sheets python-calamine refuses (newer error values such as #SPILL!)."""
-    import openpyxl
+def _fallback_read(path: Path, name: str, why: Exception) -> tuple[list, list]:
+    from salessheet.stores.xlsx_openpyxl import read_sheet_openpyxl
 
-    try:
-        wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any failure here is an unreadable workbook
-        raise SourceError(f"{path}, sheet {name!r}: cannot read ({why}; {exc})") from exc
-    ws = wb[name]
-    rows: list[list[RawValue]] = []
-    for row in ws.iter_rows():
-        values: list[RawValue] = []
-        for cell in row:
-            v = cell.value
-            if cell.data_type == "e" and isinstance(v, str):
-                values.append(CellError(v))
-            elif v is None:
-                values.append("")
-            else:
-                values.append(v)
-        rows.append(values)
-    merged = [
-        ((m.min_row - 1, m.min_col - 1), (m.max_row - 1, m.max_col - 1))
-        for m in ws.merged_cells.ranges
-    ]
-    wb.close()
-    return rows, merged
+    return read_sheet_openpyxl(path, name, why)

@@ -1,4 +1,5 @@
-"""Writing a brand-new workbook from an InitPlan (`salessheet init`); the only openpyxl user.
+"""openpyxl, in one place: writing a brand-new workbook (`salessheet init`) and reading a sheet
+python-calamine refuses (newer error values such as #SPILL!).
 
 A new file has nothing of the user's to lose, so openpyxl may write it whole. The file appears
 atomically: it is saved to a temporary file in the same folder, flushed to disk, and linked
@@ -15,12 +16,13 @@ import secrets
 from decimal import Decimal
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from salessheet.cells import CellError, RawValue
 from salessheet.errors import SourceError, UsageError
 from salessheet.init_plan import InitPlan, SheetPlan, Validation
 
@@ -212,3 +214,32 @@ def _bound(value: Decimal | dt.date | None) -> str | None:
     if isinstance(value, dt.date):
         return f"DATE({value.year},{value.month},{value.day})"
     return str(value)
+
+
+def read_sheet_openpyxl(
+    path: Path, name: str, why: Exception
+) -> tuple[list[list[RawValue]], list[tuple[tuple[int, int], tuple[int, int]]]]:
+    """Fallback reader for sheets python-calamine refuses (newer error values such as #SPILL!)."""
+    try:
+        wb = load_workbook(path, read_only=False, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any failure here is an unreadable workbook
+        raise SourceError(f"{path}, sheet {name!r}: cannot read ({why}; {exc})") from exc
+    ws = wb[name]
+    rows: list[list[RawValue]] = []
+    for row in ws.iter_rows():
+        values: list[RawValue] = []
+        for cell in row:
+            v = cell.value
+            if cell.data_type == "e" and isinstance(v, str):
+                values.append(CellError(v))
+            elif v is None:
+                values.append("")
+            else:
+                values.append(v)
+        rows.append(values)
+    merged = [
+        ((m.min_row - 1, m.min_col - 1), (m.max_row - 1, m.max_col - 1))
+        for m in ws.merged_cells.ranges
+    ]
+    wb.close()
+    return rows, merged
