@@ -20,9 +20,9 @@ def _value(v: object) -> str:
     return text if len(text) <= 30 else text[:27] + "…"
 
 
-def finding_line(f: Finding) -> str:
+def finding_line(f: Finding, *, mark_new: bool = True) -> str:
     where = f.cell or (f"row {f.row}" if f.row else "")
-    status = f" [{f.status}]" if f.status != "persisting" else ""
+    status = f" [{f.status}]" if f.status == "new" and mark_new else ""
     deal = f.deal_id or "-"
     return f"  {ljust(where, 7)} {ljust(deal, 12)} {f.code:<20} {f.message}{status}"
 
@@ -34,6 +34,8 @@ def render_report(report: CheckReport, *, title: str, limit: int = 50) -> str:
     ]
     findings = sort_findings(report.findings)
     active = [f for f in findings if f.status != "resolved"]
+    # "[new]" only means something once there is a previous run to compare with
+    has_history = any(f.status != "new" for f in findings)
     for sev in ("error", "warning", "info"):
         group = [f for f in active if f.severity == sev]
         if not group:
@@ -43,7 +45,7 @@ def render_report(report: CheckReport, *, title: str, limit: int = 50) -> str:
         lines.append("")
         lines.append(f"{HEADINGS[sev]} ({len(group)}): {summary}")
         shown = group if limit <= 0 else group[:limit]
-        lines += [finding_line(f) for f in shown]
+        lines += [finding_line(f, mark_new=has_history) for f in shown]
         if len(shown) < len(group):
             lines.append(
                 f"  … and {len(group) - len(shown)} more (--limit 0 shows all, "
