@@ -53,10 +53,7 @@ ledger); ``none`` = no entry dates at all (median/p90 null).
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
-import os
-import tempfile
 from collections import Counter
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -68,6 +65,7 @@ from salessheet.analytics.model import AnalyticsReport, History
 from salessheet.errors import ConfigError, SourceError, UsageError
 from salessheet.evaluate import Evaluation
 from salessheet.formatting import is_known_currency
+from salessheet.gcpause import paused_gc
 
 
 def build_report(
@@ -80,13 +78,8 @@ def build_report(
     """Every figure of the analytics report, from one evaluation of the pipeline."""
     # The figures allocate a few objects per deal and free none: on 100,000 deals the cyclic
     # collector would rescan the whole loaded workbook several times for nothing.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _build(evaluation, since, until, rates)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _build(
@@ -298,11 +291,10 @@ def save_html(report: AnalyticsReport, path: str | Path) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise SourceError(f"{path}: the folder {folder} does not exist")
+    from salessheet.stores.file_safety import write_atomic
+
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(html)
-        os.replace(tmp, path)
+        write_atomic(path, html.encode("utf-8"))
     except OSError as exc:
         raise SourceError(f"{path}: cannot write the HTML report ({exc.strerror or exc})") from exc
     return path

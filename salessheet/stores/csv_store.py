@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from salessheet.cells import RawSheet, SheetInfo
@@ -122,16 +120,9 @@ class CsvStore:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
+    from salessheet.stores.file_safety import write_atomic
+
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        write_atomic(target, data)
     except OSError as exc:
         raise WriteRefused(f"{target}: cannot write beside the CSV ({exc.strerror})") from exc
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

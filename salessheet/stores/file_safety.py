@@ -189,6 +189,22 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: a temp file in the same folder, flushed
+    to disk, renamed over ``path``. Raises OSError; no temp file is left behind."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        _silent_unlink(Path(tmp))
+        raise
+    _fsync_dir(path.parent)
+
+
 def _backup_name_re(path: Path) -> re.Pattern[str]:
     return re.compile(re.escape(path.stem) + r"\.(\d{6})" + re.escape(path.suffix) + "$")
 
