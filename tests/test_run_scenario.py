@@ -11,8 +11,12 @@ from openpyxl import load_workbook
 from salessheet.stores.xlsx import XlsxStore
 
 HEADER = ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Expected Close", "Lost Reason"]
-OWNED_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml",
-               "xl/worksheets/sheet1.xml"}  # fmt: skip
+OWNED_PARTS = {
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "[Content_Types].xml",
+    "xl/worksheets/sheet1.xml",
+}
 
 
 def build(tmp_path: Path) -> Path:
@@ -176,3 +180,29 @@ def test_change_during_run_refuses(tmp_path: Path) -> None:
         p.store.write(plan.batch)
     assert path.read_bytes() == changed
     assert isinstance(p.store, XlsxStore)
+
+
+def test_csv_source_keeps_its_ledger_in_sidecars(cli, tmp_path: Path) -> None:
+    import stat
+
+    src = tmp_path / "deals.csv"
+    src.write_text(
+        "Deal ID,Customer,Stage,Owner,Amount,Close Date,Lost Reason\n"
+        "X,Acme,Lead,Ann,100,2027-01-31,\nY,Beta,Negotiation,Bob,500,2027-01-31,\n",
+        encoding="utf-8",
+    )
+    before = src.read_bytes()
+    code, out = cli.json("run", src, "--today", "2026-11-02")
+    history = tmp_path / "deals.salessheet-history.csv"
+    assert history.exists() and src.read_bytes() == before  # the CSV itself is never written
+    assert stat.S_IMODE(history.stat().st_mode) & 0o044  # readable by others, not mkstemp's 0600
+    assert "read-only" in out["written"]["note"]
+    src.write_text(
+        src.read_text(encoding="utf-8").replace("X,Acme,Lead", "X,Acme,Contract"), encoding="utf-8"
+    )
+    code, out = cli.json("run", src, "--today", "2026-11-03")
+    assert code == 1
+    assert findings(out, "illegal-transition") == [("X", "new", "error")]
+    snapshot = history.read_bytes()
+    code, out = cli.json("run", src, "--today", "2026-11-03")
+    assert history.read_bytes() == snapshot and out["written"]["unchanged"] is True

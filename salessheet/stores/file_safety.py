@@ -194,6 +194,13 @@ def write_atomic(path: Path, data: bytes) -> None:
     to disk, renamed over ``path``. Raises OSError; no temp file is left behind."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        try:  # the file keeps its mode; a new one gets the usual umask mode, not mkstemp's 0600
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
