@@ -138,7 +138,19 @@ def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
         sheets.append(_stylesheet(blocks[0], base_url))
         html = _STYLE.sub("", html, count=1)
     document = weasyprint.HTML(string=html, base_url=base_url)
-    return document.write_pdf(stylesheets=sheets, font_config=_font_config())
+    data = document.write_pdf(stylesheets=sheets, font_config=_font_config())
+    if len(blocks) == 1:
+        _rendered_styles.add((blocks[0], base_url))
+    return data
+
+
+# style blocks this process has rendered a document with: its fonts and styles are loaded
+_rendered_styles: set[tuple[str, str | None]] = set()
+
+
+def _warm(html: str, base_url: str | None) -> bool:
+    blocks = _STYLE.findall(html)
+    return len(blocks) == 1 and (blocks[0], base_url) in _rendered_styles
 
 
 def _job(html: str, base_url: str | None) -> bytes:
@@ -168,11 +180,16 @@ def render_pdfs(
         for i, (html, base_url) in enumerate(jobs):
             yield i, render_pdf(html, base_url=base_url)
         return
-    # the first one here: fonts and styles are loaded once, before the workers fork
-    yield 0, render_pdf(jobs[0][0], base_url=jobs[0][1])
+    first = 0
+    if not _warm(*jobs[0]):
+        # the first one here: fonts and styles are loaded once, before the workers fork
+        yield 0, render_pdf(jobs[0][0], base_url=jobs[0][1])
+        first = 1
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        futures = {pool.submit(_job, html, base): i for i, (html, base) in enumerate(jobs) if i > 0}
+        futures = {
+            pool.submit(_job, html, base): i for i, (html, base) in enumerate(jobs) if i >= first
+        }
         try:
             for future in as_completed(futures):
                 yield futures[future], future.result()
