@@ -77,14 +77,14 @@ def _skip_idle_second_subset_pass() -> bool:
         hb_input = ffi.gc(sub.hb_subset_input_create_or_fail(), sub.hb_subset_input_destroy)
         harfbuzz.hb_set_add_sorted_array(
             sub.hb_subset_input_glyph_set(hb_input),
-            ffi.new(f"hb_codepoint_t[{len(glyphs)}]", glyphs),
+            ffi.new("hb_codepoint_t[]", glyphs),
             len(glyphs),
         )
         sub.hb_subset_input_set_flags(hb_input, flags)
         tags = [harfbuzz.hb_tag_from_string(name, -1) for name in _DROP_TABLES]
         harfbuzz.hb_set_add_sorted_array(
             sub.hb_subset_input_set(hb_input, sub.HB_SUBSET_SETS_DROP_TABLE_TAG),
-            ffi.new(f"hb_codepoint_t[{len(tags)}]", tags),
+            ffi.new("hb_codepoint_t[]", tags),
             len(tags),
         )
         return hb_input
