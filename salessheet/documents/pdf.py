@@ -6,7 +6,8 @@ shared by every document of a process (fonts load once); a batch of PDFs is spre
 machine's cores by forked worker processes.
 
 Fonts are subset without WeasyPrint's second HarfBuzz pass when that pass would change
-nothing (see ``_skip_idle_second_subset_pass``): the same PDF bytes, 0.05-0.1 s less per page.
+nothing (see ``_skip_idle_second_subset_pass``): the same PDF bytes, 0.05-0.1 s less CPU per
+document.
 """
 
 from __future__ import annotations
