@@ -92,21 +92,23 @@ def stalled(
     report = _report(ev, worst_first(rows))
     report.presorted = True
     by_id = {d.id: d for d in ev.pipeline.deals}
-    report.extra["stalled"] = [
-        {
-            "deal_id": f.deal_id,
-            "owner": f.owner,
-            "customer": by_id[f.deal_id].values.get("customer") if f.deal_id in by_id else None,
-            "stage": f.details.get("stage")
-            or (by_id[f.deal_id].stage if f.deal_id in by_id else None),
-            "code": f.code,
-            "days": f.details.get("days"),
-            "threshold": f.details.get("threshold"),
-            "clock": f.details.get("clock"),
-            "cell": f.cell,
-        }
-        for f in report.findings
-    ]
+    rows_out = []
+    for f in report.findings:
+        deal = by_id.get(f.deal_id or "")
+        rows_out.append(
+            {
+                "deal_id": f.deal_id,
+                "owner": f.owner,
+                "customer": deal.values.get("customer") if deal else None,
+                "stage": f.details.get("stage") or (deal.stage if deal else None),
+                "code": f.code,
+                "days": f.details.get("days"),
+                "threshold": f.details.get("threshold"),
+                "clock": f.details.get("clock"),
+                "cell": f.cell,
+            }
+        )
+    report.extra["stalled"] = rows_out
     return report
 
 
