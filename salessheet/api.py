@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from salessheet.evaluate import Evaluation, evaluate
+from salessheet.evaluate import Evaluation, evaluate, unused_text_fields
 from salessheet.flags import plan_write
 from salessheet.gcpause import paused_gc
 from salessheet.pipeline import Pipeline, load_pipeline
@@ -26,10 +26,19 @@ def open_pipeline(
     sheet: str | None = None,
     today: Today,
     credentials: str | None = None,
+    rules_only: bool = False,
 ) -> Pipeline:
+    """``rules_only``: parse just what the rules read (validate, stalled, run), not e.g. phone
+    numbers and notes, which quotes and the report use."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    skip = unused_text_fields(prof) if rules_only else frozenset()
     return load_pipeline(
-        str(source), profile=prof, sheet=sheet, today=today, credentials=credentials
+        str(source),
+        profile=prof,
+        sheet=sheet,
+        today=today,
+        credentials=credentials,
+        skip_text=skip,
     )
 
 
@@ -43,7 +52,13 @@ def validate(
 ) -> CheckReport:
     """Read-only checks (fields, transitions since the last run, stalls). Never writes."""
     ev = evaluate_source(
-        source, profile=profile, sheet=sheet, today=today, credentials=credentials, record=False
+        source,
+        profile=profile,
+        sheet=sheet,
+        today=today,
+        credentials=credentials,
+        record=False,
+        rules_only=True,
     )
     return _report(ev)
 
@@ -56,10 +71,16 @@ def evaluate_source(
     today: Today,
     credentials: str | None = None,
     record: bool = True,
+    rules_only: bool = False,
 ) -> Evaluation:
     with paused_gc():
         p = open_pipeline(
-            source, profile=profile, sheet=sheet, today=today, credentials=credentials
+            source,
+            profile=profile,
+            sheet=sheet,
+            today=today,
+            credentials=credentials,
+            rules_only=rules_only,
         )
         return evaluate(p, record=record)
 
@@ -86,7 +107,13 @@ def stalled(
 ) -> CheckReport:
     """Stalled deals only, worst first. Never writes."""
     ev = evaluate_source(
-        source, profile=profile, sheet=sheet, today=today, credentials=credentials, record=False
+        source,
+        profile=profile,
+        sheet=sheet,
+        today=today,
+        credentials=credentials,
+        record=False,
+        rules_only=True,
     )
     rows = [f for f in ev.findings if f.code in STALL_CODES and f.status != "resolved"]
     report = _report(ev, worst_first(rows))
@@ -122,7 +149,9 @@ def run(
     credentials: str | None = None,
 ) -> CheckReport:
     """The nightly job: validate, record the ledger, write flags (unless dry_run)."""
-    ev = evaluate_source(source, profile=profile, sheet=sheet, today=today, credentials=credentials)
+    ev = evaluate_source(
+        source, profile=profile, sheet=sheet, today=today, credentials=credentials, rules_only=True
+    )
     p = ev.pipeline
     cells_writable = p.store.kind != "csv"
     plan = plan_write(ev, cells=cells_writable)
@@ -211,8 +240,16 @@ def schedule(
         return report.exit_code, report.summary()
 
     echo(f"salessheet schedule: {source} every day at {at} ({zone}); log {log}")
-    return run_scheduler(job, at=at, tz=zone, lock_path=lock, log_path=log, source=source,
-                         install_signal_handlers=True, echo=echo)  # fmt: skip
+    return run_scheduler(
+        job,
+        at=at,
+        tz=zone,
+        lock_path=lock,
+        log_path=log,
+        source=source,
+        install_signal_handlers=True,
+        echo=echo,
+    )
 
 
 def issue_documents(
@@ -254,8 +291,9 @@ def report(
     from salessheet.analytics.service import build_report, load_rates
 
     rates = load_rates(rates_file) if rates_file else None
-    ev = evaluate_source(source, profile=profile, sheet=sheet, today=today,
-                         credentials=credentials, record=False)  # fmt: skip
+    ev = evaluate_source(
+        source, profile=profile, sheet=sheet, today=today, credentials=credentials, record=False
+    )
     return build_report(ev, since=since, until=until, rates=rates)
 
 

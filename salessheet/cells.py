@@ -36,6 +36,8 @@ class RawSheet:
     # merged ranges, 0-based inclusive ((top, left), (bottom, right))
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     visible: bool = True
+    # 0-based (row, col) of every CellError, when the store knows them all (None: unknown)
+    error_cells: frozenset[tuple[int, int]] | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from salessheet.cells import RawSheet, WriteValue
 from salessheet.findings import Finding
@@ -15,6 +16,33 @@ from salessheet.rules.stalled import days_in_stage, stalled_findings
 from salessheet.rules.transitions import observe, transition_findings
 
 FINDINGS_HEADER = ["Code", "Deal ID", "Column", "Severity", "First Seen", "Message"]
+
+
+# Fields the rules read (besides each stage's required fields); other text columns need no
+# parsing for validate, stalled and run.
+RULE_FIELDS = frozenset(
+    {
+        "deal_id",
+        "stage",
+        "owner",
+        "customer",
+        "amount",
+        "currency",
+        "expected_close",
+        "created",
+        "lost_reason",
+        "stage_date",
+        "last_activity",
+        "next_step_date",
+        "snooze_until",
+        "override_reason",
+    }
+)
+
+
+def unused_text_fields(profile: Any) -> frozenset[str]:
+    needed = RULE_FIELDS | {f for s in profile.stages for f in s.required}
+    return frozenset(c.field for c in profile.columns if c.type == "text" and c.field not in needed)
 
 
 @dataclass

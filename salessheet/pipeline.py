@@ -62,6 +62,7 @@ def load_pipeline(
     today: dt.date | Callable[[str], dt.date],
     store: Store | None = None,
     credentials: str | None = None,
+    skip_text: frozenset[str] = frozenset(),
 ) -> Pipeline:
     store = store or open_store(source, credentials=credentials)
     if callable(today):  # "today" in the sheet's own time zone, else the profile's
@@ -98,7 +99,9 @@ def load_pipeline(
         wanted = [name] + ([n for n in extras if n not in sheets] if i == 0 else [])
         sheets.update(store.read(wanted))
         try:
-            table = map_table(sheets[name], specs, ctx, record_type=Deal, source=source)
+            table = map_table(
+                sheets[name], specs, ctx, record_type=Deal, source=source, skip_text=skip_text
+            )
         except StructureError as exc:
             # With an explicit sheet, or when some sheet had a header but a broken table,
             # that error is the answer; otherwise keep looking for the pipeline sheet.

@@ -139,8 +139,14 @@ def map_table(
     id_field: str | None = None,
     record_type: type[Record] = Record,
     source: str = "",
+    skip_text: frozenset[str] = frozenset(),
 ) -> MappedTable:
-    """Map ``sheet`` through ``columns``. Raises StructureError listing every structural problem."""
+    """Map ``sheet`` through ``columns``. Raises StructureError listing every structural problem.
+
+    ``skip_text``: text fields the caller does not need parsed (validate needs no phone
+    numbers). They are skipped only when the store knows every error cell of the sheet, so an
+    ``#N/A`` in them is still reported; their values are then absent from ``Record.values``.
+    """
     exact, _ = _alias_index(columns)
     required = [c.field for c in columns if c.required]
     where = f"{source}, sheet {sheet.name!r}" if source else f"sheet {sheet.name!r}"
@@ -198,6 +204,11 @@ def map_table(
 
     layout = TableLayout(sheet.name, header_row, col_of, header_of, unmapped, width)
     specs = {c.field: c for c in columns if c.field in col_of}
+    skipped: list[tuple[str, int]] = []
+    if skip_text and sheet.error_cells is not None:
+        for f in [f for f in specs if f in skip_text and specs[f].type == "text"]:
+            skipped.append((f, col_of[f] - 1))
+            del specs[f]
     # (field, 0-based column, parser, plain text?, memo of raw value -> (ok, value or error))
     plan = [
         (f, col_of[f] - 1, _parser(specs[f].type, ctx), specs[f].type in ("text", "id"), {})
@@ -251,10 +262,26 @@ def map_table(
                     values[f"{fname}_currency_mark"] = mark
             values[fname] = parsed
         if empty:
-            continue
+            if not skipped or all(_blank(row[ci]) for _, ci in skipped if ci < n):
+                continue  # a fully empty row: skipped, reading goes on after it
         records.append(
             Deal(layout, r + 1, values, row) if is_deal else record_type(layout, r + 1, values, row)
         )
+    if skipped and sheet.error_cells:
+        by_col = {ci: f for f, ci in skipped}
+        for r, c in sorted(sheet.error_cells):
+            if c in by_col and r > hr:
+                raw = rows[r][c]
+                findings.append(
+                    _bad_value(
+                        sheet.name,
+                        r + 1,
+                        c + 1,
+                        header_of[by_col[c]],
+                        raw,
+                        ParseFailure(f"error value {raw}"),
+                    )
+                )
     return MappedTable(layout, records, findings)
 
 

@@ -361,3 +361,41 @@ def test_newer_error_values_calamine_refuses_are_still_read(tmp_path: Path) -> N
     bad = [(f.cell, f.value, f.deal_id) for f in report.findings if f.code == "bad-value"]
     assert bad == [("E3", "#SPILL!", "D2")]
     assert report.deals == 2
+
+
+def test_columns_validate_does_not_parse_still_report_errors_and_rows(tmp_path: Path) -> None:
+    import re
+    import zipfile
+
+    path = make_xlsx(
+        tmp_path / "c.xlsx",
+        {
+            "Pipeline": [
+                ["Deal ID", "Customer", "Stage", "Owner", "Contact", "Notes"],
+                ["D1", "Acme", "Lead", "Ann", "Jo", None],
+                [None, None, None, None, None, "only a note on this row"],
+            ]
+        },
+    )
+    with zipfile.ZipFile(path) as zf:
+        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    xml = items["xl/worksheets/sheet1.xml"].decode()
+    xml, n = re.subn(
+        r'<c r="E2"[^>]*>.*?</c>',
+        '<c r="E2" t="e"><f>VLOOKUP(A2,X!A:B,2,0)</f><v>#N/A</v></c>',
+        xml,
+    )
+    assert n == 1
+    items["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in items.items():
+            zf.writestr(name, data)
+    report = validate(path, today=TODAY)
+    got = sorted((f.code, f.cell, f.value) for f in report.findings if f.code != "missing-column")
+    assert got == [
+        ("bad-value", "E2", "#N/A"),
+        ("missing-field", "C3", None),  # the stage is empty
+        ("missing-id", "A3", None),  # a row with only a note is still a row with data
+    ]
+    # quotes and the report still see every column
+    assert open_pipeline(path, today=TODAY).deal("D1").values["contact"] is None

@@ -95,7 +95,7 @@ class CsvStore:
         for name in names:
             if name == self.sheet_name:
                 rows: list[list] = read_csv_rows(self.path)  # type: ignore[assignment]
-                out[name] = RawSheet(name, rows)
+                out[name] = RawSheet(name, rows, error_cells=frozenset())  # CSV has no errors
             else:
                 side = sidecar_path(self.path, name)
                 if side.exists():

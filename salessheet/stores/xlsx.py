@@ -107,6 +107,7 @@ class XlsxStore:
                 out[name] = RawSheet(name, rows, merged, visible[name])
             errors = scan.result()
         for name, sheet_errors in errors.items():
+            out[name].error_cells = frozenset(sheet_errors)
             rows = out[name].rows
             for (r, c), err in sheet_errors.items():
                 if r < len(rows):
