@@ -31,25 +31,39 @@ def label(field: str) -> str:
     return FIELD_LABELS.get(field, field.replace("_", " "))
 
 
+_UNSET = object()
+
+
 def _finding(
-    p: Pipeline, d: Deal, code: str, severity: str, field: str, message: str, **details: object
+    p: Pipeline,
+    d: Deal,
+    code: str,
+    severity: str,
+    field: str,
+    message: str,
+    shown: object = _UNSET,
+    **details: object,
 ) -> Finding:
+    """A finding on ``field`` of deal ``d``; ``shown``: the value to show, if already known."""
     layout = p.layout
     col = layout.col_of.get(field)
     header = layout.header_of.get(field)
-    raw = d.raw_row[col - 1] if col and col <= len(d.raw_row) else None
+    if shown is _UNSET:
+        raw = d.raw_row[col - 1] if col and col <= len(d.raw_row) else None
+        shown = _shown(d, field, raw)
     return Finding(
-        code=code,
-        severity=severity,  # type: ignore[arg-type]
-        message=message,
-        deal_id=d.id or None,
-        sheet=p.sheet,
-        row=d.row,
-        column=header if header is not None else label(field),
-        cell=f"{col_letter(col)}{d.row}" if col else None,
-        value=_shown(d, field, raw),
-        owner=d.values.get("owner"),
-        details=details,
+        code,
+        severity,  # type: ignore[arg-type]
+        message,
+        d.id or None,
+        p.sheet,
+        d.row,
+        header if header is not None else label(field),
+        f"{col_letter(col)}{d.row}" if col else None,
+        shown,
+        "new",
+        d.values.get("owner"),
+        details,
     )
 
 
@@ -152,6 +166,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
         close = values.get("expected_close")
         if close is not None and stage.is_open and close < today:
             days = (today - close).days
+            iso = close.isoformat()
             out.append(
                 _finding(
                     p,
@@ -159,8 +174,9 @@ def check_fields(p: Pipeline) -> list[Finding]:
                     "close-date-passed",
                     "warning",
                     "expected_close",
-                    f"expected close {close.isoformat()} passed {days} days ago "
-                    f"and the deal is still in {stage.id}",
+                    f"expected close {iso} passed {days} days ago and the deal is still in "
+                    f"{stage.id}",
+                    iso,
                     days=days,
                 )
             )
