@@ -79,3 +79,24 @@ def example_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "pipeline.xlsx"
     dst.write_bytes(src.read_bytes())
     return dst
+
+
+def set_error_cells(path: Path, errors: dict[str, tuple[str, str]]) -> None:
+    """Give cells of the first sheet a formula with a cached error value, as Excel writes a
+    failed formula: {"E2": ("1/0", "#DIV/0!")}. Each cell must already exist."""
+    import re
+
+    with zipfile.ZipFile(path) as zf:
+        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    xml = items["xl/worksheets/sheet1.xml"].decode()
+    for ref, (formula, code) in errors.items():
+        xml, n = re.subn(
+            rf'<c r="{ref}"[^>]*>.*?</c>',
+            f'<c r="{ref}" t="e"><f>{formula}</f><v>{code}</v></c>',
+            xml,
+        )
+        assert n == 1, f"no cell {ref} to replace"
+    items["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in items.items():
+            zf.writestr(name, data)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, make_xlsx
+from conftest import TODAY, make_xlsx, set_error_cells
 
 from salessheet.api import open_pipeline, validate
 
@@ -165,8 +165,6 @@ def test_clean_sheet_exits_zero(cli, tmp_path: Path) -> None:
 
 
 def test_error_cells_are_bad_values_not_text(tmp_path: Path) -> None:
-    import re
-    import zipfile
 
     path = make_xlsx(
         tmp_path / "err.xlsx",
@@ -178,21 +176,8 @@ def test_error_cells_are_bad_values_not_text(tmp_path: Path) -> None:
             ]
         },
     )
-    # Give E2 and E3 cached error values, as Excel writes them for failed formulas.
-    with zipfile.ZipFile(path) as zf:
-        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
-    xml = items["xl/worksheets/sheet1.xml"].decode()
-    xml, n1 = re.subn(
-        r'<c r="E2"[^>]*><v>100</v></c>', '<c r="E2" t="e"><f>1/0</f><v>#DIV/0!</v></c>', xml
-    )
-    xml, n2 = re.subn(
-        r'<c r="E3"[^>]*><v>200</v></c>', '<c r="E3" t="e"><f>NA()</f><v>#N/A</v></c>', xml
-    )
-    assert n1 == n2 == 1
-    items["xl/worksheets/sheet1.xml"] = xml.encode()
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in items.items():
-            zf.writestr(name, data)
+    # E2 and E3 hold cached error values, as Excel writes them for failed formulas
+    set_error_cells(path, {"E2": ("1/0", "#DIV/0!"), "E3": ("NA()", "#N/A")})
     report = validate(path, today=TODAY)
     bad = sorted((f.cell, f.value, f.deal_id) for f in report.findings if f.code == "bad-value")
     assert bad == [("E2", "#DIV/0!", "D1"), ("E3", "#N/A", "D2")]
@@ -331,8 +316,6 @@ def test_csv_encodings(tmp_path: Path, encoding: str) -> None:
 
 
 def test_newer_error_values_calamine_refuses_are_still_read(tmp_path: Path) -> None:
-    import re
-    import zipfile
 
     path = make_xlsx(
         tmp_path / "spill.xlsx",
@@ -344,19 +327,7 @@ def test_newer_error_values_calamine_refuses_are_still_read(tmp_path: Path) -> N
             ]
         },
     )
-    with zipfile.ZipFile(path) as zf:
-        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
-    xml = items["xl/worksheets/sheet1.xml"].decode()
-    xml, n = re.subn(
-        r'<c r="E3"[^>]*><v>200</v></c>',
-        '<c r="E3" t="e"><f>SEQUENCE(3)</f><v>#SPILL!</v></c>',
-        xml,
-    )
-    assert n == 1
-    items["xl/worksheets/sheet1.xml"] = xml.encode()
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in items.items():
-            zf.writestr(name, data)
+    set_error_cells(path, {"E3": ("SEQUENCE(3)", "#SPILL!")})
     report = validate(path, today=TODAY)
     bad = [(f.cell, f.value, f.deal_id) for f in report.findings if f.code == "bad-value"]
     assert bad == [("E3", "#SPILL!", "D2")]
@@ -364,8 +335,6 @@ def test_newer_error_values_calamine_refuses_are_still_read(tmp_path: Path) -> N
 
 
 def test_columns_validate_does_not_parse_still_report_errors_and_rows(tmp_path: Path) -> None:
-    import re
-    import zipfile
 
     path = make_xlsx(
         tmp_path / "c.xlsx",
@@ -377,19 +346,7 @@ def test_columns_validate_does_not_parse_still_report_errors_and_rows(tmp_path: 
             ]
         },
     )
-    with zipfile.ZipFile(path) as zf:
-        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
-    xml = items["xl/worksheets/sheet1.xml"].decode()
-    xml, n = re.subn(
-        r'<c r="E2"[^>]*>.*?</c>',
-        '<c r="E2" t="e"><f>VLOOKUP(A2,X!A:B,2,0)</f><v>#N/A</v></c>',
-        xml,
-    )
-    assert n == 1
-    items["xl/worksheets/sheet1.xml"] = xml.encode()
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, data in items.items():
-            zf.writestr(name, data)
+    set_error_cells(path, {"E2": ("VLOOKUP(A2,X!A:B,2,0)", "#N/A")})
     report = validate(path, today=TODAY)
     got = sorted((f.code, f.cell, f.value) for f in report.findings if f.code != "missing-column")
     assert got == [
