@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from bench_validate import timed  # noqa: E402
 from bench_writeback import build_workbook  # noqa: E402
 
 VALIDATE = """
@@ -47,12 +47,6 @@ out = json.dumps(rep.to_dict(), ensure_ascii=False) + rep.render_text() + rep.re
 t = time.perf_counter() - t
 print(t, rep.funnel.deals, t_eval)
 """
-
-
-def timed(script: str, *args: str) -> list[float]:
-    out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True,
-                         check=True).stdout.split()  # fmt: skip
-    return [float(x) for x in out]
 
 
 def main() -> None:
