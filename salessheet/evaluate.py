@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,5 +140,4 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
                 details={"first_seen": cells[4]},
             )
         )
-    _ = dt  # dates flow through Pipeline.today
     return Evaluation(p, ledger, events, new_ledger, state, findings, first_seen)

@@ -232,8 +232,6 @@ def parse_date(value: RawValue, ctx: ParseContext) -> dt.date:
         try:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError as exc:
-            if "unconverted data" in str(exc) or "day is out of range" in str(exc):
-                if "day is out of range" in str(exc):
-                    raise ParseFailure("no such date (day is out of range for month)") from exc
-            continue
+            if "day is out of range" in str(exc):  # the format fits, the date does not exist
+                raise ParseFailure("no such date (day is out of range for month)") from exc
     raise ParseFailure(f"not a date in any accepted format ({', '.join(ctx.date_formats)})")

@@ -25,7 +25,7 @@ from salessheet.parsing import (
     parse_percent,
     parse_text,
 )
-from salessheet.textnorm import loose, normalise, without_brackets
+from salessheet.textnorm import normalise, without_brackets
 
 HEADER_SCAN_ROWS = 30
 UNKNOWN_STAGE = object()  # marker in Record.values for a stage that did not match
@@ -58,13 +58,13 @@ def specs_from_profile(profile: Any) -> list[ColumnSpec]:
     return [ColumnSpec(c.field, list(c.aliases), c.type, c.required) for c in profile.columns]
 
 
-def _alias_index(columns: list[ColumnSpec]) -> tuple[dict[str, str], dict[str, str]]:
+def _alias_index(columns: list[ColumnSpec]) -> dict[str, str]:
+    """Normalised header name (each alias and the field name itself) → field."""
     exact: dict[str, str] = {}
     for spec in columns:
         for alias in (*spec.aliases, spec.field):
             exact.setdefault(normalise(alias), spec.field)
-    by_loose = {loose(k): v for k, v in exact.items()}
-    return exact, by_loose
+    return exact
 
 
 def match_header(text: RawValue, exact: dict[str, str]) -> str | None:
@@ -147,7 +147,7 @@ def map_table(
     numbers). They are skipped only when the store knows every error cell of the sheet, so an
     ``#N/A`` in them is still reported; their values are then absent from ``Record.values``.
     """
-    exact, _ = _alias_index(columns)
+    exact = _alias_index(columns)
     required = [c.field for c in columns if c.required]
     where = f"{source}, sheet {sheet.name!r}" if source else f"sheet {sheet.name!r}"
     hr = find_header_row(sheet, exact, required or [c.field for c in columns])

@@ -18,8 +18,3 @@ def normalise(text: str) -> str:
 def without_brackets(text: str) -> str:
     """`amount (cny)` → `amount`; used as a second chance when matching headers."""
     return _SPACES.sub(" ", _BRACKETED.sub(" ", text)).strip()
-
-
-def loose(text: str) -> str:
-    """For near-miss suggestions: letters and digits only."""
-    return re.sub(r"[\W_]+", "", normalise(text))

@@ -324,7 +324,7 @@ def test_instructions_never_look_like_a_pipeline_table() -> None:
     """With no default sheet, validate tries sheets in order; the instructions must not match."""
     for name in PROFILES:
         profile = load_profile(name)
-        exact, _ = _alias_index(specs_from_profile(profile))
+        exact = _alias_index(specs_from_profile(profile))
         for lang in LANGS:
             plan = build_init_plan(profile, lang, today=TODAY)
             rows = plan.instructions.rows

@@ -66,7 +66,7 @@ HEADERS = {
 
 @pytest.mark.parametrize("field,headers", sorted(HEADERS.items()))
 def test_b2b_recognises_headers_in_any_spelling(field: str, headers: list[str]) -> None:
-    exact, _ = _alias_index(specs_from_profile(load_profile("b2b")))
+    exact = _alias_index(specs_from_profile(load_profile("b2b")))
     for h in headers:
         for variant in (h, f"  {h.upper()}  ", h.replace(" ", "   "), f"{h}（元）"):
             assert match_header(variant, exact) == field, variant
