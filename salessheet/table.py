@@ -248,7 +248,7 @@ def map_table(
                 try:
                     hit = (True, parse(v))
                 except ParseFailure as exc:
-                    hit = (False, exc)
+                    hit = (False, exc.with_traceback(None))  # no frame kept alive
                 if len(memo) < _CACHE_LIMIT and cls is not bool:
                     memo[v] = hit
             if not hit[0]:
