@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import tempfile
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import python_calamine as calamine
@@ -11,7 +13,16 @@ import python_calamine as calamine
 from salessheet.cells import CellError, RawSheet, SheetInfo
 from salessheet.errors import SourceError
 from salessheet.stores.base import WriteBatch, WriteReport
-from salessheet.stores.xlsx_parts import error_cells, sheet_parts
+from salessheet.stores.xlsx_parts import SheetEntry, error_cells, sheet_parts, workbook_sheets
+from salessheet.stores.xlsx_split import (
+    MAX_PIECES,
+    Cut,
+    NotCuttable,
+    cut_sheet,
+    join_pieces,
+    piece_count,
+    usable_cores,
+)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -57,19 +68,29 @@ class XlsxStore:
         self.timezone: str | None = None
         check_is_xlsx(self.path)
         self._fingerprint = None
+        self._wb: calamine.CalamineWorkbook | None = None  # opened when a sheet is read whole
+        self._sheets = self._list_sheets()
+        self.pieces_read: dict[str, int] = {}  # sheet -> pieces it was cut into (absent: whole)
+
+    def _list_sheets(self) -> list[SheetEntry]:
         try:
-            self._wb = calamine.CalamineWorkbook.from_path(str(self.path))
-        except calamine.PasswordError as exc:
-            raise SourceError(f"{self.path}: the workbook is password-protected") from exc
-        except (calamine.CalamineError, zipfile.BadZipFile, OSError, ValueError) as exc:
+            with zipfile.ZipFile(self.path) as zf:
+                return workbook_sheets(zf)
+        except (zipfile.BadZipFile, KeyError, SyntaxError, OSError, ValueError) as exc:
             raise SourceError(f"{self.path}: cannot read the workbook ({exc})") from exc
 
+    def _workbook(self) -> calamine.CalamineWorkbook:
+        if self._wb is None:
+            try:
+                self._wb = calamine.CalamineWorkbook.from_path(str(self.path))
+            except calamine.PasswordError as exc:
+                raise SourceError(f"{self.path}: the workbook is password-protected") from exc
+            except (calamine.CalamineError, zipfile.BadZipFile, OSError, ValueError) as exc:
+                raise SourceError(f"{self.path}: cannot read the workbook ({exc})") from exc
+        return self._wb
+
     def sheets(self) -> list[SheetInfo]:
-        return [
-            SheetInfo(m.name, m.visible == calamine.SheetVisibleEnum.Visible)
-            for m in self._wb.sheets_metadata
-            if m.typ == calamine.SheetTypeEnum.WorkSheet
-        ]
+        return [SheetInfo(s.name, s.visible) for s in self._sheets if s.worksheet]
 
     def read(self, names: list[str]) -> dict[str, RawSheet]:
         from salessheet.stores.file_safety import fingerprint
@@ -78,7 +99,8 @@ class XlsxStore:
         out = self._read(names)
         after = fingerprint(self.path)
         if after != before:  # saved while we read: read the new version once more
-            self._wb = calamine.CalamineWorkbook.from_path(str(self.path))
+            self._wb = None
+            self._sheets = self._list_sheets()
             out = self._read(names)
             if fingerprint(self.path) != after:
                 raise SourceError(
@@ -90,22 +112,36 @@ class XlsxStore:
 
     def _read(self, names: list[str]) -> dict[str, RawSheet]:
         visible = {s.name: s.visible for s in self.sheets()}
-        out: dict[str, RawSheet] = {}
+        parts = {s.name: s.part for s in self._sheets}
         wanted = [n for n in names if n in visible]
-        # calamine does not tell an error value (#N/A) from text; the sheet XML does. Scan it in
-        # a second thread (zlib releases the GIL) while calamine parses.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            scan = pool.submit(self._scan_errors, wanted)
-            for name in wanted:
+        out: dict[str, RawSheet] = {}
+        errors: dict[str, dict[tuple[int, int], CellError]] = {}
+        with (
+            tempfile.TemporaryDirectory(prefix="salessheet-read-") as tmp,
+            ThreadPoolExecutor(max_workers=MAX_PIECES + 1) as pool,
+        ):
+            # A big sheet is cut into row ranges that calamine parses on several cores at once.
+            split = self._start_split_reads(wanted, parts, Path(tmp), pool)
+            whole = [n for n in wanted if n not in split]
+            # calamine does not tell an error value (#N/A) from text; the sheet XML does. Scan
+            # it in another thread (zlib releases the GIL) while calamine parses.
+            scan_names = whole + [n for n, cut in split.items() if cut.has_errors]
+            scan = pool.submit(self._scan_errors, scan_names) if scan_names else None
+            for name in whole:
+                out[name] = self._read_whole(name, visible[name])
+            for name, cut in split.items():
+                errors[name] = {}
                 try:
-                    sheet = self._wb.get_sheet_by_name(name)
-                    rows = sheet.to_python(skip_empty_area=False)
-                    merged = list(sheet.merged_cell_ranges or [])
-                except calamine.CalamineError as exc:
-                    # e.g. "Unsupported cell error value '#SPILL!'": read this sheet the slow way
-                    rows, merged = _fallback_read(self.path, name, exc)
-                out[name] = RawSheet(name, rows, merged, visible[name])
-            errors = scan.result()
+                    results = [f.result() for f in cut.pieces]
+                except calamine.CalamineError:
+                    out[name] = self._read_whole(name, visible[name])
+                    continue
+                rows = join_pieces([(start, end, rows) for start, end, rows, _ in results])
+                self.pieces_read[name] = len(results)
+                # merged ranges are listed after the cells: the last piece has them
+                out[name] = RawSheet(name, rows, results[-1][3], visible[name])
+            if scan is not None:
+                errors.update(scan.result())
         for name, sheet_errors in errors.items():
             out[name].error_cells = frozenset(sheet_errors)
             rows = out[name].rows
@@ -116,6 +152,44 @@ class XlsxStore:
                         row.extend([""] * (c + 1 - len(row)))
                     row[c] = err
         return out
+
+    def _read_whole(self, name: str, visible: bool) -> RawSheet:
+        try:
+            sheet = self._workbook().get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = list(sheet.merged_cell_ranges or [])
+        except calamine.CalamineError as exc:
+            # e.g. "Unsupported cell error value '#SPILL!'": read this sheet the slow way
+            rows, merged = _fallback_read(self.path, name, exc)
+        return RawSheet(name, rows, merged, visible)
+
+    def _start_split_reads(
+        self, names: list[str], parts: dict[str, str], folder: Path, pool: ThreadPoolExecutor
+    ) -> dict[str, Cut]:
+        """Cut the big sheets among ``names`` into pieces and start parsing them."""
+        cores = usable_cores()
+        started: dict[str, Cut] = {}
+        if cores < 2:
+            return started
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                for i, name in enumerate(names):
+                    part = parts[name]
+                    k = piece_count(zf.getinfo(part).file_size, cores)
+                    if k < 2:
+                        continue
+                    others = set(parts.values()) - {part}
+
+                    def start(piece: Path, name: str = name) -> Future:
+                        return pool.submit(_read_piece, piece, name)
+
+                    try:
+                        started[name] = cut_sheet(zf, part, k, others, folder / str(i), start)
+                    except NotCuttable:
+                        continue  # read whole
+        except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+            raise SourceError(f"{self.path}: damaged workbook package ({exc})") from exc
+        return started
 
     def _scan_errors(self, names: list[str]) -> dict[str, dict[tuple[int, int], CellError]]:
         try:
@@ -139,6 +213,17 @@ class XlsxStore:
             return WriteReport(unchanged=True)
         read_fp = self._fingerprint or fingerprint(self.path)
         return patch_xlsx(self.path, read_fp, batch.cells, batch.sheets)
+
+
+def _read_piece(path: Path, name: str) -> tuple:
+    """(start, end, rows, merged ranges) of one piece of a cut sheet."""
+    wb = calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        sheet = wb.get_sheet_by_name(name)
+        rows = sheet.to_python(skip_empty_area=True)
+        return sheet.start, sheet.end, rows, list(sheet.merged_cell_ranges or [])
+    finally:
+        wb.close()
 
 
 def _fallback_read(path: Path, name: str, why: Exception) -> tuple[list, list]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
 from salessheet.cells import CellError, col_number
@@ -20,24 +21,54 @@ _REF_RE = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _V_RE = re.compile(rb"<v>([^<]*)</v>")
 
 
-def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> zip part path (e.g. 'xl/worksheets/sheet1.xml')."""
-    wb = ET.fromstring(zf.read("xl/workbook.xml"))
-    rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {}
+@dataclass(frozen=True)
+class SheetEntry:
+    name: str
+    part: str  # zip part path, e.g. 'xl/worksheets/sheet1.xml'
+    visible: bool  # not state="hidden" / "veryHidden"
+    worksheet: bool  # a grid of cells (not a chart sheet, dialog sheet or macro sheet)
+
+
+def workbook_sheets(zf: zipfile.ZipFile) -> list[SheetEntry]:
+    """The workbook's sheets in tab order, from workbook.xml and its relationships."""
+    main = "xl/workbook.xml"
+    try:
+        root_rels = ET.fromstring(zf.read("_rels/.rels"))
+        for rel in root_rels.iter(f"{{{NS_PKG}}}Relationship"):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                main = rel.get("Target", main).lstrip("/")
+    except KeyError:
+        pass
+    folder, base = posixpath.split(main)
+    wb = ET.fromstring(zf.read(main))
+    rels = ET.fromstring(zf.read(posixpath.join(folder, "_rels", base + ".rels")))
+    targets: dict[str | None, tuple[str, str]] = {}
     for rel in rels.iter(f"{{{NS_PKG}}}Relationship"):
         target = rel.get("Target", "")
         if target.startswith("/"):
             path = target.lstrip("/")
         else:
-            path = posixpath.normpath(posixpath.join("xl", target))
-        targets[rel.get("Id")] = path
-    out = {}
+            path = posixpath.normpath(posixpath.join(folder, target))
+        targets[rel.get("Id")] = (path, rel.get("Type", ""))
+    out = []
     for sheet in wb.iter(f"{{{NS_MAIN}}}sheet"):
         rid = sheet.get(f"{{{NS_REL}}}id")
         if rid in targets:
-            out[sheet.get("name", "")] = targets[rid]
+            path, kind = targets[rid]
+            out.append(
+                SheetEntry(
+                    sheet.get("name", ""),
+                    path,
+                    sheet.get("state", "visible") == "visible",
+                    kind.endswith("/worksheet"),
+                )
+            )
     return out
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> zip part path (e.g. 'xl/worksheets/sheet1.xml')."""
+    return {s.name: s.part for s in workbook_sheets(zf)}
 
 
 def error_cells(xml: bytes) -> dict[tuple[int, int], CellError]:
