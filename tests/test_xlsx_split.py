@@ -154,3 +154,17 @@ def test_join_pads_gaps_offsets_and_widths_like_a_whole_read() -> None:
         ["", "Lead", 7.0, "note"],
         ["", "Lost", 1.0, ""],
     ]
+
+
+def test_without_a_usable_temp_folder_the_sheet_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    path = _workbook(tmp_path / "p.xlsx")
+    expected = _read(path, monkeypatch, split=False).sheets_read["Pipeline"]  # type: ignore[attr-defined]
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no such folder"))
+    store = _read(path, monkeypatch, split=True)
+    assert store.pieces_read == {}
+    assert store.sheets_read["Pipeline"].rows == expected.rows  # type: ignore[attr-defined]
+    assert store.sheets_read["Pipeline"].error_cells == expected.error_cells  # type: ignore[attr-defined]

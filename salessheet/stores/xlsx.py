@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import zipfile
 import zlib
@@ -116,12 +117,16 @@ class XlsxStore:
         wanted = [n for n in names if n in visible]
         out: dict[str, RawSheet] = {}
         errors: dict[str, dict[tuple[int, int], CellError]] = {}
-        with (
-            tempfile.TemporaryDirectory(prefix="salessheet-read-") as tmp,
-            ThreadPoolExecutor(max_workers=MAX_PIECES + 1) as pool,
-        ):
+        with contextlib.ExitStack() as stack:
+            try:  # the pieces of a big sheet live in a private temp folder while they are read
+                tmp: Path | None = Path(
+                    stack.enter_context(tempfile.TemporaryDirectory(prefix="salessheet-read-"))
+                )
+            except OSError:
+                tmp = None  # no usable temp folder: every sheet is read whole
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=MAX_PIECES + 1))
             # A big sheet is cut into row ranges that calamine parses on several cores at once.
-            split = self._start_split_reads(wanted, parts, Path(tmp), pool)
+            split = self._start_split_reads(wanted, parts, tmp, pool) if tmp else {}
             whole = [n for n in wanted if n not in split]
             # calamine does not tell an error value (#N/A) from text; the sheet XML does. Scan
             # it in another thread (zlib releases the GIL) while calamine parses.
@@ -185,8 +190,10 @@ class XlsxStore:
 
                     try:
                         started[name] = cut_sheet(zf, part, k, others, folder / str(i), start)
-                    except NotCuttable:
-                        continue  # read whole
+                    except (NotCuttable, OSError, EOFError, zlib.error, zipfile.BadZipFile):
+                        # unusual XML, a damaged part (the whole read reports it), or no room
+                        # for the pieces in the temp folder: read this sheet whole
+                        continue
         except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             raise SourceError(f"{self.path}: damaged workbook package ({exc})") from exc
         return started
