@@ -39,6 +39,20 @@ class RawSheet:
     # 0-based (row, col) of every CellError, when the store knows them all (None: unknown)
     error_cells: frozenset[tuple[int, int]] | None = None
 
+    # A store may hand a sheet over while its later rows are still being read (a big xlsx
+    # sheet parsed in pieces). ``rows`` always waits for all of them; a reader that can work
+    # row by row uses ``rows_so_far`` and ``more`` instead and starts before the end arrives.
+    def rows_so_far(self) -> list[list[RawValue]]:
+        return self.rows
+
+    def more(self) -> bool:
+        """Append the next rows that arrived to ``rows_so_far()``; False once all are there."""
+        return False
+
+    def head(self, n: int) -> list[list[RawValue]]:
+        """The first ``n`` rows (fewer if the sheet is shorter)."""
+        return self.rows[:n]
+
 
 @dataclass(frozen=True)
 class SheetInfo:

@@ -83,7 +83,7 @@ def find_header_row(sheet: RawSheet, exact: dict[str, str], must: Iterable[str])
     """0-based index of the row that names the most known fields (and at least one `must`)."""
     must = set(must)
     best, best_score = None, 1
-    for r, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+    for r, row in enumerate(sheet.head(HEADER_SCAN_ROWS)):
         fields = {match_header(v, exact) for v in row} - {None}
         score = len(fields)
         if must and not (fields & must):
@@ -158,7 +158,7 @@ def map_table(
             [f"expected a row with headers such as {wanted}"],
             hint="use --sheet to pick another sheet, or --config with your own column aliases",
         )
-    header = sheet.rows[hr]
+    header = sheet.head(hr + 1)[hr]
     header_row = hr + 1
     col_of: dict[str, int] = {}
     header_of: dict[str, str] = {}
@@ -218,55 +218,66 @@ def map_table(
     records: list[Record] = []
     findings: list[Finding] = []
     is_deal = record_type is Deal
-    rows = sheet.rows
+    # A big sheet may still be arriving in pieces: map what is there, then ask for more.
+    rows = sheet.rows_so_far()
     nulls = ctx.null_markers
-    for r in range(hr + 1, len(rows)):
-        row = rows[r]
-        n = len(row)
-        values: dict[str, Any] = {}
-        empty = True
-        for fname, ci, parse, plain, memo in plan:
-            v = row[ci] if ci < n else None
-            if v is None or v == "":
-                values[fname] = None
-                continue
-            cls = v.__class__
-            if cls is str:
-                text = v.strip()
-                if not text or text in nulls:
+    start = hr + 1
+    while True:
+        end = len(rows)
+        for r in range(start, end):
+            row = rows[r]
+            n = len(row)
+            values: dict[str, Any] = {}
+            empty = True
+            for fname, ci, parse, plain, memo in plan:
+                v = row[ci] if ci < n else None
+                if v is None or v == "":
                     values[fname] = None
                     continue
-                empty = False
-                if plain:
-                    values[fname] = text
+                cls = v.__class__
+                if cls is str:
+                    text = v.strip()
+                    if not text or text in nulls:
+                        values[fname] = None
+                        continue
+                    empty = False
+                    if plain:
+                        values[fname] = text
+                        continue
+                else:
+                    empty = False
+                # Pipelines repeat stages, dates and amounts: parse each distinct value once.
+                hit = memo.get(v) if cls is not bool else None
+                if hit is None:
+                    try:
+                        hit = (True, parse(v))
+                    except ParseFailure as exc:
+                        hit = (False, exc.with_traceback(None))  # no frame kept alive
+                    if len(memo) < _CACHE_LIMIT and cls is not bool:
+                        memo[v] = hit
+                if not hit[0]:
+                    values[fname] = None
+                    findings.append(
+                        _bad_value(sheet.name, r + 1, ci + 1, header_of[fname], v, hit[1])
+                    )
                     continue
-            else:
-                empty = False
-            # Pipelines repeat the same stages, dates and amounts: parse each distinct value once.
-            hit = memo.get(v) if cls is not bool else None
-            if hit is None:
-                try:
-                    hit = (True, parse(v))
-                except ParseFailure as exc:
-                    hit = (False, exc.with_traceback(None))  # no frame kept alive
-                if len(memo) < _CACHE_LIMIT and cls is not bool:
-                    memo[v] = hit
-            if not hit[0]:
-                values[fname] = None
-                findings.append(_bad_value(sheet.name, r + 1, ci + 1, header_of[fname], v, hit[1]))
-                continue
-            parsed = hit[1]
-            if fname in money_fields:
-                parsed, mark = parsed
-                if mark:
-                    values[f"{fname}_currency_mark"] = mark
-            values[fname] = parsed
-        if empty:
-            if not skipped or all(_blank(row[ci]) for _, ci in skipped if ci < n):
-                continue  # a fully empty row: skipped, reading goes on after it
-        records.append(
-            Deal(layout, r + 1, values, row) if is_deal else record_type(layout, r + 1, values, row)
-        )
+                parsed = hit[1]
+                if fname in money_fields:
+                    parsed, mark = parsed
+                    if mark:
+                        values[f"{fname}_currency_mark"] = mark
+                values[fname] = parsed
+            if empty:
+                if not skipped or all(_blank(row[ci]) for _, ci in skipped if ci < n):
+                    continue  # a fully empty row: skipped, reading goes on after it
+            records.append(
+                Deal(layout, r + 1, values, row)
+                if is_deal
+                else record_type(layout, r + 1, values, row)
+            )
+        start = end
+        if not sheet.more():
+            break
     if skipped and sheet.error_cells:
         by_col = {ci: f for f, ci in skipped}
         for r, c in sorted(sheet.error_cells):

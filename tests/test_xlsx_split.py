@@ -168,3 +168,36 @@ def test_without_a_usable_temp_folder_the_sheet_is_read_whole(
     assert store.pieces_read == {}
     assert store.sheets_read["Pipeline"].rows == expected.rows  # type: ignore[attr-defined]
     assert store.sheets_read["Pipeline"].error_cells == expected.error_cells  # type: ignore[attr-defined]
+
+
+def _done(value: object) -> Future:
+    f: Future = Future()
+    f.set_result(value)
+    return f
+
+
+def _failed(exc: Exception) -> Future:
+    f: Future = Future()
+    f.set_exception(exc)
+    return f
+
+
+def test_a_piece_that_cannot_be_parsed_is_replaced_by_a_whole_read() -> None:
+    whole = [["Deal ID", "Stage"], ["D-1", "Won"], ["D-2", "Lead"], ["D-3", "Lost"]]
+    freed = []
+    sheet = xlsx_split.StreamedSheet(
+        "Pipeline",
+        [],
+        True,
+        [
+            _done(((0, 0), (1, 1), [["Deal ID", "Stage"], ["D-1", "Won"]], [])),
+            _failed(ValueError("unsupported cell")),
+            _done(((3, 0), (3, 1), [["never", "used"]], [])),
+        ],  # fmt: skip
+        read_whole=lambda: [list(r) for r in whole],
+        done=lambda: freed.append(True),
+    )
+    assert sheet.head(1) == [["Deal ID", "Stage"]] and sheet.rows_so_far() == whole[:2]
+    assert freed == []
+    assert sheet.rows == whole
+    assert freed == [True] and not sheet.more()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import tempfile
 import zipfile
 import zlib
@@ -16,11 +16,10 @@ from salessheet.errors import SourceError
 from salessheet.stores.base import WriteBatch, WriteReport
 from salessheet.stores.xlsx_parts import SheetEntry, error_cells, sheet_parts, workbook_sheets
 from salessheet.stores.xlsx_split import (
-    MAX_PIECES,
     Cut,
     NotCuttable,
+    StreamedSheet,
     cut_sheet,
-    join_pieces,
     piece_count,
     usable_cores,
 )
@@ -117,39 +116,45 @@ class XlsxStore:
         wanted = [n for n in names if n in visible]
         out: dict[str, RawSheet] = {}
         errors: dict[str, dict[tuple[int, int], CellError]] = {}
-        with contextlib.ExitStack() as stack:
-            try:  # the pieces of a big sheet live in a private temp folder while they are read
-                tmp: Path | None = Path(
-                    stack.enter_context(tempfile.TemporaryDirectory(prefix="salessheet-read-"))
-                )
-            except OSError:
-                tmp = None  # no usable temp folder: every sheet is read whole
-            pool = stack.enter_context(ThreadPoolExecutor(max_workers=MAX_PIECES + 1))
+        try:  # the pieces of a big sheet live in a private temp folder while they are read
+            tmp: tempfile.TemporaryDirectory | None = tempfile.TemporaryDirectory(
+                prefix="salessheet-read-"
+            )
+        except OSError:
+            tmp = None  # no usable temp folder: every sheet is read whole
+        cores = usable_cores()
+        pieces = _Pieces(ThreadPoolExecutor(max_workers=cores), tmp)
+        try:
             # A big sheet is cut into row ranges that calamine parses on several cores at once.
-            split = self._start_split_reads(wanted, parts, tmp, pool) if tmp else {}
+            split = self._start_split_reads(wanted, parts, cores, pieces) if tmp else {}
             whole = [n for n in wanted if n not in split]
             # calamine does not tell an error value (#N/A) from text; the sheet XML does. Scan
             # it in another thread (zlib releases the GIL) while calamine parses.
             scan_names = whole + [n for n, cut in split.items() if cut.has_errors]
-            scan = pool.submit(self._scan_errors, scan_names) if scan_names else None
-            for name in whole:
-                out[name] = self._read_whole(name, visible[name])
-            for name, cut in split.items():
-                errors[name] = {}
-                try:
-                    results = [f.result() for f in cut.pieces]
-                except calamine.CalamineError:
+            with ThreadPoolExecutor(max_workers=1) as scanner:
+                scan = scanner.submit(self._scan_errors, scan_names) if scan_names else None
+                for name in whole:
                     out[name] = self._read_whole(name, visible[name])
-                    continue
-                rows = join_pieces([(start, end, rows) for start, end, rows, _ in results])
-                self.pieces_read[name] = len(results)
-                # merged ranges are listed after the cells: the last piece has them
-                out[name] = RawSheet(name, rows, results[-1][3], visible[name])
-            if scan is not None:
-                errors.update(scan.result())
+                for name, cut in split.items():
+                    self.pieces_read[name] = len(cut.pieces)
+                    pieces.users += 1
+                    out[name] = sheet = StreamedSheet(
+                        name,
+                        cut.merged,
+                        visible[name],
+                        cut.pieces,
+                        read_whole=functools.partial(self._reread_whole, name, visible[name]),
+                        done=pieces.release,
+                    )
+                    if cut.has_errors:  # error values go in before anyone reads the rows
+                        sheet.complete()
+                if scan is not None:
+                    errors.update(scan.result())
+        finally:
+            pieces.release()
         for name, sheet_errors in errors.items():
             out[name].error_cells = frozenset(sheet_errors)
-            rows = out[name].rows
+            rows = out[name].rows if sheet_errors else []
             for (r, c), err in sheet_errors.items():
                 if r < len(rows):
                     row = rows[r]
@@ -157,6 +162,18 @@ class XlsxStore:
                         row.extend([""] * (c + 1 - len(row)))
                     row[c] = err
         return out
+
+    def _reread_whole(self, name: str, visible: bool) -> list:
+        """A cut sheet's rows from one whole read, when a piece could not be parsed."""
+        from salessheet.stores.file_safety import fingerprint
+
+        rows = self._read_whole(name, visible).rows
+        if self._fingerprint is not None and fingerprint(self.path) != self._fingerprint:
+            raise SourceError(
+                f"{self.path}: the file changed while it was being read",
+                hint="run again when nobody is saving it",
+            )
+        return rows
 
     def _read_whole(self, name: str, visible: bool) -> RawSheet:
         try:
@@ -169,10 +186,12 @@ class XlsxStore:
         return RawSheet(name, rows, merged, visible)
 
     def _start_split_reads(
-        self, names: list[str], parts: dict[str, str], folder: Path, pool: ThreadPoolExecutor
+        self, names: list[str], parts: dict[str, str], cores: int, pieces: _Pieces
     ) -> dict[str, Cut]:
         """Cut the big sheets among ``names`` into pieces and start parsing them."""
-        cores = usable_cores()
+        assert pieces.folder is not None
+        folder = Path(pieces.folder.name)
+        pool = pieces.pool
         started: dict[str, Cut] = {}
         if cores < 2:
             return started
@@ -220,6 +239,23 @@ class XlsxStore:
             return WriteReport(unchanged=True)
         read_fp = self._fingerprint or fingerprint(self.path)
         return patch_xlsx(self.path, read_fp, batch.cells, batch.sheets)
+
+
+class _Pieces:
+    """The thread pool and temp folder the pieces of cut sheets use; freed when the last user
+    (the read itself, then each cut sheet once its last piece is in) lets go."""
+
+    def __init__(self, pool: ThreadPoolExecutor, folder: tempfile.TemporaryDirectory | None):
+        self.pool = pool
+        self.folder = folder
+        self.users = 1
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            if self.folder is not None:
+                self.folder.cleanup()
 
 
 def _read_piece(path: Path, name: str) -> tuple:

@@ -19,6 +19,8 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
+from salessheet.cells import RawSheet, RawValue, col_number
+
 SPLIT_MIN_BYTES = 8 << 20  # below this (≈ 12,000 rows of 20 columns) one reader is as fast
 MAX_PIECES = 4
 
@@ -63,6 +65,7 @@ class NotCuttable(Exception):
 class Cut:
     pieces: list[Future]  # one per piece, in sheet order
     has_errors: bool  # some cell holds an error value (t="e"): scan the XML for them
+    merged: list[tuple[tuple[int, int], tuple[int, int]]]  # from the sheet's <mergeCells>
 
 
 def cut_sheet(
@@ -105,7 +108,9 @@ def cut_sheet(
         consumed = at  # bytes of the sheet XML before ``pending``
         writer = _PieceWriter(folder / "piece0.xlsx", shared, part, head)
         eof = False
+        in_tail = False  # past </sheetData>: keep the rest, it lists the merged cells
         while True:
+            in_tail = in_tail or b"</sheetData>" in pending
             if b"<![CDATA[" in pending or b"<!--" in pending:
                 raise NotCuttable("CDATA or a comment in the sheet")
             if not has_errors and b't="e"' in pending:
@@ -134,8 +139,10 @@ def cut_sheet(
             if not block:
                 eof = True
                 continue
-            if len(pending) > _KEEP and (
-                not targets or consumed + len(pending) < targets[0] - _KEEP
+            if (
+                len(pending) > _KEEP
+                and not in_tail
+                and (not targets or consumed + len(pending) < targets[0] - _KEEP)
             ):
                 keep = len(pending) - _KEEP
                 writer.write(pending[:keep])
@@ -144,7 +151,26 @@ def cut_sheet(
             pending += block
         writer.write(pending)
         started.append(start(writer.close(last=True)))
-    return Cut(started, has_errors)
+    tail = pending[pending.find(b"</sheetData>") :]
+    return Cut(started, has_errors, merged_ranges(tail))
+
+
+_MERGE = re.compile(
+    rb"""<mergeCell\b[^>]*\bref\s*=\s*["']\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"""
+)
+
+
+def merged_ranges(xml: bytes) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """0-based ((top, left), (bottom, right)) of each <mergeCell ref="B2:D3"/>, in order."""
+    out = []
+    for m in _MERGE.finditer(xml):
+        top, left = int(m.group(2)) - 1, col_number(m.group(1).decode()) - 1
+        if m.group(3):
+            bottom, right = int(m.group(4)) - 1, col_number(m.group(3).decode()) - 1
+        else:
+            bottom, right = top, left
+        out.append(((top, left), (bottom, right)))
+    return out
 
 
 class _PieceWriter:
@@ -169,22 +195,113 @@ class _PieceWriter:
         return self.path
 
 
-def join_pieces(parts: list[tuple[tuple[int, int] | None, tuple[int, int] | None, list]]) -> list:
-    """Rows as one whole ``to_python(skip_empty_area=False)`` read gives them, from each piece's
-    (start, end, rows read with ``skip_empty_area=True``), in sheet order."""
-    filled = [(s, e, rows) for s, e, rows in parts if s is not None and e is not None and rows]
-    if not filled:
-        return []
-    width = max(e[1] for _, e, _ in filled) + 1
-    out: list = []
-    for (r0, c0), _end, rows in filled:
+PieceRows = tuple[tuple[int, int] | None, tuple[int, int] | None, list]
+
+
+class _Joiner:
+    """Glues pieces' rows (each read with ``skip_empty_area=True``) into the rows one whole
+    ``to_python(skip_empty_area=False)`` read gives: empty rows between pieces, empty leading
+    columns, and every row as wide as the widest piece."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[RawValue]] = []
+        self.width = 0
+
+    def add(self, piece: PieceRows) -> None:
+        start, end, rows = piece
+        if start is None or end is None or not rows:
+            return
+        (r0, c0), width = start, end[1] + 1
+        self.width = max(self.width, width)
+        out = self.rows
         while len(out) < r0:
-            out.append([""] * width)
+            out.append([""] * self.width)
         if c0:
             lead = [""] * c0
             rows = [lead + row for row in rows]
-        for row in rows:
+        out.extend(rows)
+
+    def finish(self) -> list[list[RawValue]]:
+        width = self.width
+        for row in self.rows:
             if len(row) < width:
                 row.extend([""] * (width - len(row)))
-        out.extend(rows)
-    return out
+        return self.rows
+
+
+def join_pieces(pieces: list[PieceRows]) -> list[list[RawValue]]:
+    """The rows of a whole read, from each piece's (start, end, rows), in sheet order."""
+    joiner = _Joiner()
+    for piece in pieces:
+        joiner.add(piece)
+    return joiner.finish()
+
+
+class StreamedSheet(RawSheet):
+    """A cut sheet whose later pieces may still be parsing. ``rows`` waits for all of them;
+    ``rows_so_far``/``more`` let the table mapper start on the first piece meanwhile.
+
+    ``pieces`` yield (start, end, rows, ...) in sheet order. If one fails, ``read_whole``
+    supplies the sheet's rows from one whole read and the rest is taken from it.
+    ``done`` is called once, when the last piece is in (to free the pieces' folder).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        merged: list[tuple[tuple[int, int], tuple[int, int]]],
+        visible: bool,
+        pieces: list[Future],
+        read_whole: Callable[[], list[list[RawValue]]],
+        done: Callable[[], None],
+    ):
+        self._joiner = _Joiner()
+        self._pending = list(pieces)
+        self._read_whole = read_whole
+        self._done: Callable[[], None] | None = done
+        super().__init__(name, self._joiner.rows, merged, visible, frozenset())
+
+    @property  # type: ignore[override]
+    def rows(self) -> list[list[RawValue]]:
+        self.complete()
+        return self._joiner.rows
+
+    @rows.setter
+    def rows(self, value: list[list[RawValue]]) -> None:
+        self._joiner.rows = value
+
+    def rows_so_far(self) -> list[list[RawValue]]:
+        return self._joiner.rows
+
+    def complete(self) -> None:
+        """Wait for every piece."""
+        while self.more():
+            pass
+
+    def head(self, n: int) -> list[list[RawValue]]:
+        while len(self._joiner.rows) < n and self.more():
+            pass
+        return self._joiner.rows[:n]
+
+    def more(self) -> bool:
+        if not self._pending:
+            return False
+        future = self._pending.pop(0)
+        try:
+            start, end, rows, *_ = future.result()
+            self._joiner.add((start, end, rows))
+        except Exception:
+            # a piece calamine could not read: the rest comes from one whole read
+            for f in self._pending:
+                f.cancel()
+            self._pending = []
+            whole = self._read_whole()
+            have = len(self._joiner.rows)
+            self._joiner.rows.extend(whole[have:])
+            self._joiner.width = max((len(r) for r in whole), default=0)
+        if not self._pending:
+            self._joiner.finish()
+            if self._done is not None:
+                self._done, done = None, self._done
+                done()
+        return True
