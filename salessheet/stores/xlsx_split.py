@@ -111,9 +111,10 @@ def cut_sheet(
         in_tail = False  # past </sheetData>: keep the rest, it lists the merged cells
         while True:
             in_tail = in_tail or b"</sheetData>" in pending
-            if b"<![CDATA[" in pending or b"<!--" in pending:
+            # (a one-byte test first: "!" and "#" are rare in sheet XML and memchr is fast)
+            if b"!" in pending and b"<!" in pending:  # <![CDATA[ or <!--: "<row" may hide there
                 raise NotCuttable("CDATA or a comment in the sheet")
-            if not has_errors and b't="e"' in pending:
+            if not has_errors and b"#" in pending and b't="e"' in pending:  # <v>#N/A</v>
                 has_errors = True
             if targets and consumed + len(pending) >= targets[0]:
                 m = _ROW_TAG.search(pending, max(0, targets[0] - consumed))
@@ -145,7 +146,7 @@ def cut_sheet(
                 and (not targets or consumed + len(pending) < targets[0] - _KEEP)
             ):
                 keep = len(pending) - _KEEP
-                writer.write(pending[:keep])
+                writer.write(memoryview(pending)[:keep])
                 consumed += keep
                 pending = pending[keep:]
             pending += block
