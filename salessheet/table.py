@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from salessheet.cells import CellError, RawSheet, RawValue, a1, col_letter
@@ -112,7 +113,14 @@ def _parser(kind: str, ctx: ParseContext) -> Callable[[RawValue], Any]:
     if kind == "text":
         return parse_text
     if kind == "money":
-        return lambda v: parse_money(v, ctx)
+
+        def money(v: RawValue) -> Any:
+            # most amounts are whole numbers in numeric cells: skip the general path
+            if v.__class__ is float and v.is_integer() and -1e15 < v < 1e15:  # type: ignore[union-attr]
+                return Decimal(int(v)), None  # type: ignore[arg-type]
+            return parse_money(v, ctx)
+
+        return money
     if kind == "number":
         return lambda v: parse_number(v, ctx)
     if kind == "percent":
