@@ -118,7 +118,7 @@ class XlsxStore:
         errors: dict[str, dict[tuple[int, int], CellError]] = {}
         try:  # the pieces of a big sheet live in a private temp folder while they are read
             tmp: tempfile.TemporaryDirectory | None = tempfile.TemporaryDirectory(
-                prefix="salessheet-read-"
+                prefix="salessheet-read-", ignore_cleanup_errors=True
             )
         except OSError:
             tmp = None  # no usable temp folder: every sheet is read whole
