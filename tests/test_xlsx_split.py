@@ -10,7 +10,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, make_xlsx, set_error_cells
+from conftest import REPO, TODAY, corpus_file, make_xlsx, set_error_cells
 
 from salessheet.api import validate
 from salessheet.stores import xlsx_split
@@ -201,3 +201,18 @@ def test_a_piece_that_cannot_be_parsed_is_replaced_by_a_whole_read() -> None:
     assert freed == []
     assert sheet.rows == whole
     assert freed == [True] and not sheet.more()
+
+
+def test_a_real_11_mb_sheet_gives_the_same_findings_cut_or_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = corpus_file("ayusophia_sales_pipeline_assessment", "Sales Pipeline.xlsx")
+    profile = str(REPO / "examples" / "ayusophia.yaml")
+    store = XlsxStore(str(path))
+    store.read([s.name for s in store.sheets()])
+    assert max(store.pieces_read.values()) >= 2  # big enough to be cut by default
+    cut = validate(path, profile=profile, today=TODAY)
+    monkeypatch.setattr(xlsx_split, "SPLIT_MIN_BYTES", 1 << 62)
+    whole = validate(path, profile=profile, today=TODAY)
+    assert cut.deals == whole.deals > 9000
+    assert [f.to_dict() for f in cut.findings] == [f.to_dict() for f in whole.findings]
