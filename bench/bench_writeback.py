@@ -5,8 +5,8 @@ Excel writes it), then times
   (a) python-calamine reading the sheet into Python lists (the baseline), and
   (b) salessheet's no-loss write-back: 2 owned columns for every row + a 100,000-row history
       sheet, including lock/fingerprint checks, temp file, fsync, verification and backup;
-  and, once each, (c) the next night (every days-in-stage value changes) and (d) a run where
-  nothing changed (no write at all).
+  then (c) the next night (every days-in-stage value changes; best of --repeat, each on a fresh
+  copy of the first night's result) and, once, (d) a run where nothing changed (no write).
 Target: (b) <= 2 x (a). Each is the best of --repeat runs (the write always on a fresh copy);
 CPU seconds are printed too, as a steadier figure on a busy machine.
 
@@ -196,9 +196,16 @@ def main() -> None:
             writes_cpu.append(time.process_time() - c0)
             assert report.written_sheets == ["salessheet history"], report
         day2 = next_night(cells)
-        t0, c0 = time.perf_counter(), time.process_time()
-        report2 = patch_xlsx(target, fingerprint(target), day2, sheets)
-        night2, night2_cpu = time.perf_counter() - t0, time.process_time() - c0
+        night1 = Path(tmp) / "night1.xlsx"
+        shutil.copyfile(target, night1)
+        nights, nights_cpu = [], []
+        for _ in range(args.repeat):  # each on a fresh copy of the first night's result
+            shutil.copyfile(night1, target)
+            t0, c0 = time.perf_counter(), time.process_time()
+            report2 = patch_xlsx(target, fingerprint(target), day2, sheets)
+            nights.append(time.perf_counter() - t0)
+            nights_cpu.append(time.process_time() - c0)
+        night2, night2_cpu = min(nights), min(nights_cpu)
         t0, c0 = time.perf_counter(), time.process_time()
         report3 = patch_xlsx(target, fingerprint(target), day2, sheets)
         same, same_cpu = time.perf_counter() - t0, time.process_time() - c0
