@@ -356,3 +356,28 @@ def test_columns_validate_does_not_parse_still_report_errors_and_rows(tmp_path: 
     ]
     # quotes and the report still see every column
     assert open_pipeline(path, today=TODAY).deal("D1").values["contact"] is None
+
+
+def test_a_strict_open_xml_workbook_is_read(tmp_path: Path) -> None:
+    """Excel's "Strict Open XML Spreadsheet" uses other namespaces for the same parts."""
+    import zipfile
+
+    path = zh_workbook(tmp_path)
+    expected = [f.to_dict() for f in validate(path, today=TODAY).findings]
+    with zipfile.ZipFile(path) as zf:
+        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    for name, data in items.items():
+        items[name] = data.replace(
+            b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+            b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+        ).replace(
+            b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+            b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+        )
+    strict = tmp_path / "strict.xlsx"
+    with zipfile.ZipFile(strict, "w") as zf:
+        for name, data in items.items():
+            zf.writestr(name, data)
+    assert b"purl.oclc.org" in items["xl/workbook.xml"]
+    got = [f.to_dict() for f in validate(strict, today=TODAY).findings]
+    assert got == expected and len(got) > 3

@@ -14,7 +14,7 @@ import python_calamine as calamine
 from salessheet.cells import CellError, RawSheet, SheetInfo
 from salessheet.errors import SourceError
 from salessheet.stores.base import WriteBatch, WriteReport
-from salessheet.stores.xlsx_parts import SheetEntry, error_cells, sheet_parts, workbook_sheets
+from salessheet.stores.xlsx_parts import SheetEntry, error_cells, workbook_sheets
 from salessheet.stores.xlsx_split import (
     Cut,
     NotCuttable,
@@ -75,9 +75,23 @@ class XlsxStore:
     def _list_sheets(self) -> list[SheetEntry]:
         try:
             with zipfile.ZipFile(self.path) as zf:
-                return workbook_sheets(zf)
-        except (zipfile.BadZipFile, KeyError, SyntaxError, OSError, ValueError) as exc:
+                found = workbook_sheets(zf)
+        except (zipfile.BadZipFile, OSError) as exc:
             raise SourceError(f"{self.path}: cannot read the workbook ({exc})") from exc
+        except (KeyError, SyntaxError, ValueError):
+            found = []
+        if found:
+            return found
+        # an unusual package layout: calamine's list (these sheets are always read whole)
+        return [
+            SheetEntry(
+                m.name,
+                "",
+                m.visible == calamine.SheetVisibleEnum.Visible,
+                m.typ == calamine.SheetTypeEnum.WorkSheet,
+            )
+            for m in self._workbook().sheets_metadata
+        ]
 
     def _workbook(self) -> calamine.CalamineWorkbook:
         if self._wb is None:
@@ -199,6 +213,8 @@ class XlsxStore:
             with zipfile.ZipFile(self.path) as zf:
                 for i, name in enumerate(names):
                     part = parts[name]
+                    if not part:
+                        continue  # a sheet only calamine could place
                     k = piece_count(zf.getinfo(part).file_size, cores)
                     if k < 2:
                         continue
@@ -220,7 +236,7 @@ class XlsxStore:
     def _scan_errors(self, names: list[str]) -> dict[str, dict[tuple[int, int], CellError]]:
         try:
             with zipfile.ZipFile(self.path) as zf:
-                parts = sheet_parts(zf)
+                parts = {s.name: s.part for s in self._sheets if s.part in zf.NameToInfo}
                 return {n: error_cells(zf.read(parts[n])) for n in names if n in parts}
         except (KeyError, zipfile.BadZipFile, OSError) as exc:
             raise SourceError(f"{self.path}: damaged workbook package ({exc})") from exc

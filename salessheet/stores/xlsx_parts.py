@@ -13,8 +13,6 @@ from xml.etree import ElementTree as ET
 
 from salessheet.cells import CellError, col_number
 
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CELL_RE = re.compile(rb"<c\b([^>]*)>(.*?)</c>", re.S)
 _REF_RE = re.compile(rb'\br="([A-Z]+)(\d+)"')
@@ -51,8 +49,10 @@ def workbook_sheets(zf: zipfile.ZipFile) -> list[SheetEntry]:
             path = posixpath.normpath(posixpath.join(folder, target))
         targets[rel.get("Id")] = (path, rel.get("Type", ""))
     out = []
-    for sheet in wb.iter(f"{{{NS_MAIN}}}sheet"):
-        rid = sheet.get(f"{{{NS_REL}}}id")
+    for sheet in wb.iter():
+        if not isinstance(sheet.tag, str) or not sheet.tag.endswith("}sheet"):
+            continue  # (any namespace: transitional or Strict Open XML)
+        rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
         if rid in targets:
             path, kind = targets[rid]
             out.append(
