@@ -10,7 +10,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TODAY, corpus_file, make_xlsx, set_error_cells
+from conftest import CORPUS, REPO, TODAY, corpus_file, make_xlsx, set_error_cells
 
 from salessheet.api import validate
 from salessheet.stores import xlsx_split
@@ -216,3 +216,25 @@ def test_a_real_11_mb_sheet_gives_the_same_findings_cut_or_whole(
     whole = validate(path, profile=profile, today=TODAY)
     assert cut.deals == whole.deals > 9000
     assert [f.to_dict() for f in cut.findings] == [f.to_dict() for f in whole.findings]
+
+
+CORPUS_WORKBOOKS = sorted(CORPUS.glob("*/*.xlsx")) if CORPUS.exists() else []
+
+
+@pytest.mark.skipif(not CORPUS_WORKBOOKS, reason="the corpus is not available")
+@pytest.mark.parametrize("path", CORPUS_WORKBOOKS, ids=lambda p: p.parent.name)
+def test_every_corpus_sheet_reads_the_same_cut_or_whole(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx_split, "SPLIT_MIN_BYTES", 1 << 62)
+    store = XlsxStore(str(path))
+    names = [s.name for s in store.sheets()]
+    whole = store.read(names)
+    monkeypatch.setattr(xlsx_split, "SPLIT_MIN_BYTES", 1024)  # cut every sheet
+    store = XlsxStore(str(path))
+    cut = store.read(names)
+    assert set(store.pieces_read) == set(names)
+    for name in names:
+        assert cut[name].rows == whole[name].rows, name
+        assert cut[name].merged == whole[name].merged, name
+        assert cut[name].error_cells == whole[name].error_cells, name

@@ -36,6 +36,8 @@ _SKIP_PREFIXES = (
     "xl/charts/",
     "xl/externalLinks/",
     "xl/printerSettings/",
+    "xl/activeX/",
+    "xl/vbaProject.bin",
     "customXml/",
     "docProps/",
 )
