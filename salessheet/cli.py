@@ -17,6 +17,7 @@ import click
 from salessheet import __version__
 from salessheet.errors import SalessheetError, UsageError
 from salessheet.profile import Profile, load_profile
+from salessheet.ticker import Ticker
 
 FORMAT_CHOICE = click.Choice(["text", "json"])
 
@@ -267,9 +268,10 @@ def validate(c: Ctx, source: str, limit: int, **_: Any) -> int:
     from salessheet.api import validate as api_validate
     from salessheet.render_text import render_report
 
-    report = api_validate(
-        source, profile=c.profile, sheet=c.sheet, today=c.today(), credentials=c.credentials
-    )
+    with Ticker(f"validate {source}"):
+        report = api_validate(
+            source, profile=c.profile, sheet=c.sheet, today=c.today(), credentials=c.credentials
+        )
     emit(report.to_dict(), render_report(report, title="validate", limit=limit), c.fmt)
     return report.exit_code
 
@@ -295,9 +297,10 @@ def stalled(c: Ctx, source: str, limit: int, **_: Any) -> int:
     from salessheet.api import stalled as api_stalled
     from salessheet.render_text import render_stalled
 
-    report = api_stalled(
-        source, profile=c.profile, sheet=c.sheet, today=c.today(), credentials=c.credentials
-    )
+    with Ticker(f"stalled {source}"):
+        report = api_stalled(
+            source, profile=c.profile, sheet=c.sheet, today=c.today(), credentials=c.credentials
+        )
     emit(report.to_dict(), render_stalled(report, limit=limit), c.fmt)
     return report.exit_code
 
@@ -358,14 +361,15 @@ def run(
     from salessheet.api import run as api_run
     from salessheet.render_text import render_run
 
-    report = api_run(
-        source,
-        profile=c.profile,
-        sheet=c.sheet,
-        today=c.today(),
-        dry_run=dry_run,
-        credentials=c.credentials,
-    )
+    with Ticker(f"run {source}"):
+        report = api_run(
+            source,
+            profile=c.profile,
+            sheet=c.sheet,
+            today=c.today(),
+            dry_run=dry_run,
+            credentials=c.credentials,
+        )
     results = []
     if (notify or notify_email or webhook) and not dry_run:
         from salessheet.api import notify as api_notify
@@ -565,16 +569,17 @@ def report(
     """
     from salessheet.api import report as api_report
 
-    rep = api_report(
-        source,
-        profile=c.profile,
-        sheet=c.sheet,
-        today=c.today(),
-        since=since,
-        until=until,
-        rates_file=rates,
-        credentials=c.credentials,
-    )
+    with Ticker(f"report {source}"):
+        rep = api_report(
+            source,
+            profile=c.profile,
+            sheet=c.sheet,
+            today=c.today(),
+            since=since,
+            until=until,
+            rates_file=rates,
+            credentials=c.credentials,
+        )
     text = rep.render_text()
     if html:
         from salessheet.analytics.service import save_html
