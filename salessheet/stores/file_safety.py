@@ -82,22 +82,18 @@ def check_not_locked(path: Path) -> None:
     """Refuse (exit 3) if Excel or LibreOffice has the workbook open (its lock file exists)."""
     path = Path(path)
     excel, libre = lock_files(path)
-    if libre.exists():
-        holder = _libreoffice_holder(libre)
-        who = f" by {holder}" if holder else ""
-        raise WriteRefused(
-            f"{path}: the workbook is open in LibreOffice{who} (lock file {libre.name});"
-            " nothing was written.",
-            hint=f"Close it there and run again. If nobody has it open, delete {libre}.",
-        )
-    if excel.exists():
-        holder = _excel_holder(excel)
-        who = f" by {holder}" if holder else ""
-        raise WriteRefused(
-            f"{path}: the workbook is open in Excel{who} (lock file {excel.name});"
-            " nothing was written.",
-            hint=f"Close it there and run again. If nobody has it open, delete {excel}.",
-        )
+    for lock, app, holder_of in (
+        (libre, "LibreOffice", _libreoffice_holder),
+        (excel, "Excel", _excel_holder),
+    ):
+        if lock.exists():
+            holder = holder_of(lock)
+            who = f" by {holder}" if holder else ""
+            raise WriteRefused(
+                f"{path}: the workbook is open in {app}{who} (lock file {lock.name});"
+                " nothing was written.",
+                hint=f"Close it there and run again. If nobody has it open, delete {lock}.",
+            )
 
 
 def _read_small(path: Path, limit: int = 4096) -> bytes:
@@ -176,7 +172,8 @@ def _excel_holder(lock: Path) -> str | None:
 # --------------------------------------------------------------------------- atomic replace
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or new name in ``folder`` durable (where the system allows it)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -209,7 +206,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         _silent_unlink(Path(tmp))
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _backup_name_re(path: Path) -> re.Pattern[str]:
@@ -303,7 +300,7 @@ def atomic_replace(
         hook("verified")
         if keep_backups > 0 and path.exists():
             backup = _make_backup(path)
-            _fsync_dir(backup.parent)
+            fsync_dir(backup.parent)
             hook("backup-made")
         if before_replace is not None:
             before_replace()
@@ -319,7 +316,7 @@ def atomic_replace(
         raise
     finally:
         if replaced:
-            _fsync_dir(folder)
+            fsync_dir(folder)
     if backup is not None:
         _prune_backups(path, keep_backups)
     return backup

@@ -25,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from salessheet.cells import CellError, RawValue
 from salessheet.errors import SourceError, UsageError
 from salessheet.init_plan import InitPlan, SheetPlan, Validation
+from salessheet.stores.file_safety import fsync_dir
 
 LISTS_SHEET = "salessheet lists"  # hidden; holds dropdown values too long for an inline list
 _INLINE_LIST_MAX = 255  # Excel's limit for an inline list formula, quotes included
@@ -74,7 +75,7 @@ def write_new_xlsx(plan: InitPlan, path: Path) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    _fsync_folder(folder)
+    fsync_dir(folder)
 
 
 def _link_into_place(tmp: Path, path: Path) -> None:
@@ -88,19 +89,6 @@ def _link_into_place(tmp: Path, path: Path) -> None:
         # no hard links on this file system: a plain rename, after one more check
         refuse_existing(path)
         os.replace(tmp, path)
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def build_workbook(plan: InitPlan) -> Workbook:
