@@ -68,6 +68,14 @@ def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) 
         raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
+findings_limit = click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    help="Findings shown per severity in text output (0: all).",
+)
+
+
 def data_options(func: Callable | None = None, *, output_format: bool = True) -> Callable:
     """--config/--profile, --sheet, --today, --format, --credentials, --debug."""
     if func is None:
@@ -247,12 +255,7 @@ def init(c: Ctx, path: str, lang: str, **_: Any) -> int:
 @main.command()
 @click.argument("source")
 @data_options
-@click.option(
-    "--limit",
-    default=50,
-    show_default=True,
-    help="Findings shown per severity in text output (0: all).",
-)
+@findings_limit
 @guarded
 def validate(c: Ctx, source: str, limit: int, **_: Any) -> int:
     """Read-only checks of a pipeline. Never writes.
@@ -327,12 +330,7 @@ def stalled(c: Ctx, source: str, limit: int, **_: Any) -> int:
     metavar="[KIND=]URL",
     help="Post the digest: URL, or slack|teams|feishu|dingtalk|wecom=URL, or KIND=env:VAR.",
 )
-@click.option(
-    "--limit",
-    default=50,
-    show_default=True,
-    help="Findings shown per severity in text output (0: all).",
-)
+@findings_limit
 @guarded
 def run(
     c: Ctx,
