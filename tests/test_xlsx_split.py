@@ -15,7 +15,7 @@ from conftest import CORPUS, REPO, TODAY, corpus_file, make_xlsx, set_error_cell
 from salessheet.api import validate
 from salessheet.stores import xlsx_split
 from salessheet.stores.xlsx import XlsxStore, _read_piece
-from salessheet.stores.xlsx_parts import sheet_parts
+from salessheet.stores.xlsx_parts import workbook_sheets
 
 pytestmark = pytest.mark.skipif(
     xlsx_split.usable_cores() < 2, reason="a parallel read needs two cores"
@@ -76,7 +76,7 @@ def test_a_cut_sheet_reads_exactly_like_a_whole_one(
 
 def _cut(path: Path, pieces: int, folder: Path) -> xlsx_split.Cut:
     with zipfile.ZipFile(path) as zf:
-        parts = sheet_parts(zf)
+        parts = {s.name: s.part for s in workbook_sheets(zf)}
         part = parts["Pipeline"]
 
         def start(piece: Path) -> Future:
@@ -97,7 +97,7 @@ def test_four_pieces_join_into_the_whole_sheet(
     starts = [r[0][0] for r in results]
     assert starts == sorted(starts) and starts[0] == 0
     whole = _read(path, monkeypatch, split=False).sheets_read["Pipeline"]  # type: ignore[attr-defined]
-    joined = xlsx_split.join_pieces([(s, e, rows) for s, e, rows, _ in results])
+    joined = _stream(cut.pieces).rows
     for (r, c), err in zip(sorted(whole.error_cells), ["#N/A", "#DIV/0!"], strict=True):
         joined[r][c] = whole.rows[r][c]  # the store puts error values in from its own scan
         assert whole.rows[r][c].code == err
@@ -140,12 +140,20 @@ def test_validate_finds_the_same_on_a_cut_sheet(
     assert len(whole.findings) > 10
 
 
+def _stream(pieces: list[Future]) -> xlsx_split.StreamedSheet:
+    def no_whole_read() -> list:
+        raise AssertionError("a piece failed")
+
+    return xlsx_split.StreamedSheet("Pipeline", [], True, pieces, no_whole_read, lambda: None)
+
+
 def test_join_pads_gaps_offsets_and_widths_like_a_whole_read() -> None:
     first = ((0, 0), (1, 2), [["Deal ID", "Stage", "Value"], ["D-1", "Won", 5.0]])
     # the next piece starts after three empty rows, its first column is empty, and it is wider
     second = ((5, 1), (6, 3), [["Lead", 7.0, "note"], ["Lost", 1.0, ""]])
     empty = (None, None, [])
-    assert xlsx_split.join_pieces([first, empty, second]) == [
+    pieces = [_done((*piece, [])) for piece in (first, empty, second)]
+    assert _stream(pieces).rows == [
         ["Deal ID", "Stage", "Value", ""],
         ["D-1", "Won", 5.0, ""],
         ["", "", "", ""],

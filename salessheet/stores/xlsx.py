@@ -207,8 +207,6 @@ class XlsxStore:
         folder = Path(pieces.folder.name)
         pool = pieces.pool
         started: dict[str, Cut] = {}
-        if cores < 2:
-            return started
         try:
             with zipfile.ZipFile(self.path) as zf:
                 for i, name in enumerate(names):

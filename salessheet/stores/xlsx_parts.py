@@ -66,11 +66,6 @@ def workbook_sheets(zf: zipfile.ZipFile) -> list[SheetEntry]:
     return out
 
 
-def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> zip part path (e.g. 'xl/worksheets/sheet1.xml')."""
-    return {s.name: s.part for s in workbook_sheets(zf)}
-
-
 def error_cells(xml: bytes) -> dict[tuple[int, int], CellError]:
     """(0-based row, 0-based col) -> CellError for every cell of type t="e" in a worksheet."""
     out: dict[tuple[int, int], CellError] = {}

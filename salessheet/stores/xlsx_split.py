@@ -4,8 +4,8 @@ python-calamine parses a sheet on one core, with the GIL released. A big sheet's
 out of the package and cut at ``<row>`` boundaries into a few small uncompressed workbooks (with
 the same shared strings, styles and workbook settings, so values, dates and the 1904 flag read the
 same); each is handed to its own calamine reader as soon as it is complete, so the first piece is
-parsed while the rest is still being decompressed. ``join_pieces`` glues the pieces' rows back
-into exactly the rows one whole read gives. Anything unusual in the XML (rows without an ``r``
+parsed while the rest is still being decompressed. A ``StreamedSheet`` glues the pieces' rows
+back into exactly the rows one whole read gives. Anything unusual in the XML (rows without an ``r``
 number, a namespace prefix, CDATA) raises ``NotCuttable`` and the caller reads the sheet whole.
 """
 
@@ -230,14 +230,6 @@ class _Joiner:
             if len(row) < width:
                 row.extend([""] * (width - len(row)))
         return self.rows
-
-
-def join_pieces(pieces: list[PieceRows]) -> list[list[RawValue]]:
-    """The rows of a whole read, from each piece's (start, end, rows), in sheet order."""
-    joiner = _Joiner()
-    for piece in pieces:
-        joiner.add(piece)
-    return joiner.finish()
 
 
 class StreamedSheet(RawSheet):
