@@ -130,17 +130,11 @@ class XlsxStore:
         wanted = [n for n in names if n in visible]
         out: dict[str, RawSheet] = {}
         errors: dict[str, dict[tuple[int, int], CellError]] = {}
-        try:  # the pieces of a big sheet live in a private temp folder while they are read
-            tmp: tempfile.TemporaryDirectory | None = tempfile.TemporaryDirectory(
-                prefix="salessheet-read-", ignore_cleanup_errors=True
-            )
-        except OSError:
-            tmp = None  # no usable temp folder: every sheet is read whole
         cores = usable_cores()
-        pieces = _Pieces(ThreadPoolExecutor(max_workers=cores), tmp)
+        pieces = _Pieces(ThreadPoolExecutor(max_workers=cores))
         try:
             # A big sheet is cut into row ranges that calamine parses on several cores at once.
-            split = self._start_split_reads(wanted, parts, cores, pieces) if tmp else {}
+            split = self._start_split_reads(wanted, parts, cores, pieces)
             whole = [n for n in wanted if n not in split]
             # calamine does not tell an error value (#N/A) from text; the sheet XML does. Scan
             # it in another thread (zlib releases the GIL) while calamine parses.
@@ -203,8 +197,6 @@ class XlsxStore:
         self, names: list[str], parts: dict[str, str], cores: int, pieces: _Pieces
     ) -> dict[str, Cut]:
         """Cut the big sheets among ``names`` into pieces and start parsing them."""
-        assert pieces.folder is not None
-        folder = Path(pieces.folder.name)
         pool = pieces.pool
         started: dict[str, Cut] = {}
         try:
@@ -222,10 +214,11 @@ class XlsxStore:
                         return pool.submit(_read_piece, piece, name)
 
                     try:
-                        started[name] = cut_sheet(zf, part, k, others, folder / str(i), start)
+                        folder = pieces.folder() / str(i)
+                        started[name] = cut_sheet(zf, part, k, others, folder, start)
                     except (NotCuttable, OSError, EOFError, zlib.error, zipfile.BadZipFile):
-                        # unusual XML, a damaged part (the whole read reports it), or no room
-                        # for the pieces in the temp folder: read this sheet whole
+                        # unusual XML, a damaged part (the whole read reports it), or no
+                        # usable temp folder or room in it for the pieces: read this sheet whole
                         continue
         except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             raise SourceError(f"{self.path}: damaged workbook package ({exc})") from exc
@@ -259,17 +252,25 @@ class _Pieces:
     """The thread pool and temp folder the pieces of cut sheets use; freed when the last user
     (the read itself, then each cut sheet once its last piece is in) lets go."""
 
-    def __init__(self, pool: ThreadPoolExecutor, folder: tempfile.TemporaryDirectory | None):
+    def __init__(self, pool: ThreadPoolExecutor):
         self.pool = pool
-        self.folder = folder
+        self._tmp: tempfile.TemporaryDirectory | None = None
         self.users = 1
+
+    def folder(self) -> Path:
+        """The private temp folder, made when the first sheet is cut (OSError: none usable)."""
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(
+                prefix="salessheet-read-", ignore_cleanup_errors=True
+            )
+        return Path(self._tmp.name)
 
     def release(self) -> None:
         self.users -= 1
         if self.users == 0:
             self.pool.shutdown(wait=True, cancel_futures=True)
-            if self.folder is not None:
-                self.folder.cleanup()
+            if self._tmp is not None:
+                self._tmp.cleanup()
 
 
 def _read_piece(path: Path, name: str) -> tuple:
