@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_writeback import build_workbook  # noqa: E402
 
-from salessheet.stores.xlsx_split import usable_cores  # noqa: E402
+from salessheet.stores.xlsx.split import usable_cores  # noqa: E402
 
 CALAMINE = """
 import resource, sys, time, python_calamine

@@ -30,7 +30,7 @@ import python_calamine  # noqa: E402
 
 from salessheet.stores.base import CellWrite, SheetReplace  # noqa: E402
 from salessheet.stores.file_safety import fingerprint  # noqa: E402
-from salessheet.stores.xlsx_patch import patch_xlsx  # noqa: E402
+from salessheet.stores.xlsx.patch import patch_xlsx  # noqa: E402
 
 COLS = 20
 STAGES = ["research", "lead", "opportunity", "follow_up", "negotiation", "contract", "delivery"]

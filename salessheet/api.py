@@ -6,12 +6,12 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from salessheet.evaluate import Evaluation, evaluate, unused_text_fields
-from salessheet.flags import plan_write
-from salessheet.gcpause import paused_gc
-from salessheet.pipeline import Pipeline, load_pipeline
-from salessheet.profile import Profile, load_profile
-from salessheet.report import CheckReport
+from salessheet.rules.engine import Evaluation, evaluate, unused_text_fields
+from salessheet.nightly.writeback import plan_write
+from salessheet.cli.gcpause import paused_gc
+from salessheet.sheet.pipeline import Pipeline, load_pipeline
+from salessheet.settings.profile import Profile, load_profile
+from salessheet.core.report import CheckReport
 from salessheet.rules.stalled import STALL_CODES, worst_first
 
 # A date, or a function of a time zone giving today's date there (resolved once the source is
@@ -191,7 +191,7 @@ def notify(
 
     Never raises for a failed delivery: each target's outcome is a NotificationResult.
     """
-    from salessheet.errors import UsageError
+    from salessheet.core.errors import UsageError
     from salessheet.notify import send_notifications, settings_from_options
 
     settings, problems = settings_from_options(
@@ -218,7 +218,7 @@ def schedule(
     """Run `run` every day at ``at`` in the foreground, one run at a time, logged as JSON lines."""
     from zoneinfo import ZoneInfo
 
-    from salessheet.scheduler import run_scheduler, scheduler_paths
+    from salessheet.nightly.scheduler import run_scheduler, scheduler_paths
 
     zone = tz or profile.timezone
     if state_dir is None:
@@ -306,7 +306,7 @@ def init(
     credentials: str | None = None,
 ) -> Path | str:
     """A new pipeline workbook (xlsx or Google Sheet) for the profile; never overwrites."""
-    from salessheet.init_workbook import init_workbook
+    from salessheet.init.workbook import init_workbook
 
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     return init_workbook(path, profile=prof, lang=lang, today=today, credentials=credentials)

@@ -18,9 +18,9 @@ from salessheet.analytics.display import width
 from salessheet.analytics.figures import p90
 from salessheet.analytics.figures import time_in_stage as time_figure
 from salessheet.api import evaluate_source
-from salessheet.errors import ConfigError, UsageError
-from salessheet.model import StageSpan
-from salessheet.profile import load_profile
+from salessheet.core.errors import ConfigError, UsageError
+from salessheet.core.records import StageSpan
+from salessheet.settings.profile import load_profile
 
 TODAY = dt.date(2026, 11, 28)
 D = dt.date

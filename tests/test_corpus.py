@@ -10,8 +10,8 @@ from decimal import Decimal
 from conftest import REPO, corpus_file
 
 from salessheet.api import open_pipeline, validate
-from salessheet.cells import CellError
-from salessheet.stores.xlsx import XlsxStore
+from salessheet.core.cells import CellError
+from salessheet.stores.xlsx.store import XlsxStore
 
 MAVEN = str(REPO / "examples" / "maven.yaml")
 AYUSOPHIA = str(REPO / "examples" / "ayusophia.yaml")

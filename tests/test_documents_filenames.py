@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from salessheet.documents.filenames import MAX_NAME_BYTES, document_filename, output_path
-from salessheet.errors import UsageError
+from salessheet.core.errors import UsageError
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,10 @@ import yaml
 
 from salessheet.documents.docx import docx_text
 from salessheet.documents.service import issue_documents, template_fields
-from salessheet.documents.settings import REGISTER_HEADER, REGISTER_SHEET, parse_document_settings
-from salessheet.errors import PreflightError, UsageError
-from salessheet.pipeline import load_pipeline
-from salessheet.profile import load_profile
+from salessheet.settings.documents import REGISTER_HEADER, REGISTER_SHEET, parse_document_settings
+from salessheet.core.errors import PreflightError, UsageError
+from salessheet.sheet.pipeline import load_pipeline
+from salessheet.settings.profile import load_profile
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 28)
@@ -404,7 +404,7 @@ def test_unreadable_line_item_cells_are_named(tmp_path: Path) -> None:
 
 
 def test_a_line_items_sheet_without_quantities_stops_the_run(tmp_path: Path) -> None:
-    from salessheet.errors import StructureError
+    from salessheet.core.errors import StructureError
 
     path = write_workbook(tmp_path / "p.xlsx", DEALS[1:2], [])
     from openpyxl import load_workbook

@@ -3,8 +3,8 @@
 import pytest
 
 from salessheet.documents.preflight import StageInfo, allowed_stages
-from salessheet.documents.settings import StageRule
-from salessheet.profile import load_profile
+from salessheet.settings.documents import StageRule
+from salessheet.settings.profile import load_profile
 
 
 @pytest.mark.parametrize(

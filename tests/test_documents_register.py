@@ -3,9 +3,9 @@
 import datetime as dt
 from decimal import Decimal
 
-from salessheet.cells import RawSheet
+from salessheet.core.cells import RawSheet
 from salessheet.documents.register import Register
-from salessheet.documents.settings import REGISTER_HEADER
+from salessheet.settings.documents import REGISTER_HEADER
 
 PATTERN = "Q-{year}-{seq:04d}"
 DAY = dt.date(2026, 11, 28)

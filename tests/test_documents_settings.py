@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from salessheet.documents.settings import parse_document_settings
+from salessheet.settings.documents import parse_document_settings
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -17,7 +17,7 @@ from test_documents_issue import (
 )
 
 from salessheet.documents.service import issue_documents
-from salessheet.errors import ConfigError
+from salessheet.core.errors import ConfigError
 
 
 def _png() -> bytes:

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from salessheet.formatting import (
+from salessheet.core.formatting import (
     currency_digits,
     format_date,
     format_money,

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from conftest import REPO
 from fake_sheets import FakeSheets, FakeSpreadsheet, Formula, SheetError
 
-from salessheet.cells import CellError
-from salessheet.stores.xlsx import XlsxStore
+from salessheet.core.cells import CellError
+from salessheet.stores.xlsx.store import XlsxStore
 
 KEY = "1PipelineKey_cli-test"
 SOURCE = f"gsheet:{KEY}"

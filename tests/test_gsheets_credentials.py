@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fake_sheets import FakeSheets
 
-from salessheet.errors import SourceError, StoreUnavailable
-from salessheet.stores.gsheets import GSheetsStore
+from salessheet.core.errors import SourceError, StoreUnavailable
+from salessheet.stores.gsheets.store import GSheetsStore
 
 KEY = "1TestSheetKey_abc-123"
 EMAIL = "pipeline-bot@acme-sales.iam.gserviceaccount.com"

@@ -10,7 +10,7 @@ import pytest
 from fake_sheets import FakeSheets
 from test_gsheets_cli import SOURCE, grid, gsheet_grid, upload
 
-from salessheet.stores.xlsx import XlsxStore
+from salessheet.stores.xlsx.store import XlsxStore
 
 TODAY = dt.date(2026, 11, 28)
 REGISTER = "salessheet documents"
@@ -86,7 +86,7 @@ def test_same_quote_again_issues_nothing_new(api, workbook, tmp_path):
 def test_report_is_the_same_as_on_xlsx_in_two_requests(api, workbook):
     from salessheet.analytics.service import build_report
     from salessheet.api import open_pipeline
-    from salessheet.evaluate import evaluate
+    from salessheet.rules.engine import evaluate
 
     upload(api, workbook)
     x = build_report(evaluate(open_pipeline(str(workbook), today=TODAY))).to_dict()

@@ -10,12 +10,12 @@ import pytest
 from fake_sheets import FakeSheets, FakeSpreadsheet
 from test_gsheets_cli import grid, gsheet_grid
 
-from salessheet.errors import UsageError
-from salessheet.init_plan import build_init_plan
-from salessheet.init_workbook import init_workbook
-from salessheet.profile import load_profile
-from salessheet.stores.gsheets import GSheetsStore
-from salessheet.stores.xlsx import XlsxStore
+from salessheet.core.errors import UsageError
+from salessheet.init.plan import build_init_plan
+from salessheet.init.workbook import init_workbook
+from salessheet.settings.profile import load_profile
+from salessheet.stores.gsheets.store import GSheetsStore
+from salessheet.stores.xlsx.store import XlsxStore
 
 KEY = "1BlankSheetKey_init"
 TODAY = dt.date(2026, 11, 28)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from salessheet.errors import SourceError
-from salessheet.stores.gsheets_source import GSheetRef, is_gsheet_source, parse_gsheet_source
+from salessheet.core.errors import SourceError
+from salessheet.stores.gsheets.source import GSheetRef, is_gsheet_source, parse_gsheet_source
 
 KEY = "1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms"
 

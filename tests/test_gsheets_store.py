@@ -11,10 +11,10 @@ import pytest
 import requests
 from fake_sheets import FakeSheets, Formula, SheetError
 
-from salessheet.cells import CellError, RawSheet
-from salessheet.errors import SourceError, StoreUnavailable
+from salessheet.core.cells import CellError, RawSheet
+from salessheet.core.errors import SourceError, StoreUnavailable
 from salessheet.stores.base import CellWrite, RowGuard, SheetReplace, WriteBatch
-from salessheet.stores.gsheets import GSheetsStore
+from salessheet.stores.gsheets.store import GSheetsStore
 
 KEY = "1TestSheetKey_abc-123"
 HEADER = ["Deal ID", "Customer", "Stage", "Amount", "Expected Close", "Check"]
@@ -68,8 +68,8 @@ def deal_rows(n: int) -> list[list]:
 
 def test_read_gives_the_same_cells_as_the_equivalent_xlsx(api, fake_time, tmp_path: Path):
     openpyxl = pytest.importorskip("openpyxl")
-    from salessheet.parsing import ParseContext, parse_date
-    from salessheet.stores.xlsx import XlsxStore
+    from salessheet.sheet.parsing import ParseContext, parse_date
+    from salessheet.stores.xlsx.store import XlsxStore
 
     rows = [
         ["Deal ID", "Customer", "Amount", "Count", "Close", "Check", "Won"],

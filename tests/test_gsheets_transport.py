@@ -6,8 +6,8 @@ import gspread
 import pytest
 from fake_sheets import FakeSheets
 
-from salessheet.errors import SourceError, StoreUnavailable
-from salessheet.stores.gsheets_transport import (
+from salessheet.core.errors import SourceError, StoreUnavailable
+from salessheet.stores.gsheets.transport import (
     RetryPolicy,
     SheetsAdapter,
     emulator_session,

@@ -14,13 +14,13 @@ from openpyxl import load_workbook
 
 from salessheet import api
 from salessheet.documents.service import issue_documents
-from salessheet.errors import SourceError, UsageError
-from salessheet.init_plan import build_init_plan
-from salessheet.init_workbook import init_workbook
-from salessheet.pipeline import load_pipeline
-from salessheet.profile import load_profile, parse_profile
-from salessheet.stores.xlsx_openpyxl import LISTS_SHEET
-from salessheet.table import _alias_index, find_header_row, specs_from_profile
+from salessheet.core.errors import SourceError, UsageError
+from salessheet.init.plan import build_init_plan
+from salessheet.init.workbook import init_workbook
+from salessheet.sheet.pipeline import load_pipeline
+from salessheet.settings.profile import load_profile, parse_profile
+from salessheet.stores.xlsx.openpyxl_io import LISTS_SHEET
+from salessheet.sheet.table import _alias_index, find_header_row, specs_from_profile
 
 PROFILES = ("b2b", "b2c", "lite")
 LANGS = ("en", "zh")
@@ -253,7 +253,7 @@ def test_unknown_language(tmp_path: Path) -> None:
 
 def test_google_sheet_target_without_initialise(monkeypatch) -> None:
     """Drawing on Google Sheets is tested in test_gsheets_init; here: a store lacking it."""
-    from salessheet.stores.gsheets import GSheetsStore
+    from salessheet.stores.gsheets.store import GSheetsStore
 
     monkeypatch.delattr(GSheetsStore, "initialise", raising=False)
     url = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz01234/edit"
@@ -371,6 +371,6 @@ def test_cli_init(tmp_path: Path, cli) -> None:
 
 
 def _raw(rows):
-    from salessheet.cells import RawSheet
+    from salessheet.core.cells import RawSheet
 
     return RawSheet("Instructions", [list(r) for r in rows])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from salessheet.findings import Finding
+from salessheet.core.findings import Finding
 from salessheet.notify import build_digest, report_owners
 
 REPO = Path(__file__).resolve().parents[1]

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from salessheet.findings import Finding
+from salessheet.core.findings import Finding
 from salessheet.notify import EmailSettings, NotificationSettings, send_notifications
 
 USER, PASSWORD = "pipeline-bot", "s3cret-张"

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug import Response
 
-from salessheet.findings import Finding
+from salessheet.core.findings import Finding
 from salessheet.notify import NotificationSettings, WebhookTarget, send_notifications
 
 NOW = 1764300000.123  # fixed "time.time()" for signatures

@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import make_xlsx, parts
 from openpyxl import load_workbook
 
-from salessheet.stores.xlsx import XlsxStore
+from salessheet.stores.xlsx.store import XlsxStore
 
 HEADER = ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Expected Close", "Lost Reason"]
 OWNED_PARTS = {
@@ -167,9 +167,9 @@ def test_change_during_run_refuses(tmp_path: Path) -> None:
     import pytest
 
     from salessheet.api import open_pipeline
-    from salessheet.errors import WriteRefused
-    from salessheet.evaluate import evaluate
-    from salessheet.flags import plan_write
+    from salessheet.core.errors import WriteRefused
+    from salessheet.rules.engine import evaluate
+    from salessheet.nightly.writeback import plan_write
 
     path = build(tmp_path)
     p = open_pipeline(path, today=dt.date(2026, 11, 2))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import make_xlsx
 
-from salessheet.scheduler import acquire_lock, scheduler_paths
+from salessheet.nightly.scheduler import acquire_lock, scheduler_paths
 
 
 def test_second_scheduler_on_the_same_source_refuses(cli, tmp_path) -> None:

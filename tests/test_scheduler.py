@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from salessheet.errors import SourceError, UsageError
-from salessheet.scheduler import SchedulerLocked, run_scheduler, scheduler_paths
+from salessheet.core.errors import SourceError, UsageError
+from salessheet.nightly.scheduler import SchedulerLocked, run_scheduler, scheduler_paths
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import time
 
-from salessheet.ticker import Ticker
+from salessheet.cli.ticker import Ticker
 
 
 class Terminal(io.StringIO):

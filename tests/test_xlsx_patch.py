@@ -29,7 +29,7 @@ from xlsx_fixtures import (
     corpus_file,
 )
 
-from salessheet.errors import WriteRefused
+from salessheet.core.errors import WriteRefused
 from salessheet.stores.base import CellWrite, SheetReplace
 from salessheet.stores.file_safety import (
     BACKUP_DIR,
@@ -41,7 +41,7 @@ from salessheet.stores.file_safety import (
     check_unchanged,
     fingerprint,
 )
-from salessheet.stores.xlsx_patch import patch_xlsx, plan_patch, preview_patch
+from salessheet.stores.xlsx.patch import patch_xlsx, plan_patch, preview_patch
 
 HISTORY = "salessheet history"
 BOOKKEEPING = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
@@ -799,7 +799,7 @@ def test_user_cells_between_and_after_owned_columns_stay_in_order(tmp_path):
 
 
 def test_malformed_generated_xml_is_caught_before_writing():
-    from salessheet.stores.xlsx_patch import _well_formed
+    from salessheet.stores.xlsx.patch import _well_formed
 
     good = b"<a>" + b"<b>x</b>" * 300_000 + b"</a>"  # > 1 MB: parsed in pieces
     _well_formed(good, "sheet")

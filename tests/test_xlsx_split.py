@@ -13,9 +13,9 @@ import pytest
 from conftest import CORPUS, REPO, TODAY, corpus_file, make_xlsx, set_error_cells
 
 from salessheet.api import validate
-from salessheet.stores import xlsx_split
-from salessheet.stores.xlsx import XlsxStore, _read_piece
-from salessheet.stores.xlsx_parts import workbook_sheets
+from salessheet.stores.xlsx import split as xlsx_split
+from salessheet.stores.xlsx.store import XlsxStore, _read_piece
+from salessheet.stores.xlsx.parts import workbook_sheets
 
 pytestmark = pytest.mark.skipif(
     xlsx_split.usable_cores() < 2, reason="a parallel read needs two cores"

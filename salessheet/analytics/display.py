@@ -6,7 +6,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 from salessheet.analytics.model import Money, StageRef
-from salessheet.formatting import currency_symbol, format_money
+from salessheet.core.formatting import currency_symbol, format_money
 
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)

@@ -51,8 +51,8 @@ from salessheet.analytics.model import (
     StalledDeal,
     WinRate,
 )
-from salessheet.model import StageSpan
-from salessheet.profile import Profile, Stage
+from salessheet.core.records import StageSpan
+from salessheet.settings.profile import Profile, Stage
 
 MIN_COMPLETED = 3  # completed stays needed before time in stage uses the ledger alone
 MIN_CONVERSION_DEALS = 5  # deals a stage needs to be named the conversion bottleneck

@@ -10,7 +10,7 @@ from html import escape
 from salessheet.analytics import display as D
 from salessheet.analytics import svg as S
 from salessheet.analytics.model import AnalyticsReport, Money
-from salessheet.formatting import format_money
+from salessheet.core.formatting import format_money
 
 STALLED_ROWS = 50
 

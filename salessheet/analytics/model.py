@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from salessheet.formatting import currency_digits
+from salessheet.core.formatting import currency_digits
 
 
 def _iso(d: dt.date | None) -> str | None:

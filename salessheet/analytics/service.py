@@ -62,10 +62,10 @@ from typing import Any
 from salessheet.analytics import figures as fig
 from salessheet.analytics.display import n_of
 from salessheet.analytics.model import AnalyticsReport, History
-from salessheet.errors import ConfigError, SourceError, UsageError
-from salessheet.evaluate import Evaluation
-from salessheet.formatting import is_known_currency
-from salessheet.gcpause import paused_gc
+from salessheet.core.errors import ConfigError, SourceError, UsageError
+from salessheet.rules.engine import Evaluation
+from salessheet.core.formatting import is_known_currency
+from salessheet.cli.gcpause import paused_gc
 
 
 def build_report(

@@ -19,8 +19,8 @@ from typing import Any
 
 from salessheet.documents.chinese_amount import chinese_uppercase
 from salessheet.documents.money import Totals
-from salessheet.documents.settings import DocumentSettings, Seller
-from salessheet.formatting import (
+from salessheet.settings.documents import DocumentSettings, Seller
+from salessheet.core.formatting import (
     currency_name,
     format_date,
     format_money,

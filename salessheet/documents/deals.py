@@ -12,10 +12,10 @@ from typing import Any
 from salessheet.documents.context import DealData
 from salessheet.documents.line_items import currency_code, rate_from
 from salessheet.documents.preflight import StageInfo, allowed_stages
-from salessheet.documents.settings import LANGUAGES, DocumentSettings
-from salessheet.findings import json_safe
-from salessheet.parsing import ParseContext, ParseFailure, parse_date, parse_percent, parse_text
-from salessheet.textnorm import normalise
+from salessheet.settings.documents import LANGUAGES, DocumentSettings
+from salessheet.core.findings import json_safe
+from salessheet.sheet.parsing import ParseContext, ParseFailure, parse_date, parse_percent, parse_text
+from salessheet.core.textnorm import normalise
 
 LANGUAGE_NAMES = {
     "zh": "zh",

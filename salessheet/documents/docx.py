@@ -16,7 +16,7 @@ from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2 import TemplateError
 
 from salessheet.documents.html import MissingVariable, sandboxed_environment
-from salessheet.errors import ConfigError
+from salessheet.core.errors import ConfigError
 
 
 @lru_cache(maxsize=16)

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from salessheet.errors import UsageError
+from salessheet.core.errors import UsageError
 
 MAX_NAME_BYTES = 150  # well under the 255-byte limit of common file systems
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')

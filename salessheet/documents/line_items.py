@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from salessheet.cells import RawSheet
+from salessheet.core.cells import RawSheet
 from salessheet.documents.money import LineItem
-from salessheet.documents.settings import DocumentSettings
-from salessheet.findings import json_safe
-from salessheet.model import Record
-from salessheet.parsing import CURRENCY_MARKS, ParseContext
-from salessheet.table import ColumnSpec, map_table
+from salessheet.settings.documents import DocumentSettings
+from salessheet.core.findings import json_safe
+from salessheet.core.records import Record
+from salessheet.sheet.parsing import CURRENCY_MARKS, ParseContext
+from salessheet.sheet.table import ColumnSpec, map_table
 
 HUNDRED = Decimal(100)
 CURRENCY_WORDS = {"人民币": "CNY", "美元": "USD", "欧元": "EUR", "英镑": "GBP", "日元": "JPY"}

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from salessheet.formatting import currency_digits
+from salessheet.core.formatting import currency_digits
 
 TAX_MODES = ("exclusive", "inclusive")
 ZERO = Decimal(0)

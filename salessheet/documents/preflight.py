@@ -14,8 +14,8 @@ from typing import Any
 
 from salessheet.documents.context import DealData
 from salessheet.documents.money import LineItem, Totals
-from salessheet.documents.settings import StageRule
-from salessheet.formatting import format_money, is_known_currency
+from salessheet.settings.documents import StageRule
+from salessheet.core.formatting import format_money, is_known_currency
 
 FIELD_LABELS = {
     "customer": "customer",

@@ -13,8 +13,8 @@ import string
 from dataclasses import dataclass
 from decimal import Decimal
 
-from salessheet.cells import CellError, RawSheet, RawValue, WriteValue
-from salessheet.documents.settings import REGISTER_HEADER, REGISTER_SHEET
+from salessheet.core.cells import CellError, RawSheet, RawValue, WriteValue
+from salessheet.settings.documents import REGISTER_HEADER, REGISTER_SHEET
 
 
 @dataclass(frozen=True)

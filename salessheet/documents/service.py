@@ -29,7 +29,7 @@ from salessheet.documents.money import Totals, compute_totals
 from salessheet.documents.pdf import render_pdfs
 from salessheet.documents.preflight import preflight
 from salessheet.documents.register import Register, display_number
-from salessheet.documents.settings import (
+from salessheet.settings.documents import (
     FORMATS,
     KINDS,
     LANGUAGES,
@@ -37,10 +37,10 @@ from salessheet.documents.settings import (
     DocumentSettings,
     default_settings,
 )
-from salessheet.errors import ConfigError, PreflightError, UsageError
-from salessheet.formatting import is_known_currency
+from salessheet.core.errors import ConfigError, PreflightError, UsageError
+from salessheet.core.formatting import is_known_currency
 from salessheet.stores.base import SheetReplace, WriteBatch, WriteReport
-from salessheet.textnorm import normalise
+from salessheet.core.textnorm import normalise
 
 
 @dataclass

@@ -11,22 +11,22 @@ from typing import Any
 
 # Imported on first use: the profile loader needs only `settings`, not SMTP, TLS and HTTP.
 _HOMES = {
-    "Digest": "digest",
-    "build_digest": "digest",
-    "report_owners": "digest",
-    "send_notifications": "dispatch",
-    "NotificationResult": "results",
-    "EmailSettings": "settings",
-    "NotificationSettings": "settings",
-    "WebhookTarget": "settings",
-    "parse_notification_settings": "settings",
-    "settings_from_options": "settings",
+    "Digest": "salessheet.notify.digest",
+    "build_digest": "salessheet.notify.digest",
+    "report_owners": "salessheet.notify.digest",
+    "send_notifications": "salessheet.notify.dispatch",
+    "NotificationResult": "salessheet.notify.results",
+    "EmailSettings": "salessheet.settings.notify",
+    "NotificationSettings": "salessheet.settings.notify",
+    "WebhookTarget": "salessheet.settings.notify",
+    "parse_notification_settings": "salessheet.settings.notify",
+    "settings_from_options": "salessheet.settings.notify",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name in _HOMES:
-        return getattr(import_module(f"salessheet.notify.{_HOMES[name]}"), name)
+        return getattr(import_module(_HOMES[name]), name)
     raise AttributeError(f"module 'salessheet.notify' has no attribute {name!r}")
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from salessheet.notify.settings import normalize_owner
+from salessheet.settings.notify import normalize_owner
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 

@@ -16,7 +16,7 @@ from salessheet.notify import email as email_channel
 from salessheet.notify import webhooks
 from salessheet.notify.digest import Digest, build_digest, report_owners
 from salessheet.notify.results import Attempt, NotificationResult
-from salessheet.notify.settings import (
+from salessheet.settings.notify import (
     DEFAULT_SECRET_ENV,
     EmailSettings,
     NotificationSettings,

@@ -18,7 +18,7 @@ from email.utils import formatdate, make_msgid, parseaddr
 
 from salessheet.notify.digest import Digest
 from salessheet.notify.results import Attempt
-from salessheet.notify.settings import EmailSettings
+from salessheet.settings.notify import EmailSettings
 
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 

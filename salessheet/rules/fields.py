@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
-from salessheet.cells import col_letter
-from salessheet.findings import Finding, json_safe
-from salessheet.model import Deal
-from salessheet.parsing import is_blank
-from salessheet.pipeline import Pipeline
-from salessheet.table import ColumnSpec, _suggest
+from salessheet.core.cells import col_letter
+from salessheet.core.findings import Finding, json_safe
+from salessheet.core.records import Deal
+from salessheet.sheet.parsing import is_blank
+from salessheet.sheet.pipeline import Pipeline
+from salessheet.sheet.table import ColumnSpec, _suggest
 
 FIELD_LABELS = {
     "deal_id": "deal id",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from salessheet.cells import a1
-from salessheet.findings import Finding
-from salessheet.ledger import DealState
-from salessheet.model import Deal
-from salessheet.pipeline import Pipeline
+from salessheet.core.cells import a1
+from salessheet.core.findings import Finding
+from salessheet.history.ledger import DealState
+from salessheet.core.records import Deal
+from salessheet.sheet.pipeline import Pipeline
 from salessheet.rules.calendar import days_between
 from salessheet.rules.fields import _shown
 

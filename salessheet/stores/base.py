@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from salessheet.cells import RawSheet, RawValue, SheetInfo, WriteValue
+from salessheet.core.cells import RawSheet, RawValue, SheetInfo, WriteValue
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from salessheet.errors import WriteRefused
+from salessheet.core.errors import WriteRefused
 
 BACKUP_DIR = ".salessheet-backups"
 TEMP_SUFFIX = ".salessheet-tmp"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from salessheet.cells import RawSheet, SheetInfo, WriteValue
+from salessheet.core.cells import RawSheet, SheetInfo, WriteValue
 from salessheet.stores.base import WriteBatch, WriteReport
 
 

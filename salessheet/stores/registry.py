@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from salessheet.errors import SourceError
+from salessheet.core.errors import SourceError
 from salessheet.stores.base import Store
 
 
@@ -15,7 +15,7 @@ def is_gsheets(source: str) -> bool:
 def open_store(source: str, *, credentials: str | None = None) -> Store:
     if is_gsheets(source):
         try:
-            from salessheet.stores.gsheets import GSheetsStore
+            from salessheet.stores.gsheets.store import GSheetsStore
         except ImportError as exc:
             raise SourceError(
                 "Google Sheets support is not installed",
@@ -24,11 +24,11 @@ def open_store(source: str, *, credentials: str | None = None) -> Store:
         return GSheetsStore(source, credentials=credentials)
     suffix = Path(source).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        from salessheet.stores.xlsx import XlsxStore
+        from salessheet.stores.xlsx.store import XlsxStore
 
         return XlsxStore(source)
     if suffix in (".csv", ".txt", ".tsv"):
-        from salessheet.stores.csv_store import CsvStore
+        from salessheet.stores.csv import CsvStore
 
         return CsvStore(source)
     if suffix == ".xls":

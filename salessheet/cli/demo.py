@@ -1,0 +1,142 @@
+"""`salessheet demo`: the whole tour on a copy of the bundled example workbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from salessheet import api
+from salessheet.settings.profile import load_profile
+from salessheet.cli.render import render_report, render_run, render_stalled
+from salessheet.core.resources import data_dir
+from salessheet.stores.base import CellWrite, WriteBatch
+
+NIGHT_1 = dt.date(2026, 11, 27)
+NIGHT_2 = dt.date(2026, 11, 28)  # the example's dates are relative to this day
+# The demo's (fictional) seller; a team puts its own under documents.seller in its profile.
+DEMO_SELLER = {
+    "documents": {
+        "seller": {
+            "name": "Qinghe Software (Shanghai) Co., Ltd.",
+            "name_zh": "青禾软件（上海）有限公司",
+            "address": "88 Century Avenue, Pudong\nShanghai 200120, China",
+            "address_zh": "上海市浦东新区世纪大道88号\n邮编 200120",
+            "tax_id": "91310115MA1K4XXXXX",
+            "phone": "+86 21 5555 0100",
+            "email": "sales@qinghe.example",
+            "bank_name": "中国银行上海浦东支行 Bank of China, Shanghai Pudong Branch",
+            "bank_account": "4563 5170 0000 1234",
+            "signatory": "张伟 Zhang Wei, Sales Director",
+        }
+    }
+}
+
+
+def _heading(echo: Callable[[str], None], n: int, text: str) -> None:
+    echo("")
+    echo(f"━━ {n}. {text} " + "━" * max(0, 70 - len(text)))
+
+
+def run_demo(out: str | None = None, *, echo: Callable[[str], None] = print) -> Path:
+    folder = Path(out) if out else Path(tempfile.mkdtemp(prefix="salessheet-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook = folder / "pipeline.xlsx"
+    if workbook.exists():
+        workbook.unlink()
+    shutil.copyfile(data_dir("examples") / "pipeline.xlsx", workbook)
+    profile = load_profile("b2b", overrides=DEMO_SELLER)
+    echo(f"salessheet demo — working on a copy: {workbook}")
+    echo(
+        f"(the demo pretends the nights are {NIGHT_1} and {NIGHT_2}; the example is never changed)"
+    )
+
+    _heading(echo, 1, "validate: read-only checks of the pipeline")
+    report = api.validate(workbook, profile=profile, today=NIGHT_1)
+    echo(render_report(report, title="validate", limit=12))
+
+    _heading(echo, 2, f"night 1 ({NIGHT_1}): `salessheet run` seeds the stage history")
+    report = api.run(workbook, profile=profile, today=NIGHT_1)
+    echo(render_run(report, limit=5))
+
+    _heading(echo, 3, "during the day a rep edits the sheet")
+    p = api.open_pipeline(workbook, profile=profile, today=NIGHT_2)
+    col = p.layout.col_of["stage"]
+    skipper = next(d for d in p.deals if d.stage == "lead" and d.values.get("amount"))
+    backer = next(d for d in p.deals if d.stage == "negotiation" and d.id != "D-0042")
+    p.store.write(
+        WriteBatch(
+            cells=[
+                CellWrite(p.sheet, skipper.row, col, "合同签订"),
+                CellWrite(p.sheet, backer.row, col, "客户跟进"),
+            ]
+        )
+    )
+    echo(f"  {skipper.id}: 客户开发 (lead) → 合同签订 (contract)   — skips three stages")
+    echo(f"  {backer.id}: 报价与谈判 (negotiation) → 客户跟进 (follow-up) — moves back")
+
+    _heading(echo, 4, f"night 2 ({NIGHT_2}): the run catches both moves and writes flags")
+    report = api.run(workbook, profile=profile, today=NIGHT_2)
+    moves = [f for f in report.findings if f.code.endswith("transition")]
+    for f in moves:
+        echo(f"  {f.severity:<8} {f.code:<20} {f.deal_id}  {f.cell}  {f.message}  [{f.status}]")
+    w = report.extra.get("written", {})
+    echo(f"  wrote {w.get('cells', 0)} flag cells; every other byte of the workbook is unchanged")
+
+    _heading(echo, 5, "stalled deals, worst first")
+    echo(render_stalled(api.stalled(workbook, profile=profile, today=NIGHT_2), limit=10))
+
+    extras = [
+        hook(workbook, folder, profile, echo, n)
+        for n, hook in enumerate((_documents, _analytics), start=6)
+    ]
+    _heading(echo, 6 + len(extras), "what next")
+    echo(f"  open the workbook:      {workbook}")
+    echo(f"  check it again:         salessheet validate {workbook}")
+    echo(f"  the nightly job:        salessheet run {workbook}")
+    echo("  your own pipeline:      salessheet init my-pipeline.xlsx")
+    return folder
+
+
+def _documents(workbook: Path, folder: Path, profile, echo, n: int) -> bool:  # noqa: ANN001
+    try:
+        import salessheet.documents.service  # noqa: F401
+    except ImportError:
+        return False
+    _heading(echo, n, "a quote and a contract for D-0042, numbered and registered")
+    out = folder / "documents"
+    for kind, fmt in (
+        ("quote", "html"),
+        ("quote", "pdf"),
+        ("contract", "pdf"),
+        ("contract", "docx"),
+    ):
+        result = api.issue_documents(
+            workbook, kind, ["D-0042"], profile=profile, today=NIGHT_2, fmt=fmt, out_dir=out
+        )
+        err = result.error()
+        if err is not None:
+            echo(f"  {kind}: {err.render()}")
+        for d in result.issued:
+            how = "registered" if d.registered else "same inputs: number reused"
+            echo(f"  {d.number:<14} {fmt:<5} {d.currency} {d.total:>12}  {d.path.name}  ({how})")
+    echo(f"  documents folder: {out}")
+    echo("  the numbers are in the workbook's `salessheet documents` sheet")
+    return True
+
+
+def _analytics(workbook: Path, folder: Path, profile, echo, n: int) -> bool:  # noqa: ANN001
+    try:
+        from salessheet.analytics.service import build_report
+    except ImportError:
+        return False
+    _heading(echo, n, "pipeline report: funnel, conversion, time in stage, forecast")
+    ev = api.evaluate_source(workbook, profile=profile, today=NIGHT_2)
+    rep = build_report(ev)
+    html = folder / "report.html"
+    html.write_text(rep.render_html(), encoding="utf-8")
+    echo(rep.render_text())
+    echo(f"  HTML report: {html}")
+    return True

@@ -1,0 +1,126 @@
+"""Text output for people: findings grouped by severity, each naming cell and raw value."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from salessheet.core.findings import Finding, sort_findings
+from salessheet.core.report import CheckReport
+from salessheet.core.textwidth import ljust
+
+HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Info"}
+STATUS_MARK = {"new": "new", "persisting": "", "resolved": "resolved"}
+
+
+def _value(v: object) -> str:
+    if v is None:
+        return ""
+    text = json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else repr(v)
+    return text if len(text) <= 30 else text[:27] + "…"
+
+
+def finding_line(f: Finding, *, mark_new: bool = True) -> str:
+    where = f.cell or (f"row {f.row}" if f.row else "")
+    status = f" [{f.status}]" if f.status == "new" and mark_new else ""
+    deal = f.deal_id or "-"
+    return f"  {ljust(where, 7)} {ljust(deal, 12)} {f.code:<20} {f.message}{status}"
+
+
+def render_report(report: CheckReport, *, title: str, limit: int = 50) -> str:
+    lines = [
+        f"{title}: {report.source} — sheet {report.sheet!r}, {report.deals} deals, "
+        f"profile {report.profile}, today {report.today.isoformat()}"
+    ]
+    findings = sort_findings(report.findings)
+    active = [f for f in findings if f.status != "resolved"]
+    # "[new]" only means something once there is a previous run to compare with
+    has_history = any(f.status != "new" for f in findings)
+    for sev in ("error", "warning", "info"):
+        group = [f for f in active if f.severity == sev]
+        if not group:
+            continue
+        counts = Counter(f.code for f in group)
+        summary = ", ".join(f"{c} {n}" for c, n in counts.most_common())
+        lines.append("")
+        lines.append(f"{HEADINGS[sev]} ({len(group)}): {summary}")
+        shown = group if limit <= 0 else group[:limit]
+        lines += [finding_line(f, mark_new=has_history) for f in shown]
+        if len(shown) < len(group):
+            lines.append(
+                f"  … and {len(group) - len(shown)} more (--limit 0 shows all, "
+                "--format json gives every finding)"
+            )
+    resolved = [f for f in findings if f.status == "resolved"]
+    if resolved:
+        lines.append("")
+        lines.append(f"Resolved since the last run ({len(resolved)}):")
+        lines += [f"  {f.deal_id or '-':<12} {f.code}" for f in resolved[: max(limit, 1)]]
+    s = report.summary()
+    lines.append("")
+    if not active:
+        lines.append(f"No problems found in {report.deals} deals.")
+    lines.append(
+        f"Summary: {s['errors']} errors, {s['warnings']} warnings, {s['stalled']} stalled, "
+        f"{s['info']} info ({s['new']} new, {s['resolved']} resolved)"
+    )
+    return "\n".join(lines)
+
+
+def render_stalled(report: CheckReport, *, limit: int = 50) -> str:
+    rows = report.extra.get("stalled", [])
+    lines = [
+        f"stalled: {report.source} — sheet {report.sheet!r}, {report.deals} deals, "
+        f"today {report.today.isoformat()}",
+        "",
+    ]
+    if not rows:
+        lines.append("No stalled deals.")
+        return "\n".join(lines)
+    head = f"  {'deal':<10} {'owner':<14} {'stage':<12} {'days':>5} {'limit':>5}  what"
+    lines.append(head)
+    shown = rows if limit <= 0 else rows[:limit]
+    for r, f in zip(shown, report.findings, strict=False):
+        days = "" if r["days"] is None else str(r["days"])
+        limit_s = "" if r["threshold"] is None else str(r["threshold"])
+        lines.append(
+            f"  {ljust(r['deal_id'] or '-', 10)} {ljust(str(r['owner'] or '-'), 14)} "
+            f"{ljust(str(r['stage'] or '-'), 12)} {days:>5} {limit_s:>5}  {f.code}: {f.message}"
+        )
+    if len(shown) < len(rows):
+        lines.append(f"  … and {len(rows) - len(shown)} more (--limit 0 shows all)")
+    lines.append("")
+    lines.append(f"{len(rows)} deals need attention.")
+    return "\n".join(lines)
+
+
+def render_run(report: CheckReport, *, limit: int = 50) -> str:
+    text = render_report(report, title="run", limit=limit)
+    lines = [text, ""]
+    events = report.extra.get("events", [])
+    moves = [e for e in events if e[3] == "stage"]
+    seeded = [e for e in events if e[3] == "seen"]
+    if seeded:
+        lines.append(f"Ledger: {len(seeded)} deals recorded for the first time.")
+    if moves:
+        lines.append(f"Stage changes since the last run ({len(moves)}):")
+        lines += [f"  {e[2]:<12} {e[4]} → {e[5]}" for e in moves[: max(limit, 1)]]
+    if "dry_run" in report.extra:
+        changes = report.extra["dry_run"]["changes"]
+        lines.append(f"Dry run: {len(changes)} changes would be written (nothing written):")
+        lines += [f"  {c}" for c in changes[: (limit if limit > 0 else len(changes))]]
+        if limit > 0 and len(changes) > limit:
+            lines.append(f"  … and {len(changes) - limit} more (--limit 0 shows all)")
+    elif "written" in report.extra:
+        w = report.extra["written"]
+        if w.get("unchanged"):
+            lines.append("Nothing changed since the last run: the file was not touched.")
+        else:
+            lines.append(f"Wrote {w['cells']} cells and {', '.join(w['sheets']) or 'no sheets'}.")
+            if w.get("backup"):
+                lines.append(f"Backup of the previous version: {w['backup']}")
+        for sheet, row, why in w.get("skipped_rows", []):
+            lines.append(f"  skipped {sheet} row {row}: {why}")
+        if w.get("note"):
+            lines.append(w["note"])
+    return "\n".join(lines).rstrip()

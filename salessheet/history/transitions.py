@@ -1,0 +1,171 @@
+"""Stage transitions: what changed since the last run, and whether the profile allows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from salessheet.core.findings import Finding, json_safe
+from salessheet.history.ledger import DealState, Ledger, LedgerEvent
+from salessheet.core.records import Deal
+from salessheet.sheet.pipeline import Pipeline
+from salessheet.settings.profile import Profile
+
+
+@dataclass(frozen=True)
+class Verdict:
+    code: str  # illegal-transition | backward-transition | reopened-deal
+    severity: str  # error | warning | info | allow
+    reason: str
+
+
+def judge(profile: Profile, src: str, dst: str) -> Verdict | None:
+    """None if the move is allowed, else what is wrong with it."""
+    if src == dst:
+        return None
+    t = profile.transitions
+    a, b = profile.stage(src), profile.stage(dst)
+    if a.terminal:
+        return Verdict(
+            "reopened-deal", t.reopen, f"{src} is a terminal stage; the deal was reopened"
+        )
+    if b.outcome == "lost":
+        if a.is_open or t.to_lost_from == "any":
+            return None
+        return Verdict(
+            "illegal-transition", t.skip_forward, f"a {a.outcome} deal cannot become lost"
+        )
+    if t.mode == "graph":
+        if dst in t.graph.get(src, []):
+            return None
+        allowed = ", ".join(t.graph.get(src, [])) or "nothing"
+        return Verdict(
+            "illegal-transition", t.undeclared, f"from {src} the allowed moves are: {allowed}"
+        )
+    order = [s.id for s in profile.stages if s.outcome != "lost"]
+    i, j = order.index(src), order.index(dst)
+    if j == i + 1:
+        return None
+    if j > i + 1:
+        skipped = ", ".join(order[i + 1 : j])
+        return Verdict("illegal-transition", t.skip_forward, f"skipped {skipped}")
+    return Verdict("backward-transition", t.backward, f"moved back from {src} to {dst}")
+
+
+def _entered_date(d: Deal, today: dt.date, after: dt.date | None) -> tuple[dt.date, str]:
+    sd = d.values.get("stage_date")
+    if isinstance(sd, dt.date) and sd <= today and (after is None or sd > after):
+        return sd, "sheet"
+    return today, "run"
+
+
+def observe(
+    p: Pipeline, ledger: Ledger, run_id: str, state: dict[str, DealState] | None = None
+) -> list[LedgerEvent]:
+    """The events this run adds to the ledger (empty when nothing changed)."""
+    today = p.today
+    state = ledger.state() if state is None else state
+    counts = Counter(d.id for d in p.deals if d.id)
+    events: list[LedgerEvent] = []
+    seen_ids: set[str] = set()
+    for d in p.deals:
+        if not d.id or counts[d.id] > 1 or d.stage is None:
+            continue  # ambiguous rows are not tracked until fixed
+        seen_ids.add(d.id)
+        close = d.values.get("expected_close")
+        close = close if isinstance(close, dt.date) else None
+        st = state.get(d.id)
+        if st is None:
+            eff, source = _entered_date(d, today, None)
+            note = f"close={close.isoformat()}" if close else ""
+            events.append(LedgerEvent(run_id, today, d.id, "seen", "", d.stage, eff, source, note))
+            continue
+        if not st.present:
+            events.append(LedgerEvent(run_id, today, d.id, "returned", "", d.stage, today))
+        if st.stage != d.stage:
+            eff, source = _entered_date(d, today, st.entered)
+            note = ""
+            prev = st.last_stage_event
+            if prev is not None and prev.from_ == d.stage and judge(p.profile, prev.from_, prev.to):
+                note = "reverted"
+            override = d.values.get("override_reason")
+            if override and judge(p.profile, st.stage, d.stage):
+                note = (note + "; " if note else "") + f"override: {override}"
+            events.append(
+                LedgerEvent(run_id, today, d.id, "stage", st.stage, d.stage, eff, source, note)
+            )
+        if close != st.expected_close and (close or st.expected_close):
+            events.append(
+                LedgerEvent(
+                    run_id,
+                    today,
+                    d.id,
+                    "close",
+                    st.expected_close.isoformat() if st.expected_close else "",
+                    close.isoformat() if close else "",
+                    today,
+                )
+            )
+    for deal_id, st in state.items():
+        if st.present and deal_id not in seen_ids and counts[deal_id] == 0:
+            events.append(LedgerEvent(run_id, today, deal_id, "removed", st.stage, "", today))
+    return events
+
+
+def transition_findings(
+    p: Pipeline, state: dict[str, DealState], this_run: list[LedgerEvent]
+) -> list[Finding]:
+    """Findings for the last stage move of every deal still sitting where that move put it."""
+    out: list[Finding] = []
+    by_id = {d.id: d for d in p.deals if d.id}
+    col = p.layout.col_of.get("stage")
+    header = p.layout.header_of.get("stage", "Stage")
+    for e in this_run:
+        if e.event == "removed":
+            out.append(
+                Finding(
+                    code="deal-removed",
+                    severity="warning",
+                    message=f"deal {e.deal_id} (last seen in {e.from_}) is no longer in the sheet",
+                    deal_id=e.deal_id,
+                    sheet=p.sheet,
+                    column=header,
+                    details={"last_stage": e.from_, "event": True},
+                )
+            )
+    for deal_id, st in state.items():
+        d = by_id.get(deal_id)
+        e = st.last_stage_event
+        if d is None or e is None or d.stage != e.to or "reverted" in e.note:
+            continue
+        verdict = judge(p.profile, e.from_, e.to)
+        if verdict is None or verdict.severity == "allow":
+            continue
+        override = d.values.get("override_reason")
+        severity = verdict.severity
+        message = f"stage {e.from_} → {e.to} on {e.effective or e.run_date}: {verdict.reason}"
+        details = {"from": e.from_, "to": e.to, "run": e.run, "seen": e.run_date.isoformat()}
+        if override:
+            severity = "info"
+            who = d.values.get("owner") or "unknown"
+            message += f" — overridden by {who}: {override}"
+            details.update({"override_reason": override, "override_by": who})
+        from salessheet.core.cells import a1
+
+        out.append(
+            Finding(
+                code=verdict.code,
+                severity=severity,
+                message=message,  # type: ignore[arg-type]
+                deal_id=deal_id,
+                sheet=p.sheet,
+                row=d.row,
+                column=header,
+                cell=a1(d.row, col) if col else None,
+                value=json_safe(d.raw_value("stage")),
+                owner=d.values.get("owner"),
+                details=details,
+            )
+        )
+    return out

@@ -1,0 +1,167 @@
+"""Write-back plan of a run: ledger, findings and the tool-owned flag columns, as one batch."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from salessheet.core.cells import RawValue, WriteValue, a1
+from salessheet.rules.engine import FINDINGS_SHEET, Evaluation
+from salessheet.core.findings import SEVERITY_ORDER
+from salessheet.sheet.parsing import parse_text
+from salessheet.sheet.pipeline import HISTORY_SHEET
+from salessheet.stores.base import CellWrite, RowGuard, SheetReplace, WriteBatch
+
+FLAG_HEADER = "⚑ salessheet: flags"
+DAYS_HEADER = "⚑ salessheet: days in stage"
+OWNED_PREFIX = "⚑ salessheet"
+MARKS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
+FLAG_MAX = 250
+
+
+@dataclass
+class Change:
+    where: str  # A1 or sheet name
+    old: object
+    new: object
+
+
+@dataclass
+class WritePlan:
+    batch: WriteBatch
+    changes: list[Change] = field(default_factory=list)
+
+    def describe(self) -> list[str]:
+        return [f"{c.where}: {c.old!r} → {c.new!r}" for c in self.changes]
+
+
+def _same(old: RawValue, new: WriteValue) -> bool:
+    if old in (None, "") and new in (None, ""):
+        return True
+    if isinstance(new, (int, float)) and isinstance(old, (int, float)):
+        return float(old) == float(new)
+    if old is None or new is None:
+        return False
+    return parse_text(old) == str(new)
+
+
+def _sheet_equal(old_rows: list[list[RawValue]] | None, new_rows: list[list[WriteValue]]) -> bool:
+    if old_rows is None:
+        return False
+    old = [[v for v in r] for r in old_rows]
+    while old and all(v in (None, "") for v in old[-1]):
+        old.pop()
+    if len(old) != len(new_rows):
+        return False
+    for o, n in zip(old, new_rows, strict=True):
+        width = max(len(o), len(n))
+        o2 = list(o) + [None] * (width - len(o))
+        n2 = list(n) + [None] * (width - len(n))
+        if not all(_same(a, b) for a, b in zip(o2, n2, strict=True)):
+            return False
+    return True
+
+
+def flag_text(findings: list) -> str | None:
+    if not findings:
+        return None
+    parts = []
+    for f in sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity]):
+        detail = ""
+        if f.code == "stalled-deal":
+            detail = f" {f.details.get('days')}d>{f.details.get('threshold')}d"
+        elif f.code in ("illegal-transition", "backward-transition", "reopened-deal"):
+            detail = f" {f.details.get('from')}→{f.details.get('to')}"
+        elif f.code == "missing-field" and f.column:
+            detail = f" {f.column}"
+        parts.append(f"{MARKS[f.severity]} {f.code}{detail}")
+    text = "; ".join(parts)
+    return text if len(text) <= FLAG_MAX else text[: FLAG_MAX - 1] + "…"
+
+
+def plan_write(ev: Evaluation, *, cells: bool = True) -> WritePlan:
+    p = ev.pipeline
+    batch = WriteBatch()
+    plan = WritePlan(batch)
+    # tool-owned sheets
+    if ev.events:
+        rows = ev.new_ledger.rows()
+        batch.sheets.append(SheetReplace(HISTORY_SHEET, rows))
+        plan.changes.append(
+            Change(
+                HISTORY_SHEET,
+                f"{len(ev.ledger.events)} events",
+                f"{len(ev.new_ledger.events)} events (+{len(ev.events)})",
+            )
+        )
+    frows = ev.findings_rows()
+    old = p.sheets.get(FINDINGS_SHEET)
+    if not _sheet_equal(old.rows if old else None, frows):
+        batch.sheets.append(SheetReplace(FINDINGS_SHEET, frows))
+        plan.changes.append(
+            Change(
+                FINDINGS_SHEET,
+                f"{len(old.rows) - 1 if old else 0} findings",
+                f"{len(frows) - 1} findings",
+            )
+        )
+    if not cells:
+        return plan
+    # flag columns, to the right of the table
+    header_row = p.layout.header_row
+    header = p.raw.rows[header_row - 1] if len(p.raw.rows) >= header_row else []
+    owned = {
+        str(v).strip(): c
+        for c, v in enumerate(header, start=1)
+        if isinstance(v, str) and v.strip().startswith(OWNED_PREFIX)
+    }
+    user_width = max(
+        (
+            c
+            for c, v in enumerate(header, start=1)
+            if v not in (None, "")
+            and not (isinstance(v, str) and v.strip().startswith(OWNED_PREFIX))
+        ),
+        default=0,
+    )
+    flag_col = owned.get(FLAG_HEADER) or max([user_width, *owned.values()]) + 1
+    days_col = owned.get(DAYS_HEADER) or max([user_width, flag_col, *owned.values()]) + 1
+    by_row: dict[int, list] = defaultdict(list)
+    for f in ev.findings:
+        if f.status != "resolved" and f.row and f.sheet == p.sheet and f.row != header_row:
+            by_row[f.row].append(f)
+    days = ev.days_in_stage()
+    id_col = p.layout.col_of.get("deal_id")
+
+    def cell(row: int, col: int) -> RawValue:
+        r = p.raw.rows[row - 1] if row - 1 < len(p.raw.rows) else []
+        return r[col - 1] if col - 1 < len(r) else None
+
+    def put(row: int, col: int, value: WriteValue) -> bool:
+        old_v = cell(row, col)
+        if _same(old_v, value):
+            return False
+        batch.cells.append(CellWrite(p.sheet, row, col, value))
+        plan.changes.append(Change(a1(row, col), old_v, value))
+        return True
+
+    put(header_row, flag_col, FLAG_HEADER)
+    put(header_row, days_col, DAYS_HEADER)
+    deal_rows = {d.row for d in p.deals}
+    for d in p.deals:
+        changed = put(d.row, flag_col, flag_text(by_row.get(d.row, [])))
+        changed |= put(d.row, days_col, days.get(d.row))
+        if changed and id_col:
+            # the whole row as read: a store that sees concurrent edits (Google Sheets) skips
+            # a row someone changed while the run was working, instead of flagging stale data
+            expected = {c: v for c, v in enumerate(d.raw_row, start=1) if c <= user_width}
+            expected[flag_col] = cell(d.row, flag_col)
+            expected[days_col] = cell(d.row, days_col)
+            batch.guards.append(RowGuard(p.sheet, d.row, expected))
+
+    # clear flags left on rows that no longer hold a deal
+    for r in range(header_row + 1, len(p.raw.rows) + 1):
+        if r not in deal_rows:
+            put(r, flag_col, None)
+            put(r, days_col, None)
+    return plan

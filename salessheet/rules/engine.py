@@ -1,0 +1,143 @@
+"""One evaluation of a pipeline against its ledger: every finding, with its status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from salessheet.core.cells import RawSheet, WriteValue
+from salessheet.core.findings import Finding
+from salessheet.history.ledger import DealState, Ledger, LedgerEvent
+from salessheet.sheet.parsing import parse_text
+from salessheet.sheet.pipeline import FINDINGS_SHEET, HISTORY_SHEET, Pipeline
+from salessheet.rules.fields import check_fields
+from salessheet.rules.stalled import days_in_stage, stalled_findings
+from salessheet.history.transitions import observe, transition_findings
+
+FINDINGS_HEADER = ["Code", "Deal ID", "Column", "Severity", "First Seen", "Message"]
+
+
+# Fields the rules read (besides each stage's required fields); other text columns need no
+# parsing for validate, stalled and run.
+RULE_FIELDS = frozenset(
+    {
+        "deal_id",
+        "stage",
+        "owner",
+        "customer",
+        "amount",
+        "currency",
+        "expected_close",
+        "created",
+        "lost_reason",
+        "stage_date",
+        "last_activity",
+        "next_step_date",
+        "snooze_until",
+        "override_reason",
+    }
+)
+
+
+def unused_text_fields(profile: Any) -> frozenset[str]:
+    needed = RULE_FIELDS | {f for s in profile.stages for f in s.required}
+    return frozenset(c.field for c in profile.columns if c.type == "text" and c.field not in needed)
+
+
+@dataclass
+class Evaluation:
+    pipeline: Pipeline
+    ledger: Ledger  # as read
+    events: list[LedgerEvent]  # added by this run
+    new_ledger: Ledger
+    state: dict[str, DealState]
+    findings: list[Finding]
+    first_seen: dict[tuple[str, str, str], str]
+
+    def days_in_stage(self) -> dict[int, int | None]:
+        """Sheet row -> days in current stage (None: unknown)."""
+        p = self.pipeline
+        return {d.row: days_in_stage(p, d, self.state.get(d.id)) for d in p.deals if d.stage}
+
+    def findings_rows(self) -> list[list[WriteValue]]:
+        rows: list[list[WriteValue]] = [list(FINDINGS_HEADER)]
+        for f in self.findings:
+            if f.status == "resolved" or f.details.get("event"):
+                continue
+            code, deal, col = f.key()
+            rows.append([code, deal, col, f.severity, self.first_seen.get(f.key(), ""), f.message])
+        return rows
+
+
+def previous_findings(sheet: RawSheet | None) -> dict[tuple[str, str, str], list[str]]:
+    out: dict[tuple[str, str, str], list[str]] = {}
+    if sheet is None:
+        return out
+    for row in sheet.rows[1:]:
+        cells = [parse_text(v) if v not in (None, "") else "" for v in row] + [""] * 6
+        if cells[0]:
+            out[(cells[0], cells[1], cells[2])] = cells[:6]
+    return out
+
+
+def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
+    """``record=False`` (read-only commands) skips seeding an empty ledger: nothing to compare."""
+    ledger = Ledger.from_sheet(p.sheets.get(HISTORY_SHEET))
+    if ledger.is_empty and not record:
+        events: list[LedgerEvent] = []
+        new_ledger, state = ledger, {}
+    else:
+        events = observe(p, ledger, ledger.next_run_id(), ledger.state())
+        new_ledger = Ledger(ledger.events + events)
+        state = new_ledger.state()
+    findings = list(p.findings) + check_fields(p)
+    changed = {e.deal_id: e for e in events if e.event == "stage"}
+    for f in findings:
+        e = changed.get(f.deal_id or "")
+        if f.code == "missing-field" and e is not None:
+            f.message += f" (required on entering {e.to} from {e.from_})"
+            f.details["transition"] = f"{e.from_} → {e.to}"
+    findings += transition_findings(p, state, events)
+    findings += stalled_findings(p, state)
+    for problem in ledger.problems:
+        findings.append(
+            Finding(
+                "ledger-unreadable",
+                "warning",
+                f"skipped a ledger row: {problem}",
+                sheet=HISTORY_SHEET,
+            )
+        )
+    prev = previous_findings(p.sheets.get(FINDINGS_SHEET))
+    today_iso = p.today.isoformat()
+    keys = [f.key() for f in findings]
+    current = set(keys)
+    if prev:
+        first_seen: dict[tuple[str, str, str], str] = {}
+        for f, k in zip(findings, keys, strict=True):
+            if k in prev:
+                f.status = "persisting"
+                first_seen[k] = prev[k][4] or today_iso
+                f.details.setdefault("since", first_seen[k])
+            else:
+                first_seen.setdefault(k, today_iso)  # Finding.status defaults to "new"
+    else:  # first run: everything is new
+        first_seen = dict.fromkeys(current, today_iso)
+    for k, cells in prev.items():
+        if k in current:
+            continue
+        code, deal, col = k
+        sev = cells[3] if cells[3] in ("error", "warning", "info") else "warning"
+        findings.append(
+            Finding(
+                code=code,
+                severity=sev,
+                status="resolved",  # type: ignore[arg-type]
+                message=f"resolved: {cells[5]}",
+                deal_id=deal if not deal.startswith("row:") else None,
+                sheet=p.sheet,
+                column=col or None,
+                details={"first_seen": cells[4]},
+            )
+        )
+    return Evaluation(p, ledger, events, new_ledger, state, findings, first_seen)

@@ -1,0 +1,237 @@
+"""Strict cell parsing: a raw cell becomes a typed value, or a reason it could not.
+
+Nothing is guessed: a value that does not parse is reported (``bad-value``), never blanked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from salessheet.core.cells import CellError, RawValue
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Serial numbers accepted as dates: 1954-10-03 .. 2173-10-14 (anything else is not a date).
+SERIAL_MIN, SERIAL_MAX = 20000, 100000
+CURRENCY_MARKS = {
+    "¥": "CNY",
+    "￥": "CNY",
+    "元": "CNY",
+    "RMB": "CNY",
+    "CNY": "CNY",
+    "$": "USD",
+    "US$": "USD",
+    "USD": "USD",
+    "€": "EUR",
+    "EUR": "EUR",
+    "£": "GBP",
+    "GBP": "GBP",
+    "HK$": "HKD",
+    "HKD": "HKD",
+    "JPY": "JPY",
+    "円": "JPY",
+}
+_CURRENCY_RE = re.compile(
+    "|".join(re.escape(k) for k in sorted(CURRENCY_MARKS, key=len, reverse=True))
+)
+_ISO_LIKE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+# locales whose decimal separator is a comma
+_COMMA_DECIMAL = (
+    "de",
+    "fr",
+    "es",
+    "it",
+    "nl",
+    "pt",
+    "ru",
+    "pl",
+    "tr",
+    "sv",
+    "da",
+    "nb",
+    "fi",
+    "cs",
+)
+
+
+class ParseFailure(Exception):
+    """Internal: the reason a cell could not be parsed (becomes a bad-value finding)."""
+
+
+@dataclass
+class ParseContext:
+    date_formats: list[str] = field(default_factory=lambda: ["%Y-%m-%d"])
+    currency: str = "CNY"
+    locale: str = "zh_CN"
+    stage_lookup: dict[str, str] = field(default_factory=dict)
+    null_markers: frozenset[str] = frozenset()  # texts that mean "blank" (e.g. NA from R)
+
+    @classmethod
+    def from_profile(cls, profile: Any, locale: str | None = None) -> ParseContext:
+        return cls(
+            date_formats=list(profile.date_formats),
+            currency=profile.currency,
+            locale=locale or profile.locale,
+            stage_lookup=profile.stage_lookup(),
+            null_markers=frozenset(getattr(profile, "null_markers", ()) or ()),
+        )
+
+    @property
+    def comma_decimal(self) -> bool:
+        return self.locale.split("_")[0].lower() in _COMMA_DECIMAL
+
+
+def is_blank(value: RawValue) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _number_text(v: float) -> str:
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return format(v, ".15g")
+
+
+def parse_id(value: RawValue) -> str:
+    if isinstance(value, CellError):
+        raise ParseFailure(f"error value {value.code}")
+    if isinstance(value, bool):
+        raise ParseFailure("a TRUE/FALSE cell is not an id")
+    if isinstance(value, float):
+        return _number_text(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        raise ParseFailure("a date cell is not an id")
+    return str(value).strip()
+
+
+def parse_text(value: RawValue) -> str:
+    if isinstance(value, CellError):
+        raise ParseFailure(f"error value {value.code}")
+    if isinstance(value, float):
+        return _number_text(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def float_to_decimal(v: float) -> Decimal:
+    """Drop binary noise: 17499.9499999999 → 17499.95 (12 significant digits)."""
+    if v.is_integer() and abs(v) < 1e15:
+        return Decimal(int(v))
+    text = repr(v)
+    if len(text) <= 12 and "e" not in text:  # short repr: already the number as typed
+        return Decimal(text)
+    d = Decimal(format(v, ".12g"))
+    if d == d.to_integral_value():
+        return d.quantize(Decimal(1))
+    return d
+
+
+def parse_decimal_text(text: str, ctx: ParseContext) -> tuple[Decimal, str | None]:
+    """`¥1,200.50` → (1200.50, 'CNY'); `1.200,50 €` → (1200.50, 'EUR'). Raises ParseFailure."""
+    s = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
+    negative = False
+    if s.startswith("(") and s.endswith(")"):
+        negative, s = True, s[1:-1].strip()
+    found = _CURRENCY_RE.findall(s)
+    currency = CURRENCY_MARKS[found[0]] if found else None
+    if len({CURRENCY_MARKS[f] for f in found}) > 1:
+        raise ParseFailure("two different currencies in one cell")
+    s = _CURRENCY_RE.sub("", s).strip()
+    if s.startswith("-") or s.startswith("−"):
+        negative, s = not negative, s[1:].strip()
+    s = s.replace(" ", "").replace("'", "")
+    if not s or not re.fullmatch(r"[\d.,]+", s):
+        raise ParseFailure("not a number")
+    if "," in s and "." in s:
+        dec = "," if s.rfind(",") > s.rfind(".") else "."
+    elif "," in s:
+        if ctx.comma_decimal and not re.fullmatch(r"\d{1,3}(,\d{3}){2,}", s):
+            dec = ","
+        elif re.fullmatch(r"\d{1,3}(,\d{3})+", s):
+            dec = "."
+        else:
+            raise ParseFailure("ambiguous separators")
+    elif "." in s and ctx.comma_decimal and re.fullmatch(r"\d{1,3}(\.\d{3})+", s):
+        dec = ","
+    else:
+        dec = "."
+    thousands = "," if dec == "." else "."
+    int_part, _, frac = s.partition(dec)
+    if dec in frac:
+        raise ParseFailure("two decimal separators")
+    if thousands in int_part and not re.fullmatch(rf"\d{{1,3}}(\{thousands}\d{{3}})+", int_part):
+        raise ParseFailure("misplaced thousands separator")
+    if thousands in frac:
+        raise ParseFailure("thousands separator after the decimal point")
+    try:
+        number = Decimal(int_part.replace(thousands, "") + ("." + frac if frac else ""))
+    except InvalidOperation as exc:
+        raise ParseFailure("not a number") from exc
+    return (-number if negative else number), currency
+
+
+def parse_money(value: RawValue, ctx: ParseContext) -> tuple[Decimal, str | None]:
+    if isinstance(value, CellError):
+        raise ParseFailure(f"error value {value.code}")
+    if isinstance(value, bool):
+        raise ParseFailure("TRUE/FALSE is not an amount")
+    if isinstance(value, int):
+        return Decimal(value), None
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ParseFailure("not a number")
+        return float_to_decimal(value), None
+    if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
+        raise ParseFailure("a date is not an amount")
+    return parse_decimal_text(str(value), ctx)
+
+
+def parse_number(value: RawValue, ctx: ParseContext) -> Decimal:
+    return parse_money(value, ctx)[0]
+
+
+def parse_percent(value: RawValue, ctx: ParseContext) -> Decimal:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return parse_decimal_text(value.strip()[:-1], ctx)[0] / 100
+    return parse_money(value, ctx)[0]
+
+
+def parse_date(value: RawValue, ctx: ParseContext) -> dt.date:
+    if isinstance(value, CellError):
+        raise ParseFailure(f"error value {value.code}")
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        raise ParseFailure("TRUE/FALSE is not a date")
+    if isinstance(value, (int, float)):
+        if SERIAL_MIN <= value < SERIAL_MAX:
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        raise ParseFailure("a number that is not a date serial")
+    if isinstance(value, (dt.time, dt.timedelta)):
+        raise ParseFailure("a time is not a date")
+    text = str(value).strip()
+    m = _ISO_LIKE.match(text)
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+        try:
+            return dt.date(y, mo, d)
+        except ValueError as exc:
+            raise ParseFailure(f"no such date ({exc})") from exc
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):
+        return parse_date(float(text), ctx)
+    for fmt in ctx.date_formats:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError as exc:
+            if "day is out of range" in str(exc):  # the format fits, the date does not exist
+                raise ParseFailure("no such date (day is out of range for month)") from exc
+    raise ParseFailure(f"not a date in any accepted format ({', '.join(ctx.date_formats)})")

@@ -1,0 +1,83 @@
+"""Small readers of an xlsx package's XML parts (standard library only, no openpyxl).
+
+Used where python-calamine does not tell us enough: which cells hold error values.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from xml.etree import ElementTree as ET
+
+from salessheet.core.cells import CellError, col_number
+
+NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_CELL_RE = re.compile(rb"<c\b([^>]*)>(.*?)</c>", re.S)
+_REF_RE = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_V_RE = re.compile(rb"<v>([^<]*)</v>")
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    name: str
+    part: str  # zip part path, e.g. 'xl/worksheets/sheet1.xml'
+    visible: bool  # not state="hidden" / "veryHidden"
+    worksheet: bool  # a grid of cells (not a chart sheet, dialog sheet or macro sheet)
+
+
+def workbook_sheets(zf: zipfile.ZipFile) -> list[SheetEntry]:
+    """The workbook's sheets in tab order, from workbook.xml and its relationships."""
+    main = "xl/workbook.xml"
+    try:
+        root_rels = ET.fromstring(zf.read("_rels/.rels"))
+        for rel in root_rels.iter(f"{{{NS_PKG}}}Relationship"):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                main = rel.get("Target", main).lstrip("/")
+    except KeyError:
+        pass
+    folder, base = posixpath.split(main)
+    wb = ET.fromstring(zf.read(main))
+    rels = ET.fromstring(zf.read(posixpath.join(folder, "_rels", base + ".rels")))
+    targets: dict[str | None, tuple[str, str]] = {}
+    for rel in rels.iter(f"{{{NS_PKG}}}Relationship"):
+        target = rel.get("Target", "")
+        if target.startswith("/"):
+            path = target.lstrip("/")
+        else:
+            path = posixpath.normpath(posixpath.join(folder, target))
+        targets[rel.get("Id")] = (path, rel.get("Type", ""))
+    out = []
+    for sheet in wb.iter():
+        if not isinstance(sheet.tag, str) or not sheet.tag.endswith("}sheet"):
+            continue  # (any namespace: transitional or Strict Open XML)
+        rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+        if rid in targets:
+            path, kind = targets[rid]
+            out.append(
+                SheetEntry(
+                    sheet.get("name", ""),
+                    path,
+                    sheet.get("state", "visible") == "visible",
+                    kind.endswith("/worksheet"),
+                )
+            )
+    return out
+
+
+def error_cells(xml: bytes) -> dict[tuple[int, int], CellError]:
+    """(0-based row, 0-based col) -> CellError for every cell of type t="e" in a worksheet."""
+    out: dict[tuple[int, int], CellError] = {}
+    if b"#" not in xml or b't="e"' not in xml:  # every error value starts with "#"; memchr
+        return out
+    for m in _CELL_RE.finditer(xml):
+        attrs = m.group(1)
+        if b't="e"' not in attrs:
+            continue
+        ref = _REF_RE.search(attrs)
+        v = _V_RE.search(m.group(2))
+        if ref and v:
+            col = col_number(ref.group(1).decode())
+            out[(int(ref.group(2)) - 1, col - 1)] = CellError(v.group(1).decode())
+    return out
