@@ -28,8 +28,8 @@ from salessheet.documents.money import LineItem, compute_totals  # noqa: E402
 from salessheet.documents.pdf import available_cpus  # noqa: E402
 from salessheet.documents.service import issue_documents  # noqa: E402
 from salessheet.settings.documents import parse_document_settings  # noqa: E402
-from salessheet.sheet.pipeline import load_pipeline  # noqa: E402
 from salessheet.settings.profile import load_profile  # noqa: E402
+from salessheet.sheet.load import load_pipeline  # noqa: E402
 from salessheet.stores.memory import MemoryStore  # noqa: E402
 
 TODAY = dt.date(2026, 11, 28)

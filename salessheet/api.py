@@ -6,13 +6,12 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from salessheet.rules.engine import Evaluation, evaluate, unused_text_fields
-from salessheet.nightly.writeback import plan_write
-from salessheet.cli.gcpause import paused_gc
-from salessheet.sheet.pipeline import Pipeline, load_pipeline
-from salessheet.settings.profile import Profile, load_profile
 from salessheet.core.report import CheckReport
+from salessheet.nightly.writeback import plan_write
+from salessheet.rules.engine import Evaluation, evaluate, unused_text_fields
 from salessheet.rules.stalled import STALL_CODES, worst_first
+from salessheet.settings.profile import Profile, load_profile
+from salessheet.sheet.load import OpenPipeline, load_pipeline
 
 # A date, or a function of a time zone giving today's date there (resolved once the source is
 # open, so a Google Sheet's own time zone can decide).
@@ -27,7 +26,7 @@ def open_pipeline(
     today: Today,
     credentials: str | None = None,
     rules_only: bool = False,
-) -> Pipeline:
+) -> OpenPipeline:
     """``rules_only``: parse just what the rules read (validate, stalled, run), not e.g. phone
     numbers and notes, which quotes and the report use."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
@@ -73,16 +72,15 @@ def evaluate_source(
     record: bool = True,
     rules_only: bool = False,
 ) -> Evaluation:
-    with paused_gc():
-        p = open_pipeline(
-            source,
-            profile=profile,
-            sheet=sheet,
-            today=today,
-            credentials=credentials,
-            rules_only=rules_only,
-        )
-        return evaluate(p, record=record)
+    p = open_pipeline(
+        source,
+        profile=profile,
+        sheet=sheet,
+        today=today,
+        credentials=credentials,
+        rules_only=rules_only,
+    )
+    return evaluate(p, record=record)
 
 
 def _report(ev: Evaluation, findings: list | None = None) -> CheckReport:
@@ -149,10 +147,10 @@ def run(
     credentials: str | None = None,
 ) -> CheckReport:
     """The nightly job: validate, record the ledger, write flags (unless dry_run)."""
-    ev = evaluate_source(
+    p = open_pipeline(
         source, profile=profile, sheet=sheet, today=today, credentials=credentials, rules_only=True
     )
-    p = ev.pipeline
+    ev = evaluate(p)
     cells_writable = p.store.kind != "csv"
     plan = plan_write(ev, cells=cells_writable)
     report = _report(ev)

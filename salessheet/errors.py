@@ -1,4 +1,4 @@
-"""The exception hierarchy, importable as ``salessheet.errors`` (it lives in ``salessheet.core``)."""
+"""The exception hierarchy, importable as ``salessheet.errors``."""
 
 from salessheet.core.errors import (
     ConfigError,

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from salessheet.documents.filenames import MAX_NAME_BYTES, document_filename, output_path
 from salessheet.core.errors import UsageError
+from salessheet.documents.filenames import MAX_NAME_BYTES, document_filename, output_path
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from salessheet.core.errors import PreflightError, UsageError
 from salessheet.documents.docx import docx_text
 from salessheet.documents.service import issue_documents, template_fields
 from salessheet.settings.documents import REGISTER_HEADER, REGISTER_SHEET, parse_document_settings
-from salessheet.core.errors import PreflightError, UsageError
-from salessheet.sheet.pipeline import load_pipeline
 from salessheet.settings.profile import load_profile
+from salessheet.sheet.load import load_pipeline
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2026, 11, 28)

@@ -16,8 +16,8 @@ from test_documents_issue import (
     write_workbook,
 )
 
-from salessheet.documents.service import issue_documents
 from salessheet.core.errors import ConfigError
+from salessheet.documents.service import issue_documents
 
 
 def _png() -> bytes:

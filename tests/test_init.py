@@ -13,14 +13,14 @@ from conftest import TODAY
 from openpyxl import load_workbook
 
 from salessheet import api
-from salessheet.documents.service import issue_documents
 from salessheet.core.errors import SourceError, UsageError
+from salessheet.documents.service import issue_documents
 from salessheet.init.plan import build_init_plan
 from salessheet.init.workbook import init_workbook
-from salessheet.sheet.pipeline import load_pipeline
 from salessheet.settings.profile import load_profile, parse_profile
-from salessheet.stores.xlsx.openpyxl_io import LISTS_SHEET
+from salessheet.sheet.load import load_pipeline
 from salessheet.sheet.table import _alias_index, find_header_row, specs_from_profile
+from salessheet.stores.xlsx.openpyxl_io import LISTS_SHEET
 
 PROFILES = ("b2b", "b2c", "lite")
 LANGS = ("en", "zh")

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from salessheet.core.errors import ConfigError
+from salessheet.core.textnorm import normalise
 from salessheet.settings.profile import load_profile
 from salessheet.sheet.table import _alias_index, match_header, specs_from_profile
-from salessheet.core.textnorm import normalise
 
 
 @pytest.mark.parametrize("name", ["b2b", "b2c", "lite"])

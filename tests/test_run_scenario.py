@@ -168,8 +168,8 @@ def test_change_during_run_refuses(tmp_path: Path) -> None:
 
     from salessheet.api import open_pipeline
     from salessheet.core.errors import WriteRefused
-    from salessheet.rules.engine import evaluate
     from salessheet.nightly.writeback import plan_write
+    from salessheet.rules.engine import evaluate
 
     path = build(tmp_path)
     p = open_pipeline(path, today=dt.date(2026, 11, 2))

@@ -799,7 +799,7 @@ def test_user_cells_between_and_after_owned_columns_stay_in_order(tmp_path):
 
 
 def test_malformed_generated_xml_is_caught_before_writing():
-    from salessheet.stores.xlsx.patch import _well_formed
+    from salessheet.stores.xlsx.xmltext import _well_formed
 
     good = b"<a>" + b"<b>x</b>" * 300_000 + b"</a>"  # > 1 MB: parsed in pieces
     _well_formed(good, "sheet")

@@ -14,8 +14,8 @@ from conftest import CORPUS, REPO, TODAY, corpus_file, make_xlsx, set_error_cell
 
 from salessheet.api import validate
 from salessheet.stores.xlsx import split as xlsx_split
-from salessheet.stores.xlsx.store import XlsxStore, _read_piece
 from salessheet.stores.xlsx.parts import workbook_sheets
+from salessheet.stores.xlsx.store import XlsxStore, _read_piece
 
 pytestmark = pytest.mark.skipif(
     xlsx_split.usable_cores() < 2, reason="a parallel read needs two cores"

@@ -63,9 +63,8 @@ from salessheet.analytics import figures as fig
 from salessheet.analytics.display import n_of
 from salessheet.analytics.model import AnalyticsReport, History
 from salessheet.core.errors import ConfigError, SourceError, UsageError
-from salessheet.rules.engine import Evaluation
 from salessheet.core.formatting import is_known_currency
-from salessheet.cli.gcpause import paused_gc
+from salessheet.rules.engine import Evaluation
 
 
 def build_report(
@@ -76,10 +75,7 @@ def build_report(
     rates: dict | None = None,
 ) -> AnalyticsReport:
     """Every figure of the analytics report, from one evaluation of the pipeline."""
-    # The figures allocate a few objects per deal and free none: on 100,000 deals the cyclic
-    # collector would rescan the whole loaded workbook several times for nothing.
-    with paused_gc():
-        return _build(evaluation, since, until, rates)
+    return _build(evaluation, since, until, rates)
 
 
 def _build(
@@ -291,7 +287,7 @@ def save_html(report: AnalyticsReport, path: str | Path) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise SourceError(f"{path}: the folder {folder} does not exist")
-    from salessheet.stores.file_safety import write_atomic
+    from salessheet.core.files import write_atomic
 
     try:
         write_atomic(path, html.encode("utf-8"))

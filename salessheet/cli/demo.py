@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from salessheet import api
-from salessheet.settings.profile import load_profile
 from salessheet.cli.render import render_report, render_run, render_stalled
 from salessheet.core.resources import data_dir
+from salessheet.settings.profile import load_profile
 from salessheet.stores.base import CellWrite, WriteBatch
 
 NIGHT_1 = dt.date(2026, 11, 27)

@@ -17,9 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from salessheet.documents.chinese_amount import chinese_uppercase
-from salessheet.documents.money import Totals
-from salessheet.settings.documents import DocumentSettings, Seller
 from salessheet.core.formatting import (
     currency_name,
     format_date,
@@ -27,6 +24,9 @@ from salessheet.core.formatting import (
     format_number,
     format_percent,
 )
+from salessheet.documents.chinese_amount import chinese_uppercase
+from salessheet.documents.money import Totals
+from salessheet.settings.documents import DocumentSettings, Seller
 
 TITLES = {
     "quote": {"en": "Quotation", "zh": "报价单"},

@@ -9,13 +9,19 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from salessheet.core.findings import json_safe
+from salessheet.core.textnorm import normalise
 from salessheet.documents.context import DealData
 from salessheet.documents.line_items import currency_code, rate_from
 from salessheet.documents.preflight import StageInfo, allowed_stages
 from salessheet.settings.documents import LANGUAGES, DocumentSettings
-from salessheet.core.findings import json_safe
-from salessheet.sheet.parsing import ParseContext, ParseFailure, parse_date, parse_percent, parse_text
-from salessheet.core.textnorm import normalise
+from salessheet.sheet.parsing import (
+    ParseContext,
+    ParseFailure,
+    parse_date,
+    parse_percent,
+    parse_text,
+)
 
 LANGUAGE_NAMES = {
     "zh": "zh",

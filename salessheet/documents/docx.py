@@ -15,8 +15,8 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
 from jinja2 import TemplateError
 
-from salessheet.documents.html import MissingVariable, sandboxed_environment
 from salessheet.core.errors import ConfigError
+from salessheet.documents.html import MissingVariable, sandboxed_environment
 
 
 @lru_cache(maxsize=16)

@@ -9,8 +9,8 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from salessheet.settings.documents import templates_dir
 from salessheet.core.errors import ConfigError
+from salessheet.settings.documents import templates_dir
 
 
 class MissingVariable(Exception):

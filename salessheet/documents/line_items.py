@@ -14,10 +14,10 @@ from decimal import Decimal
 from typing import Any
 
 from salessheet.core.cells import RawSheet
-from salessheet.documents.money import LineItem
-from salessheet.settings.documents import DocumentSettings
 from salessheet.core.findings import json_safe
 from salessheet.core.records import Record
+from salessheet.documents.money import LineItem
+from salessheet.settings.documents import DocumentSettings
 from salessheet.sheet.parsing import CURRENCY_MARKS, ParseContext
 from salessheet.sheet.table import ColumnSpec, map_table
 

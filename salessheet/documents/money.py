@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from salessheet.core.formatting import currency_digits
+from salessheet.settings.documents import TAX_MODES
 
-TAX_MODES = ("exclusive", "inclusive")
 ZERO = Decimal(0)
 ONE = Decimal(1)
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from salessheet.core.formatting import format_money, is_known_currency
 from salessheet.documents.context import DealData
 from salessheet.documents.money import LineItem, Totals
 from salessheet.settings.documents import StageRule
-from salessheet.core.formatting import format_money, is_known_currency
 
 FIELD_LABELS = {
     "customer": "customer",

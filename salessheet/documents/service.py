@@ -15,6 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from salessheet.core.errors import ConfigError, PreflightError, UsageError
+from salessheet.core.formatting import is_known_currency
+from salessheet.core.textnorm import normalise
 from salessheet.documents.context import (
     TEMPLATE_FIELDS,
     build_context,
@@ -37,10 +40,7 @@ from salessheet.settings.documents import (
     DocumentSettings,
     default_settings,
 )
-from salessheet.core.errors import ConfigError, PreflightError, UsageError
-from salessheet.core.formatting import is_known_currency
 from salessheet.stores.base import SheetReplace, WriteBatch, WriteReport
-from salessheet.core.textnorm import normalise
 
 
 @dataclass

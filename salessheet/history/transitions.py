@@ -7,10 +7,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from salessheet.core.findings import Finding, json_safe
-from salessheet.history.ledger import DealState, Ledger, LedgerEvent
 from salessheet.core.records import Deal
-from salessheet.sheet.pipeline import Pipeline
+from salessheet.history.ledger import DealState, Ledger, LedgerEvent
 from salessheet.settings.profile import Profile
+from salessheet.sheet.pipeline import Pipeline
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from salessheet.core.cells import RawValue, WriteValue, a1
-from salessheet.rules.engine import FINDINGS_SHEET, Evaluation
 from salessheet.core.findings import SEVERITY_ORDER
+from salessheet.core.owned import FINDINGS_SHEET, HISTORY_SHEET
+from salessheet.rules.engine import Evaluation
 from salessheet.sheet.parsing import parse_text
-from salessheet.sheet.pipeline import HISTORY_SHEET
 from salessheet.stores.base import CellWrite, RowGuard, SheetReplace, WriteBatch
 
 FLAG_HEADER = "⚑ salessheet: flags"

@@ -7,12 +7,13 @@ from typing import Any
 
 from salessheet.core.cells import RawSheet, WriteValue
 from salessheet.core.findings import Finding
+from salessheet.core.owned import FINDINGS_SHEET, HISTORY_SHEET
 from salessheet.history.ledger import DealState, Ledger, LedgerEvent
-from salessheet.sheet.parsing import parse_text
-from salessheet.sheet.pipeline import FINDINGS_SHEET, HISTORY_SHEET, Pipeline
+from salessheet.history.transitions import observe, transition_findings
 from salessheet.rules.fields import check_fields
 from salessheet.rules.stalled import days_in_stage, stalled_findings
-from salessheet.history.transitions import observe, transition_findings
+from salessheet.sheet.parsing import parse_text
+from salessheet.sheet.pipeline import Pipeline
 
 FINDINGS_HEADER = ["Code", "Deal ID", "Column", "Severity", "First Seen", "Message"]
 

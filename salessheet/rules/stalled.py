@@ -6,11 +6,11 @@ import datetime as dt
 
 from salessheet.core.cells import a1
 from salessheet.core.findings import Finding
-from salessheet.history.ledger import DealState
 from salessheet.core.records import Deal
-from salessheet.sheet.pipeline import Pipeline
+from salessheet.history.ledger import DealState
 from salessheet.rules.calendar import days_between
 from salessheet.rules.fields import _shown
+from salessheet.sheet.pipeline import Pipeline
 
 STALL_CODES = ("stalled-deal", "close-date-passed", "close-date-slipped")
 

@@ -14,8 +14,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from salessheet.documents.money import TAX_MODES
 from salessheet.core.formatting import is_known_locale
+
+TAX_MODES = ("exclusive", "inclusive")
 
 KINDS = ("quote", "contract")
 RECONCILE_AGAINST = ("lines", "total", "net")

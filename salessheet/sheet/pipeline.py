@@ -1,34 +1,20 @@
-"""Loading a pipeline: open the store, pick the sheet, map the deals, in one read."""
+"""A pipeline as the rules see it: the deals, where they sit in the sheet, the profile and the
+date of the run. It holds no store: reading and writing belong to ``sheet.load`` and the api."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from salessheet.core.cells import RawSheet
-from salessheet.core.errors import SourceError, StructureError
 from salessheet.core.findings import Finding
 from salessheet.core.records import Deal, TableLayout
-from salessheet.sheet.parsing import ParseContext
 from salessheet.settings.profile import Profile
-from salessheet.stores.base import Store
-from salessheet.stores.registry import open_store
-from salessheet.sheet.table import UNKNOWN_STAGE, map_table, specs_from_profile
-
-HISTORY_SHEET = "salessheet history"
-DOCUMENTS_SHEET = "salessheet documents"
-FINDINGS_SHEET = "salessheet findings"
-LINE_ITEMS_SHEET = "Line Items"
-PRODUCTS_SHEET = "Products"
-OWNED_SHEETS = (HISTORY_SHEET, DOCUMENTS_SHEET, FINDINGS_SHEET)
-COMPANION_SHEETS = (LINE_ITEMS_SHEET, PRODUCTS_SHEET, *OWNED_SHEETS)
 
 
 @dataclass
 class Pipeline:
     source: str
-    store: Store
     profile: Profile
     sheet: str
     today: dt.date
@@ -50,97 +36,3 @@ class Pipeline:
         return self.sheets[self.sheet]
 
 
-def parse_context(profile: Profile, store: Store) -> ParseContext:
-    return ParseContext.from_profile(profile, locale=getattr(store, "locale", None) or None)
-
-
-def load_pipeline(
-    source: str,
-    *,
-    profile: Profile,
-    sheet: str | None = None,
-    today: dt.date | Callable[[str], dt.date],
-    store: Store | None = None,
-    credentials: str | None = None,
-    skip_text: frozenset[str] = frozenset(),
-) -> Pipeline:
-    store = store or open_store(source, credentials=credentials)
-    if callable(today):  # "today" in the sheet's own time zone, else the profile's
-        today = today(getattr(store, "timezone", None) or profile.timezone)
-    infos = store.sheets()
-    names = [s.name for s in infos]
-    if sheet is not None:
-        if sheet not in names:
-            raise SourceError(
-                f"{source}: no sheet named {sheet!r}",
-                hint=f"sheets in this file: {', '.join(repr(n) for n in names)}",
-            )
-        candidates = [sheet]
-    else:
-        visible = [s.name for s in infos if s.visible and s.name not in OWNED_SHEETS]
-        visible = [n for n in visible if n not in (LINE_ITEMS_SHEET, PRODUCTS_SHEET)]
-        if profile.sheet and profile.sheet in visible:
-            visible.remove(profile.sheet)
-            visible.insert(0, profile.sheet)
-        gid_sheet = getattr(store, "gid_sheet", None)
-        linked = gid_sheet() if callable(gid_sheet) else None
-        if linked in visible:  # the tab a pasted Google Sheets link points at
-            visible.remove(linked)
-            visible.insert(0, linked)
-        candidates = visible
-    if not candidates:
-        raise SourceError(f"{source}: no visible sheet to read", hint="name one with --sheet")
-    ctx = parse_context(profile, store)
-    specs = specs_from_profile(profile)
-    extras = [n for n in COMPANION_SHEETS if n in names]
-    first_error: StructureError | None = None
-    sheets: dict[str, RawSheet] = {}
-    for i, name in enumerate(candidates):
-        wanted = [name] + ([n for n in extras if n not in sheets] if i == 0 else [])
-        sheets.update(store.read(wanted))
-        try:
-            table = map_table(
-                sheets[name], specs, ctx, record_type=Deal, source=source, skip_text=skip_text
-            )
-        except StructureError as exc:
-            # With an explicit sheet, or when some sheet had a header but a broken table,
-            # that error is the answer; otherwise keep looking for the pipeline sheet.
-            if sheet is not None or "no header row" not in exc.message:
-                raise
-            first_error = first_error or exc
-            continue
-        deals: list[Deal] = table.records  # type: ignore[assignment]
-        unknown: set[int] = set()
-        for d in deals:
-            d.id = d.values.get("deal_id") or ""
-            st = d.values.get("stage")
-            if st is UNKNOWN_STAGE:
-                d.values["stage"] = None
-                unknown.add(d.row)
-                st = None
-            d.stage = st
-        by_row = {d.row: d for d in deals}
-        for f in table.findings:
-            d = by_row.get(f.row or 0)
-            if d is not None:
-                f.deal_id = d.id or None
-                f.owner = d.values.get("owner")
-        return Pipeline(
-            source,
-            store,
-            profile,
-            name,
-            today,
-            deals,
-            table.findings,
-            sheets,
-            table.layout,
-            unknown,
-        )
-    assert first_error is not None
-    if len(candidates) > 1:
-        first_error.problems.append(
-            f"looked in the sheets {', '.join(repr(c) for c in candidates)}; "
-            "none has a header row naming a deal id and a stage"
-        )
-    raise first_error

@@ -16,6 +16,7 @@ from salessheet.core.cells import CellError, RawSheet, RawValue, a1, col_letter
 from salessheet.core.errors import StructureError
 from salessheet.core.findings import Finding, json_safe
 from salessheet.core.records import Deal, Record, TableLayout
+from salessheet.core.textnorm import normalise, without_brackets
 from salessheet.sheet.parsing import (
     ParseContext,
     ParseFailure,
@@ -26,7 +27,6 @@ from salessheet.sheet.parsing import (
     parse_percent,
     parse_text,
 )
-from salessheet.core.textnorm import normalise, without_brackets
 
 HEADER_SCAN_ROWS = 30
 UNKNOWN_STAGE = object()  # marker in Record.values for a stage that did not match

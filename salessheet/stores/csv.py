@@ -120,7 +120,7 @@ class CsvStore:
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
-    from salessheet.stores.file_safety import write_atomic
+    from salessheet.core.files import write_atomic
 
     try:
         write_atomic(target, data)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from salessheet.core.errors import WriteRefused
+from salessheet.core.files import fsync_dir, silent_unlink
 
 BACKUP_DIR = ".salessheet-backups"
 TEMP_SUFFIX = ".salessheet-tmp"
@@ -172,43 +173,6 @@ def _excel_holder(lock: Path) -> str | None:
 # --------------------------------------------------------------------------- atomic replace
 
 
-def fsync_dir(folder: Path) -> None:
-    """Make a rename or new name in ``folder`` durable (where the system allows it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # not supported here (e.g. Windows); the rename itself is still atomic
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all: a temp file in the same folder, flushed
-    to disk, renamed over ``path``. Raises OSError; no temp file is left behind."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        try:  # the file keeps its mode; a new one gets the usual umask mode, not mkstemp's 0600
-            mode = path.stat().st_mode & 0o7777
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        _silent_unlink(Path(tmp))
-        raise
-    fsync_dir(path.parent)
-
-
 def _backup_name_re(path: Path) -> re.Pattern[str]:
     return re.compile(re.escape(path.stem) + r"\.(\d{6})" + re.escape(path.suffix) + "$")
 
@@ -310,9 +274,9 @@ def atomic_replace(
         hook("replaced")
     except BaseException:
         if not replaced:
-            _silent_unlink(tmp)
+            silent_unlink(tmp)
             if backup is not None:
-                _silent_unlink(backup)
+                silent_unlink(backup)
         raise
     finally:
         if replaced:
@@ -340,8 +304,3 @@ def _copy_owner_and_mode(original: Path, tmp: Path) -> None:
             pass
 
 
-def _silent_unlink(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass

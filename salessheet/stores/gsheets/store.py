@@ -12,19 +12,14 @@ With ``SALESSHEET_SHEETS_ENDPOINT`` set, requests go to that emulator with the b
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import os
 import random
-import stat
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from salessheet.core.cells import CellError, RawSheet, RawValue, SheetInfo, col_letter, col_number
+from salessheet.core.cells import RawSheet, RawValue, SheetInfo, col_letter
 from salessheet.core.errors import (
     SalessheetError,
     SourceError,
@@ -32,7 +27,16 @@ from salessheet.core.errors import (
     UsageError,
     WriteRefused,
 )
-from salessheet.stores.base import CellWrite, SheetReplace, WriteBatch, WriteReport
+from salessheet.stores.base import SheetReplace, WriteBatch, WriteReport
+from salessheet.stores.gsheets.create import (
+    _fresh_ids,
+    _init_sheet_requests,
+    _init_value,
+)
+from salessheet.stores.gsheets.credentials import (
+    _key_type_hint,
+    read_key_file,
+)
 from salessheet.stores.gsheets.source import parse_gsheet_source
 from salessheet.stores.gsheets.transport import (
     NETWORK_ERRORS,
@@ -42,13 +46,30 @@ from salessheet.stores.gsheets.transport import (
     emulator_settings,
     mount,
 )
+from salessheet.stores.gsheets.values import (
+    _NEW_SHEET_MIN_COLS,
+    _NEW_SHEET_MIN_ROWS,
+    _grids_equal,
+    _Meta,
+    _pad_over,
+    _range_sheet,
+    _range_start,
+    _replacement,
+    _rows_from,
+    _sheet_rows,
+    _show,
+    _Tab,
+    _tab_from,
+    _value_ranges,
+    from_api,
+    quote_sheet,
+    same_value,
+    to_api,
+)
 
 INSTALL_HINT = "pip install 'salessheet[gsheets]'"
 CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
-ERROR_CODES = frozenset(
-    {"#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#ERROR!"}
-)
 _META_FIELDS = (
     "spreadsheetId,properties(title,locale,timeZone),"
     "sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties(rowCount,columnCount)),"
@@ -59,10 +80,7 @@ _READ_PARAMS = {
     "dateTimeRenderOption": "SERIAL_NUMBER",
     "majorDimension": "ROWS",
 }
-_NEW_SHEET_MIN_ROWS = 1000
-_NEW_SHEET_MIN_COLS = 26
 _MAX_COLUMN_RANGES = 20  # above this, re-read one box per sheet instead of one range per column
-_EPOCH = dt.date(1899, 12, 30)
 
 
 def _gspread() -> Any:
@@ -75,108 +93,6 @@ def _gspread() -> Any:
             hint=INSTALL_HINT,
         ) from None
     return gspread
-
-
-@dataclass
-class _Tab:
-    sheet_id: int
-    title: str
-    index: int
-    hidden: bool
-    rows: int
-    cols: int
-    grid: bool
-    merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
-
-
-@dataclass
-class _Meta:
-    title: str
-    locale: str
-    timezone: str
-    tabs: list[_Tab]
-
-    def find(self, name: str) -> _Tab | None:
-        for tab in self.tabs:
-            if tab.title == name:
-                return tab
-        return None
-
-
-def quote_sheet(name: str) -> str:
-    """A sheet name as the start of an A1 range: ``'It''s'``."""
-    return "'" + name.replace("'", "''") + "'"
-
-
-def _range_start(a1_range: str) -> tuple[int, int]:
-    """1-based (row, col) of the first cell of a range Google returned, e.g. ``'S'!B5:C9``."""
-    cells = a1_range.rsplit("!", 1)[-1].split(":", 1)[0]
-    letters = "".join(ch for ch in cells if ch.isalpha())
-    digits = "".join(ch for ch in cells if ch.isdigit())
-    return (int(digits) if digits else 1, col_number(letters) if letters else 1)
-
-
-def from_api(value: Any) -> RawValue:
-    """A value as the API returned it (UNFORMATTED_VALUE) -> RawValue."""
-    if isinstance(value, str) and value in ERROR_CODES:
-        return CellError(value)
-    return value
-
-
-def to_api(value: Any) -> Any:
-    """A WriteValue -> JSON for RAW input: Decimal -> number, date -> ISO text, None -> ""."""
-    if value is None:
-        return ""
-    if isinstance(value, bool | str):
-        return value
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            return str(value)
-        if value == value.to_integral_value() and abs(value) < 2**53:
-            return int(value)
-        return float(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else ""
-    if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _comparable(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, CellError):
-        return ("error", value.code)
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.datetime):
-        delta = value.replace(tzinfo=None) - dt.datetime(1899, 12, 30)
-        return delta.days + delta.seconds / 86400
-    if isinstance(value, dt.date):
-        return (value - _EPOCH).days
-    return value
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """True if two cell values are the same for change detection (None == "", 5 == 5.0)."""
-    x, y = _comparable(a), _comparable(b)
-    if isinstance(x, int | float) and isinstance(y, int | float):
-        return float(x) == float(y)
-    return type(x) is type(y) and x == y
-
-
-def _show(value: Any) -> str:
-    return (
-        "empty"
-        if value in (None, "")
-        else repr(str(value) if isinstance(value, CellError) else value)
-    )
 
 
 class GSheetsStore:
@@ -776,137 +692,7 @@ def _auth_errors() -> tuple[type[BaseException], ...]:
     return (gax.RefreshError, gax.TransportError)
 
 
-def read_key_file(path: Path, origin: str = "--credentials") -> dict[str, Any]:
-    """Load a credentials JSON file, refusing missing, unreadable or world-readable files.
-
-    Messages name the file and never include its content.
-    """
-    where = f"{path} (from {origin})"
-    if not path.exists():
-        raise SourceError(
-            f"credentials file {where} does not exist",
-            hint="download the service account's JSON key and give its path",
-        )
-    if not path.is_file():
-        raise SourceError(f"credentials file {where} is not a file")
-    if os.name == "posix":
-        mode = path.stat().st_mode
-        if mode & stat.S_IROTH:
-            raise SourceError(
-                f"credentials file {where} is readable by every user of this computer",
-                hint=f"restrict it to yourself: chmod 600 '{path}'",
-            )
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SourceError(
-            f"cannot read credentials file {where}: {exc.strerror or type(exc).__name__}",
-            hint="check the file's owner and permissions",
-        ) from None
-    except UnicodeDecodeError:
-        raise SourceError(f"credentials file {where} is not a JSON text file") from None
-    try:
-        info = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            f"credentials file {where} is not valid JSON (line {exc.lineno}, column {exc.colno})",
-            hint="download the JSON key again; do not edit it",
-        ) from None
-    if not isinstance(info, dict):
-        raise SourceError(f"credentials file {where} is not a JSON object")
-    return info
-
-
-def _key_type_hint(info: Mapping[str, Any]) -> str:
-    if "installed" in info or "web" in info:
-        return (
-            "this is an OAuth client file, not a token: run once "
-            "`python -c \"import gspread; gspread.oauth(credentials_filename='FILE')\"` "
-            "and use ~/.config/gspread/authorized_user.json"
-        )
-    return "use a service-account JSON key (IAM & Admin → Service accounts → Keys → Add key → JSON)"
-
-
-def _tab_from(sheet: Mapping[str, Any]) -> _Tab:
-    props = sheet.get("properties", {})
-    grid = props.get("gridProperties", {})
-    merges = []
-    for m in sheet.get("merges", []) or []:
-        top, left = m.get("startRowIndex", 0), m.get("startColumnIndex", 0)
-        bottom, right = m.get("endRowIndex", top + 1) - 1, m.get("endColumnIndex", left + 1) - 1
-        merges.append(((top, left), (bottom, right)))
-    return _Tab(
-        sheet_id=int(props.get("sheetId", 0)),
-        title=str(props.get("title", "")),
-        index=int(props.get("index", 0)),
-        hidden=bool(props.get("hidden", False)),
-        rows=int(grid.get("rowCount", 0)),
-        cols=int(grid.get("columnCount", 0)),
-        grid=props.get("sheetType", "GRID") == "GRID",
-        merges=merges,
-    )
-
-
-def _range_sheet(a1_range: str) -> str:
-    if "!" not in a1_range:
-        return a1_range
-    name = a1_range.rsplit("!", 1)[0]
-    if name.startswith("'") and name.endswith("'"):
-        name = name[1:-1].replace("''", "'")
-    return name
-
-
-def _rows_from(value_range: Mapping[str, Any]) -> list[list[RawValue]]:
-    """A ValueRange -> rectangular rows from A1 ("" for empty cells)."""
-    top, left = _range_start(value_range.get("range", "A1"))
-    values = value_range.get("values", []) or []
-    width = (left - 1) + max((len(r) for r in values), default=0)
-    rows: list[list[RawValue]] = [[""] * width for _ in range(top - 1)]
-    for row in values:
-        cells = [""] * (left - 1) + [from_api(v) for v in row]
-        cells += [""] * (width - len(cells))
-        rows.append(cells)
-    return rows
-
-
-def _replacement(rep: SheetReplace, overlay: Iterable[CellWrite]) -> list[list[Any]]:
-    grid = [[to_api(v) for v in row] for row in rep.rows]
-    for cw in overlay:
-        while len(grid) < cw.row:
-            grid.append([])
-        row = grid[cw.row - 1]
-        row.extend([""] * (cw.col - len(row)))
-        row[cw.col - 1] = to_api(cw.value)
-    return grid
-
-
-def _sheet_rows(fresh: Mapping[tuple[str, int, int], RawValue], title: str) -> list[list[Any]]:
-    cells = {(r, c): v for (s, r, c), v in fresh.items() if s == title}
-    if not cells:
-        return []
-    height = max(r for r, _ in cells)
-    width = max(c for _, c in cells)
-    return [[cells.get((r, c), "") for c in range(1, width + 1)] for r in range(1, height + 1)]
-
-
-def _pad_over(new: list[list[Any]], old: list[list[Any]]) -> list[list[Any]]:
-    height = max(len(new), len(old))
-    width = max([len(r) for r in new] + [len(r) for r in old] + [0])
-    out = []
-    for r in range(height):
-        row = list(new[r]) if r < len(new) else []
-        row += [""] * (width - len(row))
-        out.append(row)
-    return out
-
-
-def _grids_equal(new: list[list[Any]], old: list[list[Any]]) -> bool:
-    for r, row in enumerate(new):
-        old_row = old[r] if r < len(old) else []
-        for c, value in enumerate(row):
-            if not same_value(old_row[c] if c < len(old_row) else "", value):
-                return False
-    return True
+# ---------------------------------------------------------------- init (drawing an InitPlan)
 
 
 def _grid_requests(
@@ -953,236 +739,3 @@ def _grid_requests(
                 }
             )
     return requests
-
-
-def _value_ranges(
-    cell_plan: Mapping[str, Mapping[tuple[int, int], Any]],
-    sheet_plan: Mapping[str, list[list[Any]]],
-) -> list[dict[str, Any]]:
-    """Cells as runs of consecutive rows per column; each replaced sheet as one block."""
-    data: list[dict[str, Any]] = []
-    for name, grid in sheet_plan.items():
-        width = max((len(r) for r in grid), default=1)
-        data.append(
-            {
-                "range": f"{quote_sheet(name)}!A1:{col_letter(width)}{len(grid)}",
-                "majorDimension": "ROWS",
-                "values": grid,
-            }
-        )
-    for title, cells in cell_plan.items():
-        q = quote_sheet(title)
-        by_col: dict[int, list[int]] = {}
-        for r, c in cells:
-            by_col.setdefault(c, []).append(r)
-        for col, rows in sorted(by_col.items()):
-            rows.sort()
-            letter = col_letter(col)
-            start = prev = rows[0]
-            run = [cells[(start, col)]]
-            for r in rows[1:] + [None]:
-                if r is not None and r == prev + 1:
-                    run.append(cells[(r, col)])
-                    prev = r
-                    continue
-                rng = f"{q}!{letter}{start}" + (f":{letter}{prev}" if prev != start else "")
-                data.append({"range": rng, "majorDimension": "ROWS", "values": [[v] for v in run]})
-                if r is not None:
-                    start = prev = r
-                    run = [cells[(r, col)]]
-    return data
-
-
-# ---------------------------------------------------------------- init (drawing an InitPlan)
-
-_HEADER_BG = {"red": 0x1F / 255, "green": 0x4E / 255, "blue": 0x79 / 255}
-_TH_BG = {"red": 0xDD / 255, "green": 0xEB / 255, "blue": 0xF7 / 255}
-_NUMBER_FORMATS = {
-    "date": {"type": "DATE", "pattern": "yyyy-mm-dd"},
-    "money": {"type": "NUMBER", "pattern": "#,##0.00"},
-    "percent": {"type": "PERCENT", "pattern": "0%"},
-    "text": {"type": "TEXT", "pattern": "@"},
-}
-_STYLE_FORMATS = {
-    "title": {"textFormat": {"bold": True, "fontSize": 14}},
-    "heading": {
-        "textFormat": {
-            "bold": True,
-            "fontSize": 12,
-            "foregroundColor": {"red": 0x1F / 255, "green": 0x4E / 255, "blue": 0x79 / 255},
-        }
-    },
-    "th": {"textFormat": {"bold": True}, "backgroundColor": _TH_BG},
-}
-_MIN_INIT_COLS = 26
-
-
-def _fresh_ids(taken: set[int], count: int) -> list[int]:
-    """Sheet ids not in use, chosen by us so later requests of the same batch can name them."""
-    ids: list[int] = []
-    candidate = 1_000_001
-    while len(ids) < count:
-        if candidate not in taken:
-            ids.append(candidate)
-        candidate += 7919
-    return ids
-
-
-def _init_value(value: Any) -> Any:
-    """Init writes dates as serial numbers: the column's date format shows them as dates."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return (value - _EPOCH).days
-    return to_api(value)
-
-
-def _grid_range(sheet_id: int, r0: int, r1: int, c0: int, c1: int) -> dict[str, int]:
-    return {
-        "sheetId": sheet_id,
-        "startRowIndex": r0,
-        "endRowIndex": r1,
-        "startColumnIndex": c0,
-        "endColumnIndex": c1,
-    }
-
-
-def _condition_value(value: Decimal | dt.date) -> dict[str, str]:
-    if isinstance(value, dt.date):
-        return {"userEnteredValue": value.isoformat()}
-    return {"userEnteredValue": str(value)}
-
-
-def _validation_rule(v: Any) -> dict[str, Any]:
-    if v.kind == "list":
-        condition: dict[str, Any] = {
-            "type": "ONE_OF_LIST",
-            "values": [{"userEnteredValue": str(x)} for x in v.values],
-        }
-    else:
-        prefix = "DATE" if v.kind == "date" else "NUMBER"
-        lo, hi = v.minimum, v.maximum
-        if lo is not None and hi is not None:
-            condition = {
-                "type": f"{prefix}_BETWEEN",
-                "values": [_condition_value(lo), _condition_value(hi)],
-            }
-        elif lo is not None:
-            kind = "DATE_ON_OR_AFTER" if prefix == "DATE" else "NUMBER_GREATER_THAN_EQ"
-            condition = {"type": kind, "values": [_condition_value(lo)]}
-        elif hi is not None:
-            kind = "DATE_ON_OR_BEFORE" if prefix == "DATE" else "NUMBER_LESS_THAN_EQ"
-            condition = {"type": kind, "values": [_condition_value(hi)]}
-        elif prefix == "DATE":
-            condition = {"type": "DATE_IS_VALID"}
-        else:
-            condition = {
-                "type": "NUMBER_BETWEEN",
-                "values": [{"userEnteredValue": "-1E+15"}, {"userEnteredValue": "1E+15"}],
-            }
-    rule: dict[str, Any] = {
-        "condition": condition,
-        "strict": bool(v.strict),
-        "showCustomUi": v.kind == "list",
-    }
-    if v.prompt:
-        rule["inputMessage"] = v.prompt[:255]
-    return rule
-
-
-def _init_sheet_requests(sheet: Any, sheet_id: int, index: int) -> list[dict[str, Any]]:
-    """spreadsheets.batchUpdate requests drawing one SheetPlan as a new tab."""
-    first = 1 if sheet.has_header else 0  # 0-based index of the first data row
-    ncols = max([len(sheet.columns)] + [len(r) for r in sheet.rows] + [1])
-    nrows = max(first + sheet.data_rows, first + len(sheet.rows), 1)
-    grid: dict[str, Any] = {"rowCount": nrows, "columnCount": max(ncols, _MIN_INIT_COLS)}
-    if sheet.freeze_header and sheet.has_header:
-        grid["frozenRowCount"] = 1
-    out: list[dict[str, Any]] = [
-        {
-            "addSheet": {
-                "properties": {
-                    "sheetId": sheet_id,
-                    "title": sheet.name,
-                    "index": index,
-                    "gridProperties": grid,
-                }
-            }
-        }
-    ]
-    if sheet.has_header and sheet.columns:
-        out.append(
-            {
-                "repeatCell": {
-                    "range": _grid_range(sheet_id, 0, 1, 0, len(sheet.columns)),
-                    "cell": {
-                        "userEnteredFormat": {
-                            "backgroundColor": _HEADER_BG,
-                            "horizontalAlignment": "CENTER",
-                            "verticalAlignment": "MIDDLE",
-                            "textFormat": {
-                                "bold": True,
-                                "foregroundColor": {"red": 1, "green": 1, "blue": 1},
-                            },
-                        }
-                    },
-                    "fields": "userEnteredFormat(backgroundColor,horizontalAlignment,"
-                    "verticalAlignment,textFormat)",
-                }
-            }
-        )
-    for c, col in enumerate(sheet.columns):
-        fmt = _NUMBER_FORMATS.get(col.kind)
-        if fmt is not None and sheet.has_header:
-            out.append(
-                {
-                    "repeatCell": {
-                        "range": _grid_range(sheet_id, first, nrows, c, c + 1),
-                        "cell": {"userEnteredFormat": {"numberFormat": fmt}},
-                        "fields": "userEnteredFormat.numberFormat",
-                    }
-                }
-            )
-        out.append(
-            {
-                "updateDimensionProperties": {
-                    "range": {
-                        "sheetId": sheet_id,
-                        "dimension": "COLUMNS",
-                        "startIndex": c,
-                        "endIndex": c + 1,
-                    },
-                    "properties": {"pixelSize": int(round(col.width * 7 + 5))},
-                    "fields": "pixelSize",
-                }
-            }
-        )
-    for r, style in sorted(sheet.styles.items()):
-        out.append(
-            {
-                "repeatCell": {
-                    "range": _grid_range(sheet_id, first + r, first + r + 1, 0, ncols),
-                    "cell": {"userEnteredFormat": _STYLE_FORMATS[style]},
-                    "fields": "userEnteredFormat(" + ",".join(sorted(_STYLE_FORMATS[style])) + ")",
-                }
-            }
-        )
-    if sheet.autofilter and sheet.has_header and sheet.columns:
-        last = 1 + max(len(sheet.rows), 1)
-        out.append(
-            {
-                "setBasicFilter": {
-                    "filter": {"range": _grid_range(sheet_id, 0, last, 0, len(sheet.columns))}
-                }
-            }
-        )
-    for v in sheet.validations:
-        out.append(
-            {
-                "setDataValidation": {
-                    "range": _grid_range(
-                        sheet_id, first, first + sheet.data_rows, v.column - 1, v.column
-                    ),
-                    "rule": _validation_rule(v),
-                }
-            }
-        )
-    return out

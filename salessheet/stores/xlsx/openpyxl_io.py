@@ -24,8 +24,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from salessheet.core.cells import CellError, RawValue
 from salessheet.core.errors import SourceError, UsageError
-from salessheet.init.plan import InitPlan, SheetPlan, Validation
-from salessheet.stores.file_safety import fsync_dir
+from salessheet.core.files import fsync_dir
+from salessheet.core.workbook_plan import InitPlan, SheetPlan, Validation
 
 LISTS_SHEET = "salessheet lists"  # hidden; holds dropdown values too long for an inline list
 _INLINE_LIST_MAX = 255  # Excel's limit for an inline list formula, quotes included

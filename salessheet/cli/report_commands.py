@@ -1,0 +1,136 @@
+"""report and schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import click
+
+from salessheet.cli.app import (
+    Ctx,
+    _parse_today,
+    data_options,
+    emit,
+    guarded,
+    main,
+    working,
+)
+
+
+@main.command()
+@click.argument("source")
+@data_options
+@click.option("--html", "html", metavar="FILE", help="Also write a self-contained HTML report.")
+@click.option(
+    "--since",
+    callback=_parse_today,
+    metavar="YYYY-MM-DD",
+    help="Window start for conversion, win rate and lost reasons.",
+)
+@click.option("--until", callback=_parse_today, metavar="YYYY-MM-DD", help="Window end.")
+@click.option(
+    "--rates",
+    "rates",
+    metavar="FILE",
+    help='Exchange rates JSON: {"as_of": "2026-11-28", "base": "CNY", "rates": {"USD": "7.1"}}.',
+)
+@guarded
+def report(
+    c: Ctx,
+    source: str,
+    html: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    rates: str | None,
+    **_: Any,
+) -> int:
+    """Funnel, conversion, time in stage, weighted forecast, per-owner performance.
+
+    \b
+    Figures come from the pipeline and its stage history (the `salessheet history`
+    sheet that `run` keeps); each says how many deals it rests on, and a figure that
+    needs more history than the ledger has says so. Never writes the source.
+
+    \b
+    Examples:
+      salessheet report pipeline.xlsx
+      salessheet report pipeline.xlsx --html report.html
+      salessheet report pipeline.xlsx --since 2026-01-01 --format json
+      salessheet report pipeline.xlsx --rates rates.json
+    """
+    from salessheet.api import report as api_report
+
+    with working(f"report {source}"):
+        rep = api_report(
+            source,
+            profile=c.profile,
+            sheet=c.sheet,
+            today=c.today(),
+            since=since,
+            until=until,
+            rates_file=rates,
+            credentials=c.credentials,
+        )
+    text = rep.render_text()
+    if html:
+        from salessheet.analytics.service import save_html
+
+        path = save_html(rep, html)
+        text += f"\n\nHTML report: {path}"
+    emit(rep.to_dict(), text, c.fmt)
+    return 0
+
+
+@main.command()
+@click.argument("source")
+@click.option("--at", "at", required=True, metavar="HH:MM", help="Time of day to run.")
+@click.option("--tz", metavar="ZONE", help="Time zone of --at (default: the profile's).")
+@click.option("--state-dir", metavar="DIR", help="Lock file and JSON-lines run log folder.")
+@click.option("--notify", is_flag=True, help="Send the digest after each run.")
+@click.option("--notify-email", "notify_email", multiple=True, metavar="ADDR")
+@click.option("--webhook", multiple=True, metavar="[KIND=]URL")
+@data_options
+@guarded
+def schedule(
+    c: Ctx,
+    source: str,
+    at: str,
+    tz: str | None,
+    state_dir: str | None,
+    notify: bool,
+    notify_email: tuple[str, ...],
+    webhook: tuple[str, ...],
+    **_: Any,
+) -> int:
+    """Run `salessheet run SOURCE` every day at HH:MM, in the foreground.
+
+    \b
+    One run at a time: a second scheduler on the same source refuses to start.
+    A failed run is logged and the next run is the next day. Ctrl-C or SIGTERM
+    stop it after the current run. Each run is one JSON line in the run log.
+    For cron or systemd, call `salessheet run` instead (see the README).
+
+    \b
+    Examples:
+      salessheet schedule pipeline.xlsx --at 02:00
+      salessheet schedule pipeline.xlsx --at 07:30 --tz Asia/Shanghai --notify
+    """
+    from pathlib import Path
+
+    from salessheet.api import schedule as api_schedule
+
+    wants = notify or notify_email or webhook
+    return api_schedule(
+        source,
+        at=at,
+        tz=tz,
+        profile=c.profile,
+        sheet=c.sheet,
+        credentials=c.credentials,
+        state_dir=Path(state_dir) if state_dir else None,
+        notify_options={"email_to": notify_email, "webhooks": webhook} if wants else None,
+        env=os.environ,
+        echo=lambda m: click.echo(m, err=True),
+    )
