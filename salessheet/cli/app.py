@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import functools
 import json
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -121,7 +123,7 @@ def data_options(func: Callable | None = None, *, output_format: bool = True) ->
 
 
 def guarded(func: Callable) -> Callable:
-    """Map the exception hierarchy to exit codes; no traceback unless --debug."""
+    """Run a command; every failure becomes the documented contract (see ``classify``)."""
 
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> None:
@@ -129,51 +131,124 @@ def guarded(func: Callable) -> Callable:
         fmt = "json" if kwargs.get("json_out") else kwargs.get("fmt") or "text"
         try:
             code = func(Ctx(kwargs), **kwargs)
-        except SalessheetError as exc:
-            _fail(exc.exit_code, exc.message, exc.problems, exc.hint, fmt, debug)
-        except KeyboardInterrupt:
-            _fail(130, "interrupted", [], None, fmt, debug)
-        except click.exceptions.Exit:
+        except (click.exceptions.Exit, SystemExit):
             raise
-        except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
-            _fail(
-                2,
-                f"internal error: {type(exc).__name__}: {exc}",
-                [],
-                "run again with --debug and report the traceback",
-                fmt,
-                debug,
-            )
+        except BaseException as exc:  # noqa: BLE001 - the one place every failure is mapped
+            fail(exc, fmt, debug)
         sys.exit(code or 0)
 
     return wrapper
 
 
-def _fail(
-    code: int, message: str, problems: list[str], hint: str | None, fmt: str, debug: bool
-) -> None:
+# Errors of the environment a user can fix (a name too long, a folder that is a file, no
+# permission, a full or read-only disk): exit 2 with the file named, never "internal error".
+_USER_OS_ERRORS = {
+    errno.ENAMETOOLONG: "the file name is too long",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EISDIR: "is a folder, not a file",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.ENOENT: "no such file or folder",
+    errno.ENOSPC: "the disk is full",
+    errno.EROFS: "the disk is read-only",
+    errno.EEXIST: "already exists",
+}
+_DEFAULT_HINTS = {
+    2: "see `salessheet COMMAND --help` for usage and examples",
+    3: "nothing was written; close the file in Excel or LibreOffice (or wait for the other run) "
+    "and run again",
+    4: "check the network connection and the credentials, then run again",
+    70: "this is a bug in salessheet: run again with --debug and report the traceback",
+    130: "nothing more was done; run the command again to finish",
+}
+
+
+def classify(exc: BaseException) -> tuple[int, str, list[str], str]:
+    """(exit code, message, problems, hint) for any exception that ends a command."""
+    if isinstance(exc, SalessheetError):
+        code = exc.exit_code
+        return code, exc.message, list(exc.problems), exc.hint or _DEFAULT_HINTS.get(code, "")
+    if isinstance(exc, (KeyboardInterrupt, click.exceptions.Abort)):
+        return 130, "interrupted", [], _DEFAULT_HINTS[130]
+    if isinstance(exc, click.exceptions.ClickException):  # bad option, missing argument
+        return 2, exc.format_message(), [], _DEFAULT_HINTS[2]
+    if isinstance(exc, OSError) and exc.errno in _USER_OS_ERRORS:
+        where = exc.filename if exc.filename is not None else "a file"
+        reason = _USER_OS_ERRORS[exc.errno]
+        return 2, f"{where}: {reason}", [], "choose another path, or fix the folder's permissions"
+    if isinstance(exc, MemoryError):
+        return 70, "internal error: out of memory", [], _DEFAULT_HINTS[70]
+    name = type(exc).__name__
+    return 70, f"internal error: {name}: {exc}", [], _DEFAULT_HINTS[70]
+
+
+def fail(exc: BaseException, fmt: str, debug: bool) -> None:
+    code, message, problems, hint = classify(exc)
     if debug:
-        traceback.print_exc()
+        traceback.print_exception(exc)
     if fmt == "json":
-        err = {"code": code, "message": message, "problems": problems}
-        if hint:
-            err["hint"] = hint
+        err = {"code": code, "message": message, "problems": problems, "hint": hint}
         click.echo(json.dumps({"error": err}, ensure_ascii=False))
     lines = [f"salessheet: {message}"] + [f"  - {p}" for p in problems]
     if hint:
         lines.append(f"  hint: {hint}")
-    click.echo("\n".join(lines), err=True)
+    click.echo(terminal_safe("\n".join(lines)), err=True)
     sys.exit(code)
+
+
+# C0 and C1 control characters other than newline and tab: a cell or a lock file's user name
+# holding an escape sequence must not reach the terminal as one.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text for a terminal: control characters shown as visible escapes (``\\x1b``)."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def emit(obj: dict[str, Any] | None, text: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(obj, ensure_ascii=False, indent=None))
     else:
-        click.echo(text)
+        click.echo(terminal_safe(text))
+
+
+class _Group(click.Group):
+    """The command group; click's own usage errors (an unknown option, a missing argument)
+    follow the same contract as every other failure: exit 2, and with ``--format json`` the
+    error object on stdout."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        try:
+            return super().main(argv, prog_name=prog_name, standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except SystemExit:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - errors raised before a command runs
+            fmt = _format_in(argv)
+            if isinstance(exc, click.exceptions.UsageError) and fmt == "text":
+                exc.show()  # click's usage line and "Try ... --help" for people
+                sys.exit(2)
+            fail(exc, fmt, "--debug" in argv)
+
+
+def _format_in(argv: list[str]) -> str:
+    for i, a in enumerate(argv):
+        if (
+            a == "--json"
+            or a == "--format=json"
+            or (a == "--format" and argv[i + 1 : i + 2] == ["json"])
+        ):
+            return "json"
+    return "text"
 
 
 @click.group(
+    cls=_Group,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Run `salessheet demo` for a tour on the bundled example.",
 )
@@ -183,7 +258,8 @@ def main() -> None:
 
     \b
     Exit codes: 0 no errors, 1 error findings, 2 bad usage/config/source,
-                3 refused to write, 4 store unreachable.
+                3 refused to write, 4 store unreachable, 70 internal error
+                (a bug: --debug shows the traceback), 130 interrupted.
     """
 
 
