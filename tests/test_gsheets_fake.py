@@ -84,7 +84,7 @@ def test_raw_and_user_entered_writes(api):
         )
         assert response.status_code == 200
     assert sheet.get("E2") == "=1+1"
-    assert sheet.get("E3") == Formula("=1+1")
+    assert sheet.get("E3") == Formula("=1+1", 2)  # Google shows the formula's result
     missing = call(api, "PUT", f"v4/spreadsheets/{KEY}/values/Deals!E4", json={"values": [["x"]]})
     assert missing.status_code == 400
     assert "valueInputOption" in missing.json()["error"]["message"]
