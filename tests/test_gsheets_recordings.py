@@ -55,7 +55,7 @@ def _recordings() -> Path:
 
 
 RECORDINGS = _recordings()
-pytestmark = pytest.mark.skipif(
+recorded = pytest.mark.skipif(
     not (RECORDINGS / "README.md").is_file(),
     reason=f"the recorded Google traffic is not at {RECORDINGS}",
 )
@@ -289,6 +289,7 @@ def store_on(endpoint: dict[str, str], source: str) -> GSheetsStore:
 # ---------------------------------------------------------------- metadata
 
 
+@recorded
 def test_sheet_list_grid_sizes_locale_and_time_zone(serve, endpoint):
     """After gspread added three 1x1 tabs: four tabs, none hidden ("hidden" is left out)."""
     meta = metadata_of("SpreadsheetTest.test_add_del_worksheet", lambda m: len(m["sheets"]) == 4)
@@ -341,6 +342,7 @@ def test_sheet_list_grid_sizes_locale_and_time_zone(serve, endpoint):
     assert replay.sent[2][3]["valueInputOption"] == "RAW"
 
 
+@recorded
 def test_the_metadata_mask_keeps_what_the_store_needs(serve, endpoint):
     """The store asks for a ``fields`` mask; Google's answer through that mask still carries
     the title, locale, time zone, every tab's id, index, type, grid and merges."""
@@ -374,6 +376,7 @@ def test_the_metadata_mask_keeps_what_the_store_needs(serve, endpoint):
     assert replay.sent[0][2]["includeGridData"] == ["false"]
 
 
+@recorded
 def test_hidden_tabs_are_listed_as_not_visible(serve, endpoint):
     """Google writes ``"hidden": true`` only for a hidden tab (derived: the recorded metadata
     with the one key Google adds when a tab is hidden)."""
@@ -393,6 +396,7 @@ def test_hidden_tabs_are_listed_as_not_visible(serve, endpoint):
     ]
 
 
+@recorded
 def test_locale_and_time_zone_after_they_were_changed(serve, endpoint):
     meta = metadata_of(
         "SpreadsheetTest.test_timezone_and_locale",
@@ -405,6 +409,7 @@ def test_locale_and_time_zone_after_they_were_changed(serve, endpoint):
     assert len(replay.sent) == 1
 
 
+@recorded
 @pytest.mark.parametrize(
     ("google", "ours"),
     [
@@ -442,6 +447,7 @@ def _any_values(replay: Replay) -> None:
     replay.stand_in("'Sheet1'", empty.json())
 
 
+@recorded
 @pytest.mark.parametrize(
     ("nth", "merged"),
     [
@@ -462,6 +468,7 @@ def test_merges_are_zero_based_inclusive(serve, endpoint, nth, merged):
     assert replay.unanswered == []
 
 
+@recorded
 def test_unmerged_sheet_has_no_merges_key(serve, endpoint):
     run = first_run(cassette("CellTest.test_merge_cells"))
     key = created_key(run)
@@ -476,6 +483,7 @@ def test_unmerged_sheet_has_no_merges_key(serve, endpoint):
 # ---------------------------------------------------------------- values
 
 
+@recorded
 def test_unformatted_values_and_serial_dates(serve, endpoint):
     """Recorded: A1 =4/2, B1 2020-01-01, C1 string, D1 53, A2 =3/2, B2 0.12, C2 1999-01-02, D2
     empty, entered as a user types them. The store must ask for unformatted values with serial
@@ -536,6 +544,7 @@ STAND_INS = {
 }
 
 
+@recorded
 @pytest.mark.parametrize("case", list(STAND_INS))
 def test_value_shapes(serve, endpoint, case):
     name, suffix, rows = STAND_INS[case]
@@ -552,6 +561,7 @@ def test_value_shapes(serve, endpoint, case):
     assert replay.unanswered == []
 
 
+@recorded
 def test_ranges_google_names_in_its_answers():
     """The re-read before a write places cells by the range Google names in each answer:
     unquoted simple names, quoted others, offsets, interior empty cells kept."""
@@ -572,6 +582,7 @@ def test_ranges_google_names_in_its_answers():
 # ---------------------------------------------------------------- writing
 
 
+@recorded
 def test_new_tab_is_taken_from_googles_add_sheet_reply(serve, endpoint):
     """The store adds a missing tab with spreadsheets.batchUpdate and learns its id and grid from
     Google's reply (no second metadata request), then writes it RAW with the A1 range Google
@@ -645,6 +656,7 @@ def _error_exchange(name: str, status: int) -> Exchange:
     return exchange
 
 
+@recorded
 @pytest.mark.parametrize("case", list(ERRORS))
 def test_google_errors_become_our_errors(serve, endpoint, case):
     name, status, kind, code, message, hint = ERRORS[case]
@@ -663,6 +675,7 @@ def test_google_errors_become_our_errors(serve, endpoint, case):
     assert len(replay.sent) == 1  # neither is worth repeating
 
 
+@recorded
 @pytest.mark.parametrize("case", list(ERRORS))
 def test_google_errors_exit_the_cli_with_our_codes(serve, endpoint, case):
     from salessheet.cli import main
@@ -780,6 +793,7 @@ def _with_ids(value: Any, ids: dict[int, int]) -> Any:
     return value
 
 
+@recorded
 @pytest.mark.parametrize("name", CASSETTES)
 def test_the_fake_answers_the_recorded_requests_like_google(name):
     run = first_run(cassette(name))
@@ -820,6 +834,7 @@ def test_the_fake_answers_the_recorded_requests_like_google(name):
         assert problems == []
 
 
+@recorded
 def test_the_fake_sends_json_as_google_does():
     """Content type with charset, two-space indent, raw UTF-8, a final newline, the same
     headers (checked against a recorded values read with non-ASCII text)."""
