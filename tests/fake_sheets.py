@@ -84,7 +84,10 @@ def evaluate(formula: str) -> Any:
         raise ValueError("not arithmetic")
 
     try:
-        return _number(walk(ast.parse(formula.lstrip("="), mode="eval").body))
+        value = walk(ast.parse(formula.lstrip("="), mode="eval").body)
+        if value != value or value in (float("inf"), float("-inf")):
+            return SheetError("#NUM!")
+        return _number(value)
     except ZeroDivisionError:
         return SheetError("#DIV/0!")
     except (SyntaxError, ValueError, TypeError):
