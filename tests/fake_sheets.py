@@ -14,14 +14,24 @@ with USER_ENTERED) or ``SheetError`` (``#N/A``...). Behaviour mirrored from the 
 * writes: valueInputOption is required; RAW stores strings as typed (``=x`` stays text),
   USER_ENTERED parses numbers, booleans, ISO dates and formulas; ``null`` leaves a cell alone,
   ``""`` empties it; writing outside the grid is a 400 ("exceeds grid limits");
-* spreadsheets.batchUpdate is atomic: every request is checked before any is applied.
+* spreadsheets.batchUpdate is atomic: every request is checked before any is applied;
+* answers look like Google's (checked against real recorded traffic in
+  tests/test_gsheets_recordings.py): ``application/json; charset=UTF-8``, pretty-printed UTF-8,
+  the ``fields`` partial-response mask honoured, ``sheetId`` 0 left out of merge ranges,
+  ``mergeType`` MERGE_ROWS/MERGE_COLUMNS, simple arithmetic formulas evaluated, an ISO date typed
+  with USER_ENTERED shown as typed.
+
+Not modelled: cell formats beyond what init sets, ``defaultFormat``/``spreadsheetTheme`` in the
+metadata, formulas other than arithmetic on numbers.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import datetime as dt
 import json
+import operator
 import re
 import threading
 from collections import Counter, deque
@@ -45,6 +55,43 @@ class Formula:
 @dataclass(frozen=True)
 class SheetError:
     code: str  # "#N/A", "#REF!", ...
+
+
+class IsoDate(dt.date):
+    """A date typed as ``2020-01-01`` with USER_ENTERED: Google keeps showing it that way
+    (the cell gets a yyyy-mm-dd format); equal to the plain date."""
+
+
+_ARITHMETIC = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
+
+
+def evaluate(formula: str) -> Any:
+    """What Google shows for a formula of numbers and + - * / (``=4/2`` -> 2); "" otherwise."""
+
+    def walk(node: ast.AST) -> float | int:
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+            value = walk(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+            return _ARITHMETIC[type(node.op)](walk(node.left), walk(node.right))
+        raise ValueError("not arithmetic")
+
+    try:
+        value = walk(ast.parse(formula.lstrip("="), mode="eval").body)
+        if value != value or value in (float("inf"), float("-inf")):
+            return SheetError("#NUM!")
+        return _number(value)
+    except ZeroDivisionError:
+        return SheetError("#DIV/0!")
+    except (SyntaxError, ValueError, TypeError):
+        return ""
 
 
 @dataclass
@@ -288,7 +335,7 @@ class FakeSpreadsheet:
         for s in self.sheets:
             entry: dict[str, Any] = {"properties": s.properties()}
             if s.merges:
-                entry["merges"] = [dict(m) for m in s.merges]
+                entry["merges"] = [_grid_range_json(m) for m in s.merges]
             sheets.append(entry)
         return {
             "spreadsheetId": self.key,
@@ -323,6 +370,71 @@ class FakeSpreadsheet:
             raise _bad(f"Unable to parse range: {text}") from None
 
 
+def _grid_range_json(grid_range: dict[str, int]) -> dict[str, int]:
+    """A GridRange as Google writes it: ``sheetId`` 0 is a proto3 default and left out."""
+    out = dict(grid_range)
+    if out.get("sheetId") == 0:
+        del out["sheetId"]
+    return out
+
+
+# ---------------------------------------------------------------- partial responses (fields)
+
+
+_FIELD_NAME = re.compile(r"[A-Za-z0-9_*@]+")
+
+
+def parse_fields(text: str) -> dict[str, Any]:
+    """A ``fields`` mask (``a,b(c,d/e),f.g``) -> {name: sub-mask, or None for the whole field}."""
+    text = text.replace(" ", "")
+    tree, pos = _field_list(text, 0)
+    if pos != len(text):
+        raise _bad(f"Invalid field selection {text}")
+    return tree
+
+
+def _field_list(text: str, pos: int) -> tuple[dict[str, Any], int]:
+    tree: dict[str, Any] = {}
+    while True:
+        pos = _field_path(text, pos, tree)
+        if pos < len(text) and text[pos] == ",":
+            pos += 1
+            continue
+        return tree, pos
+
+
+def _field_path(text: str, pos: int, tree: dict[str, Any]) -> int:
+    match = _FIELD_NAME.match(text, pos)
+    if not match:
+        raise _bad(f"Invalid field selection {text}")
+    name, pos = match.group(0), match.end()
+    if pos < len(text) and text[pos] in "/.(":
+        if name in tree and tree[name] is None:  # already selected whole
+            sub: dict[str, Any] = {}
+        else:
+            sub = tree.setdefault(name, {})
+        if text[pos] == "(":
+            inner, pos = _field_list(text, pos + 1)
+            if pos >= len(text) or text[pos] != ")":
+                raise _bad(f"Invalid field selection {text}")
+            sub.update(inner)
+            return pos + 1
+        return _field_path(text, pos + 1, sub)
+    tree[name] = None
+    return pos
+
+
+def apply_fields(value: Any, mask: dict[str, Any] | None) -> Any:
+    """Keep only what the mask selects, as Google does for the ``fields`` parameter."""
+    if mask is None or "*" in mask:
+        return value
+    if isinstance(value, list):
+        return [apply_fields(v, mask) for v in value]
+    if isinstance(value, dict):
+        return {k: apply_fields(v, mask[k]) for k, v in value.items() if k in mask}
+    return value
+
+
 # ---------------------------------------------------------------- rendering
 
 
@@ -340,7 +452,7 @@ def serial(value: dt.date) -> float | int:
 
 
 def _format_date(value: dt.date, locale: str) -> str:
-    if locale == "en_US":
+    if locale == "en_US" and not isinstance(value, IsoDate):
         text = f"{value.month}/{value.day}/{value.year}"
     else:
         text = f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
@@ -375,7 +487,7 @@ def _parse_user_entered(value: Any) -> Any:
     if value.startswith("'"):
         return value[1:]
     if value.startswith("="):
-        return Formula(value)
+        return Formula(value, evaluate(value))
     if value.upper() in ("TRUE", "FALSE"):
         return value.upper() == "TRUE"
     if value in ERROR_CODES:
@@ -385,7 +497,7 @@ def _parse_user_entered(value: Any) -> Any:
         return int(number) if number.is_integer() and "." not in value else number
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         try:
-            return dt.date.fromisoformat(value)
+            return IsoDate.fromisoformat(value)
         except ValueError:
             return value
     return value
@@ -422,7 +534,49 @@ def _check_rule(rule: Any, i: int) -> None:
         raise _bad(f"{where}: each condition value needs userEnteredValue")
 
 
+def _mask_paths(fields: str) -> list[str]:
+    """A FieldMask as paths; Google takes ``a/b`` (gspread sends it) as well as ``a.b``."""
+    return [f.strip().replace("/", ".") for f in fields.split(",") if f.strip()]
+
+
+def _box(grid_range: dict[str, int], sheet: FakeSheet) -> tuple[int, int, int, int]:
+    """A GridRange -> 0-based inclusive (top, left, bottom, right); open ends reach the edge."""
+    return (
+        grid_range.get("startRowIndex", 0),
+        grid_range.get("startColumnIndex", 0),
+        grid_range.get("endRowIndex", sheet.row_count) - 1,
+        grid_range.get("endColumnIndex", sheet.col_count) - 1,
+    )
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _within(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return b[0] <= a[0] and a[2] <= b[2] and b[1] <= a[1] and a[3] <= b[3]
+
+
 # ---------------------------------------------------------------- the server
+
+
+# what Google's front end sends with every JSON answer (besides Date, Server and the length)
+GOOGLE_HEADERS = {
+    "Vary": "Origin, X-Origin, Referer",
+    "Cache-Control": "private",
+    "X-XSS-Protection": "0",
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-Content-Type-Options": "nosniff",
+}
+JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    """A JSON answer as Google sends it: UTF-8 (not \\u escapes), two-space indent, newline."""
+    body = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    response = Response(body.encode("utf-8"), status, content_type=JSON_CONTENT_TYPE)
+    response.headers.update(GOOGLE_HEADERS)
+    return response
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -540,8 +694,7 @@ class FakeSheets:
                 self.counts["oauth.token"] += 1
                 self.log.append(RecordedRequest("oauth.token", "POST", raw_path, {}, None))
                 status, payload = self.token_reply
-            reply = Response(json.dumps(payload), status, mimetype="application/json")
-            return reply(environ, start_response)
+            return json_response(payload, status)(environ, start_response)
         try:
             endpoint, handler, args = self._route(request.method, raw_path)
         except ApiError as err:
@@ -555,14 +708,16 @@ class FakeSheets:
                 result = handler(*args, query=query, body=body)
                 if after is not None:
                     raise after
-                response = Response(json.dumps(result), 200, mimetype="application/json")
+                if query.get("fields"):  # the partial-response mask every Google API takes
+                    result = apply_fields(result, parse_fields(query["fields"][-1]))
+                response = json_response(result)
             except ApiError as err:
                 response = self._error(err)
         return response(environ, start_response)
 
     def _error(self, err: ApiError) -> Response:
         payload = {"error": {"code": err.code, "message": err.message, "status": err.status}}
-        response = Response(json.dumps(payload), err.code, mimetype="application/json")
+        response = json_response(payload, err.code)
         if self.retry_after is not None and err.code in (429, 503):
             response.headers["Retry-After"] = self.retry_after
         return response
@@ -891,7 +1046,9 @@ class FakeSheets:
         scratch = FakeSpreadsheet(book.key, book.title, book.locale, book.time_zone)
         scratch._next_id = book._next_id
         scratch.sheets = [
-            dataclasses.replace(s, cells={}, merges=[], validations=[], formats=[])
+            dataclasses.replace(
+                s, cells={}, merges=[dict(m) for m in s.merges], validations=[], formats=[]
+            )
             for s in book.sheets
         ]
         for i, req in enumerate(requests):
@@ -936,9 +1093,17 @@ class FakeSheets:
         if kind == "updateSheetProperties":
             props = arg.get("properties", {})
             sheet = book.sheet_by_id(props.get("sheetId", 0))
-            fields = [f.strip() for f in arg.get("fields", "").split(",") if f.strip()]
+            fields = _mask_paths(arg.get("fields", ""))
             if not fields:
                 raise _bad(f"Invalid requests[{i}].updateSheetProperties: fields is required")
+            known = {"title", "hidden", "index", "gridProperties", "*"}
+            known |= {f"gridProperties.{k}" for k in ("rowCount", "columnCount", "frozenRowCount")}
+            unknown = sorted(set(fields) - known)
+            if unknown:
+                raise _bad(
+                    f"Invalid requests[{i}].updateSheetProperties: field {unknown[0]!r}"
+                    " (not in the fake)"
+                )
             grid = props.get("gridProperties", {})
             for f in fields:
                 if f in ("title", "*"):
@@ -954,8 +1119,7 @@ class FakeSheets:
             return {}
         if kind == "updateSpreadsheetProperties":
             props = arg.get("properties", {})
-            for f in arg.get("fields", "").split(","):
-                f = f.strip()
+            for f in _mask_paths(arg.get("fields", "")):
                 if f in ("title", "*"):
                     book.title = props.get("title", book.title)
                 if f in ("locale", "*"):
@@ -985,20 +1149,55 @@ class FakeSheets:
                 raise _bad(f"Invalid requests[{i}].setBasicFilter: filter.range is required")
             book.sheet_by_id(rng.get("sheetId", 0)).basic_filter = dict(rng)
             return {}
-        if kind in ("setDataValidation", "repeatCell", "mergeCells"):
+        if kind in ("mergeCells", "unmergeCells"):
+            grid_range = arg.get("range", {})
+            sheet = book.sheet_by_id(grid_range.get("sheetId", 0))
+            box = _box(grid_range, sheet)
+            inside = [m for m in sheet.merges if _overlap(_box(m, sheet), box)]
+            if kind == "unmergeCells":
+                for m in inside:
+                    sheet.merges.remove(m)
+                return {}
+            merge_type = arg.get("mergeType", "MERGE_ALL")
+            if merge_type not in ("MERGE_ALL", "MERGE_ROWS", "MERGE_COLUMNS"):
+                raise _bad(f"Invalid requests[{i}].mergeCells: mergeType {merge_type!r}")
+            if any(not _within(_box(m, sheet), box) for m in inside):
+                raise _bad(
+                    f"Invalid requests[{i}].mergeCells: the range partly overlaps a merge"
+                    " (the fake refuses it)"
+                )
+            for m in inside:  # a merge over merges replaces them (recorded: MERGE_ALL)
+                sheet.merges.remove(m)
+            top, left, bottom, right = box
+            if merge_type == "MERGE_ROWS":
+                parts = [(r, left, r, right) for r in range(top, bottom + 1)]
+            elif merge_type == "MERGE_COLUMNS":
+                parts = [(top, c, bottom, c) for c in range(left, right + 1)]
+            else:
+                parts = [box]
+            for t, lft, b, rgt in parts:
+                sheet.merges.append(
+                    {
+                        "sheetId": sheet.sheet_id,
+                        "startRowIndex": t,
+                        "endRowIndex": b + 1,
+                        "startColumnIndex": lft,
+                        "endColumnIndex": rgt + 1,
+                    }
+                )
+            return {}
+        if kind in ("setDataValidation", "repeatCell"):
             grid_range = arg.get("range", {})
             sheet = book.sheet_by_id(grid_range.get("sheetId", 0))
             if kind == "setDataValidation":
                 _check_rule(arg.get("rule"), i)
                 sheet.validations.append({"range": grid_range, "rule": arg.get("rule")})
-            elif kind == "repeatCell":
+            else:
                 if not arg.get("fields"):
                     raise _bad(f"Invalid requests[{i}].repeatCell: fields is required")
                 sheet.formats.append(
                     {"range": grid_range, "cell": arg.get("cell"), "fields": arg["fields"]}
                 )
-            else:
-                sheet.merges.append(dict(grid_range))
             return {}
         if kind in ("autoResizeDimensions", "addProtectedRange"):
             return {}

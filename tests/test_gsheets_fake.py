@@ -84,7 +84,7 @@ def test_raw_and_user_entered_writes(api):
         )
         assert response.status_code == 200
     assert sheet.get("E2") == "=1+1"
-    assert sheet.get("E3") == Formula("=1+1")
+    assert sheet.get("E3") == Formula("=1+1", 2)  # Google shows the formula's result
     missing = call(api, "PUT", f"v4/spreadsheets/{KEY}/values/Deals!E4", json={"values": [["x"]]})
     assert missing.status_code == 400
     assert "valueInputOption" in missing.json()["error"]["message"]
@@ -142,3 +142,78 @@ def test_auth_sharing_and_counts(api):
     assert denied.status_code == 403
     assert denied.json()["error"]["status"] == "PERMISSION_DENIED"
     assert api.counts["spreadsheets.get"] == 4
+
+
+def test_answers_are_shaped_like_googles(api):
+    """What the recorded traffic showed (tests/test_gsheets_recordings.py checks it against the
+    recordings themselves, when they are present)."""
+    base = f"v4/spreadsheets/{KEY}"
+    batch = {
+        "requests": [
+            {  # gspread writes field paths with "/"
+                "updateSheetProperties": {
+                    "properties": {"sheetId": 0, "gridProperties": {"rowCount": 4}},
+                    "fields": "gridProperties/rowCount",
+                }
+            },
+            {
+                "mergeCells": {
+                    "mergeType": "MERGE_ROWS",
+                    "range": {"startRowIndex": 0, "endRowIndex": 2, "endColumnIndex": 2},
+                }
+            },
+        ]
+    }
+    updated = call(api, "POST", f"{base}:batchUpdate", json=batch)
+    assert updated.json() == {"spreadsheetId": KEY, "replies": [{}, {}]}
+    assert updated.headers["Content-Type"] == "application/json; charset=UTF-8"
+    assert updated.text.startswith('{\n  "spreadsheetId"') and updated.text.endswith("}\n")
+
+    meta = call(
+        api, "GET", base, params={"fields": "properties/title,sheets(properties(title),merges)"}
+    ).json()
+    assert meta == {
+        "properties": {"title": "Pipeline"},
+        "sheets": [
+            {
+                "properties": {"title": "Deals"},
+                "merges": [  # one a row, sheetId 0 left out as Google does
+                    {
+                        "startRowIndex": 0,
+                        "endRowIndex": 1,
+                        "startColumnIndex": 0,
+                        "endColumnIndex": 2,
+                    },
+                    {
+                        "startRowIndex": 1,
+                        "endRowIndex": 2,
+                        "startColumnIndex": 0,
+                        "endColumnIndex": 2,
+                    },
+                ],
+            }
+        ],
+    }
+    assert get(api, "Deals")["range"] == "Deals!A1:F4"
+    unknown = {"properties": {"sheetId": 0}, "fields": "gridProperties.rowCont"}
+    refused = call(
+        api, "POST", f"{base}:batchUpdate", json={"requests": [{"updateSheetProperties": unknown}]}
+    )
+    assert refused.status_code == 400
+
+
+def test_user_entered_formulas_and_iso_dates_show_as_google_shows_them(api):
+    response = call(
+        api,
+        "PUT",
+        f"v4/spreadsheets/{KEY}/values/Deals!E1:E3",
+        params={"valueInputOption": "USER_ENTERED"},
+        json={"values": [["=4/2"], ["=1/0"], ["2020-01-01"]]},
+    )
+    assert response.status_code == 200
+    assert get(api, "Deals!E1:E3")["values"] == [["2"], ["#DIV/0!"], ["2020-01-01"]]
+    assert get(api, "Deals!E1:E3", valueRenderOption="UNFORMATTED_VALUE")["values"] == [
+        [2],
+        ["#DIV/0!"],
+        [43831],
+    ]

@@ -65,6 +65,7 @@ from salessheet.stores.gsheets.values import (
     quote_sheet,
     same_value,
     to_api,
+    usable_zone,
 )
 
 INSTALL_HINT = "pip install 'salessheet[gsheets]'"
@@ -144,8 +145,9 @@ class GSheetsStore:
         return self._metadata().locale
 
     @property
-    def timezone(self) -> str:
-        """The spreadsheet's time zone, e.g. ``Asia/Shanghai`` (from its metadata)."""
+    def timezone(self) -> str | None:
+        """The spreadsheet's time zone, e.g. ``Asia/Shanghai`` (from its metadata); None if
+        Google names one no IANA zone matches (``GMT+05:30``): the profile's is used then."""
         self._begin()
         return self._metadata().timezone
 
@@ -488,7 +490,7 @@ class GSheetsStore:
             self._meta = _Meta(
                 title=props.get("title", ""),
                 locale=props.get("locale", "en_US"),
-                timezone=props.get("timeZone", "Etc/UTC"),
+                timezone=usable_zone(str(props.get("timeZone", "Etc/UTC"))),
                 tabs=sorted(
                     (_tab_from(s) for s in answer.get("sheets", [])), key=lambda t: t.index
                 ),
@@ -592,17 +594,15 @@ class GSheetsStore:
         return f"share the sheet with {who} (Editor, or Viewer for read-only use)"
 
     def _api_error(self, exc: Any, action: str, writing: bool) -> SalessheetError:
-        error = self._api_error_for(exc, action, writing)
-        code = getattr(exc, "code", -1)
+        code, status, message = _error_parts(exc)
+        error = self._api_error_for(code, status, message, action, writing)
         # a caller may try again (after looking) only where Google may not have acted yet
-        error.transient = isinstance(code, int) and (code in (408, 429) or code >= 500)  # type: ignore[attr-defined]
+        error.transient = code in (408, 429) or code >= 500  # type: ignore[attr-defined]
         return error
 
-    def _api_error_for(self, exc: Any, action: str, writing: bool) -> SalessheetError:
-        code = getattr(exc, "code", -1)
-        error = getattr(exc, "error", {}) or {}
-        message = str(error.get("message", "")).strip()
-        status = str(error.get("status", "")).strip()
+    def _api_error_for(
+        self, code: int, status: str, message: str, action: str, writing: bool
+    ) -> SalessheetError:
         tries = self._adapter.attempts_for_last_request()
         after = f" after {tries} attempts" if tries > 1 else ""
         where = f"spreadsheet {self.key}"
@@ -611,15 +611,22 @@ class GSheetsStore:
                 f"{where} not found (Google Sheets 404)",
                 hint=f"check the key in {self.source!r}: copy the address from the browser bar",
             )
+        low = message.lower()
         if code == 403:
-            low = message.lower()
             if "has not been used" in low or "is disabled" in low or "not enabled" in low:
                 return StoreUnavailable(
                     "the Google Sheets API is not enabled for the project of these credentials",
                     hint="enable it: Google Cloud console → APIs & Services → Library → "
                     "Google Sheets API → Enable (then wait a minute)",
                 )
-            if "quota" in low or "rate" in low:
+            if "insufficient authentication scopes" in low:
+                return StoreUnavailable(
+                    f"the credentials are not allowed to use Google Sheets for {where}"
+                    " (403 insufficient authentication scopes)",
+                    hint="create the OAuth user token again with the scope"
+                    " https://www.googleapis.com/auth/spreadsheets",
+                )
+            if status == "RESOURCE_EXHAUSTED" or "quota" in low or "rate limit" in low:
                 return StoreUnavailable(
                     f"Google Sheets quota exceeded for {where}{after}",
                     hint="wait a minute and run again",
@@ -657,6 +664,13 @@ class GSheetsStore:
                 hint="nothing was written by this request; run again, and report a bug if it"
                 " persists",
             )
+        if code == 400 and "not supported for this document" in low:
+            return SourceError(
+                f"{where} is not a Google Sheet (an Excel or other file stored in Google Drive):"
+                f" Google Sheets answered {message!r}",
+                hint="open it in Google Sheets, choose File › Save as Google Sheets, and use the"
+                " new sheet's address",
+            )
         if code == 400:
             return SourceError(f"Google Sheets refused to {action} {where}: {message}")
         return StoreUnavailable(
@@ -682,6 +696,25 @@ class GSheetsStore:
 
 
 # ---------------------------------------------------------------- module helpers
+
+
+def _error_parts(exc: Any) -> tuple[int, str, str]:
+    """(HTTP status, Google's status name, message) of a gspread APIError.
+
+    Google answers ``{"error": {"code", "message", "status"}}``; a body that is not JSON (an
+    HTML error page from a proxy or Google's front end) leaves gspread's code at -1, so the
+    status comes from the HTTP answer then.
+    """
+    error = getattr(exc, "error", {}) or {}
+    code = getattr(exc, "code", -1)
+    response = getattr(exc, "response", None)
+    status = str(error.get("status", "")).strip()
+    message = str(error.get("message", "")).strip()
+    if not isinstance(code, int) or code <= 0:
+        code = int(getattr(response, "status_code", 0) or 0)
+        status = str(getattr(response, "reason", "") or "").strip()
+        message = "(no JSON error in the answer)"
+    return code, status, message
 
 
 def _auth_errors() -> tuple[type[BaseException], ...]:

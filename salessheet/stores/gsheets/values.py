@@ -4,10 +4,12 @@ writes, and the ranges one batch reads or writes."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from salessheet.core.cells import CellError, RawValue, col_letter, col_number
 from salessheet.stores.base import CellWrite, SheetReplace
@@ -87,6 +89,33 @@ def _show(value: Any) -> str:
         if value in (None, "")
         else repr(str(value) if isinstance(value, CellError) else value)
     )
+
+
+_GMT_OFFSET = re.compile(r"(?:GMT|UTC)(?:([+-])(\d{1,2})(?::?(\d{2}))?)?")
+
+
+def usable_zone(name: str) -> str | None:
+    """A spreadsheet's ``timeZone`` as an IANA zone name, or None when none fits.
+
+    Google sends a CLDR id (``Asia/Shanghai``), or, for a zone it does not recognise, a custom
+    one such as ``GMT-07:00``: that becomes ``Etc/GMT+7`` (POSIX signs are inverted). An offset
+    with minutes (``GMT+05:30``) has no IANA zone: None, and the profile's time zone is used.
+    """
+    name = name.strip()
+    match = _GMT_OFFSET.fullmatch(name)
+    if match:
+        sign, hours, minutes = match.groups()
+        if minutes and int(minutes):
+            return None
+        offset = int(hours or 0)
+        name = "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if sign == '+' else '+'}{offset}"
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name
 
 
 def _tab_from(sheet: Mapping[str, Any]) -> _Tab:
@@ -239,7 +268,7 @@ class _Tab:
 class _Meta:
     title: str
     locale: str
-    timezone: str
+    timezone: str | None  # an IANA zone name (see usable_zone)
     tabs: list[_Tab]
 
     def find(self, name: str) -> _Tab | None:
