@@ -11,10 +11,10 @@ the value (``sub=``), so one validator can report several places at once.
 Adding a key to a config is one line in a model: ``new_key: Annotated[int, Expect("...")] = 3``.
 """
 
-
+import types
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
@@ -38,10 +38,44 @@ class Expect:
         return f"Expect({self.text!r})"
 
 
+def unwrap(tp: Any) -> tuple[Any, list]:
+    """The bare type and its Annotated metadata (outermost first); ``X | None`` is X."""
+    meta: list = []
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            meta.extend(tp.__metadata__)
+            tp = tp.__origin__
+        elif origin in (Union, types.UnionType):
+            arms = [a for a in get_args(tp) if a is not type(None)]
+            if len(arms) != 1:
+                return tp, meta
+            tp = arms[0]
+        else:
+            return tp, meta
+
+
+def expect_of(meta: list) -> Expect | None:
+    return next((m for m in meta if isinstance(m, Expect)), None)
+
+
+def _describe_keys(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """JSON Schema: each key's expected value is its description (editors show it)."""
+    props = schema.get("properties", {})
+    for name, f in cls.model_fields.items():
+        prop = props.get(f.alias or name)
+        if prop is not None and "description" not in prop:
+            expect = expect_of([*f.metadata, *unwrap(f.annotation)[1]])
+            if expect:
+                prop["description"] = f"expected: {expect.text}"
+
+
 class ConfigModel(BaseModel):
     """A mapping in a config file: strict YAML types, unknown keys listed as problems."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        strict=True, extra="forbid", frozen=True, json_schema_extra=_describe_keys
+    )
 
     #: how an unknown key is reported: "unknown key" or, for header maps, "unknown field"
     unknown_word: ClassVar[str] = "unknown key"

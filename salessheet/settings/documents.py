@@ -9,7 +9,6 @@ section gives defaults that work: numbered quotes and contracts with the bundled
 Chinese templates.
 """
 
-
 import string
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation

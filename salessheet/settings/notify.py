@@ -4,7 +4,6 @@ Secrets never live here: SMTP credentials, webhook URLs (``url_env``) and signin
 (``secret_env``) are *names* of environment variables, resolved at send time.
 """
 
-
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace

@@ -16,7 +16,8 @@ from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
 
 from pydantic import BaseModel, Tag, ValidationError
 
-from salessheet.settings.base import MISSING, Expect, found_text
+from salessheet.settings.base import MISSING, expect_of, found_text
+from salessheet.settings.base import unwrap as _unwrap
 from salessheet.settings.source import Where, kid
 
 _GENERIC = {
@@ -97,11 +98,11 @@ def collect(
             text = holder.unknown_key_note(key) if holder else "unknown key"
             prune = step.loc
         elif kind == "missing":
-            expect = _expect(step.meta)
+            expect = expect_of(step.meta)
             text = f"missing, expected {expect.missing if expect else 'a value'}"
             prune = step.loc[:-1]
         else:
-            expect = _expect(step.meta)
+            expect = expect_of(step.meta)
             expected = expect.text if expect else _generic(err, step.tp)
             text = f"found {found_text(err.get('input'))}, expected {expected}"
             prune = step.loc
@@ -136,10 +137,6 @@ def _problem(
     )
 
 
-def _expect(meta: list) -> Expect | None:
-    return next((m for m in meta if isinstance(m, Expect)), None)
-
-
 def _generic(err: dict, tp: Any) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
@@ -156,23 +153,6 @@ def _generic(err: dict, tp: Any) -> str:
         bound = next(iter(ctx.values()), "")
         return f"a number {sign} {bound}"
     return _GENERIC.get(kind, err.get("msg", "something else"))
-
-
-def _unwrap(tp: Any) -> tuple[Any, list]:
-    """The bare type and its Annotated metadata (outermost first); ``X | None`` is X."""
-    meta: list = []
-    while True:
-        origin = get_origin(tp)
-        if origin is Annotated:
-            meta.extend(tp.__metadata__)
-            tp = tp.__origin__
-        elif origin in (Union, types.UnionType):
-            arms = [a for a in get_args(tp) if a is not type(None)]
-            if len(arms) != 1:
-                return tp, meta
-            tp = arms[0]
-        else:
-            return tp, meta
 
 
 def _tags(tp: Any) -> dict[str, Any] | None:

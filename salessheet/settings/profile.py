@@ -6,7 +6,6 @@ the line, the key path, what was found and what was expected. The result is a ``
 plain frozen dataclasses (``Stage``, ``ColumnDef``, ...) that the other layers use.
 """
 
-
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -235,7 +234,7 @@ class StageModel(ConfigModel):
         Field(ge=0, le=1),
         WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}),
         Expect("a number from 0 to 1"),
-    ] = Decimal(0)
+    ] = Field(Decimal(0), json_schema_extra={"default": 0})
     outcome: choice(OUTCOMES, "open, won or lost") = "open"
     terminal: Annotated[bool, Expect("true or false")] = False
     required: Annotated[

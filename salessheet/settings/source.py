@@ -256,3 +256,22 @@ def _merge_stages(
         Where(nw.file, nw.line, [w or Where(nw.file, nw.line) for _, w in slots]) if nw else None
     )
     return [v for v, _ in slots], where
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block mappings, and lists of plain values on one line (``aliases: [Deal ID, 编号]``)."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+    flat = all(isinstance(v, (str, int, float, bool)) or v is None for v in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+
+_Dumper.add_representer(list, _represent_list)
+
+
+def dump_yaml(data: Any, header: str = "") -> str:
+    """``data`` as YAML that reads back to the same data (``header``: a leading comment)."""
+    body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100, indent=2)
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+    return "\n".join([*lines, body]) if lines else body
