@@ -109,8 +109,10 @@ def test_broken_config_lists_every_problem_with_key_path(tmp_path: Path) -> None
         f"{cfg}:2: currency: found 'rmb' (text), expected an ISO 4217 code",
         f"{cfg}:3: timezone: found 'Mars/Base' (text), expected an IANA time zone",
         f"{cfg}:6: columns.stage.type: found 'colour' (text), expected one of id, text, stage",
-        f"{cfg}:8: stages[0] (lead).probability: found 1.5 (a number), expected a number from 0 to 1",
-        f"{cfg}:8: stages[0] (lead).stall_days: found -3 (a number), expected a whole number of days",
+        f"{cfg}:8: stages[0] (lead).probability: found 1.5 (a number), expected a number from 0 "
+        "to 1",
+        f"{cfg}:8: stages[0] (lead).stall_days: found -3 (a number), expected a whole number of "
+        "days",
         f"{cfg}:9: stages[0] (lead).required[0]: found 'budget' (text), expected a field declared "
         "under columns",
     ]

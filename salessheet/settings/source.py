@@ -62,9 +62,16 @@ def read_yaml(path: Path) -> tuple[Any, Where]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc})") from exc
     loader = _LOADER(text)
+    node = None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except ValueError as exc:  # a timestamp that is no date, such as 2026-13-01
+        node_at = _bad_scalar(node)
+        mark = node_at.start_mark if node_at is not None else None
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        shown = f"{node_at.value} is not a date ({exc})" if node_at is not None else str(exc)
+        raise ConfigError(f"{path}: not valid YAML{where}: {shown}") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -74,6 +81,24 @@ def read_yaml(path: Path) -> tuple[Any, Where]:
         loader.dispose()
     file = str(path)
     return data, (_where(node, file, 1) if node is not None else Where(file, 1))
+
+
+def _bad_scalar(node: yaml.Node | None) -> yaml.ScalarNode | None:
+    """The first scalar the constructor cannot turn into a value (only after it failed)."""
+    probe = yaml.constructor.SafeConstructor()
+    stack = [node] if node is not None else []
+    while stack:
+        n = stack.pop(0)
+        if isinstance(n, yaml.ScalarNode):
+            try:
+                probe.construct_object(n)
+            except ValueError:
+                return n
+        elif isinstance(n, yaml.MappingNode):
+            stack.extend(v for pair in n.value for v in pair)
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+    return None
 
 
 def _where(node: yaml.Node, file: str, line: int) -> Where:
