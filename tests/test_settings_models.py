@@ -267,9 +267,25 @@ def test_config_show_yaml_is_the_effective_profile(cli, tmp_path: Path) -> None:
         **load_profile("b2c").raw["stages"][2],
         "stall_days": 1,
     }
-    shown = tmp_path / "shown.yaml"
+    (tmp_path / "elsewhere").mkdir()
+    shown = tmp_path / "elsewhere" / "shown.yaml"
     shown.write_text(res.stdout, "utf-8")
     assert load_profile(str(shown)).stages == load_profile(str(cfg)).stages
+
+
+def test_config_show_keeps_relative_templates_working(cli, tmp_path: Path) -> None:
+    (tmp_path / "team").mkdir()
+    (tmp_path / "team" / "mine.html").write_text("<p>{{ customer.name }}</p>", "utf-8")
+    cfg = tmp_path / "team" / "team.yaml"
+    cfg.write_text(
+        "extends: b2b\ndocuments:\n  quote:\n    templates: {en: {html: mine.html}}\n", "utf-8"
+    )
+    res = cli("config", "show", "--config", str(cfg))
+    shown = tmp_path / "shown.yaml"
+    shown.write_text(res.stdout, "utf-8")
+    quote = load_profile(str(shown)).documents.kind("quote")
+    assert quote == load_profile(str(cfg)).documents.kind("quote")
+    assert quote.templates["en"]["html"] == (tmp_path / "team" / "mine.html").resolve()
 
 
 def test_config_schema_validates_the_shipped_profiles(cli, tmp_path: Path) -> None:
@@ -290,3 +306,16 @@ def test_config_schema_validates_the_shipped_profiles(cli, tmp_path: Path) -> No
     assert not validator.is_valid({"stages": [{"id": "lead"}], "columns": {}})
     assert not validator.is_valid({**yaml.safe_load(SMALL), "colour": "blue"})
     assert not validator.is_valid({"extends": "b2b", "stages": [{"id": "x", "probability": 2}]})
+
+
+def test_paths_in_a_parent_file_are_relative_to_its_folder(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "shared" / "base.yaml").write_text(
+        "extends: b2b\ndocuments:\n  seller: {name: Qinghe, logo: logo.png}\n", "utf-8"
+    )
+    (tmp_path / "teams").mkdir()
+    team = tmp_path / "teams" / "team.yaml"
+    team.write_text("extends: ../shared/base.yaml\nname: team\n", "utf-8")
+    seller = load_profile(str(team)).documents.seller
+    assert (seller.name, seller.logo) == ("Qinghe", (tmp_path / "shared" / "logo.png").resolve())

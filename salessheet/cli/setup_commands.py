@@ -150,15 +150,16 @@ def config_show(c: Ctx, fmt: str, **_: Any) -> int:
     """
     import json
 
-    from salessheet.settings.source import dump_yaml
+    from salessheet.settings.source import anchored, dump_yaml
 
     prof = c.profile
+    data = anchored(prof.raw, prof.path.parent.resolve()) if prof.path else prof.raw
     if fmt == "json":
-        click.echo(json.dumps(prof.raw, ensure_ascii=False, indent=2, default=str))
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         return 0
     source = prof.path.name if prof.path else "<config>"
     header = f"salessheet profile {prof.name!r}, effective config (from {source}, extends resolved)"
-    click.echo(dump_yaml(prof.raw, header), nl=False)
+    click.echo(dump_yaml(data, header), nl=False)
     return 0
 
 

@@ -118,13 +118,9 @@ def collect(
 def _problem(
     step: _Step, text: str, label: str, where: Where | None, prefix: tuple, prune: tuple | None
 ) -> Problem:
-    shown = ".".join(prefix)
+    shown = ".".join(prefix)  # the section, when a section is parsed on its own
     if step.path:
-        shown = (
-            f"{shown}.{step.path}"
-            if shown and not step.path.startswith("[")
-            else (shown + step.path)
-        )
+        shown = f"{shown}.{step.path}" if shown else step.path
     w = where
     for el in (*prefix, *step.loc):
         nxt = kid(w, el)

@@ -23,6 +23,7 @@ Merge rules (the README's config reference says the same):
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -170,6 +171,14 @@ def resolve_extends(
         raise ConfigError(f"{parent}: expected a mapping with keys name, stages, columns, ...")
     child = {k: v for k, v in data.items() if k != "extends"}
     return merge_over(base, base_where, child, where)
+
+
+def anchored(data: Any, folder: Path) -> Any:
+    """A copy of ``data`` whose relative template and logo paths start at ``folder``."""
+    out = copy.deepcopy(data)
+    if isinstance(out, dict):
+        _anchor_paths(out, folder)
+    return out
 
 
 def _anchor_paths(data: dict, folder: Path) -> None:
