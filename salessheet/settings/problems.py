@@ -42,6 +42,8 @@ class Problem(NamedTuple):
     loc: tuple  # the key path, without pydantic's union tags
     text: str  # the message
     prune: tuple | None  # what to drop for a best-effort retry
+    file: str  # where the value was written ("" when not known)
+    line: int
 
 
 class _Step(NamedTuple):
@@ -107,8 +109,12 @@ def collect(
             text = f"found {found_text(err.get('input'))}, expected {expected}"
             prune = step.loc
         out.append(_problem(step, text, label, where, prefix, prune))
+    # in the order of the models' fields; when lines are known, file by file, line by line
+    out.sort(key=lambda p: p.rank)
+    files = {f: i for i, f in reversed(list(enumerate(p.file for p in out)))}
+    out.sort(key=lambda p: (files[p.file], p.line))
     unique = []
-    for p in sorted(out, key=lambda p: p.rank):
+    for p in out:
         if p.text not in seen:
             seen.add(p.text)
             unique.append(p)
@@ -128,9 +134,8 @@ def _problem(
             break
         w = nxt
     head = f"{w.file}:{w.line}" if w is not None else label
-    return Problem(
-        step.rank, step.loc, f"{head}: {shown}: {text}" if shown else f"{head}: {text}", prune
-    )
+    message = f"{head}: {shown}: {text}" if shown else f"{head}: {text}"
+    return Problem(step.rank, step.loc, message, prune, w.file if w else "", w.line if w else 0)
 
 
 def _generic(err: dict, tp: Any) -> str:
