@@ -154,6 +154,16 @@ def test_label_zh_is_optional(tmp_path: Path) -> None:
     assert [(f.code, f.message) for f in report.findings] == [
         ("missing-field", "customer is required in stage lead")
     ]
+    # Chinese output falls back to the English label
+    from salessheet.init.plan import build_init_plan
+
+    plan = build_init_plan(profile, "zh", today=TODAY)
+    dropdown = next(v for v in plan.pipeline.validations if v.kind == "list")
+    assert dropdown.values == ("Lead", "Won", "Lost")
+    figures = api.report(sheet, profile=profile, today=TODAY)
+    assert figures.to_dict()["funnel"]["stages"][0]["label_zh"] is None
+    text = figures.render_text()
+    assert "Lead" in text and "None " not in text and "(None)" not in text
 
 
 # ------------------------------------------------------------------------------ extends
