@@ -345,7 +345,7 @@ class ProfileFile(ConfigModel):
     )
     name: text("a text value")
     description: Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v))] = ""
-    version: Annotated[Any, WithJsonSchema({"type": ["integer", "string"]})] = None
+    version: Annotated[Any, WithJsonSchema({"type": ["integer", "number", "string"]})] = None
     sheet: loose_text("a sheet name") | None = None
     currency: checked(
         str, lambda v: re.fullmatch(r"[A-Z]{3}", v), "an ISO 4217 code such as CNY, USD or EUR"

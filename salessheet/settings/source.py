@@ -221,8 +221,9 @@ def merge_over(
     add_aliases = in_entry and child.get("aliases_replace") is not True
     for key, value in child.items():
         here = kid(cw, key)
-        if key in FLAGS and (in_entry or (key == "stages_replace" and path == ())):
-            continue  # a switch for this merge, not a setting
+        switch = in_entry or (key == "stages_replace" and path == ())
+        if key in FLAGS and isinstance(value, bool) and switch:
+            continue  # a switch for this merge, not a setting (other values: validated)
         old = parent.get(key)
         if key == "stages" and path == () and isinstance(old, list) and isinstance(value, list):
             merged = _merge_stages(
