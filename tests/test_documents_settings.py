@@ -55,12 +55,14 @@ def test_every_problem_names_the_key_path_found_and_expected(tmp_path: Path) -> 
     expected = [
         "my.yaml: documents.seller.name: found nothing, expected the seller's company name",
         "my.yaml: documents.seller.fax: unknown key",
-        "my.yaml: documents.validity_days: found -3, expected a whole number of days >= 0",
-        "my.yaml: documents.tax_mode: found 'gross', expected 'exclusive' or 'inclusive'",
-        "my.yaml: documents.default_tax_rate: found '130%', expected a fraction",
-        "my.yaml: documents.reconcile.tolerance: found 'a cent', expected a number",
+        "my.yaml: documents.validity_days: found -3 (a number), expected a whole number of days "
+        ">= 0",
+        "my.yaml: documents.tax_mode: found 'gross' (text), expected 'exclusive' or 'inclusive'",
+        "my.yaml: documents.default_tax_rate: found '130%' (text), expected a fraction",
+        "my.yaml: documents.reconcile.tolerance: found 'a cent' (text), expected a number",
         "my.yaml: documents.quote.numbering: found 'Q/{year}/{n}' with unknown field(s) 'n'",
-        "my.yaml: documents.quote.stages.from: found 'opp', expected one of the profile's stages",
+        "my.yaml: documents.quote.stages.from: found 'opp' (text), expected one of the profile's "
+        "stages",
         "my.yaml: documents.contract.numbering: found 'HT-{year}', expected exactly one {seq}",
         f"my.yaml: documents.contract.templates.zh.html: file '{tmp_path / 'nope.html'}' does",
         "my.yaml: documents.line_items.columns.qty: unknown field",

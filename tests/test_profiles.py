@@ -106,12 +106,15 @@ def test_broken_config_lists_every_problem_with_key_path(tmp_path: Path) -> None
         load_profile(str(cfg))
     problems = exc.value.problems
     expected = [
-        "currency: found 'rmb', expected an ISO 4217 code",
-        "timezone: found 'Mars/Base', expected an IANA time zone",
-        "columns.stage.type: found 'colour', expected one of id, text, stage",
-        "stages[0] (lead).probability: found 1.5, expected a number from 0 to 1",
-        "stages[0] (lead).stall_days: found -3, expected a whole number of days",
-        "stages[0] (lead).required: found 'budget', expected a field declared under columns",
+        f"{cfg}:2: currency: found 'rmb' (text), expected an ISO 4217 code",
+        f"{cfg}:3: timezone: found 'Mars/Base' (text), expected an IANA time zone",
+        f"{cfg}:6: columns.stage.type: found 'colour' (text), expected one of id, text, stage",
+        f"{cfg}:8: stages[0] (lead).probability: found 1.5 (a number), expected a number from 0 "
+        "to 1",
+        f"{cfg}:8: stages[0] (lead).stall_days: found -3 (a number), expected a whole number of "
+        "days",
+        f"{cfg}:9: stages[0] (lead).required[0]: found 'budget' (text), expected a field declared "
+        "under columns",
     ]
     for text in expected:
         assert any(text in p for p in problems), (text, problems)

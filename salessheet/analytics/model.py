@@ -71,7 +71,7 @@ class Money:
 class StageRef:
     id: str
     label: str
-    label_zh: str
+    label_zh: str | None  # None when the profile gives no Chinese label
     outcome: str
 
     def to_dict(self) -> dict[str, Any]:

@@ -104,6 +104,7 @@ def config_check(c: Ctx, file: str, fmt: str, **_: Any) -> int:
     """
     prof = load_profile(file)
     stages = " → ".join(s.id for s in prof.stages if s.outcome != "lost")
+    # (a broken config raises ConfigError: every problem as file:line: key.path: found, expected)
     text = (
         f"{file}: OK — profile {prof.name!r}, {len(prof.stages)} stages ({stages}; lost), "
         f"{len(prof.columns)} columns, currency {prof.currency}, time zone {prof.timezone}"
@@ -116,4 +117,69 @@ def config_check(c: Ctx, file: str, fmt: str, **_: Any) -> int:
         "problems": [],
     }
     emit(obj, text, fmt)
+    return 0
+
+
+@config.command("show")
+@click.option(
+    "--profile", "profile", metavar="NAME", help="Built-in profile: b2b (default), b2c or lite."
+)
+@click.option("--config", "config", metavar="FILE", help="Pipeline config (YAML).")
+@click.option(
+    "--format",
+    "fmt",
+    type=FORMAT_CHOICE,
+    default="text",
+    show_default=True,
+    help="text: YAML; json: one JSON object.",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@guarded
+def config_show(c: Ctx, fmt: str, **_: Any) -> int:
+    """Print the effective profile: extends resolved, ready to copy and edit.
+
+    The output is a complete config (no `extends:`) that loads to the same profile.
+    Keys it does not list take their defaults (see `salessheet config schema`).
+
+    \b
+    Examples:
+      salessheet config show                          # the b2b profile
+      salessheet config show --profile lite > my-team.yaml
+      salessheet config show --config my-team.yaml    # after extends: b2b
+      salessheet config show --profile b2c --format json
+    """
+    import json
+
+    from salessheet.settings.source import anchored, dump_yaml
+
+    prof = c.profile
+    data = anchored(prof.raw, prof.path.parent.resolve()) if prof.path else prof.raw
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        return 0
+    source = prof.path.name if prof.path else "<config>"
+    header = f"salessheet profile {prof.name!r}, effective config (from {source}, extends resolved)"
+    click.echo(dump_yaml(data, header), nl=False)
+    return 0
+
+
+@config.command("schema")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@guarded
+def config_schema(c: Ctx, **_: Any) -> int:
+    """Print the JSON Schema (draft 2020-12) of a pipeline config, for editors.
+
+    Save it and point your editor at it for completion and checks while you type,
+    e.g. with the YAML language server (VS Code and others), as the first line:
+    `# yaml-language-server: $schema=salessheet.schema.json`
+
+    \b
+    Examples:
+      salessheet config schema > salessheet.schema.json
+    """
+    import json
+
+    from salessheet.settings.schema import config_schema as schema
+
+    click.echo(json.dumps(schema(), ensure_ascii=False, indent=2))
     return 0

@@ -95,7 +95,8 @@ class DealReader:
         if deal.stage:
             try:
                 stage = self.profile.stage(deal.stage)
-                label = stage.label_zh if self.lang_for(deal) == "zh" else stage.label
+                zh = self.lang_for(deal) == "zh"
+                label = (stage.label_zh or stage.label) if zh else stage.label
             except KeyError:
                 label = None
         data = DealData(

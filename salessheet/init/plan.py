@@ -82,7 +82,7 @@ def pick_header(aliases: list[str], lang: str, fallback: str) -> str:
 
 
 def stage_label(stage: Stage, lang: str) -> str:
-    return stage.label_zh if lang == "zh" else stage.label
+    return (stage.label_zh or stage.label) if lang == "zh" else stage.label
 
 
 def pipeline_fields(profile: Profile) -> list[ColumnDef]:

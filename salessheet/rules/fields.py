@@ -154,7 +154,8 @@ def check_fields(p: Pipeline) -> list[Finding]:
                     "missing-field",
                     "error",
                     f,
-                    f"{label(f)} is required in stage {stage.id} ({stage.label_zh})",
+                    f"{label(f)} is required in stage {stage.id}"
+                    + (f" ({stage.label_zh})" if stage.label_zh else ""),
                     stage=stage.id,
                 )
             )

@@ -1,20 +1,33 @@
 """The ``documents:`` section of a profile: seller, terms, tax, numbering, stages, templates.
 
-``parse_document_settings(raw, where)`` returns the settings and a list of problems, each naming
-the key path (``config/b2b.yaml: documents.seller.name``), what was found and what was expected.
-An absent section gives defaults that work: numbered quotes and contracts with the bundled
-English and Chinese templates.
+``DocumentsModel`` is the section as written (validated with the rest of the profile, see
+salessheet.settings.base); ``build_documents`` turns it into the ``DocumentSettings`` the
+documents layer uses. ``parse_document_settings(raw, where)`` does both for a section on its own
+and returns the settings and a list of problems, each naming the key path
+(``config/b2b.yaml: documents.seller.name``), what was found and what was expected. An absent
+section gives defaults that work: numbered quotes and contracts with the bundled English and
+Chinese templates.
 """
-
-from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union
 
-from salessheet.core.formatting import is_known_locale
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    create_model,
+)
+from pydantic.json_schema import WithJsonSchema
+
+from salessheet.settings.base import ConfigModel, Expect, checked, choice, problem, text
+from salessheet.settings.problems import best_effort
 
 TAX_MODES = ("exclusive", "inclusive")
 
@@ -211,93 +224,239 @@ def number_pattern_problem(pattern: Any) -> str | None:
     return None
 
 
-class _Parser:
-    def __init__(self, where: str, base_dir: Path | None, stage_ids: list[str] | None):
-        self.where = where
-        self.base_dir = base_dir
-        self.stage_ids = stage_ids
-        self.problems: list[str] = []
+# ----------------------------------------------------------------------- the section's model
 
-    def problem(self, path: str, message: str) -> None:
-        self.problems.append(f"{self.where}: documents.{path.strip('.')}: {message}")
 
-    def mapping(self, raw: Any, path: str) -> dict:
-        if raw is None:
-            return {}
-        if not isinstance(raw, dict):
-            self.problem(path, f"found {type(raw).__name__} {raw!r}, expected a mapping")
-            return {}
-        return raw
-
-    def unknown_keys(self, raw: dict, path: str, allowed: set[str]) -> None:
-        for key in raw:
-            if key not in allowed:
-                self.problem(
-                    f"{path}.{key}" if path else str(key),
-                    f"unknown key, expected one of {', '.join(sorted(allowed))}",
-                )
-
-    def text(self, raw: dict, key: str, path: str, default: str | None) -> str | None:
-        value = raw.get(key, default)
-        if value is None:
-            return None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)  # a tax id or account number YAML read as a number
-        if not isinstance(value, str):
-            self.problem(f"{path}.{key}", f"found {value!r}, expected text")
-            return default
+def _optional_text(value: Any) -> Any:
+    """Text, or a number YAML read as one (a tax id, an account number); blank is nothing."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str):
         return value.strip() or None
+    return value
 
-    def decimal(self, raw: dict, key: str, path: str, default: Decimal, *, rate: bool) -> Decimal:
-        value = raw.get(key)
-        if value is None:
-            return default
-        text = str(value).strip()
-        percent = text.endswith("%")
+
+def _resolve(value: str, base_dir: Path | None) -> Path:
+    p = Path(value).expanduser()
+    if not p.is_absolute() and base_dir is not None:
+        p = base_dir / p
+    return p
+
+
+def _existing(value: str, info: ValidationInfo) -> str:
+    p = _resolve(value, (info.context or {}).get("base_dir"))
+    if not p.exists():
+        raise problem(note=f"file {str(p)!r} does not exist")
+    return value
+
+
+def _known_stage(value: str, info: ValidationInfo) -> str:
+    ids = (info.context or {}).get("stage_ids")
+    if ids is not None and value not in ids:
+        raise problem(f"one of the profile's stages: {', '.join(ids)}")
+    return value
+
+
+def _rate_or_amount(rate: bool) -> Any:
+    def parse(value: Any) -> Decimal:
+        raw = str(value).strip()
         try:
-            if isinstance(value, bool):
+            if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
                 raise InvalidOperation
-            number = Decimal(text.rstrip("%").strip())
+            number = Decimal(raw.rstrip("%").strip())
         except InvalidOperation:
-            self.problem(f"{path}.{key}", f"found {value!r}, expected a number")
-            return default
-        if percent:
+            raise problem("a number") from None
+        if raw.endswith("%"):
             number = number / 100
         if rate and not (0 <= number < 1):
-            self.problem(
-                f"{path}.{key}",
-                f"found {value!r}, expected a fraction from 0 to below 1 (0.13 or '13%')",
-            )
-            return default
+            raise problem("a fraction from 0 to below 1 (0.13 or '13%')")
         if not rate and number < 0:
-            self.problem(f"{path}.{key}", f"found {value!r}, expected zero or more")
-            return default
+            raise problem("zero or more")
         return number
 
-    def path(self, value: Any, path: str) -> Path | None:
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.problem(path, f"found {value!r}, expected a file path")
-            return None
-        p = Path(value).expanduser()
-        if not p.is_absolute() and self.base_dir is not None:
-            p = self.base_dir / p
-        if not p.exists():
-            self.problem(path, f"file {str(p)!r} does not exist")
-        return p
+    schema = {"anyOf": [{"type": "number"}, {"type": "string"}]}
+    return Annotated[Decimal, BeforeValidator(parse), WithJsonSchema(schema)]
 
-    def stage(self, value: Any, path: str) -> str | None:
-        if not isinstance(value, str) or not value.strip():
-            self.problem(path, f"found {value!r}, expected a stage id")
-            return None
-        if self.stage_ids is not None and value not in self.stage_ids:
-            self.problem(
-                path,
-                f"found {value!r}, expected one of the profile's stages: "
-                f"{', '.join(self.stage_ids)}",
-            )
-        return value
+
+def _numbering(value: str) -> str:
+    message = number_pattern_problem(value)
+    if message:
+        raise problem(note=message)
+    return value
+
+
+def _is_locale(name: str) -> bool:
+    from salessheet.core.formatting import is_known_locale  # Babel: only when locales are set
+
+    return is_known_locale(name)
+
+
+def _to_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+OptionalText = Annotated[str | None, BeforeValidator(_optional_text), Expect("text")]
+ExistingFile = Annotated[
+    str, BeforeValidator(_optional_text), Expect("a file path"), AfterValidator(_existing)
+]
+StageRef = Annotated[str, Expect("a stage id"), AfterValidator(_known_stage)]
+HeaderList = Annotated[
+    list[text("a header name")],
+    BeforeValidator(_to_list),
+    Expect("a list of header names"),
+]
+
+
+class SellerModel(ConfigModel):
+    """Who issues the documents."""
+
+    name: Annotated[str, BeforeValidator(_optional_text), Expect("the seller's company name")] = (
+        "Your Company Ltd."
+    )
+    name_zh: OptionalText = None
+    address: OptionalText = None
+    address_zh: OptionalText = None
+    tax_id: OptionalText = None
+    phone: OptionalText = None
+    email: OptionalText = None
+    website: OptionalText = None
+    bank_name: OptionalText = None
+    bank_account: OptionalText = None
+    bank_swift: OptionalText = None
+    signatory: OptionalText = None
+    logo: ExistingFile | None = None
+
+
+class ReconcileModel(ConfigModel):
+    """How the deal amount is compared with the line items."""
+
+    tolerance: _rate_or_amount(rate=False) = Decimal(0)
+    against: choice(RECONCILE_AGAINST) = "lines"
+
+
+class StageRange(ConfigModel):
+    """Stages from ``from`` to ``to`` (inclusive) in the profile's order."""
+
+    first: StageRef | None = Field(None, alias="from")
+    to: StageRef | None = None
+
+
+def _stages_kind(value: Any) -> str | None:
+    return "list" if isinstance(value, list) else "range" if isinstance(value, dict) else None
+
+
+def _some_range(value: Any) -> Any:
+    if isinstance(value, StageRange) and value.first is None and value.to is None:
+        raise problem("a list of stage ids or {from: STAGE, to: STAGE}")
+    return value
+
+
+StageRuleField = Annotated[
+    Union[Annotated[list[StageRef], Tag("list")], Annotated[StageRange, Tag("range")]],  # noqa: UP007
+    Discriminator(_stages_kind),
+    Expect("a list of stage ids or {from: STAGE, to: STAGE}"),
+    AfterValidator(_some_range),
+]
+
+
+class TemplatePair(ConfigModel):
+    """Your own templates for one language (relative to the config file's folder)."""
+
+    unknown_word = "unknown format"
+
+    html: ExistingFile | None = None
+    docx: ExistingFile | None = None
+
+
+class KindModel(ConfigModel):
+    """Numbering, allowed stages, required fields and templates of one document kind."""
+
+    numbering: Annotated[
+        str, Expect("a text pattern such as 'Q-{year}-{seq:04d}'"), AfterValidator(_numbering)
+    ]
+    stages: StageRuleField | None = None
+    required: (
+        Annotated[list[choice(tuple(DEAL_FIELDS))], Expect("a list of deal fields")] | None
+    ) = None
+    templates: Annotated[
+        dict[str, TemplatePair], Expect("a mapping of language → {html, docx}")
+    ] = {}
+
+
+class QuoteModel(KindModel):
+    numbering: Annotated[
+        str, Expect("a text pattern such as 'Q-{year}-{seq:04d}'"), AfterValidator(_numbering)
+    ] = DEFAULT_NUMBERING["quote"]
+
+
+class ContractModel(KindModel):
+    numbering: Annotated[
+        str, Expect("a text pattern such as 'HT-{year}-{seq:04d}'"), AfterValidator(_numbering)
+    ] = DEFAULT_NUMBERING["contract"]
+
+
+class _HeaderMap(ConfigModel):
+    unknown_word = "unknown field"
+
+
+def _header_map(name: str, fields: dict[str, Any]) -> type[ConfigModel]:
+    return create_model(  # type: ignore[call-overload]
+        name, __base__=_HeaderMap, **{f: (HeaderList | None, None) for f in fields}
+    )
+
+
+LineItemColumns = _header_map("LineItemColumns", LINE_ITEM_COLUMNS)
+ProductColumns = _header_map("ProductColumns", PRODUCT_COLUMNS)
+DealColumns = _header_map("DealColumns", DEAL_EXTRA_COLUMNS)
+
+
+class LineItemsModel(ConfigModel):
+    """The sheet of line items and extra header names for its columns."""
+
+    sheet: OptionalText = None
+    columns: LineItemColumns = LineItemColumns()  # type: ignore[valid-type]
+
+
+class ProductsModel(ConfigModel):
+    """The product list and extra header names for its columns."""
+
+    sheet: OptionalText = None
+    columns: ProductColumns = ProductColumns()  # type: ignore[valid-type]
+
+
+class DocumentsModel(ConfigModel):
+    """Quotes and contracts: seller, terms, tax, numbering, stages, templates."""
+
+    seller: Annotated[SellerModel, Expect("a mapping")] = SellerModel()
+    validity_days: Annotated[int, Field(ge=0), Expect("a whole number of days >= 0")] = 30
+    payment_terms: Annotated[
+        dict[str, str] | None,
+        BeforeValidator(lambda v: {lang: v for lang in LANGUAGES} if isinstance(v, str) else v),
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    {"type": "string"},
+                    {"type": "object", "additionalProperties": {"type": "string"}},
+                ]
+            }
+        ),
+        Expect("text or {en: ..., zh: ...}"),
+    ] = None
+    tax_mode: choice(TAX_MODES, "'exclusive' or 'inclusive' (含税价)") = "exclusive"
+    default_tax_rate: _rate_or_amount(rate=True) = Decimal(0)
+    reconcile: Annotated[ReconcileModel, Expect("a mapping")] = ReconcileModel()
+    default_language: choice(LANGUAGES, "'en' or 'zh'") | None = None
+    locales: Annotated[
+        dict[str, checked(str, _is_locale, "a locale such as 'en_GB'")], Expect("a mapping")
+    ] = {}
+    quote: Annotated[QuoteModel, Expect("a mapping")] = QuoteModel()
+    contract: Annotated[ContractModel, Expect("a mapping")] = ContractModel()
+    line_items: Annotated[LineItemsModel, Expect("a mapping")] = LineItemsModel()
+    products: Annotated[ProductsModel, Expect("a mapping")] = ProductsModel()
+    deal_columns: Annotated[DealColumns, Expect("a mapping")] = DealColumns()  # type: ignore[valid-type]
+
+
+# ------------------------------------------------------------------------ runtime settings
 
 
 def parse_document_settings(
@@ -307,196 +466,73 @@ def parse_document_settings(
     base_dir: Path | None = None,
     stage_ids: list[str] | None = None,
 ) -> tuple[DocumentSettings, list[str]]:
-    """Parse the ``documents:`` mapping of a profile.
+    """Parse the ``documents:`` mapping of a profile on its own.
 
     ``where`` names the file in messages; ``base_dir`` resolves relative template and logo
     paths (the profile's folder); ``stage_ids`` (the profile's stages, in order) lets stage
-    names be checked here.
+    names be checked here. Best effort: bad values fall back to their defaults.
     """
-    p = _Parser(where, base_dir, stage_ids)
     if raw is not None and not isinstance(raw, dict):
-        p.problems.append(f"{where}: documents: found {raw!r}, expected a mapping")
-        raw = None
-    raw = raw or {}
-    p.unknown_keys(
-        raw,
-        "",
-        {
-            "seller",
-            "validity_days",
-            "payment_terms",
-            "tax_mode",
-            "default_tax_rate",
-            "reconcile",
-            "default_language",
-            "locales",
-            "quote",
-            "contract",
-            "line_items",
-            "products",
-            "deal_columns",
-        },
-    )
-    seller = _seller(p, p.mapping(raw.get("seller"), "seller"))
+        return build_documents(None, base_dir), [
+            f"{where}: documents: found {raw!r}, expected a mapping"
+        ]
+    context = {"base_dir": base_dir, "stage_ids": stage_ids}
+    model, found = best_effort(DocumentsModel, raw or {}, context, where, ("documents",))
+    return build_documents(model, base_dir), found  # type: ignore[arg-type]
 
-    validity = raw.get("validity_days", 30)
-    if isinstance(validity, bool) or not isinstance(validity, int) or validity < 0:
-        p.problem("validity_days", f"found {validity!r}, expected a whole number of days >= 0")
-        validity = 30
 
-    terms_raw = raw.get("payment_terms")
-    terms: dict[str, str] = {}
-    if isinstance(terms_raw, str):
-        terms = {lang: terms_raw for lang in LANGUAGES}
-    elif isinstance(terms_raw, dict):
-        for lang, text in terms_raw.items():
-            if not isinstance(text, str):
-                p.problem(f"payment_terms.{lang}", f"found {text!r}, expected text")
-            else:
-                terms[str(lang)] = text.strip()
-    elif terms_raw is not None:
-        p.problem("payment_terms", f"found {terms_raw!r}, expected text or {{en: ..., zh: ...}}")
-
-    tax_mode = raw.get("tax_mode", "exclusive")
-    if tax_mode not in TAX_MODES:
-        p.problem("tax_mode", f"found {tax_mode!r}, expected 'exclusive' or 'inclusive' (含税价)")
-        tax_mode = "exclusive"
-    default_rate = p.decimal(raw, "default_tax_rate", "", Decimal(0), rate=True)
-
-    rec = p.mapping(raw.get("reconcile"), "reconcile")
-    p.unknown_keys(rec, "reconcile", {"tolerance", "against"})
-    tolerance = p.decimal(rec, "tolerance", "reconcile", Decimal(0), rate=False)
-    against = rec.get("against", "lines")
-    if against not in RECONCILE_AGAINST:
-        p.problem(
-            "reconcile.against",
-            f"found {against!r}, expected one of {', '.join(RECONCILE_AGAINST)}",
-        )
-        against = "lines"
-
-    default_language = raw.get("default_language")
-    if default_language is not None and default_language not in LANGUAGES:
-        p.problem("default_language", f"found {default_language!r}, expected 'en' or 'zh'")
-        default_language = None
-
-    locales = {"en": "en_US", "zh": "zh_CN"}
-    for lang, loc in p.mapping(raw.get("locales"), "locales").items():
-        if not isinstance(loc, str) or not is_known_locale(loc):
-            p.problem(f"locales.{lang}", f"found {loc!r}, expected a locale such as 'en_GB'")
-        else:
-            locales[str(lang)] = loc
-
-    kinds = {kind: _kind(p, kind, p.mapping(raw.get(kind), kind)) for kind in KINDS}
-
-    li = p.mapping(raw.get("line_items"), "line_items")
-    p.unknown_keys(li, "line_items", {"sheet", "columns"})
-    li_sheet = p.text(li, "sheet", "line_items", "Line Items") or "Line Items"
-    li_cols = _columns(p, li.get("columns"), "line_items.columns", LINE_ITEM_COLUMNS)
-    pr = p.mapping(raw.get("products"), "products")
-    p.unknown_keys(pr, "products", {"sheet", "columns"})
-    pr_sheet = p.text(pr, "sheet", "products", "Products") or "Products"
-    pr_cols = _columns(p, pr.get("columns"), "products.columns", PRODUCT_COLUMNS)
+def build_documents(m: DocumentsModel | None, base_dir: Path | None) -> DocumentSettings:
+    """The settings the documents layer uses, from the validated section (None: defaults)."""
+    m = m or DocumentsModel()
+    terms = {str(lang): t.strip() for lang, t in (m.payment_terms or {}).items()}
+    line_cols = {k: (t, list(a)) for k, (t, a) in LINE_ITEM_COLUMNS.items()}
+    for key, aliases in m.line_items.columns:
+        if aliases:
+            line_cols[key] = (line_cols[key][0], list(aliases) + line_cols[key][1])
+    product_cols = {k: (t, list(a)) for k, (t, a) in PRODUCT_COLUMNS.items()}
+    for key, aliases in m.products.columns:
+        if aliases:
+            product_cols[key] = (product_cols[key][0], list(aliases) + product_cols[key][1])
     deal_cols = {k: list(a) for k, a in DEAL_EXTRA_COLUMNS.items()}
-    for key, aliases in p.mapping(raw.get("deal_columns"), "deal_columns").items():
-        if key not in deal_cols:
-            p.problem(f"deal_columns.{key}", f"unknown field, expected one of {sorted(deal_cols)}")
-        elif not _is_text_list(aliases):
-            p.problem(f"deal_columns.{key}", f"found {aliases!r}, expected a list of headers")
-        else:
+    for key, aliases in m.deal_columns:
+        if aliases:
             deal_cols[key] = list(aliases) + deal_cols[key]
-
-    settings = DocumentSettings(
-        seller=seller,
-        validity_days=validity,
+    seller = m.seller
+    return DocumentSettings(
+        seller=Seller(
+            **{k: getattr(seller, k) for k in Seller.__dataclass_fields__ if k != "logo"},
+            logo=_resolve(seller.logo, base_dir) if seller.logo else None,
+        ),
+        validity_days=m.validity_days,
         payment_terms=terms,
-        tax_mode=tax_mode,
-        default_tax_rate=default_rate,
-        reconcile_tolerance=tolerance,
-        reconcile_with=against,
-        default_language=default_language,
-        locales=locales,
-        kinds=kinds,
-        line_items_sheet=li_sheet,
-        products_sheet=pr_sheet,
-        line_item_columns=li_cols,
-        product_columns=pr_cols,
+        tax_mode=m.tax_mode,
+        default_tax_rate=m.default_tax_rate,
+        reconcile_tolerance=m.reconcile.tolerance,
+        reconcile_with=m.reconcile.against,
+        default_language=m.default_language,
+        locales={"en": "en_US", "zh": "zh_CN", **m.locales},
+        kinds={kind: _kind(kind, getattr(m, kind), base_dir) for kind in KINDS},
+        line_items_sheet=m.line_items.sheet or "Line Items",
+        products_sheet=m.products.sheet or "Products",
+        line_item_columns=line_cols,
+        product_columns=product_cols,
         deal_columns=deal_cols,
     )
-    return settings, p.problems
 
 
-def _is_text_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
-
-
-def _seller(p: _Parser, raw: dict) -> Seller:
-    keys = [f for f in Seller.__dataclass_fields__ if f != "logo"]
-    p.unknown_keys(raw, "seller", set(keys) | {"logo"})
-    values = {k: p.text(raw, k, "seller", getattr(Seller, k, None)) for k in keys}
-    if not values["name"]:
-        p.problem("seller.name", "found nothing, expected the seller's company name")
-        values["name"] = Seller.name
-    return Seller(**values, logo=p.path(raw.get("logo"), "seller.logo"))
-
-
-def _kind(p: _Parser, kind: str, raw: dict) -> KindSettings:
-    p.unknown_keys(raw, kind, {"numbering", "stages", "required", "templates"})
-    numbering = raw.get("numbering", DEFAULT_NUMBERING[kind])
-    problem = number_pattern_problem(numbering)
-    if problem:
-        p.problem(f"{kind}.numbering", problem)
-        numbering = DEFAULT_NUMBERING[kind]
-
-    stages_raw = raw.get("stages", DEFAULT_STAGES[kind])
-    rule = StageRule()
-    if isinstance(stages_raw, list):
-        ids = [p.stage(s, f"{kind}.stages[{i}]") for i, s in enumerate(stages_raw)]
-        rule = StageRule(stages=tuple(s for s in ids if s))
-    elif isinstance(stages_raw, dict) and set(stages_raw) <= {"from", "to"} and stages_raw:
-        explicit = "stages" in raw
-        first = stages_raw.get("from")
-        last = stages_raw.get("to")
-        if explicit:
-            first = p.stage(first, f"{kind}.stages.from") if first is not None else None
-            last = p.stage(last, f"{kind}.stages.to") if last is not None else None
-        rule = StageRule(first=first, last=last)
+def _kind(kind: str, m: KindModel, base_dir: Path | None) -> KindSettings:
+    if m.stages is None:
+        default = DEFAULT_STAGES[kind]
+        rule = StageRule(first=default.get("from"), last=default.get("to"))
+    elif isinstance(m.stages, StageRange):
+        rule = StageRule(first=m.stages.first, last=m.stages.to)
     else:
-        p.problem(
-            f"{kind}.stages",
-            f"found {stages_raw!r}, expected a list of stage ids or {{from: STAGE, to: STAGE}}",
-        )
-
-    required = raw.get("required", FIELDS_REQUIRED_BY_DEFAULT[kind])
-    if not isinstance(required, list) or any(r not in DEAL_FIELDS for r in required):
-        p.problem(
-            f"{kind}.required",
-            f"found {required!r}, expected a list of deal fields from: {', '.join(DEAL_FIELDS)}",
-        )
-        required = FIELDS_REQUIRED_BY_DEFAULT[kind]
-
+        rule = StageRule(stages=tuple(m.stages))
     templates = default_templates(kind)
-    for lang, per_format in p.mapping(raw.get("templates"), f"{kind}.templates").items():
-        for fmt, value in p.mapping(per_format, f"{kind}.templates.{lang}").items():
-            if fmt not in ("html", "docx"):
-                p.problem(f"{kind}.templates.{lang}.{fmt}", "unknown format, expected html, docx")
-                continue
-            path = p.path(value, f"{kind}.templates.{lang}.{fmt}")
-            if path is not None:
-                templates.setdefault(str(lang), {})[fmt] = path
-    return KindSettings(kind, numbering, rule, tuple(required), templates)
-
-
-def _columns(
-    p: _Parser, raw: Any, path: str, defaults: dict[str, tuple[str, list[str]]]
-) -> dict[str, tuple[str, list[str]]]:
-    columns = {k: (t, list(a)) for k, (t, a) in defaults.items()}
-    for key, aliases in p.mapping(raw, path).items():
-        if key not in columns:
-            p.problem(f"{path}.{key}", f"unknown field, expected one of {', '.join(columns)}")
-        elif isinstance(aliases, str) and aliases.strip():
-            columns[key] = (columns[key][0], [aliases] + columns[key][1])
-        elif _is_text_list(aliases):
-            columns[key] = (columns[key][0], list(aliases) + columns[key][1])
-        else:
-            p.problem(f"{path}.{key}", f"found {aliases!r}, expected a list of header names")
-    return columns
+    for lang, pair in m.templates.items():
+        for fmt in ("html", "docx"):
+            value = getattr(pair, fmt)
+            if value is not None:
+                templates.setdefault(str(lang), {})[fmt] = _resolve(value, base_dir)
+    required = m.required if m.required is not None else FIELDS_REQUIRED_BY_DEFAULT[kind]
+    return KindSettings(kind, m.numbering, rule, tuple(required), templates)

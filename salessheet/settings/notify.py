@@ -4,14 +4,26 @@ Secrets never live here: SMTP credentials, webhook URLs (``url_env``) and signin
 (``secret_env``) are *names* of environment variables, resolved at send time.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
+
+from salessheet.settings.base import (
+    ConfigModel,
+    Expect,
+    choice,
+    found_text,
+    item,
+    problem,
+    problems,
+    strip,
+)
+from salessheet.settings.problems import best_effort
 
 LANGUAGES = ("en", "zh")
 SECURITY_MODES = ("starttls", "ssl", "none")
@@ -71,157 +83,13 @@ class NotificationSettings:
 
 # --------------------------------------------------------------------------- profile YAML
 
-_TOP_KEYS = {
-    "email",
-    "webhooks",
-    "language",
-    "include_resolved",
-    "send_when_clean",
-    "timeout_s",
-    "retry_delay_s",
-    "max_items",
-}
-_EMAIL_KEYS = {
-    "host",
-    "port",
-    "security",
-    "from",
-    "manager_to",
-    "owners",
-    "send_to_owners",
-    "user_env",
-    "password_env",
-    "ca_file",
-    "language",
-    "include_resolved",
-}
 _SECRET_KEYS = {"user", "username", "password", "pass", "secret", "token", "api_key"}
-_WEBHOOK_KEYS = {"kind", "url", "url_env", "secret_env", "name", "language"}
-
-
-def _found(value: Any) -> str:
-    kind = {
-        bool: "true/false",
-        int: "a number",
-        float: "a number",
-        str: "text",
-        list: "a list",
-        dict: "a mapping",
-        type(None): "nothing",
-    }.get(type(value), type(value).__name__)
-    shown = repr(value)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return f"{shown} ({kind})" if value is not None else "nothing"
-
-
-class _Checker:
-    def __init__(self, where: str):
-        self.where = where
-        self.problems: list[str] = []
-
-    def bad(self, path: str, value: Any, expected: str) -> None:
-        self.problems.append(f"{self.where}: {path}: found {_found(value)}, expected {expected}")
-
-    def note(self, path: str, text: str) -> None:
-        self.problems.append(f"{self.where}: {path}: {text}")
-
-    def unknown(self, path: str, raw: Mapping[str, Any], allowed: set[str]) -> None:
-        for key in raw:
-            if not isinstance(key, str) or key not in allowed:
-                if isinstance(key, str) and key.lower() in _SECRET_KEYS:
-                    self.note(
-                        f"{path}.{key}",
-                        "secrets are never read from the config file; put it in an environment "
-                        "variable and name that variable (user_env, password_env, url_env, "
-                        "secret_env)",
-                    )
-                else:
-                    self.note(
-                        f"{path}.{key}",
-                        f"unknown key, expected one of: {', '.join(sorted(allowed))}",
-                    )
-
-    def boolean(self, path: str, value: Any, default: bool) -> bool:
-        if value is None:
-            return default
-        if isinstance(value, bool):
-            return value
-        self.bad(path, value, "true or false")
-        return default
-
-    def choice(self, path: str, value: Any, choices: Sequence[str], default: Any) -> Any:
-        if value is None:
-            return default
-        if isinstance(value, str) and value.strip().lower() in choices:
-            return value.strip().lower()
-        self.bad(path, value, "one of " + ", ".join(choices))
-        return default
-
-    def number(self, path: str, value: Any, default: float, low: float, high: float) -> float:
-        if value is None:
-            return default
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high:
-            return float(value)
-        self.bad(path, value, f"a number of seconds between {low:g} and {high:g}")
-        return default
-
-    def integer(self, path: str, value: Any, default: int, low: int, high: int) -> int:
-        if value is None:
-            return default
-        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-            return value
-        self.bad(path, value, f"a whole number between {low} and {high}")
-        return default
-
-    def text(self, path: str, value: Any, *, required: bool = False) -> str | None:
-        if value is None:
-            if required:
-                self.note(path, "missing, expected text")
-            return None
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        self.bad(path, value, "non-empty text")
-        return None
-
-    def env_name(self, path: str, value: Any, default: str | None) -> str | None:
-        if value is None:
-            return default
-        if isinstance(value, str) and _ENV_NAME.match(value.strip()):
-            return value.strip()
-        self.bad(path, value, "the name of an environment variable, such as MY_SECRET")
-        return default
-
-    def address(self, path: str, value: Any) -> str | None:
-        if isinstance(value, str) and is_email_address(value):
-            return value.strip()
-        self.bad(path, value, "an e-mail address such as name@example.com")
-        return None
-
-    def addresses(self, path: str, value: Any) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list):
-            self.bad(path, value, "a list of e-mail addresses")
-            return ()
-        out = []
-        for i, item in enumerate(value):
-            addr = self.address(f"{path}[{i}]", item)
-            if addr:
-                out.append(addr)
-        return tuple(out)
-
-    def url(self, path: str, value: Any) -> str | None:
-        if not isinstance(value, str) or not value.strip():
-            self.bad(path, value, "an http(s) URL")
-            return None
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            self.bad(path, value, "an http(s) URL such as https://hooks.example.com/...")
-            return None
-        return value.strip()
+_SECRETS_NOTE = (
+    "secrets are never read from the config file; put it in an environment variable and name "
+    "that variable (user_env, password_env, url_env, secret_env)"
+)
+_URL_EXPECTED = "an http(s) URL such as https://hooks.example.com/..."
+_ADDRESS = "an e-mail address such as name@example.com"
 
 
 def is_email_address(value: str) -> bool:
@@ -233,156 +101,9 @@ def is_email_address(value: str) -> bool:
     return bool(local) and "." in domain and not domain.startswith(".") and " " not in addr
 
 
-def parse_notification_settings(
-    raw: dict | None, where: str
-) -> tuple[NotificationSettings, list[str]]:
-    """Parse the ``notifications:`` section of a profile.
-
-    ``where`` names the file (it starts every problem). Returns the settings (best effort: bad
-    values fall back to defaults) and every problem found; the caller raises ConfigError when
-    the list is not empty. ``None`` (no section) means notifications are off.
-    """
-    check = _Checker(where)
-    if raw is None:
-        return NotificationSettings(), []
-    if not isinstance(raw, Mapping):
-        check.bad("notifications", raw, "a mapping with email: and/or webhooks:")
-        return NotificationSettings(), check.problems
-    check.unknown("notifications", raw, _TOP_KEYS)
-    p = "notifications"
-    language = check.choice(f"{p}.language", raw.get("language"), LANGUAGES, "en")
-    settings = NotificationSettings(
-        language=language,
-        include_resolved=check.boolean(f"{p}.include_resolved", raw.get("include_resolved"), True),
-        send_when_clean=check.boolean(f"{p}.send_when_clean", raw.get("send_when_clean"), True),
-        timeout_s=check.number(f"{p}.timeout_s", raw.get("timeout_s"), 10.0, 0.1, 300),
-        retry_delay_s=check.number(f"{p}.retry_delay_s", raw.get("retry_delay_s"), 2.0, 0, 60),
-        max_items=check.integer(f"{p}.max_items", raw.get("max_items"), 200, 1, 10000),
-    )
-    email = _parse_email(check, raw.get("email"), f"{p}.email") if "email" in raw else None
-    webhooks = _parse_webhooks(check, raw.get("webhooks"), f"{p}.webhooks")
-    return replace(settings, email=email, webhooks=webhooks), check.problems
-
-
-def _parse_email(check: _Checker, raw: Any, p: str) -> EmailSettings | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, Mapping):
-        check.bad(p, raw, "a mapping with host, from, manager_to, ...")
-        return None
-    check.unknown(p, raw, _EMAIL_KEYS)
-    security = check.choice(f"{p}.security", raw.get("security"), SECURITY_MODES, "starttls")
-    port = check.integer(f"{p}.port", raw.get("port"), DEFAULT_PORTS[security], 1, 65535)
-    host = check.text(f"{p}.host", raw.get("host"), required=True)
-    sender = None
-    if raw.get("from") is None:
-        check.note(
-            f"{p}.from",
-            "missing, expected the sender address, e.g. pipeline@example.com",
-        )
-    else:
-        sender = check.address(f"{p}.from", raw.get("from"))
-    manager_to = check.addresses(f"{p}.manager_to", raw.get("manager_to"))
-    owners: dict[str, str] = {}
-    raw_owners = raw.get("owners")
-    if raw_owners is not None and not isinstance(raw_owners, Mapping):
-        check.bad(f"{p}.owners", raw_owners, "a mapping: owner name as in the sheet -> e-mail")
-    elif raw_owners:
-        seen: dict[str, str] = {}
-        for name, addr in raw_owners.items():
-            key_path = f"{p}.owners.{name}"
-            if not isinstance(name, str) or not name.strip():
-                check.bad(f"{p}.owners", name, "owner names as text")
-                continue
-            norm = normalize_owner(name)
-            if norm in seen:
-                check.note(
-                    key_path,
-                    f"same owner as {seen[norm]!r} (names compare ignoring case)",
-                )
-                continue
-            seen[norm] = name
-            good = check.address(key_path, addr)
-            if good:
-                owners[name.strip()] = good
-    send_to_owners = check.boolean(f"{p}.send_to_owners", raw.get("send_to_owners"), False)
-    if send_to_owners and not owners and raw_owners is None:
-        check.note(f"{p}.owners", "send_to_owners is true but no owners: map names e-mails")
-    if not manager_to and not send_to_owners:
-        check.note(f"{p}.manager_to", "no recipients: give manager_to or set send_to_owners")
-    ca_file = check.text(f"{p}.ca_file", raw.get("ca_file"))
-    language = check.choice(f"{p}.language", raw.get("language"), LANGUAGES, None)
-    include_resolved = raw.get("include_resolved")
-    if include_resolved is not None:
-        include_resolved = check.boolean(f"{p}.include_resolved", include_resolved, True)
-    if host is None or sender is None:
-        return None
-    return EmailSettings(
-        host=host,
-        sender=sender,
-        port=port,
-        security=security,
-        manager_to=manager_to,
-        owners=owners,
-        send_to_owners=send_to_owners,
-        user_env=check.env_name(f"{p}.user_env", raw.get("user_env"), DEFAULT_USER_ENV)
-        or DEFAULT_USER_ENV,
-        password_env=check.env_name(
-            f"{p}.password_env", raw.get("password_env"), DEFAULT_PASSWORD_ENV
-        )
-        or DEFAULT_PASSWORD_ENV,
-        ca_file=ca_file,
-        language=language,
-        include_resolved=include_resolved,
-    )
-
-
-def _parse_webhooks(check: _Checker, raw: Any, p: str) -> tuple[WebhookTarget, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        check.bad(p, raw, "a list of {kind, url or url_env}")
-        return ()
-    out = []
-    for i, item in enumerate(raw):
-        ip = f"{p}[{i}]"
-        if not isinstance(item, Mapping):
-            check.bad(ip, item, "a mapping {kind: slack, url_env: MY_SLACK_URL}")
-            continue
-        check.unknown(ip, item, _WEBHOOK_KEYS)
-        if item.get("kind") is None:
-            check.note(f"{ip}.kind", "missing, expected one of " + ", ".join(WEBHOOK_KINDS))
-            continue
-        kind = check.choice(f"{ip}.kind", item.get("kind"), WEBHOOK_KINDS, None)
-        url = url_env = None
-        if item.get("url") is not None and item.get("url_env") is not None:
-            check.note(ip, "give url or url_env, not both")
-        elif item.get("url") is not None:
-            url = check.url(f"{ip}.url", item.get("url"))
-        elif item.get("url_env") is not None:
-            url_env = check.env_name(f"{ip}.url_env", item.get("url_env"), None)
-        else:
-            check.note(ip, "missing url (or url_env naming the variable that holds it)")
-        secret_env = check.env_name(f"{ip}.secret_env", item.get("secret_env"), None)
-        if secret_env and kind not in ("dingtalk", "feishu"):
-            check.note(
-                f"{ip}.secret_env",
-                f"only dingtalk and feishu sign messages, not {kind}",
-            )
-        name = check.text(f"{ip}.name", item.get("name"))
-        language = check.choice(f"{ip}.language", item.get("language"), LANGUAGES, None)
-        if kind and (url or url_env):
-            out.append(
-                WebhookTarget(
-                    kind=kind,
-                    url=url,
-                    url_env=url_env,
-                    secret_env=secret_env,
-                    name=name,
-                    language=language,
-                )
-            )
-    return tuple(out)
+def is_url(value: str) -> bool:
+    parts = urlsplit(value.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def normalize_owner(name: str) -> str:
@@ -390,6 +111,266 @@ def normalize_owner(name: str) -> str:
     import unicodedata
 
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+class _NotifyModel(ConfigModel):
+    @classmethod
+    def unknown_key_note(cls, key: Any) -> str:
+        if isinstance(key, str) and key.lower() in _SECRET_KEYS:
+            return _SECRETS_NOTE
+        return super().unknown_key_note(key)
+
+
+Language = choice(LANGUAGES, fold=True)
+Address = Annotated[
+    str,
+    strip,
+    Expect(_ADDRESS),
+    AfterValidator(lambda v: v if is_email_address(v) else _raise(_ADDRESS)),
+]
+EnvName = Annotated[
+    str,
+    strip,
+    Expect("the name of an environment variable, such as MY_SECRET"),
+    AfterValidator(lambda v: v if _ENV_NAME.match(v) else _raise("env")),
+]
+Text = Annotated[
+    str,
+    strip,
+    Expect("non-empty text", missing="text"),
+    AfterValidator(lambda v: v or _raise("blank")),
+]
+
+
+def _raise(why: str) -> Any:
+    raise ValueError(why)
+
+
+def _owners(value: dict[str, str]) -> dict[str, str]:
+    seen: dict[str, str] = {}
+    found = []
+    for name in value:
+        norm = normalize_owner(name)
+        if norm in seen:
+            note = f"same owner as {seen[norm]!r} (names compare ignoring case)"
+            found.append(item(note=note, sub=(name,)))
+        else:
+            seen[norm] = name
+    if found:
+        raise problems(found)
+    return value
+
+
+def _recipients(value: bool, info: ValidationInfo) -> bool:
+    data = info.data
+    if value and "owners" in data and data["owners"] is None:
+        raise problem(
+            note="send_to_owners is true but no owners: map names e-mails", at=("owners",)
+        )
+    if "manager_to" in data and not data["manager_to"] and not value:
+        note = "no recipients: give manager_to or set send_to_owners"
+        raise problem(note=note, at=("manager_to",))
+    return value
+
+
+class EmailModel(_NotifyModel):
+    """E-mail through an SMTP server; the login is read from environment variables."""
+
+    host: Text
+    security: choice(SECURITY_MODES, fold=True) = "starttls"
+    port: Annotated[int, Field(ge=1, le=65535), Expect("a whole number between 1 and 65535")] | (
+        None
+    ) = None
+    sender: Annotated[
+        str,
+        strip,
+        Expect(_ADDRESS, missing="the sender address, e.g. pipeline@example.com"),
+        AfterValidator(lambda v: v if is_email_address(v) else _raise(_ADDRESS)),
+    ] = Field(alias="from")
+    manager_to: Annotated[
+        list[Address],
+        BeforeValidator(lambda v: [v] if isinstance(v, str) else v),
+        Expect("a list of e-mail addresses"),
+    ] = []
+    owners: Annotated[
+        dict[Text, Address] | None,
+        Expect("a mapping: owner name as in the sheet -> e-mail"),
+        AfterValidator(_owners),
+    ] = None
+    send_to_owners: Annotated[bool, Expect("true or false"), AfterValidator(_recipients)] = Field(
+        False, validate_default=True
+    )
+    user_env: EnvName = DEFAULT_USER_ENV
+    password_env: EnvName = DEFAULT_PASSWORD_ENV
+    ca_file: Text | None = None
+    language: Language | None = None
+    include_resolved: Annotated[bool, Expect("true or false")] | None = None
+
+
+def _url_or_env(value: str | None, info: ValidationInfo) -> str | None:
+    if "url" not in info.data:
+        return value  # the url itself is wrong: said already
+    if value is not None and info.data["url"] is not None:
+        raise problem(note="give url or url_env, not both", at=())
+    if value is None and info.data["url"] is None:
+        raise problem(note="missing url (or url_env naming the variable that holds it)", at=())
+    return value
+
+
+def _signing(value: str | None, info: ValidationInfo) -> str | None:
+    kind = info.data.get("kind")
+    if value and kind and kind not in ("dingtalk", "feishu"):
+        raise problem(note=f"only dingtalk and feishu sign messages, not {kind}")
+    return value
+
+
+class WebhookModel(_NotifyModel):
+    """One chat or HTTP target for the team digest."""
+
+    kind: choice(WEBHOOK_KINDS, fold=True)
+    url: (
+        Annotated[
+            str,
+            strip,
+            Expect(_URL_EXPECTED, missing="an http(s) URL"),
+            AfterValidator(lambda v: v if is_url(v) else _raise("url")),
+        ]
+        | None
+    ) = None
+    url_env: Annotated[EnvName | None, AfterValidator(_url_or_env)] = Field(
+        None, validate_default=True
+    )
+    secret_env: Annotated[EnvName | None, AfterValidator(_signing)] = None
+    name: Text | None = None
+    language: Language | None = None
+
+
+class NotificationsModel(_NotifyModel):
+    """Who hears about a run: e-mail and chat webhooks. Secrets come from the environment."""
+
+    language: Language = "en"
+    include_resolved: Annotated[bool, Expect("true or false")] = True
+    send_when_clean: Annotated[bool, Expect("true or false")] = True
+    timeout_s: Annotated[
+        float, Field(ge=0.1, le=300), Expect("a number of seconds between 0.1 and 300")
+    ] = 10.0
+    retry_delay_s: Annotated[
+        float, Field(ge=0, le=60), Expect("a number of seconds between 0 and 60")
+    ] = 2.0
+    max_items: Annotated[
+        int, Field(ge=1, le=10000), Expect("a whole number between 1 and 10000")
+    ] = 200
+    email: Annotated[EmailModel, Expect("a mapping with host, from, manager_to, ...")] | None = None
+    webhooks: Annotated[
+        list[Annotated[WebhookModel, Expect("a mapping {kind: slack, url_env: MY_SLACK_URL}")]],
+        Expect("a list of {kind, url or url_env}"),
+    ] = []
+
+
+def parse_notification_settings(
+    raw: dict | None, where: str
+) -> tuple[NotificationSettings, list[str]]:
+    """Parse the ``notifications:`` section of a profile on its own.
+
+    ``where`` names the file (it starts every problem). Returns the settings (best effort: bad
+    values fall back to defaults) and every problem found; the caller raises ConfigError when
+    the list is not empty. ``None`` (no section) means notifications are off.
+    """
+    if raw is None:
+        return NotificationSettings(), []
+    if not isinstance(raw, Mapping):
+        return NotificationSettings(), [
+            f"{where}: notifications: found {found_text(raw)}, expected a mapping with email: "
+            "and/or webhooks:"
+        ]
+    model, found = best_effort(NotificationsModel, dict(raw), {}, where, ("notifications",))
+    return build_notifications(model), found  # type: ignore[arg-type]
+
+
+def build_notifications(m: NotificationsModel | None) -> NotificationSettings:
+    """The settings the notify layer uses, from the validated section (None: off)."""
+    if m is None:
+        return NotificationSettings()
+    email = None
+    if m.email is not None:
+        e = m.email
+        email = EmailSettings(
+            host=e.host,
+            sender=e.sender,
+            port=e.port if e.port is not None else DEFAULT_PORTS[e.security],
+            security=e.security,
+            manager_to=tuple(e.manager_to),
+            owners={name.strip(): addr for name, addr in (e.owners or {}).items()},
+            send_to_owners=e.send_to_owners,
+            user_env=e.user_env,
+            password_env=e.password_env,
+            ca_file=e.ca_file,
+            language=e.language,
+            include_resolved=e.include_resolved,
+        )
+    return NotificationSettings(
+        email=email,
+        webhooks=tuple(
+            WebhookTarget(w.kind, w.url, w.url_env, w.secret_env, w.name, w.language)
+            for w in m.webhooks
+        ),
+        language=m.language,
+        include_resolved=m.include_resolved,
+        send_when_clean=m.send_when_clean,
+        timeout_s=float(m.timeout_s),
+        retry_delay_s=float(m.retry_delay_s),
+        max_items=m.max_items,
+    )
+
+
+class _OptionCheck:
+    """Command-line values (``--notify-email``, ``--webhook``), checked with the same tests."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def bad(self, path: str, value: Any, expected: str) -> None:
+        self.problems.append(
+            f"command line: {path}: found {found_text(value)}, expected {expected}"
+        )
+
+    def note(self, path: str, text: str) -> None:
+        self.problems.append(f"command line: {path}: {text}")
+
+    def choice(self, path: str, value: Any, choices: Sequence[str], default: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in choices:
+            return value.strip().lower()
+        self.bad(path, value, "one of " + ", ".join(choices))
+        return default
+
+    def integer(self, path: str, value: Any, default: int, low: int, high: int) -> int:
+        if value is None:
+            return default
+        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+            return value
+        self.bad(path, value, f"a whole number between {low} and {high}")
+        return default
+
+    def addresses(self, path: str, values: list[str]) -> tuple[str, ...]:
+        out = []
+        for i, value in enumerate(values):
+            if is_email_address(value):
+                out.append(value.strip())
+            else:
+                self.bad(f"{path}[{i}]", value, _ADDRESS)
+        return tuple(out)
+
+    def url(self, path: str, value: str) -> str | None:
+        if is_url(value):
+            return value.strip()
+        self.bad(path, value, _URL_EXPECTED)
+        return None
+
+    def env_name(self, path: str, value: str) -> str | None:
+        if _ENV_NAME.match(value.strip()):
+            return value.strip()
+        self.bad(path, value, "the name of an environment variable, such as MY_SECRET")
+        return None
 
 
 # --------------------------------------------------------------------------- CLI options
@@ -420,7 +401,7 @@ def settings_from_options(
     """
     env = env or {}
     base = base or NotificationSettings()
-    check = _Checker("command line")
+    check = _OptionCheck()
     settings = base
     if language is not None:
         settings = replace(
@@ -465,7 +446,7 @@ def settings_from_options(
     return settings, check.problems
 
 
-def _parse_webhook_spec(check: _Checker, spec: str) -> WebhookTarget | None:
+def _parse_webhook_spec(check: _OptionCheck, spec: str) -> WebhookTarget | None:
     kind, sep, rest = spec.partition("=")
     if sep and kind.strip().lower() in WEBHOOK_KINDS:
         kind = kind.strip().lower()
@@ -476,7 +457,7 @@ def _parse_webhook_spec(check: _Checker, spec: str) -> WebhookTarget | None:
         kind, rest = "generic", spec
     rest = rest.strip()
     if rest.startswith("env:"):
-        var = check.env_name("--webhook", rest[4:], None)
+        var = check.env_name("--webhook", rest[4:])
         return WebhookTarget(kind=kind, url_env=var) if var else None
     url = check.url("--webhook", rest)
     return WebhookTarget(kind=kind, url=url) if url else None

@@ -1,32 +1,69 @@
 """Pipeline profiles: YAML files declaring stages, transitions, columns and rules.
 
-``load_profile`` validates the whole file and raises one ConfigError listing every problem,
-each naming the file, the key path, what was found and what was expected.
+``load_profile`` reads the file (and the profiles it ``extends:``), validates the whole of it
+against ``ProfileFile`` and raises one ConfigError listing every problem, each naming the file,
+the line, the key path, what was found and what was expected. The result is a ``Profile`` of
+plain frozen dataclasses (``Stage``, ``ColumnDef``, ...) that the other layers use.
 """
-
-from __future__ import annotations
 
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, ValidationInfo
+from pydantic.json_schema import WithJsonSchema
 
 from salessheet.core.errors import ConfigError
-from salessheet.core.resources import data_dir
 from salessheet.core.textnorm import normalise
+from salessheet.settings.base import (
+    ConfigModel,
+    Expect,
+    checked,
+    choice,
+    item,
+    loose_text,
+    problem,
+    problems,
+    text,
+    to_decimal,
+)
+from salessheet.settings.documents import DocumentsModel, build_documents
+from salessheet.settings.notify import NotificationsModel, build_notifications
+from salessheet.settings.problems import describe
+from salessheet.settings.source import (
+    BUILTIN_PROFILES,
+    Where,
+    merge_over,
+    profile_path,
+    read_config,
+    resolve_extends,
+)
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-BUILTIN_PROFILES = ("b2b", "b2c", "lite")
+__all__ = [
+    "BUILTIN_PROFILES",
+    "ColumnDef",
+    "Profile",
+    "ProfileFile",
+    "StallRules",
+    "Stage",
+    "Transitions",
+    "load_profile",
+    "parse_profile",
+    "profile_path",
+]
+
 COLUMN_TYPES = ("id", "text", "stage", "money", "number", "percent", "date")
 OUTCOMES = ("open", "won", "lost")
 SEVERITIES = ("error", "warning", "info", "allow")
 STALL_CLOCKS = ("in_stage", "last_activity", "next_step")
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+# ------------------------------------------------------------------------- runtime objects
 
 
 @dataclass(frozen=True)
@@ -41,7 +78,7 @@ class ColumnDef:
 class Stage:
     id: str
     label: str
-    label_zh: str
+    label_zh: str | None  # None when the profile gives no Chinese label
     probability: Decimal
     outcome: str  # open | won | lost
     terminal: bool
@@ -88,10 +125,10 @@ class Profile:
     stages: list[Stage]
     transitions: Transitions
     stall: StallRules
-    raw: dict[str, Any]
+    raw: dict[str, Any]  # the effective config (after extends), as validated
     null_markers: list[str] = field(default_factory=list)  # texts that mean "blank", e.g. NA
-    documents: Any = None  # DocumentSettings, parsed by salessheet.settings.documents
-    notifications: Any = None  # NotificationSettings, parsed by salessheet.settings.notify
+    documents: Any = None  # DocumentSettings (salessheet.settings.documents)
+    notifications: Any = None  # NotificationSettings (salessheet.settings.notify)
     _by_id: dict[str, Stage] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -107,13 +144,13 @@ class Profile:
         """Normalised spelling (id, English label, Chinese label, alias) → stage id."""
         out: dict[str, str] = {}
         for s in self.stages:
-            for spelling in (s.id, s.label, s.label_zh, *s.aliases):
+            for spelling in _spellings(s.id, s.label, s.label_zh, s.aliases):
                 out.setdefault(normalise(spelling), s.id)
                 out.setdefault(normalise(spelling.replace("_", " ")), s.id)
         return out
 
     def stage_spellings(self) -> list[str]:
-        return [f"{s.id} / {s.label} / {s.label_zh}" for s in self.stages]
+        return [" / ".join(x for x in (s.id, s.label, s.label_zh) if x) for s in self.stages]
 
     def column(self, name: str) -> ColumnDef | None:
         return next((c for c in self.columns if c.field == name), None)
@@ -122,25 +159,238 @@ class Profile:
         return ZoneInfo(self.timezone)
 
 
-def profile_path(name_or_path: str) -> Path:
-    if name_or_path in BUILTIN_PROFILES:
-        return data_dir("config") / f"{name_or_path}.yaml"
-    return Path(name_or_path)
+def _spellings(sid: Any, label: Any, label_zh: Any, aliases: Any) -> list[str]:
+    return [s for s in (sid, label, label_zh, *aliases) if isinstance(s, str) and s]
 
 
-def _merge(base: Any, extra: Any) -> Any:
-    if isinstance(base, dict) and isinstance(extra, dict):
-        out = dict(base)
-        for k, v in extra.items():
-            out[k] = _merge(base.get(k), v)
-        return out
-    return extra
+# ------------------------------------------------------------------------- the file's model
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _holiday(value: Any) -> Any:
+    if isinstance(value, dt.date) or (isinstance(value, str) and re.fullmatch(r"[A-Z]{2}", value)):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError("not a date") from None
+
+
+def _declared_fields(value: list[str], info: ValidationInfo) -> list[str]:
+    fields = (info.context or {}).get("fields")
+    if fields:
+        wanted = f"a field declared under columns ({', '.join(sorted(fields))})"
+        bad = [item(wanted, found=f, sub=(i,)) for i, f in enumerate(value) if f not in fields]
+        if bad:
+            raise problems(bad)
+    return value
+
+
+FieldName = checked(str, ID_RE.match, "a field name in lower_snake_case")
+Severity = choice(SEVERITIES)
+HeaderNames = Annotated[list[text("a header name")], Expect("a list of text values")]
+Holiday = Annotated[
+    Any,
+    BeforeValidator(_holiday),
+    WithJsonSchema({"type": "string", "description": "an ISO date, or a country code (CN)"}),
+    Expect("an ISO date or a country code (CN)"),
+]
+
+
+def _some_aliases(value: list[str]) -> list[str]:
+    if not value:
+        raise problem("at least one header name")
+    return value
+
+
+class ColumnModel(ConfigModel):
+    """One field of a deal: its type and the headers it may have in a sheet."""
+
+    type: choice(COLUMN_TYPES) = "text"
+    aliases: Annotated[HeaderNames, AfterValidator(_some_aliases)] = Field(
+        default_factory=list, validate_default=True
+    )
+    required: Annotated[bool, Expect("true or false")] = False
+    aliases_replace: bool = Field(False, description="with extends: replace the aliases")
+
+
+class StageModel(ConfigModel):
+    """One stage of the sales process."""
+
+    id: checked(str, ID_RE.match, "a stage id in lower_snake_case")
+    label: text()
+    label_zh: text() | None = None
+    aliases: HeaderNames = []
+    probability: Annotated[
+        Decimal,
+        BeforeValidator(to_decimal),
+        Field(ge=0, le=1),
+        WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}),
+        Expect("a number from 0 to 1"),
+    ] = Field(Decimal(0), json_schema_extra={"default": 0})
+    outcome: choice(OUTCOMES, "open, won or lost") = "open"
+    terminal: Annotated[bool, Expect("true or false")] = False
+    required: Annotated[
+        list[str], Expect("a list of text values"), AfterValidator(_declared_fields)
+    ] = []
+    stall_days: Annotated[int, Field(ge=1), Expect("a whole number of days ≥ 1")] | None = None
+    stall_clock: choice(STALL_CLOCKS) = "in_stage"
+    aliases_replace: bool = Field(False, description="with extends: replace the aliases")
+
+
+def _check_columns(columns: dict[str, ColumnModel]) -> dict[str, ColumnModel]:
+    if not columns:
+        raise problem("a mapping of field name → {type, aliases}")
+    found = []
+    owner: dict[str, str] = {}
+    for fname, col in columns.items():
+        for i, alias in enumerate(col.aliases):
+            n = normalise(alias)
+            if owner.setdefault(n, fname) != fname:
+                note = (
+                    f"found {alias!r} (also an alias of {owner[n]!r}), "
+                    "expected each header name to belong to one field"
+                )
+                found.append(item(note=note, sub=(fname, "aliases", i)))
+    for needed in ("deal_id", "stage"):
+        if needed not in columns:
+            found.append(item(note=f"found no {needed!r} column, expected a {needed} column"))
+    if found:
+        raise problems(found)
+    return columns
+
+
+def _check_stages(stages: list[StageModel]) -> list[StageModel]:
+    if not stages:
+        raise problem("a list of stages, each with id, label, probability, ...")
+    found = []
+    ids: set[str] = set()
+    owner: dict[str, str] = {}
+    for i, s in enumerate(stages):
+        if s.id in ids:
+            found.append(
+                item(note=f"found {s.id!r} twice, expected unique stage ids", sub=(i, "id"))
+            )
+        ids.add(s.id)
+        for spelling in _spellings(s.id, s.label, s.label_zh, s.aliases):
+            n = normalise(spelling)
+            if owner.setdefault(n, s.id) != s.id:
+                note = (
+                    f"found {spelling!r} (also used by stage {owner[n]!r}), "
+                    "expected each stage name or alias to belong to one stage"
+                )
+                found.append(item(note=note, sub=(i,)))
+    if not any(s.outcome == "lost" for s in stages):
+        found.append(item(note="found no stage with outcome: lost, expected one lost stage"))
+    if found:
+        raise problems(found)
+    return stages
+
+
+def _check_graph(graph: dict[str, list[str]] | None, info: ValidationInfo) -> Any:
+    if info.data.get("mode") != "graph":
+        return graph
+    if graph is None:
+        raise problem("a mapping stage → list of allowed stages")
+    ids = (info.context or {}).get("stage_ids") or []
+    wanted = f"one of the stages: {', '.join(ids)}"
+    bad = [item(wanted, found=src, sub=(src,)) for src in graph if src not in ids]
+    bad += [
+        item(wanted, found=d, sub=(src, i))
+        for src, dsts in graph.items()
+        for i, d in enumerate(dsts)
+        if d not in ids
+    ]
+    if bad and ids:
+        raise problems(bad)
+    return graph
+
+
+class TransitionsModel(ConfigModel):
+    """Which stage changes are allowed, and how severe each kind of wrong move is."""
+
+    mode: choice(("sequential", "graph"), "sequential or graph") = "sequential"
+    graph: Annotated[
+        dict[str, list[str]] | None,
+        Expect("a mapping stage → list of allowed stages"),
+        AfterValidator(_check_graph),
+    ] = Field(None, validate_default=True)
+    to_lost_from: choice(("open", "any"), "open or any") = "open"
+    skip_forward: Severity = "error"
+    backward: Severity = "warning"
+    reopen: Severity = "error"
+    undeclared: Severity = "error"
+
+
+class StallModel(ConfigModel):
+    """How stalled deals are counted."""
+
+    business_days: Annotated[bool, Expect("true or false")] = False
+    holidays: Annotated[list[Holiday] | None, Expect("a list of ISO dates or country codes")] = []
+    slip_warning_after: Annotated[int, Field(ge=1), Expect("a whole number ≥ 1")] = 3
+
+
+class ProfileFile(ConfigModel):
+    """A pipeline config file (a profile). Keys not written take the defaults shown."""
+
+    extends: str | None = Field(
+        None, description="a built-in profile (b2b, b2c, lite) or a YAML file to start from"
+    )
+    name: text("a text value")
+    description: Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v))] = ""
+    version: Annotated[Any, WithJsonSchema({"type": ["integer", "number", "string"]})] = None
+    sheet: loose_text("a sheet name") | None = None
+    currency: checked(
+        str, lambda v: re.fullmatch(r"[A-Z]{3}", v), "an ISO 4217 code such as CNY, USD or EUR"
+    ) = "CNY"
+    locale: checked(
+        str,
+        lambda v: re.fullmatch(r"[a-z]{2,3}(_[A-Za-z]{2,4})*", v),
+        "a locale such as zh_CN, en_US or de_DE",
+    ) = "zh_CN"
+    timezone: checked(str, _is_zone, "an IANA time zone such as Asia/Shanghai") = "Asia/Shanghai"
+    date_formats: Annotated[
+        list[checked(str, lambda v: "%" in v, "a strftime pattern such as %Y年%m月%d日")],
+        Expect("a list of text values"),
+    ] = ["%Y-%m-%d"]
+    null_markers: Annotated[list[str], Expect("a list of text values")] = []
+    columns: Annotated[
+        dict[FieldName, ColumnModel],
+        Expect("a mapping of field name → {type, aliases}"),
+        AfterValidator(_check_columns),
+    ]
+    stages: Annotated[
+        list[StageModel],
+        Expect("a list of stages, each with id, label, probability, ..."),
+        AfterValidator(_check_stages),
+    ]
+    transitions: Annotated[TransitionsModel, Expect("a mapping with mode and severities")] = (
+        TransitionsModel()
+    )
+    stall: Annotated[StallModel, Expect("a mapping")] = StallModel()
+    documents: DocumentsModel | None = None
+    notifications: NotificationsModel | None = None
+    report: Annotated[Any, WithJsonSchema({"type": "object"})] = None
+    stages_replace: bool = Field(
+        False, description="with extends: the stages list is complete (order, drops)"
+    )
+
+
+# ------------------------------------------------------------------------------- loading
 
 
 def load_profile(name_or_path: str = "b2b", overrides: dict[str, Any] | None = None) -> Profile:
     """A built-in profile name (b2b, b2c, lite) or a path to a YAML file.
 
-    ``overrides`` is merged into the YAML (mappings key by key) before validation.
+    ``extends:`` chains are resolved; ``overrides`` is merged into the result (mappings key by
+    key) before validation.
     """
     path = profile_path(name_or_path)
     if not path.exists():
@@ -150,372 +400,96 @@ def load_profile(name_or_path: str = "b2b", overrides: dict[str, Any] | None = N
                 hint=f"use one of {', '.join(BUILTIN_PROFILES)} or --config FILE",
             )
         raise ConfigError(f"{path}: config file not found")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc})") from exc
-    try:
-        data = yaml.load(text, Loader=_YAML_LOADER)  # the C loader when libyaml is there
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from exc
+    data, where = read_config(path)
     if overrides:
-        data = _merge(data, overrides)
-    return parse_profile(data, path)
+        data, where = merge_over(data, where, overrides, None)
+    return _validate(data, path, where)
 
 
-def parse_profile(data: Any, path: Path | None) -> Profile:
-    where = str(path) if path else "<config>"
-    c = _Checker(where)
+def parse_profile(data: Any, path: Path | None, where: Where | None = None) -> Profile:
+    """A profile from data already read (``path`` names it in messages and anchors relative
+    paths and ``extends:``; ``where`` gives the lines, when known)."""
+    if isinstance(data, dict) and "extends" in data:
+        data, where = resolve_extends(data, where, path)
+    return _validate(data, path, where)
+
+
+def _validate(data: Any, path: Path | None, where: Where | None) -> Profile:
+    label = str(path) if path else "<config>"
     if not isinstance(data, dict):
         raise ConfigError(
-            f"{where}: expected a mapping with keys name, stages, columns, ... "
+            f"{label}: expected a mapping with keys name, stages, columns, ... "
             f"but found {type(data).__name__}"
         )
-    known = {
-        "name",
-        "description",
-        "version",
-        "sheet",
-        "currency",
-        "locale",
-        "timezone",
-        "date_formats",
-        "columns",
-        "stages",
-        "transitions",
-        "stall",
-        "documents",
-        "notifications",
-        "report",
-        "null_markers",
+    columns, stages = data.get("columns"), data.get("stages")
+    context = {
+        "fields": set(columns) if isinstance(columns, dict) else None,
+        "stage_ids": [
+            s["id"] for s in stages if isinstance(s, dict) and isinstance(s.get("id"), str)
+        ]
+        if isinstance(stages, list)
+        else None,
+        "base_dir": path.parent if path else None,
     }
-    for key in data:
-        if key not in known:
-            c.problem(str(key), "unknown key", f"one of {', '.join(sorted(known))}")
-
-    name = c.string(data, "name", required=True) or "?"
-    currency = c.string(data, "currency", default="CNY")
-    if currency and not re.fullmatch(r"[A-Z]{3}", currency):
-        c.problem("currency", repr(currency), "an ISO 4217 code such as CNY, USD or EUR")
-    locale = c.string(data, "locale", default="zh_CN")
-    if locale and not re.fullmatch(r"[a-z]{2,3}(_[A-Za-z]{2,4})*", locale):
-        c.problem("locale", repr(locale), "a locale such as zh_CN, en_US or de_DE")
-    timezone = c.string(data, "timezone", default="Asia/Shanghai")
     try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        c.problem("timezone", repr(timezone), "an IANA time zone such as Asia/Shanghai")
-    date_formats = c.string_list(data, "date_formats", default=["%Y-%m-%d"])
-    null_markers = c.string_list(data, "null_markers", default=[])
-    for i, f in enumerate(date_formats):
-        if "%" not in f:
-            c.problem(f"date_formats[{i}]", repr(f), "a strftime pattern such as %Y年%m月%d日")
-
-    columns = _parse_columns(c, data.get("columns"))
-    fields = {col.field for col in columns}
-    stages = _parse_stages(c, data.get("stages"), fields)
-    transitions = _parse_transitions(c, data.get("transitions") or {}, {s.id for s in stages})
-    stall = _parse_stall(c, data.get("stall") or {})
-
-    for required_field in ("deal_id", "stage"):
-        if columns and required_field not in fields:
-            c.problem("columns", f"no {required_field!r} column", f"a {required_field} column")
-
-    documents = notifications = None
-    try:
-        from salessheet.settings.documents import parse_document_settings
-    except ImportError:  # pragma: no cover - documents not installed
-        parse_document_settings = None  # type: ignore[assignment]
-    if parse_document_settings is not None:
-        documents, problems = parse_document_settings(
-            data.get("documents"),
-            where,
-            base_dir=path.parent if path else None,
-            stage_ids=[s.id for s in stages],
-        )
-        c.problems += problems
-    try:
-        from salessheet.settings.notify import parse_notification_settings
-    except ImportError:  # pragma: no cover
-        parse_notification_settings = None  # type: ignore[assignment]
-    if parse_notification_settings is not None:
-        notifications, problems = parse_notification_settings(data.get("notifications"), where)
-        c.problems += problems
-
-    if c.problems:
-        n = len(c.problems)
-        raise ConfigError(f"{where}: {n} problem{'s' if n > 1 else ''} in the config", c.problems)
-    return Profile(
-        name=name,
-        path=path,
-        description=str(data.get("description") or ""),
-        sheet=data.get("sheet"),
-        currency=currency,
-        locale=locale,
-        timezone=timezone,
-        date_formats=date_formats,
-        columns=columns,
-        stages=stages,
-        transitions=transitions,
-        stall=stall,
-        raw=data,
-        null_markers=null_markers,
-        documents=documents,
-        notifications=notifications,
-    )
+        model = ProfileFile.model_validate(data, context=context)
+    except ValidationError as exc:
+        found = describe(exc, ProfileFile, data, label, where)
+        n = len(found)
+        raise ConfigError(
+            f"{label}: {n} problem{'s' if n > 1 else ''} in the config", found
+        ) from None
+    return _build(model, path, data)
 
 
-class _Checker:
-    def __init__(self, where: str):
-        self.where = where
-        self.problems: list[str] = []
-
-    def problem(self, key: str, found: str, expected: str) -> None:
-        self.problems.append(f"{self.where}: {key}: found {found}, expected {expected}")
-
-    def string(
-        self, d: dict, key: str, *, required: bool = False, default: str = "", path: str = ""
-    ) -> str:
-        v = d.get(key)
-        full = f"{path}.{key}" if path else key
-        if v is None:
-            if required:
-                self.problem(full, "nothing", "a text value")
-            return default
-        if not isinstance(v, str) or not v.strip():
-            self.problem(full, repr(v), "a non-empty text value")
-            return default
-        return v
-
-    def string_list(self, d: dict, key: str, *, default: list[str], path: str = "") -> list[str]:
-        v = d.get(key)
-        full = f"{path}.{key}" if path else key
-        if v is None:
-            return list(default)
-        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            self.problem(full, repr(v), "a list of text values")
-            return list(default)
-        return v
-
-
-def _parse_columns(c: _Checker, raw: Any) -> list[ColumnDef]:
-    if not isinstance(raw, dict) or not raw:
-        c.problem("columns", repr(raw), "a mapping of field name → {type, aliases}")
-        return []
-    out = []
-    seen_alias: dict[str, str] = {}
-    for fname, spec in raw.items():
-        path = f"columns.{fname}"
-        if not isinstance(fname, str) or not ID_RE.match(fname):
-            c.problem(path, repr(fname), "a field name in lower_snake_case")
-            continue
-        if not isinstance(spec, dict):
-            c.problem(path, repr(spec), "a mapping with type and aliases")
-            continue
-        for key in spec:
-            if key not in ("type", "aliases", "required"):
-                c.problem(f"{path}.{key}", "unknown key", "type, aliases or required")
-        ctype = spec.get("type", "text")
-        if ctype not in COLUMN_TYPES:
-            c.problem(f"{path}.type", repr(ctype), f"one of {', '.join(COLUMN_TYPES)}")
-        aliases = c.string_list(spec, "aliases", default=[], path=path)
-        if not aliases:
-            c.problem(f"{path}.aliases", "no aliases", "at least one header name")
-        for a in aliases:
-            n = normalise(a)
-            if n in seen_alias and seen_alias[n] != fname:
-                c.problem(
-                    f"{path}.aliases",
-                    f"{a!r} (also an alias of {seen_alias[n]!r})",
-                    "each header name to belong to one field",
-                )
-            seen_alias[n] = fname
-        required = spec.get("required", False)
-        if not isinstance(required, bool):
-            c.problem(f"{path}.required", repr(required), "true or false")
-            required = False
-        out.append(ColumnDef(fname, str(ctype), aliases, required))
-    return out
-
-
-def _parse_stages(c: _Checker, raw: Any, fields: set[str]) -> list[Stage]:
-    if not isinstance(raw, list) or not raw:
-        c.problem("stages", repr(raw), "a list of stages, each with id, label, label_zh, ...")
-        return []
-    out: list[Stage] = []
-    ids: set[str] = set()
-    spellings: dict[str, str] = {}
-    allowed = {
-        "id",
-        "label",
-        "label_zh",
-        "aliases",
-        "probability",
-        "outcome",
-        "terminal",
-        "required",
-        "stall_days",
-        "stall_clock",
-    }
-    for i, st in enumerate(raw):
-        path = f"stages[{i}]"
-        if not isinstance(st, dict):
-            c.problem(path, repr(st), "a mapping with id, label, label_zh, probability, ...")
-            continue
-        sid = st.get("id")
-        if isinstance(sid, str):
-            path = f"stages[{i}] ({sid})"
-        for key in st:
-            if key not in allowed:
-                c.problem(f"{path}.{key}", "unknown key", f"one of {', '.join(sorted(allowed))}")
-        if not isinstance(sid, str) or not ID_RE.match(sid):
-            c.problem(f"{path}.id", repr(sid), "a stage id in lower_snake_case")
-            continue
-        if sid in ids:
-            c.problem(f"{path}.id", f"{sid!r} twice", "unique stage ids")
-        ids.add(sid)
-        label = c.string(st, "label", required=True, path=path)
-        label_zh = c.string(st, "label_zh", required=True, path=path)
-        aliases = c.string_list(st, "aliases", default=[], path=path)
-        for spelling in (sid, label, label_zh, *aliases):
-            n = normalise(spelling)
-            if n in spellings and spellings[n] != sid:
-                c.problem(
-                    path,
-                    f"{spelling!r} (also used by stage {spellings[n]!r})",
-                    "each stage name or alias to belong to one stage",
-                )
-            spellings.setdefault(n, sid)
-        prob_raw = st.get("probability", 0)
-        try:
-            prob = Decimal(str(prob_raw))
-            if not (0 <= prob <= 1) or isinstance(prob_raw, bool):
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            c.problem(f"{path}.probability", repr(prob_raw), "a number from 0 to 1")
-            prob = Decimal(0)
-        outcome = st.get("outcome", "open")
-        if outcome not in OUTCOMES:
-            c.problem(f"{path}.outcome", repr(outcome), "open, won or lost")
-            outcome = "open"
-        terminal = st.get("terminal", False)
-        if not isinstance(terminal, bool):
-            c.problem(f"{path}.terminal", repr(terminal), "true or false")
-            terminal = False
-        required = c.string_list(st, "required", default=[], path=path)
-        for fname in required:
-            if fields and fname not in fields:
-                c.problem(
-                    f"{path}.required",
-                    repr(fname),
-                    f"a field declared under columns ({', '.join(sorted(fields))})",
-                )
-        stall_days = st.get("stall_days")
-        if stall_days is not None and (
-            not isinstance(stall_days, int) or isinstance(stall_days, bool) or stall_days < 1
-        ):
-            c.problem(f"{path}.stall_days", repr(stall_days), "a whole number of days ≥ 1")
-            stall_days = None
-        clock = st.get("stall_clock", "in_stage")
-        if clock not in STALL_CLOCKS:
-            c.problem(f"{path}.stall_clock", repr(clock), f"one of {', '.join(STALL_CLOCKS)}")
-            clock = "in_stage"
-        out.append(
-            Stage(
-                sid,
-                label,
-                label_zh,
-                prob,
-                outcome,
-                terminal,
-                required,
-                stall_days,
-                clock,
-                tuple(aliases),
-            )
-        )
-    if out and not any(s.outcome == "lost" for s in out):
-        c.problem("stages", "no stage with outcome: lost", "one lost stage")
-    return out
-
-
-def _parse_transitions(c: _Checker, raw: Any, ids: set[str]) -> Transitions:
-    if not isinstance(raw, dict):
-        c.problem("transitions", repr(raw), "a mapping with mode and severities")
-        raw = {}
-    known = {"mode", "graph", "to_lost_from", "skip_forward", "backward", "reopen", "undeclared"}
-    for key in raw:
-        if key not in known:
-            c.problem(f"transitions.{key}", "unknown key", f"one of {', '.join(sorted(known))}")
-    mode = raw.get("mode", "sequential")
-    if mode not in ("sequential", "graph"):
-        c.problem("transitions.mode", repr(mode), "sequential or graph")
-        mode = "sequential"
-    graph: dict[str, list[str]] = {}
-    g = raw.get("graph")
-    if mode == "graph":
-        if not isinstance(g, dict):
-            c.problem("transitions.graph", repr(g), "a mapping stage → list of allowed stages")
-            g = {}
-        for src, dsts in g.items():
-            if src not in ids:
-                c.problem(f"transitions.graph.{src}", "an unknown stage", f"one of {sorted(ids)}")
-            if not isinstance(dsts, list):
-                c.problem(f"transitions.graph.{src}", repr(dsts), "a list of stage ids")
-                continue
-            for d in dsts:
-                if d not in ids:
-                    c.problem(f"transitions.graph.{src}", f"unknown stage {d!r}", "a stage id")
-            graph[str(src)] = [str(d) for d in dsts]
-    sev = {}
-    for key, default in (
-        ("skip_forward", "error"),
-        ("backward", "warning"),
-        ("reopen", "error"),
-        ("undeclared", "error"),
-    ):
-        v = raw.get(key, default)
-        if v not in SEVERITIES:
-            c.problem(f"transitions.{key}", repr(v), f"one of {', '.join(SEVERITIES)}")
-            v = default
-        sev[key] = v
-    to_lost = raw.get("to_lost_from", "open")
-    if to_lost not in ("open", "any"):
-        c.problem("transitions.to_lost_from", repr(to_lost), "open or any")
-        to_lost = "open"
-    return Transitions(
-        mode, graph, to_lost, sev["skip_forward"], sev["backward"], sev["reopen"], sev["undeclared"]
-    )
-
-
-def _parse_stall(c: _Checker, raw: Any) -> StallRules:
-    if not isinstance(raw, dict):
-        c.problem("stall", repr(raw), "a mapping")
-        raw = {}
-    for key in raw:
-        if key not in ("business_days", "holidays", "slip_warning_after"):
-            c.problem(f"stall.{key}", "unknown key", "business_days, holidays, slip_warning_after")
-    bd = raw.get("business_days", False)
-    if not isinstance(bd, bool):
-        c.problem("stall.business_days", repr(bd), "true or false")
-        bd = False
+def _build(m: ProfileFile, path: Path | None, data: dict) -> Profile:
     holidays: list[dt.date] = []
     calendar = None
-    for i, h in enumerate(raw.get("holidays") or []):
-        if isinstance(h, dt.date):
-            holidays.append(h)
-        elif isinstance(h, str) and re.fullmatch(r"[A-Z]{2}", h):
+    for h in m.stall.holidays or ():
+        if isinstance(h, str):
             calendar = h
         else:
-            try:
-                holidays.append(dt.date.fromisoformat(str(h)))
-            except ValueError:
-                c.problem(f"stall.holidays[{i}]", repr(h), "an ISO date or a country code (CN)")
-    slip = raw.get("slip_warning_after", 3)
-    if not isinstance(slip, int) or isinstance(slip, bool) or slip < 1:
-        c.problem("stall.slip_warning_after", repr(slip), "a whole number ≥ 1")
-        slip = 3
-    return StallRules(bd, tuple(holidays), calendar, slip)
+            holidays.append(h)
+    t = m.transitions
+    return Profile(
+        name=m.name,
+        path=path,
+        description=m.description,
+        sheet=m.sheet,
+        currency=m.currency,
+        locale=m.locale,
+        timezone=m.timezone,
+        date_formats=list(m.date_formats),
+        columns=[ColumnDef(f, c.type, list(c.aliases), c.required) for f, c in m.columns.items()],
+        stages=[
+            Stage(
+                s.id,
+                s.label,
+                s.label_zh,
+                s.probability,
+                s.outcome,
+                s.terminal,
+                list(s.required),
+                s.stall_days,
+                s.stall_clock,
+                tuple(s.aliases),
+            )
+            for s in m.stages
+        ],
+        transitions=Transitions(
+            t.mode,
+            {k: list(v) for k, v in (t.graph or {}).items()} if t.mode == "graph" else {},
+            t.to_lost_from,
+            t.skip_forward,
+            t.backward,
+            t.reopen,
+            t.undeclared,
+        ),
+        stall=StallRules(
+            m.stall.business_days, tuple(holidays), calendar, m.stall.slip_warning_after
+        ),
+        raw=data,
+        null_markers=list(m.null_markers),
+        documents=build_documents(m.documents, path.parent if path else None),
+        notifications=build_notifications(m.notifications),
+    )

@@ -1,0 +1,219 @@
+"""What every settings model shares: one validation approach for profiles, ``documents:`` and
+``notifications:``.
+
+Each section is a pydantic model of the YAML as written (``ConfigModel``: strict types, unknown
+keys refused). A field says what it expects once, as ``Expect("a number from 0 to 1")`` in its
+``Annotated`` metadata; `salessheet.settings.problems` turns every pydantic error into
+``file:line: key.path: found X, expected Y`` using that text. A check that needs more than the
+value itself raises ``problem(...)``, which may name a sibling key (``at=``) or an item inside
+the value (``sub=``), so one validator can report several places at once.
+
+Adding a key to a config is one line in a model: ``new_key: Annotated[int, Expect("...")] = 3``.
+"""
+
+import types
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic_core import PydanticCustomError
+
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+
+
+class Expect:
+    """Annotated metadata: what a value should be, for messages.
+
+    ``missing`` is the text used when the key is absent (default: ``text``).
+    """
+
+    __slots__ = ("missing", "text")
+
+    def __init__(self, text: str, missing: str | None = None):
+        self.text = text
+        self.missing = missing or text
+
+    def __repr__(self) -> str:
+        return f"Expect({self.text!r})"
+
+
+def unwrap(tp: Any) -> tuple[Any, list]:
+    """The bare type and its Annotated metadata (outermost first); ``X | None`` is X."""
+    meta: list = []
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            meta.extend(tp.__metadata__)
+            tp = tp.__origin__
+        elif origin in (Union, types.UnionType):
+            arms = [a for a in get_args(tp) if a is not type(None)]
+            if len(arms) != 1:
+                return tp, meta
+            tp = arms[0]
+        else:
+            return tp, meta
+
+
+def expect_of(meta: list) -> Expect | None:
+    return next((m for m in meta if isinstance(m, Expect)), None)
+
+
+def _describe_keys(schema: dict[str, Any], cls: type[BaseModel]) -> None:
+    """JSON Schema: each key's expected value is its description (editors show it)."""
+    props = schema.get("properties", {})
+    for name, f in cls.model_fields.items():
+        prop = props.get(f.alias or name)
+        if prop is not None and "description" not in prop:
+            expect = expect_of([*f.metadata, *unwrap(f.annotation)[1]])
+            if expect:
+                prop["description"] = f"expected: {expect.text}"
+
+
+class ConfigModel(BaseModel):
+    """A mapping in a config file: strict YAML types, unknown keys listed as problems."""
+
+    model_config = ConfigDict(
+        strict=True, extra="forbid", frozen=True, json_schema_extra=_describe_keys
+    )
+
+    #: how an unknown key is reported: "unknown key" or, for header maps, "unknown field"
+    unknown_word: ClassVar[str] = "unknown key"
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [f.alias or name for name, f in cls.model_fields.items()]
+
+    @classmethod
+    def unknown_key_note(cls, key: Any) -> str:
+        return f"{cls.unknown_word}, expected one of: {', '.join(sorted(cls.keys()))}"
+
+
+def problem(
+    expected: str | None = None,
+    *,
+    found: Any = MISSING,
+    note: str | None = None,
+    at: tuple | None = None,
+    sub: tuple | None = None,
+) -> PydanticCustomError:
+    """One problem, raised from a validator. ``found`` defaults to the value validated.
+
+    ``sub`` names a place inside the value (``(2,)``: its third item); ``at`` names a place
+    relative to the mapping that holds the field (``("manager_to",)``: a sibling key, ``()``:
+    the mapping itself). Give ``expected`` ("found X, expected ...") or a ``note`` (said as is).
+    """
+    return problems([item(expected, found=found, note=note, at=at, sub=sub)])
+
+
+def item(
+    expected: str | None = None,
+    *,
+    found: Any = MISSING,
+    note: str | None = None,
+    at: tuple | None = None,
+    sub: tuple | None = None,
+) -> dict[str, Any]:
+    return {"expected": expected, "found": found, "note": note, "at": at, "sub": sub}
+
+
+def problems(items: list[dict[str, Any]]) -> PydanticCustomError:
+    """Several problems from one validator (see ``item``)."""
+    first = items[0]
+    return PydanticCustomError(
+        "settings", "{summary}", {"summary": first["note"] or first["expected"], "items": items}
+    )
+
+
+# ----------------------------------------------------------------------- values as YAML has them
+
+
+def kind_of(value: Any) -> str:
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)
+
+
+def found_text(value: Any) -> str:
+    """``'rmb' (text)``, ``1.5 (a number)``, ``nothing``: how a value found is shown."""
+    if value is None or value is MISSING or (isinstance(value, str) and not value.strip()):
+        return "nothing"
+    if hasattr(value, "isoformat") and not isinstance(value, (int, float)):
+        shown = str(value)
+        return f"{shown} (a date)"
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"{shown} ({kind_of(value)})"
+
+
+def _no_blank(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("blank")
+    return value
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _number_as_text(value: Any) -> Any:
+    """A tax id or account number YAML read as a number is still text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def to_decimal(value: Any) -> Any:
+    """YAML numbers and numeric text as Decimal (``0.05``, not the float's binary value)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float, str)):
+        try:
+            return Decimal(str(value).strip())
+        except InvalidOperation:
+            return value
+    return value
+
+
+def text(expected: str = "a non-empty text value", missing: str | None = None) -> Any:
+    """Non-empty text (stripped of nothing: labels and names are kept as written)."""
+    return Annotated[str, BeforeValidator(_no_blank), Expect(expected, missing)]
+
+
+def loose_text(expected: str = "text") -> Any:
+    """Text where YAML may have read a number (tax ids, account numbers, sheet names)."""
+    return Annotated[str, BeforeValidator(_number_as_text), Expect(expected)]
+
+
+def choice(values: tuple[str, ...], expected: str | None = None, *, fold: bool = False) -> Any:
+    """One of ``values`` (``fold``: any case, surrounding spaces ignored)."""
+    meta: list[Any] = [Expect(expected or "one of " + ", ".join(values))]
+    if fold:
+        meta.insert(0, BeforeValidator(_lower))
+    return Annotated[Literal[values], *meta]  # type: ignore[valid-type]
+
+
+def checked(base: Any, test: Callable[[Any], bool], expected: str, *, before: bool = False) -> Any:
+    """``base`` values for which ``test`` holds; ``expected`` says what that means."""
+    from pydantic import AfterValidator
+
+    def check(value: Any) -> Any:
+        if not test(value):
+            raise ValueError(expected)
+        return value
+
+    validator = BeforeValidator(check) if before else AfterValidator(check)
+    return Annotated[base, validator, Expect(expected)]
+
+
+strip = BeforeValidator(_strip)

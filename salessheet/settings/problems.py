@@ -1,0 +1,270 @@
+"""Pydantic errors as the messages a user reads: ``file:line: key.path: found X, expected Y``.
+
+Each error's ``loc`` is walked through the model classes and the data side by side: that gives
+the key path as written (``stages[3] (negotiation).probability``), the ``Expect`` text of the
+field (see salessheet.settings.base), the value found, and, through the ``Where`` tree of
+salessheet.settings.source, the file and line. Problems are listed in the order of the models'
+fields (unknown keys first in each mapping), so the order does not depend on pydantic's.
+"""
+
+from __future__ import annotations
+
+import copy
+import types
+import typing
+from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
+
+from pydantic import BaseModel, Tag, ValidationError
+
+from salessheet.settings.base import MISSING, expect_of, found_text
+from salessheet.settings.base import unwrap as _unwrap
+from salessheet.settings.source import Where, kid
+
+_GENERIC = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "bool_type": "true or false",
+    "float_type": "a number",
+    "is_instance_of": "a number",
+    "decimal_type": "a number",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "date_type": "a date (YYYY-MM-DD)",
+    "missing": "a value",
+}
+
+
+class Problem(NamedTuple):
+    rank: tuple[int, ...]
+    loc: tuple  # the key path, without pydantic's union tags
+    text: str  # the message
+    prune: tuple | None  # what to drop for a best-effort retry
+    file: str  # where the value was written ("" when not known)
+    line: int
+
+
+class _Step(NamedTuple):
+    path: str
+    rank: tuple[int, ...]
+    loc: tuple
+    value: Any
+    meta: list
+    tp: Any
+    holder: type[BaseModel] | None  # the model holding the last key, if it is a model key
+
+
+def describe(
+    exc: ValidationError,
+    model: type[BaseModel],
+    data: Any,
+    label: str,
+    where: Where | None = None,
+    prefix: tuple = (),
+) -> list[str]:
+    """Every problem in ``exc`` as a message, in a stable order."""
+    return [p.text for p in collect(exc, model, data, label, where, prefix)]
+
+
+def collect(
+    exc: ValidationError,
+    model: type[BaseModel],
+    data: Any,
+    label: str,
+    where: Where | None = None,
+    prefix: tuple = (),
+) -> list[Problem]:
+    out: list[Problem] = []
+    seen: set[str] = set()
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        if kind == "settings":
+            base = _walk(model, data, loc).loc
+            for it in err["ctx"]["items"]:
+                full = base + tuple(it["sub"] or ()) if it["at"] is None else base[:-1] + it["at"]
+                step = _walk(model, data, full)
+                if it["note"]:
+                    text = it["note"]
+                else:
+                    value = step.value if it["found"] is MISSING else it["found"]
+                    text = f"found {found_text(value)}, expected {it['expected']}"
+                out.append(_problem(step, text, label, where, prefix, full))
+            continue
+        step = _walk(model, data, loc)
+        if kind == "extra_forbidden":
+            holder = step.holder
+            key = step.loc[-1] if step.loc else "?"
+            text = holder.unknown_key_note(key) if holder else "unknown key"
+            prune = step.loc
+        elif kind == "missing":
+            expect = expect_of(step.meta)
+            text = f"missing, expected {expect.missing if expect else 'a value'}"
+            prune = step.loc[:-1]
+        else:
+            expect = expect_of(step.meta)
+            expected = expect.text if expect else _generic(err, step.tp)
+            text = f"found {found_text(err.get('input'))}, expected {expected}"
+            prune = step.loc
+        out.append(_problem(step, text, label, where, prefix, prune))
+    # in the order of the models' fields; when lines are known, file by file, line by line
+    out.sort(key=lambda p: p.rank)
+    files = {f: i for i, f in reversed(list(enumerate(p.file for p in out)))}
+    out.sort(key=lambda p: (files[p.file], p.line))
+    unique = []
+    for p in out:
+        if p.text not in seen:
+            seen.add(p.text)
+            unique.append(p)
+    return unique
+
+
+def _problem(
+    step: _Step, text: str, label: str, where: Where | None, prefix: tuple, prune: tuple | None
+) -> Problem:
+    shown = ".".join(prefix)  # the section, when a section is parsed on its own
+    if step.path:
+        shown = f"{shown}.{step.path}" if shown else step.path
+    w = where
+    for el in (*prefix, *step.loc):
+        nxt = kid(w, el)
+        if nxt is None:
+            break
+        w = nxt
+    head = f"{w.file}:{w.line}" if w is not None else label
+    message = f"{head}: {shown}: {text}" if shown else f"{head}: {text}"
+    return Problem(step.rank, step.loc, message, prune, w.file if w else "", w.line if w else 0)
+
+
+def _generic(err: dict, tp: Any) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "literal_error":
+        values = get_args(tp) if get_origin(tp) is typing.Literal else ()
+        return "one of " + ", ".join(map(str, values)) if values else str(ctx.get("expected"))
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        sign = {
+            "greater_than_equal": "≥",
+            "greater_than": ">",
+            "less_than_equal": "≤",
+            "less_than": "<",
+        }[kind]
+        bound = next(iter(ctx.values()), "")
+        return f"a number {sign} {bound}"
+    return _GENERIC.get(kind, err.get("msg", "something else"))
+
+
+def _tags(tp: Any) -> dict[str, Any] | None:
+    if get_origin(tp) not in (Union, types.UnionType):
+        return None
+    out = {}
+    for arm in get_args(tp):
+        for m in getattr(arm, "__metadata__", ()):
+            if isinstance(m, Tag):
+                out[m.tag] = arm
+    return out or None
+
+
+def _walk(model: type[BaseModel], data: Any, loc: tuple) -> _Step:
+    tp: Any = model
+    value = data
+    parts: list[str] = []
+    rank: list[int] = []
+    clean: list = []
+    holder: type[BaseModel] | None = None
+    key_tp: Any = Any
+    meta: list = []
+    for el in loc:
+        tp, meta = _unwrap(tp)
+        tags = _tags(tp)
+        if tags is not None and el in tags:
+            tp = tags[el]
+            continue
+        if el == "[key]":
+            tp = key_tp
+            continue
+        holder = None
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            fields = tp.model_fields
+            names = {(f.alias or n): n for n, f in fields.items()}
+            name = names.get(el)
+            holder = tp
+            if name is None:
+                rank.append(-1)
+                tp = Any
+            else:
+                rank.append(list(fields).index(name))
+                f = fields[name]
+                tp = Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation
+            parts.append(f".{el}")
+            value = value.get(el, MISSING) if isinstance(value, dict) else MISSING
+        elif isinstance(el, int):
+            item = value[el] if isinstance(value, list) and 0 <= el < len(value) else MISSING
+            sid = item.get("id") if isinstance(item, dict) else None
+            parts.append(f"[{el}] ({sid})" if isinstance(sid, str) else f"[{el}]")
+            rank.append(el)
+            args = get_args(tp)
+            tp = args[0] if args else Any
+            value = item
+        else:
+            keys = list(value) if isinstance(value, dict) else []
+            rank.append(keys.index(el) if el in keys else len(keys))
+            args = get_args(tp) if get_origin(tp) is dict else ()
+            key_tp, tp = args if args else (Any, Any)
+            parts.append(f".{el}")
+            value = value.get(el, MISSING) if isinstance(value, dict) else MISSING
+        clean.append(el)
+    tp, meta = _unwrap(tp)
+    return _Step("".join(parts).lstrip("."), tuple(rank), tuple(clean), value, meta, tp, holder)
+
+
+# ------------------------------------------------------------------------------ best effort
+
+
+def prune(data: Any, locs: list[tuple]) -> Any:
+    """A copy of ``data`` without the values at ``locs`` (so defaults take their place)."""
+    if any(not loc for loc in locs):
+        return None
+    out = copy.deepcopy(data)
+    drops: dict[int, tuple[Any, list]] = {}
+    for loc in locs:
+        parent = out
+        for el in loc[:-1]:
+            try:
+                parent = parent[el]
+            except (KeyError, IndexError, TypeError):
+                parent = None
+                break
+        if isinstance(parent, (dict, list)):
+            drops.setdefault(id(parent), (parent, []))[1].append(loc[-1])
+    for parent, keys in drops.values():
+        if isinstance(parent, dict):
+            for k in keys:
+                parent.pop(k, None)
+        else:
+            for i in sorted({k for k in keys if isinstance(k, int)}, reverse=True):
+                if i < len(parent):
+                    del parent[i]
+    return out
+
+
+def best_effort(
+    model: type[BaseModel], data: Any, context: dict, label: str, prefix: tuple
+) -> tuple[BaseModel | None, list[str]]:
+    """The model, or the model of the data less every bad value; and the problems found."""
+    try:
+        return model.model_validate(data, context=context), []
+    except ValidationError as exc:
+        found = collect(exc, model, data, label, None, prefix)
+    messages = [p.text for p in found]
+    for _ in range(4):
+        data = prune(data, [p.prune for p in found if p.prune is not None])
+        if data is None:
+            break
+        try:
+            return model.model_validate(data, context=context), messages
+        except ValidationError as exc:
+            found = collect(exc, model, data, label, None, prefix)
+    return None, messages

@@ -1,0 +1,312 @@
+"""Config files as data plus the file and line of every key, and ``extends:`` chains.
+
+``read_config(path)`` parses a YAML file with PyYAML's C loader when libyaml is there (the node
+tree is composed in C, then constructed) and keeps a ``Where`` tree beside the data: the file and
+line of each mapping key and list item, so a problem found later names ``file:line``. When the
+file says ``extends: b2b`` (a built-in profile) or ``extends: base.yaml`` (relative to the file's
+folder), the parent is read the same way and the file is merged over it (``merge_over``); every
+merged value keeps the file and line it came from.
+
+Merge rules (the README's config reference says the same):
+
+- mappings merge key by key; any other value (text, number, list) given by the child replaces
+  the parent's;
+- ``columns.FIELD`` merges key by key, and an ``aliases`` list is *added* to the parent's
+  (parent's first, duplicates dropped) unless the entry says ``aliases_replace: true``;
+- ``stages``: an item whose ``id`` names a parent stage updates that stage (keys given replace
+  the parent's values, ``aliases`` are added as for columns); an item with a new id is a new,
+  complete stage. Without ``stages_replace: true`` the parent's stages keep their order and a
+  new stage goes right after the item listed before it in the child's list (first, if it is
+  listed first). With ``stages_replace: true`` the child's list is the whole list, in its order:
+  parent stages it does not list are dropped (``{id: lead}`` keeps one unchanged).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+from salessheet.core.errors import ConfigError
+from salessheet.core.resources import data_dir
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+BUILTIN_PROFILES = ("b2b", "b2c", "lite")
+FLAGS = ("aliases_replace", "stages_replace")  # merge switches, consumed by the merge
+# keys holding file paths, resolved against the folder of the file that wrote them
+_PATH_KEYS = (("documents", "seller", "logo"),)
+_TEMPLATE_KINDS = ("quote", "contract")
+
+
+class Where(NamedTuple):
+    """Where a value was written: file, 1-based line, and the same for its keys or items."""
+
+    file: str
+    line: int
+    kids: dict[str, Where] | list[Where] | None = None
+
+
+def profile_path(name_or_path: str) -> Path:
+    if name_or_path in BUILTIN_PROFILES:
+        return data_dir("config") / f"{name_or_path}.yaml"
+    return Path(name_or_path)
+
+
+def read_yaml(path: Path) -> tuple[Any, Where]:
+    """The file's data and its ``Where`` tree; a ConfigError if it cannot be read or parsed."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc})") from exc
+    loader = _LOADER(text)
+    node = None
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except ValueError as exc:  # a timestamp that is no date, such as 2026-13-01
+        node_at = _bad_scalar(node)
+        mark = node_at.start_mark if node_at is not None else None
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        shown = f"{node_at.value} is not a date ({exc})" if node_at is not None else str(exc)
+        raise ConfigError(f"{path}: not valid YAML{where}: {shown}") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from exc
+    finally:
+        loader.dispose()
+    file = str(path)
+    return data, (_where(node, file, 1) if node is not None else Where(file, 1))
+
+
+def _bad_scalar(node: yaml.Node | None) -> yaml.ScalarNode | None:
+    """The first scalar the constructor cannot turn into a value (only after it failed)."""
+    probe = yaml.constructor.SafeConstructor()
+    stack = [node] if node is not None else []
+    while stack:
+        n = stack.pop(0)
+        if isinstance(n, yaml.ScalarNode):
+            try:
+                probe.construct_object(n)
+            except ValueError:
+                return n
+        elif isinstance(n, yaml.MappingNode):
+            stack.extend(v for pair in n.value for v in pair)
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+    return None
+
+
+def _where(node: yaml.Node, file: str, line: int) -> Where:
+    if isinstance(node, yaml.MappingNode):
+        kids: dict[str, Where] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                kids[key.value] = _where(value, file, key.start_mark.line + 1)
+        return Where(file, line, kids)
+    if isinstance(node, yaml.SequenceNode):
+        return Where(file, line, [_where(v, file, v.start_mark.line + 1) for v in node.value])
+    return Where(file, line)
+
+
+def kid(where: Where | None, key: Any) -> Where | None:
+    if where is None:
+        return None
+    kids = where.kids
+    if isinstance(kids, dict):
+        return kids.get(str(key))
+    if isinstance(kids, list) and isinstance(key, int) and 0 <= key < len(kids):
+        return kids[key]
+    return None
+
+
+def read_config(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[Any, Where]:
+    """A config file with its ``extends:`` chain resolved (see the module's merge rules)."""
+    data, where = read_yaml(path)
+    if _chain and isinstance(data, dict):  # a parent: its paths are relative to its own folder
+        _anchor_paths(data, path.parent.resolve())
+    if not isinstance(data, dict) or "extends" not in data:
+        return data, where
+    return resolve_extends(data, where, path, _chain)
+
+
+def resolve_extends(
+    data: dict, where: Where | None, path: Path | None, chain: tuple[Path, ...] = ()
+) -> tuple[dict, Where | None]:
+    """``data`` merged over the profile its ``extends:`` names."""
+    ref = data["extends"]
+    label = str(path) if path else "<config>"
+    line = kid(where, "extends")
+    at = f"{line.file}:{line.line}" if line else label
+    if not isinstance(ref, str) or not ref.strip():
+        raise ConfigError(
+            f"{at}: extends: found {ref!r}, expected a built-in profile "
+            f"({', '.join(BUILTIN_PROFILES)}) or a YAML file next to this one"
+        )
+    if ref in BUILTIN_PROFILES:
+        parent = profile_path(ref)
+    else:
+        parent = Path(ref).expanduser()
+        if not parent.is_absolute():
+            parent = (path.parent if path else Path()) / parent
+    me = path.resolve() if path else None
+    seen = chain + ((me,) if me else ())
+    if parent.resolve() in seen:
+        files = [str(p) for p in seen] + [str(parent.resolve())]
+        raise ConfigError(
+            f"{at}: extends: {ref!r} makes a cycle", [" → ".join(files)], hint="remove one extends"
+        )
+    if not parent.exists():
+        raise ConfigError(
+            f"{at}: extends: found {ref!r}, expected a built-in profile "
+            f"({', '.join(BUILTIN_PROFILES)}) or a YAML file; {parent} does not exist"
+        )
+    base, base_where = read_config(parent, seen)
+    if not isinstance(base, dict):
+        raise ConfigError(f"{parent}: expected a mapping with keys name, stages, columns, ...")
+    child = {k: v for k, v in data.items() if k != "extends"}
+    return merge_over(base, base_where, child, where)
+
+
+def anchored(data: Any, folder: Path) -> Any:
+    """A copy of ``data`` whose relative template and logo paths start at ``folder``."""
+    out = copy.deepcopy(data)
+    if isinstance(out, dict):
+        _anchor_paths(out, folder)
+    return out
+
+
+def _anchor_paths(data: dict, folder: Path) -> None:
+    """Relative logo and template paths point into the folder of the file that wrote them."""
+    docs = data.get("documents")
+    if not isinstance(docs, dict):
+        return
+
+    def anchor(value: Any) -> Any:
+        if isinstance(value, str) and value.strip() and not Path(value).expanduser().is_absolute():
+            return str(folder / Path(value).expanduser())
+        return value
+
+    seller = docs.get("seller")
+    if isinstance(seller, dict) and "logo" in seller:
+        seller["logo"] = anchor(seller["logo"])
+    for kind in _TEMPLATE_KINDS:
+        templates = (
+            docs.get(kind, {}).get("templates") if isinstance(docs.get(kind), dict) else None
+        )
+        if isinstance(templates, dict):
+            for per_format in templates.values():
+                if isinstance(per_format, dict):
+                    for fmt in list(per_format):
+                        per_format[fmt] = anchor(per_format[fmt])
+
+
+# --------------------------------------------------------------------------------- the merge
+
+
+def merge_over(
+    parent: Any, pw: Where | None, child: Any, cw: Where | None, path: tuple = ()
+) -> tuple[Any, Where | None]:
+    """``child`` merged over ``parent`` (both with their Where trees)."""
+    if not (isinstance(parent, dict) and isinstance(child, dict)):
+        return child, cw
+    out = dict(parent)
+    kids: dict[str, Where] = dict(pw.kids) if pw and isinstance(pw.kids, dict) else {}
+    in_entry = len(path) == 2 and path[0] in ("columns", "stages")
+    add_aliases = in_entry and child.get("aliases_replace") is not True
+    for key, value in child.items():
+        here = kid(cw, key)
+        switch = in_entry or (key == "stages_replace" and path == ())
+        if key in FLAGS and isinstance(value, bool) and switch:
+            continue  # a switch for this merge, not a setting (other values: validated)
+        old = parent.get(key)
+        if key == "stages" and path == () and isinstance(old, list) and isinstance(value, list):
+            merged = _merge_stages(
+                old, kid(pw, key), value, here, replace=child.get("stages_replace") is True
+            )
+        elif key == "aliases" and add_aliases and isinstance(old, list) and isinstance(value, list):
+            merged = _add(old, kid(pw, key), value, here)
+        elif key in parent:
+            merged = merge_over(old, kid(pw, key), value, here, (*path, key))
+        else:
+            merged = value, here
+        out[key] = merged[0]
+        if merged[1] is not None:
+            kids[str(key)] = merged[1]
+    where = Where(cw.file, cw.line, kids) if cw else (Where(pw.file, pw.line, kids) if pw else None)
+    return out, where
+
+
+def _add(old: list, ow: Where | None, new: list, nw: Where | None) -> tuple[list, Where | None]:
+    """The parent's aliases, then the child's that are not already there."""
+    out, kids = list(old), list(ow.kids) if ow and isinstance(ow.kids, list) else []
+    seen = {a.casefold() if isinstance(a, str) else a for a in old}
+    for i, alias in enumerate(new):
+        marker = alias.casefold() if isinstance(alias, str) else alias
+        if marker not in seen:
+            seen.add(marker)
+            out.append(alias)
+            kids.append(kid(nw, i) or Where(nw.file, nw.line) if nw else Where("?", 0))
+    where = Where(nw.file, nw.line, kids) if nw else None
+    return out, where
+
+
+def _merge_stages(
+    old: list, ow: Where | None, new: list, nw: Where | None, *, replace: bool
+) -> tuple[list, Where | None]:
+    by_id = {
+        s["id"]: i
+        for i, s in enumerate(old)
+        if isinstance(s, dict) and isinstance(s.get("id"), str)
+    }
+    # each slot: (value, where); parent stages first, in the parent's order
+    slots: list[tuple[Any, Where | None]] = [(s, kid(ow, i)) for i, s in enumerate(old)]
+    position = {i: i for i in range(len(old))}  # parent index -> slot
+    listed: list[int] = []  # slots the child's list names, in its order
+    previous = -1
+    for j, stage in enumerate(new):
+        sw = kid(nw, j)
+        sid = stage.get("id") if isinstance(stage, dict) else None
+        if isinstance(sid, str) and sid in by_id:
+            slot = position[by_id[sid]]
+            value, where = slots[slot]
+            slots[slot] = merge_over(value, where, stage, sw, ("stages", slot))
+        else:
+            slot = previous + 1
+            slots.insert(slot, (stage, sw))
+            for k, v in position.items():
+                if v >= slot:
+                    position[k] = v + 1
+            listed = [s + 1 if s >= slot else s for s in listed]
+        listed.append(slot)
+        previous = slot
+    if replace:
+        slots = [slots[s] for s in listed]
+    where = (
+        Where(nw.file, nw.line, [w or Where(nw.file, nw.line) for _, w in slots]) if nw else None
+    )
+    return [v for v, _ in slots], where
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block mappings, and lists of plain values on one line (``aliases: [Deal ID, 编号]``)."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+    flat = all(isinstance(v, (str, int, float, bool)) or v is None for v in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+
+_Dumper.add_representer(list, _represent_list)
+
+
+def dump_yaml(data: Any, header: str = "") -> str:
+    """``data`` as YAML that reads back to the same data (``header``: a leading comment)."""
+    body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100, indent=2)
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+    return "\n".join([*lines, body]) if lines else body
