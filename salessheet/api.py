@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -212,11 +213,15 @@ def schedule(
     notify_options: dict | None = None,
     env: Mapping[str, str],
     echo: Callable[[str], None] = print,
+    stop: threading.Event | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> int:
-    """Run `run` every day at ``at`` in the foreground, one run at a time, logged as JSON lines."""
-    from zoneinfo import ZoneInfo
+    """Run `run` every day at ``at`` in the foreground, one run at a time, logged as JSON lines.
 
-    from salessheet.nightly.scheduler import run_scheduler, scheduler_paths
+    ``stop``: set it to end the scheduler after the current run (the CLI sets it on SIGTERM and
+    Ctrl-C; this function installs no signal handlers). ``clock``: aware "now" (default the real
+    clock); each run's ``today`` is its date in the time zone."""
+    from salessheet.nightly.scheduler import run_scheduler, scheduler_paths, utc_now, validate_tz
 
     zone = tz or profile.timezone
     if state_dir is None:
@@ -229,8 +234,10 @@ def schedule(
     state_dir.mkdir(parents=True, exist_ok=True)
     lock, log = scheduler_paths(source, state_dir)
 
+    now = clock or utc_now
+
     def job() -> tuple[int, dict]:
-        today = dt.datetime.now(ZoneInfo(zone)).date()  # recomputed for every run
+        today = now().astimezone(validate_tz(zone)).date()  # recomputed for every run
         report = run(source, profile=profile, sheet=sheet, today=today, credentials=credentials)
         if notify_options is not None:
             for result in notify(report, profile, env=env, **notify_options):
@@ -245,8 +252,9 @@ def schedule(
         lock_path=lock,
         log_path=log,
         source=source,
-        install_signal_handlers=True,
         echo=echo,
+        stop=stop,
+        clock=now,
     )
 
 

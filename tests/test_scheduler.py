@@ -1,15 +1,15 @@
-"""The daily scheduler, driven by a fake clock: nothing in these tests really waits."""
+"""The daily scheduler, driven by an injected fake clock: nothing in these tests really waits."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,6 +17,7 @@ from salessheet.core.errors import SourceError, UsageError
 from salessheet.nightly.scheduler import SchedulerLocked, run_scheduler, scheduler_paths
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 class FakeClock:
@@ -49,7 +50,7 @@ def _run(tmp_path: Path, job, clock: FakeClock, **kw) -> int:
     return run_scheduler(
         job,
         at=kw.pop("at", "02:00"),
-        tz="Asia/Shanghai",
+        tz=kw.pop("tz", "Asia/Shanghai"),
         lock_path=tmp_path / "s.lock",
         log_path=tmp_path / "runs.jsonl",
         clock=clock,
@@ -169,26 +170,6 @@ def test_stop_requested_during_a_run_ends_after_that_run(tmp_path):
     assert record["end"] == "2026-11-28T02:02:00+08:00" and record["status"] == "ok"
 
 
-def test_sigterm_stops_cleanly_after_the_current_run(tmp_path):
-    stop = threading.Event()
-    clock = FakeClock(shanghai(28, 1), until=shanghai(20, 0, month=12), stop=stop)
-    before = signal.getsignal(signal.SIGTERM)
-    messages: list[str] = []
-    runs = []
-
-    def job():
-        os.kill(os.getpid(), signal.SIGTERM)  # delivered to the handler, the run goes on
-        runs.append("after the signal")
-        return 0
-
-    assert _run(tmp_path, job, clock, install_signal_handlers=True, echo=messages.append) == 0
-    assert runs == ["after the signal"]
-    assert len(_log(tmp_path)) == 1
-    assert "SIGTERM: stopping after the current run" in messages
-    assert messages[-1] == "scheduler stopped"
-    assert signal.getsignal(signal.SIGTERM) is before  # handlers restored
-
-
 def test_second_scheduler_on_the_same_source_refuses_to_start(tmp_path):
     stop = threading.Event()
     clock = FakeClock(shanghai(28, 1), until=shanghai(28, 3), stop=stop)
@@ -302,3 +283,92 @@ def test_ctrl_c_without_handlers_logs_the_interrupted_run_and_releases_the_lock(
     assert record["duration_s"] == 5.0
     again = FakeClock(shanghai(28, 5), until=shanghai(28, 6), stop=threading.Event())
     assert _run(tmp_path, lambda: 0, again) == 0  # the lock was released
+
+
+def utc(month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, minute, tzinfo=dt.UTC)
+
+
+def _starts_and_next(tmp_path: Path) -> list[tuple[str, str]]:
+    return [(r["start"], r["next_run"]) for r in _log(tmp_path)]
+
+
+def test_spring_forward_runs_a_skipped_time_as_much_later_as_the_clocks_jumped(tmp_path):
+    # Berlin, Sunday 29 March 2026: clocks jump from 02:00 (CET) to 03:00 (CEST); 02:30 is skipped
+    stop = threading.Event()
+    clock = FakeClock(utc(3, 27, 12), until=utc(3, 30, 12), stop=stop)
+    _run(tmp_path, lambda: 0, clock, at="02:30", tz="Europe/Berlin")
+    assert _starts_and_next(tmp_path) == [
+        ("2026-03-28T02:30:00+01:00", "2026-03-29T03:30:00+02:00"),
+        ("2026-03-29T03:30:00+02:00", "2026-03-30T02:30:00+02:00"),
+        ("2026-03-30T02:30:00+02:00", "2026-03-31T02:30:00+02:00"),
+    ]
+
+
+def test_fall_back_runs_a_time_shown_twice_once(tmp_path):
+    # Berlin, Sunday 25 October 2026: clocks go back from 03:00 (CEST) to 02:00 (CET), so the
+    # wall clock shows 02:30 twice; one run, at the first
+    stop = threading.Event()
+    clock = FakeClock(utc(10, 23, 12), until=utc(10, 26, 12), stop=stop)
+    _run(tmp_path, lambda: 0, clock, at="02:30", tz="Europe/Berlin")
+    assert _starts_and_next(tmp_path) == [
+        ("2026-10-24T02:30:00+02:00", "2026-10-25T02:30:00+02:00"),
+        ("2026-10-25T02:30:00+02:00", "2026-10-26T02:30:00+01:00"),
+        ("2026-10-26T02:30:00+01:00", "2026-10-27T02:30:00+01:00"),
+    ]
+
+
+def test_the_run_keeps_its_local_time_across_a_change_and_the_clock_zone_does_not_matter(tmp_path):
+    # 09:00 Berlin is 08:00 UTC in winter and 07:00 UTC in summer; the clock reads New York time
+    # (which changed three weeks earlier): only the scheduler's zone counts
+    stop = threading.Event()
+    new_york = ZoneInfo("America/New_York")
+    start = utc(3, 28, 0).astimezone(new_york)
+    clock = FakeClock(start, until=utc(3, 30, 12).astimezone(new_york), stop=stop)
+    starts = []
+    _run(tmp_path, lambda: starts.append(clock()) or 0, clock, at="09:00", tz="Europe/Berlin")
+    assert starts == [utc(3, 28, 8), utc(3, 29, 7), utc(3, 30, 7)]
+    assert [r["start"] for r in _log(tmp_path)] == [
+        "2026-03-28T09:00:00+01:00",
+        "2026-03-29T09:00:00+02:00",
+        "2026-03-30T09:00:00+02:00",
+    ]
+
+
+def test_a_run_missed_while_suspended_runs_once_on_waking(tmp_path):
+    stop = threading.Event()
+    clock = FakeClock(shanghai(28, 1), until=shanghai(2, 12, month=12), stop=stop)
+    starts = []
+    slept = False
+
+    def sleep(seconds: float) -> None:
+        nonlocal slept
+        if not slept:  # the laptop lid closes for three days and a half
+            slept = True
+            clock.advance(days=3, hours=12)
+        clock.sleep(seconds)
+
+    run_scheduler(
+        lambda: starts.append(clock()) or 0,
+        at="02:00",
+        tz="Asia/Shanghai",
+        lock_path=tmp_path / "s.lock",
+        log_path=tmp_path / "runs.jsonl",
+        clock=clock,
+        sleep=sleep,
+        stop=stop,
+    )
+    assert starts == [shanghai(1, 13, 1, month=12), shanghai(2, 2, month=12)]
+
+
+def test_a_clock_without_a_time_zone_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="timezone-aware"):
+        run_scheduler(
+            lambda: 0,
+            at="02:00",
+            tz="Asia/Shanghai",
+            lock_path=tmp_path / "l",
+            log_path=tmp_path / "log",
+            clock=lambda: dt.datetime(2026, 11, 28, 1),
+            sleep=lambda seconds: None,
+        )

@@ -1,9 +1,13 @@
-"""report and schedule."""
+"""report and schedule (with the signal handlers that stop the scheduler)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -122,15 +126,46 @@ def schedule(
     from salessheet.api import schedule as api_schedule
 
     wants = notify or notify_email or webhook
-    return api_schedule(
-        source,
-        at=at,
-        tz=tz,
-        profile=c.profile,
-        sheet=c.sheet,
-        credentials=c.credentials,
-        state_dir=Path(state_dir) if state_dir else None,
-        notify_options={"email_to": notify_email, "webhooks": webhook} if wants else None,
-        env=os.environ,
-        echo=lambda m: click.echo(m, err=True),
-    )
+
+    def echo(message: str) -> None:
+        click.echo(message, err=True)
+
+    stop = threading.Event()
+    with stop_on_signals(stop, echo):
+        return api_schedule(
+            source,
+            at=at,
+            tz=tz,
+            profile=c.profile,
+            sheet=c.sheet,
+            credentials=c.credentials,
+            state_dir=Path(state_dir) if state_dir else None,
+            notify_options={"email_to": notify_email, "webhooks": webhook} if wants else None,
+            env=os.environ,
+            echo=echo,
+            stop=stop,
+        )
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event, echo: Callable[[str], None]) -> Iterator[None]:
+    """While in the block, SIGTERM and Ctrl-C set ``stop`` (the scheduler finishes the current
+    run, then returns); a second Ctrl-C aborts (KeyboardInterrupt). The previous handlers are
+    put back on leaving. Off the main thread (where Python allows no handlers) it does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        stop.set()
+        echo(f"{signal.Signals(signum).name}: stopping after the current run")
+
+    saved = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, previous in saved.items():
+            if previous is not None:  # None: a handler not set from Python, cannot be restored
+                signal.signal(sig, previous)

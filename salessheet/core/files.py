@@ -4,10 +4,11 @@ the report writer; knows nothing of spreadsheets."""
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 __all__ = ["fsync_dir", "silent_unlink", "write_atomic"]
+
 
 def silent_unlink(path: Path) -> None:
     try:
@@ -30,18 +31,29 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _new_temp(path: Path) -> tuple[int, str]:
+    """A new, empty temp file beside ``path``, opened for writing, with the mode any new file
+    gets (0o666 less the umask: the system applies the umask, which is never read or changed
+    here; tempfile.mkstemp would make it 0o600)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}"
+        try:
+            return os.open(tmp, flags, 0o666), str(tmp)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temp file name beside {path}")
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` whole or not at all: a temp file in the same folder, flushed
     to disk, renamed over ``path``. Raises OSError; no temp file is left behind."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = _new_temp(path)
     try:
-        try:  # the file keeps its mode; a new one gets the usual umask mode, not mkstemp's 0600
-            mode = path.stat().st_mode & 0o7777
+        try:  # the file keeps its mode; a new one keeps the umask's (see _new_temp)
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
         except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
+            pass
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -1,18 +1,18 @@
 """PDF documents: WeasyPrint renders the HTML document (the one weasyprint module).
 
-Needs pango (and harfbuzz-subset for fast font subsetting) and a CJK font such as Debian's
-fonts-noto-cjk, so Chinese renders as Chinese and not as boxes. One font configuration is
-shared by every document of a process (fonts load once); a batch of PDFs is spread over the
-machine's cores by forked worker processes.
+Needs pango (with harfbuzz-subset) and a CJK font such as Debian's fonts-noto-cjk, so Chinese
+renders as Chinese and not as boxes. Only WeasyPrint's public API is used (``HTML``, ``CSS``,
+``FontConfiguration``, ``write_pdf``), checked with WeasyPrint 63 to 70 (62 and older install
+with a pydyf they cannot use). What makes a batch fast: one font configuration per process
+(fonts load once), a plain ``<style>`` block parsed once per process, and a batch spread over
+the machine's cores by forked worker processes.
 
-Fonts are subset without WeasyPrint's second HarfBuzz pass when that pass would change
-nothing (see ``_skip_idle_second_subset_pass``): the same PDF bytes, 0.05-0.1 s less CPU per
-document.
+WeasyPrint's warnings (say, a CSS property a custom template uses that it does not support) go
+to its ``weasyprint`` logger untouched: showing or hiding them is the application's choice.
 """
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import re
@@ -23,9 +23,6 @@ from functools import lru_cache
 from typing import Any
 
 from salessheet.core.errors import ConfigError
-
-logging.getLogger("weasyprint").setLevel(logging.ERROR)
-logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 PARALLEL_FROM = 4  # fewer documents than this render in this process
 
@@ -42,82 +39,11 @@ def _weasyprint() -> Any:
     return weasyprint
 
 
-# WeasyPrint versions whose Font._harfbuzz_subset the subsetting below mirrors
-_SUBSET_TESTED_VERSIONS = ("70.",)
-_DROP_TABLES = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH",
-                b"PCLT", b"SVG ")  # fmt: skip
-
-
-@lru_cache(maxsize=1)
-def _skip_idle_second_subset_pass() -> bool:
-    """Subset fonts without WeasyPrint's second HarfBuzz pass when it would change nothing.
-
-    WeasyPrint subsets each font twice: keeping glyph ids (the PDF refers to glyphs by id),
-    then keeping ids ``0..max used`` to drop glyphs after the last used one. When the first
-    pass already ends at the last used glyph (it does whenever no used glyph pulls in a later
-    one), the second pass rewrites the whole font for nothing: for Noto Sans CJK, whose Chinese
-    glyphs sit near id 63,000, that is about 50 ms per font and two CJK fonts per document.
-    Here CFF fonts (Noto CJK is one) get a first pass with WeasyPrint's flags and dropped
-    tables plus its final "no hinting", and the second pass only when there are trailing
-    glyphs to drop: the embedded fonts, and so the PDFs, are byte for byte the same (checked
-    with the bundled quotes and contracts). TrueType fonts (cheap to subset; their hinting
-    tables make one pass differ from two) and WeasyPrint versions this was not checked
-    against keep WeasyPrint's own subsetting."""
-    weasyprint = _weasyprint()
-    if not weasyprint.__version__.startswith(_SUBSET_TESTED_VERSIONS):
-        return False
-    from weasyprint.pdf import fonts
-    from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
-
-    two_pass = getattr(fonts.Font, "_harfbuzz_subset", None)
-    if two_pass is None or harfbuzz_subset is None:
-        return False
-    sub = harfbuzz_subset
-
-    def subset_input(glyphs: list[int], flags: int) -> Any:
-        hb_input = ffi.gc(sub.hb_subset_input_create_or_fail(), sub.hb_subset_input_destroy)
-        harfbuzz.hb_set_add_sorted_array(
-            sub.hb_subset_input_glyph_set(hb_input),
-            ffi.new("hb_codepoint_t[]", glyphs),
-            len(glyphs),
-        )
-        sub.hb_subset_input_set_flags(hb_input, flags)
-        tags = [harfbuzz.hb_tag_from_string(name, -1) for name in _DROP_TABLES]
-        harfbuzz.hb_set_add_sorted_array(
-            sub.hb_subset_input_set(hb_input, sub.HB_SUBSET_SETS_DROP_TABLE_TAG),
-            ffi.new("hb_codepoint_t[]", tags),
-            len(tags),
-        )
-        return hb_input
-
-    def subset(font: Any, to_unicode: dict[int, Any], hinting: bool) -> None:
-        if "CFF " not in font.tables:  # TrueType: two passes do differ (hinting tables)
-            return two_pass(font, to_unicode, hinting)
-        flags = sub.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED | sub.HB_SUBSET_FLAGS_DESUBROUTINIZE
-        if not hinting:
-            flags |= sub.HB_SUBSET_FLAGS_NO_HINTING
-        if font.missing:
-            flags |= sub.HB_SUBSET_FLAGS_NOTDEF_OUTLINE
-        last = max(to_unicode)
-        first = subset_input(sorted(to_unicode), flags | sub.HB_SUBSET_FLAGS_RETAIN_GIDS)
-        face = ffi.gc(sub.hb_subset_or_fail(font.hb_face, first), harfbuzz.hb_face_destroy)
-        if face != ffi.NULL and harfbuzz.hb_face_get_glyph_count(face) > last + 1:
-            second = subset_input(list(range(last + 1)), flags)
-            face = ffi.gc(sub.hb_subset_or_fail(face, second), harfbuzz.hb_face_destroy)
-        data = fonts.get_hb_object_data(face) if face != ffi.NULL else None
-        if not data:
-            return two_pass(font, to_unicode, hinting)  # it warns if subsetting fails again
-        font.file_content = data
-
-    fonts.Font._harfbuzz_subset = subset
-    return True
-
-
 @lru_cache(maxsize=1)
 def _font_config() -> Any:
+    _weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
-    _skip_idle_second_subset_pass()
     return FontConfiguration()
 
 

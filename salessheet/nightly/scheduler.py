@@ -1,15 +1,18 @@
-"""In-process daily runner for ``salessheet schedule``: the only module importing ``schedule``.
+"""In-process daily runner for ``salessheet schedule``.
 
 One run at a time per source (an OS lock on a lock file: a second scheduler refuses to start
 with :class:`SchedulerLocked`, exit 2; a lock left by a dead process does not block). A run that
 fails (an exception or a non-zero exit code) is logged and the next run is the next day: no
-retry every tick. SIGTERM / Ctrl-C (when ``install_signal_handlers=True``) stop the scheduler
-after the current run. Each run is one JSON line in ``log_path``.
+retry every tick. Setting ``stop`` (the CLI does it on SIGTERM / Ctrl-C) ends the scheduler after
+the current run. Each run is one JSON line in ``log_path``.
 
-Time: ``schedule`` reads ``datetime.datetime.now()`` itself. Every call into it here runs under
-:func:`_schedule_clock`, which points schedule's ``datetime`` at a shim whose ``now()`` reads the
-injected ``clock`` (default: the real UTC clock). So production and tests drive the very same
-code, and tests use a fake clock and a fake sleep: nothing really waits.
+Time: every reading of the time is a call to the injected ``clock`` (aware datetimes; default
+the real clock), and the next run is computed from it with :mod:`zoneinfo`
+(:func:`next_run_after`), so production and tests drive the very same code and a test's clock
+needs no patching. Comparisons are made in UTC, so the machine's own time zone and its
+daylight-saving changes play no part. (The ``schedule`` package this used to drive keeps the
+next run as naive local time and reads ``datetime.now()`` itself, so it could follow a test
+clock only by having a module global replaced; what it did for us is the one function below.)
 """
 
 from __future__ import annotations
@@ -20,15 +23,11 @@ import hashlib
 import json
 import os
 import re
-import signal
 import threading
-import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import schedule
 
 from salessheet.core.errors import SalessheetError, UsageError
 
@@ -42,7 +41,6 @@ Clock = Callable[[], dt.datetime]
 JobOutcome = int | tuple[int, Mapping[str, Any]]
 
 _AT = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_CLOCK_LOCK = threading.Lock()
 
 
 class SchedulerLocked(UsageError):
@@ -53,47 +51,22 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-# --------------------------------------------------------------------------- the clock shim
+def next_run_after(now: dt.datetime, at: dt.time, zone: dt.tzinfo) -> dt.datetime:
+    """The first moment after ``now`` when clocks in ``zone`` show ``at``, in UTC.
 
-
-_SHIMS: dict[int, tuple[Clock, types.SimpleNamespace]] = {}
-
-
-def _shim_for(clock: Clock) -> types.SimpleNamespace:
-    """A stand-in for the ``datetime`` module whose ``datetime.now()`` reads ``clock``."""
-    cached = _SHIMS.get(id(clock))
-    if cached is not None and cached[0] is clock:
-        return cached[1]
-
-    class _Datetime(dt.datetime):
-        @classmethod
-        def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
-            moment = clock()
-            if moment.tzinfo is None:
-                raise ValueError("the scheduler clock must return timezone-aware datetimes")
-            if tz is None:  # schedule's naive "local time"
-                return moment.astimezone().replace(tzinfo=None)
-            return moment.astimezone(tz)
-
-    shim = types.SimpleNamespace(**{k: getattr(dt, k) for k in dir(dt) if not k.startswith("__")})
-    shim.datetime = _Datetime
-    if len(_SHIMS) > 16:
-        _SHIMS.clear()
-    _SHIMS[id(clock)] = (clock, shim)
-    return shim
-
-
-@contextlib.contextmanager
-def _schedule_clock(clock: Clock) -> Iterator[None]:
-    """Make ``schedule`` read ``clock`` for the duration of the block."""
-    shim = _shim_for(clock)
-    with _CLOCK_LOCK:
-        saved = schedule.datetime
-        schedule.datetime = shim  # type: ignore[attr-defined]
-        try:
-            yield
-        finally:
-            schedule.datetime = saved  # type: ignore[attr-defined]
+    Daylight saving: a time of day that a spring-forward skips runs as much later as the
+    clocks jumped (02:30 on the day Berlin jumps from 02:00 to 03:00 runs at 03:30); a time of
+    day that a fall-back shows twice runs once, at the first."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("the scheduler clock must return timezone-aware datetimes")
+    now = now.astimezone(dt.UTC)
+    day = now.astimezone(zone).date()
+    while True:
+        # fold=0: the first of two readings; in a gap, the offset from before the change
+        moment = dt.datetime.combine(day, at, tzinfo=zone).astimezone(dt.UTC)
+        if moment > now:
+            return moment
+        day += dt.timedelta(days=1)
 
 
 # --------------------------------------------------------------------------- lock and paths
@@ -214,7 +187,6 @@ def run_scheduler(
     sleep: Callable[[float], Any] | None = None,
     stop: threading.Event | None = None,
     max_iterations: int | None = None,
-    install_signal_handlers: bool = False,
     echo: Callable[[str], None] = lambda message: None,
     source: str | None = None,
     max_sleep_s: float = 60.0,
@@ -224,72 +196,46 @@ def run_scheduler(
     ``job`` returns an exit code, or ``(exit_code, counts)`` where counts (e.g. the report's
     summary) go into the log line. ``clock`` returns aware datetimes; ``sleep(seconds)`` waits
     (default: ``stop.wait``, so a stop request wakes it at once); sleeps are capped at
-    ``max_sleep_s`` so a suspended laptop or a clock change is noticed. ``max_iterations``
-    bounds the loop (tests). Raises SchedulerLocked (a UsageError, exit 2) when another
-    scheduler runs for the same lock file, UsageError for a bad ``at`` or ``tz``.
+    ``max_sleep_s`` so a suspended laptop or a clock change is noticed (a run missed while
+    suspended runs once on waking). ``stop``: set it (from a signal handler, another thread or
+    the job) to end the scheduler after the current run. ``max_iterations`` bounds the loop
+    (tests). Raises SchedulerLocked (a UsageError, exit 2) when another scheduler runs for the
+    same lock file, UsageError for a bad ``at`` or ``tz``.
     """
     at = validate_at(at)
     zone = validate_tz(tz)
+    at_time = dt.time(int(at[:2]), int(at[3:]))
     stop = stop if stop is not None else threading.Event()
     wait = sleep if sleep is not None else stop.wait
     lock = acquire_lock(
         lock_path,
         holder={"pid": os.getpid(), "source": source, "started": _iso(clock(), zone)},
     )
-    restore = _install_handlers(stop, echo) if install_signal_handlers else None
     try:
-        sched = schedule.Scheduler()
-
-        due: list[dt.datetime] = []  # schedule only marks the run as due; the loop runs it
-
-        def tick() -> None:
-            due.append(clock())
-
-        try:
-            with _schedule_clock(clock):
-                sched.every().day.at(at, tz).do(tick)
-        except Exception as exc:  # noqa: BLE001 - schedule/pytz refusing the time zone
-            raise UsageError(
-                f"--tz {tz!r}: the scheduler cannot use this time zone: {exc}"
-            ) from exc
-        echo(
-            f"scheduler started: daily at {at} {tz}; next run {_next_run_text(sched, clock, zone)}"
-        )
+        due = next_run_after(clock(), at_time, zone)
+        echo(f"scheduler started: daily at {at} {tz}; next run {_iso(due, zone)}")
         iterations = 0
         while not stop.is_set():
             if max_iterations is not None and iterations >= max_iterations:
                 break
             iterations += 1
-            with _schedule_clock(clock):
-                sched.run_pending()
-            while due:  # outside the clock patch: the job may take hours and use anything
-                due.pop(0)
+            if clock() >= due:
                 record = _run_once(job, clock=clock, zone=zone, log_path=log_path, source=source)
-                record["next_run"] = _next_run_text(sched, clock, zone)
+                due = next_run_after(clock(), at_time, zone)  # tomorrow, even after a failure
+                record["next_run"] = _iso(due, zone)
                 _append_log(log_path, record, echo)
                 text = f"run {record['status']} (exit {record['exit_code']})"
                 if record.get("error"):
                     text += f": {record['error']}"
                 echo(f"{text}; next run {record['next_run']}")
-            if stop.is_set():
-                break
-            with _schedule_clock(clock):
-                idle = sched.idle_seconds
-            wait(min(max(idle or 0.0, 0.0), max_sleep_s))
+                if stop.is_set():
+                    break
+            idle = (due - clock().astimezone(dt.UTC)).total_seconds()
+            wait(min(max(idle, 0.0), max_sleep_s))
         echo("scheduler stopped")
         return 0
     finally:
-        if restore is not None:
-            restore()
         release_lock(lock)
-
-
-def _next_run_text(sched: schedule.Scheduler, clock: Clock, zone: dt.tzinfo) -> str | None:
-    with _schedule_clock(clock):
-        nxt = sched.get_next_run()
-    if nxt is None:
-        return None
-    return _iso(nxt.astimezone(), zone)  # schedule keeps naive local time
 
 
 def _run_once(
@@ -337,25 +283,3 @@ def _run_once(
         _append_log(log_path, record, lambda message: None)
         raise KeyboardInterrupt
     return record
-
-
-def _install_handlers(stop: threading.Event, echo: Callable[[str], None]) -> Callable[[], None]:
-    """SIGTERM/SIGINT set ``stop`` (finish the current run, then exit); a second Ctrl-C aborts."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-
-    def handler(signum: int, frame: Any) -> None:
-        if stop.is_set() and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        stop.set()
-        echo(f"{signal.Signals(signum).name}: stopping after the current run")
-
-    saved = {}
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        saved[sig] = signal.signal(sig, handler)
-
-    def restore() -> None:
-        for sig, previous in saved.items():
-            signal.signal(sig, previous)
-
-    return restore
