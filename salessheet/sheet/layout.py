@@ -72,7 +72,9 @@ _INSTRUCTION = re.compile(
     r"\bpick\b|obligatori|opcional|pflicht|obligatoire|facultatif|"
     r"yyyy|dd[/.\-]mm|mm[/.\-]dd|\bdd\b|\bmm\b"
 )
-_EXAMPLE = re.compile(r"^(?:示例|样例|范例|例[:：子如]|例$|e\.?g\.|example|sample|ejemplo|beispiel|exemple)")
+_EXAMPLE = re.compile(
+    r"^(?:示例|样例|范例|例[:：子如]|例$|e\.?g\.|example|sample|ejemplo|beispiel|exemple)"
+)
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
 _SHAPE_LETTERS = re.compile(r"[^\W\d_]+")
 _SHAPE_DIGITS = re.compile(r"\d+")
@@ -175,7 +177,6 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
         for v, n in raw_stages.items():
             if not _blank(v) and not isinstance(v, CellError):
                 stage_counts[normalise(_text(v))] += n
-    ids = _IdColumn([r[ic] for r in data if ic < len(r)]) if ic is not None else None
     known = shape.known_stages
     stage_memo: dict[RawValue, bool] = {}
 
@@ -196,6 +197,16 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
         text = _text(v)
         return bool(text) and not _is_total(text)
 
+    ids = None
+    if ic is not None:
+        # the shape of real ids: those on rows whose stage the column uses
+        ids = _IdColumn(
+            [
+                r[ic]
+                for r in data
+                if ic < len(r) and (sc is None or (sc < len(r) and stage_used(r[sc])))
+            ]
+        )
     out: list[LayoutRow] = []
     pre_data = True
     since_break, since_count, grand, grand_count, breaks = 0.0, 0, 0.0, 0, 0
@@ -227,8 +238,14 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
             if found is None:
                 found = _total_row(rnum, filled)
             if found is None and amount_col is not None and grand_count:
-                found = _sum_row(rnum, row, amount_col, header,
-                                 (since_break, since_count, breaks), (grand, grand_count))  # fmt: skip
+                found = _sum_row(
+                    rnum,
+                    row,
+                    amount_col,
+                    header,
+                    (since_break, since_count, breaks),
+                    (grand, grand_count),
+                )
             if found is None and len(filled) == 1:
                 found = _section_row(rnum, filled[0], ic, sc, ids)
         if found is None:
@@ -303,9 +320,7 @@ def _repeated_header(
 ) -> LayoutRow | None:
     if len(header_norm) < 2 or len(filled) < 2:
         return None
-    same = sum(
-        1 for c, v in filled if isinstance(v, str) and header_norm.get(c) == normalise(v)
-    )
+    same = sum(1 for c, v in filled if isinstance(v, str) and header_norm.get(c) == normalise(v))
     if same >= 2 and same >= 0.6 * len(header_norm):
         return LayoutRow(rnum, "repeated-header", f"row {rnum}: repeats {same} header labels")
     return None
@@ -353,9 +368,7 @@ def _sum_row(
     return None
 
 
-def classify_above_header(
-    rows: Sequence[Sequence[RawValue]], shape: TableShape
-) -> list[LayoutRow]:
+def classify_above_header(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list[LayoutRow]:
     """Rows above the header: titles, KPI figures, and totals of the column below (a
     ``=SUBTOTAL(...)`` above the header, as in many Excel trackers)."""
     out: list[LayoutRow] = []

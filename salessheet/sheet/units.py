@@ -1,7 +1,8 @@
 """Units in money headers: the scale and the currency a header declares.
 
-``parse_header_unit("预计金额（万元）")`` -> ``HeaderUnit("预计金额", Decimal(10000), "CNY", None)``:
-the column holds amounts in units of 10,000 yuan. ``Deal Value ($000s)``, ``Revenue, $M``,
+``parse_header_unit("预计金额（万元）")`` ->
+``HeaderUnit("预计金额", Decimal(10000), "CNY", None)``: the column holds amounts in units of
+10,000 yuan. ``Deal Value ($000s)``, ``Revenue, $M``,
 ``Amount in thousands``, ``amount_usd``, ``Umsatz (TEUR)`` are read the same way. Bracketed text
 that is not a unit (``Amount (incl. VAT)``) is never taken as a scale: it comes back in ``note``
 so the caller can report it.
@@ -44,9 +45,7 @@ class HeaderUnit:
 
 SCALE_WORDS: dict[str, Decimal] = {
     **dict.fromkeys(("k", "thousand", "thousands", "tsd", "tausend", "miles", "milliers"), 10**3),
-    **dict.fromkeys(
-        ("m", "mm", "mn", "mio", "million", "millions", "millones", "millón"), 10**6
-    ),
+    **dict.fromkeys(("m", "mm", "mn", "mio", "million", "millions", "millones", "millón"), 10**6),
     **dict.fromkeys(("b", "bn", "billion", "billions", "mrd", "milliarden"), 10**9),
     **dict.fromkeys(("percent", "pct", "prozent", "porcentaje", "pourcentage"), Decimal("0.01")),
 }
@@ -103,8 +102,13 @@ CURRENCY_WORDS = {
 # Words that may stand in a unit without changing it: "(in thousands of USD)", "（单位：万元）".
 FILLER = {"in", "of", "en", "de", "von", "à", "单位", "unit", "units", "x", "×", "s"}
 _PREFIX_SCALE = {"k": Decimal(10**3), "t": Decimal(10**3), "m": Decimal(10**6)}
-_SUFFIX_SCALE = {"k": Decimal(10**3), "m": Decimal(10**6), "mm": Decimal(10**6),
-                 "mn": Decimal(10**6), "bn": Decimal(10**9)}  # fmt: skip
+_SUFFIX_SCALE = {
+    "k": Decimal(10**3),
+    "m": Decimal(10**6),
+    "mm": Decimal(10**6),
+    "mn": Decimal(10**6),
+    "bn": Decimal(10**9),
+}
 
 _TOKEN = re.compile(
     r"(?P<dollar>(?i:US|HK|NT|CA|AU|NZ|SG|MX|C|A|S|R)\$)"

@@ -10,41 +10,31 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
-from salessheet.core.cells import RawValue, col_letter
+from salessheet.core.cells import RawValue
+from salessheet.init.adopt.details import label_of
 from salessheet.init.adopt.headers import PROFILE, WEAK, NameIndex, NameMatch, name_key
-from salessheet.init.adopt.model import ColumnGuess, MoneyGuess, NullMarkerGuess, PercentGuess
 from salessheet.init.adopt.stages import place_stage
 from salessheet.init.adopt.values import (
     BOOL,
     CODE,
-    DATE,
     DATE_KINDS,
     DATE_TEXT,
-    ERROR,
     MONEY_TEXT,
-    NULL,
-    NUMBER,
-    NUMBER_TEXT,
     NUMERIC_KINDS,
     PERCENT_TEXT,
     SERIAL,
     TEXT,
     ColumnValues,
-    DateOrder,
     id_family,
-    is_unassigned_marker,
     looks_like_email,
     looks_like_phone,
     number_of,
-    read_date_text,
-    read_number_text,
     resolve_order,
     to_date,
 )
 from salessheet.settings.profile import Profile
-from salessheet.sheet.units import describe, parse_header_unit
+from salessheet.sheet.units import parse_header_unit
 
 _ID_WORD = re.compile(r"(?:id|key|code|no|nr|number|num|ref|#|编号|号|码|编码)$")
 _OTHER_RECORD = re.compile(
@@ -59,111 +49,6 @@ class Candidate:
     field: str
     strength: float
     how: str
-
-
-def label_of(labels: Sequence[str | None], c: int) -> str:
-    return (labels[c] if c < len(labels) and labels[c] else None) or col_letter(c + 1)
-
-
-# --- null markers ---------------------------------------------------------------------
-
-
-def find_null_markers(
-    cvs: list[ColumnValues], labels: Sequence[str | None]
-) -> list[NullMarkerGuess]:
-    """Known null texts, and placeholders a column is full of where its other values are
-    dates or numbers (``Sin_Factura``, ``0`` in a date column). Marked as NULL in place."""
-    seen: dict[str, list[tuple[int, int]]] = {}  # text -> [(col index, count)]
-    placeholders: dict[str, list[tuple[int, int]]] = {}
-    for i, cv in enumerate(cvs):
-        for text, n in cv.null_texts().items():
-            seen.setdefault(text, []).append((i, n))
-        for v, n in _placeholders(cv):
-            placeholders.setdefault(str(v).strip(), []).append((i, n))
-    out: list[NullMarkerGuess] = []
-    for text, where in placeholders.items():
-        # a placeholder found in one column is one in every column holding it
-        cols = {i for i, _ in where}
-        for i, cv in enumerate(cvs):
-            if i not in cols:
-                hits = [(v, n) for v, n in cv.counts.items() if _same_text(v, text)]
-                if hits and sum(n for _, n in hits) >= 0.2 * max(cv.filled, 1):
-                    where.append((i, sum(n for _, n in hits)))
-        numeric = read_number_text(text) is not None or read_date_text(text) is not None
-        sheet_wide = len(where) >= 2 and not numeric
-        for i, _ in where:
-            _mark_null(cvs[i], text)
-        total = sum(n for _, n in where)
-        names = tuple(label_of(labels, i) for i, _ in sorted(where))
-        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
-        if sheet_wide:
-            ev = (f"{total:,} cells in {len(names)} columns ({shown}) where the other values "
-                  "are dates or numbers: a placeholder for 'no value'")  # fmt: skip
-        else:
-            why = "a number" if numeric else "a text"
-            ev = (f"{total:,} cells in {shown}, {why} among dates or numbers: means 'no value' "
-                  "in this column only")  # fmt: skip
-        out.append(NullMarkerGuess(text, total, names, "sheet" if sheet_wide else "columns", ev))
-    for text, where in seen.items():
-        total = sum(n for _, n in where)
-        names = tuple(label_of(labels, i) for i, _ in where)
-        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
-        out.append(
-            NullMarkerGuess(
-                text,
-                total,
-                names,
-                "sheet",
-                f"a usual null marker: {total:,} cells in {len(names)} column"
-                f"{'s' if len(names) > 1 else ''} ({shown})",
-            )
-        )
-    for i, cv in enumerate(cvs):
-        for v, n in list(cv.counts.items()):
-            if isinstance(v, str) and is_unassigned_marker(v) and cv.kind_of.get(v) != NULL:
-                out.append(
-                    NullMarkerGuess(
-                        v.strip(),
-                        n,
-                        (label_of(labels, i),),
-                        "columns",
-                        f"{n:,} cells in {label_of(labels, i)}: a placeholder for 'nobody' "
-                        "(read as blank, so required-field checks see it)",
-                    )
-                )
-                _mark_null(cv, v.strip())
-    out.sort(key=lambda m: -m.count)
-    return out
-
-
-def _same_text(v: RawValue, text: str) -> bool:
-    return isinstance(v, str) and v.strip() == text
-
-
-def _mark_null(cv: ColumnValues, text: str) -> None:
-    for v in list(cv.kind_of):
-        if _same_text(v, text) and cv.kind_of[v] != NULL:
-            cv.kinds[cv.kind_of[v]] -= cv.counts[v]
-            cv.kinds[NULL] += cv.counts[v]
-            cv.kind_of[v] = NULL
-
-
-def _placeholders(cv: ColumnValues) -> list[tuple[RawValue, int]]:
-    dates = cv.kinds[DATE] + cv.kinds[DATE_TEXT]
-    zero = [(v, n) for v, k in cv.kind_of.items()
-            if k in NUMERIC_KINDS and number_of(v) == 0 for n in (cv.counts[v],)]  # fmt: skip
-    zero_n = sum(n for _, n in zero)
-    numbers = sum(cv.kinds[k] for k in NUMERIC_KINDS) + cv.kinds[PERCENT_TEXT]
-    if dates >= 3 and dates >= numbers - zero_n:
-        odd = [(v, cv.counts[v]) for v, k in cv.kind_of.items() if k in (TEXT, CODE)] + zero
-    elif numbers >= 3 and numbers > dates:
-        odd = [(v, cv.counts[v]) for v, k in cv.kind_of.items() if k in (TEXT, CODE, BOOL)]
-    else:
-        return []
-    odd = [(v, n) for v, n in odd if isinstance(v, str)]
-    if not odd or len(odd) > 2 or any(n < 2 for _, n in odd):
-        return []
-    return odd
 
 
 # --- fit of values to a field type ----------------------------------------------------
@@ -245,8 +130,9 @@ class Assigner:
             if key:
                 m2 = self.index.match(key)
                 if m2 and (m is None or m2.strength > m.strength):
-                    m = NameMatch(m2.field, m2.strength,
-                                  f"{m2.how} (the key under {label!r})", m2.source)  # fmt: skip
+                    m = NameMatch(
+                        m2.field, m2.strength, f"{m2.how} (the key under {label!r})", m2.source
+                    )
             if m:
                 out[c] = m
         return out
@@ -340,9 +226,14 @@ class Assigner:
                 seq = _sequential(values)
                 if seq:
                     tier, how = 0.5, f"{label!r} numbers the rows {seq}"
-                elif filled >= 5 and unique >= 0.98 and (
-                    (key and _ID_WORD.search(key)) or fam in ("guid", "code")
-                    or fam.startswith("salesforce:")
+                elif (
+                    filled >= 5
+                    and unique >= 0.98
+                    and (
+                        (key and _ID_WORD.search(key))
+                        or fam in ("guid", "code")
+                        or fam.startswith("salesforce:")
+                    )
                 ):
                     tier, how = 1.0, f"{label!r} holds a unique value on every row"
                 else:
@@ -385,8 +276,7 @@ class Assigner:
         for other in runners:
             if other[3] not in self.field_of:
                 self.evidence[other[3]] = (
-                    f"{other[4]}, {other[5]:,} distinct of {other[2]:,}: "
-                    f"the deal id is {label!r}"
+                    f"{other[4]}, {other[5]:,} distinct of {other[2]:,}: the deal id is {label!r}"
                 )
         ev += "".join(f"; {n}" for n in notes)
         if self.field_of.get(c) == "deal_name":
@@ -434,8 +324,9 @@ class Assigner:
         if best:
             share, c, known = best
             shown = ", ".join(repr(k) for k in known[:4])
-            self._assign(c, "stage", 0.3, f"by its values: {share:.0%} of them are stage names "
-                         f"({shown})")  # fmt: skip
+            self._assign(
+                c, "stage", 0.3, f"by its values: {share:.0%} of them are stage names ({shown})"
+            )
 
     # -- a sheet without a header row --------------------------------------------------
     def _by_values(self) -> None:
@@ -464,9 +355,7 @@ class Assigner:
                 self._assign(c, "phone", 0.3, "by its values: phone numbers")
                 taken.add("phone")
                 texts.remove(c)
-            elif "currency" not in taken and t and all(
-                len(x) == 3 and x.isupper() for x in t
-            ):
+            elif "currency" not in taken and t and all(len(x) == 3 and x.isupper() for x in t):
                 self._assign(c, "currency", 0.3, f"by its values: currency codes ({t[0]}, ...)")
                 taken.add("currency")
                 texts.remove(c)
@@ -474,31 +363,44 @@ class Assigner:
             med = {c: _median_date(self.cvs[c]) for c in dates}
             order = sorted(dates, key=lambda c: med[c])
             names = ["created", "expected_close"] if len(order) >= 2 else ["expected_close"]
-            for fname, c in zip(names if len(order) >= 2 else names, [order[0], order[-1]],
-                                strict=False):  # fmt: skip
+            for fname, c in zip(
+                names if len(order) >= 2 else names, [order[0], order[-1]], strict=False
+            ):
                 if fname not in taken:
-                    why = ("the earliest dates" if fname == "created" and len(order) > 1 else
-                           "the latest dates" if len(order) > 1 else "the only date column")
+                    why = (
+                        "the earliest dates"
+                        if fname == "created" and len(order) > 1
+                        else "the latest dates"
+                        if len(order) > 1
+                        else "the only date column"
+                    )
                     self._assign(c, fname, 0.3, f"by its values: {why} → {fname}")
                     taken.add(fname)
         if money and "amount" not in taken:
-            best = max(money, key=lambda c: (self.cvs[c].kinds[MONEY_TEXT],
-                                             _median_number(self.cvs[c])))  # fmt: skip
+            best = max(
+                money, key=lambda c: (self.cvs[c].kinds[MONEY_TEXT], _median_number(self.cvs[c]))
+            )
             self._assign(best, "amount", 0.3, "by its values: the largest money figures")
             taken.add("amount")
         if percents and "probability" not in taken:
-            self._assign(percents[0], "probability", 0.3,
-                         "by its values: few distinct numbers from 0 to 100")  # fmt: skip
+            self._assign(
+                percents[0], "probability", 0.3, "by its values: few distinct numbers from 0 to 100"
+            )
         people = sorted(texts, key=lambda c: self.cvs[c].distinct)
         if people and "owner" not in taken and len(people) >= 2:
             c = people[0]
-            self._assign(c, "owner", 0.3, f"by its values: {self.cvs[c].distinct} names, "
-                         "each on many rows (a team)")  # fmt: skip
+            self._assign(
+                c,
+                "owner",
+                0.3,
+                f"by its values: {self.cvs[c].distinct} names, each on many rows (a team)",
+            )
             people = people[1:]
         if people and "customer" not in taken:
             c = people[-1]
-            self._assign(c, "customer", 0.3, f"by its values: {self.cvs[c].distinct} names, "
-                         "most on one row")  # fmt: skip
+            self._assign(
+                c, "customer", 0.3, f"by its values: {self.cvs[c].distinct} names, most on one row"
+            )
 
     def _check_currency(self) -> None:
         cur_col = next((c for c, f in self.field_of.items() if f == "currency"), None)
@@ -566,122 +468,3 @@ def _median_date(cv: ColumnValues) -> float:
 def _median_number(cv: ColumnValues) -> float:
     xs = [float(x) for x, _ in cv.numbers()]
     return statistics.median(xs) if xs else 0.0
-
-
-# --- details per column -----------------------------------------------------------------
-
-
-def money_guess(cv: ColumnValues, header: str | None) -> MoneyGuess:
-    unit = parse_header_unit(header) if header else None
-    marks: Counter[str] = Counter()
-    decimals: Counter[str] = Counter()
-    noisy = None
-    for v, k in cv.kind_of.items():
-        n = cv.counts[v]
-        if k in (MONEY_TEXT, NUMBER_TEXT):
-            num = read_number_text(str(v))
-            if num is None:
-                continue
-            if num.currency:
-                marks[num.currency] += n
-            if num.decimal:
-                decimals[num.decimal] += n
-        elif k in (NUMBER, SERIAL) and isinstance(v, float) and len(repr(v)) > 13:
-            noisy = noisy or v
-    name = header or f"column {col_letter(cv.col)}"
-    parts = []
-    scale = unit.scale if unit else 1
-    currency = unit.currency if unit else None
-    if unit and unit.has_unit:
-        parts.append(f"the header says {describe(unit)}")
-    if marks:
-        code, n = marks.most_common(1)[0]
-        parts.append(f"{n:,} values written with a currency mark ({code})")
-        if len(marks) > 1:
-            parts.append("also " + ", ".join(k for k in marks if k != code))
-        if currency and code != currency:
-            parts.append(f"the marks say {code}, the header {currency}: the header wins")
-        currency = currency or code
-    decimal = None
-    if decimals:
-        decimal = decimals.most_common(1)[0][0]
-        example = next(str(v) for v, k in cv.kind_of.items() if k in (MONEY_TEXT, NUMBER_TEXT)
-                       and (r := read_number_text(str(v))) and r.decimal == decimal)  # fmt: skip
-        what = "decimal commas" if decimal == "," else "decimal points"
-        parts.append(f"{what} ({example!r}, {decimals[decimal]:,} values)")
-        if len(decimals) > 1:
-            parts.append(f"{decimals[',' if decimal == '.' else '.']:,} values with the other mark")
-    numbers = sum(cv.kinds[k] for k in (NUMBER, SERIAL))
-    if numbers:
-        parts.append(f"{numbers:,} number cells")
-    as_text = cv.kinds[NUMBER_TEXT] + cv.kinds[MONEY_TEXT]
-    if as_text and not marks and not decimals:
-        parts.append(f"{as_text:,} whole numbers written as text")
-    if noisy is not None:
-        parts.append(f"float noise such as {noisy!r} (read to 12 significant digits)")
-    if not parts:
-        parts.append("no values yet")
-    ev = f"{name}: " + "; ".join(parts)
-    return MoneyGuess(
-        scale if scale is not None else 1, currency, decimal, ev, unit.note if unit else None
-    )  # type: ignore[arg-type]
-
-
-def percent_guess(cv: ColumnValues, header: str | None) -> PercentGuess:
-    name = header or f"column {col_letter(cv.col)}"
-    unit = parse_header_unit(header) if header else None
-    texts = cv.kinds[PERCENT_TEXT]
-    xs = [x for x, _ in cv.numbers()]
-    if unit and unit.scale == Decimal("0.01"):
-        return PercentGuess("points", f"{name}: the header says % → values 0–100")
-    if texts and texts >= 0.5 * max(cv.real, 1):
-        return PercentGuess("fraction", f"{name}: {texts:,} values written with % (read as such)")
-    if xs and max(xs) > 1:
-        return PercentGuess("points", f"{name}: values from {min(xs)} to {max(xs)} → 0–100 scale")
-    return PercentGuess("fraction", f"{name}: values from 0 to 1 → fractions")
-
-
-def date_guess(cv: ColumnValues, header: str | None, fallback: str, why: str) -> DateOrder | None:
-    name = header or f"column {col_letter(cv.col)}"
-    cells = cv.kinds[DATE]
-    texts = cv.dates()
-    if not texts:
-        if cells:
-            return DateOrder(None, (), False, f"{name}: {cells:,} date cells: no order to choose")
-        if cv.kinds[SERIAL]:
-            return DateOrder(None, (), False, f"{name}: {cv.kinds[SERIAL]:,} date serial numbers")
-        return None
-    order = resolve_order(texts, fallback, why, name)
-    if cells:
-        order = DateOrder(order.order, order.formats, order.ambiguous,
-                          order.evidence + f"; also {cells:,} date cells")  # fmt: skip
-    return order
-
-
-def column_guess(
-    cv: ColumnValues,
-    header: str | None,
-    key: str | None,
-    fname: str | None,
-    ftype: str | None,
-    evidence: str,
-    strength: float,
-    fallback: str,
-    why: str,
-) -> ColumnGuess:
-    date = money = percent = None
-    boolean = cv.is_boolean() if cv.real else None
-    if ftype == "date" or (ftype is None and cv.real and cv.share(DATE_KINDS) >= 0.8):
-        date = date_guess(cv, header, fallback, why)
-    if ftype in ("money", "number"):
-        money = money_guess(cv, header)
-    if ftype == "percent":
-        percent = percent_guess(cv, header)
-    if boolean and not fname:
-        evidence += f"; a yes/no flag ({boolean})"
-    if cv.kinds[ERROR]:
-        evidence += f"; {cv.kinds[ERROR]:,} error values (#N/A ...)"
-    if cv.kinds[NULL] and cv.real == 0 and not fname:
-        evidence += "; nothing but null markers"
-    return ColumnGuess(cv.col, header, fname, ftype, evidence, strength, date, money, percent,
-                       boolean, key)  # fmt: skip

@@ -8,16 +8,16 @@ Steps: (a) the sheet holding the deals, (b) its header row (or none), (c) each c
 
 from __future__ import annotations
 
-import datetime as dt
 import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from salessheet.core.cells import CellError, RawSheet, RawValue
+from salessheet.core.errors import SourceError
 from salessheet.core.owned import COMPANION_SHEETS
-from salessheet.init.adopt.columns import (
-    Assigner,
+from salessheet.init.adopt.columns import Assigner
+from salessheet.init.adopt.details import (
     column_guess,
     date_guess,
     find_null_markers,
@@ -50,6 +50,8 @@ from salessheet.sheet.units import CURRENCY_SYMBOLS, CURRENCY_WORDS
 
 SAMPLE_ROWS = 2000
 _LANG_OF_SOURCE = {"German": "de", "Spanish": "es", "French": "fr", "Chinese CRMs": "zh"}
+_QUANTITY = {"quantity", "qty", "menge", "cantidad", "quantité", "数量"}
+_PRICE = {"price", "precio", "preis", "prix", "单价", "价格", "unitprice"}
 _LANG_NAMES = {"en": "English", "de": "German", "es": "Spanish", "fr": "French", "zh": "Chinese"}
 _LANG_OF_BOOL = {"si/no": "es", "sí/no": "es", "ja/nein": "de", "oui/non": "fr", "是/否": "zh"}
 
@@ -80,8 +82,15 @@ class _Survey:
 
     def key(self, position: int) -> tuple:
         mapped = len(self.fields) / self.width if self.width else 0.0
-        return (self.visible, self.stage is not None, "deal_id" in self.fields,
-                len(self.fields), round(mapped, 2), self.rows, -position)  # fmt: skip
+        return (
+            self.visible,
+            self.stage is not None,
+            "deal_id" in self.fields,
+            len(self.fields),
+            round(mapped, 2),
+            self.rows,
+            -position,
+        )
 
     def describe(self) -> str:
         what = f"{self.rows:,} rows"
@@ -105,8 +114,14 @@ def _survey(
     header = headers[sheet.name] = find_header(rows, index)
     matches = {c: index.match(lbl) for c, lbl in enumerate(header.labels) if lbl}
     fields = {m.field for m in matches.values() if m and m.strength >= 0.6}
-    stage = next((header.labels[c] for c, m in matches.items()
-                  if m and m.field == "stage" and m.strength >= 0.6), None)  # fmt: skip
+    stage = next(
+        (
+            header.labels[c]
+            for c, m in matches.items()
+            if m and m.field == "stage" and m.strength >= 0.6
+        ),
+        None,
+    )
     data = rows[header.first_data_row - 1 :]
     count = sum(1 for r in data if any(r))
     if stage is None:
@@ -135,9 +150,13 @@ def choose_sheet(
     """The sheet holding the deals: most deal-like rows and columns (stage, id, known
     columns), visible before hidden. ``headers`` collects the header rows found on the way."""
     headers = {} if headers is None else headers
+    if not sheets:
+        raise SourceError("the source has no sheets to read")
     if wanted is not None:
         if wanted not in sheets:
-            raise KeyError(wanted)
+            raise SourceError(
+                f"no sheet named {wanted!r}", hint=f"the sheets are: {', '.join(sheets)}"
+            )
         return SheetChoice(wanted, f"{wanted}: chosen by the caller")
     names = [n for n in sheets if n not in COMPANION_SHEETS]
     if not names:
@@ -210,8 +229,9 @@ class _SheetGuess:
         self.data = self._data_rows(header, layout)
         cvs = self._sample(width)
         markers = find_null_markers(cvs, labels)
-        assigner = Assigner(self.profile, self.index, labels, keys, cvs, self.full_column,
-                            header.row == 0)  # fmt: skip
+        assigner = Assigner(
+            self.profile, self.index, labels, keys, cvs, self.full_column, header.row == 0
+        )
         assigner.run()
         final = self._shape(header, assigner.field_of)
         if final != shape:
@@ -235,10 +255,14 @@ class _SheetGuess:
         # every value of the typed columns, for exact counts and orders
         details = self._details(width, assigner, cvs)
         orders = {c: date_guess(cv, labels[c], "dmy", "") for c, cv in details.items()}
-        day_first = [labels[c] or "" for c, o in orders.items()
-                     if o and o.order == "dmy" and not o.ambiguous]  # fmt: skip
-        comma = [labels[c] or "" for c, cv in enumerate(cvs)
-                 if cv.real and money_guess(details.get(c, cv), labels[c]).decimal == ","]  # fmt: skip
+        day_first = [
+            labels[c] or "" for c, o in orders.items() if o and o.order == "dmy" and not o.ambiguous
+        ]
+        comma = [
+            labels[c] or ""
+            for c, cv in enumerate(cvs)
+            if cv.real and money_guess(details.get(c, cv), labels[c]).decimal == ","
+        ]
         locale = self._locale(labels, cvs, day_first, comma)
         fallback = "mdy" if locale.locale == "en_US" else "dmy"
         why = f"the locale guess {locale.locale} reads {('month', 'day')[fallback == 'dmy']} first"
@@ -249,8 +273,19 @@ class _SheetGuess:
             ev = assigner.evidence.get(c) or "no field: the name and the values say nothing known"
             if not fname and c in assigner.evidence:
                 ev = "no field: " + ev
-            columns.append(column_guess(details.get(c, cvs[c]), labels[c], keys[c], fname, ftype,
-                                        ev, assigner.strength.get(c, 0.0), fallback, why))  # fmt: skip
+            columns.append(
+                column_guess(
+                    details.get(c, cvs[c]),
+                    labels[c],
+                    keys[c],
+                    fname,
+                    ftype,
+                    ev,
+                    assigner.strength.get(c, 0.0),
+                    fallback,
+                    why,
+                )
+            )
         columns = [c for c in columns if c.header or c.field or cvs[c.column - 1].filled]
         currency = self._currency(columns, cvs)
         relax = self._relax(set(assigner.field_of.values()))
@@ -340,8 +375,11 @@ class _SheetGuess:
         if not per:
             return None, ""
         metric = {k: statistics.median(v) for k, v in per.items()}
-        how = ("the median days from creation to the stage date" if created is not None
-               else "the median stage date")  # fmt: skip
+        how = (
+            "the median days from creation to the stage date"
+            if created is not None
+            else "the median stage date"
+        )
         return metric, how
 
     def _details(
@@ -457,13 +495,17 @@ class _SheetGuess:
         for st in self.profile.stages:
             missing = tuple(f for f in st.required if f not in mapped)
             if missing:
-                out.append(RelaxGuess(st.id, missing, f"{st.id} requires {', '.join(missing)}: "
-                           f"the sheet has no column for {'it' if len(missing) == 1 else 'them'}"))
+                out.append(
+                    RelaxGuess(
+                        st.id,
+                        missing,
+                        f"{st.id} requires {', '.join(missing)}: "
+                        f"the sheet has no column for {'it' if len(missing) == 1 else 'them'}",
+                    )
+                )
         return out
 
-    def _unplaced(
-        self, columns: list[ColumnGuess], stages: list
-    ) -> list[Unplaced]:
+    def _unplaced(self, columns: list[ColumnGuess], stages: list) -> list[Unplaced]:
         out = []
         mapped = {c.field for c in columns if c.field}
         for f in ("deal_id", "stage"):
@@ -479,14 +521,25 @@ class _SheetGuess:
 
     def _notes(self, columns: list[ColumnGuess], stages: list) -> list[str]:
         out = []
+        if not any(c.field == "amount" for c in columns):
+            qty = next((c for c in columns if c.header and set(words(c.header)) & _QUANTITY), None)
+            price = next((c for c in columns if c.header and set(words(c.header)) & _PRICE), None)
+            if qty and price:
+                out.append(
+                    f"no amount column: {qty.header!r} × {price.header!r} would give it; the "
+                    "amount stays unmapped (a config maps columns, it does not multiply them)"
+                )
         for c in columns:
             if c.money and c.money.note:
                 out.append(f"{c.name}: {c.money.note}")
         data = [i for i in self.data if any(self.rows[i])]
         if 0 < len(data) <= 3:
             odd = [repr(s.value) + " is no known stage" for s in stages if s.extra]
-            odd += [f"{c.header or c.letter}: {c.evidence.split(', but ')[-1]}"
-                    for c in columns if not c.field and c.evidence.endswith(": not mapped")]
+            odd += [
+                f"{c.header or c.letter}: {c.evidence.split(', but ')[-1]}"
+                for c in columns
+                if not c.field and c.evidence.endswith(": not mapped")
+            ]
             if odd:
                 rows = ", ".join(str(i + 1) for i in data)
                 out.append(
@@ -505,13 +558,9 @@ def _is_null(text: str) -> bool:
 
 def _currency_code(text: str) -> str:
     t = text.strip()
-    return CURRENCY_WORDS.get(t) or CURRENCY_WORDS.get(t.lower()) or CURRENCY_SYMBOLS.get(t) or (
-        t.upper()
+    return (
+        CURRENCY_WORDS.get(t)
+        or CURRENCY_WORDS.get(t.lower())
+        or CURRENCY_SYMBOLS.get(t)
+        or (t.upper())
     )
-
-
-def _date_or_none(v: RawValue) -> dt.date | None:
-    return to_date(v, None)
-
-
-

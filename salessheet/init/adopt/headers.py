@@ -39,10 +39,31 @@ HEADER_SCAN_ROWS = 30
 PROFILE, LISTED, WEAK = 1.0, 0.9, 0.6
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)")
 _NON_WORD = re.compile(r"[\W_]+")
-MONEY_HINTS = ("amount", "value", "revenue", "monto", "importe", "betrag", "wert", "montant",
-               "valeur", "金额", "收入")  # fmt: skip
-OWNER_HINTS = ("owner", "rep", "agent", "salesperson", "vendedor", "responsable",
-               "verantwortlich", "propriétaire", "负责人", "销售")  # fmt: skip
+MONEY_HINTS = (
+    "amount",
+    "value",
+    "revenue",
+    "monto",
+    "importe",
+    "betrag",
+    "wert",
+    "montant",
+    "valeur",
+    "金额",
+    "收入",
+)
+OWNER_HINTS = (
+    "owner",
+    "rep",
+    "agent",
+    "salesperson",
+    "vendedor",
+    "responsable",
+    "verantwortlich",
+    "propriétaire",
+    "负责人",
+    "销售",
+)
 
 
 def words(text: str) -> list[str]:
@@ -77,15 +98,25 @@ class NameIndex:
         self.exact: dict[str, NameMatch] = {}
         for col in profile.columns:
             for alias in (col.field, *col.aliases):
-                self._add(alias, col.field, PROFILE, f"an alias of {col.field} in the "
-                          f"{profile.name} profile", "profile")  # fmt: skip
+                self._add(
+                    alias,
+                    col.field,
+                    PROFILE,
+                    f"an alias of {col.field} in the {profile.name} profile",
+                    "profile",
+                )
         for source, fname, names in HEADER_NAMES:
             for name in names:
                 self._add(name, fname, LISTED, _source_how(source, fname), source)
         for fname, names in WEAK_HEADER_NAMES.items():
             for name in names:
-                self._add(name, fname, WEAK, f"a name that may mean {fname} when nothing better is there",
-                          "weak")  # fmt: skip
+                self._add(
+                    name,
+                    fname,
+                    WEAK,
+                    f"a name that may mean {fname} when nothing better is there",
+                    "weak",
+                )
         self._cache: dict[str, NameMatch | None] = {}
         self._by_first: dict[str, list[str]] = {}
         for key in self.exact:
@@ -154,8 +185,7 @@ def _match(index: NameIndex, header: str) -> NameMatch | None:
     if rest:
         hit = index.exact.get(rest)
         if hit and hit.strength >= LISTED:
-            return NameMatch(hit.field, 0.8, f"{shown} without its prefix is {hit.how}",
-                             hit.source)  # fmt: skip
+            return NameMatch(hit.field, 0.8, f"{shown} without its prefix is {hit.how}", hit.source)
     key = name_key(unit.base)
     # a near spelling (typo): "Expected Close Dat", "Abschlusdatum"
     if len(key) >= 6 and not key.endswith("id"):
@@ -171,8 +201,7 @@ def _match(index: NameIndex, header: str) -> NameMatch | None:
                     best, best_ratio = cand, r
         if best is not None and best_ratio >= 0.88:
             hit = index.exact[best]
-            return NameMatch(hit.field, 0.5, f"{shown} is close to {best!r}, {hit.how}",
-                             hit.source)  # fmt: skip
+            return NameMatch(hit.field, 0.5, f"{shown} is close to {best!r}, {hit.how}", hit.source)
     # words that hint at a field (not for ids of other records: "LastCloseDateChangedHistoryId")
     if ws and ws[-1] == "id":
         return None
@@ -180,8 +209,7 @@ def _match(index: NameIndex, header: str) -> NameMatch | None:
     if wset & set(DATE_WORDS) or (ws and ws[-1] in DATE_WORDS):
         for fname, hints in DATE_HINTS.items():
             if wset & set(hints) or any(h in unit.base for h in hints if not h.isascii()):
-                return NameMatch(fname, 0.45, f"{shown} is a date whose name says {fname}",
-                                 "hint")  # fmt: skip
+                return NameMatch(fname, 0.45, f"{shown} is a date whose name says {fname}", "hint")
     if wset & set(MONEY_HINTS) or any(h in unit.base for h in MONEY_HINTS if not h.isascii()):
         return NameMatch("amount", 0.4, f"{shown} names a money figure", "hint")
     if wset & set(OWNER_HINTS) and "id" not in wset:
@@ -209,8 +237,10 @@ def find_header(rows: Sequence[Sequence[RawValue]], index: NameIndex) -> HeaderG
     """The row naming the most fields among the first 30, judged against the rows below it."""
     head = rows[: HEADER_SCAN_ROWS + 50]
     width = max((len(r) for r in head), default=0)
-    below = [_ColumnHead([r[c] for r in head if c < len(r) and not _blank(r[c])])
-             for c in range(width)]  # fmt: skip
+    heads = [
+        _ColumnHead([(i, r[c]) for i, r in enumerate(head) if c < len(r) and not _blank(r[c])])
+        for c in range(width)
+    ]
     best = None
     best_score = 0.0
     details: dict[int, tuple[int, int, int]] = {}
@@ -221,14 +251,16 @@ def find_header(rows: Sequence[Sequence[RawValue]], index: NameIndex) -> HeaderG
             continue
         if first_filled is None:
             first_filled = r
-        labels = hits = 0
+        hits = 0
         fields = set()
-        for c, v in filled:
-            if not isinstance(v, str) or value_kind(v) not in (TEXT, CODE, NULL, BOOL):
-                continue
-            if "@" in v or below[c].data_like(v):
-                continue
-            labels += 1
+        texts = [
+            (c, v)
+            for c, v in filled
+            if isinstance(v, str) and value_kind(v) in (TEXT, CODE, NULL, BOOL)
+        ]
+        found = _labels(r, texts, heads)
+        labels = len(found)
+        for _, v in found:
             m = index.match(v)
             if m and m.field not in fields:
                 fields.add(m.field)
@@ -243,7 +275,9 @@ def find_header(rows: Sequence[Sequence[RawValue]], index: NameIndex) -> HeaderG
         details[r] = (labels, hits, len(filled))
         if score > best_score:
             best, best_score = r, score
-    if best is None or (details[best][1] == 0 and best == first_filled and _row_is_data(head, best)):
+    if best is None or (
+        details[best][1] == 0 and best == first_filled and _row_is_data(head, best)
+    ):
         start = (first_filled or 0) + 1
         return HeaderGuess(
             0,
@@ -268,18 +302,38 @@ class _ColumnHead:
     """The first rows of a column, to tell a label from data: a cell is data when the same
     value recurs in the column, or (values with digits) it has the column's usual shape."""
 
-    def __init__(self, values: list[RawValue]):
-        self.texts = Counter(v.strip().casefold() for v in values if isinstance(v, str))
-        shapes = Counter(value_shape(v) for v in values)
+    def __init__(self, values: list[tuple[int, RawValue]]):
+        self.rows_of: dict[str, list[int]] = {}
+        for r, v in values:
+            if isinstance(v, str):
+                self.rows_of.setdefault(v.strip().casefold(), []).append(r)
+        shapes = Counter(value_shape(v) for _, v in values)
         self.n = len(values)
         self.top = shapes.most_common(1)[0] if shapes else ("", 0)
 
-    def data_like(self, v: str) -> bool:
-        if self.texts[v.strip().casefold()] >= 2:
-            return True
+    def recurs(self, v: str, r: int) -> set[int]:
+        """Other rows holding the same text in this column."""
+        return {x for x in self.rows_of.get(v.strip().casefold(), ()) if x != r}
+
+    def shaped_like_data(self, v: str) -> bool:
         if any(ch.isdigit() for ch in v):
             return self.top[1] >= 0.5 * self.n and value_shape(v) == self.top[0]
         return False
+
+
+def _labels(
+    r: int, cells: list[tuple[int, str]], heads: list[_ColumnHead]
+) -> list[tuple[int, str]]:
+    """The cells of row ``r`` that read as labels. A header repeated further down (a
+    printed report) recurs on one row: that row does not make the labels data."""
+    recurs = {c: heads[c].recurs(v, r) for c, v in cells}
+    rows = Counter(x for xs in recurs.values() for x in xs)
+    repeat = {x for x, n in rows.items() if n >= max(2, 0.6 * len(cells))}
+    return [
+        (c, v)
+        for c, v in cells
+        if "@" not in v and not (recurs[c] - repeat) and not heads[c].shaped_like_data(v)
+    ]
 
 
 def _row_is_data(head: Sequence[Sequence[RawValue]], r: int) -> bool:

@@ -179,8 +179,14 @@ class Guess:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data.pop("fields")
         return clean(
-            {k: (dataclasses.asdict(v) if dataclasses.is_dataclass(v) else
-                 [dataclasses.asdict(x) if dataclasses.is_dataclass(x) else x for x in v]
-                 if isinstance(v, tuple) else v)
-             for k, v in data.items()}
-        )  # fmt: skip
+            {
+                k: (
+                    dataclasses.asdict(v)
+                    if dataclasses.is_dataclass(v)
+                    else [dataclasses.asdict(x) if dataclasses.is_dataclass(x) else x for x in v]
+                    if isinstance(v, tuple)
+                    else v
+                )
+                for k, v in data.items()
+            }
+        )

@@ -103,7 +103,7 @@ def guess_stages(
     placed: list[StageGuess] = []
     unplaced: list[tuple[str, int, list[str]]] = []
     warnings: list[str] = []
-    for key, variants in spellings.items():
+    for variants in spellings.values():
         value = variants.most_common(1)[0][0]
         total = sum(variants.values())
         also = [v for v in variants if v != value]
@@ -117,7 +117,7 @@ def guess_stages(
             ev += f"; also written {', '.join(repr(a) for a in also)}"
         placed.append(StageGuess(value, total, sid, by_id[sid].outcome, False, ev))
     extras = _extras(placed, unplaced, profile, metric, metric_name)
-    for value, total, also in unplaced:
+    for value, total, _also in unplaced:
         extra = extras[value]
         ev = f"{value!r} ({_rows(total)}): not a stage the profile or the CRM vocabulary knows"
         placed.append(StageGuess(value, total, extra.id, "open", True, ev + "; " + extra.evidence))

@@ -26,9 +26,17 @@ from salessheet.sheet.units import COMMON_CODES, CURRENCY_SYMBOLS
 
 # kinds of a single value
 BLANK, NULL, ERROR, BOOL, DATE, DATE_TEXT, SERIAL, NUMBER, NUMBER_TEXT, MONEY_TEXT = (
-    "blank", "null", "error", "bool", "date", "date_text", "serial", "number", "number_text",
+    "blank",
+    "null",
+    "error",
+    "bool",
+    "date",
+    "date_text",
+    "serial",
+    "number",
+    "number_text",
     "money_text",
-)  # fmt: skip
+)
 PERCENT_TEXT, CODE, TEXT, TIME = "percent_text", "code", "text", "time"
 NUMERIC_KINDS = frozenset((NUMBER, NUMBER_TEXT, MONEY_TEXT, SERIAL))
 DATE_KINDS = frozenset((DATE, DATE_TEXT))
@@ -139,13 +147,38 @@ def read_number_text(text: str) -> NumberText | None:
 # --- dates in text ----------------------------------------------------------------------
 
 MONTHS = {
-    **{m.lower(): i for i, m in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)},
-    **{m.lower(): i for i, m in enumerate(
-        ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-         "October", "November", "December"), 1)},
-}  # fmt: skip
+    **{
+        m.lower(): i
+        for i, m in enumerate(
+            ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+        )
+    },
+    **{
+        m.lower(): i
+        for i, m in enumerate(
+            (
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ),
+            1,
+        )
+    },
+}
 _ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+# ISO with a zone, as Salesforce and APIs write it: 2023-02-07T20:47:49.000Z, ...+0000
+_ISO_ZONE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?P<s>:\d{2})?(?P<f>\.\d+)?(?P<z>Z|[+-]\d{2}:?\d{2})$"
+)
 _CJK_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*([日号])$")
 _DATE_TOKEN = re.compile(r"\d+|[A-Za-z]+|[^\dA-Za-z]+")
 _TIME_TAIL = re.compile(
@@ -178,6 +211,11 @@ def read_date_text(text: str) -> DateText | None:
     if _ISO.match(s):
         y, mo, d = (int(x) for x in re.split(r"[-T ]", s)[:3])
         return DateText("iso", "%Y-%m-%d") if _valid(y, mo, d) else None
+    m = _ISO_ZONE.match(s)
+    if m:
+        y, mo, d = int(s[:4]), int(s[5:7]), int(s[8:10])
+        fmt = "%Y-%m-%dT%H:%M" + (":%S" if m.group("s") else "") + (".%f" if m.group("f") else "")
+        return DateText("iso-zone", fmt + "%z") if _valid(y, mo, d) else None
     m = _CJK_DATE.match(s)
     if m:
         y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
@@ -312,12 +350,18 @@ def resolve_order(
         for t, n in texts.items():
             fams[t.family] += n
         fam = fams.most_common(1)[0][0] if fams else "iso"
-        order = "ymd" if fam in ("iso", "cjk") or any(
-            t.pattern.startswith("%Y") for t in texts
-        ) else "dmy" if any(t.pattern.startswith("%d") for t in texts) else "mdy"
-        what = {"iso": "ISO dates (year-month-day)", "cjk": "年月日 dates"}.get(
-            fam, "dates with the month by name" if fam == "month-name" else "year-first dates"
+        order = (
+            "ymd"
+            if fam in ("iso", "cjk", "iso-zone") or any(t.pattern.startswith("%Y") for t in texts)
+            else "dmy"
+            if any(t.pattern.startswith("%d") for t in texts)
+            else "mdy"
         )
+        what = {
+            "iso": "ISO dates (year-month-day)",
+            "cjk": "年月日 dates",
+            "iso-zone": "ISO date-times with a time zone",
+        }.get(fam, "dates with the month by name" if fam == "month-name" else "year-first dates")
         evidence = f"{header}: {total:,} {what}"
     elif day_first and not month_first:
         order = "dmy"
