@@ -7,10 +7,12 @@ blank separators, the header repeated further down, instruction rows right below
 then English keys). ``classify_rows`` finds them, each with the evidence, so a reader can skip
 them and list them in one place.
 
-The rule that comes first: no real deal is ever classified as layout. A row with a plausible
-id *and* a stage value the column uses elsewhere (or one the profile knows) is a deal,
-whatever else it holds (cached values of formulas included). When the table has no id column
-the stage alone protects a row; with no stage column, the id alone does.
+The rule that comes first: no real deal is ever classified as layout. A row with an id *and*
+a stage value the column uses elsewhere (or one the profile knows) is a deal, whatever else
+it holds (cached values of formulas included); so is a row with an id shaped like the
+column's other ids and any stage at all. When the table has no id column the stage alone
+protects a row; with no stage column, the id alone does. A total or example label
+("Grand Total", "示例：...") is no id.
 
 Pure functions over raw rows; 1-based rows and columns as in ``TableLayout``.
 """
@@ -133,6 +135,7 @@ class _IdColumn:
     def __init__(self, values: list[RawValue]):
         self.values = values
         self._shapes: set[str] | None | bool = False  # False: not computed yet
+        self.evidenced = False
 
     @property
     def shapes(self) -> set[str] | None:
@@ -143,7 +146,12 @@ class _IdColumn:
             common = {s for s, c in shapes.items() if c >= 0.1 * n}
             covered = sum(shapes[s] for s in common)
             self._shapes = common if n and covered >= 0.6 * n else None  # None: free-form
+            self.evidenced = n >= 3 and self._shapes is not None
         return self._shapes  # type: ignore[return-value]
+
+    def same_shape(self, v: RawValue) -> bool:
+        """Shaped like the ids of at least three real deals (False when that is unknown)."""
+        return self.plausible(v) and self.evidenced
 
     def plausible(self, v: RawValue) -> bool:
         if _blank(v) or isinstance(v, CellError) or isinstance(v, bool):
@@ -191,11 +199,12 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
         return hit
 
     def id_present(v: RawValue) -> bool:
-        """Filled, no error, not a total label: enough beside a stage the column uses."""
+        """Filled, no error, not a total or example label: enough beside a stage the column
+        uses."""
         if v is None or v.__class__ is CellError or v.__class__ is bool:
             return False
         text = _text(v)
-        return bool(text) and not _is_total(text)
+        return bool(text) and not _is_total(text) and not _EXAMPLE.match(text.casefold())
 
     ids = None
     if ic is not None:
@@ -223,7 +232,11 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
             if sc is None:
                 protected = ids.plausible(idv)  # type: ignore[union-attr]
             else:
-                protected = stage_used(stv) and id_present(idv)
+                protected = id_present(idv) and (
+                    stage_used(stv)
+                    # any stage beside an id shaped like the others: a deal too
+                    or (not _blank(stv) and ids.same_shape(idv))  # type: ignore[union-attr]
+                )
         found = None
         if not protected:
             rnum = r0 + 1

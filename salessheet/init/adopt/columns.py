@@ -208,15 +208,19 @@ class Assigner:
             if not good or cv.real == 0:
                 continue
             key = name_key(label) if c < len(self.labels) and self.labels[c] else ""
-            if c not in named_cols and self.field_of.get(c) != "deal_name":
-                if cv.distinct < 0.9 * cv.real and not (key and _ID_WORD.search(key)):
+            id_word = bool(key and _ID_WORD.search(key))
+            sample_fam = _families([_id_text(v) for v in list(cv.counts)[:300]])
+            if c not in named_cols and self.field_of.get(c) != "deal_name" and not id_word:
+                if cv.distinct < 0.9 * cv.real:
                     continue  # repeats in the sample: no id, and no name says it is one
+                looks_id = sample_fam in ("guid", "code") or sample_fam.startswith("salesforce:")
+                if not looks_id and not _sequential(list(cv.counts)):
+                    continue  # unique numbers or texts (amounts, e-mails) but nothing id-like
             values = [v for v in self.full_column(c) if v is not None and v != ""]
-            texts = [_id_text(v) for v in values]
-            filled = len(texts)
-            distinct = len(set(texts))
+            filled = len(values)
+            distinct = len(set(values))
             unique = distinct / filled if filled else 0.0
-            fam = _families(list(dict.fromkeys(texts[:2000]))[:300])
+            fam = sample_fam
             if c in named_cols:
                 tier = 3.0 if named_cols[c].strength >= 0.8 else 2.0
                 how = named_cols[c].how

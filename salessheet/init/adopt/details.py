@@ -126,18 +126,18 @@ def _mark_null(cv: ColumnValues, text: str) -> None:
 
 
 def _placeholders(cv: ColumnValues) -> list[tuple[RawValue, int]]:
+    """The one or two texts (or a zero among dates) standing in for 'no value' in a column
+    whose other values are dates or numbers."""
+    texty = cv.kinds[TEXT] + cv.kinds[CODE] + cv.kinds[BOOL]
     dates = cv.kinds[DATE] + cv.kinds[DATE_TEXT]
-    zero = [
-        (v, n)
-        for v, k in cv.kind_of.items()
-        if k in NUMERIC_KINDS and number_of(v) == 0
-        for n in (cv.counts[v],)
-    ]
-    zero_n = sum(n for _, n in zero)
     numbers = sum(cv.kinds[k] for k in NUMERIC_KINDS) + cv.kinds[PERCENT_TEXT]
-    if dates >= 3 and dates >= numbers - zero_n:
+    if dates >= 3:
+        zero = [(v, cv.counts[v]) for v, k in cv.kind_of.items()
+                if k in NUMERIC_KINDS and number_of(v) == 0]  # fmt: skip
+        if dates < numbers - sum(n for _, n in zero):
+            return []
         odd = [(v, cv.counts[v]) for v, k in cv.kind_of.items() if k in (TEXT, CODE)] + zero
-    elif numbers >= 3 and numbers > dates:
+    elif numbers >= 3 and texty:
         odd = [(v, cv.counts[v]) for v, k in cv.kind_of.items() if k in (TEXT, CODE, BOOL)]
     else:
         return []
@@ -242,6 +242,7 @@ def date_guess(cv: ColumnValues, header: str | None, fallback: str, why: str) ->
             order.formats,
             order.ambiguous,
             order.evidence + f"; also {cells:,} date cells",
+            order.numeric,
         )
     return order
 

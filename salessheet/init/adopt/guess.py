@@ -12,6 +12,7 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from salessheet.core.cells import CellError, RawSheet, RawValue
 from salessheet.core.errors import SourceError
@@ -36,8 +37,9 @@ from salessheet.init.adopt.model import (
 )
 from salessheet.init.adopt.stages import guess_stages, place_stage
 from salessheet.init.adopt.values import (
-    DATE_KINDS,
+    MONEY_TEXT,
     NULL,
+    NUMBER_TEXT,
     ColumnValues,
     column_values,
     sample_rows,
@@ -106,12 +108,16 @@ class _Survey:
 
 
 def _survey(
-    sheet: RawSheet, index: NameIndex, profile: Profile, headers: dict[str, HeaderGuess]
+    name: str,
+    sheet: RawSheet,
+    index: NameIndex,
+    profile: Profile,
+    headers: dict[str, HeaderGuess],
 ) -> _Survey:
     rows = sheet.rows
     if not rows:
-        return _Survey(sheet.name, sheet.visible, 0, frozenset(), None, 0)
-    header = headers[sheet.name] = find_header(rows, index)
+        return _Survey(name, sheet.visible, 0, frozenset(), None, 0)
+    header = headers[name] = find_header(rows, index)
     matches = {c: index.match(lbl) for c, lbl in enumerate(header.labels) if lbl}
     fields = {m.field for m in matches.values() if m and m.strength >= 0.6}
     stage = next(
@@ -137,7 +143,7 @@ def _survey(
                     fields.add("stage")
                     break
     width = sum(1 for lbl in header.labels if lbl) or max((len(r) for r in rows[:50]), default=0)
-    return _Survey(sheet.name, sheet.visible, count, frozenset(fields), stage, width)
+    return _Survey(name, sheet.visible, count, frozenset(fields), stage, width)
 
 
 def choose_sheet(
@@ -162,9 +168,9 @@ def choose_sheet(
     if not names:
         names = list(sheets)
     if len(names) == 1:
-        s = _survey(sheets[names[0]], index, profile, headers)
+        s = _survey(names[0], sheets[names[0]], index, profile, headers)
         return SheetChoice(names[0], s.describe() + "; the only sheet")
-    surveys = [(_survey(sheets[n], index, profile, headers), i) for i, n in enumerate(names)]
+    surveys = [(_survey(n, sheets[n], index, profile, headers), i) for i, n in enumerate(names)]
     surveys.sort(key=lambda p: p[0].key(p[1]), reverse=True)
     best = surveys[0][0]
     others = "; ".join(s.describe() for s, _ in surveys[1:4])
@@ -185,7 +191,7 @@ class _SheetGuess:
         self.index = index
         self.source = source
         self.choice = choice
-        self._columns: dict[int, list[RawValue]] = {}
+        self._columns: list[tuple[RawValue, ...]] | None = None
 
     # rows and columns of the data area
     def _data_rows(self, header: HeaderGuess, layout: list[LayoutRow]) -> list[int]:
@@ -195,12 +201,13 @@ class _SheetGuess:
             last -= 1
         return [i for i in range(header.first_data_row - 1, last + 1) if i not in skip]
 
-    def full_column(self, c: int) -> list[RawValue]:
-        col = self._columns.get(c)
-        if col is None:
+    def full_column(self, c: int) -> Sequence[RawValue]:
+        """Every value of column ``c`` (0-based) in the data rows (layout rows left out)."""
+        if self._columns is None:
             rows = self.rows
-            col = self._columns[c] = [rows[i][c] if c < len(rows[i]) else None for i in self.data]
-        return col
+            picked = [rows[i] for i in self.data]
+            self._columns = list(zip_longest(*picked)) if picked else []
+        return self._columns[c] if c < len(self._columns) else [None] * len(self.data)
 
     def _layout(self, header: HeaderGuess, shape: TableShape) -> list[LayoutRow]:
         above = classify_above_header(self.rows, shape) if header.row > 1 else []
@@ -237,7 +244,7 @@ class _SheetGuess:
         if final != shape:
             layout = self._layout(header, final)
             self.data = self._data_rows(header, layout)
-            self._columns.clear()
+            self._columns = None
         warnings = list(assigner.warnings)
         field_col = {f: c for c, f in assigner.field_of.items()}
         # (d) stages
@@ -256,12 +263,15 @@ class _SheetGuess:
         details = self._details(width, assigner, cvs)
         orders = {c: date_guess(cv, labels[c], "dmy", "") for c, cv in details.items()}
         day_first = [
-            labels[c] or "" for c, o in orders.items() if o and o.order == "dmy" and not o.ambiguous
+            labels[c] or ""
+            for c, o in orders.items()
+            if o and o.order == "dmy" and o.numeric and not o.ambiguous
         ]
         comma = [
             labels[c] or ""
             for c, cv in enumerate(cvs)
-            if cv.real and money_guess(details.get(c, cv), labels[c]).decimal == ","
+            if cv.kinds[NUMBER_TEXT] + cv.kinds[MONEY_TEXT]
+            and money_guess(details.get(c, cv), labels[c]).decimal == ","
         ]
         locale = self._locale(labels, cvs, day_first, comma)
         fallback = "mdy" if locale.locale == "en_US" else "dmy"
@@ -331,9 +341,10 @@ class _SheetGuess:
         rows = self.rows
         picks = [self.data[i] for i in sample_rows(len(self.data), SAMPLE_ROWS)]
         sample = [rows[i] for i in picks]
+        columns = list(zip_longest(*sample)) if sample else []
         out = []
         for c in range(width):
-            vals = [r[c] if c < len(r) else None for r in sample]
+            vals = list(columns[c]) if c < len(columns) else [None] * len(sample)
             out.append(column_values(c + 1, vals))
         return out
 
@@ -394,8 +405,7 @@ class _SheetGuess:
             fname = assigner.field_of.get(c)
             ftype = self.index.type_of(fname) if fname else None
             cv = cvs[c]
-            typed = ftype in ("date", "money", "number", "percent")
-            if not typed and not (cv.real and cv.share(DATE_KINDS) >= 0.8):
+            if not (ftype == "date" or fname == "amount"):
                 continue
             if len(self.data) <= cv.rows:
                 out[c] = cv

@@ -334,6 +334,7 @@ class DateOrder:
     formats: tuple[str, ...]  # strftime formats for the config, most frequent first
     ambiguous: bool  # the values did not tell; the fallback was used
     evidence: str
+    numeric: bool = False  # the order was read from numbers alone (1/08/26): a locale hint
 
 
 def resolve_order(
@@ -391,7 +392,9 @@ def resolve_order(
             formats[t.pattern.replace("{A}", first).replace("{B}", second)] += n
         else:
             formats[t.pattern] += n
-    return DateOrder(order, tuple(f for f, _ in formats.most_common()), ambiguous, evidence)
+    return DateOrder(
+        order, tuple(f for f, _ in formats.most_common()), ambiguous, evidence, bool(numeric)
+    )
 
 
 # --- single values ----------------------------------------------------------------------
@@ -533,8 +536,13 @@ class ColumnValues:
 
     def is_boolean(self) -> str | None:
         """The pair (``si/no``, ``true/false``) when every filled value is one of a pair."""
-        vals = {_bool_key(v) for v, k in self.kind_of.items() if k not in (NULL, ERROR)}
-        if not vals or len(vals) > 2:
+        vals: set[str] = set()
+        for v, k in self.kind_of.items():
+            if k not in (NULL, ERROR):
+                vals.add(_bool_key(v))
+                if len(vals) > 2:
+                    return None
+        if not vals:
             return None
         for pair in BOOLEAN_PAIRS:
             if vals <= set(pair) and (len(vals) == 2 or pair[1] == ""):

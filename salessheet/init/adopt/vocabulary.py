@@ -342,7 +342,7 @@ HEADER_NAMES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("trackers", "email", ("Email Address", "Contact Email")),
     ("trackers", "phone", ("Phone Number", "Tel", "Mobile")),
     ("trackers", "notes", ("Comments", "Comment", "Remarks")),
-    ("trackers", "lead_source", ("Source", "Lead Origin", "Channel")),
+    ("trackers", "lead_source", ("Source", "Lead Origin")),
 )
 
 # Names that mean the field only when no better column is there (``Expected Revenue`` is the
