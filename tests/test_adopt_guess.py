@@ -931,3 +931,32 @@ def test_guess_lines_read_like_a_report(tmp_path):
     assert "  money: Amount (USD): the header says USD; 2 whole numbers written as text" in lines
     currency = "currency: USD (Amount (USD): the header says USD; 2 whole numbers written as text)"
     assert currency in lines
+
+
+def test_a_new_tracker_with_a_header_and_no_deals_yet(tmp_path):
+    g = guess_path(write_csv(tmp_path / "new.csv", [["Deal ID", "Stage", "Amount"]]))
+    assert (g.header_row, g.data_rows) == (1, 0)
+    assert headers(g) == {"deal_id": "Deal ID", "stage": "Stage", "amount": "Amount"}
+    assert g.column_for("deal_id").evidence.endswith("; no values yet")
+    assert g.stages == () and g.layout == () and g.warnings == ()
+
+
+def test_small_sheets_are_not_mistaken_for_layout(tmp_path):
+    # a data row of identifier-like texts right below the header is no second header
+    rows = [["Deal ID", "Stage"], ["D1", "NA"], ["D2", "Lead"], ["D3", "Lead"]]
+    g = guess_path(write_csv(tmp_path / "a.csv", rows))
+    assert g.layout == ()
+    assert markers(g) == {"NA": ("sheet", 1)}
+    assert stage_map(g) == {"Lead": "lead"}
+    # lone numbers under a header are values, not section titles
+    g = guess_path(write_csv(tmp_path / "b.csv", [["x"], ["1"], ["2"]]))
+    assert g.layout == ()
+    assert [u.name for u in g.unplaced if u.kind == "field"] == ["deal_id", "stage"]
+
+
+def test_an_empty_source_says_so(tmp_path):
+    g = guess_path(write_csv(tmp_path / "empty.csv", []))
+    assert (g.columns, g.stages, g.layout) == ((), (), ())
+    assert [u.name for u in g.unplaced] == ["deal_id", "stage"]
+    with pytest.raises(SourceError, match="no sheets"):
+        guess_config({}, load_profile("b2b"), source="nothing")

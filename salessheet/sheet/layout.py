@@ -78,6 +78,8 @@ _EXAMPLE = re.compile(
     r"^(?:示例|样例|范例|例[:：子如]|例$|e\.?g\.|example|sample|ejemplo|beispiel|exemple)"
 )
 _KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*$")
+_MACHINE = re.compile(r"[a-z][A-Z]|[A-Za-z]_[A-Za-z]")
+_NULL_WORDS = frozenset(("na", "n/a", "null", "none", "nil", "tbd", "nan"))
 _SHAPE_LETTERS = re.compile(r"[^\W\d_]+")
 _SHAPE_DIGITS = re.compile(r"\d+")
 _SHAPE_SPACES = re.compile(r"\s+")
@@ -220,6 +222,7 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
     pre_data = True
     since_break, since_count, grand, grand_count, breaks = 0.0, 0, 0.0, 0, 0
     amount_col = acs[0] if acs else None
+    keyed = ic is not None or sc is not None  # without both, deals cannot be told: no guesses
 
     for r0 in range(start, last + 1):
         row = rows[r0]
@@ -250,7 +253,7 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
                 found = _repeated_header(rnum, filled, header_norm)
             if found is None:
                 found = _total_row(rnum, filled)
-            if found is None and amount_col is not None and grand_count:
+            if found is None and amount_col is not None and grand_count and keyed:
                 found = _sum_row(
                     rnum,
                     row,
@@ -259,7 +262,7 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
                     (since_break, since_count, breaks),
                     (grand, grand_count),
                 )
-            if found is None and len(filled) == 1:
+            if found is None and len(filled) == 1 and (ic is not None or sc is not None):
                 found = _section_row(rnum, filled[0], ic, sc, ids)
         if found is None:
             pre_data = False
@@ -283,6 +286,8 @@ def _section_row(
     c, v = cell
     if not isinstance(v, str) or len(v.strip()) > 100 or c == sc:
         return None
+    if not any(ch.isalpha() for ch in v):
+        return None  # a lone number or code is data, not a title
     if c == ic and ids is not None and ids.plausible(v):
         return None  # an id alone: a deal with nothing else filled in yet
     return LayoutRow(
@@ -314,10 +319,22 @@ def _pre_data_kind(
         keys = [
             t
             for c, t in texts
-            if _KEY.match(t) and header_norm.get(c, "") not in ("", normalise(t))
+            if _KEY.match(t)
+            and header_norm.get(c, "") not in ("", normalise(t))
+            and normalise(t) not in _NULL_WORDS
         ]
         distinct = len({normalise(t) for _, t in texts}) == len(texts)
-        if distinct and len(keys) == len(texts) and len(texts) * 2 >= len(header_norm):
+        # keys under labels: the labels are in another script (中文 over English keys), or
+        # the keys are machine names (CamelCase, snake_case)
+        machine = sum(1 for t in keys if _MACHINE.search(t))
+        scripts = sum(1 for c, t in texts if not header_norm.get(c, "").isascii())
+        enough = len(keys) >= 3 and len(texts) * 2 >= len(header_norm)
+        if (
+            distinct
+            and len(keys) == len(texts)
+            and enough
+            and (machine or scripts) * 2 >= len(keys)
+        ):
             shown = ", ".join(keys[:3])
             return LayoutRow(
                 rnum,

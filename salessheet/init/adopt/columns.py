@@ -205,7 +205,7 @@ class Assigner:
                 continue
             label = label_of(self.labels, c)
             good, _ = fits("id", cv)
-            if not good or cv.real == 0:
+            if not good or (cv.real == 0 and c not in named_cols):
                 continue
             key = name_key(label) if c < len(self.labels) and self.labels[c] else ""
             id_word = bool(key and _ID_WORD.search(key))
@@ -219,7 +219,7 @@ class Assigner:
             values = [v for v in self.full_column(c) if v is not None and v != ""]
             filled = len(values)
             distinct = len(set(values))
-            unique = distinct / filled if filled else 0.0
+            unique = distinct / filled if filled else 1.0
             fam = sample_fam
             if c in named_cols:
                 tier = 3.0 if named_cols[c].strength >= 0.8 else 2.0
@@ -259,7 +259,7 @@ class Assigner:
         scored.sort(key=lambda s: (-s[0], -s[1], -s[2], s[3]))
         tier, unique, filled, c, how, distinct, fam = scored[0]
         label = label_of(self.labels, c)
-        ev = f"{how}; {distinct:,} distinct of {filled:,}"
+        ev = f"{how}; {distinct:,} distinct of {filled:,}" if filled else f"{how}; no values yet"
         if fam.startswith("salesforce:"):
             ev += f" ({fam.split(':')[1]} record ids, Salesforce)"
         elif fam in ("guid", "code"):

@@ -71,13 +71,13 @@ def find_null_markers(
         shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
         if sheet_wide:
             ev = (
-                f"{total:,} cells in {len(names)} columns ({shown}) where the other values "
+                f"{_cells(total)} in {len(names)} columns ({shown}) where the other values "
                 "are dates or numbers: a placeholder for 'no value'"
             )
         else:
             why = "a number" if numeric else "a text"
             ev = (
-                f"{total:,} cells in {shown}, {why} among dates or numbers: means 'no value' "
+                f"{_cells(total)} in {shown}, {why} among dates or numbers: means 'no value' "
                 "in this column only"
             )
         out.append(NullMarkerGuess(text, total, names, "sheet" if sheet_wide else "columns", ev))
@@ -91,7 +91,7 @@ def find_null_markers(
                 total,
                 names,
                 "sheet",
-                f"a usual null marker: {total:,} cells in {len(names)} column"
+                f"a usual null marker: {_cells(total)} in {len(names)} column"
                 f"{'s' if len(names) > 1 else ''} ({shown})",
             )
         )
@@ -104,13 +104,17 @@ def find_null_markers(
                         n,
                         (label_of(labels, i),),
                         "columns",
-                        f"{n:,} cells in {label_of(labels, i)}: a placeholder for 'nobody' "
+                        f"{_cells(n)} in {label_of(labels, i)}: a placeholder for 'nobody' "
                         "(read as blank, so required-field checks see it)",
                     )
                 )
                 _mark_null(cv, v.strip())
     out.sort(key=lambda m: -m.count)
     return out
+
+
+def _cells(n: int) -> str:
+    return f"{n:,} cell{'s' if n != 1 else ''}"
 
 
 def _same_text(v: RawValue, text: str) -> bool:

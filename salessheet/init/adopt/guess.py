@@ -42,6 +42,7 @@ from salessheet.init.adopt.values import (
     NUMBER_TEXT,
     ColumnValues,
     column_values,
+    is_null_marker,
     sample_rows,
     to_date,
 )
@@ -250,7 +251,7 @@ class _SheetGuess:
         # (d) stages
         stage_guesses, extras, stage_warnings = [], [], []
         if "stage" in field_col:
-            counts = self._stage_counts(field_col["stage"])
+            counts = self._stage_counts(field_col["stage"], cvs[field_col["stage"]])
             stage_guesses, extras, stage_warnings = guess_stages(counts, self.profile)
             if extras:
                 metric, how = self._stage_metric(field_col, cvs)
@@ -348,14 +349,16 @@ class _SheetGuess:
             out.append(column_values(c + 1, vals))
         return out
 
-    def _stage_counts(self, c: int) -> Counter[str]:
+    def _stage_counts(self, c: int, cv: ColumnValues) -> Counter[str]:
+        """Every distinct stage value (all rows) -> rows holding it; null markers left out."""
+        nulls = {str(v).strip() for v, k in cv.kind_of.items() if k == NULL}
         counts: Counter[str] = Counter()
         raw = Counter(self.full_column(c))
         for v, n in raw.items():
             if v is None or isinstance(v, (CellError, bool)):
                 continue
             text = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()
-            if text and not _is_null(text):
+            if text and text not in nulls and not is_null_marker(text):
                 counts[text] += n
         return counts
 
@@ -558,12 +561,6 @@ class _SheetGuess:
                     "marker says it is an example — delete it if it is not a deal"
                 )
         return out
-
-
-def _is_null(text: str) -> bool:
-    from salessheet.init.adopt.values import is_null_marker
-
-    return is_null_marker(text)
 
 
 def _currency_code(text: str) -> str:

@@ -269,8 +269,9 @@ def find_header(rows: Sequence[Sequence[RawValue]], index: NameIndex) -> HeaderG
             continue
         if labels < 0.6 * len(filled):
             continue
-        if not any(not _blank(v) for rr in head[r + 1 : r + 4] for v in rr):
-            continue
+        if hits < 2 and not any(not _blank(v) for rr in head[r + 1 : r + 4] for v in rr):
+            continue  # nothing below and few known names: not a header (a header-only sheet
+            # names its fields)
         score = 3 * hits + labels
         details[r] = (labels, hits, len(filled))
         if score > best_score:
