@@ -240,7 +240,7 @@ def test_maven_data_in_three_files(rel):
             "sales_pipeline: 8,800 rows with a stage column (deal_stage), 7 known columns; "
             "Task 3: 8,800 rows with a stage column (Deal Stage), 4 known columns"
         )
-        assert markers(g) == {"NA": ("sheet", 887)}
+        assert markers(g) == {"NA": ("sheet", 4014)}  # every row counted, not the sample
     if "jhurley89" in rel:
         assert g.sheet.name == "sales_pipeline.csv"
         assert "beats 'manager'" in g.column_for("owner").evidence
@@ -960,3 +960,26 @@ def test_an_empty_source_says_so(tmp_path):
     assert [u.name for u in g.unplaced] == ["deal_id", "stage"]
     with pytest.raises(SourceError, match="no sheets"):
         guess_config({}, load_profile("b2b"), source="nothing")
+
+
+def test_the_vocabulary_never_gives_one_name_two_meanings():
+    from salessheet.init.adopt.headers import name_key
+    from salessheet.init.adopt.vocabulary import (
+        FIELD_TYPES,
+        HEADER_NAMES,
+        STEP_WORDS,
+        WEAK_HEADER_NAMES,
+    )
+
+    field_of: dict[str, str] = {}
+    for _source, fname, names in HEADER_NAMES:
+        assert fname in FIELD_TYPES
+        for name in names:
+            assert field_of.setdefault(name_key(name), fname) == fname, name
+    for fname, names in WEAK_HEADER_NAMES.items():
+        for name in names:
+            assert field_of.setdefault(name_key(name), fname) == fname, name
+    step_of: dict[str, str] = {}
+    for step, values in STEP_WORDS.items():
+        for value in values:
+            assert step_of.setdefault(name_key(value), step) == step, value

@@ -1,6 +1,6 @@
 """Columns -> fields: by name (profile, vocabulary), by values, and who wins when two
-columns claim one field. Also what each column's values say: date order, money unit,
-percent scale, null markers.
+columns claim one field (the deal id has its own contest: named ids, unique values, row
+numbers, the deal's name). What each column's values say is in ``details``.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from salessheet.core.cells import RawValue
@@ -106,7 +106,7 @@ class Assigner:
         labels: Sequence[str | None],
         keys: Sequence[str | None],
         cvs: list[ColumnValues],
-        full_column: callable,  # type: ignore[valid-type]
+        full_column: Callable[[int], Sequence[RawValue]],
         headerless: bool,
     ):
         self.profile = profile
@@ -185,7 +185,9 @@ class Assigner:
             if lose.strength <= WEAK:
                 return f"{label_of(self.labels, lose.col)!r} only may mean {win.field}"
             return "a stronger name"
-        return f"more values ({self._fill(win.col):.0%} filled vs {self._fill(lose.col):.0%})"
+        if self._fill(win.col) > self._fill(lose.col):
+            return f"more values ({self._fill(win.col):.0%} filled vs {self._fill(lose.col):.0%})"
+        return "names as strong and as filled: the first one"
 
     def _assign(self, c: int, fname: str, strength: float, evidence: str) -> None:
         self.field_of[c] = fname
@@ -233,15 +235,11 @@ class Assigner:
                 elif (
                     filled >= 5
                     and unique >= 0.98
-                    and (
-                        (key and _ID_WORD.search(key))
-                        or fam in ("guid", "code")
-                        or fam.startswith("salesforce:")
-                    )
+                    and (id_word or fam in ("guid", "code") or fam.startswith("salesforce:"))
                 ):
                     tier, how = 1.0, f"{label!r} holds a unique value on every row"
                 else:
-                    if key and _ID_WORD.search(key):
+                    if id_word:
                         other = _OTHER_RECORD.match(key)
                         if other:
                             why = f"the id of another record ({other.group(0)}), not of a deal"
@@ -310,6 +308,11 @@ class Assigner:
                 "the sheet has one row per deal"
             )
             return note + " with the same stage every time: line items of one deal"
+        self.warnings.append(
+            f"{label_of(self.labels, c)!r} repeats on {repeats:,} rows, {differ:,} of them "
+            "with another stage than the first: validate reports duplicate-id and the last "
+            "row of each id wins"
+        )
         return note + f", {differ:,} of them with another stage"
 
     # -- the stage by its values -----------------------------------------------------

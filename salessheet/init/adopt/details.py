@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from salessheet.core.cells import RawValue, col_letter
@@ -42,10 +42,13 @@ def label_of(labels: Sequence[str | None], c: int) -> str:
 
 
 def find_null_markers(
-    cvs: list[ColumnValues], labels: Sequence[str | None]
+    cvs: list[ColumnValues],
+    labels: Sequence[str | None],
+    count: Callable[[int, str], int] | None = None,
 ) -> list[NullMarkerGuess]:
     """Known null texts, and placeholders a column is full of where its other values are
-    dates or numbers (``Sin_Factura``, ``0`` in a date column). Marked as NULL in place."""
+    dates or numbers (``Sin_Factura``, ``0`` in a date column). Marked as NULL in place.
+    Found in the sampled values; ``count(column, text)`` gives the cells in every row."""
     seen: dict[str, list[tuple[int, int]]] = {}  # text -> [(col index, count)]
     placeholders: dict[str, list[tuple[int, int]]] = {}
     for i, cv in enumerate(cvs):
@@ -109,8 +112,22 @@ def find_null_markers(
                     )
                 )
                 _mark_null(cv, v.strip())
+    if count is not None:
+        out = [_recount(m, labels, count) for m in out]
     out.sort(key=lambda m: -m.count)
     return out
+
+
+def _recount(
+    m: NullMarkerGuess, labels: Sequence[str | None], count: Callable[[int, str], int]
+) -> NullMarkerGuess:
+    cols = [i for i in range(len(labels)) if label_of(labels, i) in m.columns]
+    total = sum(count(i, m.text) for i in cols)
+    if total == m.count:
+        return m
+    return NullMarkerGuess(
+        m.text, total, m.columns, m.scope, m.evidence.replace(_cells(m.count), _cells(total), 1)
+    )
 
 
 def _cells(n: int) -> str:

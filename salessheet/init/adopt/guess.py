@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import zip_longest
 
 from salessheet.core.cells import CellError, RawSheet, RawValue
@@ -210,6 +210,14 @@ class _SheetGuess:
             self._columns = list(zip_longest(*picked)) if picked else []
         return self._columns[c] if c < len(self._columns) else [None] * len(self.data)
 
+    def _count(self, c: int, text: str) -> int:
+        """Cells of column ``c`` holding exactly ``text`` (spaces around it ignored)."""
+        return sum(
+            1
+            for v in self.full_column(c)
+            if v.__class__ is str and (v == text or v.strip() == text)
+        )
+
     def _layout(self, header: HeaderGuess, shape: TableShape) -> list[LayoutRow]:
         above = classify_above_header(self.rows, shape) if header.row > 1 else []
         return above + classify_rows(self.rows, shape)
@@ -236,7 +244,7 @@ class _SheetGuess:
         keys = self._second_header(header, layout, width)
         self.data = self._data_rows(header, layout)
         cvs = self._sample(width)
-        markers = find_null_markers(cvs, labels)
+        markers = find_null_markers(cvs, labels, self._count)
         assigner = Assigner(
             self.profile, self.index, labels, keys, cvs, self.full_column, header.row == 0
         )
@@ -298,6 +306,15 @@ class _SheetGuess:
                 )
             )
         columns = [c for c in columns if c.header or c.field or cvs[c.column - 1].filled]
+        sampled = cvs[0].rows if cvs else 0
+        if sampled < len(self.data):
+            note = f" (in {sampled:,} rows sampled from {len(self.data):,})"
+            columns = [
+                replace(c, date=replace(c.date, evidence=c.date.evidence + note))
+                if c.date is not None and c.column - 1 not in details
+                else c
+                for c in columns
+            ]
         currency = self._currency(columns, cvs)
         relax = self._relax(set(assigner.field_of.values()))
         unplaced = self._unplaced(columns, stage_guesses)

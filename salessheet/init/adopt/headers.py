@@ -29,6 +29,8 @@ from salessheet.init.adopt.vocabulary import (
     FIELD_PREFIXES,
     FIELD_TYPES,
     HEADER_NAMES,
+    MONEY_HINTS,
+    OWNER_HINTS,
     WEAK_HEADER_NAMES,
 )
 from salessheet.settings.profile import Profile
@@ -39,37 +41,13 @@ HEADER_SCAN_ROWS = 30
 PROFILE, LISTED, WEAK = 1.0, 0.9, 0.6
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)")
 _NON_WORD = re.compile(r"[\W_]+")
-MONEY_HINTS = (
-    "amount",
-    "value",
-    "revenue",
-    "monto",
-    "importe",
-    "betrag",
-    "wert",
-    "montant",
-    "valeur",
-    "金额",
-    "收入",
-)
-OWNER_HINTS = (
-    "owner",
-    "rep",
-    "agent",
-    "salesperson",
-    "vendedor",
-    "responsable",
-    "verantwortlich",
-    "propriétaire",
-    "负责人",
-    "销售",
-)
 
 
 def words(text: str) -> list[str]:
     """``LastActivityDate`` -> [last, activity, date]; ``deal_created_date`` -> [deal,
     created, date]; ``Deal - Title`` -> [deal, title]."""
     t = unicodedata.normalize("NFKC", str(text)).replace("__c", " ").replace("__C", " ")
+    t = t.replace("#", " no ").replace("№", " no ")  # "Deal #" is "Deal No"
     t = _CAMEL.sub(" ", t)
     return [w for w in _NON_WORD.split(t.casefold()) if w]
 

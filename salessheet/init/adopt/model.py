@@ -176,17 +176,6 @@ class Guess:
                 return [clean(v) for v in x]
             return x
 
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        data.pop("fields")
-        return clean(
-            {
-                k: (
-                    dataclasses.asdict(v)
-                    if dataclasses.is_dataclass(v)
-                    else [dataclasses.asdict(x) if dataclasses.is_dataclass(x) else x for x in v]
-                    if isinstance(v, tuple)
-                    else v
-                )
-                for k, v in data.items()
-            }
-        )
+        data = dataclasses.asdict(self)
+        data.pop("fields")  # the columns again, by field
+        return clean(data)
