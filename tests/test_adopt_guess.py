@@ -983,3 +983,88 @@ def test_the_vocabulary_never_gives_one_name_two_meanings():
     for step, values in STEP_WORDS.items():
         for value in values:
             assert step_of.setdefault(name_key(value), step) == step, value
+
+
+# --- values, one by one ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern", "a", "b"),
+    [
+        ("15 Apr, 2021 00:02:00", "%d %b, %Y %H:%M:%S", 0, 0),
+        ("Apr 15, 2021", "%b %d, %Y", 0, 0),
+        ("15-Apr-21", "%d-%b-%y", 0, 0),
+        ("1/08/26", "{A}/{B}/%y", 1, 8),
+        ("30/05/26", "{A}/{B}/%y", 30, 5),
+        ("05.11.2026", "{A}.{B}.%Y", 5, 11),
+        ("11/5/2026 10:00 AM", "{A}/{B}/%Y %I:%M %p", 11, 5),
+        ("2026/11/05", "%Y/%m/%d", 0, 0),
+        ("2023-05-11 00:00:00", "%Y-%m-%d", 0, 0),
+        ("2023-02-07T20:47:49.000Z", "%Y-%m-%dT%H:%M:%S.%f%z", 0, 0),
+        ("2026年11月5日", "%Y年%m月%d日", 0, 0),
+    ],
+)
+def test_dates_written_as_text(text, pattern, a, b):
+    from salessheet.init.adopt.values import DATE_TEXT, read_date_text, value_kind
+
+    t = read_date_text(text)
+    assert (t.pattern, t.a, t.b) == (pattern, a, b)
+    assert value_kind(text) == DATE_TEXT
+
+
+@pytest.mark.parametrize("text", ["D-0001", "0E761F02", "Closed Won", "13/13/26", "2024-02-30"])
+def test_texts_that_are_no_dates(text):
+    from salessheet.init.adopt.values import read_date_text
+
+    assert read_date_text(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "currency", "decimal"),
+    [
+        ("$22,700.00", "22700.00", "USD", "."),
+        ("1.200,50 €", "1200.50", "EUR", ","),
+        ("9350,09", "9350.09", None, ","),
+        ("¥1,200.50", "1200.50", "CNY", "."),
+        ("1,200", "1200", None, None),  # could be 1.2 in a comma locale: the column decides
+        ("1,200,000", "1200000", None, "."),
+        ("(1,000)", "-1000", None, None),
+        ("100 USD", "100", "USD", None),
+    ],
+)
+def test_money_written_as_text(text, value, currency, decimal):
+    from salessheet.init.adopt.values import read_number_text
+
+    n = read_number_text(text)
+    assert (n.value, n.currency, n.decimal) == (Decimal(value), currency, decimal)
+
+
+def test_ids_booleans_and_markers_by_value():
+    from salessheet.init.adopt.values import column_values, id_family, is_null_marker
+
+    assert id_family("0068a00001JMUl0AAH") == "salesforce:Opportunity"
+    assert id_family("0058a00000MNWtZAAX") == "salesforce:User"
+    assert id_family("0e59ba5f-8d74-4cdd-ba82-d7784a5ea726") == "guid"
+    assert id_family("D-0001") == "code" and id_family("0E761F02") == "code"
+    assert id_family("1832") == "number" and id_family("Acme") is None
+    assert column_values(1, ["si", "no", "si", None]).is_boolean() == "si/no"
+    assert column_values(1, [True, False]).is_boolean() == "true/false"
+    assert column_values(1, [1.0, 0.0, 1.0]).is_boolean() == "1/0"
+    assert column_values(1, ["si", "no", "tal vez"]).is_boolean() is None
+    for marker in ("NA", "N/A", "n/a", "\\N", "NULL", "null", "-", "—", "TBD", "#N/A", "无", "暂无",
+                   "待定", "000000000000000AAA"):  # fmt: skip
+        assert is_null_marker(marker), marker
+    assert not is_null_marker("Sin_Factura")  # only when a column is full of it
+
+
+def test_google_sheets_serial_dates_and_fraction_percentages():
+    """The Sheets API hands dates over as serial numbers: a date column by its name."""
+    from salessheet.core.cells import RawSheet
+
+    rows = [["Deal ID", "Stage", "Close Date", "Probability"]]
+    rows += [[f"D-{i}", "Lead", 46000.0 + i, i / 10] for i in range(1, 10)]
+    g = guess_config({"Pipeline": RawSheet("Pipeline", rows)}, load_profile("b2b"), source="x")
+    close = g.column_for("expected_close")
+    assert close.header == "Close Date"
+    assert close.date.evidence == "Close Date: 9 date serial numbers"
+    assert g.column_for("probability").percent.scale == "fraction"

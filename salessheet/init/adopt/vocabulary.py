@@ -228,8 +228,8 @@ HEADER_NAMES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "Deal", "Project", "Project Name", "Deal Title", "Opportunity Title",
     )),
     ("trackers", "customer", (
-        "Client", "Client Name", "Company Name", "Prospect", "Account Name", "Organisation",
-        "Customer Name", "Buyer",
+        "Client", "Client Name", "Company", "Company Name", "Prospect", "Account Name",
+        "Organisation", "Customer", "Customer Name", "Buyer",
     )),
     ("trackers", "stage", ("Status", "Pipeline Stage", "Sales Status", "Phase")),
     ("trackers", "amount", (
@@ -237,29 +237,31 @@ HEADER_NAMES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "Total Value",
     )),
     ("trackers", "owner", (
-        "Rep", "Sales Person", "Salesperson", "Account Manager", "Account Executive", "AE",
-        "Assigned Rep", "Sales Agent",
+        "Owner", "Rep", "Sales Rep", "Sales Person", "Salesperson", "Account Manager",
+        "Account Executive", "AE", "Assigned Rep", "Sales Agent",
     )),
     ("trackers", "expected_close", (
-        "Target Close", "Expected Close Date", "Est. Close", "Closed Date", "Close By",
-        "Decision Date",
+        "Expected Close", "Target Close", "Expected Close Date", "Est. Close", "Closed Date",
+        "Close By", "Decision Date",
     )),
     ("trackers", "created", (
-        "Date Created", "Date Added", "Opened", "Open Date", "Created At", "Engage Date",
-        "Start Date", "Deal Created Date",
+        "Created", "Date Created", "Date Added", "Opened", "Open Date", "Created At",
+        "Engage Date", "Start Date", "Deal Created Date",
     )),
     ("trackers", "last_activity", (
         "Last Contacted", "Last Touch", "Last Contact Date", "Last Updated",
     )),
     ("trackers", "next_step_date", (
-        "Next Follow-up", "Follow-up Date", "Next Action Date", "Next Step Due Date",
+        "Next Step Date", "Next Follow-up", "Follow-up Date", "Next Action Date",
+        "Next Step Due Date",
     )),
     ("trackers", "probability", ("Win %", "Chance", "Likelihood", "Confidence")),
     ("trackers", "lost_reason", ("Reason Lost", "Why Lost", "Loss Reason")),
-    ("trackers", "contact", ("Contact Person", "Point of Contact", "POC")),
-    ("trackers", "email", ("Email Address", "Contact Email")),
-    ("trackers", "phone", ("Phone Number", "Tel", "Mobile")),
-    ("trackers", "notes", ("Comments", "Comment", "Remarks")),
+    ("trackers", "contact", ("Contact", "Contact Person", "Point of Contact", "POC")),
+    ("trackers", "email", ("Email", "E-mail", "Email Address", "Contact Email")),
+    ("trackers", "phone", ("Phone", "Phone Number", "Tel", "Mobile")),
+    ("trackers", "notes", ("Notes", "Comments", "Comment", "Remarks")),
+    ("trackers", "stage_date", ("Stage Date", "Stage Changed", "Date Entered Stage")),
     ("trackers", "lead_source", ("Source", "Lead Origin")),
 )
 
