@@ -103,12 +103,30 @@ def baseline(sheet: RawSheet) -> None:
 
 
 def best_of(fn, repeat: int) -> float:
-    best = float("inf")
+    return timed(fn, repeat)[1]
+
+
+def clear_caches() -> None:
+    """Empty the per-value caches, as in a fresh ``config init`` process."""
+    from salessheet.init.adopt import headers, values
+    from salessheet.sheet import layout, units
+
+    for fn in (values.read_number_text, values.read_date_text, values._text_kind,
+               layout.value_shape, units.parse_header_unit):  # fmt: skip
+        fn.cache_clear()
+    headers._INDEXES.clear()
+
+
+def timed(fn, repeat: int) -> tuple[float, float]:
+    """(first run, best run): the first run starts with empty value caches (a cold
+    ``config init``), the best one shows the work once they are filled."""
+    clear_caches()
+    times = []
     for _ in range(repeat):
         t = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - t)
-    return best
+        times.append(time.perf_counter() - t)
+    return times[0], min(times)
 
 
 def main() -> None:
@@ -120,20 +138,23 @@ def main() -> None:
     profile = load_profile("b2b")
     sheet = build_sheet(args.rows, args.cols)
     t_base = best_of(lambda: baseline(sheet), args.repeat)
-    t_guess = best_of(
+    t_first, t_guess = timed(
         lambda: guess_config({"Pipeline": sheet}, profile, source="bench"), args.repeat
     )
     result = {
         "rows": args.rows,
         "cols": args.cols,
         "baseline_ms": round(t_base * 1000, 1),
+        "guess_first_ms": round(t_first * 1000, 1),
         "guess_ms": round(t_guess * 1000, 1),
         "ratio": round(t_guess / t_base, 2),
+        "first_ratio": round(t_first / t_base, 2),
         "target_ms": 1000,
     }
     print(json.dumps(result))
     print(
-        f"guess_config {result['guess_ms']} ms = {result['ratio']} × counting every cell "
+        f"guess_config {result['guess_first_ms']} ms cold, {result['guess_ms']} ms warm = "
+        f"{result['first_ratio']} / {result['ratio']} × counting every cell "
         f"({result['baseline_ms']} ms); target well under {result['target_ms']} ms"
     )
     corpus = ROOT.parent / "shared" / "corpus"
@@ -145,8 +166,13 @@ def main() -> None:
         store = open_store(str(path))
         sheets = store.read([s.name for s in store.sheets()])
         cells = sum(len(r) for s in sheets.values() for r in s.rows)
-        t = best_of(lambda s=sheets, p=path: guess_config(s, profile, source=str(p)), args.repeat)
-        print(f"  {t * 1000:7.1f} ms  {cells:>9,} cells  {path.parent.name}/{path.name}")
+        first, best = timed(
+            lambda s=sheets, p=path: guess_config(s, profile, source=str(p)), args.repeat
+        )
+        print(
+            f"  {first * 1000:7.1f} ms cold {best * 1000:7.1f} ms warm  {cells:>9,} cells  "
+            f"{path.parent.name}/{path.name}"
+        )
 
 
 if __name__ == "__main__":
