@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS as CORPUS_DIR
 
 from salessheet.core.cells import CellError
 from salessheet.core.errors import SourceError
@@ -20,16 +21,7 @@ from salessheet.settings.profile import load_profile
 from salessheet.sheet.parsing import ParseContext, ParseFailure, parse_date, parse_money
 from salessheet.stores.registry import open_store
 
-
-def corpus_dir() -> Path | None:
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "corpus"
-        if candidate.is_dir():
-            return candidate
-    return None
-
-
-CORPUS = corpus_dir()
+CORPUS: Path | None = CORPUS_DIR if CORPUS_DIR.is_dir() else None
 PIPELINES = [
     "ayusophia_sales_pipeline_assessment/Sales Pipeline.xlsx",
     "greede14_uipath_extract_opportunities/Opportunities.xlsx",
