@@ -39,7 +39,7 @@ print(t, r.deals, 0)
 REPORT = """
 import datetime, json, sys, time
 sys.path.insert(0, sys.argv[2])
-from salessheet.analytics import build_report
+from salessheet.analytics.service import build_report
 from salessheet.api import evaluate_source
 t = time.perf_counter()
 ev = evaluate_source(sys.argv[1], today=datetime.date(2026, 11, 28), record=False)
