@@ -1,16 +1,23 @@
-"""Every Jinja2 environment is sandboxed and strict; HTML ones escape; jinja2, markupsafe and
-wcwidth are each imported by one module only."""
+"""Every Jinja2 environment is sandboxed and strict; HTML ones escape; the report's compiled
+templates are kept between runs; jinja2, markupsafe and wcwidth are each imported by one
+module of the package only."""
 
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from jinja2 import FileSystemLoader
+from jinja2.sandbox import SandboxedEnvironment
 
 from salessheet.core.templating import (
     TemplateError,
     UndefinedError,
+    _OptionalBytecodeCache,
     docx_environment,
     html_environment,
     report_environment,
@@ -74,3 +81,41 @@ def test_library_is_imported_in_one_module(library: str, home: str) -> None:
         p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py") if library in _imports(p)
     )
     assert importers == [home]
+
+
+RENDER = """
+import datetime as dt, shutil, sys
+from pathlib import Path
+from salessheet.analytics.html import render_html
+from salessheet.analytics.service import build_report
+from salessheet.api import evaluate_source
+book = Path(sys.argv[1]) / "pipeline.xlsx"
+shutil.copyfile(Path(sys.argv[2]) / "examples" / "pipeline.xlsx", book)
+rep = build_report(evaluate_source(book, today=dt.date(2026, 11, 28), record=False))
+sys.stdout.write(render_html(rep))
+"""
+
+
+def test_compiled_report_templates_are_kept_between_runs(tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # Jinja's cache folder is in the temp folder
+    repo = str(PACKAGE.parent)
+
+    def run() -> str:
+        cmd = [sys.executable, "-c", RENDER, str(tmp_path), repo]
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+
+    first = run()
+    cached = {p: p.stat().st_mtime_ns for p in tmp_path.glob("_jinja2-cache-*/__salessheet_*")}
+    assert len(cached) == len(list((PACKAGE.parent / "templates" / "report").glob("*.j2")))
+    assert run() == first  # the second run loads them: none is compiled and written again
+    assert {p: p.stat().st_mtime_ns for p in cached} == cached
+
+
+def test_a_template_cache_that_cannot_be_written_is_skipped(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    cache = _OptionalBytecodeCache(str(folder))
+    folder.rmdir()  # gone under it, as a temp cleaner would
+    env = SandboxedEnvironment(loader=FileSystemLoader(str(tmp_path)), bytecode_cache=cache)
+    (tmp_path / "t.j2").write_text("{{ 1 + 1 }}", encoding="utf-8")
+    assert env.get_template("t.j2").render() == "2"

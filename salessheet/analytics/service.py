@@ -61,7 +61,6 @@ from typing import Any
 
 from salessheet.analytics import figures as fig
 from salessheet.analytics.display import n_of
-from salessheet.analytics.html import render_html
 from salessheet.analytics.model import AnalyticsReport, History
 from salessheet.core.errors import ConfigError, SourceError, UsageError
 from salessheet.core.formatting import is_known_currency
@@ -283,6 +282,8 @@ def load_rates(path: str | Path) -> dict[str, Any]:
 
 def save_html(report: AnalyticsReport, path: str | Path) -> Path:
     """Write the HTML report atomically (temp file in the same folder, then rename)."""
+    from salessheet.analytics.html import render_html  # Jinja2 only for reports that need it
+
     path = Path(path)
     html = render_html(report)
     folder = path.parent if str(path.parent) else Path(".")
