@@ -14,10 +14,12 @@ import pytest
 from conftest import make_xlsx
 
 from salessheet.analytics import build_report, load_rates
-from salessheet.analytics.display import width
 from salessheet.analytics.figures import p90
 from salessheet.analytics.figures import time_in_stage as time_figure
+from salessheet.analytics.html import render_html
+from salessheet.analytics.text import render_text
 from salessheet.api import evaluate_source
+from salessheet.core.display import width
 from salessheet.core.errors import ConfigError, UsageError
 from salessheet.core.records import StageSpan
 from salessheet.settings.profile import load_profile
@@ -303,7 +305,7 @@ def test_rate_file(tmp_path: Path) -> None:
 
 
 def test_text_report_fits_100_columns_and_has_totals(tmp_path: Path) -> None:
-    text = report(tmp_path).render_text()
+    text = render_text(report(tmp_path))
     lines = text.splitlines()
     assert max(width(line) for line in lines) <= 100
     funnel_total = next(line for line in lines if line.strip().startswith("Total"))
@@ -325,8 +327,8 @@ def test_empty_and_tiny_pipelines_name_no_bottleneck(tmp_path: Path) -> None:
     empty = make_xlsx(tmp_path / "empty.xlsx", {"Pipeline": [["Deal ID", "Stage", "Amount"]]})
     rep = build_report(evaluate_source(empty, today=TODAY))
     assert rep.to_dict()["summary"]["win_rate"] is None
-    assert "Bottleneck" not in rep.render_text()
-    assert "not enough deals" in rep.render_html()
+    assert "Bottleneck" not in render_text(rep)
+    assert "not enough deals" in render_html(rep)
     rows = [["Deal ID", "Stage", "Amount", "Currency"], ["A", "Lead", None, "usd"],
             ["B", "Lost", 5, "XYZ"], ["C", "Negotiation", 100, "EUR"]]  # fmt: skip
     tiny = make_xlsx(tmp_path / "tiny.xlsx", {"Pipeline": rows})

@@ -6,11 +6,13 @@ import datetime as dt
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from salessheet.analytics import build_report, save_html
+from salessheet.analytics.html import render_html
 from salessheet.api import evaluate_source
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,11 +47,30 @@ def test_html_escapes_sheet_text(tmp_path: Path) -> None:
     rows = [
         ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Stage Date"],
         ["X1", "<script>alert(1)</script>", "Lead", 100, "<b>Eve</b>", dt.date(2026, 1, 1)],
+        ["X2", 'Müller & Söhne "KG"', "Lead", 100, "O'Brien", dt.date(2026, 1, 1)],
     ]
     book = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": rows})
-    html = build_report(evaluate_source(book, today=TODAY)).render_html()
+    html = render_html(build_report(evaluate_source(book, today=TODAY)))
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>Eve</b>" not in html and "&lt;b&gt;Eve&lt;/b&gt;" in html
+    # in the stalled table, and the owner also in the owners chart and table
+    assert "<td>Müller &amp; Söhne &quot;KG&quot;</td>" in html
+    assert html.count("O&#x27;Brien") >= 3 and "O'Brien" not in html
+
+
+def test_the_renderers_load_no_store_sheet_or_rules() -> None:
+    code = (
+        "import sys\n"
+        "import salessheet.analytics.html, salessheet.analytics.text\n"
+        "print(' '.join(m for m in sys.modules if m.startswith('salessheet')))"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(res.stdout.split())
+    assert {"salessheet.analytics.html", "salessheet.analytics.text"} <= loaded
+    heavy = ("salessheet.stores", "salessheet.sheet", "salessheet.rules", "salessheet.history",
+             "salessheet.settings", "salessheet.api", "salessheet.analytics.service")  # fmt: skip
+    assert sorted(m for m in loaded if m.startswith(heavy)) == []
+    assert len(loaded) < 16, sorted(loaded)  # the model, the display helpers, core
 
 
 def test_screenshot_in_headless_chromium(html_file: Path, tmp_path: Path) -> None:

@@ -61,6 +61,9 @@ def test_wheel_ships_data_files(wheel: Path) -> None:
     assert not any(n.endswith(("make_examples.py", "build_docx_templates.py")) for n in names)
     templates = [n for n in names if n.startswith("salessheet/templates/")]
     assert any(n.endswith(".html") for n in templates)
+    # the analytics report's templates: every one in the checkout is in the wheel
+    report = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "templates/report").glob("*"))
+    assert report and all(f"salessheet/{name}" in names for name in report), report
     assert not any("/tests/" in n or n.startswith("tests/") for n in names)
 
 

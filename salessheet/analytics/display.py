@@ -1,8 +1,9 @@
-"""Display helpers shared by the text and HTML reports: names, money, widths, percentages."""
+"""Display helpers shared by the text and HTML reports: names, money, percentages, days.
+
+Terminal widths are ``core.display``'s."""
 
 from __future__ import annotations
 
-import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 from salessheet.analytics.model import Money, StageRef
@@ -95,29 +96,6 @@ def days(x: float | int | None, none: str = "—") -> str:
     if x is None:
         return none
     return f"{x:g}" if isinstance(x, float) else str(x)
-
-
-def width(text: str) -> int:
-    """Terminal columns: East Asian wide and full-width characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def clip(text: str, cols: int) -> str:
-    if width(text) <= cols:
-        return text
-    out, used = [], 0
-    for ch in text:
-        w = width(ch)
-        if used + w > cols - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
-
-
-def pad(text: str, cols: int, align: str = "<") -> str:
-    gap = max(cols - width(text), 0)
-    return " " * gap + text if align == ">" else text + " " * gap
 
 
 MONTHS_ZH = "一二三四五六七八九十"

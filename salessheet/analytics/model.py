@@ -1,5 +1,8 @@
 """Result types of the analytics report; each has ``to_dict()`` giving JSON-safe values.
 
+Data only: the report is rendered by ``analytics.text.render_text(report)`` and
+``analytics.html.render_html(report)``, which import this module, never the other way round.
+
 Money is kept exact (``Decimal``) and serialised as a string (``"12345.60"``); shares and rates
 are floats rounded to 4 places; days are numbers; dates are ISO strings.
 """
@@ -8,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from salessheet.core.formatting import currency_digits
+from salessheet.core.money import round_money
 
 
 def _iso(d: dt.date | None) -> str | None:
@@ -20,7 +23,7 @@ def _iso(d: dt.date | None) -> str | None:
 
 def money_str(amount: Decimal, currency: str) -> str:
     """An exact sum rounded once, half up, to the currency's minor units: ``"1200.50"``."""
-    return str(amount.quantize(Decimal(1).scaleb(-currency_digits(currency)), ROUND_HALF_UP))
+    return str(round_money(amount, currency))
 
 
 def _rate(x: float | None) -> float | None:
@@ -471,13 +474,3 @@ class AnalyticsReport:
             "lost_reasons": self.lost_reasons.to_dict(),
             "notes": list(self.notes),
         }
-
-    def render_text(self, width: int = 100) -> str:
-        from salessheet.analytics.text import render_text
-
-        return render_text(self, width=width)
-
-    def render_html(self) -> str:
-        from salessheet.analytics.html import render_html
-
-        return render_html(self)

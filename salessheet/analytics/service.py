@@ -4,7 +4,7 @@ The CLI calls::
 
     ev = evaluate_source(source, profile=..., sheet=..., today=..., credentials=...)
     report = build_report(ev, since=since, until=until, rates=load_rates(path) if path else None)
-    report.to_dict() / report.render_text() / save_html(report, html_path)
+    report.to_dict() / analytics.text.render_text(report) / save_html(report, html_path)
 
 JSON shape of ``AnalyticsReport.to_dict()`` (money is an exact decimal string; a *Money* object
 is ``{"by_currency": {"CNY": "1200.00"}, "base": "CNY"|null, "converted": "8520.00"|null,
@@ -282,8 +282,10 @@ def load_rates(path: str | Path) -> dict[str, Any]:
 
 def save_html(report: AnalyticsReport, path: str | Path) -> Path:
     """Write the HTML report atomically (temp file in the same folder, then rename)."""
+    from salessheet.analytics.html import render_html  # Jinja2 only for reports that need it
+
     path = Path(path)
-    html = report.render_html()
+    html = render_html(report)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise SourceError(f"{path}: the folder {folder} does not exist")

@@ -6,13 +6,13 @@ bottleneck, amber = slow / stalled / overdue, grey = not enough data.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
 
 from salessheet.analytics import display as D
 from salessheet.analytics.model import AnalyticsReport, StageRef
+from salessheet.core.display import width as columns
 
 BLUE = "#2563eb"
 BLUE_DARK = "#1e3a8a"
@@ -34,7 +34,7 @@ FS = 13  # font size of labels
 
 def text_width(text: str, size: float = FS) -> float:
     """Rough rendered width: wide (CJK) characters 1 em, others about 0.58 em."""
-    return sum(size if unicodedata.east_asian_width(ch) in "WF" else size * 0.58 for ch in text)
+    return sum(size if columns(ch) == 2 else size * 0.58 for ch in text)
 
 
 class Svg:

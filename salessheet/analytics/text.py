@@ -1,14 +1,29 @@
-"""The analytics report as terminal text: aligned tables with totals, at most 100 columns."""
+"""The analytics report as terminal text: aligned tables with totals, at most 100 columns.
+
+``render_text(report)`` joins one small function per section. Plain functions rather than a
+template: every section is a table whose columns are sized to their content in terminal columns
+(``core.display``), so the layout is computed, not written out; a template would only call
+``table()`` and keep its whitespace exact by hand.
+"""
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from salessheet.analytics import display as D
-from salessheet.analytics.model import AnalyticsReport, Money
+from salessheet.analytics.model import AnalyticsReport, Money, StageRef
+from salessheet.core.display import clip, ljust, rjust
+from salessheet.core.display import width as columns
 
 STALLED_ROWS = 20
+OWNER_HEADERS = ("Owner", "Deals", "Open", "Open weighted", "Won", "Lost", "Win", "Cycle d (n)",
+                 "Stalled")  # fmt: skip
+BASIS_TEXT = {
+    "ledger": "completed stays (ledger)",
+    "current": "deals there now, so far",
+    "none": "no entry dates — needs 2+ runs",
+}
 
 
 def table(
@@ -23,13 +38,16 @@ def table(
     """Columns sized to their content (capped by max_widths), East Asian wide chars counted 2."""
     body = [list(r) for r in rows] + ([list(total)] if total else [])
     if max_widths:
-        body = [[D.clip(c, w) for c, w in zip(r, max_widths, strict=True)] for r in body]
-    widths = [D.width(h) for h in headers]
+        body = [[clip(c, w) for c, w in zip(r, max_widths, strict=True)] for r in body]
+    widths = [columns(h) for h in headers]
     for r in body:
-        widths = [max(w, D.width(c)) for w, c in zip(widths, r, strict=True)]
+        widths = [max(w, columns(c)) for w, c in zip(widths, r, strict=True)]
 
     def line(cells: Sequence[str]) -> str:
-        parts = [D.pad(c, w, a) for c, w, a in zip(cells, widths, aligns, strict=True)]
+        parts = [
+            rjust(c, w) if a == ">" else ljust(c, w)
+            for c, w, a in zip(cells, widths, aligns, strict=True)
+        ]
         return (indent + "  ".join(parts)).rstrip()
 
     out = [line(headers), indent + "  ".join("─" * w for w in widths)]
@@ -40,16 +58,32 @@ def table(
     return out
 
 
-def render_text(r: AnalyticsReport, width: int = 100) -> str:
-    loc, cur = r.locale, r.currency
+class _Fmt:
+    """The report's locale and currency, bound once for the section functions."""
 
-    def money(m: Money) -> str:
-        return D.money_compact(m, cur, loc)
+    def __init__(self, r: AnalyticsReport):
+        self.loc, self.cur = r.locale, r.currency
 
-    def stage(s) -> str:  # noqa: ANN001
-        return D.stage_name(s, loc)
+    def money(self, m: Money) -> str:
+        return D.money_compact(m, self.cur, self.loc)
 
+    def stage(self, s: StageRef | None, both: bool = True) -> str:
+        return D.stage_name(s, self.loc, both=both)
+
+
+Section = Callable[[AnalyticsReport, _Fmt, int], list[str]]
+
+
+def render_text(report: AnalyticsReport, width: int = 100) -> str:
+    """The whole report, every line clipped to ``width`` terminal columns."""
+    fmt = _Fmt(report)
     out: list[str] = []
+    for section in SECTIONS:
+        out += section(report, fmt, width)
+    return "\n".join(clip(line, width) for line in out)
+
+
+def _header(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     window = "all time"
     if r.since or r.until:
         a = r.since.isoformat() if r.since else "…"
@@ -61,25 +95,29 @@ def render_text(r: AnalyticsReport, width: int = 100) -> str:
         if not h.runs
         else f"{h.runs} runs since {h.first_run.isoformat()}"  # type: ignore[union-attr]
     )
-    out.append(f"report: {r.source}")
-    out.append(f"Sheet {r.sheet!r} · profile {r.profile} · today {r.today}")
-    out.append(f"Window: {window} · ledger: {hist}")
-    out.append("")
+    return [
+        f"report: {r.source}",
+        f"Sheet {r.sheet!r} · profile {r.profile} · today {r.today}",
+        f"Window: {window} · ledger: {hist}",
+        "",
+    ]
 
+
+def _summary(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     s = r.summary()
     wr = r.conversion.win_rate
-    out.append("Summary")
-    out.append(
+    out = [
+        "Summary",
         f"  {s['deals']} deals · {s['open']} open · won {wr.won} / lost {wr.lost} "
-        f"(win rate {D.pct(wr.rate)} of {wr.closed} closed) · {s['stalled']} stalled now"
-    )
-    out.append(f"  Open pipeline, weighted: {D.money_full(r.forecast.weighted, cur, loc)}")
+        f"(win rate {D.pct(wr.rate)} of {wr.closed} closed) · {s['stalled']} stalled now",
+        f"  Open pipeline, weighted: {D.money_full(r.forecast.weighted, f.cur, f.loc)}",
+    ]
     b = r.bottleneck
     parts = []
     if b.worst_conversion:
         c = b.worst_conversion
         parts.append(
-            f"lowest conversion {stage(c.stage)} ({D.pct(c.rate)} of {c.reached} deals move on)"
+            f"lowest conversion {f.stage(c.stage)} ({D.pct(c.rate)} of {c.reached} deals move on)"
         )
     if b.longest_time:
         t = b.longest_time
@@ -88,45 +126,45 @@ def render_text(r: AnalyticsReport, width: int = 100) -> str:
             if t.basis == "ledger"
             else D.n_of(t.deals, "deal") + " there now"
         )
-        parts.append(f"longest {stage(t.stage)} (median {D.days(t.median)} days, {kind})")
+        parts.append(f"longest {f.stage(t.stage)} (median {D.days(t.median)} days, {kind})")
     for i, part in enumerate(parts):
         out.append(("  Bottleneck: " if i == 0 else "              ") + part)
-    out.append("")
+    return [*out, ""]
 
-    # Funnel
-    f = r.funnel
-    out.append(f"Funnel — {f.deals} deals; {f.probability.note}")
+
+def _funnel(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
+    fu = r.funnel
     rows = [
         [
-            stage(row.stage),
+            f.stage(row.stage),
             str(row.deals),
-            D.pct(row.deals / f.deals if f.deals else None),
-            money(row.amount),
-            money(row.weighted),
+            D.pct(row.deals / fu.deals if fu.deals else None),
+            f.money(row.amount),
+            f.money(row.weighted),
         ]
-        for row in f.rows
+        for row in fu.rows
     ]
-    out += table(
-        ["Stage", "Deals", "Share", "Amount", "Weighted"],
-        rows,
-        "<>>>>",
-        total=[
-            "Total",
-            str(f.deals),
-            "100%" if f.deals else "—",
-            money(f.amount),
-            money(f.weighted),
-        ],  # fmt: skip
-        max_widths=[24, 6, 5, 30, 30],
-    )
-    out.append("")
+    total = ["Total", str(fu.deals), "100%" if fu.deals else "—", f.money(fu.amount),
+             f.money(fu.weighted)]  # fmt: skip
+    return [
+        f"Funnel — {fu.deals} deals; {fu.probability.note}",
+        *table(
+            ["Stage", "Deals", "Share", "Amount", "Weighted"],
+            rows,
+            "<>>>>",
+            total=total,
+            max_widths=[24, 6, 5, 30, 30],
+        ),
+        "",
+    ]
 
-    # Conversion
+
+def _conversion(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     cv = r.conversion
-    out.append(f"Conversion — {cv.deals} deals (share of deals at a stage that reached the next)")
+    wr = cv.win_rate
     rows = [
         [
-            f"{stage(c.stage)} → {D.stage_name(c.next_stage, loc, both=False)}",
+            f"{f.stage(c.stage)} → {f.stage(c.next_stage, both=False)}",
             str(c.reached),
             str(c.advanced),
             str(c.still_here),
@@ -135,6 +173,7 @@ def render_text(r: AnalyticsReport, width: int = 100) -> str:
         ]
         for c in cv.rows
     ]
+    out = [f"Conversion — {cv.deals} deals (share of deals at a stage that reached the next)"]
     out += table(
         ["Stage → next", "Deals", "Moved on", "Still there", "Lost there", "Conversion"],
         rows,
@@ -144,61 +183,63 @@ def render_text(r: AnalyticsReport, width: int = 100) -> str:
     out.append(f"  Win rate (won / closed): {D.pct(wr.rate)} — {wr.won} won, {wr.lost} lost")
     if cv.note:
         out += _wrap("Note: " + cv.note, width, "  ")
-    out.append("")
+    return [*out, ""]
 
-    # Time in stage
-    out.append("Time in stage (days)")
-    basis_text = {
-        "ledger": "completed stays (ledger)",
-        "current": "deals there now, so far",
-        "none": "no entry dates — needs 2+ runs",
-    }
+
+def _time_in_stage(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     rows = [
         [
-            stage(t.stage),
+            f.stage(t.stage),
             str(t.deals) if t.basis != "none" else "—",
             D.days(t.median),
             D.days(t.p90),
-            basis_text[t.basis],
+            BASIS_TEXT[t.basis],
         ]
         for t in r.time_in_stage
     ]
-    out += table(
-        ["Stage", "Deals", "Median", "p90", "Based on"],
-        rows,
-        "<>>><",
-        max_widths=[24, 6, 6, 5, 34],
-    )
-    out.append("")
+    return [
+        "Time in stage (days)",
+        *table(
+            ["Stage", "Deals", "Median", "p90", "Based on"],
+            rows,
+            "<>>><",
+            max_widths=[24, 6, 6, 5, 34],
+        ),
+        "",
+    ]
 
-    # Forecast
+
+def _forecast(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     fc = r.forecast
     rate_note = ""
     if fc.rates:
         rate_note = f", in {fc.rates['base']} at rates as of {fc.rates['as_of']}"
-    out.append(f"Forecast — {fc.deals} open deals by expected close month{rate_note}")
     rows = [
-        [D.bucket_label(bk.key, loc), str(bk.deals), money(bk.amount), money(bk.weighted)]
+        [D.bucket_label(bk.key, f.loc), str(bk.deals), f.money(bk.amount), f.money(bk.weighted)]
         for bk in fc.buckets
     ]
     total_amount = _sum_money([bk.amount for bk in fc.buckets])
-    out += table(
-        ["Expected close", "Deals", "Amount", "Weighted"],
-        rows,
-        "<>>>",
-        total=["Total", str(fc.deals), money(total_amount), money(fc.weighted)],
-        max_widths=[16, 6, 34, 34],
-    )
-    out.append("")
+    return [
+        f"Forecast — {fc.deals} open deals by expected close month{rate_note}",
+        *table(
+            ["Expected close", "Deals", "Amount", "Weighted"],
+            rows,
+            "<>>>",
+            total=["Total", str(fc.deals), f.money(total_amount), f.money(fc.weighted)],
+            max_widths=[16, 6, 34, 34],
+        ),
+        "",
+    ]
 
-    # Owners
-    out.append("Per owner")
+
+def _owners(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
+    wr = r.conversion.win_rate
     rows = [
         [
             o.owner or "(no owner)",
             str(o.deals),
             str(o.open),
-            money(o.weighted),
+            f.money(o.weighted),
             str(o.won),
             str(o.lost),
             D.pct(o.win_rate),
@@ -207,103 +248,112 @@ def render_text(r: AnalyticsReport, width: int = 100) -> str:
         ]
         for o in r.owners
     ]
-    tot = [
+    total = [
         "Total",
         str(sum(o.deals for o in r.owners)),
         str(sum(o.open for o in r.owners)),
-        money(r.forecast.weighted),
+        f.money(r.forecast.weighted),
         str(wr.won),
         str(wr.lost),
         D.pct(wr.rate),
         "",
         str(sum(o.stalled for o in r.owners)),
     ]
+    out = ["Per owner"]
     out += table(
-        [
-            "Owner",
-            "Deals",
-            "Open",
-            "Open weighted",
-            "Won",
-            "Lost",
-            "Win",
-            "Cycle d (n)",
-            "Stalled",
-        ],  # fmt: skip
+        OWNER_HEADERS,
         rows,
         "<>>>>>>>>",
-        total=tot,
+        total=total,
         max_widths=[18, 6, 5, 26, 5, 5, 5, 12, 7],
     )
     if not any(o.cycle_days for o in r.owners):
         out.append(
             "  Cycle length needs created dates, or deals first seen open and won in a later run."
         )
-    out.append("")
+    return [*out, ""]
 
-    # Stalled
-    out.append(f"Stalled deals now — {len(r.stalled)}")
-    if r.stalled:
-        rows = [
-            [
-                sd.deal_id,
-                sd.owner or "—",
-                D.stage_name(sd.stage, loc, both=False),
-                D.days(sd.days),
-                D.days(sd.threshold),
-                "" if sd.amount is None else D.compact(sd.amount, sd.currency, loc),
-                sd.customer or "",
-            ]
-            for sd in r.stalled[:STALLED_ROWS]
+
+def _stalled(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
+    out = [f"Stalled deals now — {len(r.stalled)}"]
+    if not r.stalled:
+        return [*out, "  None.", ""]
+    rows = [
+        [
+            sd.deal_id,
+            sd.owner or "—",
+            f.stage(sd.stage, both=False),
+            D.days(sd.days),
+            D.days(sd.threshold),
+            "" if sd.amount is None else D.compact(sd.amount, sd.currency, f.loc),
+            sd.customer or "",
         ]
-        out += table(
-            ["Deal", "Owner", "Stage", "Days", "Limit", "Amount", "Customer"],
-            rows,
-            "<<<>>><",
-            max_widths=[12, 16, 12, 5, 5, 12, 26],
-        )
-        if len(r.stalled) > STALLED_ROWS:
-            out.append(
-                f"  … and {len(r.stalled) - STALLED_ROWS} more (salessheet stalled lists all)"
-            )
-    else:
-        out.append("  None.")
-    out.append("")
-
-    # Slips and lost reasons
-    sl = r.slips
-    out.append("Close dates")
-    out.append(
-        f"  {sl.close_date_passed} of {sl.open_deals} open deals are past their expected close"
+        for sd in r.stalled[:STALLED_ROWS]
+    ]
+    out += table(
+        ["Deal", "Owner", "Stage", "Days", "Limit", "Amount", "Customer"],
+        rows,
+        "<<<>>><",
+        max_widths=[12, 16, 12, 5, 5, 12, 26],
     )
-    if sl.available:
-        out.append(
-            f"  Expected close pushed back: {D.n_of(sl.deals_slipped, 'open deal')}, "
-            f"{sl.total_slips} push{'' if sl.total_slips == 1 else 'es'} "
-            f"in all, over {sl.runs + 1} runs"
-        )
-        for t in sl.top[:5]:
-            out.append(f"    {t['deal_id']:<12} {D.pad(D.clip(t['owner'] or '—', 16), 16)} "
-                       f"{t['slips']}× → {t['expected_close'] or '—'}")  # fmt: skip
-    else:
-        out.append(f"  Slips: {sl.note}")
-    out.append("")
+    if len(r.stalled) > STALLED_ROWS:
+        out.append(f"  … and {len(r.stalled) - STALLED_ROWS} more (salessheet stalled lists all)")
+    return [*out, ""]
+
+
+def _close_dates(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
+    sl = r.slips
+    out = [
+        "Close dates",
+        f"  {sl.close_date_passed} of {sl.open_deals} open deals are past their expected close",
+    ]
+    if not sl.available:
+        return [*out, f"  Slips: {sl.note}", ""]
+    out.append(
+        f"  Expected close pushed back: {D.n_of(sl.deals_slipped, 'open deal')}, "
+        f"{sl.total_slips} push{'' if sl.total_slips == 1 else 'es'} "
+        f"in all, over {sl.runs + 1} runs"
+    )
+    for t in sl.top[:5]:
+        out.append(f"    {t['deal_id']:<12} {ljust(t['owner'] or '—', 16)} "
+                   f"{t['slips']}× → {t['expected_close'] or '—'}")  # fmt: skip
+    return [*out, ""]
+
+
+def _lost_reasons(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     lr = r.lost_reasons
-    out.append(f"Lost reasons — {lr.deals} lost deals")
+    out = [f"Lost reasons — {lr.deals} lost deals"]
     if lr.reasons or lr.without_reason:
         rows = [[reason, str(n), D.pct(n / lr.deals)] for reason, n in lr.reasons]
         if lr.without_reason:
             rows.append(["(no reason given)", str(lr.without_reason),
                          D.pct(lr.without_reason / lr.deals)])  # fmt: skip
         out += table(["Reason", "Deals", "Share"], rows, "<>>", max_widths=[60, 6, 5])
-    out.append("")
+    return [*out, ""]
 
-    out.append("Notes")
+
+def _notes(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
+    out = ["Notes"]
     for n in r.notes:
         out += _wrap("- " + n, width, "  ", "    ")
     if any(m.unpriced for m in _all_money(r)):
         out += _wrap("- * some deals have no exchange rate: counted, not priced.", width, "  ")
-    return "\n".join(D.clip(line, width) for line in out)
+    return out
+
+
+SECTIONS: tuple[Section, ...] = (
+    _header,
+    _summary,
+    _funnel,
+    _conversion,
+    _time_in_stage,
+    _forecast,
+    _owners,
+    _stalled,
+    _close_dates,
+    _lost_reasons,
+    _notes,
+)
 
 
 def _wrap(text: str, width: int, first: str, rest: str | None = None) -> list[str]:

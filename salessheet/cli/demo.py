@@ -129,14 +129,16 @@ def _documents(workbook: Path, folder: Path, profile, echo, n: int) -> bool:  # 
 
 def _analytics(workbook: Path, folder: Path, profile, echo, n: int) -> bool:  # noqa: ANN001
     try:
+        from salessheet.analytics.html import render_html
         from salessheet.analytics.service import build_report
+        from salessheet.analytics.text import render_text
     except ImportError:
         return False
     _heading(echo, n, "pipeline report: funnel, conversion, time in stage, forecast")
     ev = api.evaluate_source(workbook, profile=profile, today=NIGHT_2)
     rep = build_report(ev)
     html = folder / "report.html"
-    html.write_text(rep.render_html(), encoding="utf-8")
-    echo(rep.render_text())
+    html.write_text(render_html(rep), encoding="utf-8")
+    echo(render_text(rep))
     echo(f"  HTML report: {html}")
     return True

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from salessheet.core.display import ljust
 from salessheet.core.findings import Finding, sort_findings
 from salessheet.core.report import CheckReport
-from salessheet.core.textwidth import ljust
 
 HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Info"}
 STATUS_MARK = {"new": "new", "persisting": "", "resolved": "resolved"}

@@ -77,7 +77,9 @@ def report(
             rates_file=rates,
             credentials=c.credentials,
         )
-    text = rep.render_text()
+    from salessheet.analytics.text import render_text
+
+    text = render_text(rep)
     if html:
         from salessheet.analytics.service import save_html
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -24,6 +24,8 @@ from babel.numbers import (
     get_group_symbol,
 )
 from babel.numbers import format_percent as _babel_format_percent
+
+from salessheet.core.money import round_money
 
 __all__ = [
     "currency_digits",
@@ -87,21 +89,20 @@ def _fast_money(currency: str, locale: str) -> Callable[[Decimal], str] | None:
 
     affixes = {}
     for sign, probe in (("+", Decimal("1234567.891")), ("-", Decimal("-1234567.891"))):
-        probe = probe.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+        probe = round_money(probe, currency)
         text = format_currency(probe, currency, locale=loc)
         number = plain(probe)
         if text.count(number) != 1:
             return None
         affixes[sign] = tuple(text.split(number))
     for probe in (Decimal("5"), Decimal("-0.5"), Decimal("123")):
-        probe = probe.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+        probe = round_money(probe, currency)
         prefix, suffix = affixes["-" if probe < 0 else "+"]
         if prefix + plain(probe) + suffix != format_currency(probe, currency, locale=loc):
             return None
-    quantum = Decimal(1).scaleb(-digits)
 
     def fmt(amount: Decimal) -> str:
-        q = amount.quantize(quantum, rounding=ROUND_HALF_UP)
+        q = round_money(amount, currency)
         prefix, suffix = affixes["-" if q < 0 else "+"]
         return prefix + plain(q) + suffix
 
@@ -114,9 +115,7 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
     fast = _fast_money(currency, locale)
     if fast is not None:
         return fast(Decimal(amount))
-    value = Decimal(amount).quantize(
-        Decimal(1).scaleb(-currency_digits(currency)), rounding=ROUND_HALF_UP
-    )
+    value = round_money(Decimal(amount), currency)
     return format_currency(value, currency, locale=_locale(locale))
 
 

@@ -12,7 +12,9 @@ written 零; ``整`` closes an amount that ends at 元 or 角. Examples::
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
+
+from salessheet.core.money import round_money
 
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _SMALL_UNITS = ("仟", "佰", "拾", "")
@@ -56,7 +58,7 @@ def chinese_uppercase(amount: Decimal | int | str) -> str:
     """Decimal yuan amount -> 大写. Rounded half-up to the fen first; negative gets 负."""
     try:
         value = Decimal(str(amount)) if not isinstance(amount, Decimal) else amount
-        fen_total = int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        fen_total = int(round_money(value, "CNY") * 100)
     except (InvalidOperation, ValueError) as exc:
         raise ValueError(f"not an amount: {amount!r}") from exc
     sign = "负" if fen_total < 0 else ""

@@ -13,10 +13,10 @@ from typing import Any
 
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
-from jinja2 import TemplateError
 
 from salessheet.core.errors import ConfigError
-from salessheet.documents.html import MissingVariable, sandboxed_environment
+from salessheet.core.templating import TemplateError, UndefinedError, docx_environment
+from salessheet.documents.html import MissingVariable
 
 
 @lru_cache(maxsize=16)
@@ -65,10 +65,10 @@ def render_docx(path: Path, context: dict[str, Any], *, logo: Path | None = None
     seller["logo"] = InlineImage(tpl, str(logo), height=Mm(14)) if logo and logo.exists() else ""
     ctx["seller"] = seller
     try:
-        tpl.render(ctx, jinja_env=sandboxed_environment(), autoescape=True)
+        tpl.render(ctx, jinja_env=docx_environment(), autoescape=True)
     except TemplateError as exc:
         message = getattr(exc, "message", None) or str(exc)
-        if exc.__class__.__name__ == "UndefinedError":
+        if type(exc) is UndefinedError:
             raise MissingVariable(f"template {path.name}: {message}") from exc
         raise ConfigError(f"template {path}: {message}") from exc
     out = io.BytesIO()
@@ -79,7 +79,7 @@ def render_docx(path: Path, context: dict[str, Any], *, logo: Path | None = None
 def docx_variables(path: Path) -> set[str]:
     """Top-level names the DOCX template reads."""
     try:
-        return set(_load(path).get_undeclared_template_variables(sandboxed_environment()))
+        return set(_load(path).get_undeclared_template_variables(docx_environment()))
     except TemplateError as exc:
         raise ConfigError(f"template {path}: {exc}") from exc
 

@@ -1,7 +1,7 @@
 """Exact document money: Decimal end to end, rounded once at documented places.
 
 * line total = quantity x unit price x (1 - line discount), rounded half-up to the currency's
-  minor unit, once per line;
+  minor unit (``core.money.round_money``, like every money rounding), once per line;
 * subtotal = sum of line totals;
 * an optional document discount (a fraction) is taken per tax rate group and rounded once per
   group; ``discount`` is the sum of those;
@@ -16,22 +16,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from salessheet.core.formatting import currency_digits
+from salessheet.core.money import round_money
 from salessheet.settings.documents import TAX_MODES
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
-
-
-def quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-currency_digits(currency))
-
-
-def round_money(value: Decimal, currency: str) -> Decimal:
-    """Half-up to the currency's minor unit (CNY/EUR 0.01, JPY 1)."""
-    return value.quantize(quantum(currency), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -117,16 +108,17 @@ def compute_totals(
     else:
         total = subtotal - discount
         net = total - tax
-    q = quantum(currency)
+    # sums of rounded amounts: exact already, round_money only gives them the minor unit's
+    # exponent (100 -> 100.00)
     return Totals(
         currency=currency,
         tax_mode=tax_mode,
         lines=lines,
-        subtotal=subtotal.quantize(q),
+        subtotal=round_money(subtotal, currency),
         discount_rate=discount_rate,
-        discount=discount.quantize(q),
-        net=net.quantize(q),
+        discount=round_money(discount, currency),
+        net=round_money(net, currency),
         tax_lines=tuple(tax_lines),
-        tax=tax.quantize(q),
-        total=total.quantize(q),
+        tax=round_money(tax, currency),
+        total=round_money(total, currency),
     )

@@ -14,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from salessheet.core.display import width as text_width
 from salessheet.core.errors import UsageError
+from salessheet.core.money import round_money
 from salessheet.core.resources import data_dir
-from salessheet.core.textwidth import width as text_width
 from salessheet.core.workbook_plan import (
     CellValue,
     ColumnPlan,
@@ -407,9 +408,7 @@ def _examples(profile: Profile, lang: str, today: dt.date) -> list[_Example]:
         lines = data["items"][i]
         amount = sum(
             (
-                (Decimal(q) * Decimal(p) * (1 - Decimal(d) / 100)).quantize(
-                    Decimal("0.01"), ROUND_HALF_UP
-                )
+                round_money(Decimal(q) * Decimal(p) * (1 - Decimal(d) / 100), currency)
                 for _sku, _desc, q, _unit, p, d in lines
             ),
             Decimal(0),
