@@ -162,7 +162,9 @@ def test_label_zh_is_optional(tmp_path: Path) -> None:
     assert dropdown.values == ("Lead", "Won", "Lost")
     figures = api.report(sheet, profile=profile, today=TODAY)
     assert figures.to_dict()["funnel"]["stages"][0]["label_zh"] is None
-    text = figures.render_text()
+    from salessheet.analytics.text import render_text
+
+    text = render_text(figures)
     assert "Lead" in text and "None " not in text and "(None)" not in text
 
 

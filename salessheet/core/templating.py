@@ -9,8 +9,9 @@ Every environment is sandboxed (a template cannot reach Python internals) and st
 * ``report_environment()``: the analytics report's templates (``templates/report/``),
   autoescaped (with the entity spelling of Python's ``html.escape``, see ``_escape_html``). Its
   section files end with a newline like any text file; Jinja drops a template's last newline
-  here, so a section adds nothing between the elements around it. Compiled report templates
-  are kept between runs (``_bytecode_cache``).
+  here, so a section adds nothing between the elements around it.
+  Templates are compiled in memory (nothing is cached on disk: the tool writes nothing a
+  user did not ask for).
 * ``docx_environment()``: what docxtpl renders Word templates with (docxtpl switches on
   autoescaping per render).
 
@@ -20,15 +21,11 @@ Values reach a page escaped; markup built in Python (the report's SVG charts) is
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import html
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from jinja2 import (
-    FileSystemBytecodeCache,
     FileSystemLoader,
     StrictUndefined,
     TemplateError,
@@ -36,7 +33,6 @@ from jinja2 import (
     UndefinedError,
     meta,
 )
-from jinja2 import __version__ as jinja_version
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -87,32 +83,6 @@ def _escape_html(value: Any) -> Any:
     return Markup(html.escape(str(value)))
 
 
-class _OptionalBytecodeCache(FileSystemBytecodeCache):
-    """Jinja's bytecode cache as a pure optimisation: a cache file it cannot write is skipped
-    (Jinja already skips one it cannot read, or whose source or Jinja version changed)."""
-
-    def dump_bytecode(self, bucket: Any) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
-
-
-def _bytecode_cache() -> FileSystemBytecodeCache | None:
-    """Where the report's compiled templates are kept between runs: compiling the ~15 files
-    takes some 50 ms, loading them back 2 or 3. Jinja's folder for this (in the temp folder,
-    private to the user; Jinja checks who owns it), each file named for this module's source
-    and the Jinja version, as the compiled code depends on the environment built here. None when
-    there is no safe folder: the templates are compiled every run then."""
-    try:
-        source = Path(__file__).read_bytes()
-    except OSError:  # pragma: no cover - a zip import; the version still tells builds apart
-        source = b""
-    tag = hashlib.sha1(source + jinja_version.encode(), usedforsecurity=False).hexdigest()[:12]
-    try:
-        return _OptionalBytecodeCache(pattern=f"__salessheet_{tag}_%s.cache")
-    except (RuntimeError, OSError):
-        return None
-
-
 @lru_cache(maxsize=1)
 def report_environment() -> SandboxedEnvironment:
     """The analytics report (``report/*.j2`` in the bundled templates): sandboxed, autoescaped,
@@ -126,7 +96,6 @@ def report_environment() -> SandboxedEnvironment:
         trim_blocks=False,
         keep_trailing_newline=False,
         auto_reload=False,
-        bytecode_cache=_bytecode_cache(),
     )
 
 
