@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from salessheet.core.cellsafe import clip_rows
 from salessheet.core.errors import ConfigError, PreflightError, UsageError
 from salessheet.core.formatting import is_known_currency
 from salessheet.core.textnorm import normalise
@@ -253,7 +254,9 @@ def issue_documents(
             result.issued.sort(key=lambda d: order[d.deal_id])
         if not dry_run and register.changed:
             result.write_report = pipeline.store.write(
-                WriteBatch(sheets=[SheetReplace(REGISTER_SHEET, register.rows_for_write())])
+                WriteBatch(
+                    sheets=[SheetReplace(REGISTER_SHEET, clip_rows(register.rows_for_write()))]
+                )
             )
             result.register_written = True
     except BaseException:
