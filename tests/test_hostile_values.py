@@ -109,3 +109,60 @@ def test_texts_built_from_long_cells_are_clipped_in_the_findings_and_the_ledger(
     assert note == "override: " + "😀" * 16378 + "…"  # 10 + 32,756 + 1 code units
     code, again = cli.json("run", path, "--today", "2026-11-28")
     assert again["written"]["unchanged"] is True
+
+
+# --------------------------------------------------------------------------- document batches
+
+
+def test_a_batch_that_issued_some_and_refused_others_exits_1_listing_both(
+    cli, example_copy, tmp_path
+) -> None:
+    """`quote --all` on the example: 33 deals issued, 3 refused by the preflight."""
+    import json
+
+    out_dir = tmp_path / "quotes"
+    res = cli("quote", example_copy, "--all", "--out", out_dir, "--today", "2026-11-28")
+    assert res.exit_code == 1, res.output
+    text = res.stdout
+    assert text.startswith(f"33 quote(s) written to {out_dir}:\n")
+    assert "  Q-2026-0001 " in text and "  Q-2026-0033 " in text
+    assert "\n3 deal(s) refused, no quote for them:\n" in text
+    assert (
+        "\n  D-0021: sheet 'Pipeline': Last Activity H22: cannot read '2026-02-30': "
+        "no such date (day is out of range for month)\n" in text
+    )
+    assert "\n  D-0016: no line items for D-0016 in sheet 'Line Items'\n" in text
+    assert len(list(out_dir.iterdir())) == 33
+    wb = load_workbook(example_copy, read_only=True)
+    assert wb["salessheet documents"].max_row == 34  # header + 33 registered
+    wb.close()
+
+    # the same in JSON: one object with both lists (the numbers are reused: same inputs)
+    res = cli(
+        "quote", example_copy, "--all", "--out", out_dir, "--today", "2026-11-28", "--json"
+    )
+    assert res.exit_code == 1
+    out = json.loads(res.stdout)  # exactly one JSON object
+    assert len(out["issued"]) == 33 and not any(d["new"] for d in out["issued"])
+    failed = {f["deal_id"]: f["problems"] for f in out["failed"]}
+    assert sorted(failed) == ["D-0016", "D-0021", "D-0025"]
+    assert failed["D-0016"][-1] == "no line items for D-0016 in sheet 'Line Items'"
+
+
+def test_a_batch_where_every_deal_was_refused_exits_2_with_nothing_written(
+    cli, example_copy, tmp_path
+) -> None:
+    import json
+
+    before = example_copy.read_bytes()
+    out_dir = tmp_path / "quotes"
+    args = ("quote", example_copy, "D-0016", "D-0021", "--out", out_dir, "--today", "2026-11-28")
+    res = cli(*args, "--json")
+    assert res.exit_code == 2
+    err = json.loads(res.stdout)["error"]  # the error object and nothing else
+    assert err["message"] == "2 deals refused: no quote produced for D-0016, D-0021"
+    assert "D-0016: no line items for D-0016 in sheet 'Line Items'" in err["problems"]
+    assert not out_dir.exists() and example_copy.read_bytes() == before
+    res = cli(*args)
+    assert res.exit_code == 2 and res.stdout == "no quote written\n"
+    assert "salessheet: 2 deals refused: no quote produced for D-0016, D-0021" in res.stderr
