@@ -166,3 +166,106 @@ def test_a_batch_where_every_deal_was_refused_exits_2_with_nothing_written(
     res = cli(*args)
     assert res.exit_code == 2 and res.stdout == "no quote written\n"
     assert "salessheet: 2 deals refused: no quote produced for D-0016, D-0021" in res.stderr
+
+
+# --------------------------------------------------------------------------- chat markup
+
+LINK = "[点我](http://evil.example)"
+HOSTILE_ROWS = [
+    # deal id, customer, stage (quoted in the unknown-stage message), owner
+    ["D-1", LINK, LINK, "@所有人"],
+    ["![x](http://t.example/p.png)", LINK, '<a href="http://evil.example">点</a>', "@all <@U1>"],
+    ["D-3", LINK, "# 标题 | a | b |", "<!channel> *粗* _斜_ `码` ~删~ &#91;x&#93;"],
+    ["D-4", LINK, "www.evil.example //evil.example", "Ann\n# heading\n- item\n> quote"],
+]
+
+
+def _hostile_workbook(tmp_path: Path) -> Path:
+    rows = [["Deal ID", "Customer", "Stage", "Owner", "Amount", "Expected Close"]]
+    rows += [[*r, 10, dt.date(2027, 1, 31)] for r in HOSTILE_ROWS]
+    return make_xlsx(tmp_path / "p.xlsx", {"Pipeline": rows})
+
+
+def _markdown_tokens(text: str) -> list:
+    """Every token a GitHub-flavoured renderer with bare-URL linking makes of ``text``."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("gfm-like").parse(text)
+    return tokens + [c for t in tokens for c in (t.children or [])]
+
+
+FORBIDDEN = {
+    "link_open",
+    "image",
+    "html_inline",
+    "html_block",
+    "code_inline",
+    "em_open",
+    "s_open",
+    "table_open",
+    "blockquote_open",
+    "fence",
+    "code_block",
+}
+
+
+def _assert_inert_markdown(text: str, own_headers: int) -> None:
+    tokens = _markdown_tokens(text)
+    types = [t.type for t in tokens]
+    assert types.count("heading_open") == 1  # our "### [salessheet] ..." only
+    assert types.count("strong_open") == own_headers  # our "**New (n)**" section headers
+    lists = [t for t in tokens if t.type == "list_item_open"]
+    items = [ln for ln in text.splitlines() if ln.startswith("- ")]
+    assert len(lists) == len(items)  # one list item per line we wrote, no more
+    assert not FORBIDDEN & set(types), sorted(set(types))
+    for needle in ("@", "http://", "//", "www.", "<", "]("):
+        assert needle not in text, needle
+
+
+def test_chat_messages_carry_cell_text_as_text_never_as_markup(cli, tmp_path, httpserver) -> None:
+    import json
+
+    path = _hostile_workbook(tmp_path)
+    kinds = ("dingtalk", "wecom", "slack", "teams", "feishu")
+    for kind in kinds:
+        httpserver.expect_request(f"/{kind}", method="POST").respond_with_data("ok")
+    hooks = [a for k in kinds for a in ("--webhook", f"{k}={httpserver.url_for('/' + k)}")]
+    code, out = cli.json("run", path, "--today", "2026-11-28", *hooks)
+    assert code == 1
+    assert [n["status"] for n in out["notifications"]] == ["sent"] * 5
+    posted = {req.path[1:]: json.loads(req.get_data(as_text=True)) for req, _ in httpserver.log}
+
+    ding = posted["dingtalk"]["markdown"]["text"]
+    assert posted["wecom"]["markdown"]["content"] == ding
+    _assert_inert_markdown(ding, own_headers=1)
+    # the text is all there, in full-width twins: readable, not clickable
+    assert "unknown stage '［点我］(http:／／evil.example)'" in ding
+    assert "owner: ＠所有人" in ding
+    assert "!［x］(http:／／t.example/p.png)" in ding
+    assert "owner: Ann ＃ heading - item ＞ quote" in ding  # one line: no block can start
+    assert "unknown stage 'www．evil.example ／／evil.example'" in ding
+
+    slack = posted["slack"]
+    texts = [b["text"] for b in slack["blocks"][1:]]
+    assert all(t["type"] == "mrkdwn" and t["verbatim"] is True for t in texts)
+    for t in [slack["text"]] + [t["text"] for t in texts]:
+        assert "<" not in t and ">" not in t  # no <url|text>, <!channel>, <@U1> can form
+        assert "http://" not in t and "www." not in t
+    assert "owner: &lt;!channel&gt; *粗*" in "\n".join(t["text"] for t in texts)
+
+    card = posted["teams"]["attachments"][0]["content"]
+    for block in card["body"]:
+        _assert_inert_teams(block["text"])
+
+    post = posted["feishu"]["content"]["post"]["en_us"]
+    spans = [span for paragraph in post["content"] for span in paragraph]
+    assert {span["tag"] for span in spans} == {"text"}  # plain text: no a/at/img tags
+    assert not any("http://" in s["text"] or "www." in s["text"] for s in spans)
+
+
+def _assert_inert_teams(text: str) -> None:
+    types = {t.type for t in _markdown_tokens(text)}
+    assert not FORBIDDEN & types, (text, types)
+    assert "heading_open" not in types and "strong_open" not in types
+    for needle in ("@", "http://", "//", "www.", "<", "]("):
+        assert needle not in text, needle
