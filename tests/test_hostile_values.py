@@ -269,3 +269,186 @@ def _assert_inert_teams(text: str) -> None:
     assert "heading_open" not in types and "strong_open" not in types
     for needle in ("@", "http://", "//", "www.", "<", "]("):
         assert needle not in text, needle
+
+
+# --------------------------------------------------------------------------- link-local webhooks
+
+B2B = Path(__file__).resolve().parents[1] / "config" / "b2b.yaml"
+
+
+def _profile_with_webhooks(tmp_path: Path, *urls: str, allow: bool | None = None) -> Path:
+    import yaml
+
+    data = yaml.safe_load(B2B.read_text("utf-8"))
+    data["notifications"] = {"webhooks": [{"kind": "slack", "url": u} for u in urls]}
+    if allow is not None:
+        data["notifications"]["allow_link_local"] = allow
+    path = tmp_path / "team.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    return path
+
+
+def test_profile_webhooks_on_link_local_addresses_are_config_errors(cli, tmp_path) -> None:
+    import json
+
+    book = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [HEADER]})
+    urls = [
+        "http://169.254.169.254/latest/meta-data/",  # the cloud metadata service
+        "https://hooks.example.com/services/T0/B0/secret",  # a name: judged at send time
+        "http://[fe80::1]/hook",
+        "http://127.0.0.1:8080/relay",  # loopback: local relays stay allowed
+        "http://0xa9fea9fe/",  # 169.254.169.254 in a resolver's legacy spelling
+        "http://[::ffff:169.254.169.254]/",
+        "http://[::1]/relay",
+    ]
+    config = _profile_with_webhooks(tmp_path, *urls)
+    res = cli("validate", book, "--config", config, "--format", "json")
+    assert res.exit_code == 2
+    problems = json.loads(res.stdout)["error"]["problems"]
+    assert [p.split(": ")[1] for p in problems] == [
+        "notifications.webhooks[0].url",
+        "notifications.webhooks[2].url",
+        "notifications.webhooks[4].url",
+        "notifications.webhooks[5].url",
+    ]
+    assert problems[0] == (
+        f"{config}: notifications.webhooks[0].url: 169.254.169.254 is a link-local address "
+        "(169.254.0.0/16, fe80::/10), where cloud metadata services answer; a webhook there "
+        "is refused unless notifications.allow_link_local: true or --allow-link-local-webhooks "
+        "says it is meant"
+    )
+    assert "0xa9fea9fe (169.254.169.254) is a link-local address" in problems[2]
+    assert not any("secret" in p or "meta-data" in p for p in problems)  # the host only
+    allowed = _profile_with_webhooks(tmp_path, *urls, allow=True)
+    res = cli("validate", book, "--config", allowed, "--format", "json")
+    assert res.exit_code == 0, res.stdout
+
+
+def test_a_link_local_webhook_option_is_a_usage_error_before_anything_is_written(
+    cli, tmp_path
+) -> None:
+    import json
+
+    book = make_xlsx(
+        tmp_path / "p.xlsx",
+        {"Pipeline": [HEADER, ["D-1", "Acme", "Lead", 10, "Ann", dt.date(2027, 1, 31), None]]},
+    )
+    before = book.read_bytes()
+    for spec in ("slack=http://169.254.169.254/hook", "http://[fe80::a:b]:8080/x"):
+        res = cli("run", book, "--today", "2026-11-28", "--webhook", spec, "--format", "json")
+        assert res.exit_code == 2
+        err = json.loads(res.stdout)["error"]
+        assert err["message"] == "bad notification options"
+        [problem] = err["problems"]
+        assert problem.startswith("command line: --webhook: ")
+        assert "is a link-local address" in problem
+        assert book.read_bytes() == before  # nothing written
+    for command in ("run", "schedule"):
+        assert "--allow-link-local-webhooks" in cli(command, "--help").output
+    # the flag says it is meant (a dry run: nothing is sent anywhere)
+    res = cli(
+        "run",
+        book,
+        "--today",
+        "2026-11-28",
+        "--dry-run",
+        "--webhook",
+        "slack=http://169.254.169.254/hook",
+        "--allow-link-local-webhooks",
+    )
+    assert res.exit_code == 0, res.output
+    res = cli("schedule", book, "--at", "02:00", "--webhook", "http://169.254.169.254/")
+    assert res.exit_code == 2 and "is a link-local address" in res.stderr  # before it starts
+
+
+class Resolver:
+    """Answers like ``socket.getaddrinfo`` from a fixed table, and notes every question."""
+
+    def __init__(self, table: dict[str, list[str]]) -> None:
+        self.table = table
+        self.asked: list[str] = []
+
+    def __call__(self, host, port, family=0, type=0, proto=0, flags=0):  # noqa: A002, ANN001
+        import socket
+
+        self.asked.append(host)
+        if host not in self.table:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        out = []
+        for ip in self.table[host]:
+            if ":" in ip:
+                out.append((socket.AF_INET6, socket.SOCK_STREAM, 6, "", (ip, port, 0, 0)))
+            else:
+                out.append((socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port)))
+        return out
+
+
+def _one_target(url: str | None = None, **kw):
+    from salessheet.notify import NotificationSettings, WebhookTarget
+
+    return NotificationSettings(
+        webhooks=(WebhookTarget("generic", url=url, **kw),), retry_delay_s=0, timeout_s=5
+    )
+
+
+REPORT = {"source": "p.xlsx", "sheet": "Pipeline", "today": "2026-11-28", "findings": []}
+
+
+def test_a_name_resolving_to_link_local_is_refused_at_send_time(httpserver) -> None:
+    """DNS rebinding: a name that passed the settings check resolves to 169.254.169.254 when
+    the digest is sent. The connection refuses; nothing is sent anywhere."""
+    from salessheet.notify import send_notifications
+
+    port = httpserver.port
+    resolver = Resolver({"hooks.test": ["169.254.169.254"], "mixed.test": ["127.0.0.1", "fe80::1"]})
+    for host, shown in (("hooks.test", "169.254.169.254"), ("mixed.test", "fe80::1")):
+        [result] = send_notifications(
+            REPORT, _one_target(f"http://{host}:{port}/hook"), env={}, resolver=resolver
+        )
+        assert result.status == "failed" and result.attempts == 1  # refused: not retried
+        assert result.error.startswith(f"refused: {host} ({shown}) is a link-local address")
+    assert resolver.asked == ["hooks.test", "mixed.test"]
+    assert httpserver.log == []
+
+
+def test_a_name_is_connected_to_at_the_address_that_was_checked(httpserver) -> None:
+    """The POST goes to the address the resolver answered (``hooks.test`` exists nowhere
+    else), so a second lookup cannot send it elsewhere; with the allowance a name that also
+    answers link-local is used (its loopback answer first: nothing goes to 169.254/16)."""
+    from salessheet.notify import send_notifications
+
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    port = httpserver.port
+    resolver = Resolver({"hooks.test": ["127.0.0.1"], "mixed.test": ["127.0.0.1", "fe80::1"]})
+    [sent] = send_notifications(
+        REPORT, _one_target(f"http://hooks.test:{port}/hook"), env={}, resolver=resolver
+    )
+    assert (sent.status, sent.target) == ("sent", "generic hooks.test")
+    [req] = [r for r, _ in httpserver.log]
+    assert req.headers["Host"] == f"hooks.test:{port}"
+    mixed = _one_target(f"http://mixed.test:{port}/hook")
+    [refused] = send_notifications(REPORT, mixed, env={}, resolver=resolver)
+    assert refused.status == "failed" and len(httpserver.log) == 1
+    [allowed] = send_notifications(
+        REPORT, mixed, env={}, resolver=resolver, allow_link_local=True
+    )
+    assert allowed.status == "sent" and len(httpserver.log) == 2
+    from dataclasses import replace
+
+    [by_profile] = send_notifications(
+        REPORT, replace(mixed, allow_link_local=True), env={}, resolver=resolver
+    )
+    assert by_profile.status == "sent" and len(httpserver.log) == 3
+
+
+def test_a_link_local_url_from_the_environment_is_refused_when_sending() -> None:
+    """``url_env``: the settings never see the URL; the real resolver answers a literal
+    address without any lookup, and the connection refuses it. (fe80::1 without a zone: even
+    a broken guard could not send a packet there.)"""
+    from salessheet.notify import send_notifications
+
+    [result] = send_notifications(
+        REPORT, _one_target(url_env="HOOK_URL"), env={"HOOK_URL": "http://[fe80::1]:9/hook"}
+    )
+    assert result.status == "failed"
+    assert result.error.startswith("refused: fe80::1 is a link-local address")

@@ -30,6 +30,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
 from salessheet.notify import chattext
+from salessheet.notify.addresses import LinkLocalRefused, Resolver, opener
 from salessheet.notify.digest import (
     SUBJECT_TAG,
     Digest,
@@ -341,8 +343,19 @@ def _retry_after(value: str | None) -> float | None:
     return None
 
 
-def post_json(url: str, payload: dict[str, Any], *, kind: str, timeout_s: float) -> Attempt:
-    """POST once. Never raises; transient = network error, timeout, 429 or 5xx."""
+def post_json(
+    url: str,
+    payload: dict[str, Any],
+    *,
+    kind: str,
+    timeout_s: float,
+    allow_link_local: bool = False,
+    resolver: Resolver = socket.getaddrinfo,
+) -> Attempt:
+    """POST once. Never raises; transient = network error, timeout, 429 or 5xx.
+
+    The host is resolved with ``resolver`` and the POST goes to the addresses it answered,
+    none of them link-local unless ``allow_link_local`` (see addresses.py)."""
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(
         url,
@@ -354,7 +367,9 @@ def post_json(url: str, payload: dict[str, Any], *, kind: str, timeout_s: float)
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        with opener(allow_link_local=allow_link_local, resolver=resolver).open(
+            request, timeout=timeout_s
+        ) as response:
             body = response.read(65536)
     except urllib.error.HTTPError as exc:
         detail = ""
@@ -369,6 +384,8 @@ def post_json(url: str, payload: dict[str, Any], *, kind: str, timeout_s: float)
         return Attempt(False, True, f"no answer within {timeout_s:g} s")
     except urllib.error.URLError as exc:
         reason = exc.reason
+        if isinstance(reason, LinkLocalRefused):
+            return Attempt(False, False, f"refused: {reason}")
         if isinstance(reason, TimeoutError):
             return Attempt(False, True, f"no answer within {timeout_s:g} s")
         return Attempt(

@@ -13,6 +13,8 @@ from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
+from salessheet.core.linklocal import webhook_url_problems
+
 LANGUAGES = ("en", "zh")
 SECURITY_MODES = ("starttls", "ssl", "none")
 WEBHOOK_KINDS = ("generic", "slack", "teams", "feishu", "dingtalk", "wecom")
@@ -63,6 +65,7 @@ class NotificationSettings:
     timeout_s: float = 10.0  # per attempt
     retry_delay_s: float = 2.0  # before the one retry (a 429 Retry-After up to 30 s wins)
     max_items: int = 200  # findings listed per section in an e-mail (chat messages list fewer)
+    allow_link_local: bool = False  # webhooks on 169.254.0.0/16, fe80::/10 (core/linklocal.py)
 
     @property
     def enabled(self) -> bool:
@@ -80,6 +83,7 @@ _TOP_KEYS = {
     "timeout_s",
     "retry_delay_s",
     "max_items",
+    "allow_link_local",
 }
 _EMAIL_KEYS = {
     "host",
@@ -258,9 +262,11 @@ def parse_notification_settings(
         timeout_s=check.number(f"{p}.timeout_s", raw.get("timeout_s"), 10.0, 0.1, 300),
         retry_delay_s=check.number(f"{p}.retry_delay_s", raw.get("retry_delay_s"), 2.0, 0, 60),
         max_items=check.integer(f"{p}.max_items", raw.get("max_items"), 200, 1, 10000),
+        allow_link_local=check.boolean(f"{p}.allow_link_local", raw.get("allow_link_local"), False),
     )
     email = _parse_email(check, raw.get("email"), f"{p}.email") if "email" in raw else None
     webhooks = _parse_webhooks(check, raw.get("webhooks"), f"{p}.webhooks")
+    check.problems += webhook_url_problems(raw, where)
     return replace(settings, email=email, webhooks=webhooks), check.problems
 
 
