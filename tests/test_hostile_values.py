@@ -452,3 +452,39 @@ def test_a_link_local_url_from_the_environment_is_refused_when_sending() -> None
     )
     assert result.status == "failed"
     assert result.error.startswith("refused: fe80::1 is a link-local address")
+
+
+def test_https_to_a_checked_address_still_verifies_the_name(tmp_path, monkeypatch) -> None:
+    """Connecting to the resolved address must not weaken TLS: the certificate is checked
+    against the URL's host name (``hooks.test``), not the address connected to."""
+    import ssl
+
+    import trustme
+    from pytest_httpserver import HTTPServer
+
+    from salessheet.notify import send_notifications
+
+    ca = trustme.CA()
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("hooks.test").configure_cert(server_context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # the system trust store, for this test
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=server_context)
+    server.start()
+    try:
+        server.expect_request("/hook", method="POST").respond_with_data("ok")
+        resolver = Resolver({"hooks.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]})
+        [sent] = send_notifications(
+            REPORT, _one_target(f"https://hooks.test:{server.port}/hook"), env={},
+            resolver=resolver,
+        )  # fmt: skip
+        assert sent.status == "sent", sent.error
+        [wrong] = send_notifications(
+            REPORT, _one_target(f"https://other.test:{server.port}/hook"), env={},
+            resolver=resolver,
+        )  # fmt: skip
+        assert wrong.status == "failed" and "CERTIFICATE_VERIFY_FAILED" in wrong.error
+        assert len(server.log) == 1
+    finally:
+        server.stop()
