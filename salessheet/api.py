@@ -178,27 +178,56 @@ def run(
     return report
 
 
+def notification_settings(
+    profile: Profile,
+    *,
+    email_to: tuple[str, ...] = (),
+    webhooks: tuple[str, ...] = (),
+    allow_link_local: bool = False,
+    env: Mapping[str, str],
+):  # -> salessheet.settings.notify.NotificationSettings
+    """The profile's notification settings with the command line's options merged in; raises
+    UsageError (exit 2) listing every bad option (call it before a run writes anything)."""
+    from salessheet.core.errors import UsageError
+    from salessheet.notify import settings_from_options
+    from salessheet.notify.addresses import option_problems
+
+    base = profile.notifications
+    settings, problems = settings_from_options(email_to, webhooks, base=base, env=env)
+    added = settings.webhooks[len(base.webhooks) if base is not None else 0 :]
+    problems += option_problems(added, allow_link_local or settings.allow_link_local)
+    if problems:
+        raise UsageError("bad notification options", problems)
+    return settings
+
+
 def notify(
     report: CheckReport,
     profile: Profile,
     *,
     email_to: tuple[str, ...] = (),
     webhooks: tuple[str, ...] = (),
+    allow_link_local: bool = False,
     env: Mapping[str, str],
 ) -> list:
     """Send the digest of a run to the profile's and the options' recipients.
 
     Never raises for a failed delivery: each target's outcome is a NotificationResult.
+    ``allow_link_local`` (``--allow-link-local-webhooks``) lets webhooks post to 169.254.0.0/16
+    and fe80::/10, as the profile's ``notifications.allow_link_local: true`` does.
     """
-    from salessheet.core.errors import UsageError
-    from salessheet.notify import send_notifications, settings_from_options
+    from salessheet.notify import send_notifications
 
-    settings, problems = settings_from_options(
-        email_to, webhooks, base=profile.notifications, env=env
+    settings = notification_settings(
+        profile,
+        email_to=email_to,
+        webhooks=webhooks,
+        allow_link_local=allow_link_local,
+        env=env,
     )
-    if problems:
-        raise UsageError("bad notification options", problems)
-    return send_notifications(report.to_dict(), settings, env=env)
+    return send_notifications(
+        report.to_dict(), settings, env=env, allow_link_local=allow_link_local
+    )
 
 
 def schedule(
@@ -231,6 +260,8 @@ def schedule(
         else:
             state_dir = Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
             state_dir = state_dir / "salessheet"
+    if notify_options is not None:  # bad options: exit 2 now, not after every night's run
+        notification_settings(profile, env=env, **notify_options)
     state_dir.mkdir(parents=True, exist_ok=True)
     lock, log = scheduler_paths(source, state_dir)
 

@@ -88,6 +88,13 @@ def stalled(c: Ctx, source: str, limit: int, **_: Any) -> int:
     metavar="[KIND=]URL",
     help="Post the digest: URL, or slack|teams|feishu|dingtalk|wecom=URL, or KIND=env:VAR.",
 )
+@click.option(
+    "--allow-link-local-webhooks",
+    "allow_link_local",
+    is_flag=True,
+    help="Let webhooks post to link-local addresses (169.254.0.0/16, fe80::/10), "
+    "refused by default: cloud metadata services live there.",
+)
 @findings_limit
 @guarded
 def run(
@@ -98,6 +105,7 @@ def run(
     notify: bool,
     notify_email: tuple[str, ...],
     webhook: tuple[str, ...],
+    allow_link_local: bool,
     **_: Any,
 ) -> int:
     """The nightly job: validate, record stage history, write flags back.
@@ -114,9 +122,17 @@ def run(
       salessheet run pipeline.xlsx --dry-run
       salessheet run pipeline.xlsx --today 2026-11-28 --format json
     """
+    from salessheet.api import notification_settings
     from salessheet.api import run as api_run
     from salessheet.cli.render import render_run
 
+    notifying: dict[str, Any] = {
+        "email_to": notify_email,
+        "webhooks": webhook,
+        "allow_link_local": allow_link_local,
+    }
+    if notify or notify_email or webhook:  # bad options: exit 2 before anything is written
+        notification_settings(c.profile, env=os.environ, **notifying)
     with working(f"run {source}"):
         report = api_run(
             source,
@@ -130,9 +146,7 @@ def run(
     if (notify or notify_email or webhook) and not dry_run:
         from salessheet.api import notify as api_notify
 
-        results = api_notify(
-            report, c.profile, email_to=notify_email, webhooks=webhook, env=os.environ
-        )
+        results = api_notify(report, c.profile, env=os.environ, **notifying)
         report.extra["notifications"] = [r.to_dict() for r in results]
     emit(report.to_dict(), render_run(report, limit=limit), c.fmt)
     for r in results:

@@ -24,7 +24,9 @@ def _document_command(kind: str) -> None:
     `salessheet documents` sheet: the same inputs reuse the number; changed inputs
     issue a new revision (-R2). A preflight refuses (exit 2, listing every problem)
     a deal whose stage does not allow {title}, whose fields are missing or whose
-    line items do not add up to the deal amount.
+    line items do not add up to the deal amount. A batch (--stage, --all, several
+    ids) goes on past refused deals: exit 1 when some were issued and some refused
+    (both listed), exit 2 only when nothing was written.
 
     \b
     Examples:
@@ -131,6 +133,11 @@ def _document_command(kind: str) -> None:
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
+        err = result.error()
+        if err is not None:  # refused, and nothing written: exit 2 with every problem
+            if c.fmt == "text":
+                click.echo(f"no {kind} written")
+            raise err
         lines = []
         for d in result.issued:
             state = "new" if d.registered else "unchanged, number reused"
@@ -142,11 +149,14 @@ def _document_command(kind: str) -> None:
         text = f"{len(result.issued)} {kind}(s) written to {result.out_dir}:\n" + "\n".join(lines)
         if not result.issued:
             text = f"no {kind} written"
+        if result.failed:  # some issued, some refused: both listed, exit 1
+            text += (
+                f"\n{len(result.failed)} deal(s) refused, no {kind} for them:\n"
+                + "\n".join(f"  {line}" for line in result.refusals())
+                + "\n  hint: fix the pipeline or line items and run again"
+            )
         emit(result.to_dict(), text, c.fmt)
-        err = result.error()
-        if err is not None:
-            raise err
-        return 0
+        return result.exit_code
 
 
 for _kind in ("quote", "contract"):

@@ -97,6 +97,12 @@ def report(
 @click.option("--notify", is_flag=True, help="Send the digest after each run.")
 @click.option("--notify-email", "notify_email", multiple=True, metavar="ADDR")
 @click.option("--webhook", multiple=True, metavar="[KIND=]URL")
+@click.option(
+    "--allow-link-local-webhooks",
+    "allow_link_local",
+    is_flag=True,
+    help="Let webhooks post to link-local addresses (169.254.0.0/16, fe80::/10).",
+)
 @data_options
 @guarded
 def schedule(
@@ -108,6 +114,7 @@ def schedule(
     notify: bool,
     notify_email: tuple[str, ...],
     webhook: tuple[str, ...],
+    allow_link_local: bool,
     **_: Any,
 ) -> int:
     """Run `salessheet run SOURCE` every day at HH:MM, in the foreground.
@@ -142,7 +149,13 @@ def schedule(
             sheet=c.sheet,
             credentials=c.credentials,
             state_dir=Path(state_dir) if state_dir else None,
-            notify_options={"email_to": notify_email, "webhooks": webhook} if wants else None,
+            notify_options={
+                "email_to": notify_email,
+                "webhooks": webhook,
+                "allow_link_local": allow_link_local,
+            }
+            if wants
+            else None,
             env=os.environ,
             echo=echo,
             stop=stop,

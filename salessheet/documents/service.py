@@ -2,8 +2,9 @@
 
 ``issue_documents`` preflights every selected deal, renders the good ones (HTML, DOCX or PDF)
 into ``out_dir``, and records them in the register sheet in one write. A deal that fails
-preflight is reported with every problem and the batch goes on; ``IssueResult.error()`` gives
-the PreflightError (exit 2) that lists them.
+preflight is reported with every problem and the batch goes on: a batch that issued some deals
+and refused others lists both (``IssueResult.exit_code`` 1); ``IssueResult.error()`` is the
+PreflightError (exit 2) when deals were refused and nothing was issued.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from salessheet.core.cellsafe import clip_rows
 from salessheet.core.errors import ConfigError, PreflightError, UsageError
 from salessheet.core.formatting import is_known_currency
 from salessheet.core.textnorm import normalise
@@ -99,17 +101,29 @@ class IssueResult:
     def ok(self) -> bool:
         return not self.failed
 
-    def error(self) -> PreflightError | None:
-        """The PreflightError (exit 2) listing every problem of every refused deal, if any."""
+    @property
+    def exit_code(self) -> int:
+        """0: every selected deal issued; 1: some issued, some refused; 2: deals were refused
+        and nothing was written (see ``error()``)."""
         if not self.failed:
+            return 0
+        return 1 if self.issued else 2
+
+    def refusals(self) -> list[str]:
+        """``DEAL: problem``, one line per problem of every refused deal."""
+        return [f"{f.deal_id}: {p}" for f in self.failed for p in f.problems]
+
+    def error(self) -> PreflightError | None:
+        """The PreflightError (exit 2) listing every problem of every refused deal, when deals
+        were refused and none was issued. A batch that issued some and refused others is no
+        error: its result lists both (``exit_code`` 1)."""
+        if not self.failed or self.issued:
             return None
-        problems = [f"{f.deal_id}: {p}" for f in self.failed for p in f.problems]
         n = len(self.failed)
-        done = f"; {len(self.issued)} issued" if self.issued else ""
         return PreflightError(
             f"{n} deal{'s' if n > 1 else ''} refused: no {self.kind} produced for "
-            f"{', '.join(f.deal_id for f in self.failed)}{done}",
-            problems,
+            f"{', '.join(f.deal_id for f in self.failed)}",
+            self.refusals(),
             hint="fix the pipeline or line items and run again",
         )
 
@@ -253,7 +267,9 @@ def issue_documents(
             result.issued.sort(key=lambda d: order[d.deal_id])
         if not dry_run and register.changed:
             result.write_report = pipeline.store.write(
-                WriteBatch(sheets=[SheetReplace(REGISTER_SHEET, register.rows_for_write())])
+                WriteBatch(
+                    sheets=[SheetReplace(REGISTER_SHEET, clip_rows(register.rows_for_write()))]
+                )
             )
             result.register_written = True
     except BaseException:

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from salessheet.core.cells import RawValue, WriteValue, a1
+from salessheet.core.cellsafe import clip_cell_text, clip_rows
 from salessheet.core.findings import SEVERITY_ORDER
 from salessheet.core.owned import FINDINGS_SHEET, HISTORY_SHEET
 from salessheet.rules.engine import Evaluation
@@ -80,12 +81,14 @@ def flag_text(findings: list) -> str | None:
 
 
 def plan_write(ev: Evaluation, *, cells: bool = True) -> WritePlan:
+    """Every text written is clipped to what a cell holds (with "…"), here and only here: a
+    32,767-character cell quoted in a message must not stop the whole run from writing."""
     p = ev.pipeline
     batch = WriteBatch()
     plan = WritePlan(batch)
     # tool-owned sheets
     if ev.events:
-        rows = ev.new_ledger.rows()
+        rows = clip_rows(ev.new_ledger.rows())
         batch.sheets.append(SheetReplace(HISTORY_SHEET, rows))
         plan.changes.append(
             Change(
@@ -94,7 +97,7 @@ def plan_write(ev: Evaluation, *, cells: bool = True) -> WritePlan:
                 f"{len(ev.new_ledger.events)} events (+{len(ev.events)})",
             )
         )
-    frows = ev.findings_rows()
+    frows = clip_rows(ev.findings_rows())  # before comparing: a clipped message is unchanged
     old = p.sheets.get(FINDINGS_SHEET)
     if not _sheet_equal(old.rows if old else None, frows):
         batch.sheets.append(SheetReplace(FINDINGS_SHEET, frows))
@@ -138,6 +141,7 @@ def plan_write(ev: Evaluation, *, cells: bool = True) -> WritePlan:
         return r[col - 1] if col - 1 < len(r) else None
 
     def put(row: int, col: int, value: WriteValue) -> bool:
+        value = clip_cell_text(value)
         old_v = cell(row, col)
         if _same(old_v, value):
             return False

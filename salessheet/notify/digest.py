@@ -8,13 +8,14 @@ selected findings, which the chat formats in webhooks.py render in their own mar
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from salessheet.settings.notify import normalize_owner
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+SUBJECT_TAG = "[salessheet]"
 
 TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -189,47 +190,60 @@ def _counts(new: list[dict], persisting: list[dict], resolved: list[dict]) -> di
 # --------------------------------------------------------------------------- plain pieces
 
 
+# ``esc`` below makes report values (cells, sheet names: untrusted) safe for the markup the
+# line goes into (see chattext.py); the tool's own words pass unchanged.
+Escape = Callable[[str], str]
+
+
+def _plain(text: str) -> str:
+    return text
+
+
 def _one_line(value: Any) -> str:
+    """Every run of whitespace, line breaks included, as one space."""
     return " ".join(str(value).split())
 
 
-def location(f: Mapping[str, Any], language: str) -> str:
+def location(f: Mapping[str, Any], language: str, esc: Escape = _plain) -> str:
     """``Stage F9`` or ``row 9``: the column header and A1 cell, as far as they are known."""
-    column = f.get("column")
-    cell = f.get("cell")
+    column = esc(_one_line(f.get("column") or ""))
+    cell = esc(str(f.get("cell") or ""))
     if column and cell:
-        return f"{_one_line(column)} {cell}"
+        return f"{column} {cell}"
     if cell:
-        return str(cell)
+        return cell
     row = f.get("row")
     if row is not None:
-        where = t(language, "row", row=row)
-        return f"{_one_line(column)} {where}" if column else where
-    return _one_line(column) if column else ""
+        where = t(language, "row", row=esc(str(row)))
+        return f"{column} {where}" if column else where
+    return column
 
 
-def finding_line(f: Mapping[str, Any], language: str, *, with_owner: bool) -> str:
+def finding_line(
+    f: Mapping[str, Any], language: str, *, with_owner: bool, esc: Escape = _plain
+) -> str:
     """``[error] D-0007 · Stage F9 · illegal-transition: message · owner: Alice``."""
     sev = (
         t(language, str(f.get("severity") or "info")) if f.get("severity") in SEVERITY_RANK else ""
     )
-    parts = [f"[{sev}]", _one_line(f.get("deal_id") or "-")]
-    where = location(f, language)
+    parts = [f"[{sev}]", esc(_one_line(f.get("deal_id") or "-"))]
+    where = location(f, language, esc)
     if where:
         parts.append(where)
     head = " · ".join(parts[1:])
-    line = f"{parts[0]} {head} · {f.get('code') or ''}{t(language, 'colon')}"
-    line += _one_line(f.get("message") or "")
+    line = f"{parts[0]} {head} · {esc(str(f.get('code') or ''))}{t(language, 'colon')}"
+    line += esc(_one_line(f.get("message") or ""))
     if with_owner:
         owner = f.get("owner")
-        owner_text = _one_line(owner) if owner else t(language, "no_owner")
+        owner_text = esc(_one_line(owner)) if owner else t(language, "no_owner")
         line += f" · {t(language, 'owner')}{t(language, 'colon')}{owner_text}"
     return line
 
 
-def resolved_line(f: Mapping[str, Any], language: str) -> str:
-    where = location(f, language)
-    text = f"{_one_line(f.get('deal_id') or '-')} {f.get('code') or ''}"
+def resolved_line(f: Mapping[str, Any], language: str, esc: Escape = _plain) -> str:
+    where = location(f, language, esc)
+    deal = esc(_one_line(f.get("deal_id") or "-"))
+    text = f"{deal} {esc(str(f.get('code') or ''))}"
     return f"{text} ({where})" if where else text
 
 
@@ -307,7 +321,7 @@ def build_digest(
         audience="team" if owner is None else "owner",
         owner=owner,
         language=language,
-        subject=f"[salessheet] {title}",
+        subject=f"{SUBJECT_TAG} {title}",
         title=title,
         text="",
         html="",
@@ -330,14 +344,14 @@ def build_owner_digest(report: Mapping[str, Any], owner: str, **kwargs: Any) -> 
     return build_digest(report, owner=owner, **kwargs)
 
 
-def meta_line(d: Digest) -> str:
+def meta_line(d: Digest, esc: Escape = _plain) -> str:
     lang = d.language
     m = d.meta
-    where = f"{t(lang, 'source')}{t(lang, 'colon')}{m['source'] or '-'}"
+    where = f"{t(lang, 'source')}{t(lang, 'colon')}{esc(str(m['source'] or '-'))}"
     if m["sheet"]:
-        where += f" / {m['sheet']}"
+        where += f" / {esc(str(m['sheet']))}"
     if m["profile"]:
-        where += f" · {t(lang, 'profile')} {m['profile']}"
+        where += f" · {t(lang, 'profile')} {esc(str(m['profile']))}"
     return where
 
 

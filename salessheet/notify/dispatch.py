@@ -8,12 +8,14 @@ status "failed": it does not change the run's exit code and cannot lose the run'
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from salessheet.notify import email as email_channel
 from salessheet.notify import webhooks
+from salessheet.notify.addresses import Resolver
 from salessheet.notify.digest import Digest, build_digest, report_owners
 from salessheet.notify.results import Attempt, NotificationResult
 from salessheet.settings.notify import (
@@ -32,12 +34,20 @@ def send_notifications(
     env: Mapping[str, str],
     sleep: Callable[[float], None] = time.sleep,
     now: Callable[[], float] = time.time,
+    allow_link_local: bool = False,
+    resolver: Resolver = socket.getaddrinfo,
 ) -> list[NotificationResult]:
     """E-mail digests (team + per owner) and one chat message per webhook target.
 
     ``env`` supplies credentials, webhook URLs given as ``url_env`` and signing secrets (pass
     ``os.environ``). ``sleep`` waits before a retry; ``now`` stamps DingTalk/Feishu signatures.
+    A webhook whose host is (or resolves, through ``resolver``, to) a link-local address is
+    refused unless ``allow_link_local`` or the settings' ``allow_link_local``.
     """
+    guard = {
+        "allow_link_local": allow_link_local or settings.allow_link_local,
+        "resolver": resolver,
+    }
     results: list[NotificationResult] = []
     if settings.email is not None:
         try:
@@ -56,7 +66,9 @@ def send_notifications(
     digests: dict[str, Digest] = {}
     for target in settings.webhooks:
         try:
-            results.append(_send_webhook(report, settings, target, digests, env, sleep, now))
+            results.append(
+                _send_webhook(report, settings, target, digests, env, sleep, now, guard)
+            )
         except Exception as exc:  # noqa: BLE001 - a notification bug must not end the run
             results.append(
                 NotificationResult(
@@ -177,6 +189,7 @@ def _send_webhook(
     env: Mapping[str, str],
     sleep: Callable[[float], None],
     now: Callable[[], float],
+    guard: dict[str, Any],
 ) -> NotificationResult:
     url = target.url or (env.get(target.url_env) if target.url_env else None)
     label = webhooks.describe_target(target.kind, url, target.name)
@@ -205,7 +218,7 @@ def _send_webhook(
     for number in (1, 2):
         post_url, payload = webhooks.prepare(target.kind, url, digest, secret=secret, now=now())
         attempt = webhooks.post_json(
-            post_url, payload, kind=target.kind, timeout_s=settings.timeout_s
+            post_url, payload, kind=target.kind, timeout_s=settings.timeout_s, **guard
         )
         if attempt.ok:
             return result("sent", number)

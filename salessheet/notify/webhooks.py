@@ -3,7 +3,8 @@
 Kinds and their payloads:
 
 - ``generic``: ``{"event": "salessheet.digest", ...digest data..., "findings": [...]}``
-- ``slack``: ``{"text": fallback, "blocks": [header, section (mrkdwn), ...]}``; ``&<>`` escaped
+- ``slack``: ``{"text": fallback, "blocks": [header, section (mrkdwn), ...]}``; ``&<>`` escaped,
+  sections ``verbatim`` (Slack links no bare URL and parses no mention in them)
 - ``teams``: a message with one Adaptive Card attachment (works with Teams incoming webhooks
   and with Power Automate "post to a channel when a webhook request is received" flows)
 - ``feishu`` (飞书): ``{"msg_type": "post", "content": {"post": {"zh_cn": {title, content}}}}``;
@@ -17,6 +18,10 @@ Kinds and their payloads:
 DingTalk, Feishu and WeCom answer HTTP 200 with an error code in the body; that is checked.
 Their headings carry the subject with its "[salessheet]" tag, so a bot whose security setting is
 a custom keyword (自定义关键词) can use the keyword ``salessheet``.
+
+Everything taken from the report (cells, sheet names, messages quoting cells) goes through
+chattext.py for the markup of its service: no link, image, mention, heading, table or emphasis
+can come from a cell.
 """
 
 from __future__ import annotations
@@ -25,14 +30,19 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
+from salessheet.notify import chattext
+from salessheet.notify.addresses import LinkLocalRefused, Resolver, opener
 from salessheet.notify.digest import (
+    SUBJECT_TAG,
     Digest,
+    Escape,
     finding_line,
     meta_line,
     resolved_line,
@@ -52,25 +62,29 @@ _RATE_LIMIT_CODES = {"dingtalk": {130101}, "wecom": {45009}, "feishu": {9499, 11
 # --------------------------------------------------------------------------- content
 
 
-def _sections(d: Digest, max_items: int, with_owner: bool) -> list[tuple[str, list[str]]]:
+def _sections(
+    d: Digest, max_items: int, with_owner: bool, esc: Escape
+) -> list[tuple[str, list[str]]]:
     lang = d.language
     out = []
     for key, items in (("new", d.new), ("persisting", d.persisting)):
         if items:
-            lines = [finding_line(f, lang, with_owner=with_owner) for f in items[:max_items]]
+            lines = [
+                finding_line(f, lang, with_owner=with_owner, esc=esc) for f in items[:max_items]
+            ]
             if len(items) > max_items:
                 lines.append(t(lang, "more", n=len(items) - max_items))
             out.append((f"{t(lang, key)} ({len(items)})", lines))
     if d.resolved:
-        lines = [resolved_line(f, lang) for f in d.resolved[:max_items]]
+        lines = [resolved_line(f, lang, esc) for f in d.resolved[:max_items]]
         if len(d.resolved) > max_items:
             lines.append(t(lang, "more", n=len(d.resolved) - max_items))
         out.append((f"{t(lang, 'resolved')} ({len(d.resolved)})", lines))
     return out
 
 
-def _intro(d: Digest) -> list[str]:
-    lines = [meta_line(d)]
+def _intro(d: Digest, esc: Escape) -> list[str]:
+    lines = [meta_line(d, esc)]
     if d.audience == "team":
         summary = summary_line(d.meta["summary"], d.language)
         if summary:
@@ -91,38 +105,43 @@ def _fit(render: Callable[[int], Any], budget: int) -> Any:
 
 
 def markdown_text(d: Digest, max_items: int = CHAT_ITEMS) -> str:
-    """Markdown for DingTalk and WeCom (headings, bold, lists)."""
-    lines = [f"### {d.subject}", ""]
-    lines += [f"{line}  " for line in _intro(d)]
-    for header, items in _sections(d, max_items, with_owner=d.audience == "team"):
+    """Markdown for DingTalk and WeCom (headings, bold, lists); report values made inert."""
+    md = chattext.markdown
+    lines = [f"### {SUBJECT_TAG} {md(d.title)}", ""]
+    lines += [f"{line}  " for line in _intro(d, md)]
+    for header, items in _sections(d, max_items, d.audience == "team", md):
         lines += ["", f"**{header}**", ""]
         lines += [f"- {item}" for item in items]
     return "\n".join(lines)
 
 
-def _slack_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _plain_subject(d: Digest) -> str:
+    """The subject for a plain-text field (a notification preview, a post title)."""
+    return f"{SUBJECT_TAG} {chattext.plain(d.title)}"
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
 def _slack_blocks(d: Digest, max_items: int) -> list[dict[str, Any]]:
-    title = d.title if len(d.title) <= 150 else d.title[:149] + "…"
+    title = chattext.plain(d.title)
+    title = title if len(title) <= 150 else title[:149] + "…"
+    esc = chattext.slack
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title}},
-        {
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": _slack_escape("\n".join(_intro(d)))},
-        },
+        {"type": "section", "text": _mrkdwn("\n".join(esc(line) for line in _intro(d, esc)))},
     ]
-    for header, items in _sections(d, max_items, with_owner=d.audience == "team"):
-        chunk = f"*{_slack_escape(header)}*"
+    for header, items in _sections(d, max_items, d.audience == "team", esc):
+        chunk = f"*{esc(header)}*"
         for item in items:
-            line = "\n• " + _slack_escape(item)
+            line = "\n• " + item
             if len(chunk) + len(line) > SLACK_SECTION_CHARS:
-                blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+                blocks.append({"type": "section", "text": _mrkdwn(chunk)})
                 chunk = line.lstrip("\n")
             else:
                 chunk += line
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
+        blocks.append({"type": "section", "text": _mrkdwn(chunk)})
     return blocks[:50]
 
 
@@ -144,15 +163,17 @@ def payload_generic(d: Digest) -> dict[str, Any]:
 
 
 def payload_slack(d: Digest) -> dict[str, Any]:
-    return {"text": d.subject, "blocks": _slack_blocks(d, CHAT_ITEMS)}
+    return {"text": chattext.slack(d.subject), "blocks": _slack_blocks(d, CHAT_ITEMS)}
 
 
 def payload_teams(d: Digest) -> dict[str, Any]:
+    md = chattext.markdown
+
     def render(max_items: int) -> dict[str, Any]:
         body: list[dict[str, Any]] = [
             {
                 "type": "TextBlock",
-                "text": d.title,
+                "text": md(d.title),
                 "weight": "Bolder",
                 "size": "Medium",
                 "wrap": True,
@@ -160,9 +181,9 @@ def payload_teams(d: Digest) -> dict[str, Any]:
         ]
         body += [
             {"type": "TextBlock", "text": line, "wrap": True, "isSubtle": True}
-            for line in _intro(d)
+            for line in _intro(d, md)
         ]
-        for header, items in _sections(d, max_items, with_owner=d.audience == "team"):
+        for header, items in _sections(d, max_items, d.audience == "team", md):
             body.append(
                 {
                     "type": "TextBlock",
@@ -203,15 +224,16 @@ def payload_teams(d: Digest) -> dict[str, Any]:
 
 def payload_feishu(d: Digest) -> dict[str, Any]:
     def render(max_items: int) -> dict[str, Any]:
-        paragraphs = [[{"tag": "text", "text": line}] for line in _intro(d)]
-        for header, items in _sections(d, max_items, with_owner=d.audience == "team"):
+        esc = chattext.plain
+        paragraphs = [[{"tag": "text", "text": line}] for line in _intro(d, esc)]
+        for header, items in _sections(d, max_items, d.audience == "team", esc):
             paragraphs.append([{"tag": "text", "text": ""}])
             paragraphs.append([{"tag": "text", "text": header}])
             paragraphs += [[{"tag": "text", "text": f"• {item}"}] for item in items]
         lang_key = "zh_cn" if d.language == "zh" else "en_us"
         return {
             "msg_type": "post",
-            "content": {"post": {lang_key: {"title": d.subject, "content": paragraphs}}},
+            "content": {"post": {lang_key: {"title": _plain_subject(d), "content": paragraphs}}},
         }
 
     return _fit(render, MAX_BYTES["feishu"])
@@ -221,7 +243,7 @@ def payload_dingtalk(d: Digest) -> dict[str, Any]:
     def render(max_items: int) -> dict[str, Any]:
         return {
             "msgtype": "markdown",
-            "markdown": {"title": d.subject, "text": markdown_text(d, max_items)},
+            "markdown": {"title": _plain_subject(d), "text": markdown_text(d, max_items)},
         }
 
     return _fit(render, MAX_BYTES["dingtalk"])
@@ -321,8 +343,19 @@ def _retry_after(value: str | None) -> float | None:
     return None
 
 
-def post_json(url: str, payload: dict[str, Any], *, kind: str, timeout_s: float) -> Attempt:
-    """POST once. Never raises; transient = network error, timeout, 429 or 5xx."""
+def post_json(
+    url: str,
+    payload: dict[str, Any],
+    *,
+    kind: str,
+    timeout_s: float,
+    allow_link_local: bool = False,
+    resolver: Resolver = socket.getaddrinfo,
+) -> Attempt:
+    """POST once. Never raises; transient = network error, timeout, 429 or 5xx.
+
+    The host is resolved with ``resolver`` and the POST goes to the addresses it answered,
+    none of them link-local unless ``allow_link_local`` (see addresses.py)."""
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     request = urllib.request.Request(
         url,
@@ -334,7 +367,9 @@ def post_json(url: str, payload: dict[str, Any], *, kind: str, timeout_s: float)
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        with opener(allow_link_local=allow_link_local, resolver=resolver).open(
+            request, timeout=timeout_s
+        ) as response:
             body = response.read(65536)
     except urllib.error.HTTPError as exc:
         detail = ""
@@ -349,6 +384,8 @@ def post_json(url: str, payload: dict[str, Any], *, kind: str, timeout_s: float)
         return Attempt(False, True, f"no answer within {timeout_s:g} s")
     except urllib.error.URLError as exc:
         reason = exc.reason
+        if isinstance(reason, LinkLocalRefused):
+            return Attempt(False, False, f"refused: {reason}")
         if isinstance(reason, TimeoutError):
             return Attempt(False, True, f"no answer within {timeout_s:g} s")
         return Attempt(

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 
 from salessheet.core.cells import col_letter
+from salessheet.core.cellsafe import quote_value
 from salessheet.core.findings import Finding, json_safe
 from salessheet.core.records import Deal
 from salessheet.sheet.parsing import is_blank
@@ -132,7 +133,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
                     "unknown-stage",
                     "error",
                     "stage",
-                    f"unknown stage {json_safe(raw)!r}; allowed: {allowed}",
+                    f"unknown stage {quote_value(json_safe(raw))}; allowed: {allowed}",
                     allowed=[s.id for s in profile.stages],
                 )
             )
@@ -230,7 +231,7 @@ def check_duplicates(p: Pipeline) -> list[Finding]:
                     "duplicate-id",
                     "error",
                     "deal_id",
-                    f"deal id {deal_id!r} appears on {len(ds)} rows ({where})",
+                    f"deal id {quote_value(deal_id)} appears on {len(ds)} rows ({where})",
                     rows=[x.row for x in ds],
                 )
             )

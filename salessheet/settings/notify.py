@@ -11,8 +11,9 @@ from email.utils import parseaddr
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
 
+from salessheet.core.linklocal import check_webhook_url
 from salessheet.settings.base import (
     ConfigModel,
     Expect,
@@ -75,6 +76,7 @@ class NotificationSettings:
     timeout_s: float = 10.0  # per attempt
     retry_delay_s: float = 2.0  # before the one retry (a 429 Retry-After up to 30 s wins)
     max_items: int = 200  # findings listed per section in an e-mail (chat messages list fewer)
+    allow_link_local: bool = False  # webhooks on 169.254.0.0/16, fe80::/10 (core/linklocal.py)
 
     @property
     def enabled(self) -> bool:
@@ -261,10 +263,27 @@ class NotificationsModel(_NotifyModel):
         int, Field(ge=1, le=10000), Expect("a whole number between 1 and 10000")
     ] = 200
     email: Annotated[EmailModel, Expect("a mapping with host, from, manager_to, ...")] | None = None
+    allow_link_local: Annotated[bool, Expect("true or false")] = False
     webhooks: Annotated[
         list[Annotated[WebhookModel, Expect("a mapping {kind: slack, url_env: MY_SLACK_URL}")]],
         Expect("a list of {kind, url or url_env}"),
     ] = []
+
+    @field_validator("webhooks")
+    @classmethod
+    def _not_link_local(cls, hooks: list[WebhookModel], info: ValidationInfo) -> list[WebhookModel]:
+        """Webhook URLs on link-local addresses (cloud metadata services) are refused unless
+        ``allow_link_local: true`` (see salessheet.core.linklocal)."""
+        if info.data.get("allow_link_local"):
+            return hooks
+        found = [
+            item(note=text, sub=(i, "url"))
+            for i, hook in enumerate(hooks)
+            if hook.url and (text := check_webhook_url(hook.url))
+        ]
+        if found:
+            raise problems(found)
+        return hooks
 
 
 def parse_notification_settings(
@@ -320,6 +339,7 @@ def build_notifications(m: NotificationsModel | None) -> NotificationSettings:
         timeout_s=float(m.timeout_s),
         retry_delay_s=float(m.retry_delay_s),
         max_items=m.max_items,
+        allow_link_local=m.allow_link_local,
     )
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from salessheet.core.cells import CellError, RawSheet, RawValue, a1, col_letter
+from salessheet.core.cellsafe import quote_value
 from salessheet.core.errors import StructureError
 from salessheet.core.findings import Finding, json_safe
 from salessheet.core.records import Deal, Record, TableLayout
@@ -318,7 +319,7 @@ def _bad_value(
     return Finding(
         code="bad-value",
         severity="error",
-        message=f"{header} {a1(row, col)}: cannot read {json_safe(shown)!r}: {exc}",
+        message=f"{header} {a1(row, col)}: cannot read {quote_value(json_safe(shown))}: {exc}",
         sheet=sheet,
         row=row,
         column=header,
