@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from salessheet.core.catalogue import BAD_VALUE
 from salessheet.core.cells import CellError, RawSheet, RawValue, a1, col_letter
 from salessheet.core.errors import StructureError
 from salessheet.core.findings import Finding, json_safe
@@ -94,7 +95,8 @@ def find_header_row(sheet: RawSheet, exact: dict[str, str], must: Iterable[str])
     return best
 
 
-def _suggest(header_texts: list[str], spec: ColumnSpec) -> str:
+def suggest_header(header_texts: list[str], spec: ColumnSpec) -> str:
+    """'; did you mean ...?' for near-miss headers, and the accepted headers (for messages)."""
     names = {normalise(h): h for h in header_texts if h}
     aliases = [normalise(a) for a in spec.aliases]
     hits = []
@@ -195,7 +197,7 @@ def map_table(
         if spec.required and spec.field not in col_of:
             problems.append(
                 f"required column {spec.field!r} is missing from the header on row {header_row}"
-                + _suggest(header_texts, spec)
+                + suggest_header(header_texts, spec)
             )
     # merged cells that reach into the data area of a mapped column
     mapped_cols = set(col_of.values())
@@ -314,14 +316,13 @@ def _blank(v: RawValue) -> bool:
 def _bad_value(
     sheet: str, row: int, col: int, header: str, raw: RawValue, exc: Exception
 ) -> Finding:
-    shown = raw.code if isinstance(raw, CellError) else raw
-    return Finding(
-        code="bad-value",
-        severity="error",
-        message=f"{header} {a1(row, col)}: cannot read {json_safe(shown)!r}: {exc}",
+    shown = json_safe(raw.code if isinstance(raw, CellError) else raw)
+    return Finding.of(
+        BAD_VALUE,
+        f"{header} {a1(row, col)}: cannot read {shown!r}: {exc}",
         sheet=sheet,
         row=row,
+        col=col,
         column=header,
-        cell=a1(row, col),
-        value=json_safe(shown),
+        value=shown,
     )
