@@ -19,6 +19,7 @@ from salessheet import __version__
 from salessheet.cli.gcpause import paused_gc
 from salessheet.cli.ticker import Ticker
 from salessheet.core.errors import SalessheetError
+from salessheet.core.report import CheckReport
 from salessheet.settings.profile import Profile, load_profile
 
 FORMAT_CHOICE = click.Choice(["text", "json"])
@@ -166,11 +167,26 @@ def _fail(
     sys.exit(code)
 
 
-def emit(obj: dict[str, Any] | None, text: str, fmt: str) -> None:
-    if fmt == "json":
-        click.echo(json.dumps(obj, ensure_ascii=False, indent=None))
+Lazy = Callable[[], Any]
+
+
+def emit(obj: dict[str, Any] | CheckReport | Lazy | None, text: str | Lazy, fmt: str) -> None:
+    """Print the JSON object (``--format json``) or the text; each may be given as a function
+    so that only the one asked for is made. A CheckReport is streamed: its head, then its
+    findings a few thousand at a time, never the whole document in memory."""
+    if fmt != "json":
+        click.echo(text() if callable(text) else text)
+        return
+    if callable(obj):
+        obj = obj()
+    if isinstance(obj, CheckReport):
+        # color=True: the JSON has no raw escape characters, so spare click's ANSI-stripping
+        # pass over megabytes of text when stdout is not a terminal.
+        for piece in obj.iter_json():
+            click.echo(piece, nl=False, color=True)
+        click.echo("")
     else:
-        click.echo(text)
+        click.echo(json.dumps(obj, ensure_ascii=False, indent=None))
 
 
 @click.group(
