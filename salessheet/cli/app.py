@@ -170,9 +170,9 @@ def _fail(
 Lazy = Callable[[], Any]
 
 
-def emit(obj: dict[str, Any] | CheckReport | Lazy | None, text: str | Lazy, fmt: str) -> None:
-    """Print the JSON object (``--format json``) or the text; each may be given as a function
-    so that only the one asked for is made. A CheckReport is streamed: its head, then its
+def emit(obj: Any, text: str | Lazy, fmt: str) -> None:
+    """Print the JSON value ``obj`` (``--format json``) or the text; each may be given as a
+    function so that only the one asked for is made. A CheckReport is streamed: its head, then its
     findings a few thousand at a time, never the whole document in memory."""
     if fmt != "json":
         click.echo(text() if callable(text) else text)

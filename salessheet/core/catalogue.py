@@ -5,12 +5,17 @@ means in one line, and the module that emits it. Emitters build findings from th
 (``Finding.of(check, ...)``), never from a bare code string, so that ``salessheet rules``, the
 README's list and the findings themselves cannot drift apart. A profile may still set the
 severity of some checks (the transition checks); the catalogue holds the default.
+
+``python -m salessheet.core.catalogue README.md`` rewrites the README's table of codes (between
+its ``codes:start`` and ``codes:end`` markers) from this file.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -178,3 +183,53 @@ LEDGER_UNREADABLE = register(
 # Findings of `salessheet stalled` (worst first in this order), and the transition checks.
 STALL_CHECKS = (STALLED_DEAL, CLOSE_DATE_PASSED, CLOSE_DATE_SLIPPED)
 TRANSITION_CHECKS = (ILLEGAL_TRANSITION, BACKWARD_TRANSITION, REOPENED_DEAL)
+
+
+# --- the README's table ------------------------------------------------------------------------
+
+README_START = (
+    "<!-- codes:start: generated from salessheet/core/catalogue.py by "
+    "`python -m salessheet.core.catalogue README.md`; edit the catalogue, not this table -->"
+)
+README_END = "<!-- codes:end -->"
+_SECTION = re.compile(r"<!-- codes:start\b[^\n]*-->\n(.*?)<!-- codes:end -->", re.S)
+
+
+def markdown_table() -> str:
+    rows = ["| code | severity | meaning | reported by |", "|---|---|---|---|"]
+    for c in CATALOGUE.values():
+        meaning = c.meaning.replace("|", "\\|")
+        rows.append(f"| `{c.code}` | {c.severity} | {meaning} | `{c.source}` |")
+    return "\n".join(rows) + "\n"
+
+
+def readme_section(text: str) -> str | None:
+    """The generated table in a README's text (between the markers); None if it has none."""
+    m = _SECTION.search(text)
+    return m.group(1) if m else None
+
+
+def with_readme_section(text: str) -> str:
+    """``text`` with its generated table made from the catalogue."""
+    if readme_section(text) is None:
+        raise ValueError(f"no '{README_START[:16]}…' / '{README_END}' section")
+    block = f"{README_START}\n{markdown_table()}{README_END}"
+    return _SECTION.sub(lambda _m: block, text, count=1)
+
+
+def _main(argv: list[str]) -> int:
+    path = Path(argv[0] if argv else "README.md")
+    text = path.read_text(encoding="utf-8")
+    try:
+        new = with_readme_section(text)
+    except ValueError as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return 2
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    print(f"{path}: {'updated' if new != text else 'already up to date'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

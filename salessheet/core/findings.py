@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, Literal
 
 from salessheet.core.catalogue import Check, Severity
-from salessheet.core.cells import a1
+from salessheet.core.cells import col_letter
 
 if TYPE_CHECKING:
     from salessheet.core.records import Record
@@ -113,7 +113,11 @@ class Finding:
                     header = layout.header_of.get(field)
                     column = header if header is not None else field_label(field)
                 if value is _UNSET:
-                    value = shown_value(record, field)
+                    value = _shown(record, field, col)
+        if value is _UNSET:
+            value = None
+        elif value is not None and value.__class__ is not str:
+            value = json_safe(value)
         return cls(
             check.code,
             severity or check.severity,
@@ -122,8 +126,8 @@ class Finding:
             sheet,
             row,
             column,
-            a1(row, col) if col and row else None,
-            None if value is _UNSET else json_safe(value),
+            f"{col_letter(col)}{row}" if col and row else None,
+            value,
             status,
             owner,
             {} if details is None else details,
@@ -145,7 +149,10 @@ class Finding:
 def shown_value(record: Record, name: str) -> Any:
     """The value a finding shows for field ``name``: a parsed date as ISO text (Google sends
     dates as serial numbers, Excel as date cells), else the raw cell; None when blank."""
-    col = record.layout.col_of.get(name)
+    return _shown(record, name, record.layout.col_of.get(name))
+
+
+def _shown(record: Record, name: str, col: int | None) -> Any:
     raw = record.raw_row[col - 1] if col and col <= len(record.raw_row) else None
     if raw is None or raw == "":
         return None
@@ -181,57 +188,90 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 # --- JSON, fast: the CLI streams tens of thousands of findings -------------------------------
 #
 # Each finding becomes exactly the text ``json.dumps(f.to_dict(), ensure_ascii=False)`` gives,
-# without building that dict: the same C encoder the json module uses, made once, and a
-# plain dict literal per finding. Values json_safe would convert (Decimal, dates, ...) reach
-# ``_default`` and are converted the same way.
+# without building that dict: strings go through the json module's own C string encoder, the
+# repeated parts (code/severity/status, sheet, column, owner, detail keys) are encoded once
+# per run, and anything but str/int/None is made JSON-safe and handed to the json module's
+# C encoder, made once (so floats, bools and lists read exactly as json.dumps writes them).
 
 
-def _default(value: Any) -> Any:
-    return json_safe(value)
-
-
-def _make_encoder() -> Any:
+def _make_encoder() -> Callable[[Any], str]:
     try:
         from json.encoder import c_make_encoder  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - CPython always has the C accelerator
+    except ImportError:  # pragma: no cover - CPython has the C accelerator
         c_make_encoder = None
     if c_make_encoder is None:  # pragma: no cover
-        enc = json.JSONEncoder(ensure_ascii=False, default=_default)
-        return lambda obj, _level: enc.iterencode(obj)
-    return c_make_encoder(None, _default, encode_basestring, None, ": ", ", ", False, False, True)
+        return json.JSONEncoder(ensure_ascii=False).encode
+    enc = c_make_encoder(None, None, encode_basestring, None, ": ", ", ", False, False, True)
+    return lambda value: "".join(enc(value, 0))
 
 
-_ENCODE = _make_encoder()
+_ENCODE_OTHER = _make_encoder()
+
+
+def _encode(value: Any) -> str:
+    """One value as json.dumps(json_safe(value), ensure_ascii=False) writes it."""
+    cls = value.__class__
+    if cls is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if cls is int:
+        return int.__repr__(value)
+    return _ENCODE_OTHER(json_safe(value))
 
 
 def findings_json(findings: Iterable[Finding], chunk: int = 2048) -> Iterator[str]:
-    """The findings as the items of a JSON list (``{...}, {...}``), in pieces of about
-    ``chunk`` findings each; joined they equal ``json.dumps([f.to_dict() ...])[1:-1]``."""
-    encode = _ENCODE
-    batch: list[dict[str, Any]] = []
+    """The findings as the items of a JSON list (``{...}, {...}``), in pieces of ``chunk``
+    findings; joined, they equal ``json.dumps([f.to_dict() for f in findings])[1:-1]``."""
+    enc = _encode
+    estr = encode_basestring
+    memo: dict[Any, str] = {}  # sheet, column and owner values, encoded
+    heads: dict[tuple[str, str, str], str] = {}
+    keys: dict[str, str] = {}  # detail key -> '"key": '
+    out: list[str] = []
     first = True
     for f in findings:
-        d = {
-            "code": f.code,
-            "severity": f.severity,
-            "status": f.status,
-            "deal_id": f.deal_id,
-            "sheet": f.sheet,
-            "row": f.row,
-            "column": f.column,
-            "cell": f.cell,
-            "owner": f.owner,
-            "value": f.value,
-            "message": f.message,
-        }
-        if f.details:
-            d["details"] = f.details
-        batch.append(d)
-        if len(batch) >= chunk:
-            text = "".join(encode(batch, 0))[1:-1]
+        hk = (f.code, f.severity, f.status)
+        head = heads.get(hk)
+        if head is None:
+            head = heads[hk] = (
+                f'{{"code": {enc(f.code)}, "severity": {enc(f.severity)}, '
+                f'"status": {enc(f.status)}, "deal_id": '
+            )
+        sheet, column, owner = f.sheet, f.column, f.owner
+        sheet = memo.get(sheet) or memo.setdefault(sheet, enc(sheet))
+        column = memo.get(column) or memo.setdefault(column, enc(column))
+        owner = memo.get(owner) or memo.setdefault(owner, enc(owner))
+        row = f.row
+        message = f.message
+        details = f.details
+        if details:
+            parts = []
+            for k, v in details.items():
+                if k.__class__ is str:
+                    key = keys.get(k) or keys.setdefault(k, f"{estr(k)}: ")
+                else:  # json_safe's way with other keys
+                    key = f"{estr(str(k))}: "
+                parts.append(key + (estr(v) if v.__class__ is str else enc(v)))
+            tail = ', "details": {' + ", ".join(parts) + "}}"
+        else:
+            tail = "}"
+        deal_id, cell, value = f.deal_id, f.cell, f.value
+        out.append(
+            f"{head}{estr(deal_id) if deal_id.__class__ is str else enc(deal_id)}, "
+            f'"sheet": {sheet}, '
+            f'"row": {int.__repr__(row) if row.__class__ is int else enc(row)}, '
+            f'"column": {column}, '
+            f'"cell": {estr(cell) if cell.__class__ is str else enc(cell)}, '
+            f'"owner": {owner}, '
+            f'"value": {estr(value) if value.__class__ is str else enc(value)}, '
+            f'"message": {estr(message) if message.__class__ is str else enc(message)}{tail}'
+        )
+        if len(out) >= chunk:
+            text = ", ".join(out)
             yield text if first else ", " + text
             first = False
-            batch.clear()
-    if batch:
-        text = "".join(encode(batch, 0))[1:-1]
+            out.clear()
+    if out:
+        text = ", ".join(out)
         yield text if first else ", " + text

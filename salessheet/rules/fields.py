@@ -46,6 +46,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
     required = {s.id: (s, [f for f in s.required if f in col_of]) for s in profile.stages}
     today = p.today
     unknown_rows = p.unknown_stage_rows
+    open_ids = {s.id for s in profile.stages if s.is_open}
     for d in p.deals:
         values = d.values
         if not d.id:
@@ -90,7 +91,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
                 of(C.NEGATIVE_AMOUNT, f"amount {amount} is negative", record=d, field="amount")
             )
         close = values.get("expected_close")
-        if close is not None and stage.is_open and close < today:
+        if close is not None and close < today and d.stage in open_ids:
             days = (today - close).days
             iso = close.isoformat()
             out.append(
@@ -115,7 +116,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
                 )
             )
         mark = values.get("amount_currency_mark")
-        cur = values.get("currency")
+        cur = values.get("currency") if mark else None
         if mark and cur and mark != str(cur).upper():
             out.append(
                 of(

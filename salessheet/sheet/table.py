@@ -262,6 +262,7 @@ def map_table(
                     try:
                         hit = (True, parse(v))
                     except ParseFailure as exc:
+                        exc.__cause__ = exc.__context__ = None  # their frames hold the table
                         hit = (False, exc.with_traceback(None))  # no frame kept alive
                     if len(memo) < _CACHE_LIMIT and cls is not bool:
                         memo[v] = hit
