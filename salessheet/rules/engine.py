@@ -99,7 +99,8 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
         if e is not None and f.code == C.MISSING_FIELD.code:
             f.message += f" (required on entering {e.to} from {e.from_})"
             f.details["transition"] = f"{e.from_} → {e.to}"
-    findings += transition_findings(p, state, events)
+    if state or events:  # no history yet: no moves to judge
+        findings += transition_findings(p, state, events)
     findings += stalled_findings(p, state)
     for problem in ledger.problems:
         findings.append(
