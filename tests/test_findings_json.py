@@ -144,3 +144,11 @@ def test_emit_makes_only_the_format_asked_for(capsys: pytest.CaptureFixture[str]
     emit(lambda: {"a": 1}, never, "json")
     emit(never, lambda: "text out", "text")
     assert capsys.readouterr().out == '{"a": 1}\ntext out\n'
+
+
+def test_an_extra_json_cannot_encode_fails_before_anything_is_printed() -> None:
+    report = CheckReport("s.xlsx", "P", TODAY, "b2b", 3, _odd_findings())
+    report.extra = {"written": {"backup": object()}}
+    pieces = report.iter_json(chunk=1)
+    with pytest.raises(TypeError):
+        next(pieces)

@@ -97,7 +97,10 @@ class CheckReport:
             "profile": self.profile,
             "summary": self.summary(),
         }
-        yield json.dumps(head, ensure_ascii=False)[:-1] + ', "findings": ['
-        yield from findings_json(self.ordered(), chunk)
+        # Head and extras are encoded before the first piece goes out, so that a value json
+        # cannot encode fails the whole document, never half of it (findings always encode).
+        head_text = json.dumps(head, ensure_ascii=False)[:-1] + ', "findings": ['
         extra = json.dumps(self.extra, ensure_ascii=False)[1:-1]
+        yield head_text
+        yield from findings_json(self.ordered(), chunk)
         yield "]" + (", " + extra if extra else "") + "}"
