@@ -152,3 +152,12 @@ def test_an_extra_json_cannot_encode_fails_before_anything_is_printed() -> None:
     pieces = report.iter_json(chunk=1)
     with pytest.raises(TypeError):
         next(pieces)
+
+
+def test_equal_but_different_owner_values_are_not_confused() -> None:
+    findings = [
+        Finding("x-y", "info", "m", owner=owner, column=owner, sheet=owner)
+        for owner in (1, True, 1.0, "1", None, 1, True)
+    ]
+    text = "[" + "".join(findings_json(findings)) + "]"
+    assert text == json.dumps([f.to_dict() for f in findings], ensure_ascii=False)

@@ -225,11 +225,17 @@ def findings_json(findings: Iterable[Finding], chunk: int = 2048) -> Iterator[st
     findings; joined, they equal ``json.dumps([f.to_dict() for f in findings])[1:-1]``."""
     enc = _encode
     estr = encode_basestring
-    memo: dict[Any, str] = {}  # sheet, column and owner values, encoded
+    memo: dict[str, str] = {}  # sheet, column and owner texts, encoded
     heads: dict[tuple[str, str, str], str] = {}
     keys: dict[str, str] = {}  # detail key -> '"key": '
     out: list[str] = []
     first = True
+
+    def cached(value: Any) -> str:
+        if value.__class__ is str:
+            return memo.setdefault(value, estr(value))
+        return enc(value)  # None, or not text: not memoised (1 == True == Decimal(1))
+
     for f in findings:
         hk = (f.code, f.severity, f.status)
         head = heads.get(hk)
@@ -239,9 +245,9 @@ def findings_json(findings: Iterable[Finding], chunk: int = 2048) -> Iterator[st
                 f'"status": {enc(f.status)}, "deal_id": '
             )
         sheet, column, owner = f.sheet, f.column, f.owner
-        sheet = memo.get(sheet) or memo.setdefault(sheet, enc(sheet))
-        column = memo.get(column) or memo.setdefault(column, enc(column))
-        owner = memo.get(owner) or memo.setdefault(owner, enc(owner))
+        sheet = memo.get(sheet) or cached(sheet)  # type: ignore[arg-type]
+        column = memo.get(column) or cached(column)  # type: ignore[arg-type]
+        owner = memo.get(owner) or cached(owner)  # type: ignore[arg-type]
         row = f.row
         message = f.message
         details = f.details
