@@ -51,6 +51,7 @@ from salessheet.analytics.model import (
     StalledDeal,
     WinRate,
 )
+from salessheet.core.catalogue import STALLED_DEAL
 from salessheet.core.records import StageSpan
 from salessheet.settings.profile import Profile, Stage
 
@@ -610,7 +611,7 @@ def stalled_deals(
     stages = {s.id: s for s in profile.stages}
     out = []
     for f in findings:
-        if f.code != "stalled-deal" or f.status == "resolved":
+        if f.code != STALLED_DEAL.code or f.status == "resolved":
             continue
         fact = facts_by_id.get(f.deal_id or "")
         stage_id = f.details.get("stage") or (fact.stage.id if fact else None)

@@ -21,6 +21,7 @@ from salessheet import __version__
 from salessheet.cli.gcpause import paused_gc
 from salessheet.cli.ticker import Ticker
 from salessheet.core.errors import SalessheetError
+from salessheet.core.report import CheckReport
 from salessheet.settings.profile import Profile, load_profile
 
 FORMAT_CHOICE = click.Choice(["text", "json"])
@@ -208,12 +209,6 @@ def terminal_safe(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def emit(obj: dict[str, Any] | None, text: str, fmt: str) -> None:
-    if fmt == "json":
-        click.echo(json.dumps(obj, ensure_ascii=False, indent=None))
-    else:
-        click.echo(terminal_safe(text))
-
 
 class _Group(click.Group):
     """The command group; click's own usage errors (an unknown option, a missing argument)
@@ -245,6 +240,27 @@ def _format_in(argv: list[str]) -> str:
         ):
             return "json"
     return "text"
+
+Lazy = Callable[[], Any]
+
+
+def emit(obj: Any, text: str | Lazy, fmt: str) -> None:
+    """Print the JSON value ``obj`` (``--format json``) or the text; each may be given as a
+    function so that only the one asked for is made. A CheckReport is streamed: its head, then its
+    findings a few thousand at a time, never the whole document in memory."""
+    if fmt != "json":
+        click.echo(terminal_safe(text() if callable(text) else text))
+        return
+    if callable(obj):
+        obj = obj()
+    if isinstance(obj, CheckReport):
+        # color=True: the JSON has no raw escape characters, so spare click's ANSI-stripping
+        # pass over megabytes of text when stdout is not a terminal.
+        for piece in obj.iter_json():
+            click.echo(piece, nl=False, color=True)
+        click.echo("")
+    else:
+        click.echo(json.dumps(obj, ensure_ascii=False, indent=None))
 
 
 @click.group(

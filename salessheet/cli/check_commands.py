@@ -33,7 +33,7 @@ def validate(c: Ctx, source: str, limit: int, **_: Any) -> int:
         report = api_validate(
             source, profile=c.profile, sheet=c.sheet, today=c.today(), credentials=c.credentials
         )
-    emit(report.to_dict(), render_report(report, title="validate", limit=limit), c.fmt)
+    emit(report, lambda: render_report(report, title="validate", limit=limit), c.fmt)
     return report.exit_code
 
 
@@ -62,7 +62,7 @@ def stalled(c: Ctx, source: str, limit: int, **_: Any) -> int:
         report = api_stalled(
             source, profile=c.profile, sheet=c.sheet, today=c.today(), credentials=c.credentials
         )
-    emit(report.to_dict(), render_stalled(report, limit=limit), c.fmt)
+    emit(report, lambda: render_stalled(report, limit=limit), c.fmt)
     return report.exit_code
 
 
@@ -148,7 +148,7 @@ def run(
 
         results = api_notify(report, c.profile, env=os.environ, **notifying)
         report.extra["notifications"] = [r.to_dict() for r in results]
-    emit(report.to_dict(), render_run(report, limit=limit), c.fmt)
+    emit(report, lambda: render_run(report, limit=limit), c.fmt)
     for r in results:
         click.echo(r.render(), err=True)
     return report.exit_code  # a failed notification never changes the exit code

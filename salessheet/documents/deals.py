@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from salessheet.core.catalogue import BAD_VALUE
 from salessheet.core.findings import json_safe
 from salessheet.core.textnorm import normalise
 from salessheet.documents.context import DealData
@@ -78,7 +79,7 @@ class DealReader:
         self.id_count = Counter(d.id for d in pipeline.deals if d.id)
         self.row_problems: dict[int, list[str]] = {}
         for f in pipeline.findings:
-            if f.severity == "error" and f.code == "bad-value" and f.row:
+            if f.severity == "error" and f.code == BAD_VALUE.code and f.row:
                 self.row_problems.setdefault(f.row, []).append(f"sheet {f.sheet!r}: {f.message}")
 
     def read(self, deal: Any) -> tuple[DealData, list[str]]:

@@ -6,7 +6,9 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
-from salessheet.core.findings import Finding, json_safe
+from salessheet.core import catalogue as C
+from salessheet.core.catalogue import Check
+from salessheet.core.findings import Finding
 from salessheet.core.records import Deal
 from salessheet.history.ledger import DealState, Ledger, LedgerEvent
 from salessheet.settings.profile import Profile
@@ -15,8 +17,8 @@ from salessheet.sheet.pipeline import Pipeline
 
 @dataclass(frozen=True)
 class Verdict:
-    code: str  # illegal-transition | backward-transition | reopened-deal
-    severity: str  # error | warning | info | allow
+    check: Check  # one of catalogue.TRANSITION_CHECKS
+    severity: str  # as the profile configures it: error | warning | info | allow
     reason: str
 
 
@@ -28,20 +30,20 @@ def judge(profile: Profile, src: str, dst: str) -> Verdict | None:
     a, b = profile.stage(src), profile.stage(dst)
     if a.terminal:
         return Verdict(
-            "reopened-deal", t.reopen, f"{src} is a terminal stage; the deal was reopened"
+            C.REOPENED_DEAL, t.reopen, f"{src} is a terminal stage; the deal was reopened"
         )
     if b.outcome == "lost":
         if a.is_open or t.to_lost_from == "any":
             return None
         return Verdict(
-            "illegal-transition", t.skip_forward, f"a {a.outcome} deal cannot become lost"
+            C.ILLEGAL_TRANSITION, t.skip_forward, f"a {a.outcome} deal cannot become lost"
         )
     if t.mode == "graph":
         if dst in t.graph.get(src, []):
             return None
         allowed = ", ".join(t.graph.get(src, [])) or "nothing"
         return Verdict(
-            "illegal-transition", t.undeclared, f"from {src} the allowed moves are: {allowed}"
+            C.ILLEGAL_TRANSITION, t.undeclared, f"from {src} the allowed moves are: {allowed}"
         )
     order = [s.id for s in profile.stages if s.outcome != "lost"]
     i, j = order.index(src), order.index(dst)
@@ -49,8 +51,8 @@ def judge(profile: Profile, src: str, dst: str) -> Verdict | None:
         return None
     if j > i + 1:
         skipped = ", ".join(order[i + 1 : j])
-        return Verdict("illegal-transition", t.skip_forward, f"skipped {skipped}")
-    return Verdict("backward-transition", t.backward, f"moved back from {src} to {dst}")
+        return Verdict(C.ILLEGAL_TRANSITION, t.skip_forward, f"skipped {skipped}")
+    return Verdict(C.BACKWARD_TRANSITION, t.backward, f"moved back from {src} to {dst}")
 
 
 def _entered_date(d: Deal, today: dt.date, after: dt.date | None) -> tuple[dt.date, str]:
@@ -119,15 +121,13 @@ def transition_findings(
     """Findings for the last stage move of every deal still sitting where that move put it."""
     out: list[Finding] = []
     by_id = {d.id: d for d in p.deals if d.id}
-    col = p.layout.col_of.get("stage")
     header = p.layout.header_of.get("stage", "Stage")
     for e in this_run:
-        if e.event == "removed":
+        if e.event == "removed":  # the deal's row is gone: the finding names its column
             out.append(
-                Finding(
-                    code="deal-removed",
-                    severity="warning",
-                    message=f"deal {e.deal_id} (last seen in {e.from_}) is no longer in the sheet",
+                Finding.of(
+                    C.DEAL_REMOVED,
+                    f"deal {e.deal_id} (last seen in {e.from_}) is no longer in the sheet",
                     deal_id=e.deal_id,
                     sheet=p.sheet,
                     column=header,
@@ -151,20 +151,13 @@ def transition_findings(
             who = d.values.get("owner") or "unknown"
             message += f" — overridden by {who}: {override}"
             details.update({"override_reason": override, "override_by": who})
-        from salessheet.core.cells import a1
-
         out.append(
-            Finding(
-                code=verdict.code,
-                severity=severity,
-                message=message,  # type: ignore[arg-type]
-                deal_id=deal_id,
-                sheet=p.sheet,
-                row=d.row,
-                column=header,
-                cell=a1(d.row, col) if col else None,
-                value=json_safe(d.raw_value("stage")),
-                owner=d.values.get("owner"),
+            Finding.of(
+                verdict.check,
+                message,
+                record=d,
+                field="stage",
+                severity=severity,  # type: ignore[arg-type]
                 details=details,
             )
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from salessheet.core import catalogue as C
 from salessheet.core.cells import RawValue, WriteValue, a1
 from salessheet.core.cellsafe import clip_cell_text, clip_rows
 from salessheet.core.findings import SEVERITY_ORDER
@@ -18,6 +19,7 @@ DAYS_HEADER = "⚑ salessheet: days in stage"
 OWNED_PREFIX = "⚑ salessheet"
 MARKS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
 FLAG_MAX = 250
+_TRANSITION_CODES = frozenset(c.code for c in C.TRANSITION_CHECKS)
 
 
 @dataclass
@@ -69,11 +71,11 @@ def flag_text(findings: list) -> str | None:
     parts = []
     for f in sorted(findings, key=lambda f: SEVERITY_ORDER[f.severity]):
         detail = ""
-        if f.code == "stalled-deal":
+        if f.code == C.STALLED_DEAL.code:
             detail = f" {f.details.get('days')}d>{f.details.get('threshold')}d"
-        elif f.code in ("illegal-transition", "backward-transition", "reopened-deal"):
+        elif f.code in _TRANSITION_CODES:
             detail = f" {f.details.get('from')}→{f.details.get('to')}"
-        elif f.code == "missing-field" and f.column:
+        elif f.code == C.MISSING_FIELD.code and f.column:
             detail = f" {f.column}"
         parts.append(f"{MARKS[f.severity]} {f.code}{detail}")
     text = "; ".join(parts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from salessheet.core import catalogue as C
 from salessheet.core.cells import RawSheet, WriteValue
 from salessheet.core.findings import Finding
 from salessheet.core.owned import FINDINGS_SHEET, HISTORY_SHEET
@@ -93,21 +94,17 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
         state = new_ledger.state()
     findings = list(p.findings) + check_fields(p)
     changed = {e.deal_id: e for e in events if e.event == "stage"}
-    for f in findings:
+    for f in findings if changed else ():
         e = changed.get(f.deal_id or "")
-        if f.code == "missing-field" and e is not None:
+        if e is not None and f.code == C.MISSING_FIELD.code:
             f.message += f" (required on entering {e.to} from {e.from_})"
             f.details["transition"] = f"{e.from_} → {e.to}"
-    findings += transition_findings(p, state, events)
+    if state or events:  # no history yet: no moves to judge
+        findings += transition_findings(p, state, events)
     findings += stalled_findings(p, state)
     for problem in ledger.problems:
         findings.append(
-            Finding(
-                "ledger-unreadable",
-                "warning",
-                f"skipped a ledger row: {problem}",
-                sheet=HISTORY_SHEET,
-            )
+            Finding.of(C.LEDGER_UNREADABLE, f"skipped a ledger row: {problem}", sheet=HISTORY_SHEET)
         )
     prev = previous_findings(p.sheets.get(FINDINGS_SHEET))
     today_iso = p.today.isoformat()
@@ -130,11 +127,11 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
         code, deal, col = k
         sev = cells[3] if cells[3] in ("error", "warning", "info") else "warning"
         findings.append(
-            Finding(
-                code=code,
-                severity=sev,
-                status="resolved",  # type: ignore[arg-type]
-                message=f"resolved: {cells[5]}",
+            Finding.of(
+                C.lookup(code),
+                f"resolved: {cells[5]}",
+                severity=sev,  # type: ignore[arg-type]
+                status="resolved",
                 deal_id=deal if not deal.startswith("row:") else None,
                 sheet=p.sheet,
                 column=col or None,

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from salessheet.core.cells import a1
+from salessheet.core import catalogue as C
 from salessheet.core.findings import Finding
 from salessheet.core.records import Deal
 from salessheet.history.ledger import DealState
 from salessheet.rules.calendar import days_between
-from salessheet.rules.fields import _shown
 from salessheet.sheet.pipeline import Pipeline
 
-STALL_CODES = ("stalled-deal", "close-date-passed", "close-date-slipped")
+# What `salessheet stalled` lists, in this order of rank (worst first).
+STALL_CODES = tuple(c.code for c in C.STALL_CHECKS)
+_RANK = {code: i for i, code in enumerate(STALL_CODES)}
 
 
 def entered_stage(d: Deal, st: DealState | None) -> tuple[dt.date | None, str]:
@@ -39,101 +40,87 @@ def days_in_stage(p: Pipeline, d: Deal, st: DealState | None) -> int | None:
     )
 
 
-def _f(p: Pipeline, d: Deal, code: str, field: str, message: str, **details: object) -> Finding:
-    col = p.layout.col_of.get(field)
-    return Finding(
-        code=code,
-        severity="warning",
-        message=message,
-        deal_id=d.id or None,
-        sheet=p.sheet,
-        row=d.row,
-        column=p.layout.header_of.get(field, field),
-        cell=a1(d.row, col) if col else None,
-        value=_shown(d, field, d.raw_value(field)) if col else None,
-        owner=d.values.get("owner"),
-        details=dict(details),
-    )
-
-
 def stalled_findings(p: Pipeline, state: dict[str, DealState]) -> list[Finding]:
     out: list[Finding] = []
+    of = Finding.of
     rules = p.profile.stall
+    today = p.today
     clocks = {s.stall_clock for s in p.profile.stages if s.stall_days is not None}
     if not state and "stage_date" not in p.layout.col_of and clocks <= {"in_stage"}:
         return out  # no history, no stage dates: nothing can be measured yet
+    stages = {s.id: s for s in p.profile.stages}
+    slip_after = rules.slip_warning_after
+    business = rules.business_days
+    unit = "business days" if business else "days"
     for d in p.deals:
         if d.stage is None or not d.id:
             continue
-        stage = p.profile.stage(d.stage)
-        st = state.get(d.id)
-        snooze = d.values.get("snooze_until")
-        if isinstance(snooze, dt.date) and snooze > p.today:
+        stage = stages[d.stage]
+        values = d.values
+        st = state.get(d.id) if state else None
+        snooze = values.get("snooze_until")
+        if snooze is not None and isinstance(snooze, dt.date) and snooze > today:
             continue
-        if st is not None and stage.is_open and st.slips >= rules.slip_warning_after:
+        is_open = stage.is_open
+        if st is not None and is_open and st.slips >= slip_after:
             out.append(
-                _f(
-                    p,
-                    d,
-                    "close-date-slipped",
-                    "expected_close",
-                    f"expected close pushed back {st.slips} times "
-                    f"(warning from {rules.slip_warning_after})",
-                    slips=st.slips,
-                    threshold=rules.slip_warning_after,
+                of(
+                    C.CLOSE_DATE_SLIPPED,
+                    f"expected close pushed back {st.slips} times (warning from {slip_after})",
+                    record=d,
+                    field="expected_close",
+                    details={"slips": st.slips, "threshold": slip_after},
                 )
             )
-        if not stage.is_open or stage.stall_days is None:
-            continue
         threshold = stage.stall_days
+        if not is_open or threshold is None:
+            continue
         clock = stage.stall_clock
         if clock == "next_step":
-            due = d.values.get("next_step_date")
-            if isinstance(due, dt.date) and due < p.today:
-                days = (p.today - due).days
+            due = values.get("next_step_date")
+            if isinstance(due, dt.date) and due < today:
+                days = (today - due).days
                 out.append(
-                    _f(
-                        p,
-                        d,
-                        "stalled-deal",
-                        "next_step_date",
+                    of(
+                        C.STALLED_DEAL,
                         f"next step was due {due.isoformat()} ({days} days ago)",
-                        clock=clock,
-                        days=days,
-                        threshold=0,
-                        stage=d.stage,
+                        record=d,
+                        field="next_step_date",
+                        details={"clock": clock, "days": days, "threshold": 0, "stage": d.stage},
                     )
                 )
             continue
-        if clock == "last_activity" and isinstance(d.values.get("last_activity"), dt.date):
-            since = d.values["last_activity"]
-            field, what = "last_activity", "no activity for"
+        if clock == "last_activity" and isinstance(values.get("last_activity"), dt.date):
+            since = values["last_activity"]
+            field = "last_activity"
         else:
             since, _src = entered_stage(d, st)
-            field, what, clock = "stage", f"in {d.stage} for", "in_stage"
+            field, clock = "stage", "in_stage"
             if since is None:
                 continue
-        days = days_between(
-            since,
-            p.today,
-            business=rules.business_days,
-            holidays=rules.holidays,
-            calendar=rules.holiday_calendar,
-        )
+        if business:
+            days = days_between(
+                since, today, business=True, holidays=rules.holidays,
+                calendar=rules.holiday_calendar,
+            )  # fmt: skip
+        else:
+            days = (today - since).days
         if days > threshold:
-            unit = "business days" if rules.business_days else "days"
+            iso = since.isoformat()
+            what = "no activity for" if field == "last_activity" else f"in {d.stage} for"
             out.append(
-                _f(
-                    p,
-                    d,
-                    "stalled-deal",
-                    field,
-                    f"{what} {days} {unit} (limit {threshold}) since {since.isoformat()}",
-                    clock=clock,
-                    days=days,
-                    threshold=threshold,
-                    since=since.isoformat(),
-                    stage=d.stage,
+                of(
+                    C.STALLED_DEAL,
+                    f"{what} {days} {unit} (limit {threshold}) since {iso}",
+                    record=d,
+                    field=field,
+                    details={
+                        "clock": clock,
+                        "days": days,
+                        "threshold": threshold,
+                        "since": iso,
+                        "stage": d.stage,
+                    },
                 )
             )
     return out
@@ -144,7 +131,7 @@ def worst_first(findings: list[Finding]) -> list[Finding]:
         days = f.details.get("days", 0) or 0
         threshold = f.details.get("threshold", 0) or 0
         over = days - threshold if isinstance(days, int) else 0
-        rank = {"stalled-deal": 0, "close-date-passed": 1, "close-date-slipped": 2}[f.code]
+        rank = _RANK[f.code]
         return (rank, -over, f.row or 0)
 
     return sorted(findings, key=key)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from salessheet.core.catalogue import BAD_VALUE
 from salessheet.core.cells import CellError, RawSheet, RawValue, a1, col_letter
 from salessheet.core.cellsafe import quote_value
 from salessheet.core.errors import StructureError
@@ -95,7 +96,8 @@ def find_header_row(sheet: RawSheet, exact: dict[str, str], must: Iterable[str])
     return best
 
 
-def _suggest(header_texts: list[str], spec: ColumnSpec) -> str:
+def suggest_header(header_texts: list[str], spec: ColumnSpec) -> str:
+    """'; did you mean ...?' for near-miss headers, and the accepted headers (for messages)."""
     names = {normalise(h): h for h in header_texts if h}
     aliases = [normalise(a) for a in spec.aliases]
     hits = []
@@ -196,7 +198,7 @@ def map_table(
         if spec.required and spec.field not in col_of:
             problems.append(
                 f"required column {spec.field!r} is missing from the header on row {header_row}"
-                + _suggest(header_texts, spec)
+                + suggest_header(header_texts, spec)
             )
     # merged cells that reach into the data area of a mapped column
     mapped_cols = set(col_of.values())
@@ -261,6 +263,7 @@ def map_table(
                     try:
                         hit = (True, parse(v))
                     except ParseFailure as exc:
+                        exc.__cause__ = exc.__context__ = None  # their frames hold the table
                         hit = (False, exc.with_traceback(None))  # no frame kept alive
                     if len(memo) < _CACHE_LIMIT and cls is not bool:
                         memo[v] = hit
@@ -315,14 +318,13 @@ def _blank(v: RawValue) -> bool:
 def _bad_value(
     sheet: str, row: int, col: int, header: str, raw: RawValue, exc: Exception
 ) -> Finding:
-    shown = raw.code if isinstance(raw, CellError) else raw
-    return Finding(
-        code="bad-value",
-        severity="error",
-        message=f"{header} {a1(row, col)}: cannot read {quote_value(json_safe(shown))}: {exc}",
+    shown = json_safe(raw.code if isinstance(raw, CellError) else raw)
+    return Finding.of(
+        BAD_VALUE,
+        f"{header} {a1(row, col)}: cannot read {quote_value(shown)}: {exc}",
         sheet=sheet,
         row=row,
+        col=col,
         column=header,
-        cell=a1(row, col),
-        value=json_safe(shown),
+        value=shown,
     )

@@ -1,0 +1,235 @@
+"""The finding-code catalogue: every code salessheet reports, declared once.
+
+Each code is a registered ``Check``: the stable kebab-case code, its default severity, what it
+means in one line, and the module that emits it. Emitters build findings from these objects
+(``Finding.of(check, ...)``), never from a bare code string, so that ``salessheet rules``, the
+README's list and the findings themselves cannot drift apart. A profile may still set the
+severity of some checks (the transition checks); the catalogue holds the default.
+
+``python -m salessheet.core.catalogue README.md`` rewrites the README's table of codes (between
+its ``codes:start`` and ``codes:end`` markers) from this file.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+_CODE = re.compile(r"[a-z]+(-[a-z]+)+")
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    code: str  # stable kebab-case, part of the JSON contract
+    severity: Severity  # the default; a profile may configure some (see ``meaning``)
+    meaning: str  # one line, for `salessheet rules` and the README
+    source: str  # the module that emits it, below ``salessheet`` (e.g. "rules.fields")
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "meaning": self.meaning,
+            "source": self.source,
+        }
+
+
+CATALOGUE: dict[str, Check] = {}
+
+
+def register(code: str, severity: Severity, meaning: str, source: str) -> Check:
+    """Declare a check. A code is registered once; the registry keeps declaration order."""
+    if not _CODE.fullmatch(code):
+        raise ValueError(f"finding code {code!r} is not kebab-case")
+    if code in CATALOGUE:
+        raise ValueError(f"finding code {code!r} is registered twice")
+    if severity not in SEVERITIES:
+        raise ValueError(f"{code}: severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+    check = Check(code, severity, meaning, source)
+    CATALOGUE[code] = check
+    return check
+
+
+def lookup(code: str) -> Check:
+    """The registered check of ``code``; for a code this version no longer reports (read back
+    from the findings sheet an older run wrote), an unregistered stand-in."""
+    check = CATALOGUE.get(code)
+    if check is None:
+        return Check(code, "warning", "no longer reported by this version", "an earlier run")
+    return check
+
+
+# --- reading the sheet -----------------------------------------------------------------------
+BAD_VALUE = register(
+    "bad-value",
+    "error",
+    "A cell cannot be read as its column's type (date, amount, percentage, an #N/A); "
+    "it is reported, never guessed.",
+    "sheet.table",
+)
+
+# --- per-deal checks -------------------------------------------------------------------------
+UNKNOWN_STAGE = register(
+    "unknown-stage",
+    "error",
+    "The stage is none of the profile's stages or their aliases.",
+    "rules.fields",
+)
+MISSING_FIELD = register(
+    "missing-field",
+    "error",
+    "A field the deal's stage requires is empty (or the stage itself is).",
+    "rules.fields",
+)
+MISSING_COLUMN = register(
+    "missing-column",
+    "error",
+    "The sheet has no column for a field some stage requires (a warning while no deal is "
+    "in those stages).",
+    "rules.fields",
+)
+MISSING_ID = register(
+    "missing-id",
+    "error",
+    "A row has data but no deal id.",
+    "rules.fields",
+)
+DUPLICATE_ID = register(
+    "duplicate-id",
+    "error",
+    "The same deal id is on more than one row.",
+    "rules.fields",
+)
+NEGATIVE_AMOUNT = register(
+    "negative-amount",
+    "error",
+    "The deal's amount is negative.",
+    "rules.fields",
+)
+CLOSE_DATE_PASSED = register(
+    "close-date-passed",
+    "warning",
+    "An open deal's expected close date has passed.",
+    "rules.fields",
+)
+CLOSE_BEFORE_CREATED = register(
+    "close-before-created",
+    "warning",
+    "The expected close date is before the deal was created.",
+    "rules.fields",
+)
+CURRENCY_MISMATCH = register(
+    "currency-mismatch",
+    "warning",
+    "The amount is written in one currency but the currency column names another.",
+    "rules.fields",
+)
+
+# --- stage history ---------------------------------------------------------------------------
+ILLEGAL_TRANSITION = register(
+    "illegal-transition",
+    "error",
+    "The stage moved in a way the profile does not allow (skipped stages, an undeclared move, "
+    "a won deal marked lost); severity: transitions.skip_forward / undeclared.",
+    "history.transitions",
+)
+BACKWARD_TRANSITION = register(
+    "backward-transition",
+    "warning",
+    "The stage moved back to an earlier stage; severity: transitions.backward.",
+    "history.transitions",
+)
+REOPENED_DEAL = register(
+    "reopened-deal",
+    "error",
+    "A deal left a terminal stage (delivered or lost); severity: transitions.reopen.",
+    "history.transitions",
+)
+
+# --- stalls ----------------------------------------------------------------------------------
+STALLED_DEAL = register(
+    "stalled-deal",
+    "warning",
+    "An open deal sat in its stage, or without activity, longer than the stage's stall_days, "
+    "or its next step is overdue.",
+    "rules.stalled",
+)
+CLOSE_DATE_SLIPPED = register(
+    "close-date-slipped",
+    "warning",
+    "The expected close date was pushed back stall.slip_warning_after times or more.",
+    "rules.stalled",
+)
+
+# --- the ledger ------------------------------------------------------------------------------
+DEAL_REMOVED = register(
+    "deal-removed",
+    "warning",
+    "A deal the stage history tracked is no longer in the sheet.",
+    "history.transitions",
+)
+LEDGER_UNREADABLE = register(
+    "ledger-unreadable",
+    "warning",
+    "A row of the `salessheet history` sheet cannot be read and was skipped.",
+    "rules.engine",
+)
+
+# Findings of `salessheet stalled` (worst first in this order), and the transition checks.
+STALL_CHECKS = (STALLED_DEAL, CLOSE_DATE_PASSED, CLOSE_DATE_SLIPPED)
+TRANSITION_CHECKS = (ILLEGAL_TRANSITION, BACKWARD_TRANSITION, REOPENED_DEAL)
+
+
+# --- the README's table ------------------------------------------------------------------------
+
+README_START = (
+    "<!-- codes:start: generated from salessheet/core/catalogue.py by "
+    "`python -m salessheet.core.catalogue README.md`; edit the catalogue, not this table -->"
+)
+README_END = "<!-- codes:end -->"
+_SECTION = re.compile(r"<!-- codes:start\b[^\n]*-->\n(.*?)<!-- codes:end -->", re.S)
+
+
+def markdown_table() -> str:
+    rows = ["| code | severity | meaning | reported by |", "|---|---|---|---|"]
+    for c in CATALOGUE.values():
+        meaning = c.meaning.replace("|", "\\|")
+        rows.append(f"| `{c.code}` | {c.severity} | {meaning} | `{c.source}` |")
+    return "\n".join(rows) + "\n"
+
+
+def readme_section(text: str) -> str | None:
+    """The generated table in a README's text (between the markers); None if it has none."""
+    m = _SECTION.search(text)
+    return m.group(1) if m else None
+
+
+def with_readme_section(text: str) -> str:
+    """``text`` with its generated table made from the catalogue."""
+    if readme_section(text) is None:
+        raise ValueError(f"no '{README_START[:16]}…' / '{README_END}' section")
+    block = f"{README_START}\n{markdown_table()}{README_END}"
+    return _SECTION.sub(lambda _m: block, text, count=1)
+
+
+def _main(argv: list[str]) -> int:
+    path = Path(argv[0] if argv else "README.md")
+    text = path.read_text(encoding="utf-8")
+    try:
+        new = with_readme_section(text)
+    except ValueError as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return 2
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    print(f"{path}: {'updated' if new != text else 'already up to date'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
