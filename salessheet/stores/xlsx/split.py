@@ -16,11 +16,9 @@ holds at most one block plus a few hundred bytes of the XML at any time, whateve
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
-import socket
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -29,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from salessheet.core.cells import CellError, RawSheet, RawValue
+from salessheet.stores.file_safety import process_tag, stale_tag
 from salessheet.stores.xlsx.careful import MergedRanges, worksheet_prefix
 from salessheet.stores.xlsx.scan import RECT_FLOOR, RECT_PER_BYTE, SheetScan
 
@@ -75,38 +74,6 @@ class Cut:
 
 
 # --------------------------------------------------------------------------- temp folders
-
-
-def _host_tag() -> str:
-    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
-
-
-def process_alive(pid: int) -> bool:
-    """Whether process ``pid`` (on this machine) may still be running. Unknown counts as yes."""
-    if os.name == "nt":  # os.kill(pid, 0) would end the process there
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # e.g. another user's process
-    return True
-
-
-def process_tag() -> str:
-    """``host-pid``: whose temp files are whose, so a later run can tell a crashed run's
-    leftovers (process gone) from a concurrent run's (alive, or on another machine)."""
-    return f"{_host_tag()}-{os.getpid()}"
-
-
-_TAG = re.compile(r"([0-9a-f]{8})-(\d+)-")
-
-
-def stale_tag(rest: str) -> bool:
-    """True when ``rest`` starts with this host's tag of a process that is gone."""
-    m = _TAG.match(rest)
-    return bool(m) and m.group(1) == _host_tag() and not process_alive(int(m.group(2)))
 
 
 def make_read_folder() -> tempfile.TemporaryDirectory:
