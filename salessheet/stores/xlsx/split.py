@@ -145,7 +145,7 @@ def cut_sheet(
                 if end >= 0:
                     ready = len(pending)  # no row after the data: the rest can go
                 data_len = end if end >= 0 else ready
-                if b"<!" in pending[:data_len]:  # <![CDATA[ or <!--: "<row" may hide there
+                if pending.find(b"<!", 0, data_len) >= 0:  # <![CDATA[ or <!--: "<row" may hide
                     raise NotCuttable("CDATA or a comment in the sheet")
                 while targets and consumed + data_len > targets[0]:
                     at = _ROW_TAG.search(pending, max(0, targets[0] - consumed), data_len)

@@ -318,7 +318,8 @@ class _ReadContext:
         self.store, self.zf, self.pieces = store, zf, pieces
         self.parts = {s.name: s.part for s in store._sheets}
         self._shared: list[tuple[str, bytes]] | None = None
-        self._strings = 0
+        self._strings_part: str | None = None
+        self._strings: int | None = None
         self._n = 0
 
     def label(self, name: str) -> str:
@@ -326,10 +327,17 @@ class _ReadContext:
 
     def shared(self) -> list[tuple[str, bytes]]:
         if self._shared is None:
-            names, strings = reader_parts(self.zf)
+            names, self._strings_part = reader_parts(self.zf)
             self._shared = [(n, read_part(self.zf, n, self.store.path)) for n in names]
-            self._strings = sst_count(dict(self._shared).get(strings)) if strings else 0
         return self._shared
+
+    def strings(self) -> int:
+        """How many shared strings the workbook has (counted only for a careful read)."""
+        if self._strings is None:
+            shared = dict(self.shared())
+            part = self._strings_part
+            self._strings = sst_count(shared.get(part)) if part else 0
+        return self._strings
 
     def part_of(self, name: str) -> str:
         part = self.parts.get(name, "")
@@ -361,7 +369,7 @@ class _ReadContext:
             folder=self.pieces.folder() / f"careful-{self._n}",
             xml_bytes=self.zf.getinfo(part).file_size,
             from_row_one=whole,
-            shared_string_count=self._strings,
+            shared_string_count=self.strings(),
             read_rows=_calamine_grid,
         )
 
@@ -378,7 +386,7 @@ class _ReadContext:
                 folder=piece.with_suffix(".careful"),
                 xml_bytes=zf.getinfo(part).file_size,
                 from_row_one=False,
-                shared_string_count=self._strings,
+                shared_string_count=self.strings(),
                 read_rows=_calamine_grid,
             )
         if not got.rows:
