@@ -141,6 +141,9 @@ def set_cell(path: Path, cell_xml: str, row: int) -> Path:
         existing = re.compile(rb'<c r="' + ref + str(row).encode() + rb'"[^>]*?(?:/>|>.*?</c>)')
         if existing.search(data):
             return existing.sub(cell_xml.encode(), data)
+        open_row = re.search(rb'<row r="%d"[^>]*>.*?(?=</row>)' % row, data, re.S)
+        if open_row:  # the row is there: the cell goes at its end
+            return data[: open_row.end()] + cell_xml.encode() + data[open_row.end() :]
         return data.replace(
             b"</sheetData>", f'<row r="{row}">{cell_xml}</row></sheetData>'.encode()
         )
@@ -572,3 +575,58 @@ def test_zlib_bounds_hold_for_the_writer_too(tmp_path: Path) -> None:
     _patch_sizes(path, SHEET, size=100, crc=crc)
     with pytest.raises(WriteRefused, match="damaged"):
         _Zip(path.read_bytes(), str(path)).read(SHEET)
+
+
+def test_a_cut_sheet_reads_only_its_odd_pieces_carefully(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big sheet is cut into pieces (forced here on a small one); a far cell and a NaN date
+    in two of them send just those pieces to the careful reader, and the rows come out as a
+    whole read gives them, with the far value at its place and the NaN as its text."""
+    from salessheet.stores.xlsx.store import XlsxStore
+
+    if xlsx_split.usable_cores() < 2:
+        pytest.skip("a parallel read needs two cores")
+    path = workbook(tmp_path / "p.xlsx", deals=400)
+    clean = XlsxStore(str(path)).read(["Pipeline"])["Pipeline"].rows
+    set_cell(path, '<c r="XFD100"><v>42</v></c>', 100)
+    set_cell(path, '<c r="F300" s="1"><v>NaN</v></c>', 300)
+    monkeypatch.setattr(xlsx_split, "SPLIT_MIN_BYTES", 4096)
+    store = XlsxStore(str(path))
+    rows = store.read(["Pipeline"])["Pipeline"].rows
+    assert store.pieces_read["Pipeline"] >= 2 and "Pipeline" in store.careful_read
+    assert rows[99][16383] == 42 and rows[299][5] == "NaN"
+    rows[99][16383] = ""
+    rows[299][5] = clean[299][5]
+    assert [_trimmed(r) for r in rows] == clean  # (a row may be padded further than another)
+
+
+def test_rows_out_of_order_in_a_big_sheet_are_read_whole_and_right(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A <row> that comes back after later rows (here row 100 again, with a far value, after
+    row 401) would make pieces overlap: the sheet is read whole, and carefully."""
+    from salessheet.stores.xlsx.store import XlsxStore
+
+    path = workbook(tmp_path / "p.xlsx", deals=400)
+    clean = XlsxStore(str(path)).read(["Pipeline"])["Pipeline"].rows
+
+    def edit(name: str, data: bytes) -> bytes:
+        extra = b'<row r="100"><c r="XFD100"><v>42</v></c></row></sheetData>'
+        return data.replace(b"</sheetData>", extra) if name == SHEET else data
+
+    rewrite(path, edit)
+    monkeypatch.setattr(xlsx_split, "SPLIT_MIN_BYTES", 4096)
+    store = XlsxStore(str(path))
+    rows = store.read(["Pipeline"])["Pipeline"].rows
+    assert "Pipeline" not in store.pieces_read and "Pipeline" in store.careful_read
+    assert rows[99][16383] == 42
+    rows[99][16383] = ""
+    assert [_trimmed(r) for r in rows] == clean
+
+
+def _trimmed(row: list) -> list:
+    n = len(row)
+    while n > 6 and row[n - 1] in ("", None):
+        n -= 1
+    return row[:n]

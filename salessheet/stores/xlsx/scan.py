@@ -75,12 +75,16 @@ class SheetScan:
         self._carry = b""
         self.errors: dict[tuple[int, int], CellError] = {}  # cells holding an error value
         self.base_width = 0  # the columns of the sheet's first cells (its header area)
+        # A cell or <row> outside the rows its piece holds (rows out of order, a cell naming
+        # another row): pieces would overlap, so such a sheet is not cut but read whole.
+        self.misplaced = False
         self.last_row = 0  # the row number of the last <row> tag seen
         self.rows_seen = 0  # the highest row number seen
         self._start_piece(0)
 
     def _start_piece(self, after_row: int) -> None:
         self.piece_lo = after_row + 1  # rows from here (the gap before the piece counts too)
+        self.last_row = 0  # a piece starts with a <row>: no row carries on into it
         self.piece_hi = after_row
         self.piece_width = self.base_width
         self.piece_bytes = 0
@@ -137,6 +141,9 @@ class SheetScan:
             self.last_row = b
         else:
             lo = hi = self.last_row
+        if first is not None and lo < self.piece_lo:
+            self.misplaced = True  # a row of an earlier piece's rows
+            self.reason = self.reason or f"row {lo:,} after row {self.piece_lo - 1:,}"
         self.rows_seen = max(self.rows_seen, hi)
         if self.reason is None:
             if self._other_prefix is not None and b":c" in seg and self._other_prefix.search(seg):
@@ -145,8 +152,7 @@ class SheetScan:
                 if not self.base_width:
                     self.base_width = _max_column(seg)
                     self.piece_width = max(self.piece_width, self.base_width)
-                hi = _round_up(hi)  # cells may claim rows up to here
-                if self._check_cells(seg, _round_down(lo), hi):
+                if self._check_cells(seg, lo, hi):
                     self.piece_hi = max(self.piece_hi, hi)
             if self.reason is None and self._value_start in seg:
                 self._check_values(seg)
@@ -157,11 +163,11 @@ class SheetScan:
             self.errors.update(error_cells(seg))
 
     def _check_cells(self, seg: bytes, lo: int, hi: int) -> bool:
-        """Every cell has one reference, inside rows lo..hi and columns 1..piece_width (which
-        grows with the data); cells holding an error value are noted."""
+        """Every cell has one reference, inside rows lo..hi (those of the chunk's <row> tags) and
+        columns 1..piece_width (which grows with the data); error values are noted."""
         pos = 0
         while True:
-            m = _unusual_cells(self.prefix, self.piece_width, lo, hi).search(seg, pos)
+            m = unusual_cells(self.prefix, self.piece_width, lo, hi).search(seg, pos)
             if m is None:
                 return True
             end = seg.find(b">", m.start())
@@ -175,6 +181,7 @@ class SheetScan:
             row, col = int(ref.group(2)), col_number(ref.group(1).decode())
             if not lo <= row <= hi:
                 self.reason = f"a cell in row {row:,}, outside its <row> tags ({lo:,}-{hi:,})"
+                self.misplaced = True
                 return False
             if col > MAX_COLUMNS:
                 self.reason = "a cell beyond column XFD"
@@ -238,21 +245,8 @@ def _max_column(seg: bytes) -> int:
     return min(MAX_COLUMNS, max(col_number(x.decode()) for x in letters))
 
 
-def _step(n: int) -> int:
-    """Row bounds are rounded to two significant digits (~10%), so the searches are few."""
-    return 10 ** max(0, len(str(n)) - 2)
-
-
-def _round_down(n: int) -> int:
-    return max(1, n - n % _step(n))
-
-
-def _round_up(n: int) -> int:
-    return n - n % _step(n) + _step(n) - 1
-
-
 @functools.lru_cache(maxsize=256)
-def _unusual_cells(prefix: bytes, width: int, lo: int, hi: int) -> re.Pattern[bytes]:
+def unusual_cells(prefix: bytes, width: int, lo: int, hi: int) -> re.Pattern[bytes]:
     """A search for a cell whose start tag is not ``<c r="REF"`` (REF in columns 1..width and
     rows lo..hi) followed only by the short attributes Excel writes on cells (s, t, cm, vm, ph),
     none of them starting with "e" (so t="e", an error value, is looked at too). Written as one

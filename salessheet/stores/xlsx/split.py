@@ -180,6 +180,8 @@ def cut_sheet(
 
 def _judge(scan: SheetScan, careful: list[str]) -> str | None:
     reason = scan.end_piece()
+    if scan.misplaced:
+        raise NotCuttable("cells outside the rows of their piece")
     if reason is not None:
         careful.append(reason)
     return reason
@@ -212,6 +214,8 @@ class _PieceWriter:
         if data:
             self.fh.write(data)
             self.scan.feed(data)
+            if self.scan.misplaced:
+                raise NotCuttable("cells outside the rows of their piece")
 
     def close(self, *, last: bool) -> Path:
         if not last:  # the sheet's real ending (merged cells etc.) goes to the last piece

@@ -246,7 +246,7 @@ class XlsxStore:
             except _NotByCalamine as exc:
                 reason = str(exc)
         self.careful_read[name] = reason
-        careful = ctx.careful(name, part, part_chunks(ctx.zf, part)(), whole=True)
+        careful = ctx.careful(name, part, part_chunks(ctx.zf, part)(), scan.base_width)
         errors = {**scan.errors, **careful.errors}
         return RawSheet(name, careful.rows, careful.merged, visible), errors
 
@@ -357,7 +357,7 @@ class _ReadContext:
                         )
         raise _CalamineOnly(name)
 
-    def careful(self, name: str, part: str, chunks, *, whole: bool) -> CarefulSheet:  # noqa: ANN001
+    def careful(self, name: str, part: str, chunks, usual_width: int) -> CarefulSheet:  # noqa: ANN001
         shared = self.shared()
         self._n += 1
         return read_carefully(
@@ -368,9 +368,10 @@ class _ReadContext:
             part=part,
             folder=self.pieces.folder() / f"careful-{self._n}",
             xml_bytes=self.zf.getinfo(part).file_size,
-            from_row_one=whole,
+            from_row_one=True,
             shared_string_count=self.strings(),
             read_rows=_calamine_grid,
+            usual_width=usual_width,
         )
 
     def careful_piece(self, piece: Path, name: str, part: str) -> tuple:
@@ -424,11 +425,12 @@ def _scan_part(zf: zipfile.ZipFile, part: str) -> SheetScan:
     return scan or SheetScan()
 
 
-def _calamine_grid(path: Path, name: str) -> list[list[RawValue]]:
-    """calamine's rows of sheet ``name`` in the (small, checked) workbook at ``path``."""
+def _calamine_grid(path: Path, name: str) -> tuple[tuple[int, int] | None, list[list[RawValue]]]:
+    """calamine's (start, rows) of sheet ``name`` in the (small, checked) workbook at ``path``."""
     wb = calamine.CalamineWorkbook.from_path(str(path))
     try:
-        return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheet = wb.get_sheet_by_name(name)
+        return sheet.start, sheet.to_python(skip_empty_area=True)
     except BaseException as exc:
         if is_panic(exc):
             raise RuntimeError(f"the reader failed ({exc})") from None
