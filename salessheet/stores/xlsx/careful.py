@@ -485,9 +485,13 @@ class _Reader:
                 "far apart to read safely",
                 hint="remove the stray values far away from the table",
             )
-        rows: list[list[RawValue]] = []
-        for r in range(first + 1, last + 1):
-            size = width if padded else lengths.get(r, 0)
+        rows: list[list[RawValue]]
+        if padded:
+            rows = [[""] * width for _ in range(n_rows)]
+        else:
+            rows = [[] for _ in range(n_rows)]  # a row without values costs an empty list
+        for r in rows_with:
+            size = width if padded else lengths[r]
             values = self.lists.get(r)
             if values is not None:
                 row = values[:size] if len(values) >= size else values + [""] * (size - len(values))
@@ -497,7 +501,7 @@ class _Reader:
             if cells:
                 for c, value in cells.items():
                     row[c - 1] = value
-            rows.append(row)
+            rows[r - first - 1] = row
         return CarefulSheet(first, rows, self.errors, merged, width, padded)
 
 
