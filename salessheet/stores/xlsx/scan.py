@@ -48,6 +48,7 @@ _ATTR_R = re.compile(rb"""(?<![\w:.-])r\s*=\s*(["'])(.*?)\1""", re.S)
 _PLAIN_REF = re.compile(rb"\$?([A-Z]{1,3})\$?(\d{1,7})")
 _ATTR_T = re.compile(rb"""(?<![\w:.-])t\s*=\s*["']([^"']*)["']""")
 _FIRST_COLS = re.compile(rb'\sr="([A-Z]{1,3})\d')
+_PLAIN_NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _V_TEXT = re.compile(rb"<(?:[\w.-]+:)?v>([^<]*)<")
 
 
@@ -224,12 +225,9 @@ def value_is_safe(kind: bytes, text: bytes) -> bool:
     """True when calamine reads a cell of type ``kind`` (the t attribute) holding ``text``
     without failing, panicking or making up a date."""
     if kind in (b"", b"n"):
-        if not text or text != text.strip():
-            return False
-        try:
-            number = float(text)
-        except ValueError:
-            return False
+        if _PLAIN_NUMBER.fullmatch(text) is None:
+            return False  # NaN, inf, 1_000, " 5", abc: calamine fails or misreads
+        number = float(text)
         return math.isfinite(number) and number >= NEGATIVE_LIMIT
     if kind == b"b":
         return text in (b"0", b"1")

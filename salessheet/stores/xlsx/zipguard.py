@@ -85,7 +85,7 @@ def check_package(path: Path) -> None:
             _check_entries(path, infos, fh)
     except OSError as exc:
         raise SourceError(f"{path}: cannot read the workbook ({exc.strerror or exc})") from exc
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, ValueError, OverflowError, struct.error, EOFError) as exc:
         raise SourceError(
             f"{path}: not a readable workbook (damaged zip package: {exc})",
             hint="open it in Excel or LibreOffice and save it again",
