@@ -14,7 +14,7 @@ from conftest import CORPUS, REPO, TODAY, corpus_file, make_xlsx, set_error_cell
 
 from salessheet.api import validate
 from salessheet.stores.xlsx import split as xlsx_split
-from salessheet.stores.xlsx.parts import workbook_sheets
+from salessheet.stores.xlsx.parts import reader_parts, workbook_sheets
 from salessheet.stores.xlsx.store import XlsxStore, _read_piece
 
 pytestmark = pytest.mark.skipif(
@@ -79,12 +79,14 @@ def _cut(path: Path, pieces: int, folder: Path) -> xlsx_split.Cut:
         parts = {s.name: s.part for s in workbook_sheets(zf)}
         part = parts["Pipeline"]
 
-        def start(piece: Path) -> Future:
+        def start(piece: Path, careful: str | None) -> Future:
+            assert careful is None
             done: Future = Future()
             done.set_result(_read_piece(piece, "Pipeline"))
             return done
 
-        return xlsx_split.cut_sheet(zf, part, pieces, set(parts.values()) - {part}, folder, start)
+        shared = [(name, zf.read(name)) for name in reader_parts(zf)[0]]
+        return xlsx_split.cut_sheet(zf, part, pieces, shared, folder, start)
 
 
 def test_four_pieces_join_into_the_whole_sheet(

@@ -1,11 +1,15 @@
 """Strict cell parsing: a raw cell becomes a typed value, or a reason it could not.
 
 Nothing is guessed: a value that does not parse is reported (``bad-value``), never blanked.
+Every parser either returns a value or raises ParseFailure, whatever it is given (text of any
+length, NaN, infinities, numbers of thousands of digits); tests/test_parsing_properties.py
+checks that with generated input.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -14,6 +18,10 @@ from typing import Any
 from salessheet.core.cells import CellError, RawValue
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# The largest amount or number read (exclusive): 10^18. No deal is worth that in any currency
+# (world GDP is ~10^14 USD; 10^18 Vietnamese dong is ~4x10^13 USD), and it keeps every sum of a
+# million amounts with their cents inside Decimal's 28 digits, so rounding never fails.
+MAX_MAGNITUDE = Decimal(10) ** 18
 # Serial numbers accepted as dates: 1954-10-03 .. 2173-10-14 (anything else is not a date).
 SERIAL_MIN, SERIAL_MAX = 20000, 100000
 CURRENCY_MARKS = {
@@ -89,9 +97,18 @@ def is_blank(value: RawValue) -> bool:
 
 
 def _number_text(v: float) -> str:
+    if not math.isfinite(v):
+        raise ParseFailure("not a number")
     if v == int(v) and abs(v) < 1e15:
         return str(int(v))
     return format(v, ".15g")
+
+
+def _int_text(v: int) -> str:
+    try:
+        return str(v)
+    except ValueError as exc:  # more digits than Python converts (4,300)
+        raise ParseFailure("a number too long to read") from exc
 
 
 def parse_id(value: RawValue) -> str:
@@ -102,7 +119,7 @@ def parse_id(value: RawValue) -> str:
     if isinstance(value, float):
         return _number_text(value)
     if isinstance(value, int):
-        return str(value)
+        return _int_text(value)
     if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
         raise ParseFailure("a date cell is not an id")
     return str(value).strip()
@@ -113,6 +130,8 @@ def parse_text(value: RawValue) -> str:
         raise ParseFailure(f"error value {value.code}")
     if isinstance(value, float):
         return _number_text(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _int_text(value)
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
@@ -121,7 +140,8 @@ def parse_text(value: RawValue) -> str:
 
 
 def float_to_decimal(v: float) -> Decimal:
-    """Drop binary noise: 17499.9499999999 → 17499.95 (12 significant digits)."""
+    """Drop binary noise: 17499.9499999999 → 17499.95 (12 significant digits). ``v`` must be
+    finite and below MAX_MAGNITUDE (parse_money checks)."""
     if v.is_integer() and abs(v) < 1e15:
         return Decimal(int(v))
     text = repr(v)
@@ -172,9 +192,15 @@ def parse_decimal_text(text: str, ctx: ParseContext) -> tuple[Decimal, str | Non
         raise ParseFailure("thousands separator after the decimal point")
     try:
         number = Decimal(int_part.replace(thousands, "") + ("." + frac if frac else ""))
-    except InvalidOperation as exc:
+    except (InvalidOperation, ValueError) as exc:
         raise ParseFailure("not a number") from exc
+    _check_magnitude(number)
     return (-number if negative else number), currency
+
+
+def _check_magnitude(number: Decimal) -> None:
+    if not number.is_finite() or abs(number) >= MAX_MAGNITUDE:
+        raise ParseFailure("a number of 19 digits or more; no amount is that large")
 
 
 def parse_money(value: RawValue, ctx: ParseContext) -> tuple[Decimal, str | None]:
@@ -183,10 +209,14 @@ def parse_money(value: RawValue, ctx: ParseContext) -> tuple[Decimal, str | None
     if isinstance(value, bool):
         raise ParseFailure("TRUE/FALSE is not an amount")
     if isinstance(value, int):
-        return Decimal(value), None
+        number = Decimal(value)
+        _check_magnitude(number)
+        return number, None
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise ParseFailure("not a number")
+        if abs(value) >= MAX_MAGNITUDE:
+            raise ParseFailure("a number of 19 digits or more; no amount is that large")
         return float_to_decimal(value), None
     if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
         raise ParseFailure("a date is not an amount")

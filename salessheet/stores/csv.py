@@ -1,18 +1,36 @@
-"""The CSV store: a read-only source. Tool-owned sheets (ledger, register) go to sidecar files."""
+"""The CSV store: a read-only source. Tool-owned sheets (ledger, register) go to sidecar files.
+
+The text encoding is detected (UTF-8 with or without BOM, UTF-16, GB18030, cp1252); a file that
+mixes encodings (UTF-8 lines next to lines in a legacy code page, as concatenated exports give)
+is refused rather than decoded into mojibake.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+import stat
+import threading
 from pathlib import Path
 
 from salessheet.core.cells import RawSheet, SheetInfo
 from salessheet.core.errors import SourceError, WriteRefused
 from salessheet.stores.base import WriteBatch, WriteReport
 
+# The longest field read. Excel holds at most 32,767 characters in a cell, Google Sheets 50,000,
+# Salesforce long text areas 131,072 (Python's csv default limit, exactly); doubled quotes and
+# HTML in rich-text exports add to that. A longer field is almost always an unclosed quote
+# swallowing the rest of the file, and is refused naming its row and column.
+MAX_FIELD_CHARS = 1 << 20
+# A whole Excel sheet (1,048,576 rows x 20 columns) exported as CSV is ~100-200 MB.
+MAX_CSV_BYTES = 1 << 30
+_FIELD_LIMIT = threading.Lock()  # csv.field_size_limit is process-wide: set it under a lock
+
 
 def detect_encoding(data: bytes) -> str:
-    """UTF-8 (with or without BOM), GB18030 (Chinese Excel exports) or cp1252."""
+    """UTF-8 (with or without BOM), GB18030 (Chinese Excel exports) or cp1252. Raises
+    MixedEncoding when some lines are UTF-8 and others are not."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -22,7 +40,13 @@ def detect_encoding(data: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    # GB2312/GBK text is mostly pairs of bytes >= 0xA1; cp1252 accents stand alone.
+    enc = "gb18030" if _looks_gb(data) else "cp1252"
+    _refuse_mixed(data, enc)
+    return enc
+
+
+def _looks_gb(data: bytes) -> bool:
+    """GB2312/GBK text is mostly pairs of bytes >= 0xA1; cp1252 accents stand alone."""
     high = paired = 0
     i, n = 0, len(data)
     while i < n:
@@ -35,13 +59,59 @@ def detect_encoding(data: bytes) -> str:
                 i += 2
                 continue
         i += 1
-    if high and paired / high >= 0.8:
+    if not high or paired / high < 0.8:
+        return False
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+class MixedEncoding(ValueError):
+    def __init__(self, utf8_line: int, other_line: int, other: str):
+        super().__init__(f"line {utf8_line} is UTF-8, line {other_line} is not")
+        self.utf8_line, self.other_line, self.other = utf8_line, other_line, other
+
+
+# Characters real text brings in UTF-8: Latin-1 and Latin Extended-A letters, punctuation and
+# currency signs, CJK, kana, hangul, fullwidth forms. Bytes of a legacy code page that happen
+# to be valid UTF-8 decode mostly to other characters (IPA, Armenian, NKo...).
+_PLAUSIBLE = (
+    (0xA0, 0x17F),
+    (0x2010, 0x20CF),
+    (0x3000, 0x30FF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7AF),
+    (0xFF00, 0xFFEF),
+)
+
+
+def _plausible(text: str) -> bool:
+    high = [ord(ch) for ch in text if ord(ch) >= 0x80]
+    return bool(high) and all(any(a <= c <= b for a, b in _PLAUSIBLE) for c in high)
+
+
+def _refuse_mixed(data: bytes, legacy: str) -> None:
+    """Raise MixedEncoding when the file (not valid UTF-8 as a whole) has lines that are
+    plainly UTF-8 text (non-ASCII, valid, plausible) next to lines that are not UTF-8."""
+    utf8_line = other_line = 0
+    for n, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
         try:
-            data.decode("gb18030")
-            return "gb18030"
+            text = line.decode("utf-8")
         except UnicodeDecodeError:
-            pass
-    return "cp1252"
+            if not other_line:
+                other_line = n
+                legacy = "gb18030" if _looks_gb(line) else legacy
+        else:
+            # in a GB18030 file, a short line can be valid UTF-8 by chance: ask for two
+            # characters of real text
+            if _plausible(text) and (legacy != "gb18030" or sum(ord(c) >= 0x80 for c in text) >= 2):
+                utf8_line = utf8_line or n
+        if utf8_line and other_line:
+            raise MixedEncoding(utf8_line, other_line, legacy)
 
 
 def sidecar_path(source: Path, sheet_name: str) -> Path:
@@ -49,9 +119,31 @@ def sidecar_path(source: Path, sheet_name: str) -> Path:
     return source.with_name(f"{source.stem}.salessheet-{slug}.csv")
 
 
-def read_csv_rows(path: Path) -> list[list[str]]:
+def _check_regular(path: Path) -> os.stat_result:
     try:
-        data = path.read_bytes()
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot open the file ({exc.strerror})") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise SourceError(f"{path}: is a folder, not a CSV file")
+    if not stat.S_ISREG(st.st_mode):
+        raise SourceError(f"{path}: not a regular file (a device, pipe or socket), not a CSV file")
+    return st
+
+
+def read_csv_rows(path: Path) -> list[list[str]]:
+    st = _check_regular(path)
+    if st.st_size > MAX_CSV_BYTES:
+        raise SourceError(
+            f"{path}: the file is {st.st_size / (1 << 30):.1f} GB; salessheet reads CSV files "
+            f"of up to {MAX_CSV_BYTES >> 30} GB",
+            hint="a whole Excel sheet exported as CSV is 100-200 MB: is this the right file?",
+        )
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_CSV_BYTES + 1)
     except OSError as exc:
         raise SourceError(f"{path}: cannot read the file ({exc.strerror})") from exc
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -59,15 +151,76 @@ def read_csv_rows(path: Path) -> list[list[str]]:
             f"{path}: this is an Excel workbook, not a CSV file",
             hint="give it an .xlsx (or .xls → save as .xlsx) name",
         )
-    enc = detect_encoding(data)
-    text = data.decode(enc, errors="strict" if enc != "cp1252" else "replace")
+    try:
+        enc = detect_encoding(data)
+    except MixedEncoding as exc:
+        legacy = "GB18030/GBK" if exc.other == "gb18030" else "a Windows code page (cp1252)"
+        raise SourceError(
+            f"{path}: the file mixes text encodings: line {exc.utf8_line} is UTF-8, line "
+            f"{exc.other_line} is not (it looks like {legacy}); salessheet will not guess "
+            "which characters were meant",
+            hint="open it in a text editor or Excel and save the whole file as UTF-8 "
+            "(Excel: CSV UTF-8)",
+        ) from None
+    try:
+        text = data.decode(enc, errors="strict" if enc != "cp1252" else "replace")
+    except UnicodeDecodeError as exc:  # a byte-order mark, then bytes in another encoding
+        if enc == "utf-16":
+            raise SourceError(
+                f"{path}: the file says it is UTF-16 (it starts with a byte-order mark) but its "
+                f"bytes from {exc.start:,} on are not: it is damaged or mixes text encodings",
+                hint="open it in a text editor or Excel and save it again as UTF-8",
+            ) from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SourceError(
+            f"{path}: the file says it is {enc.upper().replace('-SIG', '')} (it starts with a "
+            f"byte-order mark) but line {line} is not: it mixes text encodings",
+            hint="open it in a text editor or Excel and save the whole file as UTF-8 "
+            "(Excel: CSV UTF-8)",
+        ) from None
+    del data
     sample = text[:65536]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    with _FIELD_LIMIT:
+        before = csv.field_size_limit(MAX_FIELD_CHARS)
+        try:
+            rows: list[list[str]] = []
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            try:
+                rows.extend(reader)
+            except csv.Error as exc:
+                if "field larger than field limit" not in str(exc):
+                    raise SourceError(f"{path}: line {reader.line_num}: {exc}") from None
+                raise _long_field(path, text, delimiter, len(rows), reader.line_num) from None
+        finally:
+            csv.field_size_limit(before)
+    return rows
+
+
+def _long_field(path: Path, text: str, delimiter: str, record: int, line: int) -> SourceError:
+    """The error for a field over MAX_FIELD_CHARS, naming its row and column (the record is
+    parsed once more, without a limit, to find them)."""
+    from salessheet.core.cells import col_letter
+
+    csv.field_size_limit(len(text) + 1)
+    where = f"row {record + 1}"
+    for i, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)):
+        if i == record:
+            for c, value in enumerate(row, start=1):
+                if len(value) > MAX_FIELD_CHARS:
+                    where = f"row {record + 1}, column {col_letter(c)}, {len(value):,} characters"
+                    break
+            break
+    return SourceError(
+        f"{path}: {where} (from line {line}): a field longer than {MAX_FIELD_CHARS:,} "
+        "characters; no spreadsheet cell holds that much",
+        hint="a quote (\") that opens a field and is never closed makes the rest of the file "
+        "one field: look for it on that line",
+    )
 
 
 class CsvStore:
@@ -79,8 +232,7 @@ class CsvStore:
         self.path = Path(source)
         self.locale: str | None = None
         self.timezone: str | None = None
-        if not self.path.is_file():
-            raise SourceError(f"{self.path}: no such file")
+        _check_regular(self.path)
         self.sheet_name = self.path.stem
 
     def sheets(self) -> list[SheetInfo]:

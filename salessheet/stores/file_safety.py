@@ -3,6 +3,10 @@
 Nothing here knows about spreadsheets. The order of ``atomic_replace`` is what keeps a user's only
 copy of the pipeline safe: the new version is complete, flushed and verified on disk before the
 old one is moved aside into ``.salessheet-backups/`` and the new one renamed into its place.
+
+A run killed mid-write (kill -9, power loss) leaves its temp file behind; the name carries the
+machine and process id, and the next write into the same folder removes the temp files whose
+process is gone (never a running one's, nor another machine's).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import socket
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +24,7 @@ from salessheet.core.errors import WriteRefused
 from salessheet.core.files import fsync_dir, silent_unlink
 
 BACKUP_DIR = ".salessheet-backups"
+KEEP_BACKUPS = 5  # the README promises "the last 5" previous versions
 TEMP_SUFFIX = ".salessheet-tmp"
 _CHUNK = 1 << 20
 
@@ -89,11 +95,12 @@ def check_not_locked(path: Path) -> None:
     ):
         if lock.exists():
             holder = holder_of(lock)
-            who = f" by {holder}" if holder else ""
+            who = f" by {visible_text(holder)}" if holder else ""
             raise WriteRefused(
-                f"{path}: the workbook is open in {app}{who} (lock file {lock.name});"
-                " nothing was written.",
-                hint=f"Close it there and run again. If nobody has it open, delete {lock}.",
+                f"{path}: the workbook is open in {app}{who} (lock file "
+                f"{visible_text(lock.name)}); nothing was written.",
+                hint="Close it there and run again. If nobody has it open, delete "
+                f"{visible_text(str(lock), 4096)}.",
             )
 
 
@@ -146,7 +153,21 @@ def _libreoffice_holder(lock: Path) -> str | None:
     return name + (f" ({', '.join(extra)})" if extra else "")
 
 
-_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]+$")
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+)
+
+
+def visible_text(text: str, limit: int = 200) -> str:
+    """``text`` safe to print: control characters (a terminal escape sequence, a bidi override,
+    a line break) become visible escapes such as ``\\x1b``, and it is cut at ``limit``."""
+
+    def escape(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    shown = _CONTROL.sub(escape, text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _excel_holder(lock: Path) -> str | None:
@@ -158,14 +179,14 @@ def _excel_holder(lock: Path) -> str | None:
         raw = data[56 : 56 + 2 * n]
         if n and len(raw) == 2 * n:
             name = raw.decode("utf-16-le", "replace").strip()
-            if name and _PRINTABLE.match(name):
+            if name:
                 return name
     if data:
         n = data[0]
         raw = data[1 : 1 + n]
         if n and len(raw) == n:
             name = raw.decode("cp1252", "replace").strip()
-            if name and _PRINTABLE.match(name):
+            if name:
                 return name
     return None
 
@@ -219,6 +240,7 @@ def _make_backup(path: Path) -> Path:
 
 
 def _prune_backups(path: Path, keep: int) -> None:
+    """Remove the oldest backups until at most ``keep`` are left."""
     existing = _existing_backups(path)
     for _, old in existing[: max(0, len(existing) - keep)]:
         try:
@@ -227,12 +249,70 @@ def _prune_backups(path: Path, keep: int) -> None:
             pass
 
 
+# --------------------------------------------------------------------------- temp files
+
+def _host_tag() -> str:
+    return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` (on this machine) may still be running. Unknown counts as yes."""
+    if os.name == "nt":  # os.kill(pid, 0) would end the process there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # e.g. another user's process
+    return True
+
+
+def process_tag() -> str:
+    """``host-pid``: whose temp files are whose, so a later run can tell a crashed run's
+    leftovers (process gone) from a concurrent run's (alive, or on another machine)."""
+    return f"{_host_tag()}-{os.getpid()}"
+
+
+_TAG = re.compile(r"([0-9a-f]{8})-(\d+)-")
+
+
+def stale_tag(rest: str) -> bool:
+    """True when ``rest`` starts with this host's tag of a process that is gone."""
+    m = _TAG.match(rest)
+    return bool(m) and m.group(1) == _host_tag() and not process_alive(int(m.group(2)))
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def remove_stale_temp_files(folder: Path) -> list[Path]:
+    """Remove the temp files of writes whose process is gone (killed mid-write) from
+    ``folder``: only this machine's, only of processes no longer running."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        name = entry.name
+        if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
+            continue
+        # .NAME.HOSTTAG-PID-RANDOM.salessheet-tmp (NAME may hold dots and dashes)
+        m = re.search(r"\.([0-9a-f]{8}-\d+-)[^.]*" + re.escape(TEMP_SUFFIX) + "$", name)
+        if m and stale_tag(m.group(1)) and entry.is_file(follow_symlinks=False):
+            silent_unlink(Path(entry.path))
+            removed.append(Path(entry.path))
+    return removed
+
+
 def atomic_replace(
     path: Path,
     write_tmp: Callable[[Path], None],
     verify: Callable[[Path], None],
     *,
-    keep_backups: int = 5,
+    keep_backups: int = KEEP_BACKUPS,
     crash_hook: Callable[[str], None] | None = None,
     before_replace: Callable[[], None] | None = None,
 ) -> Path | None:
@@ -245,11 +325,18 @@ def atomic_replace(
     the rename the temp file and the new backup are removed and the original is untouched.
     ``before_replace`` runs last before the rename (e.g. re-check locks and fingerprint).
     Returns the backup path (None when ``keep_backups`` is 0 or there was no previous file).
+
+    At most ``keep_backups`` backups exist at any moment, even if the process is killed: the
+    oldest are removed before the new one is made (if the write then fails, one fewer is left,
+    never one more). Temp files left by killed runs are removed first.
     """
     path = Path(path)
     folder = path.parent
     hook = crash_hook or (lambda stage: None)
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    remove_stale_temp_files(folder)
+    fd, tmp_name = tempfile.mkstemp(
+        dir=folder, prefix=f"{_temp_prefix(path)}{process_tag()}-", suffix=TEMP_SUFFIX
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     backup: Path | None = None
@@ -263,6 +350,7 @@ def atomic_replace(
         verify(tmp)
         hook("verified")
         if keep_backups > 0 and path.exists():
+            _prune_backups(path, keep_backups - 1)
             backup = _make_backup(path)
             fsync_dir(backup.parent)
             hook("backup-made")
@@ -281,8 +369,6 @@ def atomic_replace(
     finally:
         if replaced:
             fsync_dir(folder)
-    if backup is not None:
-        _prune_backups(path, keep_backups)
     return backup
 
 

@@ -1,5 +1,6 @@
-"""openpyxl, in one place: writing a brand-new workbook (`salessheet init`) and reading a sheet
-python-calamine refuses (newer error values such as #SPILL!).
+"""openpyxl, in one place: writing a brand-new workbook (`salessheet init`). (Reading is
+python-calamine's, see store.py; a sheet calamine refuses is read by careful.py, which unlike a
+full openpyxl load costs memory in proportion to the values, never to the grid they span.)
 
 A new file has nothing of the user's to lose, so openpyxl may write it whole. The file appears
 atomically: it is saved to a temporary file in the same folder, flushed to disk, and linked
@@ -16,13 +17,12 @@ import secrets
 from decimal import Decimal
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from salessheet.core.cells import CellError, RawValue
 from salessheet.core.errors import SourceError, UsageError
 from salessheet.core.files import fsync_dir
 from salessheet.core.workbook_plan import InitPlan, SheetPlan, Validation
@@ -202,32 +202,3 @@ def _bound(value: Decimal | dt.date | None) -> str | None:
     if isinstance(value, dt.date):
         return f"DATE({value.year},{value.month},{value.day})"
     return str(value)
-
-
-def read_sheet_openpyxl(
-    path: Path, name: str, why: Exception
-) -> tuple[list[list[RawValue]], list[tuple[tuple[int, int], tuple[int, int]]]]:
-    """Fallback reader for sheets python-calamine refuses (newer error values such as #SPILL!)."""
-    try:
-        wb = load_workbook(path, read_only=False, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - any failure here is an unreadable workbook
-        raise SourceError(f"{path}, sheet {name!r}: cannot read ({why}; {exc})") from exc
-    ws = wb[name]
-    rows: list[list[RawValue]] = []
-    for row in ws.iter_rows():
-        values: list[RawValue] = []
-        for cell in row:
-            v = cell.value
-            if cell.data_type == "e" and isinstance(v, str):
-                values.append(CellError(v))
-            elif v is None:
-                values.append("")
-            else:
-                values.append(v)
-        rows.append(values)
-    merged = [
-        ((m.min_row - 1, m.min_col - 1), (m.max_row - 1, m.max_col - 1))
-        for m in ws.merged_cells.ranges
-    ]
-    wb.close()
-    return rows, merged

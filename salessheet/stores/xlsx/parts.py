@@ -1,6 +1,7 @@
 """Small readers of an xlsx package's XML parts (standard library only, no openpyxl).
 
-Used where python-calamine does not tell us enough: which cells hold error values.
+Used where python-calamine does not tell us enough: which sheet is which part, which cells hold
+error values, which parts a reader needs besides the sheet.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
 from salessheet.core.cells import CellError, col_number
+from salessheet.stores.xlsx.zipguard import read_part
 
 NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CELL_RE = re.compile(rb"<c\b([^>]*)>(.*?)</c>", re.S)
@@ -27,19 +29,24 @@ class SheetEntry:
     worksheet: bool  # a grid of cells (not a chart sheet, dialog sheet or macro sheet)
 
 
-def workbook_sheets(zf: zipfile.ZipFile) -> list[SheetEntry]:
-    """The workbook's sheets in tab order, from workbook.xml and its relationships."""
+def _main_part(zf: zipfile.ZipFile) -> str:
     main = "xl/workbook.xml"
     try:
-        root_rels = ET.fromstring(zf.read("_rels/.rels"))
+        root_rels = ET.fromstring(read_part(zf, "_rels/.rels", zf.filename))
         for rel in root_rels.iter(f"{{{NS_PKG}}}Relationship"):
             if rel.get("Type", "").endswith("/officeDocument"):
                 main = rel.get("Target", main).lstrip("/")
     except KeyError:
         pass
+    return main
+
+
+def _workbook_rels(zf: zipfile.ZipFile, main: str) -> dict[str | None, tuple[str, str]]:
+    """Relationship id -> (part path, relationship type) of the workbook part."""
     folder, base = posixpath.split(main)
-    wb = ET.fromstring(zf.read(main))
-    rels = ET.fromstring(zf.read(posixpath.join(folder, "_rels", base + ".rels")))
+    rels = ET.fromstring(
+        read_part(zf, posixpath.join(folder, "_rels", base + ".rels"), zf.filename)
+    )
     targets: dict[str | None, tuple[str, str]] = {}
     for rel in rels.iter(f"{{{NS_PKG}}}Relationship"):
         target = rel.get("Target", "")
@@ -48,6 +55,33 @@ def workbook_sheets(zf: zipfile.ZipFile) -> list[SheetEntry]:
         else:
             path = posixpath.normpath(posixpath.join(folder, target))
         targets[rel.get("Id")] = (path, rel.get("Type", ""))
+    return targets
+
+
+def reader_parts(zf: zipfile.ZipFile) -> tuple[list[str], str | None]:
+    """The parts a reader needs to read one worksheet's values (besides the worksheet): the
+    package's and the workbook's relationships, the workbook, its shared strings and styles;
+    and which of them holds the shared strings. Anything else (other sheets, images, pivot
+    caches, whatever else a package carries) never goes into a piece."""
+    main = _main_part(zf)
+    folder, base = posixpath.split(main)
+    rels = posixpath.join(folder, "_rels", base + ".rels")
+    wanted = ["[Content_Types].xml", "_rels/.rels", main, rels]
+    strings = None
+    for path, kind in _workbook_rels(zf, main).values():
+        if kind.endswith(("/sharedStrings", "/styles")):
+            wanted.append(path)
+        if kind.endswith("/sharedStrings") and path in zf.NameToInfo:
+            strings = path
+    names = set(zf.NameToInfo)
+    return [n for n in dict.fromkeys(wanted) if n in names], strings
+
+
+def workbook_sheets(zf: zipfile.ZipFile) -> list[SheetEntry]:
+    """The workbook's sheets in tab order, from workbook.xml and its relationships."""
+    main = _main_part(zf)
+    wb = ET.fromstring(read_part(zf, main, zf.filename))
+    targets = _workbook_rels(zf, main)
     out = []
     for sheet in wb.iter():
         if not isinstance(sheet.tag, str) or not sheet.tag.endswith("}sheet"):

@@ -3,46 +3,44 @@
 python-calamine parses a sheet on one core, with the GIL released. A big sheet's XML is streamed
 out of the package and cut at ``<row>`` boundaries into a few small uncompressed workbooks (with
 the same shared strings, styles and workbook settings, so values, dates and the 1904 flag read the
-same); each is handed to its own calamine reader as soon as it is complete, so the first piece is
-parsed while the rest is still being decompressed. A ``StreamedSheet`` glues the pieces' rows
-back into exactly the rows one whole read gives. Anything unusual in the XML (rows without an ``r``
-number, a namespace prefix, CDATA) raises ``NotCuttable`` and the caller reads the sheet whole.
+same); each is handed to its own reader as soon as it is complete, so the first piece is parsed
+while the rest is still being decompressed. A ``StreamedSheet`` glues the pieces' rows back into
+exactly the rows one whole read gives. Anything unusual in the XML (rows without an ``r`` number,
+a namespace prefix, CDATA) raises ``NotCuttable`` and the caller reads the sheet whole.
+
+Every piece is looked at by a ``SheetScan`` on its way to disk; a piece calamine must not be
+given as it is (cells far apart, values it misreads) is marked for the careful reader. The cutter
+holds at most one block plus a few hundred bytes of the XML at any time, whatever the XML holds
+(a run of gigabytes of whitespace costs time in proportion, never more).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from salessheet.core.cells import RawSheet, RawValue, col_number
+from salessheet.core.cells import CellError, RawSheet, RawValue
+from salessheet.stores.file_safety import process_tag, stale_tag
+from salessheet.stores.xlsx.careful import MergedRanges, worksheet_prefix
+from salessheet.stores.xlsx.scan import RECT_FLOOR, RECT_PER_BYTE, SheetScan
 
 SPLIT_MIN_BYTES = 8 << 20  # below this (≈ 12,000 rows of 20 columns) one reader is as fast
 MAX_PIECES = 4
 
 _ROW_TAG = re.compile(rb"<row[\s>]")
 _ROW_NUMBER = re.compile(rb"""<row\b[^>]*\sr\s*=\s*["']\d+["']""")
-# Parts calamine never opens for cell values; leaving them out keeps the pieces small.
-_SKIP_PREFIXES = (
-    "xl/media/",
-    "xl/embeddings/",
-    "xl/pivotCache/",
-    "xl/pivotTables/",
-    "xl/drawings/",
-    "xl/charts/",
-    "xl/externalLinks/",
-    "xl/printerSettings/",
-    "xl/activeX/",
-    "xl/vbaProject.bin",
-    "customXml/",
-    "docProps/",
-)
+_SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData\b[^>]*?(/?)>")
 _BLOCK = 1 << 20
-_KEEP = 64  # bytes held back so a tag split by a block boundary is still seen whole
+_KEEP = 512  # bytes held back so a tag split by a block boundary is still seen whole
+_TAG_LOOK = 256  # bytes of a <row> tag looked at to see its r number
+READ_FOLDER_PREFIX = "salessheet-read-"
 
 
 def usable_cores() -> int:
@@ -66,129 +64,158 @@ class NotCuttable(Exception):
 @dataclass
 class Cut:
     pieces: list[Future]  # one per piece, in sheet order
-    has_errors: bool  # some cell holds an error value (t="e"): scan the XML for them
+    errors: dict[tuple[int, int], CellError]  # every cell holding an error value (t="e")
     merged: list[tuple[tuple[int, int], tuple[int, int]]]  # from the sheet's <mergeCells>
+    careful: list[str] = field(default_factory=list)  # why pieces went to the careful reader
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors)
+
+
+# --------------------------------------------------------------------------- temp folders
+
+
+def make_read_folder() -> tempfile.TemporaryDirectory:
+    """A private temp folder for pieces, named after this process; the folders crashed runs
+    left behind (their process is gone) are removed first."""
+    base = Path(tempfile.gettempdir())
+    try:
+        for entry in os.scandir(base):
+            name = entry.name
+            if name.startswith(READ_FOLDER_PREFIX) and stale_tag(name[len(READ_FOLDER_PREFIX) :]):
+                shutil.rmtree(entry.path, ignore_errors=True)
+    except OSError:
+        pass
+    return tempfile.TemporaryDirectory(
+        prefix=f"{READ_FOLDER_PREFIX}{process_tag()}-", ignore_cleanup_errors=True
+    )
+
+
+# --------------------------------------------------------------------------- the cutter
 
 
 def cut_sheet(
     zf: zipfile.ZipFile,
     part: str,
     pieces: int,
-    other_sheet_parts: set[str],
+    shared_parts: list[tuple[str, bytes]],
     folder: Path,
-    start: Callable[[Path], Future],
+    start: Callable[[Path, str | None], Future],
+    label: str = "",
 ) -> Cut:
     """Stream worksheet ``part`` out of ``zf`` into ``pieces`` workbooks in ``folder``, each with
-    a consecutive range of its rows, calling ``start`` on each as soon as it is complete.
+    a consecutive range of its rows and the ``shared_parts`` (name, bytes) a reader needs,
+    calling ``start(path, careful)`` on each as soon as it is complete; ``careful`` is None when
+    calamine may read the piece as it is, else why not.
 
     Raises NotCuttable when the XML is not plainly cuttable; pieces already started are then
     simply not used.
     """
     targets = [zf.getinfo(part).file_size * i // pieces for i in range(1, pieces)]
-    shared = [
-        (info.filename, zf.read(info))
-        for info in zf.infolist()
-        if info.filename != part
-        and info.filename not in other_sheet_parts
-        and not info.filename.startswith(_SKIP_PREFIXES)
-        and not info.is_dir()
-    ]
     folder.mkdir(parents=True, exist_ok=True)
     started: list[Future] = []
-    has_errors = False
+    careful: list[str] = []
+    merged = MergedRanges(label or part)
     with zf.open(part) as src:
-        pending = src.read(_BLOCK)
-        while b"<sheetData>" not in pending:
+        pending = b""
+        while (m := _SHEET_DATA.search(pending)) is None:
             block = src.read(_BLOCK)
             if not block or len(pending) > 16 * _BLOCK:
                 raise NotCuttable("no <sheetData> element")
             pending += block
-        at = pending.index(b"<sheetData>") + len(b"<sheetData>")
-        head, pending = pending[:at], pending[at:]
-        if b"<worksheet" not in head or b"<![CDATA[" in head:
-            raise NotCuttable("an unusual worksheet root")
-        consumed = at  # bytes of the sheet XML before ``pending``
-        writer = _PieceWriter(folder / "piece0.xlsx", shared, part, head)
-        eof = False
-        in_tail = False  # past </sheetData>: keep the rest, it lists the merged cells
+        head, pending = pending[: m.end()], pending[m.end() :]
+        if m.group(1) or b"<worksheet" not in head or b"<![CDATA[" in head:
+            raise NotCuttable("an empty or unusual worksheet")
+        if worksheet_prefix(head):
+            raise NotCuttable("a namespace prefix")
+        scan = SheetScan()
+        scan.feed(head)
+        consumed = len(head)  # bytes of the sheet XML before ``pending``
+        writer = _PieceWriter(folder / "piece0.xlsx", shared_parts, part, head, scan)
+        eof = in_tail = False
         while True:
-            in_tail = in_tail or b"</sheetData>" in pending
-            # (a one-byte test first: "!" and "#" are rare in sheet XML and memchr is fast)
-            if b"!" in pending and b"<!" in pending:  # <![CDATA[ or <!--: "<row" may hide there
-                raise NotCuttable("CDATA or a comment in the sheet")
-            if not has_errors and b"#" in pending and b't="e"' in pending:  # <v>#N/A</v>
-                has_errors = True
-            if targets and consumed + len(pending) >= targets[0]:
-                m = _ROW_TAG.search(pending, max(0, targets[0] - consumed))
-                data_end = pending.find(b"</sheetData>")
-                if m is not None and (data_end < 0 or m.start() < data_end):
-                    tag = pending[m.start() : m.start() + 256]
-                    if len(tag) == 256 or eof:
-                        if not _ROW_NUMBER.match(tag):
-                            raise NotCuttable("rows without an r number")
-                        writer.write(pending[: m.start()])
-                        started.append(start(writer.close(last=False)))
-                        consumed += m.start()
-                        pending = pending[m.start() :]
-                        targets.pop(0)
-                        name = f"piece{len(started)}.xlsx"
-                        writer = _PieceWriter(folder / name, shared, part, head)
-                        continue
-                elif data_end >= 0 or eof:
-                    targets.clear()  # no row after the target: fewer pieces
+            block = b"" if eof else src.read(_BLOCK)
+            eof = eof or not block
+            pending += block
+            # ``pending`` is at most a block and _KEEP bytes: every search below is on it alone
+            ready = len(pending) if eof else max(0, len(pending) - _KEEP)
+            if not in_tail:
+                end = pending.find(b"</sheetData>")
+                if end >= 0:
+                    ready = len(pending)  # no row after the data: the rest can go
+                data_len = end if end >= 0 else ready
+                if pending.find(b"<!", 0, data_len) >= 0:  # <![CDATA[ or <!--: "<row" may hide
+                    raise NotCuttable("CDATA or a comment in the sheet")
+                while targets and consumed + data_len > targets[0]:
+                    at = _ROW_TAG.search(pending, max(0, targets[0] - consumed), data_len)
+                    if at is None:
+                        break  # no row yet: the cut waits for the next one
+                    cut = at.start()
+                    if not _ROW_NUMBER.match(pending, cut, cut + _TAG_LOOK):
+                        raise NotCuttable("rows without an r number")
+                    writer.write(pending[:cut])
+                    started.append(start(writer.close(last=False), _judge(scan, careful)))
+                    consumed += cut
+                    pending = pending[cut:]
+                    data_len, ready = data_len - cut, ready - cut
+                    end = end - cut if end >= 0 else end
+                    targets.pop(0)
+                    name = f"piece{len(started)}.xlsx"
+                    writer = _PieceWriter(folder / name, shared_parts, part, head, scan)
+                if end >= 0:
+                    in_tail = True
+                    targets.clear()  # no row after the data: fewer pieces
+                    merged.feed(pending[end:ready])
+            elif ready:
+                merged.feed(pending[:ready])
+            writer.write(pending[:ready])
+            consumed += ready
+            pending = pending[ready:]
             if eof:
                 break
-            block = src.read(_BLOCK)
-            if not block:
-                eof = True
-                continue
-            if (
-                len(pending) > _KEEP
-                and not in_tail
-                and (not targets or consumed + len(pending) < targets[0] - _KEEP)
-            ):
-                keep = len(pending) - _KEEP
-                writer.write(memoryview(pending)[:keep])
-                consumed += keep
-                pending = pending[keep:]
-            pending += block
-        writer.write(pending)
-        started.append(start(writer.close(last=True)))
-    tail = pending[pending.find(b"</sheetData>") :]
-    return Cut(started, has_errors, merged_ranges(tail))
+        started.append(start(writer.close(last=True), _judge(scan, careful)))
+    return Cut(started, scan.errors, merged.finish(), careful)
 
 
-_MERGE = re.compile(
-    rb"""<mergeCell\b[^>]*\bref\s*=\s*["']\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"""
-)
-
-
-def merged_ranges(xml: bytes) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """0-based ((top, left), (bottom, right)) of each <mergeCell ref="B2:D3"/>, in order."""
-    out = []
-    for m in _MERGE.finditer(xml):
-        top, left = int(m.group(2)) - 1, col_number(m.group(1).decode()) - 1
-        if m.group(3):
-            bottom, right = int(m.group(4)) - 1, col_number(m.group(3).decode()) - 1
-        else:
-            bottom, right = top, left
-        out.append(((top, left), (bottom, right)))
-    return out
+def _judge(scan: SheetScan, careful: list[str]) -> str | None:
+    reason = scan.end_piece()
+    if scan.misplaced:
+        raise NotCuttable("cells outside the rows of their piece")
+    if reason is not None:
+        careful.append(reason)
+    return reason
 
 
 class _PieceWriter:
     """One piece: an uncompressed workbook whose sheet XML is written as it streams in."""
 
-    def __init__(self, path: Path, shared: list[tuple[str, bytes]], part: str, head: bytes):
+    def __init__(
+        self,
+        path: Path,
+        shared: list[tuple[str, bytes]],
+        part: str,
+        head: bytes,
+        scan: SheetScan,
+    ):
         self.path = path
+        self.scan = scan
         self.zip = zipfile.ZipFile(path, "w", zipfile.ZIP_STORED)
-        for name, data in shared:
-            self.zip.writestr(name, data)
-        self.fh = self.zip.open(part, "w", force_zip64=True)
-        self.fh.write(head)
+        try:
+            for name, data in shared:
+                self.zip.writestr(name, data)
+            self.fh = self.zip.open(part, "w", force_zip64=True)
+            self.fh.write(head)
+        except BaseException:
+            self.zip.close()
+            raise
 
-    def write(self, data: bytes) -> None:
-        self.fh.write(data)
+    def write(self, data: bytes | memoryview) -> None:
+        if data:
+            self.fh.write(data)
+            self.scan.feed(data)
+            if self.scan.misplaced:
+                raise NotCuttable("cells outside the rows of their piece")
 
     def close(self, *, last: bool) -> Path:
         if not last:  # the sheet's real ending (merged cells etc.) goes to the last piece
@@ -198,27 +225,41 @@ class _PieceWriter:
         return self.path
 
 
-PieceRows = tuple[tuple[int, int] | None, tuple[int, int] | None, list]
+# --------------------------------------------------------------------------- joining
+
+
+class PieceOverlap(Exception):
+    """A piece's rows reach into an earlier piece's (cells naming rows out of order)."""
 
 
 class _Joiner:
     """Glues pieces' rows (each read with ``skip_empty_area=True``) into the rows one whole
     ``to_python(skip_empty_area=False)`` read gives: empty rows between pieces, empty leading
-    columns, and every row as wide as the widest piece."""
+    columns, and every row as wide as the widest piece.
 
-    def __init__(self) -> None:
+    A piece is (start, end, rows[, merged[, ragged]]). A ragged piece (from the careful reader,
+    cells far apart) keeps each row as long as its own last value: it neither widens the sheet
+    nor is padded past its own rows. Rows are padded to the widest piece only while the rows
+    times that width stay within ``budget`` cells."""
+
+    def __init__(self, budget: float = float("inf")) -> None:
         self.rows: list[list[RawValue]] = []
         self.width = 0
+        self.budget = budget
 
-    def add(self, piece: PieceRows) -> None:
-        start, end, rows = piece
+    def add(self, piece: tuple) -> None:
+        start, end, rows = piece[:3]
+        ragged = len(piece) > 4 and bool(piece[4])
         if start is None or end is None or not rows:
             return
         (r0, c0), width = start, end[1] + 1
-        self.width = max(self.width, width)
         out = self.rows
+        if r0 < len(out):
+            raise PieceOverlap(f"a piece starts at row {r0 + 1}, inside the rows before it")
+        if not ragged:
+            self.width = max(self.width, width)
         while len(out) < r0:
-            out.append([""] * self.width)
+            out.append([])
         if c0:
             lead = [""] * c0
             rows = [lead + row for row in rows]
@@ -226,9 +267,10 @@ class _Joiner:
 
     def finish(self) -> list[list[RawValue]]:
         width = self.width
-        for row in self.rows:
-            if len(row) < width:
-                row.extend([""] * (width - len(row)))
+        if len(self.rows) * width <= self.budget:
+            for row in self.rows:
+                if len(row) < width:
+                    row.extend([""] * (width - len(row)))
         return self.rows
 
 
@@ -239,6 +281,7 @@ class StreamedSheet(RawSheet):
     ``pieces`` yield (start, end, rows, ...) in sheet order. If one fails, ``read_whole``
     supplies the sheet's rows from one whole read and the rest is taken from it.
     ``done`` is called once, when the last piece is in (to free the pieces' folder).
+    ``xml_bytes``: the size of the sheet's XML (it sets how many padded cells are allowed).
     """
 
     def __init__(
@@ -249,8 +292,10 @@ class StreamedSheet(RawSheet):
         pieces: list[Future],
         read_whole: Callable[[], list[list[RawValue]]],
         done: Callable[[], None],
+        xml_bytes: int | None = None,
     ):
-        self._joiner = _Joiner()
+        budget = float("inf") if xml_bytes is None else RECT_FLOOR + RECT_PER_BYTE * xml_bytes
+        self._joiner = _Joiner(budget)
         self._pending = list(pieces)
         self._read_whole = read_whole
         self._done: Callable[[], None] | None = done
@@ -283,10 +328,9 @@ class StreamedSheet(RawSheet):
             return False
         future = self._pending.pop(0)
         try:
-            start, end, rows, *_ = future.result()
-            self._joiner.add((start, end, rows))
+            self._joiner.add(future.result())
         except Exception:
-            # a piece calamine could not read: the rest comes from one whole read
+            # a piece that could not be read: the rest comes from one whole read
             for f in self._pending:
                 f.cancel()
             self._pending = []

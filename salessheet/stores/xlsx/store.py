@@ -1,8 +1,15 @@
-"""The xlsx/xlsm store: fast reads with python-calamine, no-loss writes by patching the zip."""
+"""The xlsx/xlsm store: fast reads with python-calamine, no-loss writes by patching the zip.
+
+Nothing of a workbook reaches calamine before it was checked: the zip package against the limits
+in zipguard.py (a zip bomb is refused, exit 2), each sheet's XML by scan.py (cells far apart or
+values calamine misreads send the sheet, or the piece of it, to careful.py).
+"""
 
 from __future__ import annotations
 
 import functools
+import os
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -11,28 +18,49 @@ from pathlib import Path
 
 import python_calamine as calamine
 
-from salessheet.core.cells import CellError, RawSheet, SheetInfo
+from salessheet.core.cells import CellError, RawSheet, RawValue, SheetInfo
 from salessheet.core.errors import SourceError
 from salessheet.stores.base import WriteBatch, WriteReport
-from salessheet.stores.xlsx.parts import SheetEntry, error_cells, workbook_sheets
+from salessheet.stores.xlsx.careful import (
+    CarefulSheet,
+    is_panic,
+    part_chunks,
+    read_carefully,
+    sst_count,
+    worksheet_prefix,
+)
+from salessheet.stores.xlsx.parts import SheetEntry, reader_parts, workbook_sheets
+from salessheet.stores.xlsx.scan import SheetScan
 from salessheet.stores.xlsx.split import (
     Cut,
     NotCuttable,
     StreamedSheet,
     cut_sheet,
+    make_read_folder,
     piece_count,
     usable_cores,
 )
+from salessheet.stores.xlsx.zipguard import check_package, read_part
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# what reading a damaged package can raise, besides SourceError
+_ZIP_ERRORS = (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError)
 
 
 def check_is_xlsx(path: Path) -> None:
     """Refuse, with a clear message, a file that is not what its name says."""
-    if not path.exists():
-        raise SourceError(f"{path}: no such file")
-    if path.is_dir():
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot open the file ({exc.strerror})") from exc
+    if stat.S_ISDIR(st.st_mode):
         raise SourceError(f"{path}: is a folder, not a workbook")
+    if not stat.S_ISREG(st.st_mode):
+        raise SourceError(f"{path}: not a regular file (a device, pipe or socket), not a workbook")
+    if st.st_size == 0:
+        raise SourceError(f"{path}: the file is empty, not a workbook")
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
@@ -67,22 +95,25 @@ class XlsxStore:
         self.locale: str | None = None
         self.timezone: str | None = None
         check_is_xlsx(self.path)
+        check_package(self.path)
         self._fingerprint = None
         self._wb: calamine.CalamineWorkbook | None = None  # opened when a sheet is read whole
         self._sheets = self._list_sheets()
         self.pieces_read: dict[str, int] = {}  # sheet -> pieces it was cut into (absent: whole)
+        self.careful_read: dict[str, str] = {}  # sheet -> why (some of) it was read carefully
 
     def _list_sheets(self) -> list[SheetEntry]:
         try:
             with zipfile.ZipFile(self.path) as zf:
                 found = workbook_sheets(zf)
-        except (zipfile.BadZipFile, OSError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
             raise SourceError(f"{self.path}: cannot read the workbook ({exc})") from exc
         except (KeyError, SyntaxError, ValueError):
             found = []
         if found:
             return found
-        # an unusual package layout: calamine's list (these sheets are always read whole)
+        # an unusual package layout: calamine's list (these sheets are read whole, and only
+        # once every worksheet-like part of the package has passed the scan)
         return [
             SheetEntry(
                 m.name,
@@ -101,6 +132,10 @@ class XlsxStore:
                 raise SourceError(f"{self.path}: the workbook is password-protected") from exc
             except (calamine.CalamineError, zipfile.BadZipFile, OSError, ValueError) as exc:
                 raise SourceError(f"{self.path}: cannot read the workbook ({exc})") from exc
+            except BaseException as exc:
+                if not is_panic(exc):
+                    raise
+                raise SourceError(f"{self.path}: cannot read the workbook ({exc})") from None
         return self._wb
 
     def sheets(self) -> list[SheetInfo]:
@@ -114,6 +149,7 @@ class XlsxStore:
         after = fingerprint(self.path)
         if after != before:  # saved while we read: read the new version once more
             self._wb = None
+            check_package(self.path)
             self._sheets = self._list_sheets()
             out = self._read(names)
             if fingerprint(self.path) != after:
@@ -126,25 +162,23 @@ class XlsxStore:
 
     def _read(self, names: list[str]) -> dict[str, RawSheet]:
         visible = {s.name: s.visible for s in self.sheets()}
-        parts = {s.name: s.part for s in self._sheets}
         wanted = [n for n in names if n in visible]
         out: dict[str, RawSheet] = {}
-        errors: dict[str, dict[tuple[int, int], CellError]] = {}
+        errors: dict[str, dict[tuple[int, int], CellError] | None] = {}
         cores = usable_cores()
         pieces = _Pieces(ThreadPoolExecutor(max_workers=cores))
         try:
-            # A big sheet is cut into row ranges that calamine parses on several cores at once.
-            split = self._start_split_reads(wanted, parts, cores, pieces)
-            whole = [n for n in wanted if n not in split]
-            # calamine does not tell an error value (#N/A) from text; the sheet XML does. Scan
-            # it in another thread (zlib releases the GIL) while calamine parses.
-            scan_names = whole + [n for n, cut in split.items() if cut.has_errors]
-            with ThreadPoolExecutor(max_workers=1) as scanner:
-                scan = scanner.submit(self._scan_errors, scan_names) if scan_names else None
-                for name in whole:
-                    out[name] = self._read_whole(name, visible[name])
-                for name, cut in split.items():
+            with zipfile.ZipFile(self.path) as zf:
+                ctx = _ReadContext(self, zf, pieces)
+                # A big sheet is cut into row ranges that calamine parses on several cores.
+                split = self._start_split_reads(ctx, wanted, cores)
+                for name in wanted:
+                    if name not in split:
+                        out[name], errors[name] = self._read_whole(ctx, name, visible[name])
+                for name, (cut, size) in split.items():
                     self.pieces_read[name] = len(cut.pieces)
+                    if cut.careful:
+                        self.careful_read[name] = "; ".join(dict.fromkeys(cut.careful))
                     pieces.users += 1
                     out[name] = sheet = StreamedSheet(
                         name,
@@ -153,14 +187,18 @@ class XlsxStore:
                         cut.pieces,
                         read_whole=functools.partial(self._reread_whole, name, visible[name]),
                         done=pieces.release,
+                        xml_bytes=size,
                     )
-                    if cut.has_errors:  # error values go in before anyone reads the rows
+                    errors[name] = cut.errors
+                    if cut.errors:  # error values go in before anyone reads the rows
                         sheet.complete()
-                if scan is not None:
-                    errors.update(scan.result())
+        except _ZIP_ERRORS as exc:
+            raise SourceError(f"{self.path}: damaged workbook package ({exc})") from exc
         finally:
             pieces.release()
         for name, sheet_errors in errors.items():
+            if sheet_errors is None:
+                continue  # a sheet whose XML was never seen: its error values are unknown
             out[name].error_cells = frozenset(sheet_errors)
             rows = out[name].rows if sheet_errors else []
             for (r, c), err in sheet_errors.items():
@@ -175,62 +213,86 @@ class XlsxStore:
         """A cut sheet's rows from one whole read, when a piece could not be parsed."""
         from salessheet.stores.file_safety import fingerprint
 
-        rows = self._read_whole(name, visible).rows
+        pieces = _Pieces(ThreadPoolExecutor(max_workers=1))
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                sheet, _ = self._read_whole(_ReadContext(self, zf, pieces), name, visible)
+        except _ZIP_ERRORS as exc:
+            raise SourceError(f"{self.path}: damaged workbook package ({exc})") from exc
+        finally:
+            pieces.release()
         if self._fingerprint is not None and fingerprint(self.path) != self._fingerprint:
             raise SourceError(
                 f"{self.path}: the file changed while it was being read",
                 hint="run again when nobody is saving it",
             )
-        return rows
+        return sheet.rows
 
-    def _read_whole(self, name: str, visible: bool) -> RawSheet:
+    def _read_whole(
+        self, ctx: _ReadContext, name: str, visible: bool
+    ) -> tuple[RawSheet, dict[tuple[int, int], CellError] | None]:
+        """One sheet read in one go: scanned, then read by calamine or carefully."""
+        try:
+            part = ctx.part_of(name)
+        except _CalamineOnly:
+            rows, merged = self._calamine_whole(name)
+            return RawSheet(name, rows, merged, visible), None
+        scan = _scan_part(ctx.zf, part)
+        reason = scan.end_piece(from_row_one=True)
+        if reason is None:
+            try:
+                rows, merged = self._calamine_whole(name)
+                return RawSheet(name, rows, merged, visible), scan.errors
+            except _NotByCalamine as exc:
+                reason = str(exc)
+        self.careful_read[name] = reason
+        careful = ctx.careful(name, part, part_chunks(ctx.zf, part)(), scan.base_width)
+        errors = {**scan.errors, **careful.errors}
+        return RawSheet(name, careful.rows, careful.merged, visible), errors
+
+    def _calamine_whole(self, name: str) -> tuple[list[list[RawValue]], list]:
         try:
             sheet = self._workbook().get_sheet_by_name(name)
             rows = sheet.to_python(skip_empty_area=False)
-            merged = list(sheet.merged_cell_ranges or [])
+            return rows, list(sheet.merged_cell_ranges or [])
         except calamine.CalamineError as exc:
-            # e.g. "Unsupported cell error value '#SPILL!'": read this sheet the slow way
-            rows, merged = _fallback_read(self.path, name, exc)
-        return RawSheet(name, rows, merged, visible)
+            raise _NotByCalamine(str(exc)) from exc  # e.g. a shared string that is not there
+        except BaseException as exc:
+            if not is_panic(exc):
+                raise
+            raise _NotByCalamine(f"the reader failed ({exc})") from None
 
     def _start_split_reads(
-        self, names: list[str], parts: dict[str, str], cores: int, pieces: _Pieces
-    ) -> dict[str, Cut]:
+        self, ctx: _ReadContext, names: list[str], cores: int
+    ) -> dict[str, tuple[Cut, int]]:
         """Cut the big sheets among ``names`` into pieces and start parsing them."""
-        pool = pieces.pool
-        started: dict[str, Cut] = {}
-        try:
-            with zipfile.ZipFile(self.path) as zf:
-                for i, name in enumerate(names):
-                    part = parts[name]
-                    if not part:
-                        continue  # a sheet only calamine could place
-                    k = piece_count(zf.getinfo(part).file_size, cores)
-                    if k < 2:
-                        continue
-                    others = set(parts.values()) - {part}
+        pool = ctx.pieces.pool
+        started: dict[str, tuple[Cut, int]] = {}
+        for i, name in enumerate(names):
+            part = ctx.parts.get(name, "")
+            if not part:
+                continue  # a sheet only calamine could place
+            size = ctx.zf.getinfo(part).file_size
+            k = piece_count(size, cores)
+            if k < 2:
+                continue
 
-                    def start(piece: Path, name: str = name) -> Future:
-                        return pool.submit(_read_piece, piece, name)
+            def start(
+                piece: Path, careful: str | None, name: str = name, part: str = part
+            ) -> Future:
+                if careful is None:
+                    return pool.submit(_read_piece, piece, name)
+                return pool.submit(ctx.careful_piece, piece, name, part)
 
-                    try:
-                        folder = pieces.folder() / str(i)
-                        started[name] = cut_sheet(zf, part, k, others, folder, start)
-                    except (NotCuttable, OSError, EOFError, zlib.error, zipfile.BadZipFile):
-                        # unusual XML, a damaged part (the whole read reports it), or no
-                        # usable temp folder or room in it for the pieces: read this sheet whole
-                        continue
-        except (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
-            raise SourceError(f"{self.path}: damaged workbook package ({exc})") from exc
+            try:
+                folder = ctx.pieces.folder() / str(i)
+                cut = cut_sheet(ctx.zf, part, k, ctx.shared(), folder, start, ctx.label(name))
+                started[name] = (cut, size)
+            except (NotCuttable, OSError):
+                # unusual XML, or no usable temp folder or room in it for the pieces: read
+                # this sheet whole
+                continue
         return started
-
-    def _scan_errors(self, names: list[str]) -> dict[str, dict[tuple[int, int], CellError]]:
-        try:
-            with zipfile.ZipFile(self.path) as zf:
-                parts = {s.name: s.part for s in self._sheets if s.part in zf.NameToInfo}
-                return {n: error_cells(zf.read(parts[n])) for n in names if n in parts}
-        except (KeyError, zipfile.BadZipFile, OSError) as exc:
-            raise SourceError(f"{self.path}: damaged workbook package ({exc})") from exc
 
     def plan(self, batch: WriteBatch) -> dict[str, bytes]:
         """The zip parts a write would change (empty: nothing would change)."""
@@ -248,6 +310,135 @@ class XlsxStore:
         return patch_xlsx(self.path, read_fp, batch.cells, batch.sheets)
 
 
+class _ReadContext:
+    """What one read of the package shares: the open zip, the sheets' parts, the parts a piece
+    needs (read once, when first needed), and the temp folder."""
+
+    def __init__(self, store: XlsxStore, zf: zipfile.ZipFile, pieces: _Pieces):
+        self.store, self.zf, self.pieces = store, zf, pieces
+        self.parts = {s.name: s.part for s in store._sheets}
+        self._shared: list[tuple[str, bytes]] | None = None
+        self._strings_part: str | None = None
+        self._strings: int | None = None
+        self._n = 0
+
+    def label(self, name: str) -> str:
+        return f"{self.store.path}, sheet {name!r}"
+
+    def shared(self) -> list[tuple[str, bytes]]:
+        if self._shared is None:
+            names, self._strings_part = reader_parts(self.zf)
+            self._shared = [(n, read_part(self.zf, n, self.store.path)) for n in names]
+        return self._shared
+
+    def strings(self) -> int:
+        """How many shared strings the workbook has (counted only for a careful read)."""
+        if self._strings is None:
+            shared = dict(self.shared())
+            part = self._strings_part
+            self._strings = sst_count(shared.get(part)) if part else 0
+        return self._strings
+
+    def part_of(self, name: str) -> str:
+        part = self.parts.get(name, "")
+        if part:
+            return part
+        # calamine placed this sheet, workbook.xml did not: it is read whole by calamine only
+        # when no worksheet of the package has cells far apart or values calamine misreads
+        for info in self.zf.infolist():
+            if info.filename.endswith(".xml") and not info.is_dir():
+                head = read_head(self.zf, info.filename)
+                if b"worksheet" in head:
+                    reason = _scan_part(self.zf, info.filename).end_piece(from_row_one=True)
+                    if reason is not None:
+                        raise SourceError(
+                            f"{self.store.path}: the sheet list cannot be read and "
+                            f"{info.filename} cannot be read safely ({reason})"
+                        )
+        raise _CalamineOnly(name)
+
+    def careful(self, name: str, part: str, chunks, usual_width: int) -> CarefulSheet:  # noqa: ANN001
+        shared = self.shared()
+        self._n += 1
+        return read_carefully(
+            chunks,
+            label=self.label(name),
+            sheet_name=name,
+            shared=shared,
+            part=part,
+            folder=self.pieces.folder() / f"careful-{self._n}",
+            xml_bytes=self.zf.getinfo(part).file_size,
+            from_row_one=True,
+            shared_string_count=self.strings(),
+            read_rows=_calamine_grid,
+            usual_width=usual_width,
+        )
+
+    def careful_piece(self, piece: Path, name: str, part: str) -> tuple:
+        """A piece of a cut sheet that calamine must not get as it is, read carefully; in the
+        form ``_read_piece`` gives (start, end, rows, merged, ragged)."""
+        with zipfile.ZipFile(piece) as zf:
+            got = read_carefully(
+                part_chunks(zf, part)(),
+                label=self.label(name),
+                sheet_name=name,
+                shared=self.shared(),
+                part=part,
+                folder=piece.with_suffix(".careful"),
+                xml_bytes=zf.getinfo(part).file_size,
+                from_row_one=False,
+                shared_string_count=self.strings(),
+                read_rows=_calamine_grid,
+            )
+        if not got.rows:
+            return None, None, [], got.merged, True
+        last = got.first_row + len(got.rows) - 1
+        return (
+            (got.first_row, 0),
+            (last, max(got.width, 1) - 1),
+            got.rows,
+            got.merged,
+            not got.padded,
+        )
+
+
+class _NotByCalamine(Exception):
+    """calamine refused (or failed on) a sheet the scan passed."""
+
+
+class _CalamineOnly(Exception):
+    """A sheet whose part is unknown; only calamine can read it (whole)."""
+
+
+def read_head(zf: zipfile.ZipFile, name: str, n: int = 4096) -> bytes:
+    with zf.open(name) as src:
+        return src.read(n)
+
+
+def _scan_part(zf: zipfile.ZipFile, part: str) -> SheetScan:
+    """A sheet part fed through a SheetScan (not yet judged)."""
+    scan: SheetScan | None = None
+    for block in part_chunks(zf, part)():
+        if scan is None:
+            scan = SheetScan(worksheet_prefix(block[:65536]))
+        scan.feed(block)
+    return scan or SheetScan()
+
+
+def _calamine_grid(path: Path, name: str) -> tuple[tuple[int, int] | None, list[list[RawValue]]]:
+    """calamine's (start, rows) of sheet ``name`` in the (small, checked) workbook at ``path``."""
+    wb = calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        sheet = wb.get_sheet_by_name(name)
+        return sheet.start, sheet.to_python(skip_empty_area=True)
+    except BaseException as exc:
+        if is_panic(exc):
+            raise RuntimeError(f"the reader failed ({exc})") from None
+        raise
+    finally:
+        wb.close()
+
+
 class _Pieces:
     """The thread pool and temp folder the pieces of cut sheets use; freed when the last user
     (the read itself, then each cut sheet once its last piece is in) lets go."""
@@ -258,11 +449,9 @@ class _Pieces:
         self.users = 1
 
     def folder(self) -> Path:
-        """The private temp folder, made when the first sheet is cut (OSError: none usable)."""
+        """The private temp folder, made when first needed (OSError: none usable)."""
         if self._tmp is None:
-            self._tmp = tempfile.TemporaryDirectory(
-                prefix="salessheet-read-", ignore_cleanup_errors=True
-            )
+            self._tmp = make_read_folder()
         return Path(self._tmp.name)
 
     def release(self) -> None:
@@ -280,11 +469,9 @@ def _read_piece(path: Path, name: str) -> tuple:
         sheet = wb.get_sheet_by_name(name)
         rows = sheet.to_python(skip_empty_area=True)
         return sheet.start, sheet.end, rows, list(sheet.merged_cell_ranges or [])
+    except BaseException as exc:
+        if is_panic(exc):  # a BaseException: make it one the joiner falls back on
+            raise RuntimeError(f"the reader failed ({exc})") from None
+        raise
     finally:
         wb.close()
-
-
-def _fallback_read(path: Path, name: str, why: Exception) -> tuple[list, list]:
-    from salessheet.stores.xlsx.openpyxl_io import read_sheet_openpyxl
-
-    return read_sheet_openpyxl(path, name, why)

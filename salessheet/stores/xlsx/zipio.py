@@ -115,7 +115,18 @@ class _Zip:
         if e.method == 0:
             out = raw
         elif e.method == 8:
-            out = zlib.decompress(raw, -15)
+            # never more than the directory promised (+1 byte to notice a lie): a part that
+            # inflates past it is damaged, not something to hold in memory
+            inflater = zlib.decompressobj(-15)
+            try:
+                out = inflater.decompress(raw, e.usize + 1)
+            except zlib.error as exc:
+                raise WriteRefused(f"{self.label}: zip entry {name} is damaged ({exc}).") from None
+            if len(out) != e.usize or not inflater.eof:
+                raise WriteRefused(
+                    f"{self.label}: zip entry {name} is damaged (its size is not the one its "
+                    "directory gives)."
+                )
         else:
             raise WriteRefused(
                 f"{self.label}: zip entry {name} uses compression method {e.method}, "
