@@ -347,3 +347,21 @@ def init(
 
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     return init_workbook(path, profile=prof, lang=lang, today=today, credentials=credentials)
+
+
+def config_init(
+    source: str | Path,
+    *,
+    profile: str = "b2b",
+    sheet: str | None = None,
+    out: str | Path | None = None,
+    today: dt.date,
+    credentials: str | None = None,
+):  # -> salessheet.init.adopt.service.ConfigInit
+    """Write a config for a sheet never seen before (headers and values); never overwrites.
+    The config is checked to read the sheet before it is written."""
+    from salessheet.init.adopt.service import config_init as adopt
+
+    return adopt(
+        str(source), profile=profile, sheet=sheet, out=out, today=today, credentials=credentials
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import Any
 
 from salessheet.core.display import ljust
 from salessheet.core.findings import Finding, sort_findings
@@ -124,3 +125,26 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
         if w.get("note"):
             lines.append(w["note"])
     return "\n".join(lines).rstrip()
+
+
+def render_config_init(result: Any) -> str:
+    """`config init` for people: the file written, each guess with its evidence, what
+    validate finds with it, and the next command."""
+    g = result.guess
+    lines = [f"config init: wrote {result.path} (extends {g.profile})", ""]
+    lines += [f"  {line}" for line in g.lines()]
+    s = result.report.summary()
+    lines.append("")
+    lines.append(
+        f"validate with it: {s['deals']} deals, {s['errors']} errors, {s['warnings']} warnings, "
+        f"{s['stalled']} stalled, {s['info']} info"
+    )
+    counts = Counter(f.code for f in result.report.active)
+    if counts:
+        lines.append("  " + ", ".join(f"{code} {n}" for code, n in counts.most_common(8)))
+    source = g.source if " " not in g.source else f'"{g.source}"'
+    config = str(result.path) if " " not in str(result.path) else f'"{result.path}"'
+    lines.append("")
+    lines.append("Check the guesses in the file (each says why), then:")
+    lines.append(f"  salessheet validate {source} --config {config}")
+    return "\n".join(lines)

@@ -9,6 +9,7 @@ import click
 from salessheet.cli.app import (
     FORMAT_CHOICE,
     Ctx,
+    _parse_today,
     data_options,
     emit,
     guarded,
@@ -182,4 +183,71 @@ def config_schema(c: Ctx, **_: Any) -> int:
     from salessheet.settings.schema import config_schema as schema
 
     click.echo(json.dumps(schema(), ensure_ascii=False, indent=2))
+    return 0
+
+
+@config.command("init")
+@click.argument("source")
+@click.option("--sheet", metavar="NAME", help="The sheet holding the deals (default: guessed).")
+@click.option(
+    "--out",
+    metavar="FILE",
+    help="Where to write the config (default: <source name>.salessheet.yaml beside the source). "
+    "Never overwrites a file.",
+)
+@click.option(
+    "--profile",
+    "base",
+    default="b2b",
+    show_default=True,
+    metavar="NAME",
+    help="The profile the config extends: b2b, b2c, lite, or a config file.",
+)
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    callback=_parse_today,
+    help="The date validate believes it is (default: today in the profile's time zone).",
+)
+@click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
+@click.option(
+    "--credentials",
+    metavar="FILE",
+    help="Google service-account or OAuth token file (Google Sheets sources).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@guarded
+def config_init(
+    c: Ctx, source: str, sheet: str | None, out: str | None, base: str, fmt: str, **_: Any
+) -> int:
+    """Write a config for a sheet salessheet has never seen, from its headers and values.
+
+    \b
+    It picks the sheet and the header row, maps each column to a field (by name,
+    CRM export vocabulary in English, Chinese, Spanish, German and French, and by
+    the values), maps the stage values to the profile's stages (won / lost / open),
+    reads date order, units (万元, $000s) and null markers from the values, and
+    writes each guess with its evidence as a comment. Then it runs validate with
+    the new config and shows the summary. Exit 0 when the config reads the sheet
+    (findings do not change that: this is a set-up command); exit 2, nothing
+    written, when no working config could be made or the file exists.
+
+    \b
+    Examples:
+      salessheet config init deals.csv
+      salessheet config init "Sales Pipeline.xlsx" --out team.yaml
+      salessheet config init 商机.xlsx --sheet 商机 --profile lite
+      salessheet config init export.csv --format json
+    """
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from salessheet.api import config_init as api_config_init
+    from salessheet.cli.render import render_config_init
+
+    today = c.opts.get("today") or dt.datetime.now(ZoneInfo(load_profile(base).timezone)).date()
+    result = api_config_init(
+        source, profile=base, sheet=sheet, out=out, today=today, credentials=c.credentials
+    )
+    emit(result.to_dict, lambda: render_config_init(result), fmt)
     return 0

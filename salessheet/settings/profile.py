@@ -127,6 +127,7 @@ class Profile:
     stall: StallRules
     raw: dict[str, Any]  # the effective config (after extends), as validated
     null_markers: list[str] = field(default_factory=list)  # texts that mean "blank", e.g. NA
+    ignore_columns: list[str] = field(default_factory=list)  # headers/letters never mapped
     documents: Any = None  # DocumentSettings (salessheet.settings.documents)
     notifications: Any = None  # NotificationSettings (salessheet.settings.notify)
     _by_id: dict[str, Stage] = field(default_factory=dict, repr=False)
@@ -361,6 +362,8 @@ class ProfileFile(ConfigModel):
         Expect("a list of text values"),
     ] = ["%Y-%m-%d"]
     null_markers: Annotated[list[str], Expect("a list of text values")] = []
+    # headers (or column letters) never mapped to a field, even when an alias would match them
+    ignore_columns: Annotated[list[str], Expect("a list of header names or column letters")] = []
     columns: Annotated[
         dict[FieldName, ColumnModel],
         Expect("a mapping of field name → {type, aliases}"),
@@ -490,6 +493,7 @@ def _build(m: ProfileFile, path: Path | None, data: dict) -> Profile:
         ),
         raw=data,
         null_markers=list(m.null_markers),
+        ignore_columns=list(m.ignore_columns),
         documents=build_documents(m.documents, path.parent if path else None),
         notifications=build_notifications(m.notifications),
     )

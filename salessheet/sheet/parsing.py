@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from salessheet.core.cells import CellError, RawValue
+from salessheet.core.textnorm import normalise
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 # The largest amount or number read (exclusive): 10^18. No deal is worth that in any currency
@@ -76,6 +77,8 @@ class ParseContext:
     locale: str = "zh_CN"
     stage_lookup: dict[str, str] = field(default_factory=dict)
     null_markers: frozenset[str] = frozenset()  # texts that mean "blank" (e.g. NA from R)
+    # headers (normalised) and column letters the mapper never maps (config `ignore_columns`)
+    ignore_columns: frozenset[str] = frozenset()
 
     @classmethod
     def from_profile(cls, profile: Any, locale: str | None = None) -> ParseContext:
@@ -85,6 +88,10 @@ class ParseContext:
             locale=locale or profile.locale,
             stage_lookup=profile.stage_lookup(),
             null_markers=frozenset(getattr(profile, "null_markers", ()) or ()),
+            ignore_columns=frozenset(
+                normalise(c) if not c.isupper() or not c.isalpha() else c
+                for c in getattr(profile, "ignore_columns", ()) or ()
+            ),
         )
 
     @property

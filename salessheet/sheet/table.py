@@ -180,6 +180,8 @@ def map_table(
         if isinstance(text, str) and text.strip() or not _blank(text):
             width = c
         fname = match_header(text, exact)
+        if fname is not None and ctx.ignore_columns and _ignored(text, c, ctx.ignore_columns):
+            fname = None  # the config says this column holds no field
         if fname is None:
             if not _blank(text):
                 unmapped[c] = parse_text(text) if not isinstance(text, CellError) else str(text)
@@ -309,6 +311,10 @@ def map_table(
 
 
 _CACHE_LIMIT = 200_000
+
+
+def _ignored(text: RawValue, col: int, ignore: frozenset[str]) -> bool:
+    return col_letter(col) in ignore or (isinstance(text, str) and normalise(text) in ignore)
 
 
 def _blank(v: RawValue) -> bool:
