@@ -73,9 +73,10 @@ def test_every_problem_in_every_section_is_listed_at_once(tmp_path: Path) -> Non
         "utf-8",
     )
     assert problems_of(cfg) == [
-        f"{cfg}:2: colour: unknown key, expected one of: columns, currency, date_formats, "
-        "description, documents, extends, locale, name, notifications, null_markers, report, "
-        "sheet, stages, stages_replace, stall, timezone, transitions, version",
+        f"{cfg}:2: colour: unknown key, expected one of: approvers, columns, currency, "
+        "date_formats, description, documents, extends, locale, name, notifications, "
+        "null_markers, report, rules, sheet, stages, stages_replace, stall, timezone, "
+        "transitions, version",
         f"{cfg}:3: locale: found 'Chinese' (text), expected a locale such as zh_CN, en_US or de_DE",
         f"{cfg}:9: stages[0] (lead).stall_days: found 'ten' (text), expected a whole number of "
         "days ≥ 1",
