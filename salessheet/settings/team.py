@@ -327,7 +327,7 @@ def check_rules(rules: list[RuleModel]) -> list[RuleModel]:
     return rules
 
 
-def _window(kind: str, rule: Any, stages: list[Any]) -> list[str]:
+def document_stages(kind: str, rule: Any, stages: list[Any]) -> list[str]:
     """Where a document may be issued (the same window as documents.preflight.allowed_stages,
     which the settings layer cannot import)."""
     ids = [s.id for s in stages]
@@ -362,7 +362,7 @@ def check_actions(stages: list[Any], documents: Any, notifications: Any) -> list
             if a.issue is not None:
                 if kinds is None:
                     kinds = build_documents(documents, None).kinds
-                allowed = _window(a.issue, kinds[a.issue].stages, stages)
+                allowed = document_stages(a.issue, kinds[a.issue].stages, stages)
                 if s.id not in allowed:
                     note = (
                         f"a {a.issue} cannot be issued in stage {s.id} (documents.{a.issue}."
