@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import keyword
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -240,7 +241,7 @@ def _parse(text: str, fields: Mapping[str, str]) -> Any:
 class _Node:
     """A compiled sub-expression: its kind, a closure (or a constant) and where it starts."""
 
-    __slots__ = ("const", "field", "fn", "items", "kind", "pos", "text")
+    __slots__ = ("const", "field", "fn", "items", "kind", "offset", "pos", "text")
 
     def __init__(
         self,
@@ -252,6 +253,7 @@ class _Node:
         field: str | None = None,
         items: list[_Node] | None = None,
         text: str = "",
+        offset: dt.timedelta | None = None,
     ):
         self.kind = kind
         self.pos = pos
@@ -260,6 +262,7 @@ class _Node:
         self.field = field  # the field name of a bare field
         self.items = items  # the items of a list literal
         self.text = text
+        self.offset = offset  # today + offset (a date node that only depends on today)
 
     @property
     def is_const(self) -> bool:
@@ -350,7 +353,7 @@ class _Compiler:
             kind = _KIND_OF_TYPE.get(ftype, "text")
             return _Node(kind, pos, lambda v, t: v.get(name), field=name, text=name)
         if name == "today":
-            return _Node("date", pos, lambda v, t: t, text="today")
+            return _Node("date", pos, lambda v, t: t, text="today", offset=dt.timedelta(0))
         if name in _CALLS:
             raise ConditionError(f"{name} is a function: write {name}(...)", pos)
         near = get_close_matches(name, [*self.scope.fields, "today"], n=1)
@@ -418,13 +421,23 @@ class _Compiler:
             )
         return node
 
+    def _chain(self, tree: Any, word: str) -> list[_Fn]:
+        """The operands of ``a and b and c`` (a left-leaning tree), flattened, in order."""
+        parts: list[Any] = []
+        todo = [tree]
+        while todo:
+            node = todo.pop()
+            if getattr(node, "data", None) == tree.data:
+                todo.extend(reversed(node.children))
+            else:
+                parts.append(node)
+        return [self._condition(p, word).getter() for p in parts]
+
     def c_or(self, tree: Any) -> _Node:
-        a, b = (self._condition(c, "or").getter() for c in tree.children)
-        return _Node("bool", _pos(tree), lambda v, t: bool(a(v, t) or b(v, t)))
+        return _Node("bool", _pos(tree), _any(self._chain(tree, "or")))
 
     def c_and(self, tree: Any) -> _Node:
-        a, b = (self._condition(c, "and").getter() for c in tree.children)
-        return _Node("bool", _pos(tree), lambda v, t: bool(a(v, t) and b(v, t)))
+        return _Node("bool", _pos(tree), _all(self._chain(tree, "and")))
 
     def c_not(self, tree: Any) -> _Node:
         a = self._condition(tree.children[1], "not").getter()
@@ -478,6 +491,12 @@ class _Compiler:
         if a.is_const and b.is_const:
             value = a.const + b.const if op == "+" else a.const - b.const
             return _Node(kind, pos, const=value)
+        if kind == "date" and a.offset is not None and b.is_const:  # today + days(30)
+            offset = a.offset + b.const if op == "+" else a.offset - b.const
+            return _Node(kind, pos, lambda v, t: t + offset, offset=offset)
+        if kind == "date" and b.offset is not None and a.is_const:  # days(30) + today
+            offset = b.offset + a.const
+            return _Node(kind, pos, lambda v, t: t + offset, offset=offset)
         fa, fb = a.getter(), b.getter()
         if op == "+":
 
@@ -588,14 +607,7 @@ class _Compiler:
                 result = (normalise(str(a.const)) == c) == equal
                 return _Node("bool", pos, lambda v, t: result)
             if a.field is not None:
-                name = a.field
-                if equal:
-                    return _Node(
-                        "bool", pos, lambda v, t: (x := v.get(name)) is not None and norm(x) == c
-                    )
-                return _Node(
-                    "bool", pos, lambda v, t: (x := v.get(name)) is not None and norm(x) != c
-                )
+                return _Node("bool", pos, _text_test(a.field, lambda n: (n == c) == equal))
         fa, fb = a.getter(), b.getter()
 
         def texts(v: Mapping[str, Any], t: dt.date) -> bool:
@@ -637,20 +649,25 @@ class _Compiler:
         if want == "string":
             norm = _memo_normalise()
             texts = frozenset(normalise(str(it.const)) for it in b.items)
+            if a.field is not None:
+                return _Node("bool", pos, _text_test(a.field, lambda n: n in texts))
             return _Node("bool", pos, lambda v, t: (x := fa(v, t)) is not None and norm(x) in texts)
         values = frozenset(it.const for it in b.items)
+        if a.field is not None:
+            name = a.field
+            return _Node("bool", pos, lambda v, t: v.get(name) in values)
         return _Node("bool", pos, lambda v, t: fa(v, t) in values)
 
 
 # ----------------------------------------------------------------------------- closures
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda x, y: x == y,
-    "!=": lambda x, y: x != y,
-    "<": lambda x, y: x < y,
-    "<=": lambda x, y: x <= y,
-    ">": lambda x, y: x > y,
-    ">=": lambda x, y: x >= y,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
@@ -671,15 +688,26 @@ def _field_const(name: str, op: str, c: Any) -> Test:
 
 
 def _compare(a: _Node, op: str, b: _Node) -> Test:
-    """Numbers with numbers, dates with dates; false when either side is empty."""
-    if a.is_const and not b.is_const:
+    """Numbers with numbers, dates with dates; false when either side is empty. The common
+    shapes (a field against a constant, against today ± days, against another field) are one
+    closure each; anything else composes the closures of its sides."""
+    if (a.is_const or a.offset is not None) and not b.is_const:
         a, b, op = b, a, _FLIP[op]
     if b.is_const and a.field is not None:
         return _field_const(a.field, op, b.const)
     if a.is_const and b.is_const:
         result = _OPS[op](a.const, b.const)
         return lambda v, t: result
-    fa, fb, cmp = a.getter(), b.getter(), _OPS[op]
+    cmp = _OPS[op]
+    if a.field is not None and b.offset is not None:
+        name, offset = a.field, b.offset
+        return lambda v, t: (x := v.get(name)) is not None and cmp(x, t + offset)
+    if a.field is not None and b.field is not None:
+        f, g = a.field, b.field
+        return lambda v, t: (
+            (x := v.get(f)) is not None and (y := v.get(g)) is not None and cmp(x, y)
+        )
+    fa, fb = a.getter(), b.getter()
 
     def test(v: Mapping[str, Any], t: dt.date) -> bool:
         x = fa(v, t)
@@ -687,6 +715,57 @@ def _compare(a: _Node, op: str, b: _Node) -> Test:
             return False
         y = fb(v, t)
         return y is not None and cmp(x, y)
+
+    return test
+
+
+def _all(tests: list[_Fn]) -> Test:
+    """``a and b and ...`` as one closure per up to four operands (each returns a bool)."""
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        a, b = tests
+        return lambda v, t: a(v, t) and b(v, t)
+    if len(tests) == 3:
+        a, b, c = tests
+        return lambda v, t: a(v, t) and b(v, t) and c(v, t)
+    if len(tests) == 4:
+        a, b, c, d = tests
+        return lambda v, t: a(v, t) and b(v, t) and c(v, t) and d(v, t)
+    return _all([_all(tests[:4]), _all(tests[4:])])
+
+
+def _any(tests: list[_Fn]) -> Test:
+    """``a or b or ...`` (see ``_all``)."""
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        a, b = tests
+        return lambda v, t: a(v, t) or b(v, t)
+    if len(tests) == 3:
+        a, b, c = tests
+        return lambda v, t: a(v, t) or b(v, t) or c(v, t)
+    if len(tests) == 4:
+        a, b, c, d = tests
+        return lambda v, t: a(v, t) or b(v, t) or c(v, t) or d(v, t)
+    return _any([_any(tests[:4]), _any(tests[4:])])
+
+
+def _text_test(name: str, verdict: Callable[[str], bool]) -> Test:
+    """A test of a text field against constants: ``verdict`` of the normalised text, computed
+    once per distinct cell text (a column repeats few: owners, regions, customers)."""
+    known: dict[Any, bool] = {}
+
+    def test(v: Mapping[str, Any], t: dt.date) -> bool:
+        x = v.get(name)
+        if x is None:
+            return False
+        hit = known.get(x)
+        if hit is None:
+            if len(known) > 100_000:
+                known.clear()
+            hit = known[x] = verdict(normalise(str(x)))
+        return hit
 
     return test
 
