@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -53,6 +54,38 @@ def register(code: str, severity: Severity, meaning: str, source: str) -> Check:
     check = Check(code, severity, meaning, source)
     CATALOGUE[code] = check
     return check
+
+
+# --- the team's own rules (a profile's ``rules:``) ---------------------------------------------
+#
+# A profile's rule ids are finding codes too. They are checked here, so that they look like the
+# built-in codes and never take one of their names, but not registered: the catalogue is the
+# same for every profile, a profile's rules belong to that profile (``salessheet rules --config``
+# lists them with "source": "profile").
+
+PROFILE_SOURCE = "profile"
+_PROFILE_CODE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)+")
+
+
+def profile_code_problem(code: str) -> str | None:
+    """Why ``code`` cannot be the id of a profile's rule, or None when it can."""
+    if not _PROFILE_CODE.fullmatch(code):
+        return (
+            "a rule id in kebab-case: lowercase words joined by hyphens, such as discount-approval"
+        )
+    if code in CATALOGUE:
+        return f"an id that is not a built-in finding code ({code} is one: see salessheet rules)"
+    return None
+
+
+def profile_check(code: str, severity: Severity, meaning: str) -> Check:
+    """The check of a profile's rule (not registered: see above)."""
+    problem = profile_code_problem(code)
+    if problem is not None:
+        raise ValueError(f"rule id {code!r}: expected {problem}")
+    if severity not in SEVERITIES:
+        raise ValueError(f"{code}: severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+    return Check(code, severity, " ".join(meaning.split()), PROFILE_SOURCE)
 
 
 def lookup(code: str) -> Check:
@@ -180,6 +213,16 @@ LEDGER_UNREADABLE = register(
     "rules.engine",
 )
 
+# --- the team's automations (a stage's on_enter: actions) --------------------------------------
+ACTION_FAILED = register(
+    "action-failed",
+    "warning",
+    "An on_enter action (issue a quote or contract, notify a channel or address) for a deal "
+    "that entered the stage failed on the night it was due and on the three retries after; it "
+    "is not tried again (the run's exit code does not change).",
+    "rules.team",
+)
+
 # Findings of `salessheet stalled` (worst first in this order), and the transition checks.
 STALL_CHECKS = (STALLED_DEAL, CLOSE_DATE_PASSED, CLOSE_DATE_SLIPPED)
 TRANSITION_CHECKS = (ILLEGAL_TRANSITION, BACKWARD_TRANSITION, REOPENED_DEAL)
@@ -195,9 +238,10 @@ README_END = "<!-- codes:end -->"
 _SECTION = re.compile(r"<!-- codes:start\b[^\n]*-->\n(.*?)<!-- codes:end -->", re.S)
 
 
-def markdown_table() -> str:
+def markdown_table(checks: Iterable[Check] | None = None) -> str:
+    """The checks (default: the catalogue) as a Markdown table."""
     rows = ["| code | severity | meaning | reported by |", "|---|---|---|---|"]
-    for c in CATALOGUE.values():
+    for c in CATALOGUE.values() if checks is None else checks:
         meaning = c.meaning.replace("|", "\\|")
         rows.append(f"| `{c.code}` | {c.severity} | {meaning} | `{c.source}` |")
     return "\n".join(rows) + "\n"

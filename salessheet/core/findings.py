@@ -72,6 +72,9 @@ class Finding:
     status: Status = "new"
     owner: str | None = None  # the deal's owner, for per-owner digests
     details: dict[str, Any] = field(default_factory=dict)
+    # the exit criteria of the deal's stage (the profile's stages[].guidance); in the JSON
+    # only when set, after the message
+    guidance: str | None = None
 
     @classmethod
     def of(
@@ -141,6 +144,8 @@ class Finding:
         out = {k: getattr(self, k) for k in _ORDER}
         out["value"] = json_safe(self.value)
         out["message"] = self.message
+        if self.guidance is not None:
+            out["guidance"] = self.guidance
         if self.details:
             out["details"] = {k: json_safe(v) for k, v in self.details.items()}
         return out
@@ -251,6 +256,7 @@ def findings_json(findings: Iterable[Finding], chunk: int = 2048) -> Iterator[st
         row = f.row
         message = f.message
         details = f.details
+        guidance = f.guidance
         if details:
             parts = []
             for k, v in details.items():
@@ -262,6 +268,8 @@ def findings_json(findings: Iterable[Finding], chunk: int = 2048) -> Iterator[st
             tail = ', "details": {' + ", ".join(parts) + "}}"
         else:
             tail = "}"
+        if guidance is not None:
+            tail = f', "guidance": {estr(guidance)}' + tail
         deal_id, cell, value = f.deal_id, f.cell, f.value
         out.append(
             f"{head}{estr(deal_id) if deal_id.__class__ is str else enc(deal_id)}, "

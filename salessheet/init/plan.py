@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -96,6 +97,8 @@ def pipeline_fields(profile: Profile) -> list[ColumnDef]:
     kinds = getattr(docs, "kinds", None) or {}
     for ks in kinds.values():
         needed.update(getattr(ks, "required", ()) or ())
+    for rule in profile.rules:  # the team's rules read these: the workbook has them
+        needed.update(rule.fields())
     return [c for c in profile.columns if c.field in needed]
 
 
@@ -120,6 +123,12 @@ _T = {
             "Stalled after",
             "What it means",
         ],
+        "guidance_th": "To move on",
+        "rules_h": "Your team's rules (validate and run check them)",
+        "rules_th": ["Rule", "Severity", "What it checks"],
+        "severities": {"error": "error", "warning": "warning", "info": "info"},
+        "approvers": "Approvers: {names}",
+        "approvers_of": "{owner}'s deals: {names}",
         "days": "{n} days",
         "terminal": "final",
         "lost_note": "Moving a deal back or skipping stages is reported; to explain a "
@@ -173,6 +182,12 @@ _T = {
         ],
         "stages_h": "销售阶段（按顺序）及各阶段必填项",
         "stages_th": ["阶段名称", "英文标识", "成交可能性", "必填列", "停滞提醒", "含义"],
+        "guidance_th": "推进条件",
+        "rules_h": "团队规则（validate 与 run 会检查）",
+        "rules_th": ["规则", "级别", "检查内容"],
+        "severities": {"error": "错误", "warning": "警告", "info": "提示"},
+        "approvers": "审批人：{names}",
+        "approvers_of": "{owner} 的商机：{names}",
         "days": "{n} 天",
         "terminal": "终态",
         "lost_note": "阶段倒退或跳过阶段会被报告；如属有意调整，请在“{override}”中说明。",
@@ -347,6 +362,12 @@ _COLUMN_MEANINGS: dict[str, dict[str, str]] = {
     "email": {"en": "the contact's e-mail", "zh": "联系邮箱"},
     "address": {"en": "the customer's address (for contracts)", "zh": "客户地址（用于合同）"},
     "notes": {"en": "anything else", "zh": "其他备注"},
+    "approver": {
+        "en": "who approved the deal (one of the approvers)",
+        "zh": "审批人（指定审批人之一）",
+    },
+    "discount": {"en": "the discount granted, a percentage (15%)", "zh": "折扣，百分比（15%）"},
+    "contract_no": {"en": "the signed contract's number", "zh": "已签合同的编号"},
 }
 
 LINE_ITEM_HEADERS = {
@@ -572,6 +593,23 @@ def _quote(text: str) -> str:
     return text if re.fullmatch(r"[\w./:\\-]+", text) else f'"{text}"'
 
 
+def _team_rules(profile: Profile, lang: str, add: Callable[..., None]) -> None:
+    """The profile's own rules (and who approves), in ``lang`` where the rule says it."""
+    t = _T[lang]
+    add([t["rules_h"]], "heading")
+    add(list(t["rules_th"]), "th")
+    for rule in profile.rules:
+        meaning = rule.message.pick(lang) if rule.message is not None else rule.check.meaning
+        add([rule.id, t["severities"].get(rule.severity, rule.severity), meaning])
+    approvers = profile.approvers
+    if approvers is not None:
+        sep = "、" if lang == "zh" else ", "
+        if approvers.default:
+            add([t["approvers"].format(names=sep.join(approvers.default))])
+        for owner, names in approvers.by_owner.items():
+            add([t["approvers_of"].format(owner=owner, names=sep.join(names))])
+
+
 def _instructions_sheet(
     profile: Profile,
     lang: str,
@@ -597,7 +635,8 @@ def _instructions_sheet(
         add([line.format(sheet=pipeline.name)])
     add([])
     add([t["stages_h"]], "heading")
-    add(list(t["stages_th"]), "th")
+    guided = any(s.guidance is not None for s in profile.stages)
+    add(list(t["stages_th"]) + ([t["guidance_th"]] if guided else []), "th")
     for s in profile.stages:
         required = sep.join(headers.get(f, f) for f in s.required) or "—"
         if s.terminal or s.stall_days is None:
@@ -605,7 +644,10 @@ def _instructions_sheet(
         else:
             stall = t["days"].format(n=s.stall_days)
         meaning = _STAGE_MEANINGS.get(s.id, {}).get(lang, "")
-        add([stage_label(s, lang), s.id, f"{s.probability * 100:.0f}%", required, stall, meaning])
+        row = [stage_label(s, lang), s.id, f"{s.probability * 100:.0f}%", required, stall, meaning]
+        if guided:
+            row.append(s.guidance.pick(lang) if s.guidance is not None else "")
+        add(row)
     override = headers.get("override_reason")
     if override:
         add([t["lost_note"].format(override=override)])
@@ -623,6 +665,9 @@ def _instructions_sheet(
         meaning = _COLUMN_MEANINGS.get(c.field or "", {}).get(lang, "")
         add([c.header, t["types"].get(ctype, ctype), needed, meaning])
     add([])
+    if profile.rules:
+        _team_rules(profile, lang, add)
+        add([])
     add([t["items_h"]], "heading")
     against = getattr(profile.documents, "reconcile_with", None) or "lines"
     for line in t["items"]:
@@ -649,6 +694,8 @@ def _instructions_sheet(
         ColumnPlan("", None, "general", 14),
         ColumnPlan("", None, "general", 50),
     ]
+    if guided:
+        columns.append(ColumnPlan("", None, "general", 50))
     return SheetPlan(
         INSTRUCTIONS_SHEET[lang],
         "instructions",

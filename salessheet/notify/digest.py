@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from salessheet.settings.notify import normalize_owner
@@ -386,6 +386,7 @@ def render_text(d: Digest, *, max_items: int = 200) -> str:
         lines += [f"  {resolved_line(f, lang)}" for f in shown]
         if len(d.resolved) > max_items:
             lines.append("  " + t(lang, "more", n=len(d.resolved) - max_items))
+    lines += guidance_lines(d)
     lines += ["", "-- ", t(lang, "footer", today=d.meta["today"] or "")]
     return "\n".join(lines) + "\n"
 
@@ -468,9 +469,106 @@ def render_html(d: Digest, *, max_items: int = 200) -> str:
         parts.append("</ul>")
         if len(d.resolved) > max_items:
             parts.append(f"<p>{_e(t(lang, 'more', n=len(d.resolved) - max_items))}</p>")
+    parts += guidance_html(d)
     parts.append(
         f'<p style="color:#98a2b3;font-size:12px">'
         f"{_e(t(lang, 'footer', today=d.meta['today'] or ''))}</p>"
     )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+# --------------------------------------------------------------------------- the team's rules
+#
+# A finding of a rule that requires an approver names who may approve (``details.approvers``);
+# each of them gets a digest of the deals waiting for them. A finding about a deal in a stage
+# with exit criteria carries them (``guidance``); a digest lists each text once, with its deals.
+
+APPROVER_TITLE = {"en": "Deals waiting for your approval", "zh": "待您审批的商机"}
+GUIDANCE_HEADING = {"en": "Exit criteria of these stages", "zh": "相关阶段的推进条件"}
+
+
+def finding_approvers(f: Mapping[str, Any]) -> list[str]:
+    details = f.get("details")
+    names = details.get("approvers") if isinstance(details, Mapping) else None
+    if not isinstance(names, list):
+        return []
+    return [n.strip() for n in names if isinstance(n, str) and n.strip()]
+
+
+def report_approvers(report: Mapping[str, Any]) -> list[str]:
+    """Distinct approvers named by the report's open findings, in sorted order."""
+    seen: dict[str, str] = {}
+    for f in report.get("findings") or []:
+        if isinstance(f, Mapping) and f.get("status") != "resolved":
+            for name in finding_approvers(f):
+                seen.setdefault(normalize_owner(name), name)
+    return sorted(seen.values(), key=normalize_owner)
+
+
+def build_approver_digest(
+    report: Mapping[str, Any], approver: str, *, language: str = "en", max_items: int = 200
+) -> Digest:
+    """The open findings ``approver`` may resolve by approving, as a team-style digest (each
+    line names the deal's owner) titled for the approver."""
+    want = normalize_owner(approver)
+    findings = [
+        f
+        for f in report.get("findings") or []
+        if isinstance(f, Mapping)
+        and f.get("status") != "resolved"
+        and want in {normalize_owner(n) for n in finding_approvers(f)}
+    ]
+    base = build_digest(
+        {**report, "findings": findings, "summary": {}},
+        language=language,
+        include_resolved=False,
+        max_items=max_items,
+    )
+    lang = base.language
+    head = f"{APPROVER_TITLE[lang]} {base.meta['today'] or ''} · {_one_line(approver)}"
+    title = f"{head}{t(lang, 'colon')}{_severity_counts(base.counts, lang)}"
+    staged = replace(base, title=title, subject=f"{SUBJECT_TAG} {title}")
+    return replace(
+        staged,
+        audience="approver",
+        owner=approver,
+        text=render_text(staged, max_items=max_items),
+        html=render_html(staged, max_items=max_items),
+    )
+
+
+def _guidance_groups(d: Digest) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for f in d.open_findings:
+        text = f.get("guidance")
+        if isinstance(text, str) and text.strip():
+            deals = groups.setdefault(_one_line(text), [])
+            deal = _one_line(f.get("deal_id") or "-")
+            if deal not in deals:
+                deals.append(deal)
+    return groups
+
+
+def _deal_list(deals: list[str], limit: int = 10) -> str:
+    shown = ", ".join(deals[:limit])
+    return shown + (f" (+{len(deals) - limit})" if len(deals) > limit else "")
+
+
+def guidance_lines(d: Digest) -> list[str]:
+    """The text digest's section of stage guidance (nothing when no finding has any)."""
+    groups = _guidance_groups(d)
+    if not groups:
+        return []
+    lines = ["", GUIDANCE_HEADING.get(d.language, GUIDANCE_HEADING["en"])]
+    lines += [f"  {text} — {_deal_list(deals)}" for text, deals in groups.items()]
+    return lines
+
+
+def guidance_html(d: Digest) -> list[str]:
+    groups = _guidance_groups(d)
+    if not groups:
+        return []
+    heading = GUIDANCE_HEADING.get(d.language, GUIDANCE_HEADING["en"])
+    items = [f"<li>{_e(text)} — {_e(_deal_list(deals))}</li>" for text, deals in groups.items()]
+    return [f"<h3>{_e(heading)}</h3>", '<ul class="guidance">', *items, "</ul>"]

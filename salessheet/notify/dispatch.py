@@ -16,7 +16,13 @@ from typing import Any
 from salessheet.notify import email as email_channel
 from salessheet.notify import webhooks
 from salessheet.notify.addresses import Resolver
-from salessheet.notify.digest import Digest, build_digest, report_owners
+from salessheet.notify.digest import (
+    Digest,
+    build_approver_digest,
+    build_digest,
+    report_approvers,
+    report_owners,
+)
 from salessheet.notify.results import Attempt, NotificationResult
 from salessheet.settings.notify import (
     DEFAULT_SECRET_ENV,
@@ -151,6 +157,8 @@ def _send_email(
                 continue
             msg = email_channel.build_message(digest, sender=cfg.sender, to=[addr])
             planned.append((owner, addr, msg))
+    if cfg.send_to_approvers:
+        results += _plan_approvers(report, cfg, options, planned)
     if not planned:
         return results
     timeout = settings.timeout_s
@@ -176,6 +184,30 @@ def _send_email(
             )
         )
     return results
+
+
+def _plan_approvers(
+    report: dict[str, Any],
+    cfg: EmailSettings,
+    options: dict[str, Any],
+    planned: list[tuple[str, str, Any]],
+) -> list[NotificationResult]:
+    """Each approver named by a finding gets the deals waiting for them, at the address
+    ``email.owners`` gives for that name (the people the notifications know)."""
+    skipped = []
+    addresses = {normalize_owner(name): addr for name, addr in cfg.owners.items()}
+    for name in report_approvers(report):
+        addr = addresses.get(normalize_owner(name))
+        if addr is None:
+            note = f"no address for approver {name!r} in notifications.email.owners"
+            skipped.append(NotificationResult("email", "-", name, "skipped", 0, note))
+            continue
+        digest = build_approver_digest(
+            report, name, language=options["language"], max_items=options["max_items"]
+        )
+        msg = email_channel.build_message(digest, sender=cfg.sender, to=[addr])
+        planned.append((name, addr, msg))
+    return skipped
 
 
 # --------------------------------------------------------------------------- webhooks

@@ -13,6 +13,7 @@ from salessheet.history.ledger import DealState, Ledger, LedgerEvent
 from salessheet.history.transitions import observe, transition_findings
 from salessheet.rules.fields import check_fields
 from salessheet.rules.stalled import days_in_stage, stalled_findings
+from salessheet.rules.team import attach_guidance, rule_fields, team_findings
 from salessheet.sheet.parsing import parse_text
 from salessheet.sheet.pipeline import Pipeline
 
@@ -43,6 +44,8 @@ RULE_FIELDS = frozenset(
 
 def unused_text_fields(profile: Any) -> frozenset[str]:
     needed = RULE_FIELDS | {f for s in profile.stages for f in s.required}
+    if profile.rules:
+        needed |= rule_fields(profile)
     return frozenset(c.field for c in profile.columns if c.type == "text" and c.field not in needed)
 
 
@@ -102,6 +105,9 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
     if state or events:  # no history yet: no moves to judge
         findings += transition_findings(p, state, events)
     findings += stalled_findings(p, state)
+    if p.profile.rules:
+        findings += team_findings(p)
+    attach_guidance(p, findings)
     for problem in ledger.problems:
         findings.append(
             Finding.of(C.LEDGER_UNREADABLE, f"skipped a ledger row: {problem}", sheet=HISTORY_SHEET)

@@ -49,6 +49,8 @@ class EmailSettings:
     manager_to: tuple[str, ...] = ()
     owners: Mapping[str, str] = field(default_factory=dict)  # owner as in the sheet -> address
     send_to_owners: bool = False
+    # approvers (the profile's approvers:) get the deals waiting for them; address from owners
+    send_to_approvers: bool = True
     user_env: str = DEFAULT_USER_ENV
     password_env: str = DEFAULT_PASSWORD_ENV
     ca_file: str | None = None  # extra CA bundle (private relay); default: system trust store
@@ -202,6 +204,7 @@ class EmailModel(_NotifyModel):
     send_to_owners: Annotated[bool, Expect("true or false"), AfterValidator(_recipients)] = Field(
         False, validate_default=True
     )
+    send_to_approvers: Annotated[bool, Expect("true or false")] = True
     user_env: EnvName = DEFAULT_USER_ENV
     password_env: EnvName = DEFAULT_PASSWORD_ENV
     ca_file: Text | None = None
@@ -321,6 +324,7 @@ def build_notifications(m: NotificationsModel | None) -> NotificationSettings:
             manager_to=tuple(e.manager_to),
             owners={name.strip(): addr for name, addr in (e.owners or {}).items()},
             send_to_owners=e.send_to_owners,
+            send_to_approvers=e.send_to_approvers,
             user_env=e.user_env,
             password_env=e.password_env,
             ca_file=e.ca_file,

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic.json_schema import WithJsonSchema
 
 from salessheet.core.errors import ConfigError
@@ -42,14 +49,38 @@ from salessheet.settings.source import (
     read_config,
     resolve_extends,
 )
+from salessheet.settings.team import (
+    ActionModel,
+    Approvers,
+    ApproversModel,
+    Bilingual,
+    BilingualText,
+    OnEnter,
+    RuleModel,
+    StageAction,
+    TeamRule,
+    build_actions,
+    build_approvers,
+    build_rules,
+    check_actions,
+    check_approvers,
+    check_rules,
+    scope_of,
+    to_bilingual,
+)
 
 __all__ = [
     "BUILTIN_PROFILES",
+    "ActionModel",
+    "Approvers",
+    "Bilingual",
     "ColumnDef",
     "Profile",
     "ProfileFile",
     "StallRules",
     "Stage",
+    "StageAction",
+    "TeamRule",
     "Transitions",
     "load_profile",
     "parse_profile",
@@ -86,6 +117,8 @@ class Stage:
     stall_days: int | None
     stall_clock: str = "in_stage"
     aliases: tuple[str, ...] = ()
+    guidance: Bilingual | None = None  # exit criteria, shown in init, digests, JSON findings
+    on_enter: tuple[StageAction, ...] = ()  # actions for a deal that entered the stage
 
     @property
     def is_open(self) -> bool:
@@ -130,6 +163,8 @@ class Profile:
     ignore_columns: list[str] = field(default_factory=list)  # headers/letters never mapped
     documents: Any = None  # DocumentSettings (salessheet.settings.documents)
     notifications: Any = None  # NotificationSettings (salessheet.settings.notify)
+    rules: tuple[TeamRule, ...] = ()  # the team's rules (rules:), compiled
+    approvers: Approvers | None = None  # approvers:, for rules that require the approver
     _by_id: dict[str, Stage] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -158,6 +193,11 @@ class Profile:
 
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def bilingual(self) -> bool:
+        """True when the stages have Chinese labels: messages then give both languages."""
+        return any(s.label_zh for s in self.stages)
 
 
 def _spellings(sid: Any, label: Any, label_zh: Any, aliases: Any) -> list[str]:
@@ -243,6 +283,8 @@ class StageModel(ConfigModel):
     ] = []
     stall_days: Annotated[int, Field(ge=1), Expect("a whole number of days ≥ 1")] | None = None
     stall_clock: choice(STALL_CLOCKS) = "in_stage"
+    guidance: BilingualText | None = None
+    on_enter: OnEnter = []
     aliases_replace: bool = Field(False, description="with extends: replace the aliases")
 
 
@@ -381,9 +423,28 @@ class ProfileFile(ConfigModel):
     documents: DocumentsModel | None = None
     notifications: NotificationsModel | None = None
     report: Annotated[Any, WithJsonSchema({"type": "object"})] = None
+    approvers: Annotated[
+        ApproversModel | None,
+        Expect("a mapping {default: [names], by_owner: {owner: [names]}}"),
+        AfterValidator(check_approvers),
+    ] = None
+    rules: Annotated[
+        list[Annotated[RuleModel, Expect("a mapping {id, when, require or check, ...}")]],
+        Expect("a list of rules, each {id, when, require: [fields] or check: <condition>}"),
+        AfterValidator(check_rules),
+    ] = []
     stages_replace: bool = Field(
         False, description="with extends: the stages list is complete (order, drops)"
     )
+
+    @model_validator(mode="after")
+    def _on_enter(self) -> "ProfileFile":
+        """Actions against documents: and notifications: (needs the whole file)."""
+        if any(s.on_enter for s in self.stages):
+            found = check_actions(self.stages, self.documents, self.notifications)
+            if found:
+                raise problems(found)
+        return self
 
 
 # ------------------------------------------------------------------------------- loading
@@ -433,6 +494,7 @@ def _validate(data: Any, path: Path | None, where: Where | None) -> Profile:
         if isinstance(stages, list)
         else None,
         "base_dir": path.parent if path else None,
+        "scope": scope_of(columns, stages) if data.get("rules") else None,
     }
     try:
         model = ProfileFile.model_validate(data, context=context)
@@ -476,6 +538,8 @@ def _build(m: ProfileFile, path: Path | None, data: dict) -> Profile:
                 s.stall_days,
                 s.stall_clock,
                 tuple(s.aliases),
+                to_bilingual(s.guidance),
+                build_actions(s.on_enter),
             )
             for s in m.stages
         ],
@@ -496,4 +560,12 @@ def _build(m: ProfileFile, path: Path | None, data: dict) -> Profile:
         ignore_columns=list(m.ignore_columns),
         documents=build_documents(m.documents, path.parent if path else None),
         notifications=build_notifications(m.notifications),
+        rules=build_rules(
+            m.rules,
+            scope_of(data.get("columns"), data.get("stages")),  # type: ignore[arg-type]
+            any(s.label_zh for s in m.stages),
+        )
+        if m.rules
+        else (),
+        approvers=build_approvers(m.approvers),
     )

@@ -1,0 +1,169 @@
+"""The team's own rules (a profile's ``rules:``), stage guidance on findings, and the finding of
+an ``on_enter`` action that kept failing.
+
+Each rule's conditions were compiled to closures when the profile loaded
+(salessheet.settings.conditions); here they run over the deals: a deal matching ``when`` that
+lacks a ``require`` field, or fails ``check``, is a finding coded with the rule's id. A rule that
+requires the ``approver`` field of a profile with ``approvers:`` wants one of the names allowed
+for the deal's owner; those findings name the approvers (``details.approvers``) so that the
+digest reaches them (salessheet.notify.digest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from salessheet.core import catalogue as C
+from salessheet.core.cellsafe import quote_value
+from salessheet.core.findings import Finding, field_label
+from salessheet.core.records import Deal
+from salessheet.settings.notify import normalize_owner
+from salessheet.settings.profile import Profile, Stage, StageAction, TeamRule
+from salessheet.settings.team import APPROVER_FIELD
+from salessheet.sheet.pipeline import Pipeline
+
+# Built-in findings about a deal in its current stage: they carry the stage's guidance.
+GUIDED_CODES = frozenset(
+    c.code for c in (C.MISSING_FIELD, C.STALLED_DEAL, C.CLOSE_DATE_PASSED, C.CLOSE_DATE_SLIPPED)
+)
+
+
+def rule_fields(profile: Profile) -> frozenset[str]:
+    """Every field the profile's rules read (to be parsed even by read-only commands)."""
+    out: set[str] = set()
+    for rule in profile.rules:
+        out |= rule.fields()
+        if APPROVER_FIELD in rule.require:
+            out.add("owner")
+    return frozenset(out)
+
+
+def team_findings(p: Pipeline) -> list[Finding]:
+    out: list[Finding] = []
+    rules = p.profile.rules
+    if not rules:
+        return out
+    today = p.today
+    deals = p.deals
+    for rule in rules:
+        when = rule.when.test if rule.when is not None else None
+        matched = deals if when is None else [d for d in deals if when(d.values, today)]
+        if not matched:
+            continue
+        if rule.require:
+            out += _required(p, rule, matched)
+            continue
+        test = rule.test.test  # type: ignore[union-attr]
+        failing = [d for d in matched if not test(d.values, today)]
+        if failing:
+            out += _failed(p, rule, failing)
+    return out
+
+
+def _message(p: Pipeline, rule: TeamRule, default: str) -> str:
+    return rule.message.text(p.profile.bilingual) if rule.message is not None else default
+
+
+def _when(rule: TeamRule) -> str:
+    return f" when {rule.when.source}" if rule.when is not None else ""
+
+
+def _required(p: Pipeline, rule: TeamRule, matched: list[Deal]) -> list[Finding]:
+    out: list[Finding] = []
+    of = Finding.of
+    check = rule.check
+    col_of = p.layout.col_of
+    bad_cells = {(f.row, f.cell) for f in p.findings}
+    approvers = p.profile.approvers
+    for name in rule.require:
+        if name not in col_of:
+            n = len(matched)
+            out.append(
+                of(
+                    check,
+                    f"no {field_label(name)} column, but rule {rule.id} requires it "
+                    f"({n} deal{'s' if n != 1 else ''}{_when(rule)})",
+                    sheet=p.sheet,
+                    row=p.layout.header_row,
+                    column=field_label(name),
+                    details={"field": name, "deals": n},
+                )
+            )
+            continue
+        approving = approvers is not None and name == APPROVER_FIELD
+        default = f"{field_label(name)} is required{_when(rule)}"
+        message = _message(p, rule, default)
+        for d in matched:
+            value = d.values.get(name)
+            if value is None:
+                if bad_cells and (d.row, d.cell(name)) in bad_cells:
+                    continue  # already reported as bad-value
+                names = approvers.for_owner(d.values.get("owner")) if approving else ()
+                details: dict[str, Any] = {"approvers": list(names)} if names else {}
+                text = message
+                if names:
+                    text += f"; approvers: {', '.join(names)}"
+                out.append(of(check, text, record=d, field=name, details=details))
+            elif approving:
+                names = approvers.for_owner(d.values.get("owner"))  # type: ignore[union-attr]
+                if normalize_owner(str(value)) in {normalize_owner(n) for n in names}:
+                    continue
+                owner = d.values.get("owner")
+                whose = f"{owner}'s deals" if owner else "deals without an owner"
+                allowed = ", ".join(names) if names else "nobody is listed under approvers"
+                out.append(
+                    of(
+                        check,
+                        f"{message}: {quote_value(str(value))} may not approve {whose} "
+                        f"(approvers: {allowed})",
+                        record=d,
+                        field=name,
+                        details={"approvers": list(names)} if names else {},
+                    )
+                )
+    return out
+
+
+def _failed(p: Pipeline, rule: TeamRule, failing: list[Deal]) -> list[Finding]:
+    test = rule.test
+    assert test is not None
+    col_of = p.layout.col_of
+    shown = next((f for f in test.fields if f in col_of), None)
+    message = _message(p, rule, f"does not meet {test.source}{_when(rule)}")
+    of = Finding.of
+    check = rule.check
+    return [of(check, message, record=d, field=shown) for d in failing]
+
+
+def attach_guidance(p: Pipeline, findings: Iterable[Finding]) -> None:
+    """Findings about a deal in a stage with ``guidance`` carry that text (``guidance`` in the
+    JSON): the built-in checks of GUIDED_CODES and the team's rules. Messages stay as they are."""
+    profile = p.profile
+    guided = {
+        s.id: s.guidance.text(profile.bilingual) for s in profile.stages if s.guidance is not None
+    }
+    if not guided:
+        return
+    codes = GUIDED_CODES | {r.id for r in profile.rules}
+    stage_at = {d.row: guided[d.stage] for d in p.deals if d.stage in guided}
+    sheet = p.sheet
+    for f in findings:
+        if f.code in codes and f.deal_id and f.sheet == sheet:
+            text = stage_at.get(f.row)  # type: ignore[arg-type]
+            if text is not None:
+                f.guidance = text
+
+
+def action_failed(
+    deal: Deal, stage: Stage, action: StageAction, attempts: int, error: str
+) -> Finding:
+    """The finding of an ``on_enter`` action that failed ``attempts`` times (the night it was
+    due and the retries after): for the nightly run that carries actions out."""
+    return Finding.of(
+        C.ACTION_FAILED,
+        f"on entering {stage.id}: {action.describe()} failed {attempts} times; last error: {error}",
+        record=deal,
+        field="stage",
+        details={"stage": stage.id, "action": action.describe(), "attempts": attempts},
+    )

@@ -1,0 +1,785 @@
+"""The condition language of a profile's ``rules:`` (``when:`` and ``check:``), parsed once and
+compiled to plain Python closures.
+
+The language is small, fixed and safe (the README's "Your team's rules" is its reference):
+
+- names: the profile's fields (``amount``, ``stage``, ``owner``, ``expected_close``, ...) and
+  ``today``; literals: numbers (``500000``, ``0.2``), percentages (``20%`` is 0.2), text in
+  double quotes, ``date("2026-12-31")``, ``days(30)`` and lists ``["a", "b"]``;
+- ``== != < <= > >=``, ``and``, ``or``, ``not``, ``in [...]``, ``is empty``, ``is not empty``,
+  parentheses, and ``+ -`` on numbers and on a date with ``days(n)``;
+- ``stage`` compares by the profile's stage order with a quoted stage id, label or alias; text
+  compares ignoring case and spacing (as headers are matched); a comparison with an empty field
+  is false (test emptiness with ``is empty``).
+
+Why it lives in ``settings``: a bad expression is a config error that must name the rule, the
+column in the expression and the YAML line, which only the settings layer knows; and the rules
+layer (``salessheet.rules.team``) may import settings, never the other way round. This is the
+one module that imports lark, and only when a profile has rules (importing lark and building the
+LALR tables takes tens of milliseconds that a profile without rules need not pay).
+
+``compile_condition(text, scope)`` parses the text and turns the tree, once, into nested
+closures ``test(values, today) -> bool`` over a deal's parsed values: evaluating a deal walks no
+tree and calls no ``eval``. Types are checked when compiling (``stage > 5`` is refused, as is
+``contact < "Li"``), so a closure never meets a value it cannot compare.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import keyword
+import operator
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from difflib import get_close_matches
+from functools import lru_cache
+from typing import Any
+
+from salessheet.core.textnorm import normalise
+
+__all__ = ["Condition", "ConditionError", "Scope", "compile_condition"]
+
+Test = Callable[[Mapping[str, Any], dt.date], bool]
+_Fn = Callable[[Mapping[str, Any], dt.date], Any]
+
+GRAMMAR = r"""
+?start: or_expr
+?or_expr: and_expr
+        | or_expr "or" and_expr         -> or_
+?and_expr: not_expr
+         | and_expr "and" not_expr      -> and_
+?not_expr: comparison
+         | NOT not_expr                 -> not_
+?comparison: sum
+           | sum COMP_OP sum            -> compare
+           | sum "in" sum               -> in_
+           | sum "is" "empty"           -> empty
+           | sum "is" NOT "empty"       -> not_empty
+?sum: postfix
+    | sum ADD_OP postfix                -> arith
+?postfix: atom
+        | postfix "." NAME              -> attribute
+        | postfix "(" [arguments] ")"   -> call
+        | postfix "[" or_expr "]"       -> subscript
+arguments: or_expr ("," or_expr)*
+?atom: PERCENT                          -> percent
+     | NUMBER                           -> number
+     | STRING                           -> string
+     | NAME                             -> name
+     | "(" or_expr ")"
+     | "[" [or_expr ("," or_expr)*] "]" -> list_
+
+NOT: "not"
+COMP_OP: "==" | "!=" | "<=" | ">=" | "<" | ">"
+ADD_OP: "+" | "-"
+PERCENT: /\d+(\.\d+)?%/
+NUMBER: /\d+(\.\d+)?/
+STRING: /"(?:[^"\\\n]|\\.)*"/
+NAME: /[A-Za-z_][A-Za-z0-9_]*/
+%ignore /[ \t\r\n]+/
+"""
+
+_LANGUAGE_WORDS = {"and", "or", "not", "in", "is", "empty"}
+_CALLS = ("date", "days")
+_SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[A-Za-z_][A-Za-z0-9_]*|\S')
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# column types of the profile -> kinds of the language
+_KIND_OF_TYPE = {
+    "money": "number",
+    "number": "number",
+    "percent": "number",
+    "text": "text",
+    "id": "text",
+    "date": "date",
+    "stage": "stage",
+}
+_KIND_WORDS = {
+    "number": "a number",
+    "text": "text",
+    "string": "text",
+    "date": "a date",
+    "stage": "a stage",
+    "days": "days(n)",
+    "list": "a list",
+    "bool": "a condition",
+}
+
+
+class ConditionError(ValueError):
+    """A problem in an expression, at ``pos`` (0-based offset in its text)."""
+
+    def __init__(self, message: str, pos: int):
+        super().__init__(message)
+        self.message = message
+        self.pos = max(pos, 0)
+
+    def where(self, text: str) -> str:
+        """``column 12`` (1-based), or ``line 2, column 5`` in a multi-line expression."""
+        line = text.count("\n", 0, self.pos) + 1
+        column = self.pos - (text.rfind("\n", 0, self.pos) + 1) + 1
+        return f"line {line}, column {column}" if "\n" in text.strip() else f"column {column}"
+
+    def describe(self, text: str) -> str:
+        return f"{self.where(text)}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What names mean: the profile's fields (name -> column type) and stages, in order."""
+
+    fields: Mapping[str, str]
+    stage_ids: tuple[str, ...]
+    stage_names: Mapping[str, str]  # normalised id / label / label_zh / alias -> stage id
+
+    @classmethod
+    def of(cls, fields: Mapping[str, str], stages: Iterable[tuple[str, Iterable[str]]]) -> Scope:
+        """``stages``: (id, spellings) in the profile's order (spellings: labels, aliases)."""
+        ids: list[str] = []
+        names: dict[str, str] = {}
+        for sid, spellings in stages:
+            ids.append(sid)
+            for s in (sid, *spellings):
+                if isinstance(s, str) and s:
+                    names.setdefault(normalise(s), sid)
+                    names.setdefault(normalise(s.replace("_", " ")), sid)
+        return cls(dict(fields), tuple(ids), names)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A compiled condition: its text, the fields it reads (in order) and its test."""
+
+    source: str
+    fields: tuple[str, ...]
+    test: Test = field(repr=False, compare=False)
+
+    def __call__(self, values: Mapping[str, Any], today: dt.date) -> bool:
+        return self.test(values, today)
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    from lark import Lark  # the one import of lark (see the module's docstring)
+
+    return Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+def _prescan(text: str, fields: Mapping[str, str]) -> None:
+    """Problems a parser would report poorly: brackets, quotes and Python words."""
+    stack: list[tuple[str, int]] = []
+    pairs = {")": "(", "]": "["}
+    for m in _SCAN.finditer(text):
+        tok, pos = m.group(), m.start()
+        if tok.startswith('"'):
+            if len(tok) < 2 or not tok.endswith('"') or tok.endswith('\\"') and _odd_escape(tok):
+                raise ConditionError("this text has no closing double quote", pos)
+        elif tok[0].isalpha() or tok[0] == "_":
+            if keyword.iskeyword(tok) and tok not in _LANGUAGE_WORDS and tok not in fields:
+                what = "lambda functions are" if tok == "lambda" else f"{tok!r} is"
+                raise ConditionError(f"{what} not part of the rule language", pos)
+        elif tok == "'":
+            raise ConditionError('text goes in double quotes, such as "Li"', pos)
+        elif tok in "([":
+            stack.append((tok, pos))
+        elif tok in ")]":
+            if not stack or stack[-1][0] != pairs[tok]:
+                raise ConditionError(f"{tok!r} has no matching {pairs[tok]!r}", pos)
+            stack.pop()
+    if stack:
+        tok, pos = stack[-1]
+        close = ")" if tok == "(" else "]"
+        raise ConditionError(f"{tok!r} is never closed with {close!r}", pos)
+
+
+def _odd_escape(tok: str) -> bool:
+    """``"ab\\"`` ends with an escaped quote, so the text is not closed."""
+    n = len(tok) - 1 - len(tok[:-1].rstrip("\\"))
+    return n % 2 == 1
+
+
+def _parse(text: str, fields: Mapping[str, str]) -> Any:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+    if not text.strip():
+        raise ConditionError("the condition is empty", 0)
+    _prescan(text, fields)
+    try:
+        return _parser().parse(text)
+    except UnexpectedCharacters as exc:
+        pos = exc.pos_in_stream
+        char = text[pos] if pos < len(text) else ""
+        hints = {
+            "=": "use == to compare",
+            "&": "use and",
+            "|": "use or",
+            "!": "use not, or != to compare",
+        }
+        raise ConditionError(hints.get(char) or f"unexpected character {char!r}", pos) from None
+    except UnexpectedToken as exc:
+        tok = exc.token
+        if tok.type == "$END":
+            raise ConditionError("the condition ends too early", len(text.rstrip())) from None
+        pos = tok.start_pos if tok.start_pos is not None else len(text)
+        if tok.type == "NAME" and str(tok) in _LANGUAGE_WORDS:
+            raise ConditionError(f"{str(tok)!r} is misplaced here", pos) from None
+        raise ConditionError(f"unexpected {str(tok)!r}", pos) from None
+    except UnexpectedInput as exc:  # pragma: no cover - the two above are what LALR raises
+        pos = getattr(exc, "pos_in_stream", 0) or 0
+        raise ConditionError("cannot read the condition", pos) from None
+
+
+# ----------------------------------------------------------------------------- compiling
+
+
+class _Node:
+    """A compiled sub-expression: its kind, a closure (or a constant) and where it starts."""
+
+    __slots__ = ("const", "field", "fn", "items", "kind", "offset", "pos", "text")
+
+    def __init__(
+        self,
+        kind: str,
+        pos: int,
+        fn: _Fn | None = None,
+        *,
+        const: Any = None,
+        field: str | None = None,
+        items: list[_Node] | None = None,
+        text: str = "",
+        offset: dt.timedelta | None = None,
+    ):
+        self.kind = kind
+        self.pos = pos
+        self.fn = fn
+        self.const = const  # the value of a literal (fn is None)
+        self.field = field  # the field name of a bare field
+        self.items = items  # the items of a list literal
+        self.text = text
+        self.offset = offset  # today + offset (a date node that only depends on today)
+
+    @property
+    def is_const(self) -> bool:
+        return self.fn is None and self.kind not in ("list",)
+
+    def getter(self) -> _Fn:
+        if self.fn is not None:
+            return self.fn
+        c = self.const
+        return lambda v, t: c
+
+    def describe(self) -> str:
+        word = _KIND_WORDS.get(self.kind, self.kind)
+        return f"{self.text} ({word})" if self.text else word
+
+
+def _pos(node: Any) -> int:
+    start = getattr(node, "start_pos", None)
+    if start is None:
+        meta = getattr(node, "meta", None)
+        start = getattr(meta, "start_pos", 0) if meta is not None else 0
+    return start or 0
+
+
+def compile_condition(text: str, scope: Scope) -> Condition:
+    """The compiled condition, or a ConditionError naming what is wrong and where."""
+    tree = _parse(text, scope.fields)
+    compiler = _Compiler(text, scope)
+    node = compiler.node(tree)
+    if node.kind != "bool":
+        raise ConditionError(
+            "expected a condition (a comparison, in [...], is empty, ...), found "
+            + node.describe(),
+            node.pos,
+        )
+    fn = node.getter()
+    return Condition(text, tuple(dict.fromkeys(compiler.used)), fn)
+
+
+class _Compiler:
+    def __init__(self, text: str, scope: Scope):
+        self.text = text
+        self.scope = scope
+        self.used: list[str] = []
+        self.stage_index = {sid: i for i, sid in enumerate(scope.stage_ids)}
+
+    def snippet(self, node: Any) -> str:
+        meta = getattr(node, "meta", None)
+        if meta is not None and not getattr(meta, "empty", True):
+            return self.text[meta.start_pos : meta.end_pos]
+        return str(node)
+
+    def node(self, tree: Any) -> _Node:
+        if not hasattr(tree, "data"):  # pragma: no cover - every token sits in a rule node
+            raise ConditionError(f"unexpected {str(tree)!r}", _pos(tree))
+        method = getattr(self, "c_" + tree.data.rstrip("_"))
+        out: _Node = method(tree)
+        if not out.text:
+            out.text = self.snippet(tree)
+        return out
+
+    # --- literals and names ---------------------------------------------------------------
+
+    def c_number(self, tree: Any) -> _Node:
+        tok = tree.children[0]
+        return _Node("number", _pos(tok), const=Decimal(str(tok)), text=str(tok))
+
+    def c_percent(self, tree: Any) -> _Node:
+        tok = tree.children[0]
+        return _Node("number", _pos(tok), const=Decimal(str(tok)[:-1]) / 100, text=str(tok))
+
+    def c_string(self, tree: Any) -> _Node:
+        tok = tree.children[0]
+        try:
+            value = json.loads(str(tok))
+        except ValueError:
+            raise ConditionError(
+                r"this text has an escape that is not allowed (use \" and \\)", _pos(tok)
+            ) from None
+        return _Node("string", _pos(tok), const=value, text=str(tok))
+
+    def c_name(self, tree: Any) -> _Node:
+        tok = tree.children[0]
+        name, pos = str(tok), _pos(tok)
+        ftype = self.scope.fields.get(name)
+        if ftype is not None:
+            self.used.append(name)
+            kind = _KIND_OF_TYPE.get(ftype, "text")
+            return _Node(kind, pos, lambda v, t: v.get(name), field=name, text=name)
+        if name == "today":
+            return _Node("date", pos, lambda v, t: t, text="today", offset=dt.timedelta(0))
+        if name in _CALLS:
+            raise ConditionError(f"{name} is a function: write {name}(...)", pos)
+        near = get_close_matches(name, [*self.scope.fields, "today"], n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise ConditionError(
+            f"unknown name {name!r}{hint}; expected a field of the profile "
+            f"({', '.join(sorted(self.scope.fields))}) or today",
+            pos,
+        )
+
+    def c_list(self, tree: Any) -> _Node:
+        items = [self.node(c) for c in tree.children]
+        for it in items:
+            if not it.is_const or it.kind in ("list", "bool", "days"):
+                raise ConditionError(
+                    "a list holds values written out: text, numbers or dates", it.pos
+                )
+        return _Node("list", _pos(tree), items=items)
+
+    def c_call(self, tree: Any) -> _Node:
+        func = tree.children[0]
+        args = tree.children[1].children if len(tree.children) > 1 else []
+        kind = getattr(func, "data", None)
+        if kind == "attribute":
+            return self.node(func)  # refused there: attribute access
+        name = str(func.children[0]) if kind == "name" else self.snippet(func)
+        if kind != "name" or name not in _CALLS:
+            raise ConditionError(
+                f"calls other than date() and days() are not allowed, found {name}()", _pos(func)
+            )
+        pos = _pos(func)
+        if len(args) != 1:
+            raise ConditionError(f"{name}() takes one value, found {len(args)}", pos)
+        arg = self.node(args[0])
+        if name == "date":
+            text = arg.const if arg.kind == "string" else None
+            if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
+                raise ConditionError(
+                    'date() takes a date in double quotes, such as date("2026-12-31")', arg.pos
+                )
+            try:
+                day = dt.date.fromisoformat(text)
+            except ValueError as exc:
+                raise ConditionError(f"{text!r} is no date ({exc})", arg.pos) from None
+            return _Node("date", pos, const=day)
+        if arg.kind != "number" or not arg.is_const or arg.const != arg.const.to_integral_value():
+            raise ConditionError("days() takes a whole number, such as days(30)", arg.pos)
+        return _Node("days", pos, const=dt.timedelta(days=int(arg.const)))
+
+    def c_attribute(self, tree: Any) -> _Node:
+        attr = tree.children[1]
+        raise ConditionError(f"attribute access (.{attr}) is not allowed", _pos(attr) - 1)
+
+    def c_subscript(self, tree: Any) -> _Node:
+        raise ConditionError("indexing with [...] is not allowed", _pos(tree.children[1]) - 1)
+
+    # --- conditions ----------------------------------------------------------------------
+
+    def _condition(self, tree: Any, word: str) -> _Node:
+        node = self.node(tree)
+        if node.kind != "bool":
+            raise ConditionError(
+                f"{word} takes conditions (comparisons, in, is empty), found {node.describe()}",
+                node.pos,
+            )
+        return node
+
+    def _chain(self, tree: Any, word: str) -> list[_Fn]:
+        """The operands of ``a and b and c`` (a left-leaning tree), flattened, in order."""
+        parts: list[Any] = []
+        todo = [tree]
+        while todo:
+            node = todo.pop()
+            if getattr(node, "data", None) == tree.data:
+                todo.extend(reversed(node.children))
+            else:
+                parts.append(node)
+        return [self._condition(p, word).getter() for p in parts]
+
+    def c_or(self, tree: Any) -> _Node:
+        return _Node("bool", _pos(tree), _any(self._chain(tree, "or")))
+
+    def c_and(self, tree: Any) -> _Node:
+        return _Node("bool", _pos(tree), _all(self._chain(tree, "and")))
+
+    def c_not(self, tree: Any) -> _Node:
+        a = self._condition(tree.children[1], "not").getter()
+        return _Node("bool", _pos(tree), lambda v, t: not a(v, t))
+
+    def c_empty(self, tree: Any, negate: bool = False) -> _Node:
+        node = self.node(tree.children[0])
+        if node.field is None:
+            words = "is not empty" if negate else "is empty"
+            raise ConditionError(
+                f"{words} tests a field, such as contact {words}; found {node.describe()}",
+                node.pos,
+            )
+        name = node.field
+        if negate:
+            return _Node("bool", node.pos, lambda v, t: v.get(name) is not None)
+        return _Node("bool", node.pos, lambda v, t: v.get(name) is None)
+
+    def c_not_empty(self, tree: Any) -> _Node:
+        return self.c_empty(tree, negate=True)
+
+    def c_arith(self, tree: Any) -> _Node:
+        left, op_tok, right = tree.children
+        a, b = self.node(left), self.node(right)
+        op = str(op_tok)
+        pos = _pos(tree)
+        for side in (a, b):
+            if side.kind in ("bool", "list", "stage", "text", "string"):
+                raise ConditionError(
+                    f"{op} works on numbers, or on a date and days(n); found {side.describe()}",
+                    side.pos,
+                )
+        kinds = (a.kind, b.kind)
+        if kinds == ("number", "number"):
+            kind = "number"
+        elif kinds == ("date", "days") or (kinds == ("days", "date") and op == "+"):
+            kind = "date"
+        elif kinds == ("date", "date"):
+            raise ConditionError(
+                "one date cannot be subtracted from another; compare the dates, or add days(n) "
+                "to one of them",
+                _pos(op_tok),
+            )
+        else:
+            raise ConditionError(
+                f"cannot {'add' if op == '+' else 'subtract'} {b.describe()} "
+                f"{'to' if op == '+' else 'from'} {a.describe()}; + and - work on numbers, "
+                "or on a date and days(n)",
+                _pos(op_tok),
+            )
+        if a.is_const and b.is_const:
+            value = a.const + b.const if op == "+" else a.const - b.const
+            return _Node(kind, pos, const=value)
+        if kind == "date" and a.offset is not None and b.is_const:  # today + days(30)
+            offset = a.offset + b.const if op == "+" else a.offset - b.const
+            return _Node(kind, pos, lambda v, t: t + offset, offset=offset)
+        if kind == "date" and b.offset is not None and a.is_const:  # days(30) + today
+            offset = b.offset + a.const
+            return _Node(kind, pos, lambda v, t: t + offset, offset=offset)
+        fa, fb = a.getter(), b.getter()
+        if op == "+":
+
+            def add(v: Mapping[str, Any], t: dt.date) -> Any:
+                x = fa(v, t)
+                if x is None:
+                    return None
+                y = fb(v, t)
+                return None if y is None else x + y
+
+            return _Node(kind, pos, add)
+
+        def sub(v: Mapping[str, Any], t: dt.date) -> Any:
+            x = fa(v, t)
+            if x is None:
+                return None
+            y = fb(v, t)
+            return None if y is None else x - y
+
+        return _Node(kind, pos, sub)
+
+    def c_compare(self, tree: Any) -> _Node:
+        left, op_tok, right = tree.children
+        a, b = self.node(left), self.node(right)
+        op = str(op_tok)
+        pos = _pos(tree)
+        for side in (a, b):
+            if side.kind == "bool":
+                raise ConditionError(
+                    "compare values, not conditions (join conditions with and / or)", side.pos
+                )
+            if side.kind == "list":
+                raise ConditionError("a list goes after in: stage in [...]", side.pos)
+            if side.kind == "days":
+                raise ConditionError(
+                    "days(n) is added to or subtracted from a date, such as today + days(30)",
+                    side.pos,
+                )
+        if a.kind == "stage" or b.kind == "stage":
+            return self._compare_stage(a, op, b, pos)
+        if a.kind in ("text", "string") and b.kind in ("text", "string"):
+            if op not in ("==", "!="):
+                raise ConditionError(
+                    f"text is compared with == or != (or in [...]), not {op}", _pos(op_tok)
+                )
+            return self._compare_text(a, op, b, pos)
+        if a.kind != b.kind:
+            raise ConditionError(self._mismatch(a, b), b.pos)
+        return _Node("bool", pos, _compare(a, op, b))
+
+    def _mismatch(self, a: _Node, b: _Node) -> str:
+        text = f"cannot compare {a.describe()} with {b.describe()}"
+        for side in (a, b):
+            if side.kind == "string" and isinstance(side.const, str):
+                try:
+                    Decimal(side.const)
+                    return text + "; write numbers without quotes"
+                except InvalidOperation:
+                    pass
+                if _ISO_DATE.fullmatch(side.const):
+                    return text + f'; write dates as date("{side.const}")'
+        return text
+
+    def _stage_of(self, node: _Node) -> str:
+        if node.kind != "string":
+            raise ConditionError(
+                "a stage compares with a stage name in double quotes, such as "
+                f'"{self.scope.stage_ids[min(4, len(self.scope.stage_ids) - 1)]}"; '
+                f"found {node.describe()}",
+                node.pos,
+            )
+        sid = self.scope.stage_names.get(normalise(str(node.const)))
+        if sid is None:
+            raise ConditionError(
+                f"unknown stage {node.const!r}; expected one of the profile's stages: "
+                f"{', '.join(self.scope.stage_ids)} (ids, labels or aliases)",
+                node.pos,
+            )
+        return sid
+
+    def _compare_stage(self, a: _Node, op: str, b: _Node, pos: int) -> _Node:
+        index = self.stage_index
+        if a.kind == "stage" and b.kind == "stage":
+            fa, fb = a.getter(), b.getter()
+            cmp = _OPS[op]
+
+            def both(v: Mapping[str, Any], t: dt.date) -> bool:
+                x, y = index.get(fa(v, t)), index.get(fb(v, t))
+                return x is not None and y is not None and cmp(x, y)
+
+            return _Node("bool", pos, both)
+        if a.kind != "stage":  # "negotiation" <= stage: the same as stage >= "negotiation"
+            a, b, op = b, a, _FLIP[op]
+        target = index[self._stage_of(b)]
+        cmp = _OPS[op]
+        ids = frozenset(sid for sid, i in index.items() if cmp(i, target))
+        name = a.field
+        return _Node("bool", pos, lambda v, t: v.get(name) in ids)
+
+    def _compare_text(self, a: _Node, op: str, b: _Node, pos: int) -> _Node:
+        if a.is_const and not b.is_const:
+            a, b = b, a
+        equal = op == "=="
+        norm = _memo_normalise()
+        if b.is_const:
+            c = normalise(str(b.const))
+            if a.is_const:
+                result = (normalise(str(a.const)) == c) == equal
+                return _Node("bool", pos, lambda v, t: result)
+            if a.field is not None:
+                return _Node("bool", pos, _text_test(a.field, lambda n: (n == c) == equal))
+        fa, fb = a.getter(), b.getter()
+
+        def texts(v: Mapping[str, Any], t: dt.date) -> bool:
+            x = fa(v, t)
+            if x is None:
+                return False
+            y = fb(v, t)
+            return y is not None and (norm(x) == norm(y)) == equal
+
+        return _Node("bool", pos, texts)
+
+    # --- in -------------------------------------------------------------------------------
+
+    def c_in(self, tree: Any) -> _Node:
+        a, b = self.node(tree.children[0]), self.node(tree.children[1])
+        pos = _pos(tree)
+        if b.kind != "list" or b.items is None:
+            raise ConditionError(
+                f'in takes a list in brackets, such as ["a", "b"]; found {b.describe()}', b.pos
+            )
+        if a.kind in ("bool", "list", "days"):
+            raise ConditionError(
+                f"in tests a value, such as owner in [...]; found {a.describe()}", a.pos
+            )
+        fa = a.getter()
+        if a.kind == "stage":
+            ids = frozenset(self._stage_of(it) for it in b.items)
+            if a.field is not None:
+                name = a.field
+                return _Node("bool", pos, lambda v, t: v.get(name) in ids)
+            return _Node("bool", pos, lambda v, t: fa(v, t) in ids)
+        want = "string" if a.kind in ("text", "string") else a.kind
+        for it in b.items:
+            if it.kind != want:
+                raise ConditionError(
+                    f"this list is compared with {a.describe()}, but holds {it.describe()}",
+                    it.pos,
+                )
+        if want == "string":
+            norm = _memo_normalise()
+            texts = frozenset(normalise(str(it.const)) for it in b.items)
+            if a.field is not None:
+                return _Node("bool", pos, _text_test(a.field, lambda n: n in texts))
+            return _Node("bool", pos, lambda v, t: (x := fa(v, t)) is not None and norm(x) in texts)
+        values = frozenset(it.const for it in b.items)
+        if a.field is not None:
+            name = a.field
+            return _Node("bool", pos, lambda v, t: v.get(name) in values)
+        return _Node("bool", pos, lambda v, t: fa(v, t) in values)
+
+
+# ----------------------------------------------------------------------------- closures
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _field_const(name: str, op: str, c: Any) -> Test:
+    """``field OP constant``: the common case, one dictionary look-up and one comparison."""
+    if op == "<":
+        return lambda v, t: (x := v.get(name)) is not None and x < c
+    if op == "<=":
+        return lambda v, t: (x := v.get(name)) is not None and x <= c
+    if op == ">":
+        return lambda v, t: (x := v.get(name)) is not None and x > c
+    if op == ">=":
+        return lambda v, t: (x := v.get(name)) is not None and x >= c
+    if op == "==":
+        return lambda v, t: (x := v.get(name)) is not None and x == c
+    return lambda v, t: (x := v.get(name)) is not None and x != c
+
+
+def _compare(a: _Node, op: str, b: _Node) -> Test:
+    """Numbers with numbers, dates with dates; false when either side is empty. The common
+    shapes (a field against a constant, against today ± days, against another field) are one
+    closure each; anything else composes the closures of its sides."""
+    if (a.is_const or a.offset is not None) and not b.is_const:
+        a, b, op = b, a, _FLIP[op]
+    if b.is_const and a.field is not None:
+        return _field_const(a.field, op, b.const)
+    if a.is_const and b.is_const:
+        result = _OPS[op](a.const, b.const)
+        return lambda v, t: result
+    cmp = _OPS[op]
+    if a.field is not None and b.offset is not None:
+        name, offset = a.field, b.offset
+        return lambda v, t: (x := v.get(name)) is not None and cmp(x, t + offset)
+    if a.field is not None and b.field is not None:
+        f, g = a.field, b.field
+        return lambda v, t: (
+            (x := v.get(f)) is not None and (y := v.get(g)) is not None and cmp(x, y)
+        )
+    fa, fb = a.getter(), b.getter()
+
+    def test(v: Mapping[str, Any], t: dt.date) -> bool:
+        x = fa(v, t)
+        if x is None:
+            return False
+        y = fb(v, t)
+        return y is not None and cmp(x, y)
+
+    return test
+
+
+def _all(tests: list[_Fn]) -> Test:
+    """``a and b and ...`` as one closure per up to four operands (each returns a bool)."""
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        a, b = tests
+        return lambda v, t: a(v, t) and b(v, t)
+    if len(tests) == 3:
+        a, b, c = tests
+        return lambda v, t: a(v, t) and b(v, t) and c(v, t)
+    if len(tests) == 4:
+        a, b, c, d = tests
+        return lambda v, t: a(v, t) and b(v, t) and c(v, t) and d(v, t)
+    return _all([_all(tests[:4]), _all(tests[4:])])
+
+
+def _any(tests: list[_Fn]) -> Test:
+    """``a or b or ...`` (see ``_all``)."""
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        a, b = tests
+        return lambda v, t: a(v, t) or b(v, t)
+    if len(tests) == 3:
+        a, b, c = tests
+        return lambda v, t: a(v, t) or b(v, t) or c(v, t)
+    if len(tests) == 4:
+        a, b, c, d = tests
+        return lambda v, t: a(v, t) or b(v, t) or c(v, t) or d(v, t)
+    return _any([_any(tests[:4]), _any(tests[4:])])
+
+
+def _text_test(name: str, verdict: Callable[[str], bool]) -> Test:
+    """A test of a text field against constants: ``verdict`` of the normalised text, computed
+    once per distinct cell text (a column repeats few: owners, regions, customers)."""
+    known: dict[Any, bool] = {}
+
+    def test(v: Mapping[str, Any], t: dt.date) -> bool:
+        x = v.get(name)
+        if x is None:
+            return False
+        hit = known.get(x)
+        if hit is None:
+            if len(known) > 100_000:
+                known.clear()
+            hit = known[x] = verdict(normalise(str(x)))
+        return hit
+
+    return test
+
+
+def _memo_normalise() -> Callable[[Any], str]:
+    """``normalise`` of a cell's text, remembered: a column repeats few distinct texts."""
+    memo: dict[Any, str] = {}
+
+    def norm(value: Any) -> str:
+        out = memo.get(value)
+        if out is None:
+            out = memo[value] = normalise(str(value))
+            if len(memo) > 100_000:
+                memo.clear()
+        return out
+
+    return norm
