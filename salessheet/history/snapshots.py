@@ -12,7 +12,8 @@ The sheet is kept small (thinning, applied on every run):
   after the snapshot day and at most 8 weeks after it (forecast accuracy compares the forecast
   made 1, 4 and 8 weeks before a month ended with what was won in it) — at most two months;
 - snapshots older than 14 days are thinned out to one a week: the last one of each ISO week
-  (Monday to Sunday).
+  (Monday to Sunday);
+- a scored month without any open deal still gets a row of zeros (a forecast of nothing).
 
 For 50 owners in one currency that is at most 50 x 15 rows for the newest snapshot, 50 x 2 for
 each of the 13 other days of the last fortnight and 50 x 2 for each week before: after two years
@@ -22,6 +23,7 @@ kept as they are, below the snapshots.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -70,6 +72,17 @@ def scored(day: dt.date, key: str) -> bool:
     return end is not None and day <= end <= day + dt.timedelta(weeks=max(SCORED_WEEKS))
 
 
+def scored_months(day: dt.date) -> list[str]:
+    """The months a snapshot of ``day`` is scored on (those ending within 8 weeks)."""
+    out, first = [], dt.date(day.year, day.month, 1)
+    for i in range(3):
+        m = first.month - 1 + i
+        key = month_key(dt.date(first.year + m // 12, m % 12 + 1, 1))
+        if scored(day, key):
+            out.append(key)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class SnapshotRow:
     day: dt.date
@@ -100,6 +113,9 @@ class ForecastHistory:
     rows: list[SnapshotRow] = field(default_factory=list)
     kept: list[list[RawValue]] = field(default_factory=list)  # unreadable rows, as they were
     problems: list[str] = field(default_factory=list)
+    _by_day: tuple[int, dict[dt.date, list[SnapshotRow]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @classmethod
     def from_sheet(cls, sheet: RawSheet | None) -> ForecastHistory:
@@ -117,18 +133,38 @@ class ForecastHistory:
                 out.rows.append(row)
         return out
 
+    def _index(self) -> dict[dt.date, list[SnapshotRow]]:
+        if self._by_day is None or self._by_day[0] != len(self.rows):
+            by_day: dict[dt.date, list[SnapshotRow]] = {}
+            for r in self.rows:
+                by_day.setdefault(r.day, []).append(r)
+            self._by_day = (len(self.rows), dict(sorted(by_day.items())))
+        return self._by_day[1]
+
     def days(self) -> list[dt.date]:
-        return sorted({r.day for r in self.rows})
+        return list(self._index())
 
     def at(self, day: dt.date) -> list[SnapshotRow]:
-        return [r for r in self.rows if r.day == day]
+        return self._index().get(day, [])
 
     def latest_on_or_before(self, day: dt.date) -> dt.date | None:
-        found = [d for d in self.days() if d <= day]
-        return found[-1] if found else None
+        days = self.days()
+        i = bisect.bisect_right(days, day)
+        return days[i - 1] if i else None
 
-    def with_snapshot(self, day: dt.date, rows: Iterable[SnapshotRow]) -> ForecastHistory:
-        """This history with ``day``'s snapshot replaced by ``rows``, thinned (module doc)."""
+    def with_snapshot(
+        self, day: dt.date, rows: Iterable[SnapshotRow], currency: str
+    ) -> ForecastHistory:
+        """This history with ``day``'s snapshot replaced by ``rows``, thinned (module doc).
+        A scored month without an open deal gets a row of zeros (owner blank, ``currency``):
+        a forecast of nothing is a forecast, and the row keeps the snapshot's day."""
+        rows = list(rows)
+        present = {r.month for r in rows}
+        rows += [
+            SnapshotRow(day, "", key, currency, 0, Decimal(0), Decimal(0))
+            for key in scored_months(day)
+            if key not in present
+        ]
         older = [r for r in self.rows if r.day != day]
         kept = thin([*older, *rows], day)
         return ForecastHistory(kept, list(self.kept), list(self.problems))
