@@ -31,7 +31,9 @@ def render_changes_html(c: Changes) -> str:
 
 def _context(c: Changes) -> dict[str, Any]:
     loc = c.locale
-    movements = [c.movement, *(m for _, m in sorted(c.other_currencies.items()))]
+    others = [m for _, m in sorted(c.other_currencies.items())]
+    movements = [c.movement, *(m for m in others if m.moved)]
+    quiet = [m for m in others if not m.moved]
     charts = {
         m.currency: Markup(
             waterfall_chart(m.lines, m.currency, loc, close_by=c.close_by is not None)
@@ -43,6 +45,7 @@ def _context(c: Changes) -> dict[str, Any]:
         "zh": D.is_zh(loc),
         "source_name": c.source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or c.source,
         "movements": movements,
+        "quiet": quiet,
         "charts": charts,
         "labels": LABELS,
         "kinds": KIND_TEXT,

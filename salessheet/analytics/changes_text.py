@@ -81,9 +81,16 @@ def render_changes(c: Changes, *, limit: int = DEAL_ROWS) -> str:
         lines.append("Only deals with " + " and ".join(filters))
     lines.append("")
     lines += waterfall_lines(c.movement, loc, c.close_by is not None)
-    for _code, m in sorted(c.other_currencies.items()):
+    quiet = []
+    for code, m in sorted(c.other_currencies.items()):
+        if not m.moved and m.lines["opening"] == m.lines["closing"]:
+            line = m.lines["closing"]
+            quiet.append(f"{code} {line.deals} deals {money(line.amount, code, loc)}")
+            continue
         lines.append("")
         lines += waterfall_lines(m, loc, c.close_by is not None)
+    if quiet:
+        lines += ["", "  Unchanged: " + "; ".join(quiet)]
     moves = list(c.deals)
     lines += ["", f"Deals ({len(moves)})" if moves else "No deal moved in the window."]
     rows = []

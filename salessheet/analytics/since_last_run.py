@@ -65,8 +65,8 @@ def since_last_run(evaluation: Any, threshold_percent: float | None = None) -> d
             )
         elif d.kind in ("increased", "decreased"):
             before = d.before or Decimal(0)
-            percent = None if not before else float(abs(d.amount_change) / before * 100)
-            if percent is None or percent >= threshold_percent:
+            percent = None if not before else float(d.amount_change / before * 100)
+            if percent is None or abs(percent) >= threshold_percent:
                 out["amount_changes"].append(
                     base(d)
                     | {

@@ -62,21 +62,32 @@ def waterfall_chart(
     for k in keys:
         amount = lines[k].amount
         if k in ("opening", "closing"):
-            spans.append((k, Decimal(0), amount))
+            spans.append((k, Decimal(-1), amount))  # from the axis (see below)
             running = amount
         else:
             nxt = running + _SIGN[k] * amount
             spans.append((k, running, nxt))
             running = nxt
     top_v = max([max(a, b) for _, a, b in spans] + [Decimal(1)])
-    low_v = min([min(a, b) for _, a, b in spans] + [Decimal(0)])
+    ends = [x for k, a, b in spans for x in ((b,) if k in ("opening", "closing") else (a, b))]
+    low_v = min(ends + [Decimal(0)])
+    zoomed = False
+    if low_v >= 0 and ends and min(ends) > 0:
+        lowest = min(ends)
+        if top_v - lowest < top_v * Decimal("0.6"):  # flows too small to see from zero
+            low_v = max(Decimal(0), lowest - (top_v - lowest) * Decimal("0.6") - top_v / 50)
+            zoomed = low_v > 0
     area = height - top - bottom
     span_v = top_v - low_v or Decimal(1)
 
     def y(v: Decimal) -> float:
         return top + float((top_v - v) / span_v) * area
 
-    svg.line(left, y(Decimal(0)), width - right, y(Decimal(0)), stroke=GREY)
+    spans = [(k, low_v if a == -1 else a, b) for k, a, b in spans]
+    svg.line(left, y(low_v), width - right, y(low_v), stroke=GREY)
+    if zoomed:
+        svg.text(left, height - 6, f"axis starts at {D.compact(low_v, currency, locale)}, not "
+                 "zero, so the movements show", size=10, fill=MUTED)  # fmt: skip
     prev_end: float | None = None
     for i, (k, a, b) in enumerate(spans):
         cx = left + slot * i + slot / 2
