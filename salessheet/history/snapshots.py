@@ -12,7 +12,9 @@ The sheet is kept small (thinning, applied on every run):
   after the snapshot day and at most 8 weeks after it (forecast accuracy compares the forecast
   made 1, 4 and 8 weeks before a month ended with what was won in it) — at most two months;
 - snapshots older than 14 days are thinned out to one a week: the last one of each ISO week
-  (Monday to Sunday);
+  (Monday to Sunday) — except that a week holding a scoring day (1, 4 or 8 weeks before some
+  month's end) keeps the last snapshot on or before that day instead, so the forecast scored
+  is the one made closest before it;
 - a scored month without any open deal still gets a row of zeros (a forecast of nothing).
 
 For 50 owners in one currency that is at most 50 x 15 rows for the newest snapshot, 50 x 2 for
@@ -176,20 +178,39 @@ class ForecastHistory:
         return out
 
 
+def scoring_days(first: dt.date, last: dt.date) -> set[dt.date]:
+    """The days forecasts are scored from: 1, 4 and 8 weeks before each month's end."""
+    out: set[dt.date] = set()
+    month = dt.date(first.year, first.month, 1)
+    stop = last + dt.timedelta(weeks=max(SCORED_WEEKS) + 5)
+    while month <= stop:
+        end = month_end(month_key(month))
+        assert end is not None
+        out |= {end - dt.timedelta(weeks=w) for w in SCORED_WEEKS}
+        month = end + dt.timedelta(days=1)
+    return out
+
+
 def thin(rows: list[SnapshotRow], newest: dt.date) -> list[SnapshotRow]:
     """Apply the retention rules of the module doc (``newest``: the day of this run)."""
-    days = sorted({r.day for r in rows})
+    days = sorted({r.day for r in rows if r.day <= newest})  # later ones: the clock went back
     keep_days: set[dt.date] = set()
-    week_last: dict[tuple[int, int], dt.date] = {}
+    weeks: dict[tuple[int, int], list[dt.date]] = {}
     for d in days:
-        if d > newest:
-            continue  # a snapshot "from the future" (the clock went back): dropped
         if (newest - d).days < KEEP_DAILY_DAYS:
             keep_days.add(d)
         else:
             iso = d.isocalendar()
-            week_last[(iso[0], iso[1])] = d  # days ascend: the last wins
-    keep_days |= set(week_last.values())
+            weeks.setdefault((iso[0], iso[1]), []).append(d)
+    targets = scoring_days(days[0], newest) if days else set()
+    for week_days in weeks.values():
+        monday = week_days[0] - dt.timedelta(days=week_days[0].weekday())
+        chosen = {
+            max(d for d in week_days if d <= t)
+            for t in (monday + dt.timedelta(days=i) for i in range(7))
+            if t in targets and week_days[0] <= t
+        }
+        keep_days |= chosen or {week_days[-1]}
     return [r for r in rows if r.day in keep_days and (r.day == newest or scored(r.day, r.month))]
 
 

@@ -7,10 +7,11 @@ from typing import Any
 
 from salessheet.core.cells import RawSheet, WriteValue
 from salessheet.core.findings import Finding
-from salessheet.core.owned import FINDINGS_SHEET, HISTORY_SHEET
+from salessheet.core.owned import FINDINGS_SHEET, FORECAST_SHEET, HISTORY_SHEET
 from salessheet.history.ledger import HEADER as LEDGER_HEADER
 from salessheet.history.ledger import DealState, Ledger, LedgerEvent
 from salessheet.history.ownership import is_ours, not_owned_finding, ownership
+from salessheet.history.snapshots import FORECAST_HEADER
 from salessheet.history.transitions import observe, transition_findings
 from salessheet.rules.fields import check_fields
 from salessheet.rules.stalled import days_in_stage, stalled_findings
@@ -92,6 +93,7 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
         for name, sheet, header in (
             (HISTORY_SHEET, history, LEDGER_HEADER),
             (FINDINGS_SHEET, p.sheets.get(FINDINGS_SHEET), FINDINGS_HEADER),
+            (FORECAST_SHEET, p.sheets.get(FORECAST_SHEET), FORECAST_HEADER),
         )
         if ownership(sheet, [header]) == "foreign"
     ]
