@@ -107,6 +107,11 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
         state = new_ledger.state()
     findings = list(p.findings) + check_fields(p)
     changed = {e.deal_id: e for e in events if e.event == "stage"}
+    if record:  # a rerun the same day words it the same way: the move is still today's
+        for deal_id, st in state.items():
+            e = st.last_stage_event
+            if e is not None and e.run_date == p.today and deal_id not in changed:
+                changed[deal_id] = e
     for f in findings:
         e = changed.get(f.deal_id or "")
         if f.code == "missing-field" and e is not None:
