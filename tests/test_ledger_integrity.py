@@ -268,3 +268,48 @@ def test_parts_the_tool_does_not_own_are_untouched_by_marking(cli, tmp_path: Pat
         "[Content_Types].xml",
         "xl/worksheets/sheet1.xml",
     }
+
+
+def test_a_column_marked_track_true_is_recorded(cli, tmp_path: Path):
+    config = tmp_path / "team.yaml"
+    config.write_text(
+        "extends: b2b\nname: team\ncolumns:\n"
+        "  region: {type: text, aliases: [Region, 区域], track: true}\n",
+        encoding="utf-8",
+    )
+    rows = [[*PIPELINE[0], "区域"], [*PIPELINE[1], "华东"]]
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": rows})
+    code, out = cli.json("run", path, "--today", "2026-11-05", "--config", config)
+    assert out["events"][0][3:6] == ["tracking", "", "amount, owner, region"]
+    assert out["events"][1][8] == "close=2027-01-31; amount=1200; owner=Ann; region=华东"
+    wb = load_workbook(path)
+    wb["Pipeline"]["G2"] = "华南"
+    wb.save(path)
+    code, out = cli.json("run", path, "--today", "2026-11-06", "--config", config)
+    assert [e[2:9] for e in out["events"]] == [["X", "field", "华东", "华南", "", "", "region"]]
+
+
+def test_a_ledger_someone_sorted_replays_in_run_order():
+    rows = [
+        HEADER,
+        ["R0001", "2026-11-02", "", "tracking", "", "amount", "", "", ""],
+        ["R0001", "2026-11-02", "X", "seen", "", "lead", "2026-11-02", "run", "amount=10"],
+        ["R0001", "2026-11-02", "Y", "seen", "", "lead", "2026-11-02", "run", "amount=5"],
+        ["R0002", "2026-11-03", "X", "stage", "lead", "opportunity", "2026-11-03", "run", ""],
+        ["R0003", "2026-11-04", "X", "amount", "10", "12", "", "", ""],
+        ["R0003", "2026-11-04", "Y", "removed", "lead", "", "2026-11-04", "run", ""],
+    ]
+    ledger = Ledger.from_sheet(RawSheet("salessheet history", rows))
+    by_deal = Ledger.from_sheet(  # sorted by Deal ID in Excel: the tracking row goes first
+        RawSheet("salessheet history", [HEADER, *sorted(rows[1:], key=lambda r: r[2])])
+    )
+    assert [e.run for e in by_deal.ordered()] == ["R0001"] * 3 + ["R0002", "R0003", "R0003"]
+
+    def summary(led: Ledger) -> dict:
+        return {k: (s.stage, s.present, s.values) for k, s in led.state().items()}
+
+    assert summary(by_deal) == summary(ledger) == {
+        "X": ("opportunity", True, {"amount": "12"}),
+        "Y": ("lead", False, {"amount": "5"}),
+    }
+    assert by_deal.rows()[1:] == sorted(rows[1:], key=lambda r: r[2])  # written back as it was

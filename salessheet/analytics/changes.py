@@ -263,15 +263,23 @@ class _Flow:
 
 class _Valuer:
     """Amounts and currencies of deal states, with the first recorded value standing in for a
-    time before the field was recorded."""
+    time before the field was recorded (worked out on first need: a ledger that has tracked
+    fields from its first run never needs it)."""
 
-    def __init__(self, profile: Profile, first: dict[str, dict[str, str]]):
+    def __init__(self, profile: Profile, first: Any, ever_tracked: set[str]):
         self.default_currency = profile.currency
-        self.first = first
+        self._first = first  # () -> deal -> field -> first recorded value
+        self.first: dict[str, dict[str, str]] | None = None
+        self.ever_tracked = ever_tracked
 
     def _value(self, st: DealState, name: str) -> str:
-        if name in st.known or name in st.values:
-            return st.values.get(name, "")
+        values = st.values
+        if name in values:
+            return values[name]
+        if name in st.known or name not in self.ever_tracked:
+            return ""
+        if self.first is None:
+            self.first = self._first()
         return self.first.get(st.deal_id, {}).get(name, "")
 
     def pair(self, st: DealState) -> tuple[Decimal | None, str]:
@@ -331,7 +339,10 @@ def movement(
     out.until_run = RunRef(*runs[u_idx])
     pos = {run: i for i, (run, _) in enumerate(runs)}
     events = ledger.ordered()
-    valuer = _Valuer(profile, _first_values(events, u_idx, pos))
+    ever = {
+        f.strip() for e in events if e.event == "tracking" for f in e.to.split(",") if f.strip()
+    }
+    valuer = _Valuer(profile, lambda: _first_values(events, u_idx, pos), ever)
     outcome = {s.id: s.outcome for s in profile.stages}
     order = {s.id: i for i, s in enumerate(s for s in profile.stages if s.outcome != "lost")}
 
@@ -396,16 +407,17 @@ def _step(
 ) -> list[_Flow]:
     before = replay.states.get(e.deal_id)
     was_in = member(before)
-    old_pair = valuer.pair(before) if before is not None else None
+    old_pair = valuer.pair(before) if was_in else None  # type: ignore[arg-type]
     old_stage = before.stage if before is not None else ""
-    old_owner = valuer.owner(before) if before is not None else ""
+    old_owner = valuer.owner(before) if before is not None and e.event == "owner" else ""
     existed = before is not None
     st = replay.apply(e)
     if st is None:
         return []
     now_in = member(st)
-    pair = valuer.pair(st)
-    currencies[e.deal_id].add(pair[1])
+    pair = valuer.pair(st) if now_in else (None, "")
+    if now_in:
+        currencies[e.deal_id].add(pair[1])
     flow = _Flow(e.deal_id, "", e.from_, e.to, e.run, e.run_date)
     if not was_in and now_in:
         flow.pair = pair
@@ -475,11 +487,17 @@ def _aggregate(
     for d, pair in closing.items():
         latest[d] = pair[1]
 
+    buckets: dict[str, str] = {}
+
     def bucket(deal: str) -> str:
-        final = latest.get(deal, profile.currency)
-        if rates and all(c in table for c in currencies.get(deal, {final}) | {final}):
-            return base
-        return final
+        found = buckets.get(deal)
+        if found is None:
+            final = latest.get(deal, profile.currency)
+            found = final
+            if rates and all(c in table for c in currencies.get(deal, {final}) | {final}):
+                found = base
+            buckets[deal] = found
+        return found
 
     def value(pair: tuple[Decimal | None, str] | None, where: str) -> Decimal:
         if pair is None or pair[0] is None:

@@ -87,12 +87,16 @@ UNKNOWN = "%?"  # a value that could not be read when the row was written (never
 
 
 def _escape(text: str) -> str:
+    if "%" not in text and ";" not in text and "=" not in text:
+        return text
     for raw, esc in _ESCAPES:
         text = text.replace(raw, esc)
     return text
 
 
 def _unescape(text: str) -> str:
+    if "%" not in text:
+        return text
     for raw, esc in reversed(_ESCAPES):
         text = text.replace(esc, raw).replace(esc.lower(), raw)
     return text

@@ -146,17 +146,18 @@ class Replay:
         st = out.get(e.deal_id)
         if e.event == "seen" or st is None:
             if e.event in ("seen", "stage", "returned") and e.to:
+                listed = decode_values(e.note) if e.event == "seen" and e.note else {}
                 st = DealState(
                     e.deal_id,
                     e.to,
                     e.effective or e.run_date,
                     e.date_source == "sheet",
-                    expected_close=seen_close(e),
+                    expected_close=_date_or_none(listed.get("close", "")),
                     first_run=e.run,
                     first_seen=e.run_date,
                 )
                 if e.event == "seen":
-                    self._listed(st, e.values(), blank_unlisted=True)
+                    self._listed(st, listed, blank_unlisted=True)
                 out[e.deal_id] = st
                 return st
             return None
@@ -338,27 +339,45 @@ def _cell_text(v: RawValue) -> str | None:
 
 def _read(sheet: RawSheet) -> Ledger:
     """Parse every data row; rows that do not parse are kept (``kept``) and reported."""
-    parsed: list[tuple[int, int, list[str], list[dt.date], RawValue, list[RawValue]]] = []
+    parsed: list[tuple[int, int, list[str], list[dt.date], list[RawValue]]] = []
     kept: dict[int, list[RawValue]] = {}
     problems: list[str] = []
     run_dates: dict[str, dt.date] = {}
+    dates_cache: dict[RawValue, list[dt.date]] = {}  # a year of runs has ~365 distinct dates
+
+    def dates_of(v: RawValue) -> list[dt.date]:
+        found = dates_cache.get(v)
+        if found is None:
+            found = dates_cache[v] = date_candidates(v)
+        return found
+
     name = sheet.name
     index = 0
     for i, raw in enumerate(sheet.rows[1:], start=2):
-        row = list(raw[:_WIDTH]) + [None] * (_WIDTH - len(raw))
-        if all(v is None or v == "" for v in raw):
+        row = raw[:_WIDTH] if len(raw) >= _WIDTH else list(raw) + [None] * (_WIDTH - len(raw))
+        if (row[0] is None or row[0] == "") and all(v is None or v == "" for v in raw):
             continue
         position = index
         index += 1
-        cells = [_cell_text(v) for v in row]
-        bad = next((c for c, t in enumerate(cells) if t is None), None)
-        if bad is not None:
+        text: list[str] = []
+        bad = -1
+        for c, v in enumerate(row):
+            if type(v) is str:
+                text.append(v.strip())
+            elif v is None:
+                text.append("")
+            else:
+                t = _cell_text(v)
+                if t is None:
+                    bad = c
+                    break
+                text.append(t)
+        if bad >= 0:
             why = f"column {HEADER[bad]!r} holds {_shown(row[bad])}"
             problems.append(f"{name!r} row {i}: {why}; the row is kept as it is")
             kept[position] = list(raw)
             continue
-        text = [c or "" for c in cells]
-        event = text[3].lower()
+        event = text[3] if text[3] in _EVENT_SET else text[3].lower()
         if event not in _EVENT_SET:
             problems.append(
                 f"{name!r} row {i}: unknown event {text[3]!r}; the row is kept as it is"
@@ -366,24 +385,31 @@ def _read(sheet: RawSheet) -> Ledger:
             kept[position] = list(raw)
             continue
         text[3] = event
-        dates = date_candidates(row[1])
+        dates = dates_of(row[1])
         if len(dates) == 1 and text[0]:
             run_dates.setdefault(text[0], dates[0])
-        parsed.append((i, position, text, dates, row[6], list(raw)))
+        parsed.append((i, position, text, dates, raw))
     events: list[LedgerEvent] = []
     tails: dict[int, list[RawValue]] = {}
-    for i, position, text, dates, eff_raw, raw in parsed:
-        run_date, why = _pick_run_date(text[0], dates, run_dates, row_value=raw[1])
+    for i, position, text, dates, raw in parsed:
+        if len(dates) == 1:
+            run_date, why = dates[0], ""
+        else:
+            run_date, why = _pick_run_date(text[0], dates, run_dates, row_value=raw[1])
         effective = None
         if run_date is not None and text[6]:
-            effective, why = _pick_effective(date_candidates(eff_raw), run_date, eff_raw)
+            eff = dates_of(raw[6])
+            if len(eff) == 1:
+                effective = eff[0]
+            else:
+                effective, why = _pick_effective(eff, run_date, raw[6])
         if run_date is None or (text[6] and effective is None):
             problems.append(f"{name!r} row {i}: {why}; the row is kept as it is")
-            kept[position] = raw
+            kept[position] = list(raw)
             continue
         if not text[2] and text[3] != "tracking":
             problems.append(f"{name!r} row {i}: no deal id; the row is kept as it is")
-            kept[position] = raw
+            kept[position] = list(raw)
             continue
         events.append(
             LedgerEvent(
@@ -398,9 +424,8 @@ def _read(sheet: RawSheet) -> Ledger:
                 text[8],
             )
         )
-        tail = raw[_WIDTH:]
-        if any(v not in (None, "") for v in tail):
-            tails[len(events) - 1] = list(tail)
+        if len(raw) > _WIDTH and any(v not in (None, "") for v in raw[_WIDTH:]):
+            tails[len(events) - 1] = list(raw[_WIDTH:])
     return Ledger(events, problems, kept, tails)
 
 
