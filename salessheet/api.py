@@ -153,9 +153,12 @@ def run(
     )
     ev = evaluate(p)
     cells_writable = p.store.kind != "csv"
-    plan = plan_write(ev, cells=cells_writable)
+    forecast, moved = _history_extras(ev)
+    plan = plan_write(ev, cells=cells_writable, forecast=forecast)
     report = _report(ev)
     report.extra["events"] = [e.row() for e in ev.events]
+    if moved is not None:
+        report.extra["since_last_run"] = moved
     if dry_run:
         report.extra["dry_run"] = {"changes": plan.describe(), "written": False}
         return report
@@ -176,6 +179,14 @@ def run(
             "kept in sidecar files beside the CSV"
         )
     return report
+
+
+def _history_extras(ev: Evaluation) -> tuple[list | None, dict | None]:
+    """The forecast sheet after this run's snapshot, and the movement since the last run."""
+    from salessheet.analytics.forecasting import forecast_sheet
+    from salessheet.analytics.since_last_run import since_last_run
+
+    return forecast_sheet(ev.pipeline), since_last_run(ev)
 
 
 def notification_settings(
@@ -332,6 +343,35 @@ def report(
         source, profile=profile, sheet=sheet, today=today, credentials=credentials, record=False
     )
     return build_report(ev, since=since, until=until, rates=rates)
+
+
+def changes(
+    source: str | Path,
+    *,
+    profile: Profile | str = "b2b",
+    sheet: str | None = None,
+    today: Today,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    days: int | None = None,
+    close_by: dt.date | None = None,
+    owner: str | None = None,
+    rates_file: str | Path | None = None,
+    credentials: str | None = None,
+):  # -> salessheet.analytics.changes.Changes
+    """The movement of the open pipeline between two runs, from the ledger (see
+    salessheet.analytics.changes). ``until`` defaults to the last run, ``since`` to ``days``
+    (default 7) before it. Never writes the source."""
+    from salessheet.analytics.changes import changes_of
+    from salessheet.analytics.service import load_rates
+
+    rates = load_rates(rates_file) if rates_file else None
+    p = open_pipeline(
+        source, profile=profile, sheet=sheet, today=today, credentials=credentials, rules_only=True
+    )
+    return changes_of(
+        p, since=since, until=until, days=days, close_by=close_by, owner=owner, rates=rates
+    )
 
 
 def init(

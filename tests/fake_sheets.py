@@ -21,8 +21,10 @@ with USER_ENTERED) or ``SheetError`` (``#N/A``...). Behaviour mirrored from the 
   ``mergeType`` MERGE_ROWS/MERGE_COLUMNS, simple arithmetic formulas evaluated, an ISO date typed
   with USER_ENTERED shown as typed.
 
-Not modelled: cell formats beyond what init sets, ``defaultFormat``/``spreadsheetTheme`` in the
-metadata, formulas other than arithmetic on numbers.
+Developer metadata: created with ``createDeveloperMetadata`` located on a sheet, listed under
+``sheets[].developerMetadata`` in the metadata (with ``locationType: SHEET``), deleted with the
+sheet. Not modelled: cell formats beyond what init sets, ``defaultFormat``/``spreadsheetTheme``
+in the metadata, formulas other than arithmetic on numbers.
 """
 
 from __future__ import annotations
@@ -185,6 +187,7 @@ class FakeSheet:
     frozen_rows: int = 0
     column_pixels: dict[int, int] = field(default_factory=dict)  # 0-based column -> width
     basic_filter: dict[str, Any] | None = None
+    developer_metadata: list[dict[str, Any]] = field(default_factory=list)  # on the sheet
 
     # -- helpers for tests
     def set_rows(self, rows: list[list[Any]], top: int = 0) -> None:
@@ -289,6 +292,7 @@ class FakeSpreadsheet:
     read_only: bool = False  # shared as Viewer: reads work, writes get 403
     sheets: list[FakeSheet] = field(default_factory=list)
     _next_id: int = 0
+    _next_metadata_id: int = 1
 
     def add_sheet(
         self,
@@ -336,6 +340,8 @@ class FakeSpreadsheet:
             entry: dict[str, Any] = {"properties": s.properties()}
             if s.merges:
                 entry["merges"] = [_grid_range_json(m) for m in s.merges]
+            if s.developer_metadata:
+                entry["developerMetadata"] = [dict(m) for m in s.developer_metadata]
             sheets.append(entry)
         return {
             "spreadsheetId": self.key,
@@ -1047,10 +1053,16 @@ class FakeSheets:
         scratch._next_id = book._next_id
         scratch.sheets = [
             dataclasses.replace(
-                s, cells={}, merges=[dict(m) for m in s.merges], validations=[], formats=[]
+                s,
+                cells={},
+                merges=[dict(m) for m in s.merges],
+                validations=[],
+                formats=[],
+                developer_metadata=[dict(m) for m in s.developer_metadata],
             )
             for s in book.sheets
         ]
+        scratch._next_metadata_id = book._next_metadata_id
         for i, req in enumerate(requests):
             self._apply_request(scratch, req, i)
         replies = [self._apply_request(book, req, i) for i, req in enumerate(requests)]
@@ -1199,9 +1211,46 @@ class FakeSheets:
                     {"range": grid_range, "cell": arg.get("cell"), "fields": arg["fields"]}
                 )
             return {}
+        if kind == "createDeveloperMetadata":
+            return self._create_metadata(book, arg, i)
         if kind in ("autoResizeDimensions", "addProtectedRange"):
             return {}
         raise _bad(f"Invalid requests[{i}]: unknown request kind {kind!r} (not in the fake)")
+
+    @staticmethod
+    def _create_metadata(book: FakeSpreadsheet, arg: dict[str, Any], i: int) -> dict[str, Any]:
+        """Developer metadata located on a sheet (the only location the fake models), checked
+        as Google checks it: a key, a visibility and a location are required; an id in use is
+        refused."""
+        meta = dict((arg or {}).get("developerMetadata") or {})
+        where = f"Invalid requests[{i}].createDeveloperMetadata"
+        if not meta.get("metadataKey"):
+            raise _bad(f"{where}: metadataKey is required")
+        if meta.get("visibility") not in ("DOCUMENT", "PROJECT"):
+            raise _bad(f"{where}: visibility must be DOCUMENT or PROJECT")
+        location = meta.get("location") or {}
+        if set(location) != {"sheetId"}:
+            raise _bad(f"{where}: location must name a sheet (sheetId) in the fake")
+        sheet = book.sheet_by_id(int(location["sheetId"]))
+        taken = {m["metadataId"] for s in book.sheets for m in s.developer_metadata}
+        metadata_id = int(meta.get("metadataId") or 0)
+        if metadata_id in taken:
+            raise _bad(f"{where}: metadataId {metadata_id} is already in use")
+        if not metadata_id:
+            while book._next_metadata_id in taken:
+                book._next_metadata_id += 1
+            metadata_id = book._next_metadata_id
+            book._next_metadata_id += 1
+        stored = {
+            "metadataId": metadata_id,
+            "metadataKey": meta["metadataKey"],
+            "location": {"locationType": "SHEET", "sheetId": sheet.sheet_id},
+            "visibility": meta["visibility"],
+        }
+        if meta.get("metadataValue") is not None:
+            stored["metadataValue"] = meta["metadataValue"]
+        sheet.developer_metadata.append(stored)
+        return {"createDeveloperMetadata": {"developerMetadata": dict(stored)}}
 
     # -- Drive
     def _drive_list(self, *, query: Any, body: Any) -> dict[str, Any]:

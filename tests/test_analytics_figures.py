@@ -347,7 +347,7 @@ def test_json_top_level_keys_are_the_documented_ones(tmp_path: Path) -> None:
     assert list(out) == [
         "source", "sheet", "today", "profile", "window", "currency", "history", "summary",
         "funnel", "conversion", "time_in_stage", "bottleneck", "forecast", "owners", "stalled",
-        "slips", "lost_reasons", "notes",
+        "slips", "lost_reasons", "forecast_accuracy", "notes",
     ]  # fmt: skip
     assert out["summary"] == {
         "deals": 8,

@@ -596,6 +596,20 @@ def test_new_tab_is_taken_from_googles_add_sheet_reply(serve, endpoint):
     replay = serve(key)
     replay.metadata = pick(run, "GET", f"/v4/spreadsheets/{key}")
     replay.add_replies(add)
+    # the mark on the new tab rides in the same batchUpdate; no recording holds one, so the
+    # reply is the documented shape (developers.google.com/sheets/api/reference/rest/v4/
+    # spreadsheets/response#CreateDeveloperMetadataResponse)
+    replay.replies[("createDeveloperMetadata", None)] = {
+        "createDeveloperMetadata": {
+            "developerMetadata": {
+                "metadataId": 1,
+                "metadataKey": "salessheet.owned",
+                "metadataValue": title,
+                "location": {"locationType": "SHEET", "sheetId": new_id},
+                "visibility": "DOCUMENT",
+            }
+        }
+    }
     replay.value_write = pick(cassette("WorksheetTest.test_batch_update"), "POST", ":batchUpdate")
     store = store_on(endpoint, f"gsheet:{key}#gid={new_id}")
     assert store.gid_sheet() is None  # not there yet

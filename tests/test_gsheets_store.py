@@ -338,7 +338,10 @@ def test_replaced_sheet_loses_its_stale_rows_and_values_convert(api, fake_time):
         ["D-1", 1200.5, "2026-01-31"],
         ["D-2", 3, None],
     ]
-    assert "spreadsheets.batchUpdate" not in api.counts
+    # the grid was large enough: the one batchUpdate only marks the sheet as salessheet's
+    (update,) = [r for r in api.log if r.endpoint == "spreadsheets.batchUpdate"]
+    assert [next(iter(r)) for r in update.body["requests"]] == ["createDeveloperMetadata"]
+    assert [m["metadataKey"] for m in ledger.developer_metadata] == ["salessheet.owned"]
 
 
 def test_writing_past_the_grid_grows_it_first(api, fake_time):

@@ -60,9 +60,9 @@ def test_every_problem_names_the_key_path_what_was_found_and_what_was_expected()
     }
     _, problems = parse_notification_settings(raw, "team.yaml")
     assert problems == [
-        "team.yaml: notifications.colour: unknown key, expected one of: allow_link_local, email, "
-        "include_resolved, language, max_items, retry_delay_s, send_when_clean, timeout_s, "
-        "webhooks",
+        "team.yaml: notifications.colour: unknown key, expected one of: allow_link_local, "
+        "amount_change_percent, email, include_resolved, language, max_items, retry_delay_s, "
+        "send_when_clean, timeout_s, webhooks",
         "team.yaml: notifications.language: found 'fr' (text), expected one of en, zh",
         "team.yaml: notifications.timeout_s: found 'ten' (text), expected a number of seconds "
         "between 0.1 and 300",

@@ -68,7 +68,9 @@ def test_four_nights(cli, tmp_path: Path) -> None:
     code, out, before, after = run(cli, path, "2026-11-02")
     assert code == 0, out["findings"]
     assert not [f for f in out["findings"] if "transition" in f["code"]]
-    assert [e[3] for e in out["events"]] == ["seen", "seen", "seen"]
+    # field history starts with the first run: which fields are tracked, then each deal
+    assert [e[3] for e in out["events"]] == ["tracking", "seen", "seen", "seen"]
+    assert out["events"][0][5] == "amount, owner"
     assert_only_owned_parts_changed(before, after)
     wb = load_workbook(path)
     assert "salessheet history" in wb.sheetnames

@@ -16,6 +16,7 @@ from typing import Any
 from salessheet.analytics import display as D
 from salessheet.analytics import svg as S
 from salessheet.analytics.model import AnalyticsReport, Money, StageRef
+from salessheet.analytics.svg_history import accuracy_chart
 from salessheet.core.formatting import format_money
 from salessheet.core.templating import Markup, report_environment
 
@@ -27,6 +28,9 @@ CHARTS = {
     "time": S.time_chart,
     "forecast": S.forecast_chart,
     "owners": S.owners_chart,
+    "accuracy": lambda r: (
+        accuracy_chart(r.accuracy.months, r.accuracy.currency, r.locale) if r.accuracy else ""
+    ),
 }
 
 

@@ -439,6 +439,7 @@ class AnalyticsReport:
     slips: Slips
     lost_reasons: LostReasons
     notes: list[str] = field(default_factory=list)
+    accuracy: Any = None  # forecasting.ForecastAccuracy: forecast made before a month vs won
 
     def summary(self) -> dict[str, Any]:
         open_rows = [r for r in self.funnel.rows if r.stage.outcome == "open"]
@@ -472,5 +473,6 @@ class AnalyticsReport:
             "stalled": [s.to_dict() for s in self.stalled],
             "slips": self.slips.to_dict(),
             "lost_reasons": self.lost_reasons.to_dict(),
+            "forecast_accuracy": self.accuracy.to_dict() if self.accuracy is not None else None,
             "notes": list(self.notes),
         }

@@ -34,6 +34,12 @@ figure carries the number of deals it rests on in ``deals``)::
      "forecast": {"deals", "weighted": Money, "rates": {"as_of", "base", "rates"}|null,
                   "buckets": [{"key": "overdue"|"YYYY-MM" (6 months from today's)|"later"|
                                "no-date", "deals", "amount": Money, "weighted": Money}]},
+     "forecast_accuracy": {"currency", "snapshots", "first_snapshot", "notes",
+                  "months": [{"month": "YYYY-MM", "won": {"deals", "amount"}, "note",
+                              "forecasts": [{"weeks": 1|4|8, "snapshot", "deals", "weighted",
+                                             "unweighted", "error_percent",
+                                             "error_percent_unweighted"}],
+                              "owners": [{"owner", "won", "forecasts"}]}]},
      "owners": [{"owner" (null: no owner), "deals", "open", "open_amount": Money,
                  "weighted": Money, "won", "lost", "win_rate", "cycle_median_days",
                  "cycle_deals", "stalled"}],
@@ -61,6 +67,7 @@ from typing import Any
 
 from salessheet.analytics import figures as fig
 from salessheet.analytics.display import n_of
+from salessheet.analytics.forecasting import forecast_accuracy
 from salessheet.analytics.model import AnalyticsReport, History
 from salessheet.core.errors import ConfigError, SourceError, UsageError
 from salessheet.core.formatting import is_known_currency
@@ -144,6 +151,7 @@ def _build(
             facts, {d.id: d.values.get("lost_reason") for d in p.deals if d.id}, window
         ),
     )
+    report.accuracy = forecast_accuracy(evaluation, rates)
     report.notes = _notes(report, facts, rates, today)
     return report
 

@@ -232,6 +232,34 @@ def _forecast(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     ]
 
 
+def _accuracy(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
+    acc = r.accuracy
+    if acc is None:
+        return []
+    out = [f"Forecast accuracy — weighted forecast vs won per month ({acc.currency})"]
+    if acc.months:
+        rows = []
+        for m in acc.months:
+            cells = [m.month, D.compact(m.won, acc.currency, f.loc) + f" ({m.won_deals})"]
+            for p in sorted(m.points, key=lambda p: -p.weeks):
+                if p.weighted is None:
+                    cells.append("—")
+                    continue
+                err = p.error(m.won)
+                shown = D.compact(p.weighted, acc.currency, f.loc)
+                cells.append(shown + (f" ({err:+.0f}%)" if err is not None else ""))
+            rows.append(cells)
+        out += table(
+            ["Month", "Won (deals)", "8 weeks before", "4 weeks before", "1 week before"],
+            rows,
+            "<>>>>",
+        )
+        out += [f"  {m.month}: {m.note}" for m in acc.months if m.note]
+    for note in acc.notes:
+        out += _wrap(note, width, "  ")
+    return out + [""]
+
+
 def _owners(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     wr = r.conversion.win_rate
     rows = [
@@ -348,6 +376,7 @@ SECTIONS: tuple[Section, ...] = (
     _conversion,
     _time_in_stage,
     _forecast,
+    _accuracy,
     _owners,
     _stalled,
     _close_dates,

@@ -6,6 +6,7 @@ Each command module registers its commands on ``main`` when imported.
 from salessheet.cli import (  # noqa: F401 - registers the commands
     check_commands,
     document_commands,
+    history_commands,
     info_commands,
     report_commands,
     setup_commands,

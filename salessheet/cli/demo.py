@@ -90,12 +90,13 @@ def run_demo(out: str | None = None, *, echo: Callable[[str], None] = print) -> 
 
     extras = [
         hook(workbook, folder, profile, echo, n)
-        for n, hook in enumerate((_documents, _analytics), start=6)
+        for n, hook in enumerate((_documents, _analytics, _week), start=6)
     ]
     _heading(echo, 6 + len(extras), "what next")
     echo(f"  open the workbook:      {workbook}")
     echo(f"  check it again:         salessheet validate {workbook}")
     echo(f"  the nightly job:        salessheet run {workbook}")
+    echo(f"  what changed:           salessheet changes {workbook} --days 7")
     echo("  your own pipeline:      salessheet init my-pipeline.xlsx")
     return folder
 
@@ -141,4 +142,83 @@ def _analytics(workbook: Path, folder: Path, profile, echo, n: int) -> bool:  # 
     html.write_text(render_html(rep), encoding="utf-8")
     echo(render_text(rep))
     echo(f"  HTML report: {html}")
+    return True
+
+
+# A week of edits after night 2, one night each: (what a rep did, {deal id: {field: value}}).
+# None as a deal's edit blanks its row (the row is deleted); "restore" puts it back.
+WEEK: list[tuple[str, dict]] = [
+    (
+        "a new deal D-0061 (¥88,000) and D-0013's amount up to ¥82,000",
+        {
+            "D-0061": {
+                "customer": "深圳蓝海物流有限公司",
+                "stage": "销售机会",
+                "amount": 88000,
+                "currency": "CNY",
+                "owner": "李娜",
+                "expected_close": dt.date(2027, 2, 15),
+            },
+            "D-0013": {"amount": 82000},
+        },
+    ),
+    ("D-0030's amount down to ¥98,000", {"D-0030": {"amount": 98000}}),
+    (
+        "D-0042 signed (合同签订), D-0049 lost (丢单: 预算取消)",
+        {
+            "D-0042": {"stage": "合同签订"},
+            "D-0049": {"stage": "丢单", "lost_reason": "预算取消"},
+        },
+    ),
+    (
+        "D-0028's expected close pushed to 2027-01-31, D-0051 handed from 李娜 to 王芳",
+        {"D-0028": {"expected_close": dt.date(2027, 1, 31)}, "D-0051": {"owner": "王芳"}},
+    ),
+    ("D-0053's row deleted by mistake", {"D-0053": None}),
+    ("D-0053's row put back", {"D-0053": "restore"}),
+]
+
+
+def _week(workbook: Path, folder: Path, profile, echo, n: int) -> bool:  # noqa: ANN001
+    """Six more nights of edits, then `changes` over the week (text and HTML)."""
+    from salessheet.analytics.changes_html import save_changes_html
+    from salessheet.analytics.changes_text import render_changes
+
+    _heading(echo, n, "a week of movement: six more nights, then `salessheet changes`")
+    saved: dict[str, list] = {}
+    day = NIGHT_2
+    for what, edits in WEEK:
+        day += dt.timedelta(days=1)
+        p = api.open_pipeline(workbook, profile=profile, today=day)
+        rows = {d.id: d for d in p.deals if d.id}
+        cells: list[CellWrite] = []
+        for deal_id, change in edits.items():
+            deal = rows.get(deal_id)
+            if change is None and deal is not None:
+                saved[deal_id] = list(deal.raw_row[: p.layout.width])
+                cells += [CellWrite(p.sheet, deal.row, c, None) for c in p.layout.col_of.values()]
+            elif change == "restore":
+                row = max(d.row for d in p.deals) + 1 if deal is None else deal.row
+                blank = next((r for r in range(2, row) if r not in {d.row for d in p.deals}), row)
+                for c, v in enumerate(saved.pop(deal_id, []), start=1):
+                    if c in p.layout.col_of.values():
+                        v = v.date() if isinstance(v, dt.datetime) else v
+                        cells.append(CellWrite(p.sheet, blank, c, v))
+            else:
+                row = deal.row if deal is not None else max(d.row for d in p.deals) + 1
+                values = change if deal is not None else {"deal_id": deal_id, **change}
+                for field, value in values.items():
+                    col = p.layout.col_of.get(field)
+                    if col:
+                        cells.append(CellWrite(p.sheet, row, col, value))
+        p.store.write(WriteBatch(cells=cells))
+        report = api.run(workbook, profile=profile, today=day)
+        events = report.extra.get("events", [])
+        rows_text = f"{len(events)} ledger row" + ("" if len(events) == 1 else "s")
+        echo(f"  {day}: {what} → run records {rows_text}")
+    result = api.changes(workbook, profile=profile, today=day, days=7)
+    echo("")
+    echo(render_changes(result, limit=20))
+    html = save_changes_html(result, folder / "changes.html")
+    echo(f"  HTML waterfall: {html}")
     return True

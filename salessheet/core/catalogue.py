@@ -209,8 +209,16 @@ DEAL_REMOVED = register(
 LEDGER_UNREADABLE = register(
     "ledger-unreadable",
     "warning",
-    "A row of the `salessheet history` sheet cannot be read and was skipped.",
+    "A row of the `salessheet history` sheet cannot be read; it is kept as it is and left out "
+    "of the history.",
     "rules.engine",
+)
+SHEET_NOT_OWNED = register(
+    "sheet-not-owned",
+    "warning",
+    "A sheet has the name of a sheet salessheet owns but salessheet did not make it (no mark, "
+    "not its header): it is not read, and `run` refuses to write (exit 3) until it is renamed.",
+    "history.ownership",
 )
 
 # --- the team's automations (a stage's on_enter: actions) --------------------------------------

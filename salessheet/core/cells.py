@@ -38,6 +38,9 @@ class RawSheet:
     visible: bool = True
     # 0-based (row, col) of every CellError, when the store knows them all (None: unknown)
     error_cells: frozenset[tuple[int, int]] | None = None
+    # the store found salessheet's ownership mark on this sheet (True), looked and found none
+    # (False), or cannot mark sheets (None); see salessheet.history.ownership
+    marked: bool | None = None
 
     # A store may hand a sheet over while its later rows are still being read (a big xlsx
     # sheet parsed in pieces). ``rows`` always waits for all of them; a reader that can work

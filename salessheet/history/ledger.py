@@ -1,17 +1,32 @@
-"""The ledger: tool-owned stage history, kept in the `salessheet history` sheet (or a sidecar).
+"""The ledger: tool-owned deal history, kept in the `salessheet history` sheet (or a sidecar).
 
-One row per event: a deal first seen in a stage, a stage change, an expected-close change, a deal
-removed from or returned to the sheet. Current state, time in stage and slips are derived.
+One row per event, nothing for a deal that did not change:
+
+- ``seen``: a deal first seen (To: its stage; Note: ``close=...; amount=...; owner=...``, the
+  values of its tracked fields then); ``removed`` / ``returned``: the row left / came back;
+- ``stage``, ``close``: a stage change, an expected-close change;
+- ``amount``, ``currency``, ``probability``, ``owner`` and ``field`` (Note: the field name, for
+  a column the profile marks ``track: true``): a tracked field changed From -> To;
+- ``tracking`` (no deal): from this run on these fields (To) are tracked; ``values``: the
+  values of newly tracked fields for a deal seen before they were (a ledger from an earlier
+  version gets one per deal on its first run with field history, then only changes).
+
+Current state, time in stage, slips and field values at any run are derived by replaying the
+events in run order. The header row is the one every version has written, so ledgers of earlier
+versions are read as they are and upgrade in place. A row that cannot be read (a date nobody
+can read, an unknown event, an error value) is kept exactly where it is, reported
+(``ledger-unreadable``) and written back unchanged; it never disappears.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from salessheet.core.cells import RawSheet, WriteValue
+from salessheet.core.cells import CellError, RawSheet, RawValue, WriteValue
 from salessheet.core.records import StageSpan
-from salessheet.sheet.parsing import ParseContext, ParseFailure, parse_date, parse_text
+from salessheet.history.fields import UNKNOWN, date_candidates, decode_values
 
 HEADER = [
     "Run",
@@ -24,20 +39,33 @@ HEADER = [
     "Date Source",
     "Note",
 ]
-EVENTS = ("seen", "stage", "close", "removed", "returned")
-_CTX = ParseContext()
+FIELD_EVENTS = ("amount", "currency", "probability", "owner")
+EVENTS = (
+    "seen",
+    "stage",
+    "close",
+    "removed",
+    "returned",
+    *FIELD_EVENTS,
+    "field",
+    "values",
+    "tracking",
+)
+_EVENT_SET = frozenset(EVENTS)
+_RUN_SOURCED = frozenset(("seen", "stage", "close", "removed", "returned"))  # always had one
+_WIDTH = len(HEADER)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerEvent:
     run: str
     run_date: dt.date
     deal_id: str
-    event: str  # seen | stage | close | removed | returned
+    event: str  # one of EVENTS
     from_: str = ""
     to: str = ""
     effective: dt.date | None = None  # when it happened (stage entered / close date set)
-    date_source: str = "run"  # run | sheet
+    date_source: str = "run"  # run | sheet ("" for field events)
     note: str = ""
 
     def row(self) -> list[WriteValue]:
@@ -53,6 +81,19 @@ class LedgerEvent:
             self.note,
         ]
 
+    @property
+    def field(self) -> str | None:
+        """The tracked field a field event changes (None for other events)."""
+        if self.event in FIELD_EVENTS:
+            return self.event
+        if self.event == "field":
+            return self.note.strip() or None
+        return None
+
+    def values(self) -> dict[str, str]:
+        """The field values a ``seen`` or ``values`` row lists in its Note."""
+        return decode_values(self.note) if self.event in ("seen", "values") else {}
+
 
 @dataclass
 class DealState:
@@ -65,95 +106,163 @@ class DealState:
     slips: int = 0
     last_stage_event: LedgerEvent | None = None
     previous_stage_event: LedgerEvent | None = None
+    values: dict[str, str] = field(default_factory=dict)  # tracked field -> canonical text
+    known: set[str] = field(default_factory=set)  # tracked fields whose value is recorded
+    first_run: str = ""
+    first_seen: dt.date | None = None
+
+
+class Replay:
+    """Deal states after each event, applied in run order (see ``Ledger.ordered``)."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, DealState] = {}
+        self.tracked: tuple[str, ...] = ()
+
+    def _listed(self, st: DealState, listed: dict[str, str], blank_unlisted: bool) -> None:
+        """Field values a seen/values row lists: a listed value is known; UNKNOWN (unreadable
+        then) stays unknown; a tracked field not listed is blank (for a values row: only if it
+        was not known yet)."""
+        for f in self.tracked:
+            v = listed.get(f)
+            if v == UNKNOWN:
+                continue
+            if v is None:
+                if not blank_unlisted and f in st.known:
+                    continue
+                v = ""
+            st.values[f] = v
+            st.known.add(f)
+
+    def apply(self, e: LedgerEvent) -> DealState | None:
+        """Apply one event; returns the state of the deal it concerns (None: none)."""
+        out = self.states
+        if e.event == "tracking":
+            self.tracked = tuple(f.strip() for f in e.to.split(",") if f.strip())
+            keep = set(self.tracked)
+            for st in out.values():
+                st.known &= keep
+            return None
+        st = out.get(e.deal_id)
+        if e.event == "seen" or st is None:
+            if e.event in ("seen", "stage", "returned") and e.to:
+                listed = decode_values(e.note) if e.event == "seen" and e.note else {}
+                st = DealState(
+                    e.deal_id,
+                    e.to,
+                    e.effective or e.run_date,
+                    e.date_source == "sheet",
+                    expected_close=_date_or_none(listed.get("close", "")),
+                    first_run=e.run,
+                    first_seen=e.run_date,
+                )
+                if e.event == "seen":
+                    self._listed(st, listed, blank_unlisted=True)
+                out[e.deal_id] = st
+                return st
+            return None
+        ev = e.event
+        if ev == "stage":
+            st.previous_stage_event = st.last_stage_event
+            st.last_stage_event = e
+            st.stage = e.to
+            st.entered = e.effective or e.run_date
+            st.entered_from_sheet = e.date_source == "sheet"
+            st.present = True
+        elif ev == "close":
+            new = _date_or_none(e.to)
+            old = _date_or_none(e.from_)
+            if new and old and new > old:
+                st.slips += 1
+            st.expected_close = new
+        elif ev == "removed":
+            st.present = False
+        elif ev == "returned":
+            st.present = True
+        elif ev == "values":
+            self._listed(st, e.values(), blank_unlisted=False)
+        else:
+            name = e.field
+            if name:
+                st.values[name] = e.to
+                st.known.add(name)
+        return st
 
 
 @dataclass
 class Ledger:
     events: list[LedgerEvent] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # unreadable rows (reported, skipped)
+    problems: list[str] = field(default_factory=list)  # unreadable rows (kept and reported)
+    # rows that could not be read, kept verbatim at their place: data-row index -> cells
+    kept: dict[int, list[RawValue]] = field(default_factory=dict)
+    # cells a person added right of the Note column of an event's row: event index -> cells
+    tails: dict[int, list[RawValue]] = field(default_factory=dict)
+    _order: tuple[int, list[LedgerEvent]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_sheet(cls, sheet: RawSheet | None) -> Ledger:
         if sheet is None or not sheet.rows:
             return cls()
-        events, problems = [], []
-        for i, row in enumerate(sheet.rows[1:], start=2):
-            cells = [parse_text(v) if v not in (None, "") else "" for v in row] + [""] * 9
-            if not any(cells[:9]):
-                continue
-            try:
-                run_date = parse_date(row[1], _CTX)
-                eff = parse_date(row[6], _CTX) if cells[6] else None
-            except (ParseFailure, IndexError) as exc:
-                problems.append(f"{sheet.name!r} row {i}: {exc}")
-                continue
-            if cells[3] not in EVENTS:
-                problems.append(f"{sheet.name!r} row {i}: unknown event {cells[3]!r}")
-                continue
-            events.append(
-                LedgerEvent(
-                    cells[0],
-                    run_date,
-                    cells[2],
-                    cells[3],
-                    cells[4],
-                    cells[5],
-                    eff,
-                    cells[7] or "run",
-                    cells[8],
-                )
-            )
-        return cls(events, problems)
+        return _read(sheet)
 
     @property
     def is_empty(self) -> bool:
         return not self.events
 
     def next_run_id(self) -> str:
-        nums = [int(e.run[1:]) for e in self.events if e.run[:1] == "R" and e.run[1:].isdigit()]
-        return f"R{(max(nums) if nums else 0) + 1:04d}"
+        nums = [_run_number(e.run) for e in self.events]
+        top = max((n for n in nums if n is not None), default=0)
+        return f"R{top + 1:04d}"
 
     def last_run_date(self) -> dt.date | None:
         return max((e.run_date for e in self.events), default=None)
 
+    def ordered(self) -> list[LedgerEvent]:
+        """The events in run order. Rows are written in that order; a sheet someone sorted
+        (by deal, say) is read back in run order, each deal's own rows keeping their order."""
+        events = self.events
+        if self._order is not None and self._order[0] == len(events):
+            return self._order[1]
+        nums = [_run_number(e.run) for e in events]
+        if None in nums or all(a <= b for a, b in zip(nums, nums[1:], strict=False)):  # type: ignore[operator]
+            result = events
+        else:
+            order = sorted(range(len(events)), key=lambda i: nums[i])  # type: ignore[arg-type, return-value]
+            result = [events[i] for i in order]
+        self._order = (len(events), result)
+        return result
+
+    def runs(self) -> list[tuple[str, dt.date]]:
+        """(run id, run date) of every run, in run order."""
+        seen: dict[str, dt.date] = {}
+        for e in self.ordered():
+            seen.setdefault(e.run, e.run_date)
+        return list(seen.items())
+
+    def tracked(self) -> tuple[str, ...] | None:
+        """The fields the last ``tracking`` row names (None: no field history yet)."""
+        found = None
+        for e in self.ordered():
+            if e.event == "tracking":
+                found = tuple(f.strip() for f in e.to.split(",") if f.strip())
+        return found
+
+    def replay(self) -> Iterator[tuple[LedgerEvent, DealState | None, Replay]]:
+        r = Replay()
+        for e in self.ordered():
+            yield e, r.apply(e), r
+
     def state(self) -> dict[str, DealState]:
-        out: dict[str, DealState] = {}
-        for e in self.events:
-            st = out.get(e.deal_id)
-            if e.event == "seen" or st is None:
-                if e.event in ("seen", "stage", "returned") and e.to:
-                    out[e.deal_id] = DealState(
-                        e.deal_id,
-                        e.to,
-                        e.effective or e.run_date,
-                        e.date_source == "sheet",
-                        expected_close=seen_close(e),
-                    )
-                continue
-            if e.event == "stage":
-                st.previous_stage_event = st.last_stage_event
-                st.last_stage_event = e
-                st.stage = e.to
-                st.entered = e.effective or e.run_date
-                st.entered_from_sheet = e.date_source == "sheet"
-                st.present = True
-            elif e.event == "close":
-                new = _date_or_none(e.to)
-                old = _date_or_none(e.from_)
-                if new and old and new > old:
-                    st.slips += 1
-                st.expected_close = new
-            elif e.event == "removed":
-                st.present = False
-            elif e.event == "returned":
-                st.present = True
-        return out
+        r = Replay()
+        for e in self.ordered():
+            r.apply(e)
+        return r.states
 
     def spans(self) -> list[StageSpan]:
         """Every stay of every deal in a stage, in order (left=None: still there)."""
         open_span: dict[str, tuple[str, dt.date, bool]] = {}
         spans: list[StageSpan] = []
-        for e in self.events:
+        for e in self.ordered():
             if e.event == "seen" and e.deal_id not in open_span:
                 open_span[e.deal_id] = (e.to, e.effective or e.run_date, e.date_source == "sheet")
             elif e.event == "stage":
@@ -169,17 +278,198 @@ class Ledger:
     def slip_counts(self) -> dict[str, int]:
         return {k: v.slips for k, v in self.state().items() if v.slips}
 
+    def extended(self, events: list[LedgerEvent]) -> Ledger:
+        """This ledger with a run's events added (unreadable rows still kept in place)."""
+        return Ledger(self.events + events, list(self.problems), dict(self.kept), dict(self.tails))
+
     def rows(self) -> list[list[WriteValue]]:
-        return [list(HEADER)] + [e.row() for e in self.events]
+        out: list[list[WriteValue]] = [list(HEADER)]
+        kept, tails = self.kept, self.tails
+        if not kept and not tails:
+            out += [e.row() for e in self.events]
+            return out
+        k = 0
+        for i in range(len(self.events) + len(kept)):
+            if i in kept:
+                out.append([writable(v) for v in kept[i]])
+                continue
+            row = self.events[k].row()
+            if k in tails:
+                row += [writable(v) for v in tails[k]]
+            out.append(row)
+            k += 1
+        return out
+
+
+def writable(v: RawValue) -> WriteValue:
+    """A cell as read, as it can be written back (an error value or a time as its text)."""
+    if v is None or isinstance(v, (str, int, float, dt.date)) and not isinstance(v, bool):
+        return v  # type: ignore[return-value]
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, CellError):
+        return v.code
+    if isinstance(v, dt.time):
+        return v.isoformat()
+    return str(v)
+
+
+def _run_number(run: str) -> int | None:
+    if run[:1] in ("R", "r") and run[1:].isdigit():
+        return int(run[1:])
+    return None
+
+
+def _cell_text(v: RawValue) -> str | None:
+    """A ledger cell as text; None for a value that is no text (an error value)."""
+    if v is None:
+        return ""
+    if isinstance(v, CellError):
+        return None
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v).strip()
+
+
+def _read(sheet: RawSheet) -> Ledger:
+    """Parse every data row; rows that do not parse are kept (``kept``) and reported."""
+    parsed: list[tuple[int, int, list[str], list[dt.date], list[RawValue]]] = []
+    kept: dict[int, list[RawValue]] = {}
+    problems: list[str] = []
+    run_dates: dict[str, dt.date] = {}
+    dates_cache: dict[RawValue, list[dt.date]] = {}  # a year of runs has ~365 distinct dates
+
+    def dates_of(v: RawValue) -> list[dt.date]:
+        found = dates_cache.get(v)
+        if found is None:
+            found = dates_cache[v] = date_candidates(v)
+        return found
+
+    name = sheet.name
+    index = 0
+    for i, raw in enumerate(sheet.rows[1:], start=2):
+        row = raw[:_WIDTH] if len(raw) >= _WIDTH else list(raw) + [None] * (_WIDTH - len(raw))
+        if (row[0] is None or row[0] == "") and all(v is None or v == "" for v in raw):
+            continue
+        position = index
+        index += 1
+        text: list[str] = []
+        bad = -1
+        for c, v in enumerate(row):
+            if type(v) is str:
+                text.append(v.strip())
+            elif v is None:
+                text.append("")
+            else:
+                t = _cell_text(v)
+                if t is None:
+                    bad = c
+                    break
+                text.append(t)
+        if bad >= 0:
+            why = f"column {HEADER[bad]!r} holds {_shown(row[bad])}"
+            problems.append(f"{name!r} row {i}: {why}; the row is kept as it is")
+            kept[position] = list(raw)
+            continue
+        event = text[3] if text[3] in _EVENT_SET else text[3].lower()
+        if event not in _EVENT_SET:
+            problems.append(
+                f"{name!r} row {i}: unknown event {text[3]!r}; the row is kept as it is"
+            )
+            kept[position] = list(raw)
+            continue
+        text[3] = event
+        dates = dates_of(row[1])
+        if len(dates) == 1 and text[0]:
+            run_dates.setdefault(text[0], dates[0])
+        parsed.append((i, position, text, dates, raw))
+    events: list[LedgerEvent] = []
+    tails: dict[int, list[RawValue]] = {}
+    for i, position, text, dates, raw in parsed:
+        if len(dates) == 1:
+            run_date, why = dates[0], ""
+        else:
+            run_date, why = _pick_run_date(text[0], dates, run_dates, row_value=raw[1])
+        effective = None
+        if run_date is not None and text[6]:
+            eff = dates_of(raw[6])
+            if len(eff) == 1:
+                effective = eff[0]
+            else:
+                effective, why = _pick_effective(eff, run_date, raw[6])
+        if run_date is None or (text[6] and effective is None):
+            problems.append(f"{name!r} row {i}: {why}; the row is kept as it is")
+            kept[position] = list(raw)
+            continue
+        if not text[2] and text[3] != "tracking":
+            problems.append(f"{name!r} row {i}: no deal id; the row is kept as it is")
+            kept[position] = list(raw)
+            continue
+        events.append(
+            LedgerEvent(
+                text[0],
+                run_date,
+                text[2],
+                text[3],
+                text[4],
+                text[5],
+                effective,
+                text[7] or ("run" if text[3] in _RUN_SOURCED else ""),
+                text[8],
+            )
+        )
+        if len(raw) > _WIDTH and any(v not in (None, "") for v in raw[_WIDTH:]):
+            tails[len(events) - 1] = list(raw[_WIDTH:])
+    return Ledger(events, problems, kept, tails)
+
+
+def _shown(v: RawValue) -> str:
+    if isinstance(v, CellError):
+        return f"the error value {v.code}"
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    return repr(v)
+
+
+def _pick_run_date(
+    run: str, dates: list[dt.date], run_dates: dict[str, dt.date], row_value: RawValue
+) -> tuple[dt.date | None, str]:
+    known = run_dates.get(run) if run else None
+    if len(dates) == 1:
+        return dates[0], ""
+    if known is not None and (not dates or known in dates):
+        return known, ""  # the run's date, from its other rows
+    if dates:
+        return None, f"Run Date {row_value!r} reads as {' or '.join(map(str, dates))}"
+    return None, f"Run Date {_shown(row_value)} is not a date"
+
+
+def _pick_effective(
+    dates: list[dt.date], run_date: dt.date, value: RawValue
+) -> tuple[dt.date | None, str]:
+    if len(dates) == 1:
+        return dates[0], ""
+    if run_date in dates:
+        return run_date, ""
+    earlier = [d for d in dates if d <= run_date]  # an effective date is never after its run
+    if len(earlier) == 1:
+        return earlier[0], ""
+    if dates:
+        return None, f"Effective Date {value!r} reads as {' or '.join(map(str, dates))}"
+    return None, f"Effective Date {_shown(value)} is not a date"
 
 
 def seen_close(e: LedgerEvent) -> dt.date | None:
     """A `seen` event notes the expected close date it saw as `close=YYYY-MM-DD`."""
-    for part in e.note.split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == "close":
-            return _date_or_none(value)
-    return None
+    if e.event != "seen" or "close=" not in e.note:
+        return None
+    return _date_or_none(decode_values(e.note).get("close", ""))
 
 
 def _date_or_none(text: str) -> dt.date | None:

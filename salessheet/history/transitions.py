@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass
 
 from salessheet.core import catalogue as C
 from salessheet.core.catalogue import Check
 from salessheet.core.findings import Finding
 from salessheet.core.records import Deal
-from salessheet.history.ledger import DealState, Ledger, LedgerEvent
+from salessheet.history.fields import (
+    UNKNOWN,
+    canonical,
+    encode_values,
+    numeric_fields,
+    same_value,
+    tracked_fields,
+)
+from salessheet.history.ledger import FIELD_EVENTS, DealState, Ledger, LedgerEvent
 from salessheet.settings.profile import Profile
 from salessheet.sheet.pipeline import Pipeline
 
@@ -62,29 +69,65 @@ def _entered_date(d: Deal, today: dt.date, after: dt.date | None) -> tuple[dt.da
     return today, "run"
 
 
+def current_rows(p: Pipeline) -> dict[str, Deal]:
+    """The row of each deal id: rows sharing an id are one deal, and the last such row (lowest
+    in the sheet) is the deal (the duplicate-id finding reports the others)."""
+    out: dict[str, Deal] = {}
+    for d in p.deals:
+        if d.id:
+            out[d.id] = d
+    return out
+
+
 def observe(
-    p: Pipeline, ledger: Ledger, run_id: str, state: dict[str, DealState] | None = None
+    p: Pipeline,
+    ledger: Ledger,
+    run_id: str,
+    state: dict[str, DealState] | None = None,
+    tracked: tuple[str, ...] | None = None,
 ) -> list[LedgerEvent]:
-    """The events this run adds to the ledger (empty when nothing changed)."""
+    """The events this run adds to the ledger (empty when nothing changed).
+
+    ``tracked``: the fields whose changes are recorded (default: see ``fields.tracked_fields``).
+    A field whose cell could not be read this run (a ``bad-value``) keeps its last value.
+    """
     today = p.today
     state = ledger.state() if state is None else state
-    counts = Counter(d.id for d in p.deals if d.id)
+    tracked = tracked_fields(p.profile, p.layout.col_of) if tracked is None else tracked
+    numeric = numeric_fields(p.profile)
+    unreadable = {f.cell for f in p.findings if f.code == C.BAD_VALUE.code and f.cell}
     events: list[LedgerEvent] = []
-    seen_ids: set[str] = set()
-    for d in p.deals:
-        if not d.id or counts[d.id] > 1 or d.stage is None:
-            continue  # ambiguous rows are not tracked until fixed
-        seen_ids.add(d.id)
+    if ledger.tracked() != tracked and (tracked or ledger.tracked() is not None):
+        events.append(LedgerEvent(run_id, today, "", "tracking", "", ", ".join(tracked), None, ""))
+    rows = current_rows(p)
+    for deal_id, d in rows.items():
+        if d.stage is None:
+            continue  # a row without a known stage is not tracked until fixed
         close = d.values.get("expected_close")
         close = close if isinstance(close, dt.date) else None
-        st = state.get(d.id)
+        now: dict[str, str] = {}  # tracked field -> value (UNKNOWN: unreadable this run)
+        for name in tracked:
+            cell = d.cell(name)
+            now[name] = UNKNOWN if cell in unreadable else canonical(d.values.get(name))
+        st = state.get(deal_id)
         if st is None:
             eff, source = _entered_date(d, today, None)
-            note = f"close={close.isoformat()}" if close else ""
-            events.append(LedgerEvent(run_id, today, d.id, "seen", "", d.stage, eff, source, note))
+            listed = {"close": close.isoformat() if close else ""} | now
+            events.append(
+                LedgerEvent(
+                    run_id, today, deal_id, "seen", "", d.stage, eff, source, encode_values(listed)
+                )
+            )
             continue
         if not st.present:
-            events.append(LedgerEvent(run_id, today, d.id, "returned", "", d.stage, today))
+            events.append(LedgerEvent(run_id, today, deal_id, "returned", "", d.stage, today))
+        baseline = {k: v for k, v in now.items() if k not in st.known}
+        if baseline and any(v != UNKNOWN for v in baseline.values()):
+            events.append(
+                LedgerEvent(
+                    run_id, today, deal_id, "values", "", "", None, "", encode_values(baseline)
+                )
+            )
         if st.stage != d.stage:
             eff, source = _entered_date(d, today, st.entered)
             note = ""
@@ -95,22 +138,29 @@ def observe(
             if override and judge(p.profile, st.stage, d.stage):
                 note = (note + "; " if note else "") + f"override: {override}"
             events.append(
-                LedgerEvent(run_id, today, d.id, "stage", st.stage, d.stage, eff, source, note)
+                LedgerEvent(run_id, today, deal_id, "stage", st.stage, d.stage, eff, source, note)
             )
         if close != st.expected_close and (close or st.expected_close):
             events.append(
                 LedgerEvent(
                     run_id,
                     today,
-                    d.id,
+                    deal_id,
                     "close",
                     st.expected_close.isoformat() if st.expected_close else "",
                     close.isoformat() if close else "",
                     today,
                 )
             )
+        for name, value in now.items():
+            if name not in st.known or value == UNKNOWN:
+                continue
+            old = st.values.get(name, "")
+            if not same_value(old, value, name in numeric):
+                kind, note = (name, "") if name in FIELD_EVENTS else ("field", name)
+                events.append(LedgerEvent(run_id, today, deal_id, kind, old, value, None, "", note))
     for deal_id, st in state.items():
-        if st.present and deal_id not in seen_ids and counts[deal_id] == 0:
+        if st.present and deal_id not in rows:
             events.append(LedgerEvent(run_id, today, deal_id, "removed", st.stage, "", today))
     return events
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from salessheet.core import catalogue as C
 from salessheet.core.cells import RawValue, WriteValue, a1
 from salessheet.core.cellsafe import clip_cell_text, clip_rows
 from salessheet.core.findings import SEVERITY_ORDER
-from salessheet.core.owned import FINDINGS_SHEET, HISTORY_SHEET
-from salessheet.rules.engine import Evaluation
+from salessheet.core.owned import FINDINGS_SHEET, FORECAST_SHEET, HISTORY_SHEET
+from salessheet.history.ledger import HEADER as LEDGER_HEADER
+from salessheet.history.ownership import check_replaceable
+from salessheet.history.snapshots import FORECAST_HEADER
+from salessheet.rules.engine import FINDINGS_HEADER, Evaluation
 from salessheet.sheet.parsing import parse_text
 from salessheet.stores.base import CellWrite, RowGuard, SheetReplace, WriteBatch
 
@@ -20,6 +24,12 @@ OWNED_PREFIX = "⚑ salessheet"
 MARKS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
 FLAG_MAX = 250
 _TRANSITION_CODES = frozenset(c.code for c in C.TRANSITION_CHECKS)
+# the sheets run replaces, with the header row that identifies them when they carry no mark
+OWNED_HEADERS = {
+    HISTORY_SHEET: LEDGER_HEADER,
+    FINDINGS_SHEET: FINDINGS_HEADER,
+    FORECAST_SHEET: FORECAST_HEADER,
+}
 
 
 @dataclass
@@ -41,6 +51,8 @@ class WritePlan:
 def _same(old: RawValue, new: WriteValue) -> bool:
     if old in (None, "") and new in (None, ""):
         return True
+    if isinstance(new, Decimal) and isinstance(old, (int, float)) and not isinstance(old, bool):
+        return Decimal(repr(old) if isinstance(old, float) else old) == new
     if isinstance(new, (int, float)) and isinstance(old, (int, float)):
         return float(old) == float(new)
     if old is None or new is None:
@@ -82,12 +94,20 @@ def flag_text(findings: list) -> str | None:
     return text if len(text) <= FLAG_MAX else text[: FLAG_MAX - 1] + "…"
 
 
-def plan_write(ev: Evaluation, *, cells: bool = True) -> WritePlan:
+def plan_write(
+    ev: Evaluation, *, cells: bool = True, forecast: list[list[WriteValue]] | None = None
+) -> WritePlan:
     """Every text written is clipped to what a cell holds (with "…"), here and only here: a
-    32,767-character cell quoted in a message must not stop the whole run from writing."""
+    32,767-character cell quoted in a message must not stop the whole run from writing.
+
+    ``forecast``: the rows of the `salessheet forecast` sheet after this run's snapshot.
+    Raises WriteRefused (exit 3) before anything is written if a sheet with the name of a
+    tool-owned sheet is not the tool's (see ``history.ownership``)."""
     p = ev.pipeline
     batch = WriteBatch()
     plan = WritePlan(batch)
+    for name, header in OWNED_HEADERS.items():
+        check_replaceable(p.sheets.get(name), name, [header])
     # tool-owned sheets
     if ev.events:
         rows = clip_rows(ev.new_ledger.rows())
@@ -110,6 +130,18 @@ def plan_write(ev: Evaluation, *, cells: bool = True) -> WritePlan:
                 f"{len(frows) - 1} findings",
             )
         )
+    if forecast is not None:
+        rows = clip_rows(forecast)
+        old = p.sheets.get(FORECAST_SHEET)
+        if not _sheet_equal(old.rows if old else None, rows):
+            batch.sheets.append(SheetReplace(FORECAST_SHEET, rows))
+            plan.changes.append(
+                Change(
+                    FORECAST_SHEET,
+                    f"{len(old.rows) - 1 if old else 0} rows",
+                    f"{len(rows) - 1} rows",
+                )
+            )
     if not cells:
         return plan
     # flag columns, to the right of the table

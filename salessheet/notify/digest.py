@@ -54,6 +54,14 @@ TEXT: dict[str, dict[str, str]] = {
         "open_count": "{n} open",
         "colon": ": ",
         "sep": ", ",
+        "since_title": "Since the last run ({since} → {until})",
+        "moved_new": "New deals ({n})",
+        "moved_won": "Won ({n})",
+        "moved_lost": "Lost ({n})",
+        "moved_pushed": "Expected close pushed out ({n})",
+        "moved_amount": "Amount changes of {pct}% or more ({n})",
+        "moved_none": "No deal moved.",
+        "moved_pipeline": "Open pipeline {a} → {b} ({m} → {n} deals)",
     },
     "zh": {
         "team_title": "销售管道日报",
@@ -91,6 +99,14 @@ TEXT: dict[str, dict[str, str]] = {
         "open_count": "待处理 {n}",
         "colon": "：",
         "sep": "，",
+        "since_title": "自上次运行以来（{since} → {until}）",
+        "moved_new": "新增商机（{n}）",
+        "moved_won": "赢单（{n}）",
+        "moved_lost": "丢单（{n}）",
+        "moved_pushed": "预计成交日期推迟（{n}）",
+        "moved_amount": "金额变动 ≥ {pct}%（{n}）",
+        "moved_none": "没有商机变化。",
+        "moved_pipeline": "在手管道 {a} → {b}（{m} → {n} 个商机）",
     },
 }
 
@@ -118,6 +134,7 @@ class Digest:
     persisting: list[dict[str, Any]] = field(default_factory=list)
     resolved: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    moved: dict[str, Any] | None = None  # the run's "since last run" (this owner's deals)
 
     @property
     def open_findings(self) -> list[dict[str, Any]]:
@@ -311,6 +328,7 @@ def build_digest(
         "profile": report.get("profile"),
         "summary": dict(report.get("summary") or {}),
     }
+    moved = _moved(report, owner)
     today = str(meta["today"] or "")
     if owner is None:
         head = f"{t(language, 'team_title')} {today} · {meta['sheet'] or meta['source'] or ''}"
@@ -330,10 +348,129 @@ def build_digest(
         persisting=persisting,
         resolved=resolved,
         counts=counts,
+        moved=moved,
     )
     text = render_text(digest, max_items=max_items)
     body = render_html(digest, max_items=max_items)
     return Digest(**{**digest.__dict__, "text": text, "html": body})
+
+
+MOVED_KEYS = ("new", "won", "lost", "pushed", "amount_changes")
+
+
+def _moved(report: Mapping[str, Any], owner: str | None) -> dict[str, Any] | None:
+    """The report's "since last run" (run JSON ``since_last_run``), for one owner's deals when
+    ``owner`` is given (the pipeline totals only for the team)."""
+    data = report.get("since_last_run")
+    if not isinstance(data, Mapping):
+        return None
+    want = normalize_owner(owner) if owner is not None else None
+    out: dict[str, Any] = {
+        k: [
+            dict(x)
+            for x in data.get(k) or []
+            if isinstance(x, Mapping)
+            and (want is None or normalize_owner(str(x.get("owner") or "")) == want)
+        ]
+        for k in MOVED_KEYS
+    }
+    out["since"] = data.get("since") or {}
+    out["until"] = data.get("until") or {}
+    out["currency"] = data.get("currency")
+    out["threshold_percent"] = data.get("threshold_percent", 20)
+    out["movement"] = data.get("movement") if owner is None else None
+    return out
+
+
+def _money(amount: Any, currency: Any, language: str) -> str:
+    from decimal import Decimal, InvalidOperation
+
+    from salessheet.core.formatting import format_money
+
+    try:
+        value = Decimal(str(amount))
+        return format_money(value, str(currency or "CNY"), "zh_CN" if language == "zh" else "en_US")
+    except (InvalidOperation, ValueError, KeyError, TypeError):
+        return str(amount)
+
+
+def _percent(value: Any) -> str:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return ""
+    return f" ({value:+.0f}%)"
+
+
+def moved_sections(d: Digest, max_items: int, esc: Escape = _plain) -> list[tuple[str, list[str]]]:
+    """The "since last run" section as (heading, lines): pipeline totals (team digest), then
+    new, won, lost, pushed-out deals and big amount changes; cell text goes through ``esc``."""
+    m = d.moved
+    if m is None:
+        return []
+    lang = d.language
+    since = (m["since"] or {}).get("date") or ""
+    until = (m["until"] or {}).get("date") or ""
+    lines: list[str] = []
+    mv = m.get("movement")
+    if isinstance(mv, Mapping) and "opening" in mv and "closing" in mv:
+        cur = m.get("currency")
+        lines.append(
+            t(
+                lang,
+                "moved_pipeline",
+                a=_money(mv["opening"].get("amount"), cur, lang),
+                b=_money(mv["closing"].get("amount"), cur, lang),
+                m=mv["opening"].get("deals"),
+                n=mv["closing"].get("deals"),
+            )
+        )
+
+    def who(x: Mapping[str, Any]) -> str:
+        return esc(_one_line(x.get("owner"))) if x.get("owner") else t(lang, "no_owner")
+
+    def deal(x: Mapping[str, Any]) -> str:
+        return esc(_one_line(x.get("deal_id") or "-"))
+
+    def amount(x: Mapping[str, Any], key: str = "amount") -> str:
+        return esc(_money(x.get(key), x.get("currency"), lang))
+
+    groups = {
+        "new": lambda x: f"{deal(x)} · {who(x)} · {esc(str(x.get('stage') or ''))} · {amount(x)}",
+        "won": lambda x: (
+            f"{deal(x)} · {who(x)} · {esc(str(x.get('from') or ''))} → "
+            f"{esc(str(x.get('to') or ''))} · {amount(x)}"
+        ),
+        "pushed": lambda x: (
+            f"{deal(x)} · {who(x)} · {esc(str(x.get('from') or ''))} → "
+            f"{esc(str(x.get('to') or '-'))}"
+        ),
+        "amount_changes": lambda x: (
+            f"{deal(x)} · {who(x)} · "
+            f"{esc(_money(x.get('from') or 0, x.get('currency'), lang))} → "
+            f"{esc(_money(x.get('to') or 0, x.get('currency'), lang))}{_percent(x.get('percent'))}"
+        ),
+    }
+    groups["lost"] = groups["won"]
+    heads = {
+        "new": "moved_new",
+        "won": "moved_won",
+        "lost": "moved_lost",
+        "pushed": "moved_pushed",
+        "amount_changes": "moved_amount",
+    }
+    out: list[tuple[str, list[str]]] = []
+    title = t(lang, "since_title", since=since, until=until)
+    for key in MOVED_KEYS:
+        items = m.get(key) or []
+        if not items:
+            continue
+        rows = [groups[key](x) for x in items[:max_items]]
+        if len(items) > max_items:
+            rows.append(t(lang, "more", n=len(items) - max_items))
+        pct = f"{float(m.get('threshold_percent') or 0):g}"
+        out.append((t(lang, heads[key], n=len(items), pct=pct), rows))
+    if not out:
+        lines.append(t(lang, "moved_none"))
+    return [(title, lines)] + out if lines else [(title, [])] + out
 
 
 def build_team_digest(report: Mapping[str, Any], **kwargs: Any) -> Digest:
@@ -380,6 +517,9 @@ def render_text(d: Digest, *, max_items: int = 200) -> str:
                 f"{t(lang, 'sep')}{t(lang, 'warnings', n=warnings)}"
                 f"{t(lang, 'sep')}{t(lang, 'open_count', n=total)}"
             )
+    for header, items in moved_sections(d, max_items):
+        lines += ["", header]
+        lines += [f"  {item}" for item in items]
     if d.resolved:
         lines += ["", f"{t(lang, 'resolved')} ({len(d.resolved)})"]
         shown = d.resolved[:max_items]
@@ -462,6 +602,11 @@ def render_html(d: Digest, *, max_items: int = 200) -> str:
                 f"<td {_CELL}>{warnings}</td><td {_CELL}>{total}</td></tr>"
             )
         parts.append("</table>")
+    for header, items in moved_sections(d, max_items):
+        parts.append(f"<h3>{_e(header)}</h3>")
+        parts.append('<ul class="moved">')
+        parts += [f"<li>{_e(item)}</li>" for item in items]
+        parts.append("</ul>")
     if d.resolved:
         parts.append(f"<h3>{_e(t(lang, 'resolved'))} ({len(d.resolved)})</h3>")
         parts.append('<ul class="resolved">')

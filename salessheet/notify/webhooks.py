@@ -45,6 +45,7 @@ from salessheet.notify.digest import (
     Escape,
     finding_line,
     meta_line,
+    moved_sections,
     resolved_line,
     summary_line,
     t,
@@ -75,6 +76,7 @@ def _sections(
             if len(items) > max_items:
                 lines.append(t(lang, "more", n=len(items) - max_items))
             out.append((f"{t(lang, key)} ({len(items)})", lines))
+    out += moved_sections(d, max_items, esc)
     if d.resolved:
         lines = [resolved_line(f, lang, esc) for f in d.resolved[:max_items]]
         if len(d.resolved) > max_items:

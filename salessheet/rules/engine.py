@@ -8,8 +8,11 @@ from typing import Any
 from salessheet.core import catalogue as C
 from salessheet.core.cells import RawSheet, WriteValue
 from salessheet.core.findings import Finding
-from salessheet.core.owned import FINDINGS_SHEET, HISTORY_SHEET
+from salessheet.core.owned import FINDINGS_SHEET, FORECAST_SHEET, HISTORY_SHEET
+from salessheet.history.ledger import HEADER as LEDGER_HEADER
 from salessheet.history.ledger import DealState, Ledger, LedgerEvent
+from salessheet.history.ownership import is_ours, not_owned_finding, ownership
+from salessheet.history.snapshots import FORECAST_HEADER
 from salessheet.history.transitions import observe, transition_findings
 from salessheet.rules.fields import check_fields
 from salessheet.rules.stalled import days_in_stage, stalled_findings
@@ -46,6 +49,7 @@ def unused_text_fields(profile: Any) -> frozenset[str]:
     needed = RULE_FIELDS | {f for s in profile.stages for f in s.required}
     if profile.rules:
         needed |= rule_fields(profile)
+    needed |= {c.field for c in profile.columns if getattr(c, "track", False)}  # field history
     return frozenset(c.field for c in profile.columns if c.type == "text" and c.field not in needed)
 
 
@@ -76,7 +80,7 @@ class Evaluation:
 
 def previous_findings(sheet: RawSheet | None) -> dict[tuple[str, str, str], list[str]]:
     out: dict[tuple[str, str, str], list[str]] = {}
-    if sheet is None:
+    if sheet is None or not is_ours(sheet, [FINDINGS_HEADER]):
         return out
     for row in sheet.rows[1:]:
         cells = [parse_text(v) if v not in (None, "") else "" for v in row] + [""] * 6
@@ -87,16 +91,31 @@ def previous_findings(sheet: RawSheet | None) -> dict[tuple[str, str, str], list
 
 def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
     """``record=False`` (read-only commands) skips seeding an empty ledger: nothing to compare."""
-    ledger = Ledger.from_sheet(p.sheets.get(HISTORY_SHEET))
+    history = p.sheets.get(HISTORY_SHEET)
+    foreign = [
+        name
+        for name, sheet, header in (
+            (HISTORY_SHEET, history, LEDGER_HEADER),
+            (FINDINGS_SHEET, p.sheets.get(FINDINGS_SHEET), FINDINGS_HEADER),
+            (FORECAST_SHEET, p.sheets.get(FORECAST_SHEET), FORECAST_HEADER),
+        )
+        if ownership(sheet, [header]) == "foreign"
+    ]
+    ledger = Ledger.from_sheet(history if HISTORY_SHEET not in foreign else None)
     if ledger.is_empty and not record:
         events: list[LedgerEvent] = []
         new_ledger, state = ledger, {}
     else:
         events = observe(p, ledger, ledger.next_run_id(), ledger.state())
-        new_ledger = Ledger(ledger.events + events)
+        new_ledger = ledger.extended(events)
         state = new_ledger.state()
     findings = list(p.findings) + check_fields(p)
     changed = {e.deal_id: e for e in events if e.event == "stage"}
+    if record:  # a rerun the same day words it the same way: the move is still today's
+        for deal_id, st in state.items():
+            e = st.last_stage_event
+            if e is not None and e.run_date == p.today and deal_id not in changed:
+                changed[deal_id] = e
     for f in findings if changed else ():
         e = changed.get(f.deal_id or "")
         if e is not None and f.code == C.MISSING_FIELD.code:
@@ -110,8 +129,11 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
     attach_guidance(p, findings)
     for problem in ledger.problems:
         findings.append(
-            Finding.of(C.LEDGER_UNREADABLE, f"skipped a ledger row: {problem}", sheet=HISTORY_SHEET)
+            Finding.of(
+                C.LEDGER_UNREADABLE, f"could not read a ledger row: {problem}", sheet=HISTORY_SHEET
+            )
         )
+    findings += [not_owned_finding(name) for name in foreign]
     prev = previous_findings(p.sheets.get(FINDINGS_SHEET))
     today_iso = p.today.isoformat()
     keys = [f.key() for f in findings]

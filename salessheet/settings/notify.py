@@ -79,6 +79,7 @@ class NotificationSettings:
     retry_delay_s: float = 2.0  # before the one retry (a 429 Retry-After up to 30 s wins)
     max_items: int = 200  # findings listed per section in an e-mail (chat messages list fewer)
     allow_link_local: bool = False  # webhooks on 169.254.0.0/16, fe80::/10 (core/linklocal.py)
+    amount_change_percent: float = 20.0  # "since last run": amount changes listed from this %
 
     @property
     def enabled(self) -> bool:
@@ -267,6 +268,9 @@ class NotificationsModel(_NotifyModel):
     ] = 200
     email: Annotated[EmailModel, Expect("a mapping with host, from, manager_to, ...")] | None = None
     allow_link_local: Annotated[bool, Expect("true or false")] = False
+    amount_change_percent: Annotated[
+        float, Field(ge=0, le=100000), Expect("a percentage such as 20")
+    ] = Field(20.0, description="the digest's 'since last run' lists amount changes from this %")
     webhooks: Annotated[
         list[Annotated[WebhookModel, Expect("a mapping {kind: slack, url_env: MY_SLACK_URL}")]],
         Expect("a list of {kind, url or url_env}"),
@@ -344,6 +348,7 @@ def build_notifications(m: NotificationsModel | None) -> NotificationSettings:
         retry_delay_s=float(m.retry_delay_s),
         max_items=m.max_items,
         allow_link_local=m.allow_link_local,
+        amount_change_percent=float(m.amount_change_percent),
     )
 
 

@@ -103,6 +103,7 @@ class ColumnDef:
     type: str
     aliases: list[str]
     required: bool = False
+    track: bool = False  # record every change of this field in the ledger (field history)
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,9 @@ class ColumnModel(ConfigModel):
         default_factory=list, validate_default=True
     )
     required: Annotated[bool, Expect("true or false")] = False
+    track: Annotated[bool, Expect("true or false")] = Field(
+        False, description="record every change of this field in the ledger (field history)"
+    )
     aliases_replace: bool = Field(False, description="with extends: replace the aliases")
 
 
@@ -525,7 +529,10 @@ def _build(m: ProfileFile, path: Path | None, data: dict) -> Profile:
         locale=m.locale,
         timezone=m.timezone,
         date_formats=list(m.date_formats),
-        columns=[ColumnDef(f, c.type, list(c.aliases), c.required) for f, c in m.columns.items()],
+        columns=[
+            ColumnDef(f, c.type, list(c.aliases), c.required, c.track)
+            for f, c in m.columns.items()
+        ],
         stages=[
             Stage(
                 s.id,

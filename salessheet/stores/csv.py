@@ -1,4 +1,9 @@
-"""The CSV store: a read-only source. Tool-owned sheets (ledger, register) go to sidecar files.
+"""The CSV store: a read-only source. Tool-owned sheets (ledger, findings, forecast snapshots,
+register) go to sidecar files beside it: ``pipeline.salessheet-history.csv`` and so on.
+
+A CSV file can carry no mark: a sidecar is the tool's by its name and its header row (see
+salessheet.history.ownership; its ``marked`` is None, "cannot tell"), so a file of someone
+else's at that path with another header is refused rather than replaced.
 
 The text encoding is detected (UTF-8 with or without BOM, UTF-16, GB18030, cp1252); a file that
 mixes encodings (UTF-8 lines next to lines in a legacy code page, as concatenated exports give)
@@ -16,6 +21,7 @@ from pathlib import Path
 
 from salessheet.core.cells import RawSheet, SheetInfo
 from salessheet.core.errors import SourceError, WriteRefused
+from salessheet.core.owned import OWNED_SHEETS
 from salessheet.stores.base import WriteBatch, WriteReport
 
 # The longest field read. Excel holds at most 32,767 characters in a cell, Google Sheets 50,000,
@@ -237,7 +243,7 @@ class CsvStore:
 
     def sheets(self) -> list[SheetInfo]:
         out = [SheetInfo(self.sheet_name)]
-        for name in ("salessheet history", "salessheet documents", "salessheet findings"):
+        for name in OWNED_SHEETS:
             if sidecar_path(self.path, name).exists():
                 out.append(SheetInfo(name, visible=False))
         return out

@@ -37,6 +37,8 @@ from salessheet.stores.gsheets.credentials import (
     _key_type_hint,
     read_key_file,
 )
+from salessheet.stores.gsheets.markers import META_FIELDS as MARK_FIELDS
+from salessheet.stores.gsheets.markers import add_marks
 from salessheet.stores.gsheets.source import parse_gsheet_source
 from salessheet.stores.gsheets.transport import (
     NETWORK_ERRORS,
@@ -74,7 +76,7 @@ SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 _META_FIELDS = (
     "spreadsheetId,properties(title,locale,timeZone),"
     "sheets(properties(sheetId,title,index,hidden,sheetType,gridProperties(rowCount,columnCount)),"
-    "merges)"
+    f"merges,{MARK_FIELDS})"
 )
 _READ_PARAMS = {
     "valueRenderOption": "UNFORMATTED_VALUE",
@@ -199,6 +201,7 @@ class GSheetsStore:
         for (name, tab), vr in zip(found, value_ranges, strict=True):
             rows = _rows_from(vr)
             out[name] = RawSheet(tab.title, rows, list(tab.merges), visible=not tab.hidden)
+            out[name].marked = tab.marked
         return out
 
     def write(self, batch: WriteBatch) -> WriteReport:
@@ -430,10 +433,17 @@ class GSheetsStore:
         cell_plan: Mapping[str, Mapping[tuple[int, int], Any]],
         sheet_plan: Mapping[str, list[list[Any]]],
     ) -> None:
-        """One spreadsheets.batchUpdate adding missing sheets and growing grids that are too
-        small; sent once, and only resent for what a fresh look shows is still missing."""
+        """One spreadsheets.batchUpdate adding missing sheets, marking the replaced ones (see
+        markers.py) and growing grids that are too small; sent once, and only resent for what
+        a fresh look shows is still missing."""
         for attempt in (1, 2):
-            requests = _grid_requests(meta, cell_plan, sheet_plan)
+            requests = add_marks(
+                _grid_requests(meta, cell_plan, sheet_plan),
+                sheet_plan,
+                lambda name, meta=meta: self._match(meta, name),
+                {t.sheet_id for t in meta.tabs},
+                _fresh_ids,
+            )
             if not requests:
                 return
             try:
@@ -455,6 +465,11 @@ class GSheetsStore:
                 if props:
                     meta.tabs.append(_tab_from({"properties": props}))
             for req in requests:
+                made = req.get("createDeveloperMetadata")
+                if made:
+                    where = made["developerMetadata"]["location"]["sheetId"]
+                    for tab in meta.tabs:
+                        tab.marked = tab.marked or tab.sheet_id == where
                 upd = req.get("updateSheetProperties")
                 if upd:
                     for tab in meta.tabs:

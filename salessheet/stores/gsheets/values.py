@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from salessheet.core.cells import CellError, RawValue, col_letter, col_number
 from salessheet.stores.base import CellWrite, SheetReplace
+from salessheet.stores.gsheets.markers import is_marked
 
 
 def quote_sheet(name: str) -> str:
@@ -135,6 +136,7 @@ def _tab_from(sheet: Mapping[str, Any]) -> _Tab:
         cols=int(grid.get("columnCount", 0)),
         grid=props.get("sheetType", "GRID") == "GRID",
         merges=merges,
+        marked=is_marked(sheet),
     )
 
 
@@ -262,6 +264,7 @@ class _Tab:
     cols: int
     grid: bool
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    marked: bool = False  # carries salessheet's ownership mark (markers.py)
 
 
 @dataclass

@@ -34,6 +34,7 @@ from salessheet.stores.file_safety import (
     check_not_locked,
     check_unchanged,
 )
+from salessheet.stores.xlsx.markers import with_marks
 from salessheet.stores.xlsx.sheet_patch import (
     _new_worksheet,
     _replace_sheet_data,
@@ -385,7 +386,19 @@ def _make_plan(z: _Zip, cells: list[CellWrite], sheets: list[SheetReplace]) -> _
             parts[ref.part] = new
             checks.pop(ref.part, None)
             written_sheets.append(ref.name)
+    _mark_replaced(pkg, parts, sheets)
     return _Plan(parts, added, written_cells, written_sheets, checks, changed_cells)
+
+
+def _mark_replaced(pkg: _Package, parts: dict[str, bytes], sheets: list[SheetReplace]) -> None:
+    """Every sheet replaced for the tool carries salessheet's mark (see markers.py)."""
+    names = [ref.name for rep in sheets if (ref := pkg.sheet(rep.name)) is not None]
+    if not names:
+        return
+    wb = parts.get(pkg.workbook, pkg.wb_xml)
+    marked = with_marks(wb, names)
+    if marked != wb:
+        parts[pkg.workbook] = marked
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,7 @@ class XlsxStore:
                     hint="run again when nobody is saving it",
                 )
         self._fingerprint = after
+        _note_marks(self.path, out)
         return out
 
     def _read(self, names: list[str]) -> dict[str, RawSheet]:
@@ -460,6 +461,15 @@ class _Pieces:
             self.pool.shutdown(wait=True, cancel_futures=True)
             if self._tmp is not None:
                 self._tmp.cleanup()
+
+
+def _note_marks(path: Path, sheets: dict[str, RawSheet]) -> None:
+    """Which of the sheets read carry salessheet's ownership mark (markers.py)."""
+    from salessheet.stores.xlsx.markers import marked_in_file
+
+    marked = marked_in_file(path)
+    for sheet in sheets.values():
+        sheet.marked = sheet.name in marked
 
 
 def _read_piece(path: Path, name: str) -> tuple:

@@ -1,0 +1,89 @@
+"""What `run` adds to its report for people: the "since last run" movement the nightly digest
+shows (new, won, lost, pushed, big amount changes), and the forecast snapshot it records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from salessheet.analytics.changes import DealChange, movement
+from salessheet.core.money import round_money
+from salessheet.history.transitions import current_rows
+
+DEFAULT_THRESHOLD = 20.0
+
+
+def since_last_run(evaluation: Any, threshold_percent: float | None = None) -> dict | None:
+    """The movement between the previous run and this one (None on the first run, or when this
+    run recorded nothing: then nothing moved)."""
+    ledger = evaluation.new_ledger
+    runs = ledger.runs()
+    if not evaluation.events or len(runs) < 2:
+        return None
+    p = evaluation.pipeline
+    if threshold_percent is None:
+        settings = getattr(p.profile, "notifications", None)
+        threshold_percent = getattr(settings, "amount_change_percent", DEFAULT_THRESHOLD)
+    owners = {i: str(d.values.get("owner") or "").strip() for i, d in current_rows(p).items()}
+    c = movement(
+        ledger, p.profile, runs_between=(len(runs) - 2, len(runs) - 1), sheet_owners=owners
+    )
+    stages = {d_id: d.stage for d_id, d in current_rows(p).items()}
+
+    def base(d: DealChange) -> dict[str, Any]:
+        return {"deal_id": d.deal_id, "owner": d.owner or None, "currency": d.currency}
+
+    def amount(x: Decimal, currency: str) -> str:
+        return str(round_money(abs(x), currency))
+
+    out: dict[str, Any] = {
+        "since": c.since_run.to_dict() if c.since_run else None,
+        "until": c.until_run.to_dict() if c.until_run else None,
+        "currency": c.currency,
+        "movement": c.movement.to_dict(),
+        "threshold_percent": threshold_percent,
+        "new": [],
+        "won": [],
+        "lost": [],
+        "pushed": [],
+        "amount_changes": [],
+    }
+    for d in c.deals:
+        if d.kind == "new":
+            out["new"].append(
+                base(d) | {"stage": d.to, "amount": amount(d.amount_change, d.currency)}
+            )
+        elif d.kind in ("won", "lost"):
+            out[d.kind].append(
+                base(d)
+                | {"from": d.from_, "to": d.to, "amount": amount(d.amount_change, d.currency)}
+            )
+        elif d.kind in ("close_moved", "pushed_out") and _later(d.from_, d.to):
+            out["pushed"].append(
+                base(d) | {"from": d.from_, "to": d.to or None, "stage": stages.get(d.deal_id)}
+            )
+        elif d.kind in ("increased", "decreased"):
+            before = d.before or Decimal(0)
+            percent = None if not before else float(d.amount_change / before * 100)
+            if percent is None or abs(percent) >= threshold_percent:
+                out["amount_changes"].append(
+                    base(d)
+                    | {
+                        "from": d.from_,
+                        "to": d.to,
+                        "change": str(round_money(d.amount_change, d.currency)),
+                        "percent": None if percent is None else round(percent, 1),
+                    }
+                )
+    return out
+
+
+def _later(old: str, new: str) -> bool:
+    """True if an expected close moved later (or was cleared)."""
+    try:
+        a = dt.date.fromisoformat(old) if old else None
+        b = dt.date.fromisoformat(new) if new else None
+    except ValueError:
+        return False
+    return a is not None and (b is None or b > a)

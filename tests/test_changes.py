@@ -1,0 +1,339 @@
+"""Field history, `salessheet changes`, forecast snapshots and forecast accuracy over ten
+simulated nights of edits to a workbook (pipeline_nights.py has the story and the numbers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pipeline_nights as story
+import pytest
+from conftest import make_xlsx
+from openpyxl import load_workbook
+
+
+def write_deals(path: Path, deals: story.Deals) -> None:
+    """A person edits the pipeline's own columns and saves (openpyxl standing in for Excel)."""
+    wb = load_workbook(path)
+    ws = wb["Pipeline"]
+    rows = story.rows(deals)
+    for r in range(1, max(ws.max_row, len(rows)) + 1):
+        for c in range(1, len(story.HEADER) + 1):
+            value = rows[r - 1][c - 1] if r <= len(rows) else None
+            ws.cell(r, c).value = value
+    wb.save(path)
+
+
+def live_nights(cli, tmp_path: Path, upto: int = len(story.NIGHTS)) -> tuple[Path, list[dict]]:
+    deals = story.start()
+    path = make_xlsx(tmp_path / "pipeline.xlsx", {"Pipeline": story.rows(deals)})
+    outs = []
+    for day, edit in story.NIGHTS[:upto]:
+        edit(deals)
+        write_deals(path, deals)
+        code, out = cli.json("run", path, "--today", day.isoformat())
+        assert code in (0, 1), out
+        outs.append(out)
+    return path, outs
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory) -> tuple[Path, list[dict]]:
+    from conftest import Cli
+
+    return live_nights(Cli(), tmp_path_factory.mktemp("nights"))
+
+
+def changes(cli, path: Path, *args: str) -> dict:
+    code, out = cli.json("changes", path, *args)
+    assert code == 0, out
+    return out
+
+
+def balanced(movement: dict) -> bool:
+    sign = {"new": 1, "increased": 1, "decreased": -1, "won": -1, "lost": -1, "pushed_out": -1,
+            "pulled_in": 1, "removed": -1, "restored": 1, "reopened": 1}  # fmt: skip
+    amount = Decimal(movement["opening"]["amount"])
+    deals = movement["opening"]["deals"]
+    for k, s in sign.items():
+        amount += s * Decimal(movement[k]["amount"])
+        if k not in ("increased", "decreased"):
+            deals += s * movement[k]["deals"]
+    return (deals, amount) == (
+        movement["closing"]["deals"],
+        Decimal(movement["closing"]["amount"]),
+    )
+
+
+# ------------------------------------------------------------------------------ the ledger
+
+
+def test_the_ledger_records_each_field_change_once(nights) -> None:
+    path, outs = nights
+    events = [[(e[2], e[3], e[4], e[5]) for e in out["events"]] for out in outs]
+    assert events[0][0] == ("", "tracking", "", "amount, owner")
+    assert [e[1] for e in events[0][1:]] == ["seen"] * 5
+    assert events[1] == [("A", "amount", "1000", "1500"), ("F", "seen", "", "lead")]
+    assert events[2] == [("B", "stage", "negotiation", "contract"), ("D", "amount", "3000", "2400")]
+    assert events[4] == [("A", "owner", "Ann", "Bob"), ("D", "stage", "follow_up", "lost")]
+    assert events[5] == [("F", "removed", "lead", "")]
+    assert events[6] == [("F", "returned", "", "lead")]
+    assert events[7] == []  # a quiet night adds no ledger row
+    ledger = load_workbook(path)["salessheet history"]
+    seen_a = next(r for r in ledger.iter_rows(min_row=2, values_only=True) if r[2] == "A")
+    assert seen_a[8] == "close=2026-10-20; amount=1000; owner=Ann"
+
+
+def test_the_week_balances_with_these_exact_deals(cli, nights) -> None:
+    path, _ = nights
+    out = changes(cli, path, "--since", "2026-09-28", "--until", "2026-10-04")
+    assert (out["since"], out["until"], out["close_by"], out["currency"]) == (
+        "2026-09-28",
+        "2026-10-04",
+        None,
+        "CNY",
+    )
+    assert out["runs"] == {
+        "since": {"run": "R0001", "date": "2026-09-28"},
+        "until": {"run": "R0007", "date": "2026-10-04"},
+    }
+    assert out["movement"] == story.WEEK_MOVEMENT
+    assert balanced(out["movement"])
+    assert out["other_currencies"] == {}
+    got = [
+        (d["deal_id"], d["kind"], d["from"], d["to"], d["amount_change"], d["date"], d["run"])
+        for d in out["deals"]
+    ]
+    assert got == story.WEEK_DEALS
+
+
+def test_close_by_adds_pushed_out_and_pulled_in(cli, nights) -> None:
+    path, _ = nights
+    out = changes(
+        cli, path, "--since", "2026-09-28", "--until", "2026-10-04", "--close-by", "2026-10-31"
+    )
+    assert out["movement"] == story.CLOSE_BY_MOVEMENT
+    assert balanced(out["movement"])
+    kinds = {(d["deal_id"], d["kind"]) for d in out["deals"]}
+    assert {("C", "pulled_in"), ("E", "pushed_out")} <= kinds
+    assert any("--close-by 2026-10-31" in n for n in out["notes"])
+
+
+def test_owner_takes_the_deals_of_that_owner_at_the_end(cli, nights) -> None:
+    path, _ = nights
+    out = changes(cli, path, "--since", "2026-09-28", "--until", "2026-10-04", "--owner", "bob")
+    assert out["movement"] == story.BOB_MOVEMENT
+    assert {d["deal_id"] for d in out["deals"]} == {"A", "B", "D"}
+
+
+def test_every_window_balances(cli, nights) -> None:
+    path, _ = nights
+    days = [d.isoformat() for d, _ in story.NIGHTS]
+    for i, since in enumerate(days):
+        for until in days[i:]:
+            for extra in ((), ("--close-by", "2026-10-31")):
+                out = changes(cli, path, "--since", since, "--until", until, *extra)
+                assert balanced(out["movement"]), (since, until, extra)
+
+
+def test_default_window_is_the_last_seven_days(cli, nights) -> None:
+    path, _ = nights
+    out = changes(cli, path)
+    assert (out["since"], out["until"]) == ("2026-10-26", "2026-11-02")
+    # the quiet night of 2026-10-24 recorded no row: the state after it is R0007's
+    assert out["runs"]["since"] == {"run": "R0007", "date": "2026-10-04"}
+    assert out["runs"]["until"] == {"run": "R0009", "date": "2026-11-02"}
+    assert [(d["deal_id"], d["kind"]) for d in out["deals"]] == [("C", "won"), ("E", "won")]
+    assert out["movement"]["won"] == {"deals": 2, "amount": "6000.00"}
+
+
+def test_a_window_before_the_first_run_starts_there_and_says_so(cli, nights) -> None:
+    path, _ = nights
+    out = changes(cli, path, "--since", "2026-01-01", "--until", "2026-09-29")
+    assert out["runs"]["since"]["run"] == "R0001"
+    assert any("begins with run R0001" in n for n in out["notes"])
+    assert out["movement"]["opening"] == {"deals": 5, "amount": "15000.00"}
+
+
+def test_text_and_html(cli, nights, tmp_path: Path) -> None:
+    path, _ = nights
+    html = tmp_path / "changes.html"
+    res = cli("changes", path, "--since", "2026-09-28", "--until", "2026-10-04", "--html", html)
+    assert res.exit_code == 0
+    lines = res.stdout.splitlines()
+    assert "  Opening                  5  ¥15,000.00" in lines
+    assert "  = Closing                4   ¥8,300.00" in lines
+    assert "  2026-10-02  R0005  D     lost         follow_up → lost         −¥2,400.00" in lines
+    page = html.read_text(encoding="utf-8")
+    assert page.count("<svg") == 1 and 'id="chart-waterfall"' in page
+    assert "<script" not in page and "http" not in page.split("</style>")[1].split("<footer")[0]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--since", "2026-10-04", "--days", "3"), "--since or --days"),
+        (("--since", "2026-10-04", "--until", "2026-10-01"), "is after --until"),
+        (("--days", "-1"), "-1"),
+        (("--since", "04/10/2026"), "not a date"),
+        (("--close-by", "soon"), "not a date"),
+    ],
+)
+def test_bad_usage_exits_2(cli, nights, args, message) -> None:
+    path, _ = nights
+    res = cli("changes", path, *args, "--format", "json")
+    assert res.exit_code == 2
+    assert message in json.loads(res.stdout)["error"]["message"]
+
+
+def test_rates_convert_every_currency_into_the_base(cli, tmp_path: Path) -> None:
+    deals = {
+        "A": ["Acme", "Lead", 1000, "Ann", dt.date(2026, 10, 20), None],
+        "U": ["Uni", "Lead", 100, "Ann", dt.date(2026, 10, 20), None],
+    }
+    header = [*story.HEADER, "Currency"]
+    body = [[k, *v, "USD" if k == "U" else "CNY"] for k, v in deals.items()]
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [header, *body]})
+    cli.json("run", path, "--today", "2026-10-01")
+    wb = load_workbook(path)
+    wb["Pipeline"]["D3"] = 150  # U: 100 -> 150 USD
+    wb.save(path)
+    cli.json("run", path, "--today", "2026-10-02")
+    out = changes(cli, path, "--since", "2026-10-01")
+    assert out["movement"]["increased"] == {"deals": 0, "amount": "0.00"}
+    assert out["other_currencies"]["USD"]["increased"] == {"deals": 1, "amount": "50.00"}
+    rates = tmp_path / "rates.json"
+    rates.write_text(json.dumps({"as_of": "2026-10-01", "base": "CNY", "rates": {"USD": "7.1"}}))
+    out = changes(cli, path, "--since", "2026-10-01", "--rates", rates)
+    assert out["other_currencies"] == {}
+    assert out["movement"]["opening"] == {"deals": 2, "amount": "1710.00"}
+    assert out["movement"]["increased"] == {"deals": 1, "amount": "355.00"}
+    assert out["movement"]["closing"] == {"deals": 2, "amount": "2065.00"}
+
+
+def test_a_ledger_from_before_field_history_counts_no_amount_change_it_cannot_know(
+    cli, tmp_path: Path
+) -> None:
+    """Ledger rows as earlier versions wrote them (no tracking row): the first run with field
+    history records today's values; a window starting earlier says so."""
+    from test_ledger_integrity import LEGACY_LEDGER
+
+    deals = {"X": ["Acme", "Lead", 1200, "Ann", dt.date(2027, 1, 31), None]}
+    path = make_xlsx(
+        tmp_path / "p.xlsx",
+        {"Pipeline": story.rows(deals), "salessheet history": LEGACY_LEDGER},
+    )
+    code, out = cli.json("run", path, "--today", "2026-11-05")
+    assert [e[3] for e in out["events"]] == ["tracking", "values", "stage"]  # opportunity->lead
+    out = changes(cli, path, "--since", "2026-11-02")
+    assert any("Amounts were first recorded by run R0004" in n for n in out["notes"])
+    assert out["movement"]["increased"]["deals"] == 0
+    assert out["movement"]["opening"] == {"deals": 1, "amount": "1200.00"}  # the first known
+    assert balanced(out["movement"])
+
+
+# ------------------------------------------------------------------------ forecast snapshots
+
+
+def test_forecast_snapshots_are_thinned_to_what_accuracy_needs(nights) -> None:
+    path, outs = nights
+    sheet = load_workbook(path)["salessheet forecast"]
+    assert [list(r) for r in sheet.iter_rows(values_only=True)] == story.FORECAST_SHEET
+    assert all("salessheet forecast" in o["written"]["sheets"] for o in outs if "written" in o)
+
+
+def test_forecast_accuracy_in_report(cli, nights, tmp_path: Path) -> None:
+    path, _ = nights
+    code, out = cli.json("report", path, "--today", "2026-11-02")
+    acc = out["forecast_accuracy"]
+    assert acc["currency"] == "CNY" and acc["snapshots"] == 4
+    # September's snapshots were thinned out (none scored it): October is the first month
+    assert [m["month"] for m in acc["months"]] == ["2026-10"]
+    (october,) = acc["months"]
+    assert {k: october[k] for k in story.OCTOBER} == story.OCTOBER
+    assert "8 weeks before the month ended" in october["note"]
+    owners = {o["owner"]: o for o in october["owners"]}
+    assert owners["Ann"]["won"] == {"deals": 1, "amount": "2000.00"}
+    assert owners["Ann"]["forecasts"][0]["weighted"] == "500.00"
+    assert owners["Ann"]["forecasts"][0]["error_percent"] == -75.0
+    assert owners["Bob"]["forecasts"][0]["error_percent"] is None  # won nothing: no ratio
+    res = cli("report", path, "--today", "2026-11-02")
+    assert "Forecast accuracy" in res.stdout and "(-64%)" in res.stdout
+
+
+def test_same_day_rerun_changes_nothing(cli, nights) -> None:
+    path, _ = nights
+    before = path.read_bytes()
+    code, out = cli.json("run", path, "--today", "2026-11-02")
+    assert out["written"]["unchanged"] is True
+    assert out["events"] == [] and "since_last_run" not in out
+    assert path.read_bytes() == before
+
+
+def test_since_last_run_is_in_the_run_report(nights) -> None:
+    _, outs = nights
+    night3 = outs[2]["since_last_run"]
+    assert night3["since"] == {"run": "R0002", "date": "2026-09-29"}
+    assert [d["deal_id"] for d in night3["won"]] == ["B"]
+    assert night3["won"][0] == {
+        "deal_id": "B",
+        "owner": "Bob",
+        "currency": "CNY",
+        "from": "negotiation",
+        "to": "contract",
+        "amount": "5000.00",
+    }
+    assert night3["amount_changes"] == [
+        {
+            "deal_id": "D",
+            "owner": "Bob",
+            "currency": "CNY",
+            "from": "3000",
+            "to": "2400",
+            "change": "-600.00",
+            "percent": -20.0,
+        }
+    ]
+    night4 = outs[3]["since_last_run"]
+    assert [(p["deal_id"], p["from"], p["to"]) for p in night4["pushed"]] == [
+        ("E", "2026-10-30", "2026-11-20")
+    ]
+    assert "since_last_run" not in outs[0]  # the first run: nothing to compare with
+    assert "since_last_run" not in outs[7]  # a quiet night
+
+
+# ------------------------------------------------------------------------------ screenshot
+
+
+def test_waterfall_and_accuracy_read_in_headless_chromium(cli, nights, tmp_path: Path) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        pytest.skip("chromium is not installed (Debian package: chromium)")
+    path, _ = nights
+    image = pytest.importorskip("PIL.Image")
+    pages = {
+        "changes": ("changes", path, "--since", "2026-09-28", "--until", "2026-10-04"),
+        "report": ("report", path, "--today", "2026-11-02"),
+    }
+    for name, args in pages.items():
+        html = tmp_path / f"{name}.html"
+        assert cli(*args, "--html", html).exit_code == 0
+        png = tmp_path / f"{name}.png"
+        cmd = [
+            chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}",
+            "--window-size=1280,2600", html.as_uri(),
+        ]  # fmt: skip
+        subprocess.run(cmd, capture_output=True, timeout=120, check=False)
+        assert png.exists() and png.stat().st_size > 10_000, name
+        with image.open(png) as im:
+            colours = {c for _, c in im.convert("RGB").getcolors(maxcolors=1 << 20) or []}
+        assert (0x16, 0xA3, 0x4A) in colours, name  # green: added / won
+        assert (0x1E, 0x3A, 0x8A) in colours, name  # navy: closing / forecast 1 week before
+        if name == "changes":
+            assert (0xDC, 0x26, 0x26) in colours  # red: taken away
