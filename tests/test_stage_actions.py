@@ -467,3 +467,57 @@ def test_on_a_google_sheet_actions_add_at_most_one_request(
         assert [r[:4] for r in team_book.sheet(REGISTER).grid()][2] == [
             "Q-2026-0002", 1, "D-3", "quote"
         ]
+
+
+def test_undoing_a_wrong_move_is_no_entry(tmp_path: Path, cli, smtp, hooks) -> None:
+    _, port = smtp
+    team, twin = profiles(tmp_path, port, hooks.url_for("").rstrip("/"),
+                          "      - {notify: sales-chat}\n")  # fmt: skip
+    nights = Nights(cli, tmp_path, team, twin)
+    nights.run("2026-11-02")
+    nights.move("D-1", "delivery")  # negotiation -> delivery skips contract: illegal
+    assert nights.run("2026-11-03")["actions"] == []
+    nights.move("D-1", "negotiation")  # put back: a reverted move, not a deal entering
+    back = nights.run("2026-11-04")
+    assert [e[8] for e in back["events"] if e[3] == "stage"] == ["reverted"]
+    assert back["actions"] == [] and list(hooks.log) == []
+
+
+def test_alerts_speak_each_services_format_and_cells_stay_inert(httpserver) -> None:
+    from salessheet.notify.stage_alerts import AlertJob, StageAlert, send_stage_alerts
+    from salessheet.settings.notify import NotificationSettings, WebhookTarget
+    from salessheet.settings.team import Bilingual
+
+    for path in ("/slack", "/wecom", "/feishu"):
+        httpserver.expect_request(path, method="POST").respond_with_json({"errcode": 0})
+    alert = StageAlert(
+        "D-7", "negotiation", "Negotiation", "报价与谈判", "Follow-up", "客户跟进",
+        D(2026, 11, 3), customer="[Evil](http://x.example) @all <!channel>", owner="张伟",
+        message=Bilingual("Quote it", "请报价"), source="p.xlsx", sheet="Pipeline",
+    )  # fmt: skip
+    settings = NotificationSettings(
+        webhooks=(
+            WebhookTarget("slack", url=httpserver.url_for("/slack"), name="s"),
+            WebhookTarget("wecom", url=httpserver.url_for("/wecom"), name="w", language="zh"),
+            WebhookTarget("feishu", url=httpserver.url_for("/feishu"), name="f", language="zh"),
+        )
+    )
+    jobs = [AlertJob(alert, "webhook", name) for name in ("s", "w", "f", "nobody")]
+    attempts = send_stage_alerts(jobs, settings, env={})
+    assert [a.ok for a in attempts] == [True, True, True, False]
+    assert attempts[3].error == "no target named 'nobody' in notifications.webhooks"
+    slack, wecom, feishu = (posts(httpserver, p)[0] for p in ("/slack", "/wecom", "/feishu"))
+    section = slack["blocks"][1]["text"]
+    assert section["verbatim"] is True
+    assert section["text"].splitlines()[:2] == [
+        "Quote it",
+        "Deal: D-7 · Customer: [Evil](http:／／x.example) @all &lt;!channel&gt; · Owner: 张伟",
+    ]
+    assert wecom["markdown"]["content"].splitlines()[:3] == [
+        "### [salessheet] D-7 ［Evil］(http:／／x.example) ＠all ＜!channel＞ 进入 报价与谈判",
+        "",
+        "请报价  ",
+    ]
+    assert "阶段：报价与谈判（上一阶段：客户跟进），进入日期 2026-11-03  " in wecom["markdown"][
+        "content"].splitlines()  # fmt: skip
+    assert feishu["content"]["post"]["zh_cn"]["content"][0] == [{"tag": "text", "text": "请报价"}]

@@ -115,11 +115,16 @@ def _money(amount: Decimal, currency: str | None, lang: str) -> str:
         return f"{amount} {currency or ''}".strip()
 
 
-def subject(a: StageAlert, lang: str) -> str:
+def headline(a: StageAlert, lang: str) -> str:
+    """``D-2 Beta entered Negotiation`` (cells not yet made inert)."""
     who = " ".join(x for x in (a.deal_id, a.customer or "") if x)
     if lang == "zh":
-        return f"{SUBJECT_TAG} {who} 进入 {a.stage_label_zh or a.stage_label}"
-    return f"{SUBJECT_TAG} {who} entered {a.stage_label}"
+        return f"{who} 进入 {a.stage_label_zh or a.stage_label}"
+    return f"{who} entered {a.stage_label}"
+
+
+def subject(a: StageAlert, lang: str) -> str:
+    return f"{SUBJECT_TAG} {headline(a, lang)}"
 
 
 def lines(a: StageAlert, lang: str) -> list[str]:
@@ -198,8 +203,9 @@ def payload(kind: str, a: StageAlert, lang: str) -> dict[str, Any]:
             ],
         }
     md = chattext.markdown
+    md_title = f"{SUBJECT_TAG} {md(headline(a, lang))}"  # the tag stays as written
     if kind == "teams":
-        blocks = [{"type": "TextBlock", "text": md(title), "weight": "Bolder", "wrap": True}]
+        blocks = [{"type": "TextBlock", "text": md_title, "weight": "Bolder", "wrap": True}]
         blocks += [{"type": "TextBlock", "text": md(line), "wrap": True} for line in lines(a, lang)]
         card = {
             "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -222,7 +228,7 @@ def payload(kind: str, a: StageAlert, lang: str) -> dict[str, Any]:
         key = "zh_cn" if lang == "zh" else "en_us"
         post = {key: {"title": chattext.plain(title), "content": paragraphs}}
         return {"msg_type": "post", "content": {"post": post}}
-    text = "\n".join([f"### {md(title)}", ""] + [f"{md(line)}  " for line in lines(a, lang)])
+    text = "\n".join([f"### {md_title}", ""] + [f"{md(line)}  " for line in lines(a, lang)])
     if kind == "dingtalk":
         return {"msgtype": "markdown", "markdown": {"title": chattext.plain(title), "text": text}}
     if kind == "wecom":
