@@ -146,19 +146,50 @@ def run(
     today: Today,
     dry_run: bool = False,
     credentials: str | None = None,
+    documents_out: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    allow_link_local: bool = False,
 ) -> CheckReport:
-    """The nightly job: validate, record the ledger, write flags (unless dry_run)."""
-    p = open_pipeline(
-        source, profile=profile, sheet=sheet, today=today, credentials=credentials, rules_only=True
-    )
+    """The nightly job: validate, record the ledger, carry out the stages' ``on_enter`` actions
+    for deals that entered them since the last run, write flags (unless dry_run: then the
+    actions are only listed, as ``planned``).
+
+    ``documents_out``: where the actions' documents go (default: the profile's
+    ``documents.out_dir``, else a ``documents`` folder beside a file source, or in the current
+    folder for a Google Sheet). ``env``: the environment the actions' notifications read SMTP
+    credentials, webhook URLs and secrets from (pass ``os.environ``; default: none). An
+    action's failure is in the report's ``actions`` and, after its last retry, an
+    ``action-failed`` warning: it never changes the exit code."""
+    from salessheet.nightly.actions import add_findings, given_up, ledger_rows, plan_actions
+
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    acting = any(s.on_enter for s in prof.stages)
+    issuing = any(a.kind == "issue" for s in prof.stages for a in s.on_enter)
+    p = open_pipeline(  # documents read every column; the rules alone need fewer
+        source, profile=prof, sheet=sheet, today=today, credentials=credentials,
+        rules_only=not issuing,
+    )  # fmt: skip
     ev = evaluate(p)
     cells_writable = p.store.kind != "csv"
     forecast, moved = _history_extras(ev)
-    plan = plan_write(ev, cells=cells_writable, forecast=forecast)
+    actions = plan_actions(ev)
+    outcomes: list = actions.planned() if dry_run else []
+    rows: list = []
+    register = None
+    if actions and not dry_run:
+        _refuse_early(p.store)  # before anything is sent: a run that cannot write would resend
+        outcomes, register = _carry_out(
+            p, actions, _documents_dir(p, documents_out), env, allow_link_local
+        )
+        add_findings(ev, given_up(outcomes))
+        rows = ledger_rows(outcomes, actions)
+    plan = plan_write(ev, cells=cells_writable, forecast=forecast, actions=rows, register=register)
     report = _report(ev)
     report.extra["events"] = [e.row() for e in ev.events]
     if moved is not None:
         report.extra["since_last_run"] = moved
+    if acting:
+        report.extra["actions"] = [o.to_dict() for o in outcomes]
     if dry_run:
         report.extra["dry_run"] = {"changes": plan.describe(), "written": False}
         return report
@@ -179,6 +210,88 @@ def run(
             "kept in sidecar files beside the CSV"
         )
     return report
+
+
+def _documents_dir(p: OpenPipeline, given: str | Path | None) -> Path:
+    """Where on_enter documents go (see ``run``)."""
+    if given is not None:
+        return Path(given)
+    configured = getattr(p.profile.documents, "out_dir", None)
+    if configured is not None:
+        return Path(configured)
+    if p.store.kind in ("xlsx", "csv"):
+        return Path(p.store.source).resolve().parent / "documents"
+    return Path("documents")
+
+
+def _refuse_early(store: object) -> None:
+    """Refuse (exit 3) before carrying out actions when the write that records them would be
+    refused: a workbook open in Excel or LibreOffice."""
+    if getattr(store, "kind", None) == "xlsx":
+        from salessheet.stores.file_safety import check_not_locked
+
+        check_not_locked(Path(store.source))  # type: ignore[attr-defined]
+
+
+def _carry_out(
+    p: OpenPipeline,
+    plan: object,
+    out_dir: Path,
+    env: Mapping[str, str] | None,
+    allow_link_local: bool,
+) -> tuple[list, object]:
+    """Tonight's on_enter actions (nightly.actions.carry_out) with documents from the
+    documents layer (one register for all, written with the run's batch) and alerts from the
+    notify layer. Returns the outcomes and the register sheet to write (None: unchanged)."""
+    from salessheet.core.cellsafe import clip_rows
+    from salessheet.documents.register import Register
+    from salessheet.documents.service import issue_documents
+    from salessheet.nightly.actions import Result, carry_out
+    from salessheet.notify.stage_alerts import AlertJob, send_stage_alerts, stage_alert
+    from salessheet.settings.documents import REGISTER_SHEET
+    from salessheet.settings.notify import NotificationSettings
+    from salessheet.stores.base import SheetReplace
+
+    environ = env or {}
+    held = {"register": Register(p.sheets.get(REGISTER_SHEET))}
+
+    def issue(kind: str, fmt: str, due: list) -> dict:
+        before = held["register"].copy()
+        try:
+            res = issue_documents(
+                p, kind, [d.deal.id for d in due], fmt=fmt, out_dir=out_dir,
+                register=held["register"],
+            )  # fmt: skip
+        except BaseException:
+            held["register"] = before  # its files were removed: number nothing
+            raise
+        out = {f.deal_id: Result(False, "; ".join(f.problems)) for f in res.failed}
+        for doc in res.issued:
+            out[doc.deal_id] = Result(True, number=doc.number, file=str(doc.path),
+                                      new=doc.registered)  # fmt: skip
+        return out
+
+    def send(jobs: list) -> list:
+        settings = p.profile.notifications or NotificationSettings()
+        alerts = []
+        for d, docs in jobs:
+            alert = stage_alert(
+                p.profile, d.deal, d.stage, d.action.message, from_stage=d.from_stage,
+                entered=d.entered_on, source=str(p.source), sheet=p.sheet,
+                documents=[(o.due.action.document, o.number, Path(o.file).name) for o in docs],
+            )  # fmt: skip
+            alerts.append(AlertJob(alert, d.action.channel or "email", d.action.target or ""))
+        attempts = send_stage_alerts(
+            alerts, settings, env=environ, allow_link_local=allow_link_local
+        )
+        return [Result(a.ok, a.error or "") for a in attempts]
+
+    outcomes = carry_out(plan, issue=issue, send=send)  # type: ignore[arg-type]
+    register = held["register"]
+    sheet = None
+    if register.changed:
+        sheet = SheetReplace(REGISTER_SHEET, clip_rows(register.rows_for_write()))
+    return outcomes, sheet
 
 
 def _history_extras(ev: Evaluation) -> tuple[list | None, dict | None]:
@@ -280,7 +393,9 @@ def schedule(
 
     def job() -> tuple[int, dict]:
         today = now().astimezone(validate_tz(zone)).date()  # recomputed for every run
-        report = run(source, profile=profile, sheet=sheet, today=today, credentials=credentials)
+        report = run(
+            source, profile=profile, sheet=sheet, today=today, credentials=credentials, env=env
+        )
         if notify_options is not None:
             for result in notify(report, profile, env=env, **notify_options):
                 echo(result.render())

@@ -206,9 +206,38 @@ def test_real_runs_produce_every_catalogued_code_and_nothing_else(tmp_path: Path
     wb.create_sheet("salessheet findings").append(["my notes", "about findings"])
     wb.save(foreign)
     seen.update(f.code for f in api.validate(foreign, today=D(2026, 11, 28)).findings)
-    # action-failed comes from on_enter actions the nightly run carries out (not wired yet:
-    # rules.team.action_failed builds it; tests/test_team_rules.py covers the builder)
-    assert seen == CODES - {catalogue.ACTION_FAILED.code}
+    seen.update(_action_failed_codes(tmp_path))
+    assert seen == CODES
+
+
+def _action_failed_codes(tmp_path: Path) -> set[str]:
+    """Nights of a profile whose on_enter action posts to a port nobody listens on: the night
+    a deal enters negotiation and the three retries after, then action-failed."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: connecting is refused
+    cfg = tmp_path / "actions.yaml"
+    cfg.write_text(
+        "extends: b2b\nnotifications:\n  webhooks:\n"
+        f"    - {{kind: generic, url: 'http://127.0.0.1:{port}/hook', name: chat}}\n"
+        "stages:\n  - id: negotiation\n    on_enter: [{notify: chat}]\n",
+        "utf-8",
+    )
+    path = tmp_path / "actions.xlsx"
+    wb = Workbook()
+    wb.active.title = "Pipeline"
+    wb.active.append(["Deal ID", "Customer", "Stage", "Owner", "Amount", "Expected Close"])
+    wb.active.append(["A-1", "Acme", "follow_up", "Ann", 100, D(2026, 12, 20)])
+    wb.save(path)
+    seen: set[str] = set()
+    for day in range(2, 7):
+        if day == 3:
+            _edit(path, {("A-1", "Stage"): "negotiation"})
+        report = api.run(path, profile=str(cfg), today=D(2026, 11, day))
+        seen.update(f.code for f in report.findings)
+    return seen
 
 
 @pytest.fixture(scope="module")

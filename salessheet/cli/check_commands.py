@@ -95,6 +95,14 @@ def stalled(c: Ctx, source: str, limit: int, **_: Any) -> int:
     help="Let webhooks post to link-local addresses (169.254.0.0/16, fe80::/10), "
     "refused by default: cloud metadata services live there.",
 )
+@click.option(
+    "--documents-out",
+    "documents_out",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Where on_enter actions put their quotes and contracts (default: the profile's "
+    "documents.out_dir, else a documents folder beside the file, or here for a Google Sheet).",
+)
 @findings_limit
 @guarded
 def run(
@@ -106,15 +114,22 @@ def run(
     notify_email: tuple[str, ...],
     webhook: tuple[str, ...],
     allow_link_local: bool,
+    documents_out: str | None,
     **_: Any,
 ) -> int:
-    """The nightly job: validate, record stage history, write flags back.
+    """The nightly job: validate, record stage history, carry out on_enter actions, write
+    flags back.
 
     \b
     Writes only tool-owned parts: the `salessheet history` and `salessheet findings`
     sheets and two flag columns right of the table. Every other byte of the workbook
     stays as it was. Refuses (exit 3) if the file is open in Excel/LibreOffice or
     changed during the run. A second run with no edits in between changes nothing.
+
+    \b
+    A stage's on_enter actions (issue a quote or contract, notify an address or a
+    chat target) are done once for each deal that entered the stage since the last
+    run; a failed one is tried again on the next three nights. --dry-run lists them.
 
     \b
     Examples:
@@ -141,6 +156,9 @@ def run(
             today=c.today(),
             dry_run=dry_run,
             credentials=c.credentials,
+            documents_out=documents_out,
+            env=os.environ,
+            allow_link_local=allow_link_local,
         )
     results = []
     if (notify or notify_email or webhook) and not dry_run:
@@ -151,4 +169,4 @@ def run(
     emit(report, lambda: render_run(report, limit=limit), c.fmt)
     for r in results:
         click.echo(r.render(), err=True)
-    return report.exit_code  # a failed notification never changes the exit code
+    return report.exit_code  # a failed notification or action never changes the exit code

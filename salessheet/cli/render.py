@@ -9,6 +9,7 @@ from typing import Any
 from salessheet.core.display import ljust
 from salessheet.core.findings import Finding, sort_findings
 from salessheet.core.report import CheckReport
+from salessheet.history.actions import MAX_ATTEMPTS
 
 HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Info"}
 STATUS_MARK = {"new": "new", "persisting": "", "resolved": "resolved"}
@@ -106,6 +107,8 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
     if moves:
         lines.append(f"Stage changes since the last run ({len(moves)}):")
         lines += [f"  {e[2]:<12} {e[4]} → {e[5]}" for e in moves[: max(limit, 1)]]
+    if "actions" in report.extra:
+        lines += render_actions(report.extra["actions"], dry_run="dry_run" in report.extra)
     if "dry_run" in report.extra:
         changes = report.extra["dry_run"]["changes"]
         lines.append(f"Dry run: {len(changes)} changes would be written (nothing written):")
@@ -125,6 +128,36 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
         if w.get("note"):
             lines.append(w["note"])
     return "\n".join(lines).rstrip()
+
+
+def render_actions(actions: list[dict], *, dry_run: bool) -> list[str]:
+    """The on_enter actions of a run, one line each (nothing when there were none)."""
+    if not actions:
+        return []
+    if dry_run:
+        head = f"On-enter actions: {len(actions)} planned (dry run: nothing done):"
+    else:
+        counts = Counter(a["status"] for a in actions)
+        parts = ", ".join(f"{counts[s]} {s}" for s in ("done", "failed", "skipped") if counts[s])
+        head = f"On-enter actions ({parts}):"
+    lines = [head]
+    for a in actions:
+        status = a["status"]
+        if status == "failed":
+            status = f"failed (attempt {a['attempt']} of {MAX_ATTEMPTS})"
+        detail = ""
+        if a.get("number"):
+            detail = f"{a['number']} → {a['file']}"
+            if a.get("new") is False:
+                detail += " (already registered)"
+        elif a.get("error"):
+            then = "tried again next night" if a.get("retry") else "not tried again"
+            detail = f"{a['error']} ({then})"
+        elif a.get("reason"):
+            detail = a["reason"]
+        text = f"  {ljust(a['deal_id'], 12)} {ljust(a['stage'], 12)} {a['action']}: {status}"
+        lines.append(f"{text} — {detail}" if detail else text)
+    return lines
 
 
 def render_config_init(result: Any) -> str:

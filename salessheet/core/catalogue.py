@@ -226,8 +226,9 @@ ACTION_FAILED = register(
     "action-failed",
     "warning",
     "An on_enter action (issue a quote or contract, notify a channel or address) for a deal "
-    "that entered the stage failed on the night it was due and on the three retries after; it "
-    "is not tried again (the run's exit code does not change).",
+    "that entered the stage failed on the night it was due and on the three nights after; it "
+    "is not tried again and is reported while the deal stays in that stage (the run's exit "
+    "code does not change).",
     "rules.team",
 )
 

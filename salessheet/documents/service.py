@@ -197,13 +197,17 @@ def issue_documents(
     lang: str | None = None,
     progress: Callable[[int, int, str], None] | None = None,
     workers: int | None = None,
+    register: Register | None = None,
 ) -> IssueResult:
     """Issue ``kind`` (quote|contract) documents as ``fmt`` (html|docx|pdf) into ``out_dir``.
 
     Deals: ``deal_ids``, or every deal in ``stage``, or (``all_deals``) every deal whose stage
     allows the document. ``dry_run`` renders but registers nothing. ``lang`` (en|zh) overrides
     the deal's Language column. ``progress(done, total, deal_id)`` is called after each deal.
-    ``workers``: processes for a PDF batch (None: one per CPU).
+    ``workers``: processes for a PDF batch (None: one per CPU). ``register``: number the
+    documents in this register and leave writing it to the caller (the nightly run shares one
+    across its on_enter actions and writes it in its own batch); default: the register sheet,
+    written here.
     """
     if kind not in KINDS:
         raise UsageError(f"unknown document kind {kind!r}; expected one of {', '.join(KINDS)}")
@@ -220,7 +224,9 @@ def issue_documents(
         return result
     sheets = _sheets(pipeline, settings)
     lines = read_line_items(sheets, settings, reader.ctx, source=str(pipeline.source))
-    register = Register(pipeline.sheets.get(REGISTER_SHEET))
+    own_register = register is None
+    if register is None:
+        register = Register(pipeline.sheets.get(REGISTER_SHEET))
     template_source = "docx" if fmt == "docx" else "html"
     checked_templates: dict[Path, set[str]] = {}
     written: list[Path] = []
@@ -265,7 +271,7 @@ def issue_documents(
                 finish(pending[i], payload)
             order = {deal_id: n for n, (deal_id, _) in enumerate(selected)}
             result.issued.sort(key=lambda d: order[d.deal_id])
-        if not dry_run and register.changed:
+        if not dry_run and register.changed and own_register:
             result.write_report = pipeline.store.write(
                 WriteBatch(
                     sheets=[SheetReplace(REGISTER_SHEET, clip_rows(register.rows_for_write()))]

@@ -9,7 +9,11 @@ One row per event, nothing for a deal that did not change:
   a column the profile marks ``track: true``): a tracked field changed From -> To;
 - ``tracking`` (no deal): from this run on these fields (To) are tracked; ``values``: the
   values of newly tracked fields for a deal seen before they were (a ledger from an earlier
-  version gets one per deal on its first run with field history, then only changes).
+  version gets one per deal on its first run with field history, then only changes);
+- ``action``: what the nightly run did about an ``on_enter`` action of a deal that entered a
+  stage (From: the stage; To: done, failed or skipped; Note: ``action=...; attempt=N;
+  entered=RUN`` and the document's number and file or the error; see history.actions). It
+  changes no deal's state.
 
 Current state, time in stage, slips and field values at any run are derived by replaying the
 events in run order. The header row is the one every version has written, so ledgers of earlier
@@ -50,6 +54,7 @@ EVENTS = (
     "field",
     "values",
     "tracking",
+    "action",
 )
 _EVENT_SET = frozenset(EVENTS)
 _RUN_SOURCED = frozenset(("seen", "stage", "close", "removed", "returned"))  # always had one
@@ -137,6 +142,8 @@ class Replay:
     def apply(self, e: LedgerEvent) -> DealState | None:
         """Apply one event; returns the state of the deal it concerns (None: none)."""
         out = self.states
+        if e.event == "action":  # what the run did about the deal, not a change of it
+            return None
         if e.event == "tracking":
             self.tracked = tuple(f.strip() for f in e.to.split(",") if f.strip())
             keep = set(self.tracked)

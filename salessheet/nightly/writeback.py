@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ from salessheet.core.cellsafe import clip_cell_text, clip_rows
 from salessheet.core.findings import SEVERITY_ORDER
 from salessheet.core.owned import FINDINGS_SHEET, FORECAST_SHEET, HISTORY_SHEET
 from salessheet.history.ledger import HEADER as LEDGER_HEADER
+from salessheet.history.ledger import LedgerEvent
 from salessheet.history.ownership import check_replaceable
 from salessheet.history.snapshots import FORECAST_HEADER
 from salessheet.rules.engine import FINDINGS_HEADER, Evaluation
@@ -95,12 +97,19 @@ def flag_text(findings: list) -> str | None:
 
 
 def plan_write(
-    ev: Evaluation, *, cells: bool = True, forecast: list[list[WriteValue]] | None = None
+    ev: Evaluation,
+    *,
+    cells: bool = True,
+    forecast: list[list[WriteValue]] | None = None,
+    actions: Sequence[LedgerEvent] = (),
+    register: SheetReplace | None = None,
 ) -> WritePlan:
     """Every text written is clipped to what a cell holds (with "…"), here and only here: a
     32,767-character cell quoted in a message must not stop the whole run from writing.
 
     ``forecast``: the rows of the `salessheet forecast` sheet after this run's snapshot.
+    ``actions``: the ledger's ``action`` rows of tonight's on_enter actions (nightly.actions),
+    added after this run's events; ``register``: the document register after their documents.
     Raises WriteRefused (exit 3) before anything is written if a sheet with the name of a
     tool-owned sheet is not the tool's (see ``history.ownership``)."""
     p = ev.pipeline
@@ -109,16 +118,21 @@ def plan_write(
     for name, header in OWNED_HEADERS.items():
         check_replaceable(p.sheets.get(name), name, [header])
     # tool-owned sheets
-    if ev.events:
-        rows = clip_rows(ev.new_ledger.rows())
+    if ev.events or actions:
+        ledger = ev.new_ledger.extended(list(actions)) if actions else ev.new_ledger
+        rows = clip_rows(ledger.rows())
         batch.sheets.append(SheetReplace(HISTORY_SHEET, rows))
+        added = len(ev.events) + len(actions)
         plan.changes.append(
             Change(
                 HISTORY_SHEET,
                 f"{len(ev.ledger.events)} events",
-                f"{len(ev.new_ledger.events)} events (+{len(ev.events)})",
+                f"{len(ledger.events)} events (+{added})",
             )
         )
+    if register is not None:
+        batch.sheets.append(register)
+        plan.changes.append(Change(register.name, "", f"{len(register.rows) - 1} documents"))
     frows = clip_rows(ev.findings_rows())  # before comparing: a clipped message is unchanged
     old = p.sheets.get(FINDINGS_SHEET)
     if not _sheet_equal(old.rows if old else None, frows):

@@ -37,17 +37,27 @@ def _set_subject(msg: EmailMessage, subject: str) -> None:
 
 
 def build_message(digest: Digest, *, sender: str, to: Sequence[str]) -> EmailMessage:
+    return compose_message(
+        digest.subject, digest.text, digest.html, sender=sender, to=to, language=digest.language
+    )
+
+
+def compose_message(
+    subject: str, text: str, html: str | None, *, sender: str, to: Sequence[str], language: str
+) -> EmailMessage:
+    """A plain-text message, with an HTML alternative when ``html`` is given."""
     msg = EmailMessage()
-    _set_subject(msg, digest.subject)
+    _set_subject(msg, subject)
     msg["From"] = sender
     msg["To"] = ", ".join(to)
     msg["Date"] = formatdate(localtime=True)
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
     msg["Message-ID"] = make_msgid(idstring="salessheet", domain=domain)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
-    msg["Content-Language"] = "zh-CN" if digest.language == "zh" else "en"
-    msg.set_content(digest.text)
-    msg.add_alternative(digest.html, subtype="html")
+    msg["Content-Language"] = "zh-CN" if language == "zh" else "en"
+    msg.set_content(text)
+    if html is not None:
+        msg.add_alternative(html, subtype="html")
     return msg
 
 

@@ -16,7 +16,7 @@ from salessheet.history.snapshots import FORECAST_HEADER
 from salessheet.history.transitions import observe, transition_findings
 from salessheet.rules.fields import check_fields
 from salessheet.rules.stalled import days_in_stage, stalled_findings
-from salessheet.rules.team import attach_guidance, rule_fields, team_findings
+from salessheet.rules.team import action_findings, attach_guidance, rule_fields, team_findings
 from salessheet.sheet.parsing import parse_text
 from salessheet.sheet.pipeline import Pipeline
 
@@ -126,6 +126,7 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
     findings += stalled_findings(p, state)
     if p.profile.rules:
         findings += team_findings(p)
+    findings += action_findings(p, new_ledger, state)  # on_enter actions given up on
     attach_guidance(p, findings)
     for problem in ledger.problems:
         findings.append(

@@ -1,5 +1,6 @@
 """The team's own rules (a profile's ``rules:``), stage guidance on findings, and the finding of
-an ``on_enter`` action that kept failing.
+an ``on_enter`` action that kept failing (``action-failed``, from the ledger's ``action`` rows:
+see salessheet.history.actions and salessheet.nightly.actions, which carries the actions out).
 
 Each rule's conditions were compiled to closures when the profile loaded
 (salessheet.settings.conditions); here they run over the deals: a deal matching ``when`` that
@@ -11,13 +12,16 @@ digest reaches them (salessheet.notify.digest).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from salessheet.core import catalogue as C
 from salessheet.core.cellsafe import quote_value
 from salessheet.core.findings import Finding, field_label
 from salessheet.core.records import Deal
+from salessheet.history.actions import action_log, still_in
+from salessheet.history.ledger import DealState, Ledger
+from salessheet.history.transitions import current_rows
 from salessheet.settings.notify import normalize_owner
 from salessheet.settings.profile import Profile, Stage, StageAction, TeamRule
 from salessheet.settings.team import APPROVER_FIELD
@@ -159,7 +163,7 @@ def action_failed(
     deal: Deal, stage: Stage, action: StageAction, attempts: int, error: str
 ) -> Finding:
     """The finding of an ``on_enter`` action that failed ``attempts`` times (the night it was
-    due and the retries after): for the nightly run that carries actions out."""
+    due and the retries after)."""
     return Finding.of(
         C.ACTION_FAILED,
         f"on entering {stage.id}: {action.describe()} failed {attempts} times; last error: {error}",
@@ -167,3 +171,27 @@ def action_failed(
         field="stage",
         details={"stage": stage.id, "action": action.describe(), "attempts": attempts},
     )
+
+
+def action_findings(p: Pipeline, ledger: Ledger, state: Mapping[str, DealState]) -> list[Finding]:
+    """``action-failed`` for every ``on_enter`` action the nightly run gave up on (the ledger's
+    ``action`` rows), while its deal is still in the stage it entered then and the profile
+    still lists the action: the finding resolves when the deal moves on."""
+    if not any(s.on_enter for s in p.profile.stages):
+        return []
+    given_up = [r for r in action_log(ledger).values() if r.gave_up]
+    if not given_up:
+        return []
+    rows = current_rows(p)
+    out: list[Finding] = []
+    for rec in given_up:
+        deal = rows.get(rec.deal_id)
+        if deal is None or deal.stage != rec.stage:
+            continue
+        if not still_in(state.get(rec.deal_id), rec.stage, rec.entered):
+            continue
+        stage = p.profile.stage(rec.stage)
+        action = next((a for a in stage.on_enter if a.describe() == rec.action), None)
+        if action is not None:
+            out.append(action_failed(deal, stage, action, rec.attempt, rec.error))
+    return out

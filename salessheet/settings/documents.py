@@ -173,6 +173,8 @@ class DocumentSettings:
     deal_columns: dict[str, list[str]] = field(
         default_factory=lambda: {k: list(a) for k, a in DEAL_EXTRA_COLUMNS.items()}
     )
+    # where the nightly run puts the documents of on_enter actions (None: its default)
+    out_dir: Path | None = None
 
     def kind(self, kind: str) -> KindSettings:
         return self.kinds[kind]
@@ -454,6 +456,11 @@ class DocumentsModel(ConfigModel):
     line_items: Annotated[LineItemsModel, Expect("a mapping")] = LineItemsModel()
     products: Annotated[ProductsModel, Expect("a mapping")] = ProductsModel()
     deal_columns: Annotated[DealColumns, Expect("a mapping")] = DealColumns()  # type: ignore[valid-type]
+    out_dir: Annotated[
+        str | None,
+        BeforeValidator(_optional_text),
+        Expect("the folder for the documents of on_enter actions (relative to this file)"),
+    ] = None
 
 
 # ------------------------------------------------------------------------ runtime settings
@@ -517,6 +524,7 @@ def build_documents(m: DocumentsModel | None, base_dir: Path | None) -> Document
         line_item_columns=line_cols,
         product_columns=product_cols,
         deal_columns=deal_cols,
+        out_dir=_resolve(m.out_dir, base_dir) if m.out_dir else None,
     )
 
 
