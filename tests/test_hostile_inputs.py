@@ -749,3 +749,51 @@ def test_a_full_disk_under_the_workbook_refuses_the_write_and_keeps_the_file(
     digest, _, *entries = Path(f"{mount}.after").read_text().split()
     assert digest == hashlib.sha256(original.read_bytes()).hexdigest()
     assert entries == ["fill", "pipeline.xlsx"]  # no temp file, no backup folder
+
+
+# --------------------------------------------------------------------------- XML entities
+
+ENTITY_BOMB = (
+    '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd"><!ENTITY a "lollollollollol">'
+    + "".join(
+        f'<!ENTITY {n} "{("&" + p + ";") * 10}">'
+        for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "]>"
+)
+
+
+def _with_doctype(path: Path, part: str, anchor: str, reference: str) -> Path:
+    """``path`` with a DTD declaring an external and a billion-laughs entity in ``part``, and
+    ``reference`` written right after ``anchor`` there."""
+    with zipfile.ZipFile(path) as zf:
+        items = [(i, zf.read(i)) for i in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in items:
+            if info.filename == part:
+                xml = data.decode()
+                at = xml.index("?>") + 2 if xml.startswith("<?xml") else 0
+                xml = xml[:at] + ENTITY_BOMB + xml[at:]
+                assert anchor in xml
+                xml = xml.replace(anchor, anchor + reference, 1)
+                data = xml.encode()
+            zf.writestr(info, data)
+    return path
+
+
+@pytest.mark.parametrize("reference", ["&e;", "&i;"], ids=["external-entity", "entity-bomb"])
+def test_entities_in_a_sheet_are_never_expanded(work: Path, reference: str) -> None:
+    _with_doctype(work / "p.xlsx", "xl/worksheets/sheet1.xml", "<t>Deal ID", reference)
+    before = tree(work)
+    run = hostile(work, "run", "p.xlsx", "--today", TODAY, "--format", "json")
+    refused(run, "p.xlsx", "sheet 'Pipeline'", f"unrecognized entity `{reference}`")
+    assert tree(work) == before
+
+
+@pytest.mark.parametrize("reference", ["&e;", "&i;"], ids=["external-entity", "entity-bomb"])
+def test_entities_in_the_workbook_part_are_never_expanded(work: Path, reference: str) -> None:
+    _with_doctype(work / "p.xlsx", "xl/workbook.xml", 'name="Pipeline', reference)
+    before = tree(work)
+    run = hostile(work, "run", "p.xlsx", "--today", TODAY, "--format", "json")
+    refused(run, "p.xlsx: cannot read the workbook", f"unrecognized entity `{reference[1:-1]}`")
+    assert tree(work) == before
