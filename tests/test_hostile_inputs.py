@@ -797,3 +797,22 @@ def test_entities_in_the_workbook_part_are_never_expanded(work: Path, reference:
     run = hostile(work, "run", "p.xlsx", "--today", TODAY, "--format", "json")
     refused(run, "p.xlsx: cannot read the workbook", f"unrecognized entity `{reference[1:-1]}`")
     assert tree(work) == before
+
+
+def test_the_readme_states_the_config_and_template_limits_the_code_has() -> None:
+    readme = (REPO / "README.md").read_text("utf-8")
+    table = readme[readme.index("## Limits") :]
+    rows = {
+        "a config file": f"{source.MAX_CONFIG_BYTES >> 20} MiB",
+        "a config's values after alias expansion": f"{source.MAX_CONFIG_VALUES:,}",
+        "alias references (`*name`) in a config": f"{source.MAX_CONFIG_ALIASES:,}",
+        "nesting of mappings and lists in a config": f"{source.MAX_CONFIG_DEPTH}",
+        "`extends:` chain": f"{source.MAX_EXTENDS_CHAIN} files",
+        "rendering one document (or one part of a Word template)": (
+            f"{templating.MAX_RENDER_SECONDS:g} s"
+        ),
+        "a document's output": f"{templating.MAX_OUTPUT_CHARS >> 20} Mi characters",
+        "an integer a template builds": f"{templating.MAX_INT_BITS:,} bits",
+    }
+    for what, value in rows.items():
+        assert f"| {what} | {value} |" in table, what

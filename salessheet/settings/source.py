@@ -44,7 +44,7 @@ from salessheet.core.errors import ConfigError
 from salessheet.core.resources import data_dir
 
 # Limits on a config file. Each is far beyond what a person writes: the shipped profiles are
-# 2-6 KB, under 600 values after expansion, nested 5 deep, use no aliases and extend nothing; a
+# 2-6 KB, under 500 values after expansion, nested 4-5 deep, use no aliases and extend nothing; a
 # team's config extends one profile (two with a shared base). The limits are there so a hostile
 # or broken file costs milliseconds and a clear refusal, never minutes and gigabytes.
 MAX_CONFIG_BYTES = 1 << 20  # 1 MiB: 200x the largest shipped profile
