@@ -215,11 +215,11 @@ def _replaced_size(s: Any, old: Any, new: Any, count: Any) -> int:
     return len(s) + hits * (len(new) - len(old))
 
 
-def _joined_size(items: list, sep: Any) -> int:
+def _joined_size(items: list[Any], sep: Any) -> int:
     return sum(len(str(x)) for x in items) + len(str(sep)) * max(0, len(items) - 1)
 
 
-def _check_method(obj: Any, args: tuple, kwargs: dict) -> tuple:
+def _check_method(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
     """Refuse a call of a string or list method whose result would outgrow the limit;
     returns the arguments to call with (``join``'s iterable made a list, to measure it)."""
     owner, name = getattr(obj, "__self__", None), getattr(obj, "__name__", "")
@@ -306,7 +306,7 @@ def _filter_precheck(name: str, bound: inspect.BoundArguments) -> None:
 _PASSED = ("eval_ctx", "environment", "env", "context")  # what pass_* filters get first
 
 
-def _guard_filter(name: str, func: Callable) -> Callable:
+def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """``func`` (a filter) refusing a result past the limits, measured before it is built
     where one call can multiply sizes (``_filter_precheck``)."""
     passed = hasattr(func, "jinja_pass_arg")  # then its first argument is a context
@@ -394,7 +394,7 @@ class _GuardedTemplate(Template):
                     _tick()
                     pieces.append(piece)
             finally:
-                stream.close()
+                getattr(stream, "close", lambda: None)()  # a generator: stop it
         except TemplateLimitError as exc:
             exc.line = exc.line or self._line_of(exc)
             raise
@@ -445,7 +445,7 @@ class _GuardedEnvironment(SandboxedEnvironment):
         _check_binop(operator, left, right)
         return _fits(super().call_binop(context, operator, left, right), f"the {operator}")
 
-    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
         _tick()
         args = _check_method(obj, args, kwargs)
         result = super().call(context, obj, *args, **kwargs)
@@ -464,7 +464,7 @@ class _GuardedEnvironment(SandboxedEnvironment):
             _tick()
             mapping = args[0] if value.__name__ == "format_map" and args else kwargs
             _check_format(fmt, args, mapping, f"{value.__name__}()")
-            return _fits(wrapped(*args, **kwargs), f"{value.__name__}()")
+            return str(_fits(wrapped(*args, **kwargs), f"{value.__name__}()"))
 
         return functools.update_wrapper(checked, wrapped)
 
@@ -520,7 +520,9 @@ class _CompilingCache(_GuardedEnvironment):
         super().__init__(**kwargs)
         self._compiled: dict[tuple[str, bool], Any] = {}
 
-    def from_string(self, source, globals=None, template_class=None):  # type: ignore[override]
+    def from_string(
+        self, source: Any, globals: Any = None, template_class: Any = None
+    ) -> Any:
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         key = (source, bool(self.autoescape))

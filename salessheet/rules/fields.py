@@ -149,7 +149,7 @@ def check_duplicates(p: Pipeline) -> list[Finding]:
         where = ", ".join(map(str, listed))
         if len(ds) > _LISTED_ROWS:
             where += f", … and {len(ds) - _LISTED_ROWS:,} more"
-        details: dict = {"rows": listed}
+        details: dict[str, object] = {"rows": listed}
         if len(ds) > _LISTED_ROWS:
             details["more_rows"] = len(ds) - _LISTED_ROWS
         for d in ds:
