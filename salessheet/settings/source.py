@@ -20,7 +20,7 @@ Merge rules (the README's config reference says the same):
   listed first). With ``stages_replace: true`` the child's list is the whole list, in its order:
   parent stages it does not list are dropped (``{id: lead}`` keeps one unchanged).
 
-A config may come from someone else, so reading one is bounded (``ConfigLimits``): its size
+A config may come from someone else, so reading one is bounded (the ``MAX_*`` constants): its size
 before it is parsed, and, while the YAML is composed (before anything is expanded), its
 nesting depth, its alias references and the number of values it would expand to, so a few
 hundred bytes of nested aliases (a "billion laughs") are refused at once; and the length of an
@@ -44,7 +44,7 @@ from salessheet.core.errors import ConfigError
 from salessheet.core.resources import data_dir
 
 # Limits on a config file. Each is far beyond what a person writes: the shipped profiles are
-# 2-6 KB, under 500 values after expansion, nested 4-5 deep, use no aliases and extend nothing; a
+# 2-6 KB, under 1,000 values after expansion, nested 4-5 deep, use no aliases and extend nothing; a
 # team's config extends one profile (two with a shared base). The limits are there so a hostile
 # or broken file costs milliseconds and a clear refusal, never minutes and gigabytes.
 MAX_CONFIG_BYTES = 1 << 20  # 1 MiB: 200x the largest shipped profile
