@@ -198,15 +198,23 @@ def fail(exc: BaseException, fmt: str, debug: bool) -> None:
 
 
 # C0 and C1 control characters other than newline and tab: a cell or a lock file's user name
-# holding an escape sequence must not reach the terminal as one.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# holding an escape sequence must not reach the terminal as one. Nor may the bidirectional
+# embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069), which reorder how
+# the rest of a line is shown ("Trojan Source"): a deal id or a stage would read as another.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def terminal_safe(text: str) -> str:
-    """Text for a terminal: control characters shown as visible escapes (``\\x1b``)."""
+    """Text for a terminal: control characters shown as visible escapes (``\\x1b``,
+    ``\\u202e``)."""
     if not _CONTROL.search(text):
         return text
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(_escaped, text)
 
 
 

@@ -15,8 +15,14 @@ from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
 
 from salessheet.core.errors import ConfigError
-from salessheet.core.templating import TemplateError, UndefinedError, docx_environment
-from salessheet.documents.html import MissingVariable
+from salessheet.core.templating import (
+    TemplateError,
+    TemplateFailed,
+    TemplateLimitError,
+    UndefinedError,
+    docx_environment,
+)
+from salessheet.documents.html import MissingVariable, template_refused
 
 
 @lru_cache(maxsize=16)
@@ -66,7 +72,10 @@ def render_docx(path: Path, context: dict[str, Any], *, logo: Path | None = None
     ctx["seller"] = seller
     try:
         tpl.render(ctx, jinja_env=docx_environment(), autoescape=True)
-    except TemplateError as exc:
+    except (TemplateError, TemplateLimitError, TemplateFailed) as exc:
+        refused = template_refused(path, exc)
+        if refused is not None:  # bounded by the environment: see core.templating
+            raise refused from exc
         message = getattr(exc, "message", None) or str(exc)
         if type(exc) is UndefinedError:
             raise MissingVariable(f"template {path.name}: {message}") from exc

@@ -143,7 +143,15 @@ def check_duplicates(p: Pipeline) -> list[Finding]:
             rows[d.id].append(d)
     out = []
     for deal_id, ds in rows.items():
-        where = ", ".join(str(x.row) for x in ds)
+        # each of n rows gets a finding naming the others: at most _LISTED_ROWS of them, so
+        # an id repeated on 10,000 rows costs 10,000 short findings, not 10,000 x 10,000 rows
+        listed = [x.row for x in ds[:_LISTED_ROWS]]
+        where = ", ".join(map(str, listed))
+        if len(ds) > _LISTED_ROWS:
+            where += f", … and {len(ds) - _LISTED_ROWS:,} more"
+        details: dict[str, object] = {"rows": listed}
+        if len(ds) > _LISTED_ROWS:
+            details["more_rows"] = len(ds) - _LISTED_ROWS
         for d in ds:
             out.append(
                 Finding.of(
@@ -151,7 +159,10 @@ def check_duplicates(p: Pipeline) -> list[Finding]:
                     f"deal id {quote_value(deal_id)} appears on {len(ds)} rows ({where})",
                     record=d,
                     field="deal_id",
-                    details={"rows": [x.row for x in ds]},
+                    details=dict(details),
                 )
             )
     return out
+
+
+_LISTED_ROWS = 20  # rows a duplicate-id finding lists (its message and details)

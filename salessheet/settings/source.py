@@ -19,20 +19,43 @@ Merge rules (the README's config reference says the same):
   new stage goes right after the item listed before it in the child's list (first, if it is
   listed first). With ``stages_replace: true`` the child's list is the whole list, in its order:
   parent stages it does not list are dropped (``{id: lead}`` keeps one unchanged).
+
+A config may come from someone else, so reading one is bounded (the ``MAX_*`` constants): its size
+before it is parsed, and, while the YAML is composed (before anything is expanded), its
+nesting depth, its alias references and the number of values it would expand to, so a few
+hundred bytes of nested aliases (a "billion laughs") are refused at once; and the length of an
+``extends:`` chain. Each refusal is a ConfigError naming the file and the limit.
 """
 
 from __future__ import annotations
 
 import copy
+import stat
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent
+from yaml.resolver import Resolver
 
 from salessheet.core.errors import ConfigError
 from salessheet.core.resources import data_dir
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Limits on a config file. Each is far beyond what a person writes: the shipped profiles are
+# 2-8 KB, under 1,000 values after expansion, nested 4-5 deep, use no aliases and extend nothing; a
+# team's config extends one profile (two with a shared base). The limits are there so a hostile
+# or broken file costs milliseconds and a clear refusal, never minutes and gigabytes.
+MAX_CONFIG_BYTES = 1 << 20  # 1 MiB: over 100x the largest shipped profile
+MAX_CONFIG_VALUES = 100_000  # every key, value and list item, aliases counted as expanded
+MAX_CONFIG_ALIASES = 1_000  # `*name` references in one file
+MAX_CONFIG_DEPTH = 64  # mappings and lists inside each other
+MAX_EXTENDS_CHAIN = 16  # files in one `extends:` chain, the config itself included
+_LIMITS_HINT = (
+    "a config this large or this nested is not one a person writes: check that the file is the "
+    "config you meant (its limits are listed in the README, section Limits)"
+)
 BUILTIN_PROFILES = ("b2b", "b2c", "lite")
 FLAGS = ("aliases_replace", "stages_replace")  # merge switches, consumed by the merge
 # keys holding file paths, resolved against the folder of the file that wrote them
@@ -54,15 +77,135 @@ def profile_path(name_or_path: str) -> Path:
     return Path(name_or_path)
 
 
-def read_yaml(path: Path) -> tuple[Any, Where]:
-    """The file's data and its ``Where`` tree; a ConfigError if it cannot be read or parsed."""
+class _LimitExceeded(yaml.YAMLError):
+    """A config limit, met while composing (turned into a ConfigError by ``read_yaml``)."""
+
+    def __init__(self, message: str, mark: Any, hint: str = _LIMITS_HINT):
+        super().__init__(message)
+        self.message, self.mark, self.hint = message, mark, hint
+
+
+class _BoundedComposer(Composer):
+    """PyYAML's composer, counting as it goes: nesting depth, alias references and the number
+    of values the document expands to (an alias counts as the whole value it names), so a
+    document past a limit is refused before anything of it is expanded or constructed."""
+
+    def __init__(self) -> None:
+        Composer.__init__(self)
+        self._depth = 0
+        self._aliases = 0
+        self._sizes: dict[int, int] = {}  # id(node) -> values it expands to, once composed
+        self._open: list[int] = [0]  # values counted inside each collection being composed
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            target = self.anchors.get(event.anchor)
+            if target is not None:  # an unknown alias: the composer's own error follows
+                size = self._sizes.get(id(target))
+                if size is None:
+                    raise _LimitExceeded(
+                        f"the alias *{event.anchor} refers to a value that contains it "
+                        "(a value cannot contain itself)",
+                        event.start_mark,
+                        hint=f"write the value out, or point *{event.anchor} at another one",
+                    )
+                self._aliases += 1
+                if self._aliases > MAX_CONFIG_ALIASES:
+                    raise _LimitExceeded(
+                        f"more than {MAX_CONFIG_ALIASES:,} alias references (*name)",
+                        event.start_mark,
+                    )
+                self._count(size, event.start_mark)
+            return super().compose_node(parent, index)
+        mark = self.peek_event().start_mark
+        self._depth += 1
+        if self._depth > MAX_CONFIG_DEPTH:
+            raise _LimitExceeded(
+                f"mappings and lists nested more than {MAX_CONFIG_DEPTH} deep", mark
+            )
+        self._open.append(0)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+            inner = self._open.pop()
+        self._sizes[id(node)] = 1 + inner
+        self._count(1 + inner, mark)
+        return node
+
+    def _count(self, size: int, mark: Any) -> None:
+        self._open[-1] += size
+        if self._open[-1] > MAX_CONFIG_VALUES or size > MAX_CONFIG_VALUES:
+            raise _LimitExceeded(
+                f"the document expands to more than {MAX_CONFIG_VALUES:,} values "
+                "(aliases counted as the values they repeat)",
+                mark,
+            )
+
+
+try:
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML without libyaml
+    _CParser = None
+if _CParser is not None:  # libyaml parses; composing happens here, in Python, to count
+
+    class _Loader(_BoundedComposer, _CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+        def __init__(self, stream: str):
+            _CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            _BoundedComposer.__init__(self)
+
+else:  # pragma: no cover - PyYAML without libyaml
+
+    class _Loader(_BoundedComposer, yaml.SafeLoader):  # type: ignore[no-redef]
+        def __init__(self, stream: str):
+            yaml.SafeLoader.__init__(self, stream)
+            _BoundedComposer.__init__(self)
+
+
+def _read_text(path: Path) -> str:
+    """The file as text, refused unreadable, not a regular file, or over MAX_CONFIG_BYTES
+    (decided from its size before reading, and never more than that is read)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise ConfigError(f"{path}: is a folder, not a config file")
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(f"{path}: not a regular file (a device or a pipe), not a config")
+        if st.st_size > MAX_CONFIG_BYTES:
+            raise _too_big(path, st.st_size)
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc})") from exc
-    loader = _LOADER(text)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror or exc})") from exc
+    if len(raw) > MAX_CONFIG_BYTES:  # it grew since stat
+        raise _too_big(path, len(raw))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at line {line})",
+            hint="save the config as UTF-8 (any editor can; YAML configs are UTF-8)",
+        ) from exc
+
+
+def _too_big(path: Path, size: int) -> ConfigError:
+    return ConfigError(
+        f"{path}: the config file is {size:,} bytes, over the limit of {MAX_CONFIG_BYTES:,}",
+        hint=_LIMITS_HINT,
+    )
+
+
+def read_yaml(path: Path) -> tuple[Any, Where]:
+    """The file's data and its ``Where`` tree; a ConfigError if it cannot be read or parsed
+    or is past one of the config limits."""
+    text = _read_text(path)
+    loader = _Loader(text)
     node = None
     try:
         node = loader.get_single_node()
@@ -73,6 +216,9 @@ def read_yaml(path: Path) -> tuple[Any, Where]:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         shown = f"{node_at.value} is not a date ({exc})" if node_at is not None else str(exc)
         raise ConfigError(f"{path}: not valid YAML{where}: {shown}") from exc
+    except _LimitExceeded as exc:
+        at = f" line {exc.mark.line + 1}:" if exc.mark is not None else ""
+        raise ConfigError(f"{path}:{at} refused: {exc.message}", hint=exc.hint) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -156,6 +302,14 @@ def resolve_extends(
             parent = (path.parent if path else Path()) / parent
     me = path.resolve() if path else None
     seen = chain + ((me,) if me else ())
+    if len(seen) >= MAX_EXTENDS_CHAIN:
+        files = [str(p) for p in seen]
+        raise ConfigError(
+            f"{at}: refused: the extends: chain is longer than {MAX_EXTENDS_CHAIN} files",
+            [" → ".join(files[:3] + ["…"] + files[-2:])],
+            hint="a team's config extends a profile, perhaps through one shared base: "
+            "shorten the chain",
+        )
     if parent.resolve() in seen:
         files = [str(p) for p in seen] + [str(parent.resolve())]
         raise ConfigError(
@@ -245,15 +399,27 @@ def merge_over(
 def _add(old: list, ow: Where | None, new: list, nw: Where | None) -> tuple[list, Where | None]:
     """The parent's aliases, then the child's that are not already there."""
     out, kids = list(old), list(ow.kids) if ow and isinstance(ow.kids, list) else []
-    seen = {a.casefold() if isinstance(a, str) else a for a in old}
+    seen = {_alias_key(a) for a in old}
     for i, alias in enumerate(new):
-        marker = alias.casefold() if isinstance(alias, str) else alias
+        marker = _alias_key(alias)
         if marker not in seen:
             seen.add(marker)
             out.append(alias)
             kids.append(kid(nw, i) or Where(nw.file, nw.line) if nw else Where("?", 0))
     where = Where(nw.file, nw.line, kids) if nw else None
     return out, where
+
+
+def _alias_key(alias: Any) -> Any:
+    """What makes two aliases the same; a list or mapping (invalid, reported by the
+    validation) is never the same as another."""
+    if isinstance(alias, str):
+        return alias.casefold()
+    try:
+        hash(alias)
+    except TypeError:
+        return ("unhashable", id(alias))
+    return alias
 
 
 def _merge_stages(

@@ -28,6 +28,8 @@ SERIAL_MIN, SERIAL_MAX = 20000, 100000
 CURRENCY_MARKS = {
     "¥": "CNY",
     "￥": "CNY",
+    "CN¥": "CNY",  # how Babel writes the yuan outside zh (en_US documents: CN¥1,234.50)
+    "JP¥": "JPY",  # and the yen in zh
     "元": "CNY",
     "RMB": "CNY",
     "CNY": "CNY",

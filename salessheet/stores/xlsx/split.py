@@ -16,6 +16,7 @@ holds at most one block plus a few hundred bytes of the XML at any time, whateve
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from salessheet.core.cells import CellError, RawSheet, RawValue
 from salessheet.stores.file_safety import process_tag, stale_tag
@@ -132,49 +134,55 @@ def cut_sheet(
         scan = SheetScan()
         scan.feed(head)
         consumed = len(head)  # bytes of the sheet XML before ``pending``
-        writer = _PieceWriter(folder / "piece0.xlsx", shared_parts, part, head, scan)
-        eof = in_tail = False
-        while True:
-            block = b"" if eof else src.read(_BLOCK)
-            eof = eof or not block
-            pending += block
-            # ``pending`` is at most a block and _KEEP bytes: every search below is on it alone
-            ready = len(pending) if eof else max(0, len(pending) - _KEEP)
-            if not in_tail:
-                end = pending.find(b"</sheetData>")
-                if end >= 0:
-                    ready = len(pending)  # no row after the data: the rest can go
-                data_len = end if end >= 0 else ready
-                if pending.find(b"<!", 0, data_len) >= 0:  # <![CDATA[ or <!--: "<row" may hide
-                    raise NotCuttable("CDATA or a comment in the sheet")
-                while targets and consumed + data_len > targets[0]:
-                    at = _ROW_TAG.search(pending, max(0, targets[0] - consumed), data_len)
-                    if at is None:
-                        break  # no row yet: the cut waits for the next one
-                    cut = at.start()
-                    if not _ROW_NUMBER.match(pending, cut, cut + _TAG_LOOK):
-                        raise NotCuttable("rows without an r number")
-                    writer.write(pending[:cut])
-                    started.append(start(writer.close(last=False), _judge(scan, careful)))
-                    consumed += cut
-                    pending = pending[cut:]
-                    data_len, ready = data_len - cut, ready - cut
-                    end = end - cut if end >= 0 else end
-                    targets.pop(0)
-                    name = f"piece{len(started)}.xlsx"
-                    writer = _PieceWriter(folder / name, shared_parts, part, head, scan)
-                if end >= 0:
-                    in_tail = True
-                    targets.clear()  # no row after the data: fewer pieces
-                    merged.feed(pending[end:ready])
-            elif ready:
-                merged.feed(pending[:ready])
-            writer.write(pending[:ready])
-            consumed += ready
-            pending = pending[ready:]
-            if eof:
-                break
-        started.append(start(writer.close(last=True), _judge(scan, careful)))
+        writer: _PieceWriter | None = None
+        try:
+            writer = _PieceWriter(folder / "piece0.xlsx", shared_parts, part, head, scan)
+            eof = in_tail = False
+            while True:
+                block = b"" if eof else src.read(_BLOCK)
+                eof = eof or not block
+                pending += block
+                # ``pending`` is at most a block and _KEEP bytes: every search below is on it alone
+                ready = len(pending) if eof else max(0, len(pending) - _KEEP)
+                if not in_tail:
+                    end = pending.find(b"</sheetData>")
+                    if end >= 0:
+                        ready = len(pending)  # no row after the data: the rest can go
+                    data_len = end if end >= 0 else ready
+                    if pending.find(b"<!", 0, data_len) >= 0:  # <![CDATA[ or <!--: "<row" may hide
+                        raise NotCuttable("CDATA or a comment in the sheet")
+                    while targets and consumed + data_len > targets[0]:
+                        at = _ROW_TAG.search(pending, max(0, targets[0] - consumed), data_len)
+                        if at is None:
+                            break  # no row yet: the cut waits for the next one
+                        cut = at.start()
+                        if not _ROW_NUMBER.match(pending, cut, cut + _TAG_LOOK):
+                            raise NotCuttable("rows without an r number")
+                        writer.write(pending[:cut])
+                        started.append(start(writer.close(last=False), _judge(scan, careful)))
+                        consumed += cut
+                        pending = pending[cut:]
+                        data_len, ready = data_len - cut, ready - cut
+                        end = end - cut if end >= 0 else end
+                        targets.pop(0)
+                        name = f"piece{len(started)}.xlsx"
+                        writer = _PieceWriter(folder / name, shared_parts, part, head, scan)
+                    if end >= 0:
+                        in_tail = True
+                        targets.clear()  # no row after the data: fewer pieces
+                        merged.feed(pending[end:ready])
+                elif ready:
+                    merged.feed(pending[:ready])
+                writer.write(pending[:ready])
+                consumed += ready
+                pending = pending[ready:]
+                if eof:
+                    break
+            started.append(start(writer.close(last=True), _judge(scan, careful)))
+        except BaseException:
+            if writer is not None:  # no half-written piece left open (a full temp disk)
+                writer.abort()
+            raise
     return Cut(started, scan.errors, merged.finish(), careful)
 
 
@@ -201,13 +209,15 @@ class _PieceWriter:
         self.path = path
         self.scan = scan
         self.zip = zipfile.ZipFile(path, "w", zipfile.ZIP_STORED)
+        self.fh: Any = None
+        self.closed = False
         try:
             for name, data in shared:
                 self.zip.writestr(name, data)
             self.fh = self.zip.open(part, "w", force_zip64=True)
             self.fh.write(head)
         except BaseException:
-            self.zip.close()
+            self.abort()
             raise
 
     def write(self, data: bytes | memoryview) -> None:
@@ -222,7 +232,23 @@ class _PieceWriter:
             self.fh.write(b"</sheetData></worksheet>")
         self.fh.close()
         self.zip.close()
+        self.closed = True
         return self.path
+
+    def abort(self) -> None:
+        """Close after a failure, quietly, and remove the piece. Closing a zip whose disk is
+        full fails again (its buffers cannot be flushed); left to the garbage collector, that
+        failure would print an "Exception ignored" traceback instead. A piece already closed
+        is a reader's now: left alone."""
+        if self.closed:
+            return
+        self.closed = True
+        for close in (getattr(self.fh, "close", None), self.zip.close):
+            if close is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    close()
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- joining
