@@ -204,7 +204,11 @@ def _too_big(path: Path, size: int) -> ConfigError:
 def read_yaml(path: Path) -> tuple[Any, Where]:
     """The file's data and its ``Where`` tree; a ConfigError if it cannot be read or parsed
     or is past one of the config limits."""
-    text = _read_text(path)
+    return read_yaml_text(_read_text(path), path)
+
+
+def read_yaml_text(text: str, path: Path) -> tuple[Any, Where]:
+    """Like ``read_yaml`` for text not (yet) in a file; ``path`` names it in messages."""
     loader = _Loader(text)
     node = None
     try:
@@ -469,6 +473,14 @@ def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
 
 
 _Dumper.add_representer(list, _represent_list)
+
+
+def inline_yaml(value: Any) -> str:
+    """A YAML value on one line (flow style), quoted where YAML needs it."""
+    dumped = yaml.safe_dump(
+        value, default_flow_style=True, allow_unicode=True, width=10_000, sort_keys=False
+    )
+    return dumped.strip().removesuffix("...").strip()
 
 
 def dump_yaml(data: Any, header: str = "") -> str:

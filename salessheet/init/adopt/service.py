@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from salessheet.core.cells import RawSheet, SheetInfo
 from salessheet.core.errors import ConfigError, SalessheetError, StructureError, UsageError
 from salessheet.core.files import fsync_dir
@@ -21,6 +19,7 @@ from salessheet.init.adopt.model import Guess
 from salessheet.init.adopt.writer import NoWorkingConfig, Written, build_config
 from salessheet.rules.engine import evaluate
 from salessheet.settings.profile import BUILTIN_PROFILES, Profile, load_profile, parse_profile
+from salessheet.settings.source import read_yaml_text
 from salessheet.sheet.load import load_pipeline
 from salessheet.stores.base import Store, WriteBatch, WriteReport
 from salessheet.stores.registry import is_gsheets, open_store
@@ -174,7 +173,8 @@ def config_init(
             f"{source}: no working config could be made: {exc}", hint=_manual_hint(source)
         ) from None
     try:  # exactly the text that will be written must load
-        prof = parse_profile(yaml.safe_load(written.text), target)
+        data, where = read_yaml_text(written.text, target)
+        prof = parse_profile(data, target, where)
     except ConfigError as exc:
         raise SalessheetError(
             f"{source}: the config guessed for this sheet does not load (a bug in config init)",

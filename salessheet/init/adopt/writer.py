@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import yaml
-
 from salessheet.core.textnorm import normalise
 from salessheet.init.adopt.model import ColumnGuess, Guess
 from salessheet.settings.profile import ColumnModel, Profile, ProfileFile, Stage
+from salessheet.settings.source import inline_yaml
 
 _FIELD_TYPES = ("id", "text", "stage", "money", "number", "percent", "date")
 
@@ -63,10 +62,7 @@ def inline(value: Any) -> str:
     """A YAML value on one line (flow style), quoted where YAML needs it."""
     if isinstance(value, Decimal):
         value = float(value) if value != value.to_integral_value() else int(value)
-    dumped = yaml.safe_dump(
-        value, default_flow_style=True, allow_unicode=True, width=10_000, sort_keys=False
-    )
-    return dumped.strip().removesuffix("...").strip()
+    return inline_yaml(value)
 
 
 def _one_line(text: str) -> str:
