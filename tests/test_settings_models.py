@@ -74,8 +74,9 @@ def test_every_problem_in_every_section_is_listed_at_once(tmp_path: Path) -> Non
     )
     assert problems_of(cfg) == [
         f"{cfg}:2: colour: unknown key, expected one of: columns, currency, date_formats, "
-        "description, documents, extends, locale, name, notifications, null_markers, report, "
-        "sheet, stages, stages_replace, stall, timezone, transitions, version",
+        "description, documents, extends, first_row, header, header_row, layout_rows, locale, "
+        "name, notifications, null_markers, report, sheet, skip_rows, stages, stages_replace, "
+        "stall, timezone, transitions, version",
         f"{cfg}:3: locale: found 'Chinese' (text), expected a locale such as zh_CN, en_US or de_DE",
         f"{cfg}:9: stages[0] (lead).stall_days: found 'ten' (text), expected a whole number of "
         "days ≥ 1",
@@ -109,7 +110,7 @@ def test_missing_and_misplaced_keys(tmp_path: Path) -> None:
     assert problems_of(cfg) == [
         f"{cfg}:1: name: missing, expected a text value",
         f"{cfg}:4: columns.customer.alias: unknown key, expected one of: aliases, "
-        "aliases_replace, required, type",
+        "aliases_replace, column, currency, date_order, required, scale, type",
         f"{cfg}:4: columns.customer.aliases: found nothing, expected at least one header name",
         f"{cfg}:7: stages[1] (won).label: missing, expected a non-empty text value",
     ]

@@ -19,6 +19,7 @@ class TableLayout:
     header_of: dict[str, str]  # field -> header text as written
     unmapped: dict[int, str] = field(default_factory=dict)  # 1-based column -> header text
     width: int = 0  # number of columns in the header row (last non-empty header)
+    headerless: bool = False  # header: none: columns by position, header_row = first_row - 1
 
 
 @dataclass(slots=True)
