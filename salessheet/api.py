@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from salessheet.core.errors import StructureError
 from salessheet.core.report import CheckReport
 from salessheet.nightly.writeback import plan_write
 from salessheet.rules.engine import Evaluation, evaluate, unused_text_fields
@@ -32,14 +33,19 @@ def open_pipeline(
     numbers and notes, which quotes and the report use."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     skip = unused_text_fields(prof) if rules_only else frozenset()
-    return load_pipeline(
-        str(source),
-        profile=prof,
-        sheet=sheet,
-        today=today,
-        credentials=credentials,
-        skip_text=skip,
-    )
+    try:
+        return load_pipeline(
+            str(source),
+            profile=prof,
+            sheet=sheet,
+            today=today,
+            credentials=credentials,
+            skip_text=skip,
+        )
+    except StructureError as exc:  # a sheet the profile does not fit: point at the fix
+        from salessheet.init.nearmiss import point_at_fix
+
+        raise point_at_fix(exc, prof, str(source)) from None
 
 
 def validate(
@@ -86,14 +92,18 @@ def evaluate_source(
 
 def _report(ev: Evaluation, findings: list | None = None) -> CheckReport:
     p = ev.pipeline
-    return CheckReport(
+    report = CheckReport(
         str(p.source),
         p.sheet,
         p.today,
         p.profile.name,
-        len(p.deals),
+        len(p.counted()),  # each id once: rows sharing an id are one deal
         ev.findings if findings is None else findings,
     )
+    note = p.duplicate_note()
+    if note:
+        report.notes.append(f"{len(p.deals)} rows: {note}")
+    return report
 
 
 def stalled(
@@ -152,7 +162,9 @@ def run(
         source, profile=profile, sheet=sheet, today=today, credentials=credentials, rules_only=True
     )
     ev = evaluate(p)
-    cells_writable = p.store.kind != "csv"
+    # flags go beside a table's header: a CSV is read-only, a sheet without a header row has
+    # nowhere to put one (its findings and ledger still go to the tool's sheets/sidecars)
+    cells_writable = p.store.kind != "csv" and not p.layout.headerless
     plan = plan_write(ev, cells=cells_writable)
     report = _report(ev)
     report.extra["events"] = [e.row() for e in ev.events]
@@ -170,10 +182,15 @@ def run(
         "backup": result.backup,
         "unchanged": result.unchanged,
     }
-    if not cells_writable:
+    if p.store.kind == "csv":
         report.extra["written"]["note"] = (
             "CSV sources are read-only: flags are not written; the ledger and findings are "
             "kept in sidecar files beside the CSV"
+        )
+    elif not cells_writable:
+        report.extra["written"]["note"] = (
+            "the sheet has no header row (header: none): no flag columns are written; the "
+            "ledger and findings are in the tool's sheets"
         )
     return report
 

@@ -87,7 +87,9 @@ def test_chinese_workbook_with_title_block_gives_exact_findings(tmp_path: Path) 
     assert "no such date" in by_code["bad-value"].message
     assert by_code["missing-field"].column in ("负责人", "丢单原因")
     assert report.exit_code == 1
-    assert report.deals == 7  # the empty row 7 is skipped, reading goes on after it
+    # the empty row 7 is skipped, reading goes on after it; D-0002 on rows 6 and 12 is one deal
+    assert report.deals == 6
+    assert report.notes == ["7 rows: 2 rows share 1 id; each id counted once, the last row wins"]
 
 
 def test_values_are_typed_strictly(tmp_path: Path) -> None:
@@ -105,7 +107,7 @@ def test_json_output_matches_the_contract(cli, tmp_path: Path) -> None:
     assert code == 1
     assert set(out) >= {"source", "sheet", "today", "profile", "summary", "findings"}
     assert out["sheet"] == "商机" and out["today"] == "2026-11-28" and out["profile"] == "b2b"
-    assert out["summary"]["deals"] == 7
+    assert out["summary"]["deals"] == 6  # 7 rows, D-0002 on two of them
     assert out["summary"]["errors"] == 7 and out["summary"]["warnings"] == 1
     f = next(x for x in out["findings"] if x["code"] == "unknown-stage")
     assert {

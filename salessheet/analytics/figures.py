@@ -248,7 +248,8 @@ def deal_facts(
         amount = v.get("amount")
         if not isinstance(amount, Decimal):
             amount = None
-        cur = v.get("currency")
+        # the currency column, else the amount's own (a cell's ¥/$ or its header's USD, 万元)
+        cur = v.get("currency") or v.get("amount_currency_mark")
         currency = (cur.strip().upper() or default_currency) if cur else default_currency
         ec = v.get("expected_close")
         raw = v.get("probability") if divisor is not None else None
