@@ -10,6 +10,7 @@ config for the sheet.
 from __future__ import annotations
 
 import shlex
+from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -21,7 +22,8 @@ from salessheet.init.adopt.vocabulary import HEADER_NAMES
 
 SCAN_ROWS = 30
 PER_FIELD = 3
-_ID_WORDS = frozenset(("id", "no", "nr", "number", "num", "code", "ref", "key", "编号", "编码"))
+_ID_WORDS = frozenset(("id", "no", "nr", "number", "num", "ref", "编号", "编码"))
+SHOWN_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,18 @@ def near_misses(sheets: list, fields: tuple[str, ...], profile: Any) -> dict[str
     found: dict[str, dict[str, Candidate]] = {f: {} for f in fields}
     many = len(sheets) > 1
     for sheet in sheets:
-        for r, row in enumerate(sheet.head(SCAN_ROWS)):
+        head = sheet.head(SCAN_ROWS)
+        # a value that recurs in its column is data ("false", "No"), not a header's label
+        seen: Counter[tuple[int, str]] = Counter(
+            (c, v.strip()) for row in head for c, v in enumerate(row) if isinstance(v, str)
+        )
+        for r, row in enumerate(head):
             for c, v in enumerate(row):
                 if not isinstance(v, str) or not 0 < len(v.strip()) <= 60:
                     continue
                 text = v.strip()
+                if seen[(c, text)] > 1:
+                    continue
                 where = a1(r + 1, c + 1)
                 where = f"{sheet.name}!{where}" if many else where
                 for cand in _candidates(text, where, fields, names, index):
@@ -70,7 +79,8 @@ def _candidates(
 ) -> list[Candidate]:
     m = index.match(text)
     if m is not None and m.field in fields:
-        return [Candidate(m.field, text, where, m.strength, m.how)]
+        how = m.how.removeprefix(f"{text!r} ").removeprefix("is ")
+        return [Candidate(m.field, text, where, m.strength, how)]
     if m is not None and m.strength >= 0.6:
         return []  # a known name of another field
     out = []
@@ -94,6 +104,10 @@ def _candidates(
     return out
 
 
+def _clip(text: str) -> str:
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
+
+
 def point_at_fix(exc: StructureError, profile: Any, source: str) -> StructureError:
     """``exc`` with the near-miss cells of its missing fields and a hint naming
     ``salessheet config init``."""
@@ -104,7 +118,7 @@ def point_at_fix(exc: StructureError, profile: Any, source: str) -> StructureErr
         for fname in exc.missing:
             cands = hits.get(fname)
             if cands:
-                shown = ", ".join(f"{c.text!r} in {c.where} ({c.why})" for c in cands)
+                shown = ", ".join(f"{_clip(c.text)!r} in {c.where} ({c.why})" for c in cands)
                 exc.problems.append(f"closest to {fname} in the file: {shown}")
             else:
                 exc.problems.append(f"nothing in the file's first {SCAN_ROWS} rows names {fname}")
