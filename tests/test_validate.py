@@ -11,6 +11,7 @@ import pytest
 from conftest import TODAY, make_xlsx, set_error_cells
 
 from salessheet.api import open_pipeline, validate
+from salessheet.settings.profile import load_profile
 
 ZH_HEADER = [
     "商机编号",
@@ -183,8 +184,11 @@ def test_error_cells_are_bad_values_not_text(tmp_path: Path) -> None:
     report = validate(path, today=TODAY)
     bad = sorted((f.cell, f.value, f.deal_id) for f in report.findings if f.code == "bad-value")
     assert bad == [("E2", "#DIV/0!", "D1"), ("E3", "#N/A", "D2")]
-    # the text "NA" in B3 is a customer name, not an error
-    assert open_pipeline(path, today=TODAY).deal("D2").values["customer"] == "NA"
+    # the text "NA" in B3 is no error value: b2b lists it as a null marker (empty) ...
+    assert open_pipeline(path, today=TODAY).deal("D2").values["customer"] is None
+    # ... and a profile without null markers reads it as text
+    plain = load_profile("b2b", overrides={"null_markers": []})
+    assert open_pipeline(path, profile=plain, today=TODAY).deal("D2").values["customer"] == "NA"
 
 
 @pytest.mark.parametrize(

@@ -65,9 +65,11 @@ def group_line(group: list[Finding], *, mark_new: bool = True) -> str:
     shown = ", ".join(c for c in cells[:GROUP_CELLS] if c)
     more = ", …" if len(group) > GROUP_CELLS else ""
     status = " [new]" if f.status == "new" and mark_new else ""
+    deals = {x.deal_id for x in group}
+    deal = (f.deal_id or "-") if len(deals) == 1 else f"×{len(group)}"
     return (
-        f"  {ljust(cells[0], 7)} {ljust(f'×{len(group)}', 12)} {f.code:<20} {f.message} "
-        f"({len(group)} rows: {shown}{more}){status}"
+        f"  {ljust(cells[0], 7)} {ljust(deal, 12)} {f.code:<20} {f.message} "
+        f"(×{len(group)}: {shown}{more}){status}"
     )
 
 
@@ -83,9 +85,7 @@ def fix_command(report: CheckReport) -> str | None:
     return f"salessheet config init {shlex.quote(report.source)}"
 
 
-def render_report(
-    report: CheckReport, *, title: str, limit: int = 50, fix: bool = True
-) -> str:
+def render_report(report: CheckReport, *, title: str, limit: int = 50, fix: bool = True) -> str:
     lines = [
         f"{title}: {report.source} — sheet {report.sheet!r}, {report.deals} deals, "
         f"profile {report.profile}, today {report.today.isoformat()}"

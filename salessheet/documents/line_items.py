@@ -201,9 +201,18 @@ def _line(
         tax = _rate(product, "tax_rate", "tax rate", problems)
     if tax is None:
         tax = settings.default_tax_rate
-    currency = v.get("currency") or v.get("unit_price_currency_mark")
-    if currency is None and v.get("unit_price") is None:
-        currency = pv.get("currency") or pv.get("unit_price_currency_mark")
+    # the line's currency column, the price's own mark, else the price header's (单价（元）)
+    currency = (
+        v.get("currency")
+        or v.get("unit_price_currency_mark")
+        or (rec.layout.currency_of.get("unit_price") if v.get("unit_price") is not None else None)
+    )
+    if currency is None and v.get("unit_price") is None and product is not None:
+        currency = (
+            pv.get("currency")
+            or pv.get("unit_price_currency_mark")
+            or product.layout.currency_of.get("unit_price")
+        )
     return LineItem(
         quantity=quantity,
         unit_price=price,

@@ -68,9 +68,7 @@ def near_misses(sheets: list, fields: tuple[str, ...], profile: Any) -> dict[str
                     if best is None or cand.score > best.score:
                         found[cand.field][text] = cand
     return {
-        f: sorted(found[f].values(), key=lambda x: -x.score)[:PER_FIELD]
-        for f in fields
-        if found[f]
+        f: sorted(found[f].values(), key=lambda x: -x.score)[:PER_FIELD] for f in fields if found[f]
     }
 
 

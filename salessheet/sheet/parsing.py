@@ -315,6 +315,22 @@ def numeric_date_kind(text: str) -> str | None:
     return "dmy" if dmy else "mdy" if mdy else None
 
 
+def read_order(text: str, date: dt.date) -> str | None:
+    """The order in which ``date`` was read from the numeric text ``text`` ("dmy" or "mdy");
+    None when that does not show (``05/05/17``, a year-first text, other text)."""
+    parts = _numeric_parts(text.strip()) if isinstance(text, str) else None
+    if parts is None or len(parts[0]) > 2:
+        return None
+    a, b = int(parts[0]), int(parts[1])
+    if a == b:
+        return None
+    if date.day == a and date.month == b:
+        return "dmy"
+    if date.month == a and date.day == b:
+        return "mdy"
+    return None
+
+
 def parse_date(value: RawValue, ctx: ParseContext, order: str | None = None) -> dt.date:
     """``order`` (a column's date_order): numeric text dates read in that order first."""
     if order is not None and value.__class__ is str and _NUMERIC_DATE.match(value.strip()):  # type: ignore[union-attr]

@@ -32,6 +32,7 @@ from salessheet.sheet.parsing import (
     parse_number,
     parse_percent,
     parse_text,
+    read_order,
 )
 from salessheet.sheet.skips import SkipOptions, skipped_rows, skipped_rows_finding
 from salessheet.sheet.units import ONE, describe, parse_header_unit
@@ -174,7 +175,7 @@ def suggest_header(header_texts: list[str], spec: ColumnSpec) -> str:
     return f" (accepted headers: {', '.join(spec.aliases)})"
 
 
-def _parser(
+def column_parser(
     spec: ColumnSpec,
     ctx: ParseContext,
     scale: Decimal = ONE,
@@ -223,11 +224,19 @@ def _parser(
             return lambda v: parse_date(v, ctx)
 
         def date(v: RawValue) -> Any:
-            if v.__class__ is str:
-                k = numeric_date_kind(v)  # type: ignore[arg-type]
-                if k is not None and k not in kinds:
-                    kinds[k] = v
-            return parse_date(v, ctx)
+            if v.__class__ is not str:
+                return parse_date(v, ctx)
+            k = numeric_date_kind(v)  # type: ignore[arg-type]
+            if k is None:
+                return parse_date(v, ctx)
+            if k != "either":  # 25/03/17: day first, whatever the formats make of it
+                kinds.setdefault(k, v)
+                return parse_date(v, ctx)
+            got = parse_date(v, ctx)  # 02/01/17: the formats chose an order
+            o = read_order(v, got)  # type: ignore[arg-type]
+            if o is not None:
+                kinds.setdefault(o, v)
+            return got
 
         return date
     if kind == "stage":
@@ -458,14 +467,14 @@ def map_table(
         (
             f,
             col_of[f] - 1,
-            _parser(specs[f], ctx, units.get(f, (ONE, None))[0], date_kinds.get(f)),
+            column_parser(specs[f], ctx, units.get(f, (ONE, None))[0], date_kinds.get(f)),
             specs[f].type in ("text", "id"),
             {},
         )
         for f in specs
     ]
     money_fields = {f for f in specs if specs[f].type == "money"}
-    column_currency = {f: units[f][1] for f in money_fields if f in units and units[f][1]}
+    layout.currency_of.update({f: units[f][1] for f in money_fields if f in units and units[f][1]})
     records: list[Record] = []
     is_deal = record_type is Deal
     # A big sheet may still be arriving in pieces: map what is there, then ask for more.
@@ -529,10 +538,6 @@ def map_table(
                     parsed, mark = parsed
                     if mark:
                         values[f"{fname}_currency_mark"] = mark
-                    elif column_currency:
-                        cur = column_currency.get(fname)
-                        if cur:
-                            values[f"{fname}_currency_mark"] = cur
                 values[fname] = parsed
             if empty:
                 if not skipped or all(_blank(row[ci]) for _, ci in skipped if ci < n):
@@ -589,6 +594,9 @@ def _unread_ambiguous_dates(table: MappedTable, fname: str, col: int, header: st
             k = memo[raw] = numeric_date_kind(raw)  # type: ignore[arg-type,index]
         if k is None:
             continue
+        got = rec.values.get(fname)
+        if k == "either" and got is not None:  # the order the formats read it in
+            k = read_order(raw, got) or "either"  # type: ignore[arg-type]
         cell = a1(rec.row, col)
         by_kind[k].append((cell, raw))
         rec.values[fname] = None
@@ -607,8 +615,8 @@ def _unread_ambiguous_dates(table: MappedTable, fname: str, col: int, header: st
     table.findings.append(
         Finding.of(
             AMBIGUOUS_DATE,
-            f"{header}: numeric dates contradict each other: {some('dmy')} read only day first, "
-            f"{some('mdy')} only month first; its {n} numeric dates are left unread: set "
+            f"{header}: numeric dates read both day first ({some('dmy')}) and month first "
+            f"({some('mdy')}); its {n} numeric dates are left unread: set "
             f"columns.{fname}.date_order (dmy or mdy) in the config",
             sheet=table.layout.sheet,
             col=col,
