@@ -23,9 +23,16 @@ from salessheet.core.catalogue import ROWS_SKIPPED
 from salessheet.core.cells import RawValue, col_letter
 from salessheet.core.errors import StructureError
 from salessheet.core.findings import Finding
-from salessheet.core.records import TableLayout
+from salessheet.core.records import Record, TableLayout
 from salessheet.core.textnorm import normalise
-from salessheet.sheet.layout import LayoutRow, TableShape, classify_above_header, classify_rows
+from salessheet.sheet.layout import (
+    LABEL_INITIALS,
+    LayoutRow,
+    TableShape,
+    classify_above_header,
+    classify_rows,
+    is_label_not_id,
+)
 
 _LETTERS = re.compile(r"^[A-Z]{1,3}$")
 ABOVE_HEADER_KINDS = frozenset(("subtotal", "summary"))
@@ -37,6 +44,18 @@ class SkipOptions:
     layout_rows: bool  # layout_rows: auto
     skip: object  # settings.reading.SkipRows (rows, ranges, where; ``named(row)``)
     known_stages: frozenset[str] = frozenset()  # normalised stage spellings of the profile
+
+
+def _shape(layout: TableLayout, options: SkipOptions) -> TableShape:
+    col_of = layout.col_of
+    amount = col_of.get("amount")
+    return TableShape(
+        layout.header_row,
+        col_of.get("deal_id"),
+        col_of.get("stage"),
+        (amount,) if amount else (),
+        options.known_stages,
+    )
 
 
 def _column(ref: str, rows: Sequence[Sequence[RawValue]], layout: TableLayout) -> int | None:
@@ -77,22 +96,59 @@ def _text(v: RawValue) -> str:
     return str(v).strip()
 
 
+def _every_row_a_deal(
+    rows: Sequence[Sequence[RawValue]], layout: TableLayout, records: Sequence[Record]
+) -> bool:
+    """True when every filled row below the header holds an id and a stage the profile
+    knows: ``classify_rows`` protects each such row, so it would find nothing to skip (the
+    usual case, checked in a few cheap passes instead of classifying 100,000 rows)."""
+    if "deal_id" not in layout.col_of or "stage" not in layout.col_of or not records:
+        return False
+    values = [rec.values for rec in records]
+    # a stage the profile does not know is the UNKNOWN_STAGE marker, none is None
+    if any(s.__class__ is not str for s in {v.get("stage") for v in values}):
+        return False
+    ids = [v.get("deal_id") for v in values]
+    if not all(ids):
+        return False
+    initials = LABEL_INITIALS
+    maybe = [i for i in ids if i[0] in initials or i[-1] in "lL"]
+    if any(is_label_not_id(i) for i in maybe):
+        return False
+    first = layout.header_row + 1
+    if records[0].row != first or records[-1].row != first + len(records) - 1:
+        expected = first  # rows the mapper found empty: blank, or a title in another column?
+        for rec in records:
+            for r0 in range(expected - 1, rec.row - 1):
+                if not _blank_row(rows[r0]):
+                    return False
+            expected = rec.row + 1
+    return all(_blank_row(row) for row in rows[records[-1].row :])
+
+
+def _blank_row(row: Sequence[RawValue]) -> bool:
+    return all(c is None or c == "" or (c.__class__ is str and not c.strip()) for c in row)
+
+
 def skipped_rows(
-    rows: Sequence[Sequence[RawValue]], layout: TableLayout, options: SkipOptions, where: str
+    rows: Sequence[Sequence[RawValue]],
+    layout: TableLayout,
+    options: SkipOptions,
+    where: str,
+    records: Sequence[Record] | None = None,
 ) -> dict[int, LayoutRow]:
-    """1-based row -> why it is not a record (blank separators excluded)."""
+    """1-based row -> why it is not a record (blank separators excluded). ``records``: the
+    mapped rows, for the fast path when each of them is plainly a deal."""
     out: dict[int, LayoutRow] = {}
     hr = layout.header_row
-    if options.layout_rows:
+    plain = records is not None and _every_row_a_deal(rows, layout, records)
+    if options.layout_rows and plain and not layout.headerless and hr > 1:
+        for lr in classify_above_header(rows, _shape(layout, options)):
+            if lr.kind in ABOVE_HEADER_KINDS:
+                out[lr.row] = lr
+    elif options.layout_rows and not plain:
         col_of = layout.col_of
-        amount = col_of.get("amount")
-        shape = TableShape(
-            hr,
-            col_of.get("deal_id"),
-            col_of.get("stage"),
-            (amount,) if amount else (),
-            options.known_stages,
-        )
+        shape = _shape(layout, options)
         # a section title heads the rows (column A, or up to the id column); a lone text
         # further right is a note on a row that still has data (reported as missing an id)
         lead = max(col_of.get("deal_id") or 1, _first_header_column(rows, layout))
