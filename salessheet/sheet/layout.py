@@ -257,8 +257,11 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
             if sc is None:
                 protected = ids.plausible(idv)  # type: ignore[union-attr]
             else:
+                used = stage_memo.get(stv)  # stage_used, inlined for the usual row
+                if used is None:
+                    used = stage_used(stv)
                 protected = id_present(idv) and (
-                    stage_used(stv)
+                    used
                     # any stage beside an id shaped like the others: a deal too
                     or (not _blank(stv) and ids.same_shape(idv))  # type: ignore[union-attr]
                 )
