@@ -124,7 +124,12 @@ def stalled(
         record=False,
         rules_only=True,
     )
-    rows = [f for f in ev.findings if f.code in STALL_CODES and f.status != "resolved"]
+    superseded = ev.pipeline.superseded()  # a repeated id is one deal: its last row
+    rows = [
+        f
+        for f in ev.findings
+        if f.code in STALL_CODES and f.status != "resolved" and f.row not in superseded
+    ]
     report = _report(ev, worst_first(rows))
     report.presorted = True
     by_id = {d.id: d for d in ev.pipeline.deals}

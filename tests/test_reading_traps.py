@@ -607,3 +607,21 @@ def test_a_quote_from_the_placeholder_seller_is_refused_naming_the_key(
     assert not (tmp_path / "q").exists()
     ok = cli(*args, "--config", seller_config(tmp_path))
     assert ok.exit_code == 0, ok.output
+
+
+def test_stalled_lists_a_repeated_id_once_its_last_row(tmp_path: Path) -> None:
+    book = make_xlsx(
+        tmp_path / "dup.xlsx",
+        {
+            "Pipeline": [
+                ["Deal ID", "Customer", "Stage", "Owner", "Amount", "Expected Close"],
+                ["D-1", "Acme", "Lead", "Ann", 100, dt.date(2026, 1, 1)],
+                ["D-1", "Acme", "Lead", "Ann", 100, dt.date(2026, 2, 1)],
+            ]
+        },
+    )
+    validated = api.validate(book, today=TODAY)
+    passed = [f.row for f in validated.findings if f.code == "close-date-passed"]
+    assert passed == [2, 3]  # validate checks every row's cells
+    report = api.stalled(book, today=TODAY)
+    assert [(r["deal_id"], r["cell"]) for r in report.extra["stalled"]] == [("D-1", "F3")]
