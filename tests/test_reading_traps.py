@@ -625,3 +625,34 @@ def test_stalled_lists_a_repeated_id_once_its_last_row(tmp_path: Path) -> None:
     assert passed == [2, 3]  # validate checks every row's cells
     report = api.stalled(book, today=TODAY)
     assert [(r["deal_id"], r["cell"]) for r in report.extra["stalled"]] == [("D-1", "F3")]
+
+
+def test_run_clears_its_own_stale_flags_and_nothing_else(tmp_path: Path) -> None:
+    book = make_xlsx(
+        tmp_path / "p.xlsx",
+        {
+            "Pipeline": [
+                ["Deal ID", "Customer", "Stage", "Owner", "Amount"],
+                ["D-1", "Acme", "Lead", "Ann", 100],
+                ["D-2", "Beta", "Lead", None, 200],  # no owner: flagged
+                ["D-3", "Gamma", "Lead", None, 300],  # no owner: flagged
+            ]
+        },
+    )
+    api.run(book, today=TODAY)
+    wb = load_workbook(book)
+    ws = wb["Pipeline"]
+    assert [ws.cell(row=r, column=6).value for r in (2, 3, 4)] == [
+        None,
+        "✖ missing-field Owner",
+        "✖ missing-field Owner",
+    ]
+    for c in range(1, 6):  # the user empties D-3's row; D-2's row gets a note beside it
+        ws.cell(row=4, column=c).value = None
+    ws.cell(row=5, column=6).value = "ask Ann about these"
+    wb.save(book)
+    api.run(book, today=TODAY + dt.timedelta(days=1))
+    ws = load_workbook(book)["Pipeline"]
+    assert ws.cell(row=4, column=6).value is None and ws.cell(row=4, column=7).value is None
+    assert ws.cell(row=3, column=6).value == "✖ missing-field Owner"
+    assert ws.cell(row=5, column=6).value == "ask Ann about these"  # a user's cell: kept

@@ -585,6 +585,7 @@ def _unread_ambiguous_dates(table: MappedTable, fname: str, col: int, header: st
     ci = col - 1
     by_kind: dict[str, list[tuple[str, RawValue]]] = {"dmy": [], "mdy": [], "either": []}
     memo: dict[str, str | None] = {}
+    found: list[Record] = []
     for rec in table.records:
         raw = rec.raw_row[ci] if ci < len(rec.raw_row) else None
         if raw.__class__ is not str:
@@ -597,10 +598,13 @@ def _unread_ambiguous_dates(table: MappedTable, fname: str, col: int, header: st
         got = rec.values.get(fname)
         if k == "either" and got is not None:  # the order the formats read it in
             k = read_order(raw, got) or "either"  # type: ignore[arg-type]
-        cell = a1(rec.row, col)
-        by_kind[k].append((cell, raw))
+        by_kind[k].append((a1(rec.row, col), raw))
+        found.append(rec)
+    if not (by_kind["dmy"] and by_kind["mdy"]):
+        return  # the rows that contradict were layout rows, not deals
+    for rec in found:
         rec.values[fname] = None
-        table.unread_cells.add((rec.row, cell))
+        table.unread_cells.add((rec.row, a1(rec.row, col)))
     unread = table.unread_cells
     table.findings = [
         f for f in table.findings if not (f.code == BAD_VALUE.code and (f.row, f.cell) in unread)
