@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from salessheet.core.errors import StructureError
 from salessheet.core.report import CheckReport
 from salessheet.nightly.writeback import plan_write
 from salessheet.rules.engine import Evaluation, evaluate, unused_text_fields
@@ -32,14 +33,19 @@ def open_pipeline(
     numbers and notes, which quotes and the report use."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     skip = unused_text_fields(prof) if rules_only else frozenset()
-    return load_pipeline(
-        str(source),
-        profile=prof,
-        sheet=sheet,
-        today=today,
-        credentials=credentials,
-        skip_text=skip,
-    )
+    try:
+        return load_pipeline(
+            str(source),
+            profile=prof,
+            sheet=sheet,
+            today=today,
+            credentials=credentials,
+            skip_text=skip,
+        )
+    except StructureError as exc:  # a sheet the profile does not fit: point at the fix
+        from salessheet.init.nearmiss import point_at_fix
+
+        raise point_at_fix(exc, prof, str(source)) from None
 
 
 def validate(
@@ -85,15 +91,7 @@ def evaluate_source(
 
 
 def _report(ev: Evaluation, findings: list | None = None) -> CheckReport:
-    p = ev.pipeline
-    return CheckReport(
-        str(p.source),
-        p.sheet,
-        p.today,
-        p.profile.name,
-        len(p.deals),
-        ev.findings if findings is None else findings,
-    )
+    return ev.check_report(findings)
 
 
 def stalled(
@@ -114,7 +112,12 @@ def stalled(
         record=False,
         rules_only=True,
     )
-    rows = [f for f in ev.findings if f.code in STALL_CODES and f.status != "resolved"]
+    superseded = ev.pipeline.superseded()  # a repeated id is one deal: its last row
+    rows = [
+        f
+        for f in ev.findings
+        if f.code in STALL_CODES and f.status != "resolved" and f.row not in superseded
+    ]
     report = _report(ev, worst_first(rows))
     report.presorted = True
     by_id = {d.id: d for d in ev.pipeline.deals}
@@ -170,7 +173,9 @@ def run(
         rules_only=not issuing,
     )  # fmt: skip
     ev = evaluate(p)
-    cells_writable = p.store.kind != "csv"
+    # flags go beside a table's header: a CSV is read-only, a sheet without a header row has
+    # nowhere to put one (its findings and ledger still go to the tool's sheets/sidecars)
+    cells_writable = p.store.kind != "csv" and not p.layout.headerless
     forecast, moved = _history_extras(ev)
     actions = plan_actions(ev)
     outcomes: list = actions.planned() if dry_run else []
@@ -204,10 +209,15 @@ def run(
         "backup": result.backup,
         "unchanged": result.unchanged,
     }
-    if not cells_writable:
+    if p.store.kind == "csv":
         report.extra["written"]["note"] = (
             "CSV sources are read-only: flags are not written; the ledger and findings are "
             "kept in sidecar files beside the CSV"
+        )
+    elif not cells_writable:
+        report.extra["written"]["note"] = (
+            "the sheet has no header row (header: none): no flag columns are written; the "
+            "ledger and findings are in the tool's sheets"
         )
     return report
 

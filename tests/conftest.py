@@ -33,6 +33,22 @@ CORPUS = _corpus_dir()
 TODAY = dt.date(2026, 11, 28)
 
 
+# Documents refuse the profiles' placeholder seller ("Your Company Ltd."): tests that issue
+# documents name a seller, as a team does in its config.
+SELLER = {"documents": {"seller": {"name": "Test Seller Ltd.", "name_zh": "测试卖方有限公司"}}}
+
+
+def seller_config(folder: Path, profile: str = "b2b") -> Path:
+    """A config extending ``profile`` with a real seller name (for quote/contract commands)."""
+    path = folder / f"{profile}-with-seller.yaml"
+    path.write_text(
+        f"extends: {profile}\ndocuments:\n  seller:\n    name: Test Seller Ltd.\n"
+        "    name_zh: 测试卖方有限公司\n",
+        "utf-8",
+    )
+    return path
+
+
 def corpus_file(*parts: str) -> Path:
     path = CORPUS.joinpath(*parts)
     if not path.exists():

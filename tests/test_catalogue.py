@@ -36,7 +36,7 @@ def _string_constants(path: Path) -> list[tuple[int, str]]:
 
 
 def test_the_catalogue_declares_every_code_once_with_severity_meaning_and_source() -> None:
-    assert len(CODES) == 19
+    assert len(CODES) == 22
     for code, check in CATALOGUE.items():
         assert check.code == code and KEBAB.fullmatch(code)
         assert check.severity in ("error", "warning", "info")
@@ -198,6 +198,15 @@ def test_real_runs_produce_every_catalogued_code_and_nothing_else(tmp_path: Path
     wb.active.append(["A", "x", "opportunity", "o"])
     wb.save(no_column)
     seen.update(f.code for f in api.validate(no_column, today=D(2026, 11, 28)).findings)
+    reading = tmp_path / "reading.xlsx"  # a remark in a money header, a total row, mixed dates
+    wb = Workbook()
+    wb.active.title = "Pipeline"
+    wb.active.append(["Deal ID", "Customer", "Stage", "Owner", "Amount (incl. VAT)", "Created"])
+    wb.active.append(["R-1", "x", "lead", "o", 100, "25/03/2026"])
+    wb.active.append(["R-2", "y", "lead", "o", 200, "03/25/2026"])
+    wb.active.append(["Total", None, None, None, 300, None])
+    wb.save(reading)
+    seen.update(f.code for f in api.validate(reading, today=D(2026, 11, 28)).findings)
     foreign = tmp_path / "foreign.xlsx"  # a user's own sheet named like a tool-owned one
     wb = Workbook()
     wb.active.title = "Pipeline"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 import pytest
-from conftest import TODAY, make_xlsx
+from conftest import TODAY, make_xlsx, seller_config
 
 from salessheet.cli.app import classify, terminal_safe
 from salessheet.core.errors import ConfigError, StoreUnavailable, WriteRefused
@@ -80,6 +80,8 @@ def test_out_folder_that_is_a_file_is_exit_2_naming_the_path(tmp_path: Path) -> 
         str(blocker / "quotes"),
         "--today",
         TODAY.isoformat(),
+        "--config",
+        str(seller_config(tmp_path)),
         "--json",
     )
     assert res.returncode == 2, res.stderr

@@ -292,14 +292,7 @@ def adopted(tmp_path: Path, e: Expect) -> tuple[Path, Path, dict]:
 def params() -> list:
     out = []
     for e in CORPUS_FILES:
-        marks = list(e.marks)
-        if e.id_twice or e.skip_rows:
-            marks.append(
-                pytest.mark.xfail(
-                    strict=True, reason="needs issue 11's reading side (dup ids, layout rows)"
-                )
-            )
-        out.append(pytest.param(e, id=e.path.split("/")[0], marks=marks))
+        out.append(pytest.param(e, id=e.path.split("/")[0], marks=list(e.marks)))
     return out
 
 
@@ -461,12 +454,6 @@ def test_yaml_is_plain_and_loads_with_comments_removed(tmp_path: Path) -> None:
     assert data["columns"]["deal_id"] == {"aliases": ["Deal ID"], "aliases_replace": True}
 
 
-NEEDS_READING = pytest.mark.xfail(
-    strict=True, reason="needs issue 11's reading side (units, header: none, layout rows)"
-)
-
-
-@NEEDS_READING
 def test_wan_yuan_amounts_are_scaled_in_the_report(tmp_path: Path) -> None:
     rows = [
         ["商机编号", "客户名称", "销售阶段", "预计金额（万元）", "负责人", "预计成交日期"],
@@ -477,12 +464,14 @@ def test_wan_yuan_amounts_are_scaled_in_the_report(tmp_path: Path) -> None:
     assert stage["amount"]["by_currency"] == {"CNY": "6800000.00"}
 
 
-@NEEDS_READING
 def test_headerless_export(tmp_path: Path) -> None:
     rows = [
         ["0061", "ACME", "Prospecting", 1200, "2027-01-31", "ann@example.com"],
         ["0062", "Globex", "Closed Won", 5000, "2026-10-15", "bob@example.com"],
         ["0063", "Initech", "Negotiation", 800, "2027-02-28", "ann@example.com"],
+        ["0064", "Umbrella", "Prospecting", 300, "2027-03-31", "cy@example.com"],
+        ["0065", "Hooli", "Closed Won", 7000, "2026-09-01", "bob@example.com"],
+        ["0066", "Vandelay", "Negotiation", 450, "2027-01-15", "cy@example.com"],
     ]
     summary, figures = init_and_report(tmp_path, "export.csv", rows)
     assert summary["header_row"] is None
@@ -490,10 +479,10 @@ def test_headerless_export(tmp_path: Path) -> None:
         "column": "C",
         "evidence": summary["columns"]["stage"]["evidence"],
     }
-    assert stage_counts(figures) == {"lead": 1, "contract": 1, "negotiation": 1}
+    assert summary["columns"]["deal_id"]["column"] == "A"
+    assert stage_counts(figures) == {"lead": 2, "contract": 2, "negotiation": 2}
 
 
-@NEEDS_READING
 def test_sectioned_tracker(tmp_path: Path) -> None:
     rows = [
         ["Deal tracker Q4", None, None, None],

@@ -22,7 +22,11 @@ def test_ayusophia_header_on_row_2_and_repeated_ids() -> None:
     report = validate(path, profile=AYUSOPHIA, today=dt.date(2024, 1, 1))
     p = open_pipeline(path, profile=AYUSOPHIA, today=dt.date(2024, 1, 1))
     assert p.sheet == "Sales Pipeline" and p.layout.header_row == 2  # row 1 holds =SUBTOTAL()
-    assert report.deals == 9994
+    assert len(p.deals) == 9994  # rows; one line item per row, ids repeat
+    assert report.deals == 5009 == len({d.id for d in p.deals})  # each id counted once
+    assert report.notes == [
+        "9994 rows: 7456 rows share 2471 ids; each id counted once, the last row wins"
+    ]
     dups = [
         f for f in report.findings if f.code == "duplicate-id" and f.deal_id == "CA-2016-145317"
     ]

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from conftest import SELLER, seller_config
 from fake_sheets import FakeSheets
 from test_gsheets_cli import SOURCE, grid, gsheet_grid, upload
 
@@ -14,6 +15,15 @@ from salessheet.stores.xlsx.store import XlsxStore
 
 TODAY = dt.date(2026, 11, 28)
 REGISTER = "salessheet documents"
+
+
+def _profile():
+    from salessheet.settings.profile import load_profile
+
+    return load_profile("b2b", overrides=SELLER)
+
+
+PROFILE = _profile()
 
 
 @pytest.fixture
@@ -42,7 +52,7 @@ def test_quote_is_the_same_document_and_registered_in_the_sheet(api, workbook, t
     results = {}
     for name, source in (("xlsx", str(workbook)), ("gsheets", SOURCE)):
         api.reset_counts()
-        pipeline = open_pipeline(source, today=TODAY)
+        pipeline = open_pipeline(source, profile=PROFILE, today=TODAY)
         results[name] = issue_documents(
             pipeline, "quote", ["D-0002"], fmt="html", out_dir=tmp_path / name
         )
@@ -69,13 +79,21 @@ def test_same_quote_again_issues_nothing_new(api, workbook, tmp_path):
 
     book = upload(api, workbook)
     first = issue_documents(
-        open_pipeline(SOURCE, today=TODAY), "quote", ["D-0002"], fmt="html", out_dir=tmp_path
+        open_pipeline(SOURCE, profile=PROFILE, today=TODAY),
+        "quote",
+        ["D-0002"],
+        fmt="html",
+        out_dir=tmp_path,
     )
     before = book.sheet(REGISTER).grid()
     api.reset_counts()
 
     again = issue_documents(
-        open_pipeline(SOURCE, today=TODAY), "quote", ["D-0002"], fmt="html", out_dir=tmp_path
+        open_pipeline(SOURCE, profile=PROFILE, today=TODAY),
+        "quote",
+        ["D-0002"],
+        fmt="html",
+        out_dir=tmp_path,
     )
 
     assert [d.number for d in again.issued] == [d.number for d in first.issued]
@@ -116,7 +134,7 @@ def test_document_command_on_a_google_sheet(api, workbook, tmp_path, kind: str, 
         result = runner.invoke(
             main,
             [kind, source, deal, "--out", str(tmp_path / name), "--today", "2026-11-28",
-             "--json"],
+             "--config", str(seller_config(tmp_path)), "--json"],
             env=api.env(),
         )  # fmt: skip
         assert result.exit_code == 0, result.stderr

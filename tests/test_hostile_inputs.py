@@ -40,7 +40,7 @@ from salessheet.settings import source
 
 TODAY = "2026-11-28"
 GB = 1 << 30
-SELLER = {"name": "Hostile Test Co."}
+SELLER = {"name": "Hostile Test Co.", "name_zh": "测试公司"}
 
 
 # --------------------------------------------------------------------------- running a case
@@ -136,6 +136,8 @@ def work(tmp_path: Path) -> Path:
     folder = tmp_path / "w"
     folder.mkdir()
     write_workbook(folder / "p.xlsx", DEALS[:2], LINES[:6])
+    # documents are refused while the seller is the profile's placeholder
+    config_file(folder / "seller.yaml", {"extends": "b2b", "documents": {"seller": SELLER}})
     return folder
 
 
@@ -564,8 +566,8 @@ def test_a_300_character_source_name_is_a_usage_error(work: Path) -> None:
 @pytest.mark.parametrize(
     ("command", "suffix"),
     [
-        (("quote", "p.xlsx", "D-2", "--json", "--out"), ""),
-        (("contract", "p.xlsx", "D-1", "--json", "--out"), ""),
+        (("quote", "p.xlsx", "D-2", "--config", "seller.yaml", "--json", "--out"), ""),
+        (("contract", "p.xlsx", "D-1", "--config", "seller.yaml", "--json", "--out"), ""),
         (("report", "p.xlsx", "--format", "json", "--html"), ".html"),
         (("config", "init", "p.xlsx", "--format", "json", "--out"), ".yaml"),
     ],
@@ -585,9 +587,12 @@ def test_a_300_character_output_name_is_a_usage_error(
 @pytest.mark.parametrize(
     ("command", "target"),
     [
-        (("quote", "p.xlsx", "D-2", "--json", "--today", TODAY, "--out"), "blocker"),
-        (("quote", "p.xlsx", "D-2", "--json", "--today", TODAY, "--out"), "blocker/q"),
-        (("contract", "p.xlsx", "D-1", "--json", "--today", TODAY, "--out"), "blocker"),
+        (("quote", "p.xlsx", "D-2", "--config", "seller.yaml", "--json", "--today", TODAY,
+          "--out"), "blocker"),
+        (("quote", "p.xlsx", "D-2", "--config", "seller.yaml", "--json", "--today", TODAY,
+          "--out"), "blocker/q"),
+        (("contract", "p.xlsx", "D-1", "--config", "seller.yaml", "--json", "--today", TODAY,
+          "--out"), "blocker"),
         (("report", "p.xlsx", "--format", "json", "--today", TODAY, "--html"), "blocker/r.html"),
         (("config", "init", "p.xlsx", "--format", "json", "--out"), "blocker/c.yaml"),
     ],
@@ -639,7 +644,8 @@ def in_tmpfs(mount: Path, options: str, *, setup: str = "", after: str = "") -> 
 @pytest.mark.parametrize(
     ("command", "target"),
     [
-        (("quote", "p.xlsx", "D-2", "--json", "--today", TODAY, "--out"), "q"),
+        (("quote", "p.xlsx", "D-2", "--config", "seller.yaml", "--json", "--today", TODAY,
+          "--out"), "q"),
         (("report", "p.xlsx", "--format", "json", "--today", TODAY, "--html"), "r.html"),
         (("config", "init", "p.xlsx", "--format", "json", "--out"), "c.yaml"),
     ],

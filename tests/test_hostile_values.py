@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from conftest import make_xlsx
+from conftest import make_xlsx, seller_config
 from openpyxl import load_workbook
 
 from salessheet.core.cellsafe import MAX_CELL_UNITS, clip_cell_text, quote_value, utf16_units
@@ -126,7 +126,10 @@ def test_a_batch_that_issued_some_and_refused_others_exits_1_listing_both(
     import json
 
     out_dir = tmp_path / "quotes"
-    res = cli("quote", example_copy, "--all", "--out", out_dir, "--today", "2026-11-28")
+    cfg = str(seller_config(tmp_path))
+    res = cli(
+        "quote", example_copy, "--all", "--out", out_dir, "--today", "2026-11-28", "--config", cfg
+    )
     assert res.exit_code == 1, res.output
     text = res.stdout
     assert text.startswith(f"33 quote(s) written to {out_dir}:\n")
@@ -143,7 +146,10 @@ def test_a_batch_that_issued_some_and_refused_others_exits_1_listing_both(
     wb.close()
 
     # the same in JSON: one object with both lists (the numbers are reused: same inputs)
-    res = cli("quote", example_copy, "--all", "--out", out_dir, "--today", "2026-11-28", "--json")
+    res = cli(
+        "quote", example_copy, "--all", "--out", out_dir, "--today", "2026-11-28", "--json",
+        "--config", cfg,
+    )  # fmt: skip
     assert res.exit_code == 1
     out = json.loads(res.stdout)  # exactly one JSON object
     assert len(out["issued"]) == 33 and not any(d["new"] for d in out["issued"])

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import TODAY
+from conftest import SELLER, TODAY
 from openpyxl import load_workbook
 
 from salessheet import api
@@ -148,7 +148,7 @@ def test_english_and_chinese_headers(books) -> None:
 def test_example_deals_can_be_quoted(books, tmp_path: Path, name: str) -> None:
     """The line items map through the documents' aliases and add up to the deal amounts."""
     path = books[(name, "zh")]
-    profile = load_profile(name)
+    profile = load_profile(name, overrides=SELLER)
     pipe = load_pipeline(str(path), profile=profile, today=TODAY)
     result = issue_documents(
         pipe, "quote", ["D-0001", "D-0002"], fmt="html", out_dir=tmp_path, dry_run=True
@@ -160,7 +160,8 @@ def test_example_deals_can_be_quoted(books, tmp_path: Path, name: str) -> None:
 
 
 def test_b2b_example_deal_can_get_a_contract(books, tmp_path: Path) -> None:
-    pipe = load_pipeline(str(books[("b2b", "en")]), profile=load_profile("b2b"), today=TODAY)
+    profile = load_profile("b2b", overrides=SELLER)
+    pipe = load_pipeline(str(books[("b2b", "en")]), profile=profile, today=TODAY)
     result = issue_documents(
         pipe, "contract", ["D-0001"], fmt="html", out_dir=tmp_path, dry_run=True
     )

@@ -93,6 +93,7 @@ def profiles(folder: Path, smtp_port: int, hook_url: str, on_enter: str) -> tupl
     """The team's profile with ``on_enter`` for negotiation, and its twin without."""
     base = (
         "extends: b2b\n"
+        "documents: {seller: {name: Qinghe Software, name_zh: 青禾软件}}\n"
         "notifications:\n"
         f"  email: {{host: 127.0.0.1, port: {smtp_port}, security: none,\n"
         "          from: pipeline@example.com, manager_to: [boss@example.com]}\n"
@@ -367,7 +368,9 @@ def test_documents_go_where_the_profile_or_the_command_says(
     _, port = smtp
     team, twin = profiles(tmp_path, port, hooks.url_for("").rstrip("/"),
                           "      - {issue: quote, format: pdf}\n")  # fmt: skip
-    team.write_text(team.read_text("utf-8") + "documents:\n  out_dir: quotes\n", "utf-8")
+    seller = "name_zh: 青禾软件}"
+    text = team.read_text("utf-8").replace(seller + "}", seller + ", out_dir: quotes}")
+    team.write_text(text, "utf-8")
     nights = Nights(cli, tmp_path, team, twin)
     nights.run("2026-11-02")
     nights.move("D-2", "negotiation")

@@ -11,6 +11,7 @@ import pytest
 from conftest import TODAY, make_xlsx, set_error_cells
 
 from salessheet.api import open_pipeline, validate
+from salessheet.settings.profile import load_profile
 
 ZH_HEADER = [
     "商机编号",
@@ -87,7 +88,9 @@ def test_chinese_workbook_with_title_block_gives_exact_findings(tmp_path: Path) 
     assert "no such date" in by_code["bad-value"].message
     assert by_code["missing-field"].column in ("负责人", "丢单原因")
     assert report.exit_code == 1
-    assert report.deals == 7  # the empty row 7 is skipped, reading goes on after it
+    # the empty row 7 is skipped, reading goes on after it; D-0002 on rows 6 and 12 is one deal
+    assert report.deals == 6
+    assert report.notes == ["7 rows: 2 rows share 1 id; each id counted once, the last row wins"]
 
 
 def test_values_are_typed_strictly(tmp_path: Path) -> None:
@@ -105,7 +108,7 @@ def test_json_output_matches_the_contract(cli, tmp_path: Path) -> None:
     assert code == 1
     assert set(out) >= {"source", "sheet", "today", "profile", "summary", "findings"}
     assert out["sheet"] == "商机" and out["today"] == "2026-11-28" and out["profile"] == "b2b"
-    assert out["summary"]["deals"] == 7
+    assert out["summary"]["deals"] == 6  # 7 rows, D-0002 on two of them
     assert out["summary"]["errors"] == 7 and out["summary"]["warnings"] == 1
     f = next(x for x in out["findings"] if x["code"] == "unknown-stage")
     assert {
@@ -181,8 +184,11 @@ def test_error_cells_are_bad_values_not_text(tmp_path: Path) -> None:
     report = validate(path, today=TODAY)
     bad = sorted((f.cell, f.value, f.deal_id) for f in report.findings if f.code == "bad-value")
     assert bad == [("E2", "#DIV/0!", "D1"), ("E3", "#N/A", "D2")]
-    # the text "NA" in B3 is a customer name, not an error
-    assert open_pipeline(path, today=TODAY).deal("D2").values["customer"] == "NA"
+    # the text "NA" in B3 is no error value: b2b lists it as a null marker (empty) ...
+    assert open_pipeline(path, today=TODAY).deal("D2").values["customer"] is None
+    # ... and a profile without null markers reads it as text
+    plain = load_profile("b2b", overrides={"null_markers": []})
+    assert open_pipeline(path, profile=plain, today=TODAY).deal("D2").values["customer"] == "NA"
 
 
 @pytest.mark.parametrize(

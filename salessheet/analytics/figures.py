@@ -248,7 +248,8 @@ def deal_facts(
         amount = v.get("amount")
         if not isinstance(amount, Decimal):
             amount = None
-        cur = v.get("currency")
+        # the amount header's currency (Amount (USD), 预计金额（万元）), else the currency column
+        cur = d.layout.currency_of.get("amount") or v.get("currency")
         currency = (cur.strip().upper() or default_currency) if cur else default_currency
         ec = v.get("expected_close")
         raw = v.get("probability") if divisor is not None else None

@@ -101,11 +101,12 @@ def _build(
     spans = fig.spans_by_deal(ledger.spans())
 
     column = p.layout.header_of.get("probability") if "probability" in p.layout.col_of else None
-    basis, divisor = fig.probability_basis([d.values.get("probability") for d in p.deals], column)
-    facts = fig.deal_facts(p.deals, profile, spans, basis, divisor)
+    deals = p.counted()  # one rule: rows sharing an id are one deal, the last row wins
+    basis, divisor = fig.probability_basis([d.values.get("probability") for d in deals], column)
+    facts = fig.deal_facts(deals, profile, spans, basis, divisor)
     by_id = {f.id: f for f in facts if f.id}
     known_stages = {s.id for s in profile.stages}
-    unstaged = sum(1 for d in p.deals if d.stage not in known_stages)
+    unstaged = sum(1 for d in deals if d.stage not in known_stages)
 
     pricing = fig.Pricing(rates)
     window = fig.Window(since, until)
@@ -114,7 +115,7 @@ def _build(
         history = spans.get(f.id) if f.id else None
         if history and history[-1].left is None and history[-1].stage == f.stage.id:
             entered_now[f.id] = (history[-1].entered, fig.entry_known(history, len(history) - 1))
-    for d in p.deals:
+    for d in deals:
         sd = d.values.get("stage_date")
         if d.id and d.id not in entered_now and isinstance(sd, dt.date):
             entered_now[d.id] = (sd, True)
@@ -148,11 +149,14 @@ def _build(
         stalled=stalled,
         slips=fig.slips(slip_counts, facts, history.runs, today),
         lost_reasons=fig.lost_reasons(
-            facts, {d.id: d.values.get("lost_reason") for d in p.deals if d.id}, window
+            facts, {d.id: d.values.get("lost_reason") for d in deals if d.id}, window
         ),
     )
     report.accuracy = forecast_accuracy(evaluation, rates)
     report.notes = _notes(report, facts, rates, today)
+    duplicates = p.duplicate_note()
+    if duplicates:  # stated where the numbers are shown
+        report.notes.insert(0, f"Deals: {duplicates}.")
     return report
 
 

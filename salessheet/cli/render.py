@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shlex
 from collections import Counter
 from typing import Any
 
+from salessheet.core.catalogue import MISSING_COLUMN, UNKNOWN_STAGE
 from salessheet.core.display import ljust
 from salessheet.core.findings import Finding, sort_findings
 from salessheet.core.report import CheckReport
 from salessheet.history.actions import MAX_ATTEMPTS
+from salessheet.settings.source import BUILTIN_PROFILES
 
 HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Info"}
 STATUS_MARK = {"new": "new", "persisting": "", "resolved": "resolved"}
@@ -29,11 +32,67 @@ def finding_line(f: Finding, *, mark_new: bool = True) -> str:
     return f"  {ljust(where, 7)} {ljust(deal, 12)} {f.code:<20} {f.message}{status}"
 
 
-def render_report(report: CheckReport, *, title: str, limit: int = 50) -> str:
+GROUP_MIN = 3  # this many identical findings (all but the cell) are shown as one line
+GROUP_CELLS = 3  # cells a grouped line names
+# findings that say the profile does not fit the sheet (a config written for it fixes them)
+MISFIT = frozenset((UNKNOWN_STAGE.code, MISSING_COLUMN.code))
+
+
+def _grouped(findings: list[Finding]) -> list[list[Finding]]:
+    """Findings that differ only in where they are (row, cell, deal) as one group, placed at
+    the first of them; fewer than GROUP_MIN stay one line each."""
+    groups: dict[tuple, list[Finding]] = {}
+    order: list[list[Finding]] = []
+    for f in findings:
+        key = (f.code, f.status, f.column, f.message, json.dumps(f.value, default=str))
+        g = groups.get(key)
+        if g is None:
+            g = groups[key] = []
+            order.append(g)
+        g.append(f)
+    out: list[list[Finding]] = []
+    for g in order:
+        if len(g) >= GROUP_MIN:
+            out.append(g)
+        else:
+            out.extend([f] for f in g)
+    return out
+
+
+def group_line(group: list[Finding], *, mark_new: bool = True) -> str:
+    if len(group) == 1:
+        return finding_line(group[0], mark_new=mark_new)
+    f = group[0]
+    cells = [x.cell or (f"row {x.row}" if x.row else "") for x in group]
+    shown = ", ".join(c for c in cells[:GROUP_CELLS] if c)
+    more = ", …" if len(group) > GROUP_CELLS else ""
+    status = " [new]" if f.status == "new" and mark_new else ""
+    deals = {x.deal_id for x in group}
+    deal = (f.deal_id or "-") if len(deals) == 1 else f"×{len(group)}"
+    return (
+        f"  {ljust(cells[0], 7)} {ljust(deal, 12)} {f.code:<20} {f.message} "
+        f"(×{len(group)}: {shown}{more}){status}"
+    )
+
+
+def fix_command(report: CheckReport) -> str | None:
+    """The one command that fixes most findings, when most say the built-in profile does not
+    fit the sheet (stages it does not know, columns it lacks)."""
+    if report.profile not in BUILTIN_PROFILES:
+        return None
+    active = [f for f in report.findings if f.status != "resolved" and f.severity != "info"]
+    misfit = sum(1 for f in active if f.code in MISFIT)
+    if not misfit or misfit * 2 < len(active):
+        return None
+    return f"salessheet config init {shlex.quote(report.source)}"
+
+
+def render_report(report: CheckReport, *, title: str, limit: int = 50, fix: bool = True) -> str:
     lines = [
         f"{title}: {report.source} — sheet {report.sheet!r}, {report.deals} deals, "
         f"profile {report.profile}, today {report.today.isoformat()}"
     ]
+    lines += [f"  ({note})" for note in report.notes]
     findings = sort_findings(report.findings)
     active = [f for f in findings if f.status != "resolved"]
     # "[new]" only means something once there is a previous run to compare with
@@ -46,12 +105,13 @@ def render_report(report: CheckReport, *, title: str, limit: int = 50) -> str:
         summary = ", ".join(f"{c} {n}" for c, n in counts.most_common())
         lines.append("")
         lines.append(f"{HEADINGS[sev]} ({len(group)}): {summary}")
-        shown = group if limit <= 0 else group[:limit]
-        lines += [finding_line(f, mark_new=has_history) for f in shown]
-        if len(shown) < len(group):
+        runs = _grouped(group)
+        shown = runs if limit <= 0 else runs[:limit]
+        lines += [group_line(g, mark_new=has_history) for g in shown]
+        if len(shown) < len(runs):
+            rest = sum(len(g) for g in runs[len(shown) :])
             lines.append(
-                f"  … and {len(group) - len(shown)} more (--limit 0 shows all, "
-                "--format json gives every finding)"
+                f"  … and {rest} more (--limit 0 shows all, --format json gives every finding)"
             )
     resolved = [f for f in findings if f.status == "resolved"]
     if resolved:
@@ -66,7 +126,20 @@ def render_report(report: CheckReport, *, title: str, limit: int = 50) -> str:
         f"Summary: {s['errors']} errors, {s['warnings']} warnings, {s['stalled']} stalled, "
         f"{s['info']} info ({s['new']} new, {s['resolved']} resolved)"
     )
+    if fix:
+        lines += fix_lines(report)
     return "\n".join(lines)
+
+
+def fix_lines(report: CheckReport) -> list[str]:
+    command = fix_command(report)
+    if not command:
+        return []
+    return [
+        f"Most of these say the {report.profile} profile does not fit this sheet; a config "
+        "written for the sheet fixes them:",
+        f"  {command}",
+    ]
 
 
 def render_stalled(report: CheckReport, *, limit: int = 50) -> str:
@@ -97,7 +170,7 @@ def render_stalled(report: CheckReport, *, limit: int = 50) -> str:
 
 
 def render_run(report: CheckReport, *, limit: int = 50) -> str:
-    text = render_report(report, title="run", limit=limit)
+    text = render_report(report, title="run", limit=limit, fix=False)
     lines = [text, ""]
     events = report.extra.get("events", [])
     moves = [e for e in events if e[3] == "stage"]
@@ -127,7 +200,7 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
             lines.append(f"  skipped {sheet} row {row}: {why}")
         if w.get("note"):
             lines.append(w["note"])
-    return "\n".join(lines).rstrip()
+    return "\n".join(lines + fix_lines(report)).rstrip()
 
 
 def render_actions(actions: list[dict], *, dry_run: bool) -> list[str]:

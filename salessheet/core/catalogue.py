@@ -105,6 +105,28 @@ BAD_VALUE = register(
     "it is reported, never guessed.",
     "sheet.table",
 )
+# reading the sheet: layout rows, dates, units (issue 11)
+ROWS_SKIPPED = register(
+    "rows-skipped",
+    "info",
+    "Rows that are not deals (section titles, subtotal/total rows, a repeated or second header, "
+    "instructions, rows named in skip_rows) were skipped; listed once per sheet.",
+    "sheet.skips",
+)
+AMBIGUOUS_DATE = register(
+    "ambiguous-date",
+    "error",
+    "A date column's numeric dates contradict each other (some valid only day first, some only "
+    "month first); they stay unread until the column has a date_order.",
+    "sheet.table",
+)
+HEADER_NOTE = register(
+    "header-note",
+    "info",
+    "A header's bracketed text is no unit (`Amount (incl. VAT)`), or a column that is not money "
+    "has a unit: noted, not applied.",
+    "sheet.table",
+)
 
 # --- per-deal checks -------------------------------------------------------------------------
 UNKNOWN_STAGE = register(

@@ -38,7 +38,27 @@ class SourceError(SalessheetError):
 
 
 class StructureError(SourceError):
-    """The sheet is readable but unusable: missing/duplicate columns, merged data cells (exit 2)."""
+    """The sheet is readable but unusable: missing/duplicate columns, merged data cells (exit 2).
+
+    ``missing``: the fields the sheet has no column for (every required field when no header
+    row was found); ``sheets``: the raw sheets looked at (``RawSheet``), where the api looks for
+    near-miss headers to suggest; ``header_row``: the 1-based header row, when one was found.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        problems: list[str] | None = None,
+        hint: str | None = None,
+        *,
+        missing: tuple[str, ...] | list[str] = (),
+        sheets: list | None = None,
+        header_row: int | None = None,
+    ):
+        super().__init__(message, problems, hint)
+        self.missing = tuple(missing)
+        self.sheets = list(sheets or [])
+        self.header_row = header_row
 
 
 class PreflightError(SalessheetError):

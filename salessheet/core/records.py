@@ -19,6 +19,9 @@ class TableLayout:
     header_of: dict[str, str]  # field -> header text as written
     unmapped: dict[int, str] = field(default_factory=dict)  # 1-based column -> header text
     width: int = 0  # number of columns in the header row (last non-empty header)
+    headerless: bool = False  # header: none: columns by position, header_row = first_row - 1
+    # money field -> the currency its header (Amount (USD)) or the config's column gives
+    currency_of: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -24,6 +24,7 @@ class CheckReport:
     findings: list[Finding]
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. written cells, dry-run changes
     presorted: bool = False  # keep the findings' order (stalled: worst first)
+    notes: list[str] = field(default_factory=list)  # for the text output only (not in JSON)
 
     @property
     def active(self) -> list[Finding]:

@@ -164,7 +164,8 @@ class DealReader:
         return self.settings.locales.get(lang, "en_US")
 
     def currency_for(self, deal: Any, data: DealData) -> str | None:
-        cur = data.currency or deal.values.get("amount_currency_mark")
+        header = deal.layout.currency_of.get("amount")  # Amount (USD): the amount's own
+        cur = header or data.currency or deal.values.get("amount_currency_mark")
         if cur:
             return currency_code(str(cur))
         return self.profile.currency

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from salessheet.core.catalogue import BAD_VALUE
 from salessheet.core.cells import RawSheet
 from salessheet.core.findings import json_safe
 from salessheet.core.records import Record
@@ -101,7 +102,7 @@ def read_products(
     table = map_table(
         sheet, _specs(settings.product_columns, {"sku"}), ctx, source=source, id_field="sku"
     )
-    problems = [f.message for f in table.findings]
+    problems = [f.message for f in table.findings if f.code == BAD_VALUE.code]
     products: dict[str, Record] = {}
     for rec in table.records:
         sku = rec.values.get("sku")
@@ -135,7 +136,8 @@ def read_line_items(
     )
     bad_rows: dict[int, list[str]] = defaultdict(list)
     for f in table.findings:
-        bad_rows[f.row or 0].append(f"sheet {sheet.name!r}: {f.message}")
+        if f.code == BAD_VALUE.code:  # header notes are no problem of a line
+            bad_rows[f.row or 0].append(f"sheet {sheet.name!r}: {f.message}")
     items: dict[str, list[LineItem]] = defaultdict(list)
     problems: dict[str, list[str]] = defaultdict(list)
     for rec in table.records:
@@ -199,9 +201,18 @@ def _line(
         tax = _rate(product, "tax_rate", "tax rate", problems)
     if tax is None:
         tax = settings.default_tax_rate
-    currency = v.get("currency") or v.get("unit_price_currency_mark")
-    if currency is None and v.get("unit_price") is None:
-        currency = pv.get("currency") or pv.get("unit_price_currency_mark")
+    # the line's currency column, the price's own mark, else the price header's (单价（元）)
+    currency = (
+        v.get("currency")
+        or v.get("unit_price_currency_mark")
+        or (rec.layout.currency_of.get("unit_price") if v.get("unit_price") is not None else None)
+    )
+    if currency is None and v.get("unit_price") is None and product is not None:
+        currency = (
+            pv.get("currency")
+            or pv.get("unit_price_currency_mark")
+            or product.layout.currency_of.get("unit_price")
+        )
     return LineItem(
         quantity=quantity,
         unit_price=price,

@@ -15,7 +15,7 @@ from typing import Any
 from salessheet.core.formatting import format_money, is_known_currency
 from salessheet.documents.context import DealData
 from salessheet.documents.money import LineItem, Totals
-from salessheet.settings.documents import StageRule
+from salessheet.settings.documents import PLACEHOLDER_SELLER, PLACEHOLDER_SELLER_ZH, StageRule
 
 FIELD_LABELS = {
     "customer": "customer",
@@ -61,6 +61,22 @@ def allowed_stages(kind: str, rule: StageRule, stages: list[StageInfo]) -> list[
     return open_ids[-1:] + [s.id for s in stages if s.outcome == "won"]
 
 
+def seller_problems(seller: Any, noun: str = "a document") -> list[str]:
+    """The seller is still the profile's placeholder: a document would reach a customer with
+    'Your Company Ltd.' on it."""
+    out = []
+    for key, value, placeholder in (
+        ("name", getattr(seller, "name", None), PLACEHOLDER_SELLER),
+        ("name_zh", getattr(seller, "name_zh", None), PLACEHOLDER_SELLER_ZH),
+    ):
+        if isinstance(value, str) and value.strip() == placeholder:
+            out.append(
+                f"the seller is still the profile's placeholder {placeholder!r}; {noun} needs "
+                f"your company's name: set documents.seller.{key} in your config"
+            )
+    return out
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -94,10 +110,13 @@ def preflight(
     locale: str,
     amount_cell: str | None = None,
     row_problems: list[str] | None = None,
+    seller: Any = None,
 ) -> list[str]:
     """Every problem with issuing ``kind`` for ``deal``; empty when it may be issued."""
     problems: list[str] = list(row_problems or [])
     noun = "a quote" if kind == "quote" else "a contract"
+    if seller is not None:
+        problems += seller_problems(seller, noun)
     if deal.stage is None:
         problems.append(f"the stage is blank or unknown; {noun} needs one of: {', '.join(allowed)}")
     elif deal.stage not in allowed:

@@ -391,6 +391,7 @@ def _issue_one(
         amount_cell=f"sheet {pipeline.sheet!r} {deal.cell('amount')}"
         if deal.cell("amount")
         else None,
+        seller=settings.seller,
     )
     if problems or totals is None:
         return None, problems or ["no line items to price"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -211,9 +212,35 @@ def plan_write(
             expected[days_col] = cell(d.row, days_col)
             batch.guards.append(RowGuard(p.sheet, d.row, expected))
 
-    # clear flags left on rows that no longer hold a deal
+    # clear flags left on rows that no longer hold a deal: only what this tool wrote there (a
+    # flag text; a day count on a row with nothing else in it), never on a layout row (a
+    # total, a section title), never a user's cell
+    if FLAG_HEADER not in owned:
+        return plan  # the columns are new: nothing of ours below the header yet
+    layout_rows = p.skipped_rows
     for r in range(header_row + 1, len(p.raw.rows) + 1):
-        if r not in deal_rows:
+        if r in deal_rows or r in layout_rows:
+            continue
+        flag = cell(r, flag_col)
+        ours = flag in (None, "") or _is_flag(flag)
+        if ours:
             put(r, flag_col, None)
-            put(r, days_col, None)
+        if DAYS_HEADER in owned and ours and _is_days(cell(r, days_col)):
+            row = p.raw.rows[r - 1] if r - 1 < len(p.raw.rows) else []
+            if all(v in (None, "") for v in row[:user_width]):
+                put(r, days_col, None)
     return plan
+
+
+_FLAG_TEXT = re.compile(rf"^[{''.join(MARKS.values())}] [a-z]+(-[a-z]+)+")
+
+
+def _is_flag(value: RawValue) -> bool:
+    """A flag this tool wrote: "✖ missing-field Owner; ⚠ stalled-deal 40d>14d"."""
+    return isinstance(value, str) and bool(_FLAG_TEXT.match(value))
+
+
+def _is_days(value: RawValue) -> bool:
+    return value in (None, "") or (
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+    )

@@ -9,6 +9,7 @@ from salessheet.core import catalogue as C
 from salessheet.core.cells import RawSheet, WriteValue
 from salessheet.core.findings import Finding
 from salessheet.core.owned import FINDINGS_SHEET, FORECAST_SHEET, HISTORY_SHEET
+from salessheet.core.report import CheckReport
 from salessheet.history.ledger import HEADER as LEDGER_HEADER
 from salessheet.history.ledger import DealState, Ledger, LedgerEvent
 from salessheet.history.ownership import is_ours, not_owned_finding, ownership
@@ -62,6 +63,24 @@ class Evaluation:
     state: dict[str, DealState]
     findings: list[Finding]
     first_seen: dict[tuple[str, str, str], str]
+
+
+    def check_report(self, findings: list[Finding] | None = None) -> CheckReport:
+        """The report of validate / run: each deal once (rows sharing an id are one deal, the
+        last row wins), and a note saying so when rows share ids."""
+        p = self.pipeline
+        report = CheckReport(
+            str(p.source),
+            p.sheet,
+            p.today,
+            p.profile.name,
+            len(p.counted()),
+            self.findings if findings is None else findings,
+        )
+        note = p.duplicate_note()
+        if note:
+            report.notes.append(f"{len(p.deals)} rows: {note}")
+        return report
 
     def days_in_stage(self) -> dict[int, int | None]:
         """Sheet row -> days in current stage (None: unknown)."""

@@ -8,7 +8,7 @@ from salessheet.core import catalogue as C
 from salessheet.core.cellsafe import quote_value
 from salessheet.core.findings import Finding, field_label, json_safe
 from salessheet.core.records import Deal
-from salessheet.sheet.parsing import is_blank
+from salessheet.sheet.parsing import is_blank, is_null_marker, null_marker_set
 from salessheet.sheet.pipeline import Pipeline
 from salessheet.sheet.table import ColumnSpec, suggest_header
 
@@ -38,12 +38,13 @@ def check_fields(p: Pipeline) -> list[Finding]:
                 f"({affected} deals there now){hint}",
                 severity="error" if affected else "warning",
                 sheet=p.sheet,
-                row=p.layout.header_row,
+                row=p.layout.header_row or None,
                 column=label(f),
                 details={"field": f, "stages": stage_ids, "deals": affected},
             )
         )
-    bad_cells = {(f.row, f.cell) for f in p.findings}
+    bad_cells = {(f.row, f.cell) for f in p.findings} | p.unread_cells
+    nulls = null_marker_set(profile.null_markers)
     required = {s.id: (s, [f for f in s.required if f in col_of]) for s in profile.stages}
     today = p.today
     unknown_rows = p.unknown_stage_rows
@@ -52,7 +53,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
         values = d.values
         if not d.id:
             raw = d.raw_value("deal_id")
-            if is_blank(raw):
+            if is_blank(raw) or is_null_marker(raw, nulls):
                 out.append(of(C.MISSING_ID, f"row {d.row} has data but no deal id", record=d,
                               field="deal_id"))  # fmt: skip
         if unknown_rows and d.row in unknown_rows:
@@ -68,8 +69,18 @@ def check_fields(p: Pipeline) -> list[Finding]:
             )
             continue
         if d.stage is None:
-            if is_blank(d.raw_value("stage")):
+            raw = d.raw_value("stage")
+            if is_blank(raw):
                 out.append(of(C.MISSING_FIELD, "the stage is empty", record=d, field="stage"))
+            elif is_null_marker(raw, nulls):  # NA, \N, 暂无: empty, never a silent skip
+                out.append(
+                    of(
+                        C.MISSING_FIELD,
+                        f"the stage is empty ({str(raw).strip()})",
+                        record=d,
+                        field="stage",
+                    )
+                )
             continue
         stage, needed = required[d.stage]
         for f in needed:

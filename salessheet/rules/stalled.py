@@ -52,8 +52,9 @@ def stalled_findings(p: Pipeline, state: dict[str, DealState]) -> list[Finding]:
     slip_after = rules.slip_warning_after
     business = rules.business_days
     unit = "business days" if business else "days"
+    superseded = p.superseded()  # a repeated id is its last row
     for d in p.deals:
-        if d.stage is None or not d.id:
+        if d.stage is None or not d.id or (superseded and d.row in superseded):
             continue
         stage = stages[d.stage]
         values = d.values

@@ -113,9 +113,14 @@ DEAL_FIELDS = [
 ]
 
 
+# The seller names a shipped profile comes with: documents refuse them (preflight).
+PLACEHOLDER_SELLER = "Your Company Ltd."
+PLACEHOLDER_SELLER_ZH = "贵公司名称"
+
+
 @dataclass(frozen=True)
 class Seller:
-    name: str = "Your Company Ltd."
+    name: str = PLACEHOLDER_SELLER
     name_zh: str | None = None
     address: str | None = None
     address_zh: str | None = None
@@ -313,7 +318,7 @@ class SellerModel(ConfigModel):
     """Who issues the documents."""
 
     name: Annotated[str, BeforeValidator(_optional_text), Expect("the seller's company name")] = (
-        "Your Company Ltd."
+        PLACEHOLDER_SELLER
     )
     name_zh: OptionalText = None
     address: OptionalText = None

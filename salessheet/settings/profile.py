@@ -41,6 +41,17 @@ from salessheet.settings.base import (
 from salessheet.settings.documents import DocumentsModel, build_documents
 from salessheet.settings.notify import NotificationsModel, build_notifications
 from salessheet.settings.problems import describe
+from salessheet.settings.reading import (
+    LAYOUT_MODES,
+    ColumnPosition,
+    CurrencyCode,
+    DateOrder,
+    Scale,
+    SheetReading,
+    SkipRowsModel,
+    build_reading,
+    reading_problems,
+)
 from salessheet.settings.source import (
     BUILTIN_PROFILES,
     Where,
@@ -104,6 +115,11 @@ class ColumnDef:
     aliases: list[str]
     required: bool = False
     track: bool = False  # record every change of this field in the ledger (field history)
+    # how the column's values read (settings/reading.py)
+    date_order: str | None = None  # dmy | mdy | ymd
+    scale: Decimal | None = None  # money: multiply each amount by this
+    currency: str | None = None  # money: the column's currency when a cell has no mark
+    column: int | None = None  # 1-based position, only with header: none
 
 
 @dataclass(frozen=True)
@@ -162,6 +178,7 @@ class Profile:
     raw: dict[str, Any]  # the effective config (after extends), as validated
     null_markers: list[str] = field(default_factory=list)  # texts that mean "blank", e.g. NA
     ignore_columns: list[str] = field(default_factory=list)  # headers/letters never mapped
+    reading: SheetReading = field(default_factory=SheetReading)  # header row, layout rows, ...
     documents: Any = None  # DocumentSettings (salessheet.settings.documents)
     notifications: Any = None  # NotificationSettings (salessheet.settings.notify)
     rules: tuple[TeamRule, ...] = ()  # the team's rules (rules:), compiled
@@ -235,6 +252,12 @@ def _declared_fields(value: list[str], info: ValidationInfo) -> list[str]:
     return value
 
 
+def _some_aliases(value: list[str], info: ValidationInfo) -> list[str]:
+    if not value and info.data.get("column") is None:
+        raise problem("at least one header name")
+    return value
+
+
 FieldName = checked(str, ID_RE.match, "a field name in lower_snake_case")
 Severity = choice(SEVERITIES)
 HeaderNames = Annotated[list[text("a header name")], Expect("a list of text values")]
@@ -246,16 +269,11 @@ Holiday = Annotated[
 ]
 
 
-def _some_aliases(value: list[str]) -> list[str]:
-    if not value:
-        raise problem("at least one header name")
-    return value
-
-
 class ColumnModel(ConfigModel):
     """One field of a deal: its type and the headers it may have in a sheet."""
 
     type: choice(COLUMN_TYPES) = "text"
+    column: ColumnPosition | None = None  # before aliases: a positional column needs none
     aliases: Annotated[HeaderNames, AfterValidator(_some_aliases)] = Field(
         default_factory=list, validate_default=True
     )
@@ -264,6 +282,10 @@ class ColumnModel(ConfigModel):
         False, description="record every change of this field in the ledger (field history)"
     )
     aliases_replace: bool = Field(False, description="with extends: replace the aliases")
+    # --- how the column's values read (settings/reading.py) ---
+    date_order: DateOrder | None = None
+    scale: Scale | None = None
+    currency: CurrencyCode | None = None
 
 
 class StageModel(ConfigModel):
@@ -440,6 +462,19 @@ class ProfileFile(ConfigModel):
     stages_replace: bool = Field(
         False, description="with extends: the stages list is complete (order, drops)"
     )
+    # --- the sheet's shape (settings/reading.py) ---
+    header_row: Annotated[int, Field(ge=1), Expect("a row number ≥ 1")] | None = None
+    header: choice(("none",), "none (the sheet has no header row)") | None = None
+    first_row: Annotated[int, Field(ge=1), Expect("a row number ≥ 1")] | None = None
+    layout_rows: choice(LAYOUT_MODES, "auto or none") = "auto"
+    skip_rows: Annotated[SkipRowsModel, Expect("a mapping with rows and/or where")] | None = None
+
+    @model_validator(mode="after")
+    def _reading(self) -> "ProfileFile":
+        found = reading_problems(self)
+        if found:
+            raise problems(found)
+        return self
 
     @model_validator(mode="after")
     def _on_enter(self) -> "ProfileFile":
@@ -530,7 +565,17 @@ def _build(m: ProfileFile, path: Path | None, data: dict) -> Profile:
         timezone=m.timezone,
         date_formats=list(m.date_formats),
         columns=[
-            ColumnDef(f, c.type, list(c.aliases), c.required, c.track)
+            ColumnDef(
+                f,
+                c.type,
+                list(c.aliases),
+                c.required,
+                track=c.track,
+                date_order=c.date_order,
+                scale=c.scale,
+                currency=c.currency,
+                column=c.column,
+            )
             for f, c in m.columns.items()
         ],
         stages=[
@@ -565,6 +610,7 @@ def _build(m: ProfileFile, path: Path | None, data: dict) -> Profile:
         raw=data,
         null_markers=list(m.null_markers),
         ignore_columns=list(m.ignore_columns),
+        reading=build_reading(m),
         documents=build_documents(m.documents, path.parent if path else None),
         notifications=build_notifications(m.notifications),
         rules=build_rules(

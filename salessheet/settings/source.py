@@ -328,7 +328,39 @@ def resolve_extends(
     if not isinstance(base, dict):
         raise ConfigError(f"{parent}: expected a mapping with keys name, stages, columns, ...")
     child = {k: v for k, v in data.items() if k != "extends"}
-    return merge_over(base, base_where, child, where)
+    merged, merged_where = merge_over(base, base_where, child, where)
+    if child.get("stages_replace") is True:
+        _drop_stale_stage_rules(merged, child)
+    return merged, merged_where
+
+
+def _drop_stale_stage_rules(merged: dict, child: dict) -> None:
+    """With ``stages_replace: true`` an inherited ``documents.<kind>.stages`` that names a
+    stage the new list lacks is dropped (the documents then use their default rule: quotes in
+    the open stages, contracts from the last open stage on): a team that writes its own stages
+    (a Spanish team's ``ganada``) need not rewrite the parent's document settings too."""
+    stages = merged.get("stages")
+    docs = merged.get("documents")
+    if not isinstance(stages, list) or not isinstance(docs, dict):
+        return
+    ids = {s.get("id") for s in stages if isinstance(s, dict)}
+    docs = merged["documents"] = dict(docs)  # never change the parent's own data
+    mine = child.get("documents") if isinstance(child.get("documents"), dict) else {}
+    for kind, section in docs.items():
+        if not isinstance(section, dict) or "stages" not in section:
+            continue
+        if isinstance(mine.get(kind), dict) and "stages" in mine[kind]:
+            continue  # the child's own rule: validated as written
+        rule = section["stages"]
+        named = (
+            [rule.get("from"), rule.get("to")]
+            if isinstance(rule, dict)
+            else list(rule)
+            if isinstance(rule, list)
+            else []
+        )
+        if any(n is not None and n not in ids for n in named):
+            docs[kind] = {k: v for k, v in section.items() if k != "stages"}
 
 
 def anchored(data: Any, folder: Path) -> Any:

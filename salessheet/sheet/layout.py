@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -95,6 +95,18 @@ def _is_total(text: str) -> bool:
     return bool(_TOTAL.search(normalise(text)))
 
 
+# first characters a total or example label may start with (else it must end in l/L: "total")
+LABEL_INITIALS = _TOTAL_INITIALS | frozenset("示样范例eEsSbBjJ")
+
+
+def is_label_not_id(text: str) -> bool:
+    """A total or example label ("Grand Total", "示例：...") written where an id goes. Cheap
+    for ordinary ids (one look at the first and last character)."""
+    if not text or (text[0] not in LABEL_INITIALS and text[-1] not in "lL"):
+        return False
+    return _is_total(text) or bool(_EXAMPLE.match(text.casefold()))
+
+
 def _blank(v: RawValue) -> bool:
     return v is None or (v.__class__ is str and not v.strip())  # type: ignore[union-attr]
 
@@ -134,15 +146,16 @@ def _close(a: float, b: float) -> bool:
 class _IdColumn:
     """What the id column's values look like, to tell an id from a title written in it."""
 
-    def __init__(self, values: list[RawValue]):
-        self.values = values
+    def __init__(self, values: Callable[[], list[RawValue]]):
+        self._values = values  # made on first need: most sheets never ask
         self._shapes: set[str] | None | bool = False  # False: not computed yet
         self.evidenced = False
 
     @property
     def shapes(self) -> set[str] | None:
         if self._shapes is False:
-            spread = self.values[:: max(1, len(self.values) // 2000)]
+            values = self._values()
+            spread = values[:: max(1, len(values) // 2000)]
             shapes = Counter(value_shape(v) for v in spread if not _blank(v))
             n = sum(shapes.values())
             common = {s for s, c in shapes.items() if c >= 0.1 * n}
@@ -203,6 +216,15 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
     def id_present(v: RawValue) -> bool:
         """Filled, no error, not a total or example label: enough beside a stage the column
         uses."""
+        if v.__class__ is str and v:  # an ordinary id, told by its ends (cheap)
+            first, end = v[0], v[-1]  # type: ignore[index]
+            if (
+                first not in LABEL_INITIALS
+                and end not in "lL"
+                and not first.isspace()
+                and not end.isspace()
+            ):
+                return True
         if v is None or v.__class__ is CellError or v.__class__ is bool:
             return False
         text = _text(v)
@@ -212,7 +234,7 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
     if ic is not None:
         # the shape of real ids: those on rows whose stage the column uses
         ids = _IdColumn(
-            [
+            lambda: [
                 r[ic]
                 for r in data
                 if ic < len(r) and (sc is None or (sc < len(r) and stage_used(r[sc])))
@@ -235,8 +257,11 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
             if sc is None:
                 protected = ids.plausible(idv)  # type: ignore[union-attr]
             else:
+                used = stage_memo.get(stv)  # stage_used, inlined for the usual row
+                if used is None:
+                    used = stage_used(stv)
                 protected = id_present(idv) and (
-                    stage_used(stv)
+                    used
                     # any stage beside an id shaped like the others: a deal too
                     or (not _blank(stv) and ids.same_shape(idv))  # type: ignore[union-attr]
                 )
@@ -266,7 +291,9 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
                 found = _section_row(rnum, filled[0], ic, sc, ids)
         if found is None:
             pre_data = False
-            x = _number(row[amount_col]) if amount_col is not None and amount_col < n else None
+            x = row[amount_col] if amount_col is not None and amount_col < n else None
+            if x is not None and x.__class__ is not float:
+                x = _number(x)
             if x is not None:
                 since_break += x
                 grand += x

@@ -13,7 +13,12 @@ from salessheet.core.records import Deal
 from salessheet.settings.profile import Profile
 from salessheet.sheet.parsing import ParseContext
 from salessheet.sheet.pipeline import Pipeline
-from salessheet.sheet.table import UNKNOWN_STAGE, map_table, specs_from_profile
+from salessheet.sheet.table import (
+    UNKNOWN_STAGE,
+    map_table,
+    options_from_profile,
+    specs_from_profile,
+)
 from salessheet.stores.base import Store
 from salessheet.stores.registry import open_store
 
@@ -68,6 +73,7 @@ def load_pipeline(
         raise SourceError(f"{source}: no visible sheet to read", hint="name one with --sheet")
     ctx = parse_context(profile, store)
     specs = specs_from_profile(profile)
+    options = options_from_profile(profile)
     extras = [n for n in COMPANION_SHEETS if n in names]
     first_error: StructureError | None = None
     sheets: dict[str, RawSheet] = {}
@@ -76,7 +82,13 @@ def load_pipeline(
         sheets.update(store.read(wanted))
         try:
             table = map_table(
-                sheets[name], specs, ctx, record_type=Deal, source=source, skip_text=skip_text
+                sheets[name],
+                specs,
+                ctx,
+                record_type=Deal,
+                source=source,
+                skip_text=skip_text,
+                options=options,
             )
         except StructureError as exc:
             # With an explicit sheet, or when some sheet had a header but a broken table,
@@ -111,9 +123,12 @@ def load_pipeline(
             sheets,
             table.layout,
             unknown,
+            table.skipped,
+            table.unread_cells,
             store=store,
         )
     assert first_error is not None
+    first_error.sheets = [sheets[c] for c in candidates if c in sheets]
     if len(candidates) > 1:
         first_error.problems.append(
             f"looked in the sheets {', '.join(repr(c) for c in candidates)}; "

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from salessheet.core.cells import CellError, RawValue
-from salessheet.core.textnorm import normalise
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 # The largest amount or number read (exclusive): 10^18. No deal is worth that in any currency
@@ -48,6 +48,11 @@ CURRENCY_MARKS = {
 _CURRENCY_RE = re.compile(
     "|".join(re.escape(k) for k in sorted(CURRENCY_MARKS, key=len, reverse=True))
 )
+# A numeric text date: 1/08/26, 02-01-17, 2017.1.2, 30/05/2026 13:45 (one separator kind).
+_NUMERIC_DATE = re.compile(
+    r"^(\d{1,4})([/.\-])(\d{1,2})\2(\d{1,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+DATE_ORDERS = ("dmy", "mdy", "ymd")
 _ISO_LIKE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 # locales whose decimal separator is a comma
 _COMMA_DECIMAL = (
@@ -79,8 +84,6 @@ class ParseContext:
     locale: str = "zh_CN"
     stage_lookup: dict[str, str] = field(default_factory=dict)
     null_markers: frozenset[str] = frozenset()  # texts that mean "blank" (e.g. NA from R)
-    # headers (normalised) and column letters the mapper never maps (config `ignore_columns`)
-    ignore_columns: frozenset[str] = frozenset()
 
     @classmethod
     def from_profile(cls, profile: Any, locale: str | None = None) -> ParseContext:
@@ -89,16 +92,29 @@ class ParseContext:
             currency=profile.currency,
             locale=locale or profile.locale,
             stage_lookup=profile.stage_lookup(),
-            null_markers=frozenset(getattr(profile, "null_markers", ()) or ()),
-            ignore_columns=frozenset(
-                normalise(c) if not c.isupper() or not c.isalpha() else c
-                for c in getattr(profile, "ignore_columns", ()) or ()
-            ),
+            null_markers=null_marker_set(getattr(profile, "null_markers", ()) or ()),
         )
+
+    def is_null(self, value: RawValue) -> bool:
+        """Is ``value`` text the profile lists as a null marker (``NA``, ``\\N``, ``暂无``)?"""
+        return is_null_marker(value, self.null_markers)
 
     @property
     def comma_decimal(self) -> bool:
         return self.locale.split("_")[0].lower() in _COMMA_DECIMAL
+
+
+def null_marker_set(markers: Any) -> frozenset[str]:
+    """The markers as compared: trimmed and NFKC-normalised (full-width ``ＮＡ`` is ``NA``)."""
+    return frozenset(unicodedata.normalize("NFKC", str(m)).strip() for m in markers if str(m))
+
+
+def is_null_marker(value: RawValue, markers: frozenset[str]) -> bool:
+    """Case-sensitive, after trimming and NFKC (markers as ``null_marker_set`` gives them)."""
+    if not markers or not isinstance(value, str):
+        return False
+    text = value.strip()
+    return bool(text) and (text in markers or unicodedata.normalize("NFKC", text) in markers)
 
 
 def is_blank(value: RawValue) -> bool:
@@ -242,7 +258,85 @@ def parse_percent(value: RawValue, ctx: ParseContext) -> Decimal:
     return parse_money(value, ctx)[0]
 
 
-def parse_date(value: RawValue, ctx: ParseContext) -> dt.date:
+def _year(text: str) -> int:
+    """A two-digit year as strptime's %y reads it (69-99 -> 19xx, 00-68 -> 20xx)."""
+    if len(text) == 4:
+        return int(text)
+    if len(text) <= 2:
+        y = int(text)
+        return 1900 + y if y >= 69 else 2000 + y
+    raise ParseFailure("a year of three digits")
+
+
+def _numeric_parts(text: str) -> tuple[str, str, str] | None:
+    m = _NUMERIC_DATE.match(text)
+    return (m.group(1), m.group(3), m.group(4)) if m else None
+
+
+def parse_numeric_date(text: str, order: str) -> dt.date:
+    """``1/08/26`` read in ``order`` (dmy | mdy | ymd); a four-digit first part is always the
+    year (``2017.1.2``). Raises ParseFailure for any other text or a date that does not exist."""
+    parts = _numeric_parts(text.strip()) if isinstance(text, str) else None
+    if parts is None or order not in DATE_ORDERS:
+        raise ParseFailure("not a numeric date")
+    a, b, c = parts
+    if len(a) == 4 or order == "ymd":
+        y, mo, d = a, b, c
+    elif order == "dmy":
+        d, mo, y = a, b, c
+    else:
+        mo, d, y = a, b, c
+    if len(d) > 2 or len(mo) > 2:
+        raise ParseFailure(f"not a date in {order} order")
+    try:
+        return dt.date(_year(y), int(mo), int(d))
+    except ValueError as exc:
+        raise ParseFailure(f"no such date in {order} order ({exc})") from exc
+
+
+def numeric_date_kind(text: str) -> str | None:
+    """How a numeric text date can read: ``"dmy"`` (only day first: ``25/03/17``), ``"mdy"``
+    (only month first: ``03/25/17``), ``"either"`` (``02/01/17``); None for other text, a
+    year-first date or one no order reads. Never raises."""
+    parts = _numeric_parts(text.strip()) if isinstance(text, str) else None
+    if parts is None or len(parts[0]) > 2 or len(parts[2]) == 3:
+        return None
+    a, b, c = parts
+    year = _year(c)
+    dmy = mdy = True
+    try:
+        dt.date(year, int(b), int(a))
+    except ValueError:
+        dmy = False
+    try:
+        dt.date(year, int(a), int(b))
+    except ValueError:
+        mdy = False
+    if dmy and mdy:
+        return "either"
+    return "dmy" if dmy else "mdy" if mdy else None
+
+
+def read_order(text: str, date: dt.date) -> str | None:
+    """The order in which ``date`` was read from the numeric text ``text`` ("dmy" or "mdy");
+    None when that does not show (``05/05/17``, a year-first text, other text)."""
+    parts = _numeric_parts(text.strip()) if isinstance(text, str) else None
+    if parts is None or len(parts[0]) > 2:
+        return None
+    a, b = int(parts[0]), int(parts[1])
+    if a == b:
+        return None
+    if date.day == a and date.month == b:
+        return "dmy"
+    if date.month == a and date.day == b:
+        return "mdy"
+    return None
+
+
+def parse_date(value: RawValue, ctx: ParseContext, order: str | None = None) -> dt.date:
+    """``order`` (a column's date_order): numeric text dates read in that order first."""
+    if order is not None and value.__class__ is str and _NUMERIC_DATE.match(value.strip()):  # type: ignore[union-attr]
+        return parse_numeric_date(value, order)  # type: ignore[arg-type]
     if isinstance(value, CellError):
         raise ParseFailure(f"error value {value.code}")
     if isinstance(value, dt.datetime):

@@ -7,31 +7,41 @@ merged cells) raise one StructureError listing all of them. Cell problems become
 from __future__ import annotations
 
 import difflib
+import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from salessheet.core.catalogue import BAD_VALUE
+from salessheet.core.catalogue import AMBIGUOUS_DATE, BAD_VALUE, HEADER_NOTE
 from salessheet.core.cells import CellError, RawSheet, RawValue, a1, col_letter
 from salessheet.core.cellsafe import quote_value
 from salessheet.core.errors import StructureError
-from salessheet.core.findings import Finding, json_safe
+from salessheet.core.findings import Finding, field_label, json_safe
 from salessheet.core.records import Deal, Record, TableLayout
 from salessheet.core.textnorm import normalise, without_brackets
 from salessheet.sheet.parsing import (
+    MAX_MAGNITUDE,
     ParseContext,
     ParseFailure,
+    numeric_date_kind,
     parse_date,
     parse_id,
     parse_money,
     parse_number,
     parse_percent,
     parse_text,
+    read_order,
 )
+from salessheet.sheet.skips import SkipOptions, skipped_rows, skipped_rows_finding
+from salessheet.sheet.units import ONE, describe, parse_header_unit
 
 HEADER_SCAN_ROWS = 30
 UNKNOWN_STAGE = object()  # marker in Record.values for a stage that did not match
+
+
+PERCENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,22 @@ class ColumnSpec:
     aliases: list[str]
     type: str = "text"  # id|text|stage|money|number|percent|date
     required: bool = False
+    date_order: str | None = None  # dmy | mdy | ymd: numeric text dates read in this order
+    scale: Decimal | None = None  # money: configured scale (the header's unit must agree)
+    currency: str | None = None  # money: configured currency (the header's must agree)
+    column: int | None = None  # 1-based position: only for a table without a header row
+
+
+@dataclass(frozen=True)
+class TableOptions:
+    """How the table sits in its sheet, when the caller knows (a profile's reading keys)."""
+
+    header_row: int | None = None  # 1-based; None: the header row is searched
+    headerless: bool = False  # no header row: columns by ``ColumnSpec.column``
+    first_row: int = 1  # with ``headerless``: the first data row
+    skips: SkipOptions | None = None  # layout rows and user-named rows (None: none skipped)
+    # headers (normalised) and column letters never mapped (config `ignore_columns`)
+    ignore_columns: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -47,6 +73,8 @@ class MappedTable:
     layout: TableLayout
     records: list[Record]
     findings: list[Finding] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # row -> kind (rows-skipped)
+    unread_cells: set[tuple[int, str]] = field(default_factory=set)  # (row, A1) ambiguous dates
 
     @property
     def header_row(self) -> int:
@@ -58,7 +86,32 @@ class MappedTable:
 
 
 def specs_from_profile(profile: Any) -> list[ColumnSpec]:
-    return [ColumnSpec(c.field, list(c.aliases), c.type, c.required) for c in profile.columns]
+    return [
+        ColumnSpec(
+            c.field,
+            list(c.aliases),
+            c.type,
+            c.required,
+            getattr(c, "date_order", None),
+            getattr(c, "scale", None),
+            getattr(c, "currency", None),
+            getattr(c, "column", None),
+        )
+        for c in profile.columns
+    ]
+
+
+def options_from_profile(profile: Any) -> TableOptions:
+    reading = getattr(profile, "reading", None)
+    ignore = frozenset(
+        c if c.isalpha() and c.isupper() else normalise(c)
+        for c in getattr(profile, "ignore_columns", ()) or ()
+    )
+    if reading is None:
+        return TableOptions(ignore_columns=ignore)
+    known = frozenset(profile.stage_lookup())
+    skips = SkipOptions(reading.layout_rows, reading.skip, known)
+    return TableOptions(reading.header_row, reading.headerless, reading.first_row, skips, ignore)
 
 
 def _alias_index(columns: list[ColumnSpec]) -> dict[str, str]:
@@ -70,16 +123,34 @@ def _alias_index(columns: list[ColumnSpec]) -> dict[str, str]:
     return exact
 
 
+_BRACKET_GROUP = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
+
+
 def match_header(text: RawValue, exact: dict[str, str]) -> str | None:
+    """The field a header names: by its whole text, else by its name without a unit
+    (``预计金额（万元）`` is ``预计金额`` in units of 10⁴: the mapper applies the unit), else
+    without bracketed remarks that are no unit (``Close Date (est.)``)."""
     if not isinstance(text, str) or not text.strip():
         return None
     n = normalise(text)
     if n in exact:
         return exact[n]
+    base = normalise(parse_header_unit(text).base)
+    if base != n and base in exact:
+        return exact[base]
     stripped = without_brackets(n)
-    if stripped != n and stripped in exact:
+    if stripped != n and stripped in exact and not _unit_in_brackets(n):
         return exact[stripped]
     return None
+
+
+def _unit_in_brackets(n: str) -> bool:
+    """Does a bracketed group anywhere in ``n`` hold a unit (never dropped silently)?"""
+    for m in _BRACKET_GROUP.finditer(n):
+        inner = (m.group(1) or m.group(2) or "").strip()
+        if inner and parse_header_unit(f"x ({inner})").has_unit:
+            return True
+    return False
 
 
 def find_header_row(sheet: RawSheet, exact: dict[str, str], must: Iterable[str]) -> int | None:
@@ -110,26 +181,70 @@ def suggest_header(header_texts: list[str], spec: ColumnSpec) -> str:
     return f" (accepted headers: {', '.join(spec.aliases)})"
 
 
-def _parser(kind: str, ctx: ParseContext) -> Callable[[RawValue], Any]:
+def column_parser(
+    spec: ColumnSpec,
+    ctx: ParseContext,
+    scale: Decimal = ONE,
+    kinds: dict[str, RawValue] | None = None,
+) -> Callable[[RawValue], Any]:
+    """The parser of one column. ``scale``: a money column's unit (amounts × scale, exact);
+    ``kinds``: for a date column without a date_order, collects the first numeric text date
+    that reads only day first ("dmy") and only month first ("mdy")."""
+    kind = spec.type
     if kind == "id":
         return parse_id
     if kind == "text":
         return parse_text
     if kind == "money":
+        if scale == ONE:
 
-        def money(v: RawValue) -> Any:
-            # most amounts are whole numbers in numeric cells: skip the general path
-            if v.__class__ is float and v.is_integer() and -1e15 < v < 1e15:  # type: ignore[union-attr]
-                return Decimal(int(v)), None  # type: ignore[arg-type]
-            return parse_money(v, ctx)
+            def money(v: RawValue) -> Any:
+                # most amounts are whole numbers in numeric cells: skip the general path
+                if v.__class__ is float and v.is_integer() and -1e15 < v < 1e15:  # type: ignore[union-attr]
+                    return Decimal(int(v)), None  # type: ignore[arg-type]
+                return parse_money(v, ctx)
 
-        return money
+            return money
+
+        def scaled(v: RawValue) -> Any:
+            number, mark = parse_money(v, ctx)
+            number = number * scale
+            if abs(number) >= MAX_MAGNITUDE:
+                raise ParseFailure(
+                    f"{number:,} after the header's scale (× {scale:,}) has 19 digits or more"
+                )
+            if number == number.to_integral_value():
+                number = number.quantize(ONE)
+            return number, mark
+
+        return scaled
     if kind == "number":
         return lambda v: parse_number(v, ctx)
     if kind == "percent":
         return lambda v: parse_percent(v, ctx)
     if kind == "date":
-        return lambda v: parse_date(v, ctx)
+        order = spec.date_order
+        if order is not None:
+            return lambda v: parse_date(v, ctx, order)
+        if kinds is None:
+            return lambda v: parse_date(v, ctx)
+
+        def date(v: RawValue) -> Any:
+            if v.__class__ is not str:
+                return parse_date(v, ctx)
+            k = numeric_date_kind(v)  # type: ignore[arg-type]
+            if k is None:
+                return parse_date(v, ctx)
+            if k != "either":  # 25/03/17: day first, whatever the formats make of it
+                kinds.setdefault(k, v)
+                return parse_date(v, ctx)
+            got = parse_date(v, ctx)  # 02/01/17: the formats chose an order
+            o = read_order(v, got)  # type: ignore[arg-type]
+            if o is not None:
+                kinds.setdefault(o, v)
+            return got
+
+        return date
     if kind == "stage":
         lookup = ctx.stage_lookup
 
@@ -142,37 +257,56 @@ def _parser(kind: str, ctx: ParseContext) -> Callable[[RawValue], Any]:
     raise ValueError(kind)
 
 
-def map_table(
-    sheet: RawSheet,
-    columns: list[ColumnSpec],
-    ctx: ParseContext,
-    *,
-    id_field: str | None = None,
-    record_type: type[Record] = Record,
-    source: str = "",
-    skip_text: frozenset[str] = frozenset(),
-) -> MappedTable:
-    """Map ``sheet`` through ``columns``. Raises StructureError listing every structural problem.
+@dataclass
+class _Header:
+    """The mapped columns of a table: where each field is and what its header says."""
 
-    ``skip_text``: text fields the caller does not need parsed (validate needs no phone
-    numbers). They are skipped only when the store knows every error cell of the sheet, so an
-    ``#N/A`` in them is still reported; their values are then absent from ``Record.values``.
-    """
+    header_row: int  # 1-based; with no header row, the row above the first data row
+    col_of: dict[str, int]
+    header_of: dict[str, str]
+    unmapped: dict[int, str]
+    width: int
+    texts: dict[str, RawValue]  # field -> its header cell as written (None: headerless)
+
+
+def _map_header(
+    sheet: RawSheet, columns: list[ColumnSpec], options: TableOptions, where: str
+) -> _Header:
+    """Find the header row and map its columns. Raises StructureError listing every problem."""
+    if options.headerless:
+        return _positional(sheet, columns, options, where)
     exact = _alias_index(columns)
     required = [c.field for c in columns if c.required]
-    where = f"{source}, sheet {sheet.name!r}" if source else f"sheet {sheet.name!r}"
-    hr = find_header_row(sheet, exact, required or [c.field for c in columns])
-    if hr is None:
-        wanted = "; ".join(f"{c.field}: {', '.join(c.aliases[:4])}" for c in columns if c.required)
-        raise StructureError(
-            f"{where}: no header row found in the first {HEADER_SCAN_ROWS} rows",
-            [f"expected a row with headers such as {wanted}"],
-            hint="use --sheet to pick another sheet, or --config with your own column aliases",
-        )
+    if options.header_row is not None:
+        hr = options.header_row - 1
+        head = sheet.head(hr + 1)
+        if hr >= len(head) or all(_blank(v) for v in head[hr]):
+            raise StructureError(
+                f"{where}: header_row {options.header_row} is empty or beyond the last row",
+                ["the config's header_row names the row holding the column names"],
+                hint="fix header_row in the config, or remove it to have the header searched",
+                missing=required,
+                sheets=[sheet],
+            )
+    else:
+        found = find_header_row(sheet, exact, required or [c.field for c in columns])
+        if found is None:
+            wanted = "; ".join(
+                f"{c.field}: {', '.join(c.aliases[:4])}" for c in columns if c.required
+            )
+            raise StructureError(
+                f"{where}: no header row found in the first {HEADER_SCAN_ROWS} rows",
+                [f"expected a row with headers such as {wanted}"],
+                hint="use --sheet to pick another sheet, or --config with your own column aliases",
+                missing=required,
+                sheets=[sheet],
+            )
+        hr = found
     header = sheet.head(hr + 1)[hr]
     header_row = hr + 1
     col_of: dict[str, int] = {}
     header_of: dict[str, str] = {}
+    texts: dict[str, RawValue] = {}
     unmapped: dict[int, str] = {}
     problems: list[str] = []
     width = 0
@@ -180,7 +314,8 @@ def map_table(
         if isinstance(text, str) and text.strip() or not _blank(text):
             width = c
         fname = match_header(text, exact)
-        if fname is not None and ctx.ignore_columns and _ignored(text, c, ctx.ignore_columns):
+        ignore = options.ignore_columns
+        if fname is not None and ignore and _ignored(text, c, ignore):
             fname = None  # the config says this column holds no field
         if fname is None:
             if not _blank(text):
@@ -195,9 +330,12 @@ def map_table(
             continue
         col_of[fname] = c
         header_of[fname] = str(text).strip()
+        texts[fname] = text
     header_texts = [str(h) for h in header if isinstance(h, str)]
+    missing = []
     for spec in columns:
         if spec.required and spec.field not in col_of:
+            missing.append(spec.field)
             problems.append(
                 f"required column {spec.field!r} is missing from the header on row {header_row}"
                 + suggest_header(header_texts, spec)
@@ -213,27 +351,148 @@ def map_table(
                 "unmerge them so each deal has its own cells"
             )
     if problems:
-        raise StructureError(f"{where}: the table cannot be read", problems)
+        raise StructureError(
+            f"{where}: the table cannot be read",
+            problems,
+            missing=missing,
+            sheets=[sheet],
+            header_row=header_row,
+        )
+    return _Header(header_row, col_of, header_of, unmapped, width, texts)
 
-    layout = TableLayout(sheet.name, header_row, col_of, header_of, unmapped, width)
+
+def _positional(
+    sheet: RawSheet, columns: list[ColumnSpec], options: TableOptions, where: str
+) -> _Header:
+    """``header: none``: each field with a ``column`` is that column, named by its label."""
+    col_of = {c.field: c.column for c in columns if c.column is not None}
+    missing = [c.field for c in columns if c.required and c.field not in col_of]
+    if missing:
+        raise StructureError(
+            f"{where}: the table has no header row and no column for {', '.join(missing)}",
+            [f"give {f} a column (columns.{f}.column: a letter such as A)" for f in missing],
+            missing=missing,
+            sheets=[sheet],
+        )
+    header_of = {f: field_label(f) for f in col_of}
+    width = max(col_of.values(), default=0)
+    texts: dict[str, RawValue] = dict.fromkeys(col_of)
+    return _Header(options.first_row - 1, col_of, header_of, {}, width, texts)
+
+
+def _units(
+    h: _Header, specs: dict[str, ColumnSpec], sheet: str, where: str
+) -> tuple[dict[str, tuple[Decimal, str | None]], list[Finding]]:
+    """Each money column's scale and currency (its header's unit and the config's, which must
+    agree), and a header-note for every bracketed remark or unit that is not applied."""
+    units: dict[str, tuple[Decimal, str | None]] = {}
+    notes: list[Finding] = []
+    problems: list[str] = []
+    for fname, spec in specs.items():
+        text = h.texts.get(fname)
+        unit = parse_header_unit(text) if isinstance(text, str) and text.strip() else None
+        col = h.col_of[fname]
+        cell = a1(h.header_row, col) if h.header_row else col_letter(col)
+        shown = h.header_of[fname]
+        note = None
+        if spec.type == "money":
+            h_scale = unit.scale if unit is not None and unit.scale not in (ONE, PERCENT) else None
+            h_cur = unit.currency if unit is not None else None
+            if unit is not None and unit.scale == PERCENT:
+                note = f"{shown!r} ({cell}): a percent sign in a money header is no scale"
+            elif unit is not None and unit.note:
+                note = f"{shown!r} ({cell}): {unit.note}"
+            for key, mine, theirs in (
+                ("scale", spec.scale, h_scale),
+                ("currency", spec.currency, h_cur),
+            ):
+                if mine is not None and theirs is not None and mine != theirs:
+                    said = f"× {theirs:,}" if key == "scale" else theirs
+                    problems.append(
+                        f"columns.{fname}.{key} is {mine} but the header {shown!r} ({cell}) "
+                        f"says {said}: make them agree, or drop {key}: from the config"
+                    )
+            scale = spec.scale or h_scale or ONE
+            currency = spec.currency or h_cur
+            if scale != ONE or currency:
+                units[fname] = (scale, currency)
+            if note:
+                note += "; amounts are read as written"
+        elif unit is not None and unit.has_unit:
+            if not (spec.type == "percent" and unit.scale == PERCENT and not unit.currency):
+                note = (
+                    f"{shown!r} ({cell}) names a unit ({describe(unit)}), but "
+                    f"{field_label(fname)} is a {spec.type} column: the unit is not applied"
+                )
+        if note:
+            notes.append(
+                Finding.of(
+                    HEADER_NOTE, note, sheet=sheet, row=h.header_row or None, col=col, column=shown
+                )
+            )
+    if problems:
+        raise StructureError(f"{where}: the table cannot be read", problems)
+    return units, notes
+
+
+def map_table(
+    sheet: RawSheet,
+    columns: list[ColumnSpec],
+    ctx: ParseContext,
+    *,
+    id_field: str | None = None,
+    record_type: type[Record] = Record,
+    source: str = "",
+    skip_text: frozenset[str] = frozenset(),
+    options: TableOptions | None = None,
+) -> MappedTable:
+    """Map ``sheet`` through ``columns``. Raises StructureError listing every structural problem.
+
+    ``skip_text``: text fields the caller does not need parsed (validate needs no phone
+    numbers). They are skipped only when the store knows every error cell of the sheet, so an
+    ``#N/A`` in them is still reported; their values are then absent from ``Record.values``.
+    ``options``: a known header row, a table without one, the layout rows to skip.
+    """
+    options = options or TableOptions()
+    where = f"{source}, sheet {sheet.name!r}" if source else f"sheet {sheet.name!r}"
+    h = _map_header(sheet, columns, options, where)
+    header_row, col_of, header_of = h.header_row, h.col_of, h.header_of
+    hr = header_row - 1  # 0-based index of the header (the row above the data)
+    layout = TableLayout(
+        sheet.name, header_row, col_of, header_of, h.unmapped, h.width, options.headerless
+    )
     specs = {c.field: c for c in columns if c.field in col_of}
+    units, findings = _units(h, specs, sheet.name, where)
     skipped: list[tuple[str, int]] = []
     if skip_text and sheet.error_cells is not None:
         for f in [f for f in specs if f in skip_text and specs[f].type == "text"]:
             skipped.append((f, col_of[f] - 1))
             del specs[f]
+    date_kinds: dict[str, dict[str, RawValue]] = {
+        f: {} for f in specs if specs[f].type == "date" and specs[f].date_order is None
+    }
     # (field, 0-based column, parser, plain text?, memo of raw value -> (ok, value or error))
     plan = [
-        (f, col_of[f] - 1, _parser(specs[f].type, ctx), specs[f].type in ("text", "id"), {})
+        (
+            f,
+            col_of[f] - 1,
+            column_parser(specs[f], ctx, units.get(f, (ONE, None))[0], date_kinds.get(f)),
+            specs[f].type in ("text", "id"),
+            {},
+        )
         for f in specs
     ]
     money_fields = {f for f in specs if specs[f].type == "money"}
+    layout.currency_of.update({f: units[f][1] for f in money_fields if f in units and units[f][1]})
     records: list[Record] = []
-    findings: list[Finding] = []
     is_deal = record_type is Deal
     # A big sheet may still be arriving in pieces: map what is there, then ask for more.
     rows = sheet.rows_so_far()
     nulls = ctx.null_markers
+    # non-ASCII text is compared after NFKC (ASCII is unchanged by it); combining marks may
+    # make a marker's text up to twice as long before it is composed
+    null_max = 2 * max((len(m) for m in nulls), default=0)
+    nfkc = unicodedata.normalize
     start = hr + 1
     while True:
         end = len(rows)
@@ -250,7 +509,15 @@ def map_table(
                 cls = v.__class__
                 if cls is str:
                     text = v.strip()
-                    if not text or text in nulls:
+                    if (
+                        not text
+                        or text in nulls
+                        or (
+                            len(text) <= null_max
+                            and not text.isascii()
+                            and nfkc("NFKC", text) in nulls
+                        )
+                    ):
                         values[fname] = None
                         continue
                     empty = False
@@ -307,7 +574,75 @@ def map_table(
                         ParseFailure(f"error value {raw}"),
                     )
                 )
-    return MappedTable(layout, records, findings)
+    table = MappedTable(layout, records, findings)
+    if options.skips is not None:
+        skip = skipped_rows(rows, layout, options.skips, where, records)
+        if skip:
+            table.skipped = {row: lr.kind for row, lr in skip.items()}
+            table.records = [rec for rec in records if rec.row not in skip]
+            table.findings = [f for f in findings if f.row not in skip or f.row == header_row]
+            table.findings.append(skipped_rows_finding(sheet.name, skip))
+    for fname, kinds in date_kinds.items():
+        if "dmy" in kinds and "mdy" in kinds:
+            _unread_ambiguous_dates(table, fname, col_of[fname], header_of[fname])
+    return table
+
+
+def _unread_ambiguous_dates(table: MappedTable, fname: str, col: int, header: str) -> None:
+    """A date column whose numeric text dates read some only day first, some only month
+    first: every numeric text date in it is left unread (None), one finding names the cells."""
+    ci = col - 1
+    by_kind: dict[str, list[tuple[str, RawValue]]] = {"dmy": [], "mdy": [], "either": []}
+    memo: dict[str, str | None] = {}
+    found: list[Record] = []
+    for rec in table.records:
+        raw = rec.raw_row[ci] if ci < len(rec.raw_row) else None
+        if raw.__class__ is not str:
+            continue
+        k = memo.get(raw)  # type: ignore[arg-type]
+        if k is None and raw not in memo:
+            k = memo[raw] = numeric_date_kind(raw)  # type: ignore[arg-type,index]
+        if k is None:
+            continue
+        got = rec.values.get(fname)
+        if k == "either" and got is not None:  # the order the formats read it in
+            k = read_order(raw, got) or "either"  # type: ignore[arg-type]
+        by_kind[k].append((a1(rec.row, col), raw))
+        found.append(rec)
+    if not (by_kind["dmy"] and by_kind["mdy"]):
+        return  # the rows that contradict were layout rows, not deals
+    for rec in found:
+        rec.values[fname] = None
+        table.unread_cells.add((rec.row, a1(rec.row, col)))
+    unread = table.unread_cells
+    table.findings = [
+        f for f in table.findings if not (f.code == BAD_VALUE.code and (f.row, f.cell) in unread)
+    ]
+
+    def some(k: str) -> str:
+        cells = by_kind[k]
+        shown = ", ".join(f"{c} {quote_value(v)}" for c, v in cells[:3])
+        return shown + (f" and {len(cells) - 3} more" if len(cells) > 3 else "")
+
+    n = sum(len(v) for v in by_kind.values())
+    table.findings.append(
+        Finding.of(
+            AMBIGUOUS_DATE,
+            f"{header}: numeric dates read both day first ({some('dmy')}) and month first "
+            f"({some('mdy')}); its {n} numeric dates are left unread: set "
+            f"columns.{fname}.date_order (dmy or mdy) in the config",
+            sheet=table.layout.sheet,
+            col=col,
+            column=header,
+            details={
+                "day_first": [c for c, _ in by_kind["dmy"][:10]],
+                "month_first": [c for c, _ in by_kind["mdy"][:10]],
+                "day_first_count": len(by_kind["dmy"]),
+                "month_first_count": len(by_kind["mdy"]),
+                "unread": n,
+            },
+        )
+    )
 
 
 _CACHE_LIMIT = 200_000

@@ -193,7 +193,7 @@ def config_init(
             hint=_manual_hint(source),
         ) from None
     ev = evaluate(pipeline, record=False)
-    report = CheckReport(source, pipeline.sheet, today, prof.name, len(pipeline.deals), ev.findings)
+    report = ev.check_report()
     _write_new(target, written.text)
     return ConfigInit(target, guess, written, report, prof)
 

@@ -470,7 +470,8 @@ def id_family(text: str) -> str | None:
     if _CODE.match(text) and not text.replace(".", "", 1).isdigit():
         return "code" if any(c.isdigit() for c in text) else None
     if text.isdigit():
-        return "number"
+        # a number is never written with a leading zero; an id kept as text often is (0061)
+        return "code" if len(text) >= 3 and text[0] == "0" else "number"
     return None
 
 
