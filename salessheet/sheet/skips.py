@@ -91,8 +91,8 @@ def _first_header_column(rows: Sequence[Sequence[RawValue]], layout: TableLayout
 
 
 def _text(v: RawValue) -> str:
-    if v.__class__ is float and v.is_integer():  # type: ignore[union-attr]
-        return str(int(v))  # type: ignore[arg-type]
+    if v.__class__ is float and v.is_integer():
+        return str(int(v))
     return str(v).strip()
 
 
@@ -108,7 +108,7 @@ def _every_row_a_deal(
     # a stage the profile does not know is the UNKNOWN_STAGE marker, none is None
     if any(s.__class__ is not str for s in {v.get("stage") for v in values}):
         return False
-    ids = [v.get("deal_id") for v in values]
+    ids: list[str] = [v.get("deal_id") or "" for v in values]
     if not all(ids):
         return False
     initials = LABEL_INITIALS

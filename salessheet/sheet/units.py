@@ -44,12 +44,11 @@ class HeaderUnit:
 
 
 SCALE_WORDS: dict[str, Decimal] = {
-    **dict.fromkeys(("k", "thousand", "thousands", "tsd", "tausend", "miles", "milliers"), 10**3),
-    **dict.fromkeys(("m", "mm", "mn", "mio", "million", "millions", "millones", "millón"), 10**6),
-    **dict.fromkeys(("b", "bn", "billion", "billions", "mrd", "milliarden"), 10**9),
+    **dict.fromkeys(("k", "thousand", "thousands", "tsd", "tausend", "miles", "milliers"), Decimal(10**3)),
+    **dict.fromkeys(("m", "mm", "mn", "mio", "million", "millions", "millones", "millón"), Decimal(10**6)),
+    **dict.fromkeys(("b", "bn", "billion", "billions", "mrd", "milliarden"), Decimal(10**9)),
     **dict.fromkeys(("percent", "pct", "prozent", "porcentaje", "pourcentage"), Decimal("0.01")),
 }
-SCALE_WORDS = {k: Decimal(v) for k, v in SCALE_WORDS.items()}
 CJK_SCALES = {
     "千": Decimal(10**3),
     "万": Decimal(10**4),
