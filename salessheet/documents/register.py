@@ -62,7 +62,7 @@ def pattern_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("^" + "".join(parts) + "$")
 
 
-def _text(value: RawValue) -> str:
+def _text(value: RawValue | WriteValue) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -70,7 +70,7 @@ def _text(value: RawValue) -> str:
     return str(value).strip()
 
 
-def _date(value: RawValue) -> dt.date | None:
+def _date(value: RawValue | WriteValue) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -83,7 +83,7 @@ def _date(value: RawValue) -> dt.date | None:
     return None
 
 
-def _int(value: RawValue) -> int:
+def _int(value: RawValue | WriteValue) -> int:
     text = _text(value).upper().lstrip("R")
     return int(text) if text.isdigit() else 1
 
@@ -121,7 +121,7 @@ class Register:
     def from_sheets(cls, sheets: dict[str, RawSheet]) -> Register:
         return cls(sheets.get(REGISTER_SHEET))
 
-    def _get(self, row: list[WriteValue], name: str) -> RawValue:
+    def _get(self, row: list[WriteValue], name: str) -> WriteValue:
         i = self._col[name]
         return row[i] if i < len(row) else None
 

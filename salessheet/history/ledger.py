@@ -147,8 +147,8 @@ class Replay:
         if e.event == "tracking":
             self.tracked = tuple(f.strip() for f in e.to.split(",") if f.strip())
             keep = set(self.tracked)
-            for st in out.values():
-                st.known &= keep
+            for state in out.values():
+                state.known &= keep
             return None
         st = out.get(e.deal_id)
         if e.event == "seen" or st is None:
@@ -311,7 +311,7 @@ class Ledger:
 def writable(v: RawValue) -> WriteValue:
     """A cell as read, as it can be written back (an error value or a time as its text)."""
     if v is None or isinstance(v, (str, int, float, dt.date)) and not isinstance(v, bool):
-        return v  # type: ignore[return-value]
+        return v
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
     if isinstance(v, CellError):
@@ -399,6 +399,7 @@ def _read(sheet: RawSheet) -> Ledger:
     events: list[LedgerEvent] = []
     tails: dict[int, list[RawValue]] = {}
     for i, position, text, dates, raw in parsed:
+        run_date: dt.date | None
         if len(dates) == 1:
             run_date, why = dates[0], ""
         else:

@@ -116,8 +116,8 @@ def plan_write(
     p = ev.pipeline
     batch = WriteBatch()
     plan = WritePlan(batch)
-    for name, header in OWNED_HEADERS.items():
-        check_replaceable(p.sheets.get(name), name, [header])
+    for name, owned_header in OWNED_HEADERS.items():
+        check_replaceable(p.sheets.get(name), name, [owned_header])
     # tool-owned sheets
     if ev.events or actions:
         ledger = ev.new_ledger.extended(list(actions)) if actions else ev.new_ledger

@@ -517,9 +517,9 @@ def render_text(d: Digest, *, max_items: int = 200) -> str:
                 f"{t(lang, 'sep')}{t(lang, 'warnings', n=warnings)}"
                 f"{t(lang, 'sep')}{t(lang, 'open_count', n=total)}"
             )
-    for header, items in moved_sections(d, max_items):
+    for header, moved in moved_sections(d, max_items):
         lines += ["", header]
-        lines += [f"  {item}" for item in items]
+        lines += [f"  {item}" for item in moved]
     if d.resolved:
         lines += ["", f"{t(lang, 'resolved')} ({len(d.resolved)})"]
         shown = d.resolved[:max_items]
@@ -602,10 +602,10 @@ def render_html(d: Digest, *, max_items: int = 200) -> str:
                 f"<td {_CELL}>{warnings}</td><td {_CELL}>{total}</td></tr>"
             )
         parts.append("</table>")
-    for header, items in moved_sections(d, max_items):
+    for header, moved in moved_sections(d, max_items):
         parts.append(f"<h3>{_e(header)}</h3>")
         parts.append('<ul class="moved">')
-        parts += [f"<li>{_e(item)}</li>" for item in items]
+        parts += [f"<li>{_e(item)}</li>" for item in moved]
         parts.append("</ul>")
     if d.resolved:
         parts.append(f"<h3>{_e(t(lang, 'resolved'))} ({len(d.resolved)})</h3>")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from salessheet.notify import email as email_channel
 from salessheet.notify import webhooks
@@ -31,6 +31,14 @@ from salessheet.settings.notify import (
     WebhookTarget,
     normalize_owner,
 )
+
+
+class _DigestOptions(TypedDict):
+    """The digest options every e-mail of one run shares (``build_digest``'s keywords)."""
+
+    language: str
+    include_resolved: bool
+    max_items: int
 
 
 def send_notifications(
@@ -112,7 +120,7 @@ def _send_email(
     include_resolved = (
         cfg.include_resolved if cfg.include_resolved is not None else settings.include_resolved
     )
-    options = {
+    options: _DigestOptions = {
         "language": language,
         "include_resolved": include_resolved,
         "max_items": settings.max_items,
@@ -189,7 +197,7 @@ def _send_email(
 def _plan_approvers(
     report: dict[str, Any],
     cfg: EmailSettings,
-    options: dict[str, Any],
+    options: _DigestOptions,
     planned: list[tuple[str, str, Any]],
 ) -> list[NotificationResult]:
     """Each approver named by a finding gets the deals waiting for them, at the address
