@@ -325,11 +325,11 @@ def movement(
     ``sheet_owners``: deal id -> owner in the sheet now, for deals whose owner the ledger has
     not recorded."""
     runs = ledger.runs()
-    if runs_between is not None:
+    if runs_between is None:
+        start, end, s_idx, u_idx, notes = window_runs(runs, since, until, days)
+    else:
         s_idx, u_idx = runs_between
         start, end, notes = runs[s_idx][1], runs[u_idx][1], []
-    else:
-        start, end, s_idx, u_idx, notes = window_runs(runs, since, until, days)
     base = rates["base"] if rates else profile.currency
     out = Changes(start, end, close_by, owner, base, Movement(base), {}, [], notes)
     out.rates = rates
@@ -500,9 +500,9 @@ def _aggregate(
         return found
 
     def value(pair: tuple[Decimal | None, str] | None, where: str) -> Decimal:
-        if pair is None or pair[0] is None:
+        amount, cur = pair or (None, "")
+        if amount is None:
             return ZERO
-        amount, cur = pair
         if where == base and rates:
             return round_money(amount * table[cur], base)
         return round_money(amount, where)

@@ -100,11 +100,11 @@ class Pricing:
         a_conv = w_conv = ZERO
         unpriced = missing = 0
         for f in facts:
-            x = f.amount
-            if x is None:
+            x, w = f.amount, f.weighted
+            if x is None or w is None:  # both or neither: weighted is amount x probability
                 missing += 1
                 continue
-            c, w = f.currency, f.weighted
+            c = f.currency
             a_by[c] = a_by.get(c, ZERO) + x
             w_by[c] = w_by.get(c, ZERO) + w
             if convert:
@@ -433,8 +433,8 @@ def time_in_stage(
         else:
             current[f.stage.id].append((today - entered).days)
     out = []
-    for s in tracked:
-        done, now = completed[s.id], current[s.id]
+    for stage in tracked:
+        done, now = completed[stage.id], current[stage.id]
         if len(done) >= MIN_COMPLETED:
             basis, xs, note = "ledger", done, f"{len(done)} completed stays recorded in the ledger"
         elif now:
@@ -450,7 +450,9 @@ def time_in_stage(
         else:
             basis, xs = "none", []
             note = "no entry dates: needs a stage-date column or 2+ runs"
-        out.append(StageTime(stage_ref(s), basis, done, now, unknown[s.id], med(xs), p90(xs), note))
+        out.append(
+            StageTime(stage_ref(stage), basis, done, now, unknown[stage.id], med(xs), p90(xs), note)
+        )
     return out
 
 
@@ -558,17 +560,17 @@ def slips(
     slipped = {k: v for k, v in counts.items() if v}
     by_id = {f.id: f for f in open_deals}
     top_ids = sorted(slipped, key=lambda k: (-slipped[k], k))[:limit]
-    top = [
-        {
-            "deal_id": k,
-            "owner": by_id[k].owner or None,
-            "slips": slipped[k],
-            "expected_close": by_id[k].expected_close.isoformat()
-            if by_id[k].expected_close
-            else None,
-        }
-        for k in top_ids
-    ]
+    top: list[dict[str, Any]] = []
+    for k in top_ids:
+        close = by_id[k].expected_close
+        top.append(
+            {
+                "deal_id": k,
+                "owner": by_id[k].owner or None,
+                "slips": slipped[k],
+                "expected_close": close.isoformat() if close else None,
+            }
+        )
     note = (
         f"pushes of the expected close date over {runs} recorded runs"
         if available

@@ -112,9 +112,9 @@ def _build(
     window = fig.Window(since, until)
     entered_now: dict[str, tuple[dt.date | None, bool]] = {}
     for f in facts:
-        history = spans.get(f.id) if f.id else None
-        if history and history[-1].left is None and history[-1].stage == f.stage.id:
-            entered_now[f.id] = (history[-1].entered, fig.entry_known(history, len(history) - 1))
+        stays = spans.get(f.id) if f.id else None
+        if stays and stays[-1].left is None and stays[-1].stage == f.stage.id:
+            entered_now[f.id] = (stays[-1].entered, fig.entry_known(stays, len(stays) - 1))
     for d in deals:
         sd = d.values.get("stage_date")
         if d.id and d.id not in entered_now and isinstance(sd, dt.date):

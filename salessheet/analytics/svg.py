@@ -191,10 +191,10 @@ def time_chart(r: AnalyticsReport, width: int = 560) -> str:
     top_days = max([t.p90 or 0 for t in times] + [t.median or 0 for t in times] + [1])
     scale = area / top_days
     ticks = _ticks(top_days)
-    for t in ticks:
-        x = lx + t * scale
+    for tick in ticks:
+        x = lx + tick * scale
         svg.line(x, top - 6, x, height - 30)
-        svg.text(x, top - 10, f"{t}d", anchor="middle", size=10, fill=MUTED)
+        svg.text(x, top - 10, f"{tick}d", anchor="middle", size=10, fill=MUTED)
     y = top
     for i, t in enumerate(times):
         svg.text(lx - 10, y + row_h / 2 + 4.5, labels[i], anchor="end")
