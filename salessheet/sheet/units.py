@@ -44,8 +44,12 @@ class HeaderUnit:
 
 
 SCALE_WORDS: dict[str, Decimal] = {
-    **dict.fromkeys(("k", "thousand", "thousands", "tsd", "tausend", "miles", "milliers"), Decimal(10**3)),
-    **dict.fromkeys(("m", "mm", "mn", "mio", "million", "millions", "millones", "millón"), Decimal(10**6)),
+    **dict.fromkeys(
+        ("k", "thousand", "thousands", "tsd", "tausend", "miles", "milliers"), Decimal(10**3)
+    ),
+    **dict.fromkeys(
+        ("m", "mm", "mn", "mio", "million", "millions", "millones", "millón"), Decimal(10**6)
+    ),
     **dict.fromkeys(("b", "bn", "billion", "billions", "mrd", "milliarden"), Decimal(10**9)),
     **dict.fromkeys(("percent", "pct", "prozent", "porcentaje", "pourcentage"), Decimal("0.01")),
 }
