@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from salessheet.core.errors import StructureError
 from salessheet.core.report import CheckReport
@@ -15,6 +16,9 @@ from salessheet.rules.stalled import STALL_CODES, worst_first
 from salessheet.settings.profile import Profile, load_profile
 from salessheet.sheet.load import OpenPipeline, load_pipeline
 
+if TYPE_CHECKING:  # imported where they are used: the commands that need them pay for them
+    from salessheet.nightly.actions import ActionPlan, DueAction, Outcome, Result
+    from salessheet.stores.base import SheetReplace
 # A date, or a function of a time zone giving today's date there (resolved once the source is
 # open, so a Google Sheet's own time zone can decide).
 Today = dt.date | Callable[[str], dt.date]
@@ -245,11 +249,11 @@ def _refuse_early(store: object) -> None:
 
 def _carry_out(
     p: OpenPipeline,
-    plan: object,
+    plan: ActionPlan,
     out_dir: Path,
     env: Mapping[str, str] | None,
     allow_link_local: bool,
-) -> tuple[list, object]:
+) -> tuple[list[Outcome], SheetReplace | None]:
     """Tonight's on_enter actions (nightly.actions.carry_out) with documents from the
     documents layer (one register for all, written with the run's batch) and alerts from the
     notify layer. Returns the outcomes and the register sheet to write (None: unchanged)."""
@@ -265,7 +269,7 @@ def _carry_out(
     environ = env or {}
     held = {"register": Register(p.sheets.get(REGISTER_SHEET))}
 
-    def issue(kind: str, fmt: str, due: list) -> dict:
+    def issue(kind: str, fmt: str, due: Sequence[DueAction]) -> dict[str, Result]:
         before = held["register"].copy()
         try:
             res = issue_documents(
@@ -281,14 +285,14 @@ def _carry_out(
                                       new=doc.registered)  # fmt: skip
         return out
 
-    def send(jobs: list) -> list:
+    def send(jobs: Sequence[tuple[DueAction, list[Outcome]]]) -> list[Result]:
         settings = p.profile.notifications or NotificationSettings()
         alerts = []
         for d, docs in jobs:
             alert = stage_alert(
                 p.profile, d.deal, d.stage, d.action.message, from_stage=d.from_stage,
                 entered=d.entered_on, source=str(p.source), sheet=p.sheet,
-                documents=[(o.due.action.document, o.number, Path(o.file).name) for o in docs],
+                documents=[(o.document, o.number, Path(o.file).name) for o in docs],
             )  # fmt: skip
             alerts.append(AlertJob(alert, d.action.channel or "email", d.action.target or ""))
         attempts = send_stage_alerts(
@@ -296,7 +300,7 @@ def _carry_out(
         )
         return [Result(a.ok, a.error or "") for a in attempts]
 
-    outcomes = carry_out(plan, issue=issue, send=send)  # type: ignore[arg-type]
+    outcomes = carry_out(plan, issue=issue, send=send)
     register = held["register"]
     sheet = None
     if register.changed:

@@ -97,6 +97,11 @@ class Outcome:
     def gave_up(self) -> bool:
         return self.status == FAILED and self.attempt >= MAX_ATTEMPTS
 
+    @property
+    def document(self) -> str | None:
+        """The kind of document the action issues (None: not an issue action, or unknown)."""
+        return self.due.action.document if self.due is not None else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "deal_id": self.deal_id,
