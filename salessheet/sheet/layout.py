@@ -108,12 +108,12 @@ def is_label_not_id(text: str) -> bool:
 
 
 def _blank(v: RawValue) -> bool:
-    return v is None or (v.__class__ is str and not v.strip())  # type: ignore[union-attr]
+    return v is None or (v.__class__ is str and not v.strip())
 
 
 def _text(v: RawValue) -> str:
-    if v.__class__ is float and v.is_integer():  # type: ignore[union-attr]
-        return str(int(v))  # type: ignore[arg-type]
+    if v.__class__ is float and v.is_integer():
+        return str(int(v))
     return str(v).strip()
 
 
@@ -217,7 +217,7 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
         """Filled, no error, not a total or example label: enough beside a stage the column
         uses."""
         if v.__class__ is str and v:  # an ordinary id, told by its ends (cheap)
-            first, end = v[0], v[-1]  # type: ignore[index]
+            first, end = v[0], v[-1]
             if (
                 first not in LABEL_INITIALS
                 and end not in "lL"

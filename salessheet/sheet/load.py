@@ -97,6 +97,7 @@ def load_pipeline(
                 raise
             first_error = first_error or exc
             continue
+        # map_table made Deals (record_type=Deal); its result is typed for any Record
         deals: list[Deal] = table.records  # type: ignore[assignment]
         unknown: set[int] = set()
         for d in deals:
