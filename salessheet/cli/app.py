@@ -217,7 +217,6 @@ def terminal_safe(text: str) -> str:
     return _CONTROL.sub(_escaped, text)
 
 
-
 class _Group(click.Group):
     """The command group; click's own usage errors (an unknown option, a missing argument)
     follow the same contract as every other failure: exit 2, and with ``--format json`` the
@@ -257,6 +256,7 @@ def _format_in(argv: list[str]) -> str:
         ):
             return "json"
     return "text"
+
 
 Lazy = Callable[[], Any]
 

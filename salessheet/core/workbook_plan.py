@@ -104,5 +104,3 @@ class InitPlan:
             cells = [str(v) for v in row if v not in (None, "")]
             lines.append("  ".join(cells))
         return "\n".join(lines).strip() + "\n"
-
-

@@ -241,6 +241,4 @@ def _is_flag(value: RawValue) -> bool:
 
 
 def _is_days(value: RawValue) -> bool:
-    return value in (None, "") or (
-        isinstance(value, (int, float)) and not isinstance(value, bool)
-    )
+    return value in (None, "") or (isinstance(value, (int, float)) and not isinstance(value, bool))

@@ -106,4 +106,3 @@ def opener(
     """A urllib opener whose connections go only where the guard allows."""
     connect = _connector(allow_link_local, resolver)
     return urllib.request.build_opener(_HTTPHandler(connect), _HTTPSHandler(connect))
-

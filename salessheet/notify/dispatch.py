@@ -80,9 +80,7 @@ def send_notifications(
     digests: dict[str, Digest] = {}
     for target in settings.webhooks:
         try:
-            results.append(
-                _send_webhook(report, settings, target, digests, env, sleep, now, guard)
-            )
+            results.append(_send_webhook(report, settings, target, digests, env, sleep, now, guard))
         except Exception as exc:  # noqa: BLE001 - a notification bug must not end the run
             results.append(
                 NotificationResult(

@@ -64,7 +64,6 @@ class Evaluation:
     findings: list[Finding]
     first_seen: dict[tuple[str, str, str], str]
 
-
     def check_report(self, findings: list[Finding] | None = None) -> CheckReport:
         """The report of validate / run: each deal once (rows sharing an id are one deal, the
         last row wins), and a note saying so when rows share ids."""

@@ -430,9 +430,9 @@ class ProfileFile(ConfigModel):
             "a locale such as zh_CN, en_US or de_DE",
         ),
     ] = "zh_CN"
-    timezone: Annotated[
-        str, *checked(_is_zone, "an IANA time zone such as Asia/Shanghai")
-    ] = "Asia/Shanghai"
+    timezone: Annotated[str, *checked(_is_zone, "an IANA time zone such as Asia/Shanghai")] = (
+        "Asia/Shanghai"
+    )
     date_formats: Annotated[
         list[
             Annotated[str, *checked(lambda v: "%" in v, "a strftime pattern such as %Y年%m月%d日")]

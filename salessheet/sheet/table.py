@@ -484,9 +484,7 @@ def map_table(
         for f in specs
     ]
     money_fields = {f for f in specs if specs[f].type == "money"}
-    layout.currency_of.update(
-        {f: cur for f in money_fields if f in units and (cur := units[f][1])}
-    )
+    layout.currency_of.update({f: cur for f in money_fields if f in units and (cur := units[f][1])})
     records: list[Record] = []
     is_deal = record_type is Deal
     # A big sheet may still be arriving in pieces: map what is there, then ask for more.

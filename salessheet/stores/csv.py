@@ -227,7 +227,7 @@ def _long_field(path: Path, text: str, delimiter: str, record: int, line: int) -
     return SourceError(
         f"{path}: {where} (from line {line}): a field longer than {MAX_FIELD_CHARS:,} "
         "characters; no spreadsheet cell holds that much",
-        hint="a quote (\") that opens a field and is never closed makes the rest of the file "
+        hint='a quote (") that opens a field and is never closed makes the rest of the file '
         "one field: look for it on that line",
     )
 

@@ -251,6 +251,7 @@ def _prune_backups(path: Path, keep: int) -> None:
 
 # --------------------------------------------------------------------------- temp files
 
+
 def _host_tag() -> str:
     return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
 
@@ -388,5 +389,3 @@ def _copy_owner_and_mode(original: Path, tmp: Path) -> None:
                 os.chown(tmp, st.st_uid, st.st_gid)
         except OSError:
             pass
-
-

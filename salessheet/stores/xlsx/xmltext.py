@@ -29,7 +29,6 @@ _LETTERS: dict[int, str] = {}
 _COLNUM: dict[bytes, int] = {}
 
 
-
 _ESC_NEEDED = re.compile(r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x")
 
 
