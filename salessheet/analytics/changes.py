@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from salessheet.analytics.model import RateTable
 from salessheet.core.errors import UsageError
 from salessheet.core.money import round_money
 from salessheet.history.fields import UNKNOWN, as_decimal
@@ -170,7 +171,7 @@ class Changes:
     sheet: str = ""
     profile: str = ""
     locale: str = "en_US"
-    rates: dict[str, Any] | None = None
+    rates: RateTable | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -316,7 +317,7 @@ def movement(
     days: int | None = None,
     close_by: dt.date | None = None,
     owner: str | None = None,
-    rates: dict[str, Any] | None = None,
+    rates: RateTable | None = None,
     sheet_owners: dict[str, str] | None = None,
     runs_between: tuple[int, int] | None = None,
 ) -> Changes:
@@ -469,7 +470,7 @@ def _aggregate(
     flows: list[_Flow],
     currencies: dict[str, set[str]],
     owners: dict[str, str],
-    rates: dict[str, Any] | None,
+    rates: RateTable | None,
     profile: Profile,
 ) -> None:
     table = dict(rates["rates"]) if rates else {}
@@ -570,7 +571,7 @@ def _notes(
     close_by: dt.date | None,
     owner: str | None,
     owner_changed: set[str],
-    rates: dict[str, Any] | None,
+    rates: RateTable | None,
 ) -> list[str]:
     notes: list[str] = []
     pos = {run: i for i, (run, _) in enumerate(runs)}
@@ -608,8 +609,8 @@ def _notes(
             )
     elif rates:
         as_of = rates["as_of"]
-        as_of = as_of.isoformat() if hasattr(as_of, "isoformat") else as_of
-        notes.append(f"Amounts converted to {rates['base']} at rates as of {as_of}.")
+        shown = as_of.isoformat() if hasattr(as_of, "isoformat") else as_of
+        notes.append(f"Amounts converted to {rates['base']} at rates as of {shown}.")
     notes.append(
         "Within one run a deal's amount change counts before its stage and close changes "
         "(a deal won at a new amount is increased, then won at that amount)."
@@ -625,7 +626,7 @@ def changes_of(
     days: int | None = None,
     close_by: dt.date | None = None,
     owner: str | None = None,
-    rates: dict[str, Any] | None = None,
+    rates: RateTable | None = None,
 ) -> Changes:
     """``movement`` of a loaded pipeline's ledger (the `salessheet history` sheet read with it);
     never writes anything."""

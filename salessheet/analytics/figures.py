@@ -45,6 +45,8 @@ from salessheet.analytics.model import (
     Money,
     OwnerRow,
     ProbabilityBasis,
+    RatesShown,
+    RateTable,
     Slips,
     StageRef,
     StageTime,
@@ -85,7 +87,7 @@ def stage_ref(s: Stage) -> StageRef:
 class Pricing:
     """Sums amounts per currency and, with a rate table, converts them into its base."""
 
-    def __init__(self, rates: dict[str, Any] | None):
+    def __init__(self, rates: RateTable | None):
         self.table = rates
         self.base: str | None = rates["base"] if rates else None
         self.rates: dict[str, Decimal] = dict(rates["rates"]) if rates else {}
@@ -494,11 +496,11 @@ def forecast(facts: Sequence[DealFacts], today: dt.date, pricing: Pricing) -> Fo
     buckets = [
         ForecastBucket(k, start, len(groups[k]), *pricing.pair(groups[k])) for k, start in keys
     ]
-    table = None
+    table: RatesShown | None = None
     if pricing.table:
         table = {
             "as_of": pricing.table["as_of"].isoformat(),
-            "base": pricing.base,
+            "base": pricing.table["base"],
             "rates": {k: str(v) for k, v in sorted(pricing.table["rates"].items())},
         }
     weighted = pricing.merge(b.weighted for b in buckets)

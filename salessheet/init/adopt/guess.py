@@ -83,7 +83,7 @@ class _Survey:
     stage: str | None  # the stage column's header (or "by values")
     width: int
 
-    def key(self, position: int) -> tuple:
+    def key(self, position: int) -> tuple[bool, bool, bool, int, float, int, int]:
         mapped = len(self.fields) / self.width if self.width else 0.0
         return (
             self.visible,
@@ -537,7 +537,7 @@ class _SheetGuess:
                 )
         return out
 
-    def _unplaced(self, columns: list[ColumnGuess], stages: list) -> list[Unplaced]:
+    def _unplaced(self, columns: list[ColumnGuess], stages: list[StageGuess]) -> list[Unplaced]:
         out = []
         mapped = {c.field for c in columns if c.field}
         for f in ("deal_id", "stage"):
@@ -551,7 +551,7 @@ class _SheetGuess:
                 out.append(Unplaced("stage", s.value, s.evidence))
         return out
 
-    def _notes(self, columns: list[ColumnGuess], stages: list) -> list[str]:
+    def _notes(self, columns: list[ColumnGuess], stages: list[StageGuess]) -> list[str]:
         out = []
         if not any(c.field == "amount" for c in columns):
             qty = next((c for c in columns if c.header and set(words(c.header)) & _QUANTITY), None)

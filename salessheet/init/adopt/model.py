@@ -178,4 +178,4 @@ class Guess:
 
         data = dataclasses.asdict(self)
         data.pop("fields")  # the columns again, by field
-        return clean(data)
+        return {k: clean(v) for k, v in data.items()}
