@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -267,7 +268,12 @@ class _Valuer:
     time before the field was recorded (worked out on first need: a ledger that has tracked
     fields from its first run never needs it)."""
 
-    def __init__(self, profile: Profile, first: Any, ever_tracked: set[str]):
+    def __init__(
+        self,
+        profile: Profile,
+        first: Callable[[], dict[str, dict[str, str]]],
+        ever_tracked: set[str],
+    ):
         self.default_currency = profile.currency
         self._first = first  # () -> deal -> field -> first recorded value
         self.first: dict[str, dict[str, str]] | None = None
@@ -292,7 +298,9 @@ class _Valuer:
         return self._value(st, "owner")
 
 
-def _first_values(events: list[LedgerEvent], until_pos: int, pos: dict[str, int]) -> dict:
+def _first_values(
+    events: list[LedgerEvent], until_pos: int, pos: dict[str, int]
+) -> dict[str, dict[str, str]]:
     """deal -> field -> its first recorded value (amount, currency, owner)."""
     first: dict[str, dict[str, str]] = defaultdict(dict)
     wanted = ("amount", "currency", "owner")

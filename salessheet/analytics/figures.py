@@ -191,7 +191,10 @@ def entry_known(spans: Sequence[StageSpan], i: int) -> bool:
 
 
 def closed_on(
-    stage: Stage, spans: Sequence[StageSpan], profile_stages: dict[str, Stage], values: dict
+    stage: Stage,
+    spans: Sequence[StageSpan],
+    profile_stages: dict[str, Stage],
+    values: dict[str, Any],
 ) -> dt.date | None:
     if stage.outcome == "open":
         return None

@@ -315,7 +315,9 @@ def accuracy(
     return out
 
 
-def _point(weeks: int, day: dt.date, rows: list[SnapshotRow], value: Any, skipped: set) -> Point:
+def _point(
+    weeks: int, day: dt.date, rows: list[SnapshotRow], value: Any, skipped: set[str]
+) -> Point:
     weighted = unweighted = ZERO
     deals = 0
     for r in rows:

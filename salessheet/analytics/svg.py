@@ -11,7 +11,7 @@ from decimal import Decimal
 from html import escape
 
 from salessheet.analytics import display as D
-from salessheet.analytics.model import AnalyticsReport, StageRef
+from salessheet.analytics.model import AnalyticsReport, Money, StageRef
 from salessheet.core.display import width as columns
 
 BLUE = "#2563eb"
@@ -334,7 +334,7 @@ def owners_chart(r: AnalyticsReport, width: int = 1100, limit: int = 20) -> str:
     return svg.render()
 
 
-def _primary_compact(m, r: AnalyticsReport) -> str:  # noqa: ANN001
+def _primary_compact(m: Money, r: AnalyticsReport) -> str:
     """The charted amount (converted, else the profile currency), ``+`` if others exist."""
     cur = _primary_currency(r)
     text = D.compact(m.primary(r.currency), cur, r.locale)

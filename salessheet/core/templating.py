@@ -65,6 +65,7 @@ __all__ = [
     "MAX_RENDER_SECONDS",
     "Markup",
     "SandboxedEnvironment",
+    "Template",
     "TemplateError",
     "TemplateFailed",
     "TemplateLimitError",

@@ -256,7 +256,9 @@ class Register:
         self._note(entry)
         self.changed = True
 
-    def note_file(self, entry_number: str, revision: int, deal_id: str, kind: str, file: str):
+    def note_file(
+        self, entry_number: str, revision: int, deal_id: str, kind: str, file: str
+    ) -> None:
         """Record another format of an already registered document in its ``file`` cell."""
         for pos, e in enumerate(self._entries):
             if (e.number, e.revision, e.deal_id, e.kind) == (entry_number, revision, deal_id, kind):

@@ -42,7 +42,7 @@ class _DigestOptions(TypedDict):
 
 
 def send_notifications(
-    report: dict,
+    report: dict[str, Any],
     settings: NotificationSettings,
     *,
     env: Mapping[str, str],
