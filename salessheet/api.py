@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from salessheet.core.errors import StructureError
 from salessheet.core.report import CheckReport
@@ -17,8 +17,26 @@ from salessheet.settings.profile import Profile, load_profile
 from salessheet.sheet.load import OpenPipeline, load_pipeline
 
 if TYPE_CHECKING:  # imported where they are used: the commands that need them pay for them
+    from salessheet.analytics.changes import Changes
+    from salessheet.analytics.model import AnalyticsReport
+    from salessheet.core.findings import Finding
+    from salessheet.documents.service import IssueResult
+    from salessheet.history.ledger import LedgerEvent
+    from salessheet.init.adopt.service import ConfigInit
     from salessheet.nightly.actions import ActionPlan, DueAction, Outcome, Result
+    from salessheet.notify.results import NotificationResult
+    from salessheet.settings.notify import NotificationSettings
     from salessheet.stores.base import SheetReplace
+
+
+class NotifyOptions(TypedDict, total=False):
+    """The command line's notification options (``notify`` and ``notification_settings``)."""
+
+    email_to: tuple[str, ...]
+    webhooks: tuple[str, ...]
+    allow_link_local: bool
+
+
 # A date, or a function of a time zone giving today's date there (resolved once the source is
 # open, so a Google Sheet's own time zone can decide).
 Today = dt.date | Callable[[str], dt.date]
@@ -94,7 +112,7 @@ def evaluate_source(
     return evaluate(p, record=record)
 
 
-def _report(ev: Evaluation, findings: list | None = None) -> CheckReport:
+def _report(ev: Evaluation, findings: list[Finding] | None = None) -> CheckReport:
     return ev.check_report(findings)
 
 
@@ -182,8 +200,8 @@ def run(
     cells_writable = p.store.kind != "csv" and not p.layout.headerless
     forecast, moved = _history_extras(ev)
     actions = plan_actions(ev)
-    outcomes: list = actions.planned() if dry_run else []
-    rows: list = []
+    outcomes: list[Outcome] = actions.planned() if dry_run else []
+    rows: list[LedgerEvent] = []
     register = None
     if actions and not dry_run:
         _refuse_early(p.store)  # before anything is sent: a run that cannot write would resend
@@ -308,7 +326,7 @@ def _carry_out(
     return outcomes, sheet
 
 
-def _history_extras(ev: Evaluation) -> tuple[list | None, dict | None]:
+def _history_extras(ev: Evaluation) -> tuple[list[list[Any]] | None, dict[str, Any] | None]:
     """The forecast sheet after this run's snapshot, and the movement since the last run."""
     from salessheet.analytics.forecasting import forecast_sheet
     from salessheet.analytics.since_last_run import since_last_run
@@ -323,7 +341,7 @@ def notification_settings(
     webhooks: tuple[str, ...] = (),
     allow_link_local: bool = False,
     env: Mapping[str, str],
-):  # -> salessheet.settings.notify.NotificationSettings
+) -> NotificationSettings:
     """The profile's notification settings with the command line's options merged in; raises
     UsageError (exit 2) listing every bad option (call it before a run writes anything)."""
     from salessheet.core.errors import UsageError
@@ -347,7 +365,7 @@ def notify(
     webhooks: tuple[str, ...] = (),
     allow_link_local: bool = False,
     env: Mapping[str, str],
-) -> list:
+) -> list[NotificationResult]:
     """Send the digest of a run to the profile's and the options' recipients.
 
     Never raises for a failed delivery: each target's outcome is a NotificationResult.
@@ -377,7 +395,7 @@ def schedule(
     sheet: str | None = None,
     credentials: str | None = None,
     state_dir: Path | None = None,
-    notify_options: dict | None = None,
+    notify_options: NotifyOptions | None = None,
     env: Mapping[str, str],
     echo: Callable[[str], None] = print,
     stop: threading.Event | None = None,
@@ -405,7 +423,7 @@ def schedule(
 
     now = clock or utc_now
 
-    def job() -> tuple[int, dict]:
+    def job() -> tuple[int, dict[str, Any]]:
         today = now().astimezone(validate_tz(zone)).date()  # recomputed for every run
         report = run(
             source, profile=profile, sheet=sheet, today=today, credentials=credentials, env=env
@@ -439,7 +457,7 @@ def issue_documents(
     today: Today,
     credentials: str | None = None,
     **options: object,
-):  # -> salessheet.documents.service.IssueResult
+) -> IssueResult:
     """Quotes or contracts for deals (see salessheet.documents.service.issue_documents)."""
     from salessheet.documents.service import issue_documents as issue
 
@@ -463,7 +481,7 @@ def report(
     until: dt.date | None = None,
     rates_file: str | Path | None = None,
     credentials: str | None = None,
-):  # -> salessheet.analytics.model.AnalyticsReport
+) -> AnalyticsReport:
     """Funnel, conversion, time in stage, forecast, per-owner figures. Never writes the source."""
     from salessheet.analytics.service import build_report, load_rates
 
@@ -487,7 +505,7 @@ def changes(
     owner: str | None = None,
     rates_file: str | Path | None = None,
     credentials: str | None = None,
-):  # -> salessheet.analytics.changes.Changes
+) -> Changes:
     """The movement of the open pipeline between two runs, from the ledger (see
     salessheet.analytics.changes). ``until`` defaults to the last run, ``since`` to ``days``
     (default 7) before it. Never writes the source."""
@@ -526,7 +544,7 @@ def config_init(
     out: str | Path | None = None,
     today: dt.date,
     credentials: str | None = None,
-):  # -> salessheet.init.adopt.service.ConfigInit
+) -> ConfigInit:
     """Write a config for a sheet never seen before (headers and values); never overwrites.
     The config is checked to read the sheet before it is written."""
     from salessheet.init.adopt.service import config_init as adopt
