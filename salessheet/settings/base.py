@@ -190,7 +190,7 @@ def to_decimal(value: Any) -> Any:
 
 # The helpers below give a field's metadata; the type is written where the field is, so type
 # checkers see it: ``label: Annotated[str, *text("a stage label")]``,
-# ``outcome: Annotated[Outcome, *choice(OUTCOMES)]``.
+# ``stall_clock: Annotated[StallClock, *choice(STALL_CLOCKS)]``.
 
 
 def text(expected: str = "a non-empty text value", missing: str | None = None) -> Metadata:

@@ -101,7 +101,6 @@ __all__ = [
 ColumnType = Literal["id", "text", "stage", "money", "number", "percent", "date"]
 COLUMN_TYPES: tuple[str, ...] = get_args(ColumnType)
 Outcome = Literal["open", "won", "lost"]
-OUTCOMES: tuple[str, ...] = get_args(Outcome)
 SeverityName = Literal["error", "warning", "info", "allow"]  # of a kind of stage move
 SEVERITIES: tuple[str, ...] = get_args(SeverityName)
 StallClock = Literal["in_stage", "last_activity", "next_step"]

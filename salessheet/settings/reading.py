@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 from pydantic.json_schema import WithJsonSchema
@@ -21,9 +21,7 @@ from pydantic.json_schema import WithJsonSchema
 from salessheet.settings.base import ConfigModel, Expect, checked, item, to_decimal
 
 DateOrderName = Literal["dmy", "mdy", "ymd"]
-DATE_ORDERS: tuple[str, ...] = get_args(DateOrderName)
 LayoutMode = Literal["auto", "none"]
-LAYOUT_MODES: tuple[str, ...] = get_args(LayoutMode)
 MAX_COLUMN = 16384  # XFD, Excel's last column
 _LETTERS = re.compile(r"^[A-Za-z]{1,3}$")
 _RANGE = re.compile(r"^\s*(\d+)\s*[-–]\s*(\d+)\s*$")

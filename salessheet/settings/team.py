@@ -44,9 +44,7 @@ LANGS: tuple[str, ...] = get_args(Lang)
 RuleSeverity = Literal["error", "warning", "info"]
 RULE_SEVERITIES: tuple[str, ...] = get_args(RuleSeverity)
 DocumentKind = Literal["quote", "contract"]
-DOCUMENT_KINDS: tuple[str, ...] = get_args(DocumentKind)
 DocumentFormat = Literal["html", "docx", "pdf"]
-DOCUMENT_FORMATS: tuple[str, ...] = get_args(DocumentFormat)
 APPROVER_FIELD = "approver"
 
 
