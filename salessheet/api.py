@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # imported where they are used: the commands that need them p
     from salessheet.nightly.actions import ActionPlan, DueAction, Outcome, Result
     from salessheet.notify.results import NotificationResult
     from salessheet.settings.notify import NotificationSettings
-    from salessheet.stores.base import SheetReplace
+    from salessheet.stores.base import SheetReplace, Store
 
 
 class NotifyOptions(TypedDict, total=False):
@@ -256,13 +256,13 @@ def _documents_dir(p: OpenPipeline, given: str | Path | None) -> Path:
     return Path("documents")
 
 
-def _refuse_early(store: object) -> None:
+def _refuse_early(store: Store) -> None:
     """Refuse (exit 3) before carrying out actions when the write that records them would be
     refused: a workbook open in Excel or LibreOffice."""
-    if getattr(store, "kind", None) == "xlsx":
+    if store.kind == "xlsx":
         from salessheet.stores.file_safety import check_not_locked
 
-        check_not_locked(Path(store.source))  # type: ignore[attr-defined]
+        check_not_locked(Path(store.source))
 
 
 def _carry_out(
@@ -456,13 +456,13 @@ def issue_documents(
     sheet: str | None = None,
     today: Today,
     credentials: str | None = None,
-    **options: object,
+    **options: Any,  # the keywords of salessheet.documents.service.issue_documents
 ) -> IssueResult:
     """Quotes or contracts for deals (see salessheet.documents.service.issue_documents)."""
     from salessheet.documents.service import issue_documents as issue
 
     p = open_pipeline(source, profile=profile, sheet=sheet, today=today, credentials=credentials)
-    return issue(p, kind, deal_ids, **options)  # type: ignore[arg-type]
+    return issue(p, kind, deal_ids, **options)
 
 
 def documents_fields(kind: str, lang: str) -> list[tuple[str, str]]:

@@ -37,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from salessheet.analytics.model import RateTable
 from salessheet.core.errors import UsageError
@@ -355,7 +355,7 @@ def movement(
     outcome = {s.id: s.outcome for s in profile.stages}
     order = {s.id: i for i, s in enumerate(s for s in profile.stages if s.outcome != "lost")}
 
-    def member(st: DealState | None) -> bool:
+    def member(st: DealState | None) -> TypeGuard[DealState]:
         if st is None or not st.present or outcome.get(st.stage) != "open":
             return False
         if close_by is None:
@@ -408,15 +408,14 @@ def movement(
 def _step(
     replay: Replay,
     e: LedgerEvent,
-    member: Any,
+    member: Callable[[DealState | None], TypeGuard[DealState]],
     valuer: _Valuer,
     outcome: dict[str, str],
     order: dict[str, int],
     currencies: dict[str, set[str]],
 ) -> list[_Flow]:
     before = replay.states.get(e.deal_id)
-    was_in = member(before)
-    old_pair = valuer.pair(before) if was_in else None  # type: ignore[arg-type]
+    old_pair = valuer.pair(before) if (was_in := member(before)) else None
     old_stage = before.stage if before is not None else ""
     old_owner = valuer.owner(before) if before is not None and e.event == "owner" else ""
     existed = before is not None

@@ -181,8 +181,7 @@ def _notes(
     else:
         h = report.history
         notes.append(
-            f"Ledger history: {h.runs} runs from {h.first_run.isoformat()} "  # type: ignore[union-attr]
-            f"to {h.last_run.isoformat()}."  # type: ignore[union-attr]
+            f"Ledger history: {h.runs} runs from {h.first_run} to {h.last_run}."  # ISO dates
         )
     if report.conversion.note:
         notes.append(report.conversion.note[0].upper() + report.conversion.note[1:] + ".")

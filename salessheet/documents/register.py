@@ -268,7 +268,9 @@ class Register:
                     while len(row) <= self._col["file"]:
                         row.append(None)
                     row[self._col["file"]] = "; ".join(names + [file])
-                    self._entries[pos] = self._entry(e.index, row)  # type: ignore[assignment]
+                    entry = self._entry(e.index, row)
+                    assert entry is not None  # the row keeps its number
+                    self._entries[pos] = entry
                     if self._latest.get((e.deal_id, e.kind)) == e:
                         self._latest[(e.deal_id, e.kind)] = self._entries[pos]
                     self.changed = True

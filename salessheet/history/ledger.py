@@ -230,11 +230,11 @@ class Ledger:
         events = self.events
         if self._order is not None and self._order[0] == len(events):
             return self._order[1]
-        nums = [_run_number(e.run) for e in events]
-        if None in nums or all(a <= b for a, b in zip(nums, nums[1:], strict=False)):  # type: ignore[operator]
-            result = events
+        nums = [n for e in events if (n := _run_number(e.run)) is not None]
+        if len(nums) < len(events) or all(a <= b for a, b in zip(nums, nums[1:], strict=False)):
+            result = events  # (a run id that is not R0001-like: kept as written)
         else:
-            order = sorted(range(len(events)), key=lambda i: nums[i])  # type: ignore[arg-type, return-value]
+            order = sorted(range(len(events)), key=lambda i: nums[i])
             result = [events[i] for i in order]
         self._order = (len(events), result)
         return result

@@ -18,14 +18,14 @@ from salessheet.history.fields import (
     tracked_fields,
 )
 from salessheet.history.ledger import FIELD_EVENTS, DealState, Ledger, LedgerEvent
-from salessheet.settings.profile import Profile
+from salessheet.settings.profile import Profile, SeverityName
 from salessheet.sheet.pipeline import Pipeline
 
 
 @dataclass(frozen=True)
 class Verdict:
     check: Check  # one of catalogue.TRANSITION_CHECKS
-    severity: str  # as the profile configures it: error | warning | info | allow
+    severity: SeverityName  # as the profile configures it
     reason: str
 
 
@@ -207,7 +207,7 @@ def transition_findings(
                 message,
                 record=d,
                 field="stage",
-                severity=severity,  # type: ignore[arg-type]
+                severity=severity,
                 details=details,
             )
         )

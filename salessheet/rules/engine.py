@@ -177,7 +177,7 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
             Finding.of(
                 C.lookup(code),
                 f"resolved: {cells[5]}",
-                severity=sev,  # type: ignore[arg-type]
+                severity=sev,  # type: ignore[arg-type]  # one of the three: checked above
                 status="resolved",
                 deal_id=deal if not deal.startswith("row:") else None,
                 sheet=p.sheet,

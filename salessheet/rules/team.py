@@ -55,10 +55,10 @@ def team_findings(p: Pipeline) -> list[Finding]:
         matched = deals if when is None else [d for d in deals if when(d.values, today)]
         if not matched:
             continue
-        if rule.require:
+        if rule.test is None:  # a rule has require: fields or a check: condition
             out += _required(p, rule, matched)
             continue
-        test = rule.test.test  # type: ignore[union-attr]
+        test = rule.test.test
         failing = [d for d in matched if not test(d.values, today)]
         if failing:
             out += _failed(p, rule, failing)
@@ -154,7 +154,7 @@ def attach_guidance(p: Pipeline, findings: Iterable[Finding]) -> None:
     sheet = p.sheet
     for f in findings:
         if f.code in codes and f.deal_id and f.sheet == sheet:
-            text = stage_at.get(f.row)  # type: ignore[arg-type]
+            text = stage_at.get(f.row) if f.row is not None else None
             if text is not None:
                 f.guidance = text
 

@@ -150,10 +150,10 @@ class Transitions:
     mode: str  # sequential | graph
     graph: dict[str, list[str]]  # explicit allowed moves (mode graph)
     to_lost_from: str  # open | any
-    skip_forward: str
-    backward: str
-    reopen: str
-    undeclared: str  # severity for a move the graph does not list (mode graph)
+    skip_forward: SeverityName
+    backward: SeverityName
+    reopen: SeverityName
+    undeclared: SeverityName  # severity for a move the graph does not list (mode graph)
 
 
 @dataclass(frozen=True)
@@ -624,6 +624,7 @@ def _build(m: ProfileFile, path: Path | None, data: dict) -> Profile:
         notifications=build_notifications(m.notifications),
         rules=build_rules(
             m.rules,
+            # validated rules: the file has columns and stages, so scope_of gives a Scope
             scope_of(data.get("columns"), data.get("stages")),  # type: ignore[arg-type]
             any(s.label_zh for s in m.stages),
         )

@@ -152,6 +152,7 @@ def build_reading(m: Any) -> SheetReading:
             if isinstance(spec, int):
                 rows.add(spec)
             else:
+                # a text spec is a range _row_spec matched: the match is not None
                 a, b = (int(x) for x in _RANGE.match(spec).groups())  # type: ignore[union-attr]
                 ranges.append((a, b))
         where = tuple((w.column, w.matches) for w in m.skip_rows.where)

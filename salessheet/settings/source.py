@@ -166,7 +166,7 @@ if _WITH_LIBYAML:  # libyaml parses; composing happens here, in Python, to count
 
 else:  # pragma: no cover - PyYAML without libyaml
 
-    class _Loader(_BoundedComposer, yaml.SafeLoader):  # type: ignore[no-redef]
+    class _Loader(_BoundedComposer, yaml.SafeLoader):  # type: ignore[no-redef]  # (no libyaml)
         def __init__(self, stream: str):
             yaml.SafeLoader.__init__(self, stream)
             _BoundedComposer.__init__(self)

@@ -403,18 +403,18 @@ def resolve_order(
 
 def value_kind(v: RawValue) -> str:
     """The kind of one raw value (see the constants above)."""
-    cls = v.__class__
     if v is None:
         return BLANK
-    if cls is str:
-        s = v.strip()  # type: ignore[union-attr]
+    if v.__class__ is str:
+        s = v.strip()
         if not s:
             return BLANK
         return _text_kind(s)
+    cls = v.__class__
     if cls is bool:
         return BOOL
-    if cls is float or cls is int:
-        return SERIAL if SERIAL_MIN <= v < SERIAL_MAX else NUMBER  # type: ignore[operator]
+    if v.__class__ is float or v.__class__ is int:
+        return SERIAL if SERIAL_MIN <= v < SERIAL_MAX else NUMBER
     if cls is dt.date or cls is dt.datetime:
         return DATE
     if cls is CellError:
@@ -519,8 +519,8 @@ class ColumnValues:
     def dates(self) -> Counter[DateText]:
         out: Counter[DateText] = Counter()
         for v, k in self.kind_of.items():
-            if k == DATE_TEXT:
-                out[read_date_text(str(v))] += self.counts[v]  # type: ignore[index]
+            if k == DATE_TEXT and (text := read_date_text(str(v))) is not None:
+                out[text] += self.counts[v]
         return out
 
     def numbers(self) -> list[tuple[Decimal, int]]:

@@ -613,6 +613,7 @@ class GSheetsStore:
         code, status, message = _error_parts(exc)
         error = self._api_error_for(code, status, message, action, writing)
         # a caller may try again (after looking) only where Google may not have acted yet
+        # (an attribute of this error alone: callers read it with getattr(exc, "transient", True))
         error.transient = code in (408, 429) or code >= 500  # type: ignore[attr-defined]
         return error
 
