@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from salessheet.core.errors import StructureError
 from salessheet.core.report import CheckReport
@@ -14,6 +15,27 @@ from salessheet.rules.engine import Evaluation, evaluate, unused_text_fields
 from salessheet.rules.stalled import STALL_CODES, worst_first
 from salessheet.settings.profile import Profile, load_profile
 from salessheet.sheet.load import OpenPipeline, load_pipeline
+
+if TYPE_CHECKING:  # imported where they are used: the commands that need them pay for them
+    from salessheet.analytics.changes import Changes
+    from salessheet.analytics.model import AnalyticsReport
+    from salessheet.core.findings import Finding
+    from salessheet.documents.service import IssueResult
+    from salessheet.history.ledger import LedgerEvent
+    from salessheet.init.adopt.service import ConfigInit
+    from salessheet.nightly.actions import ActionPlan, DueAction, Outcome, Result
+    from salessheet.notify.results import NotificationResult
+    from salessheet.settings.notify import NotificationSettings
+    from salessheet.stores.base import SheetReplace, Store
+
+
+class NotifyOptions(TypedDict, total=False):
+    """The command line's notification options (``notify`` and ``notification_settings``)."""
+
+    email_to: tuple[str, ...]
+    webhooks: tuple[str, ...]
+    allow_link_local: bool
+
 
 # A date, or a function of a time zone giving today's date there (resolved once the source is
 # open, so a Google Sheet's own time zone can decide).
@@ -90,7 +112,7 @@ def evaluate_source(
     return evaluate(p, record=record)
 
 
-def _report(ev: Evaluation, findings: list | None = None) -> CheckReport:
+def _report(ev: Evaluation, findings: list[Finding] | None = None) -> CheckReport:
     return ev.check_report(findings)
 
 
@@ -178,8 +200,8 @@ def run(
     cells_writable = p.store.kind != "csv" and not p.layout.headerless
     forecast, moved = _history_extras(ev)
     actions = plan_actions(ev)
-    outcomes: list = actions.planned() if dry_run else []
-    rows: list = []
+    outcomes: list[Outcome] = actions.planned() if dry_run else []
+    rows: list[LedgerEvent] = []
     register = None
     if actions and not dry_run:
         _refuse_early(p.store)  # before anything is sent: a run that cannot write would resend
@@ -234,22 +256,22 @@ def _documents_dir(p: OpenPipeline, given: str | Path | None) -> Path:
     return Path("documents")
 
 
-def _refuse_early(store: object) -> None:
+def _refuse_early(store: Store) -> None:
     """Refuse (exit 3) before carrying out actions when the write that records them would be
     refused: a workbook open in Excel or LibreOffice."""
-    if getattr(store, "kind", None) == "xlsx":
+    if store.kind == "xlsx":
         from salessheet.stores.file_safety import check_not_locked
 
-        check_not_locked(Path(store.source))  # type: ignore[attr-defined]
+        check_not_locked(Path(store.source))
 
 
 def _carry_out(
     p: OpenPipeline,
-    plan: object,
+    plan: ActionPlan,
     out_dir: Path,
     env: Mapping[str, str] | None,
     allow_link_local: bool,
-) -> tuple[list, object]:
+) -> tuple[list[Outcome], SheetReplace | None]:
     """Tonight's on_enter actions (nightly.actions.carry_out) with documents from the
     documents layer (one register for all, written with the run's batch) and alerts from the
     notify layer. Returns the outcomes and the register sheet to write (None: unchanged)."""
@@ -265,7 +287,7 @@ def _carry_out(
     environ = env or {}
     held = {"register": Register(p.sheets.get(REGISTER_SHEET))}
 
-    def issue(kind: str, fmt: str, due: list) -> dict:
+    def issue(kind: str, fmt: str, due: Sequence[DueAction]) -> dict[str, Result]:
         before = held["register"].copy()
         try:
             res = issue_documents(
@@ -281,14 +303,14 @@ def _carry_out(
                                       new=doc.registered)  # fmt: skip
         return out
 
-    def send(jobs: list) -> list:
+    def send(jobs: Sequence[tuple[DueAction, list[Outcome]]]) -> list[Result]:
         settings = p.profile.notifications or NotificationSettings()
         alerts = []
         for d, docs in jobs:
             alert = stage_alert(
                 p.profile, d.deal, d.stage, d.action.message, from_stage=d.from_stage,
                 entered=d.entered_on, source=str(p.source), sheet=p.sheet,
-                documents=[(o.due.action.document, o.number, Path(o.file).name) for o in docs],
+                documents=[(o.document, o.number, Path(o.file).name) for o in docs],
             )  # fmt: skip
             alerts.append(AlertJob(alert, d.action.channel or "email", d.action.target or ""))
         attempts = send_stage_alerts(
@@ -296,7 +318,7 @@ def _carry_out(
         )
         return [Result(a.ok, a.error or "") for a in attempts]
 
-    outcomes = carry_out(plan, issue=issue, send=send)  # type: ignore[arg-type]
+    outcomes = carry_out(plan, issue=issue, send=send)
     register = held["register"]
     sheet = None
     if register.changed:
@@ -304,7 +326,7 @@ def _carry_out(
     return outcomes, sheet
 
 
-def _history_extras(ev: Evaluation) -> tuple[list | None, dict | None]:
+def _history_extras(ev: Evaluation) -> tuple[list[list[Any]] | None, dict[str, Any] | None]:
     """The forecast sheet after this run's snapshot, and the movement since the last run."""
     from salessheet.analytics.forecasting import forecast_sheet
     from salessheet.analytics.since_last_run import since_last_run
@@ -319,7 +341,7 @@ def notification_settings(
     webhooks: tuple[str, ...] = (),
     allow_link_local: bool = False,
     env: Mapping[str, str],
-):  # -> salessheet.settings.notify.NotificationSettings
+) -> NotificationSettings:
     """The profile's notification settings with the command line's options merged in; raises
     UsageError (exit 2) listing every bad option (call it before a run writes anything)."""
     from salessheet.core.errors import UsageError
@@ -343,7 +365,7 @@ def notify(
     webhooks: tuple[str, ...] = (),
     allow_link_local: bool = False,
     env: Mapping[str, str],
-) -> list:
+) -> list[NotificationResult]:
     """Send the digest of a run to the profile's and the options' recipients.
 
     Never raises for a failed delivery: each target's outcome is a NotificationResult.
@@ -373,7 +395,7 @@ def schedule(
     sheet: str | None = None,
     credentials: str | None = None,
     state_dir: Path | None = None,
-    notify_options: dict | None = None,
+    notify_options: NotifyOptions | None = None,
     env: Mapping[str, str],
     echo: Callable[[str], None] = print,
     stop: threading.Event | None = None,
@@ -401,7 +423,7 @@ def schedule(
 
     now = clock or utc_now
 
-    def job() -> tuple[int, dict]:
+    def job() -> tuple[int, dict[str, Any]]:
         today = now().astimezone(validate_tz(zone)).date()  # recomputed for every run
         report = run(
             source, profile=profile, sheet=sheet, today=today, credentials=credentials, env=env
@@ -434,13 +456,13 @@ def issue_documents(
     sheet: str | None = None,
     today: Today,
     credentials: str | None = None,
-    **options: object,
-):  # -> salessheet.documents.service.IssueResult
+    **options: Any,  # the keywords of salessheet.documents.service.issue_documents
+) -> IssueResult:
     """Quotes or contracts for deals (see salessheet.documents.service.issue_documents)."""
     from salessheet.documents.service import issue_documents as issue
 
     p = open_pipeline(source, profile=profile, sheet=sheet, today=today, credentials=credentials)
-    return issue(p, kind, deal_ids, **options)  # type: ignore[arg-type]
+    return issue(p, kind, deal_ids, **options)
 
 
 def documents_fields(kind: str, lang: str) -> list[tuple[str, str]]:
@@ -459,7 +481,7 @@ def report(
     until: dt.date | None = None,
     rates_file: str | Path | None = None,
     credentials: str | None = None,
-):  # -> salessheet.analytics.model.AnalyticsReport
+) -> AnalyticsReport:
     """Funnel, conversion, time in stage, forecast, per-owner figures. Never writes the source."""
     from salessheet.analytics.service import build_report, load_rates
 
@@ -483,7 +505,7 @@ def changes(
     owner: str | None = None,
     rates_file: str | Path | None = None,
     credentials: str | None = None,
-):  # -> salessheet.analytics.changes.Changes
+) -> Changes:
     """The movement of the open pipeline between two runs, from the ledger (see
     salessheet.analytics.changes). ``until`` defaults to the last run, ``since`` to ``days``
     (default 7) before it. Never writes the source."""
@@ -522,7 +544,7 @@ def config_init(
     out: str | Path | None = None,
     today: dt.date,
     credentials: str | None = None,
-):  # -> salessheet.init.adopt.service.ConfigInit
+) -> ConfigInit:
     """Write a config for a sheet never seen before (headers and values); never overwrites.
     The config is checked to read the sheet before it is written."""
     from salessheet.init.adopt.service import config_init as adopt

@@ -98,3 +98,19 @@ def test_the_package_top_level_stays_small() -> None:
     assert len(top) <= MAX_TOP_LEVEL_MODULES, top
     assert {"api.py", "errors.py", "__main__.py", "__init__.py"} <= set(top)
     assert (PACKAGE / "py.typed").is_file()
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    """The README's test command is what CI runs: lint, format, types, then the suite."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("**Install the test dependencies and run the whole test suite:**")[1]
+    command = block.split("```sh\n", 1)[1].split("\n```", 1)[0]
+    ci = (REPO / ".ci/run").read_text(encoding="utf-8").rstrip("\n").splitlines()[-1]
+    assert ci == command
+    steps = [s.strip() for s in command.split("&&")]
+    assert steps[3:] == [
+        ".venv/bin/ruff check salessheet tests bench",
+        ".venv/bin/ruff format --check salessheet tests bench",
+        ".venv/bin/mypy",
+        ".venv/bin/python -m pytest",
+    ]

@@ -89,3 +89,20 @@ def test_custom_templates_resolve_against_the_profile_folder(tmp_path: Path) -> 
     assert problems == []
     assert settings.kind("quote").templates["en"]["html"] == tmp_path / "mine.html"
     assert settings.kind("quote").templates["en"]["docx"].name == "quote.en.docx"
+
+
+def test_each_column_documents_read_takes_extra_header_names():
+    """``documents.line_items.columns`` (and products, deal_columns) has a key for every
+    column documents read, in their order: a column added to one list is added to both."""
+    from salessheet.settings.documents import (
+        DEAL_EXTRA_COLUMNS,
+        LINE_ITEM_COLUMNS,
+        PRODUCT_COLUMNS,
+        DealColumns,
+        LineItemColumns,
+        ProductColumns,
+    )
+
+    assert list(LineItemColumns.model_fields) == list(LINE_ITEM_COLUMNS)
+    assert list(ProductColumns.model_fields) == list(PRODUCT_COLUMNS)
+    assert list(DealColumns.model_fields) == list(DEAL_EXTRA_COLUMNS)

@@ -584,6 +584,7 @@ def test_a_300_character_output_name_is_a_usage_error(
     assert tree(work) == before
 
 
+# fmt: off
 @pytest.mark.parametrize(
     ("command", "target"),
     [
@@ -598,6 +599,7 @@ def test_a_300_character_output_name_is_a_usage_error(
     ],
     ids=["quote", "quote-below", "contract", "report", "config-init"],
 )
+# fmt: on
 def test_an_output_path_through_a_file_is_a_usage_error(
     work: Path, command: tuple, target: str
 ) -> None:
@@ -641,6 +643,7 @@ def in_tmpfs(mount: Path, options: str, *, setup: str = "", after: str = "") -> 
     return ("unshare", "-Urm", "sh", "-c", script, "sh")
 
 
+# fmt: off
 @pytest.mark.parametrize(
     ("command", "target"),
     [
@@ -651,6 +654,7 @@ def in_tmpfs(mount: Path, options: str, *, setup: str = "", after: str = "") -> 
     ],
     ids=["quote", "report", "config-init"],
 )
+# fmt: on
 def test_an_unwritable_output_folder_is_a_usage_error(
     work: Path, command: tuple, target: str
 ) -> None:

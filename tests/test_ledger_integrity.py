@@ -308,8 +308,12 @@ def test_a_ledger_someone_sorted_replays_in_run_order():
     def summary(led: Ledger) -> dict:
         return {k: (s.stage, s.present, s.values) for k, s in led.state().items()}
 
-    assert summary(by_deal) == summary(ledger) == {
-        "X": ("opportunity", True, {"amount": "12"}),
-        "Y": ("lead", False, {"amount": "5"}),
-    }
+    assert (
+        summary(by_deal)
+        == summary(ledger)
+        == {
+            "X": ("opportunity", True, {"amount": "12"}),
+            "Y": ("lead", False, {"amount": "5"}),
+        }
+    )
     assert by_deal.rows()[1:] == sorted(rows[1:], key=lambda r: r[2])  # written back as it was

@@ -30,6 +30,7 @@ def wheel(tmp_path_factory) -> Path:
             "__pycache__",
             ".pytest_cache",
             ".ruff_cache",
+            ".mypy_cache",
         ),
     )
     res = subprocess.run(

@@ -140,9 +140,7 @@ class Nights:
         move(self.twin_book, deal, stage)
 
     def run(self, today: str, *extra: str) -> dict:
-        code, out = self.cli.json(
-            "run", self.book, "--config", self.team, "--today", today, *extra
-        )
+        code, out = self.cli.json("run", self.book, "--config", self.team, "--today", today, *extra)
         twin_code, twin = self.cli.json(
             "run", self.twin_book, "--config", self.twin, "--today", today, *extra
         )
@@ -215,7 +213,7 @@ def test_a_deal_entering_negotiation_gets_its_quote_mail_and_chat_message_once(
     )
     [chat] = posts(hooks, "/chat")
     assert {k: chat[k] for k in ("event", "deal_id", "customer", "stage", "from", "message",
-                                 "amount", "currency", "documents")} == {  # fmt: skip
+                                 "amount", "currency", "documents")} == {
         "event": "salessheet.stage_entered",
         "deal_id": "D-2",
         "customer": "Beta 贝塔",
@@ -225,7 +223,7 @@ def test_a_deal_entering_negotiation_gets_its_quote_mail_and_chat_message_once(
         "amount": "5000",
         "currency": "CNY",
         "documents": [{"kind": "quote", "number": "Q-2026-0001", "file": quote.name}],
-    }
+    }  # fmt: skip
     # the ledger says what was done, in rows a person can read
     assert action_rows(nights.book) == [
         ["R0002", "2026-11-03", "D-2", "action", "negotiation", "done", None, None,
@@ -467,9 +465,8 @@ def test_on_a_google_sheet_actions_add_at_most_one_request(
         fourth, requests, twin_requests = night("2026-11-05")
         assert [(a["deal_id"], a["status"]) for a in fourth["actions"]] == [("D-3", "done")] * 3
         assert requests == twin_requests  # its growth and values ride in the run's batch
-        assert [r[:4] for r in team_book.sheet(REGISTER).grid()][2] == [
-            "Q-2026-0002", 1, "D-3", "quote"
-        ]
+        registered = [r[:4] for r in team_book.sheet(REGISTER).grid()]
+        assert registered[2] == ["Q-2026-0002", 1, "D-3", "quote"]
 
 
 def test_undoing_a_wrong_move_is_no_entry(tmp_path: Path, cli, smtp, hooks) -> None:

@@ -865,3 +865,30 @@ def test_clearing_a_cell_never_shifts_cells_without_references(tmp_path):
     patch_xlsx(path, fingerprint(path), [CellWrite("Pipeline", 2, 2, None)], [])
     assert calamine_rows(path, "Pipeline") == [["a", "b", "c"], ["d", "", "f"]]
     assert openpyxl.load_workbook(path)["Pipeline"]["C2"].value == "f"
+
+
+@pytest.mark.parametrize(
+    "part, tag",
+    [
+        ("[Content_Types].xml", b"Types"),
+        ("xl/_rels/workbook.xml.rels", b"Relationships"),
+        ("xl/workbook.xml", b"sheets"),
+    ],
+)
+def test_new_sheet_in_a_part_whose_end_tag_has_a_space(part, tag, tmp_path):
+    """``</Types >`` is well-formed XML; a new sheet is still listed there (found by mypy: the
+    end tag was searched without the space and the search's None was used as a match)."""
+    path = build_handmade_workbook(tmp_path / "p.xlsx", PLAIN_ROWS)
+    rewrite_part(path, part, lambda x: x.replace(b"</" + tag + b">", b"</" + tag + b" >"))
+    patch_xlsx(path, fingerprint(path), [], [SheetReplace(HISTORY, [["h"]])])
+    assert calamine_rows(path, HISTORY) == [["h"]]
+    assert openpyxl.load_workbook(path)[HISTORY]["A1"].value == "h"
+
+
+def test_new_sheet_in_a_part_without_its_list_is_refused(tmp_path):
+    path = build_handmade_workbook(tmp_path / "p.xlsx", PLAIN_ROWS)
+    rewrite_part(path, "[Content_Types].xml", lambda x: x.replace(b"</Types>", b""))
+    before = path.read_bytes()
+    with pytest.raises(WriteRefused, match="Types") as err:
+        patch_xlsx(path, fingerprint(path), [], [SheetReplace(HISTORY, [["h"]])])
+    assert err.value.exit_code == 3 and path.read_bytes() == before

@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
+from salessheet.analytics.model import RateTable
 from salessheet.core.errors import UsageError
 from salessheet.core.money import round_money
 from salessheet.history.fields import UNKNOWN, as_decimal
@@ -170,7 +172,7 @@ class Changes:
     sheet: str = ""
     profile: str = ""
     locale: str = "en_US"
-    rates: dict[str, Any] | None = None
+    rates: RateTable | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -266,7 +268,12 @@ class _Valuer:
     time before the field was recorded (worked out on first need: a ledger that has tracked
     fields from its first run never needs it)."""
 
-    def __init__(self, profile: Profile, first: Any, ever_tracked: set[str]):
+    def __init__(
+        self,
+        profile: Profile,
+        first: Callable[[], dict[str, dict[str, str]]],
+        ever_tracked: set[str],
+    ):
         self.default_currency = profile.currency
         self._first = first  # () -> deal -> field -> first recorded value
         self.first: dict[str, dict[str, str]] | None = None
@@ -291,7 +298,9 @@ class _Valuer:
         return self._value(st, "owner")
 
 
-def _first_values(events: list[LedgerEvent], until_pos: int, pos: dict[str, int]) -> dict:
+def _first_values(
+    events: list[LedgerEvent], until_pos: int, pos: dict[str, int]
+) -> dict[str, dict[str, str]]:
     """deal -> field -> its first recorded value (amount, currency, owner)."""
     first: dict[str, dict[str, str]] = defaultdict(dict)
     wanted = ("amount", "currency", "owner")
@@ -316,7 +325,7 @@ def movement(
     days: int | None = None,
     close_by: dt.date | None = None,
     owner: str | None = None,
-    rates: dict[str, Any] | None = None,
+    rates: RateTable | None = None,
     sheet_owners: dict[str, str] | None = None,
     runs_between: tuple[int, int] | None = None,
 ) -> Changes:
@@ -325,11 +334,11 @@ def movement(
     ``sheet_owners``: deal id -> owner in the sheet now, for deals whose owner the ledger has
     not recorded."""
     runs = ledger.runs()
-    if runs_between is not None:
+    if runs_between is None:
+        start, end, s_idx, u_idx, notes = window_runs(runs, since, until, days)
+    else:
         s_idx, u_idx = runs_between
         start, end, notes = runs[s_idx][1], runs[u_idx][1], []
-    else:
-        start, end, s_idx, u_idx, notes = window_runs(runs, since, until, days)
     base = rates["base"] if rates else profile.currency
     out = Changes(start, end, close_by, owner, base, Movement(base), {}, [], notes)
     out.rates = rates
@@ -346,7 +355,7 @@ def movement(
     outcome = {s.id: s.outcome for s in profile.stages}
     order = {s.id: i for i, s in enumerate(s for s in profile.stages if s.outcome != "lost")}
 
-    def member(st: DealState | None) -> bool:
+    def member(st: DealState | None) -> TypeGuard[DealState]:
         if st is None or not st.present or outcome.get(st.stage) != "open":
             return False
         if close_by is None:
@@ -399,15 +408,14 @@ def movement(
 def _step(
     replay: Replay,
     e: LedgerEvent,
-    member: Any,
+    member: Callable[[DealState | None], TypeGuard[DealState]],
     valuer: _Valuer,
     outcome: dict[str, str],
     order: dict[str, int],
     currencies: dict[str, set[str]],
 ) -> list[_Flow]:
     before = replay.states.get(e.deal_id)
-    was_in = member(before)
-    old_pair = valuer.pair(before) if was_in else None  # type: ignore[arg-type]
+    old_pair = valuer.pair(before) if (was_in := member(before)) else None
     old_stage = before.stage if before is not None else ""
     old_owner = valuer.owner(before) if before is not None and e.event == "owner" else ""
     existed = before is not None
@@ -469,7 +477,7 @@ def _aggregate(
     flows: list[_Flow],
     currencies: dict[str, set[str]],
     owners: dict[str, str],
-    rates: dict[str, Any] | None,
+    rates: RateTable | None,
     profile: Profile,
 ) -> None:
     table = dict(rates["rates"]) if rates else {}
@@ -500,9 +508,9 @@ def _aggregate(
         return found
 
     def value(pair: tuple[Decimal | None, str] | None, where: str) -> Decimal:
-        if pair is None or pair[0] is None:
+        amount, cur = pair or (None, "")
+        if amount is None:
             return ZERO
-        amount, cur = pair
         if where == base and rates:
             return round_money(amount * table[cur], base)
         return round_money(amount, where)
@@ -570,7 +578,7 @@ def _notes(
     close_by: dt.date | None,
     owner: str | None,
     owner_changed: set[str],
-    rates: dict[str, Any] | None,
+    rates: RateTable | None,
 ) -> list[str]:
     notes: list[str] = []
     pos = {run: i for i, (run, _) in enumerate(runs)}
@@ -608,8 +616,8 @@ def _notes(
             )
     elif rates:
         as_of = rates["as_of"]
-        as_of = as_of.isoformat() if hasattr(as_of, "isoformat") else as_of
-        notes.append(f"Amounts converted to {rates['base']} at rates as of {as_of}.")
+        shown = as_of.isoformat() if hasattr(as_of, "isoformat") else as_of
+        notes.append(f"Amounts converted to {rates['base']} at rates as of {shown}.")
     notes.append(
         "Within one run a deal's amount change counts before its stage and close changes "
         "(a deal won at a new amount is increased, then won at that amount)."
@@ -625,7 +633,7 @@ def changes_of(
     days: int | None = None,
     close_by: dt.date | None = None,
     owner: str | None = None,
-    rates: dict[str, Any] | None = None,
+    rates: RateTable | None = None,
 ) -> Changes:
     """``movement`` of a loaded pipeline's ledger (the `salessheet history` sheet read with it);
     never writes anything."""

@@ -45,6 +45,8 @@ from salessheet.analytics.model import (
     Money,
     OwnerRow,
     ProbabilityBasis,
+    RatesShown,
+    RateTable,
     Slips,
     StageRef,
     StageTime,
@@ -85,7 +87,7 @@ def stage_ref(s: Stage) -> StageRef:
 class Pricing:
     """Sums amounts per currency and, with a rate table, converts them into its base."""
 
-    def __init__(self, rates: dict[str, Any] | None):
+    def __init__(self, rates: RateTable | None):
         self.table = rates
         self.base: str | None = rates["base"] if rates else None
         self.rates: dict[str, Decimal] = dict(rates["rates"]) if rates else {}
@@ -100,11 +102,11 @@ class Pricing:
         a_conv = w_conv = ZERO
         unpriced = missing = 0
         for f in facts:
-            x = f.amount
-            if x is None:
+            x, w = f.amount, f.weighted
+            if x is None or w is None:  # both or neither: weighted is amount x probability
                 missing += 1
                 continue
-            c, w = f.currency, f.weighted
+            c = f.currency
             a_by[c] = a_by.get(c, ZERO) + x
             w_by[c] = w_by.get(c, ZERO) + w
             if convert:
@@ -189,7 +191,10 @@ def entry_known(spans: Sequence[StageSpan], i: int) -> bool:
 
 
 def closed_on(
-    stage: Stage, spans: Sequence[StageSpan], profile_stages: dict[str, Stage], values: dict
+    stage: Stage,
+    spans: Sequence[StageSpan],
+    profile_stages: dict[str, Stage],
+    values: dict[str, Any],
 ) -> dt.date | None:
     if stage.outcome == "open":
         return None
@@ -433,8 +438,8 @@ def time_in_stage(
         else:
             current[f.stage.id].append((today - entered).days)
     out = []
-    for s in tracked:
-        done, now = completed[s.id], current[s.id]
+    for stage in tracked:
+        done, now = completed[stage.id], current[stage.id]
         if len(done) >= MIN_COMPLETED:
             basis, xs, note = "ledger", done, f"{len(done)} completed stays recorded in the ledger"
         elif now:
@@ -450,7 +455,9 @@ def time_in_stage(
         else:
             basis, xs = "none", []
             note = "no entry dates: needs a stage-date column or 2+ runs"
-        out.append(StageTime(stage_ref(s), basis, done, now, unknown[s.id], med(xs), p90(xs), note))
+        out.append(
+            StageTime(stage_ref(stage), basis, done, now, unknown[stage.id], med(xs), p90(xs), note)
+        )
     return out
 
 
@@ -492,11 +499,11 @@ def forecast(facts: Sequence[DealFacts], today: dt.date, pricing: Pricing) -> Fo
     buckets = [
         ForecastBucket(k, start, len(groups[k]), *pricing.pair(groups[k])) for k, start in keys
     ]
-    table = None
+    table: RatesShown | None = None
     if pricing.table:
         table = {
             "as_of": pricing.table["as_of"].isoformat(),
-            "base": pricing.base,
+            "base": pricing.table["base"],
             "rates": {k: str(v) for k, v in sorted(pricing.table["rates"].items())},
         }
     weighted = pricing.merge(b.weighted for b in buckets)
@@ -558,17 +565,17 @@ def slips(
     slipped = {k: v for k, v in counts.items() if v}
     by_id = {f.id: f for f in open_deals}
     top_ids = sorted(slipped, key=lambda k: (-slipped[k], k))[:limit]
-    top = [
-        {
-            "deal_id": k,
-            "owner": by_id[k].owner or None,
-            "slips": slipped[k],
-            "expected_close": by_id[k].expected_close.isoformat()
-            if by_id[k].expected_close
-            else None,
-        }
-        for k in top_ids
-    ]
+    top: list[dict[str, Any]] = []
+    for k in top_ids:
+        close = by_id[k].expected_close
+        top.append(
+            {
+                "deal_id": k,
+                "owner": by_id[k].owner or None,
+                "slips": slipped[k],
+                "expected_close": close.isoformat() if close else None,
+            }
+        )
     note = (
         f"pushes of the expected close date over {runs} recorded runs"
         if available

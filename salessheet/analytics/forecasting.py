@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from salessheet.analytics import figures as fig
+from salessheet.analytics.model import RateTable
 from salessheet.core.money import round_money
 from salessheet.core.owned import FORECAST_SHEET
 from salessheet.history.fields import as_decimal
@@ -216,7 +217,7 @@ def accuracy(
     wins: list[Win],
     today: dt.date,
     currency: str,
-    rates: dict[str, Any] | None = None,
+    rates: RateTable | None = None,
 ) -> ForecastAccuracy:
     """Forecast vs won for the past months the snapshots cover (module doc)."""
     table = dict(rates["rates"]) if rates else {}
@@ -314,7 +315,9 @@ def accuracy(
     return out
 
 
-def _point(weeks: int, day: dt.date, rows: list[SnapshotRow], value: Any, skipped: set) -> Point:
+def _point(
+    weeks: int, day: dt.date, rows: list[SnapshotRow], value: Any, skipped: set[str]
+) -> Point:
     weighted = unweighted = ZERO
     deals = 0
     for r in rows:
@@ -328,7 +331,7 @@ def _point(weeks: int, day: dt.date, rows: list[SnapshotRow], value: Any, skippe
     return Point(weeks, day, weighted, unweighted, deals)
 
 
-def forecast_accuracy(evaluation: Any, rates: dict[str, Any] | None = None) -> ForecastAccuracy:
+def forecast_accuracy(evaluation: Any, rates: RateTable | None = None) -> ForecastAccuracy:
     """Accuracy from an evaluation (the report's): its snapshots, ledger and sheet."""
     p = evaluation.pipeline
     history = read_history(p)

@@ -9,7 +9,7 @@ locale and currency, and the SVG charts (``analytics.svg``) as ``Markup``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,7 @@ from salessheet.core.templating import Markup, report_environment
 
 TEMPLATE = "report/report.html.j2"
 STALLED_ROWS = 50
-CHARTS = {
+CHARTS: dict[str, Callable[[AnalyticsReport], str]] = {
     "funnel": S.funnel_chart,
     "conversion": S.conversion_chart,
     "time": S.time_chart,

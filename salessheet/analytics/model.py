@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from salessheet.core.money import round_money
 
@@ -280,12 +280,28 @@ class ForecastBucket:
         }
 
 
+class RateTable(TypedDict):
+    """A checked rate table: 1 unit of each currency is ``rates[code]`` units of ``base``."""
+
+    as_of: dt.date
+    base: str
+    rates: dict[str, Decimal]
+
+
+class RatesShown(TypedDict):
+    """A rate table as the report shows it (the date and the rates as text)."""
+
+    as_of: str
+    base: str
+    rates: dict[str, str]
+
+
 @dataclass
 class Forecast:
     buckets: list[ForecastBucket]
     deals: int  # open deals
     weighted: Money
-    rates: dict[str, Any] | None  # {"as_of", "base", "rates"} as used, or None
+    rates: RatesShown | None  # the rates used, or None
 
     def to_dict(self) -> dict[str, Any]:
         return {

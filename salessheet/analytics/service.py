@@ -61,6 +61,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ from typing import Any
 from salessheet.analytics import figures as fig
 from salessheet.analytics.display import n_of
 from salessheet.analytics.forecasting import forecast_accuracy
-from salessheet.analytics.model import AnalyticsReport, History
+from salessheet.analytics.model import AnalyticsReport, History, RateTable
 from salessheet.core.errors import ConfigError, SourceError, UsageError
 from salessheet.core.formatting import is_known_currency
 from salessheet.rules.engine import Evaluation
@@ -79,21 +80,24 @@ def build_report(
     *,
     since: dt.date | None = None,
     until: dt.date | None = None,
-    rates: dict | None = None,
+    rates: Mapping[str, Any] | None = None,
 ) -> AnalyticsReport:
     """Every figure of the analytics report, from one evaluation of the pipeline."""
     return _build(evaluation, since, until, rates)
 
 
 def _build(
-    evaluation: Evaluation, since: dt.date | None, until: dt.date | None, rates: dict | None
+    evaluation: Evaluation,
+    since: dt.date | None,
+    until: dt.date | None,
+    rates: Mapping[str, Any] | None,
 ) -> AnalyticsReport:
     if since and until and since > until:
         raise UsageError(
             f"--since {since.isoformat()} is after --until {until.isoformat()}",
             hint="give a window whose start is on or before its end",
         )
-    rates = check_rates(rates) if rates is not None else None
+    table = check_rates(rates) if rates is not None else None
     p = evaluation.pipeline
     profile, today = p.profile, p.today
     ledger = evaluation.new_ledger
@@ -108,13 +112,13 @@ def _build(
     known_stages = {s.id for s in profile.stages}
     unstaged = sum(1 for d in deals if d.stage not in known_stages)
 
-    pricing = fig.Pricing(rates)
+    pricing = fig.Pricing(table)
     window = fig.Window(since, until)
     entered_now: dict[str, tuple[dt.date | None, bool]] = {}
     for f in facts:
-        history = spans.get(f.id) if f.id else None
-        if history and history[-1].left is None and history[-1].stage == f.stage.id:
-            entered_now[f.id] = (history[-1].entered, fig.entry_known(history, len(history) - 1))
+        stays = spans.get(f.id) if f.id else None
+        if stays and stays[-1].left is None and stays[-1].stage == f.stage.id:
+            entered_now[f.id] = (stays[-1].entered, fig.entry_known(stays, len(stays) - 1))
     for d in deals:
         sd = d.values.get("stage_date")
         if d.id and d.id not in entered_now and isinstance(sd, dt.date):
@@ -152,8 +156,8 @@ def _build(
             facts, {d.id: d.values.get("lost_reason") for d in deals if d.id}, window
         ),
     )
-    report.accuracy = forecast_accuracy(evaluation, rates)
-    report.notes = _notes(report, facts, rates, today)
+    report.accuracy = forecast_accuracy(evaluation, table)
+    report.notes = _notes(report, facts, table, today)
     duplicates = p.duplicate_note()
     if duplicates:  # stated where the numbers are shown
         report.notes.insert(0, f"Deals: {duplicates}.")
@@ -161,7 +165,7 @@ def _build(
 
 
 def _notes(
-    report: AnalyticsReport, facts: list[fig.DealFacts], rates: dict | None, today: dt.date
+    report: AnalyticsReport, facts: list[fig.DealFacts], rates: RateTable | None, today: dt.date
 ) -> list[str]:
     notes = [f"Weighted amounts: {report.funnel.probability.note}."]
     if report.funnel.probability.out_of_range:
@@ -177,8 +181,7 @@ def _notes(
     else:
         h = report.history
         notes.append(
-            f"Ledger history: {h.runs} runs from {h.first_run.isoformat()} "  # type: ignore[union-attr]
-            f"to {h.last_run.isoformat()}."  # type: ignore[union-attr]
+            f"Ledger history: {h.runs} runs from {h.first_run} to {h.last_run}."  # ISO dates
         )
     if report.conversion.note:
         notes.append(report.conversion.note[0].upper() + report.conversion.note[1:] + ".")
@@ -223,19 +226,22 @@ def _notes(
     return notes
 
 
-def check_rates(rates: dict, where: str = "rate table") -> dict[str, Any]:
+def check_rates(rates: object, where: str = "rate table") -> RateTable:
     """Validate a rate table ``{"as_of": date, "base": "CNY", "rates": {"USD": Decimal}}``
     (1 unit of each currency = rate units of base)."""
     problems = []
     if not isinstance(rates, dict):
         raise ConfigError(f"{where}: expected a mapping with as_of, base and rates")
     as_of = rates.get("as_of")
+    day: dt.date | None = None
     if isinstance(as_of, str):
         try:
-            as_of = dt.date.fromisoformat(as_of)
+            day = dt.date.fromisoformat(as_of)
         except ValueError:
             problems.append(f"as_of: {as_of!r} is not a date YYYY-MM-DD")
-    elif not isinstance(as_of, dt.date):
+    elif isinstance(as_of, dt.date):
+        day = as_of
+    else:
         problems.append(f"as_of: {as_of!r}; expected the date the rates are valid for")
     base = rates.get("base")
     if not isinstance(base, str) or not is_known_currency(base):
@@ -262,16 +268,16 @@ def check_rates(rates: dict, where: str = "rate table") -> dict[str, Any]:
     extra = sorted(set(rates) - {"as_of", "base", "rates"})
     if extra:
         problems.append(f"unknown keys {', '.join(map(str, extra))}; expected as_of, base, rates")
-    if problems:
+    if problems or day is None or not isinstance(base, str):  # (no problem: both are set)
         raise ConfigError(
             f"{where}: {len(problems)} problem(s)",
             problems=problems,
             hint='e.g. {"as_of": "2026-11-28", "base": "CNY", "rates": {"USD": "7.10"}}',
         )
-    return {"as_of": as_of, "base": base, "rates": clean}
+    return {"as_of": day, "base": base, "rates": clean}
 
 
-def load_rates(path: str | Path) -> dict[str, Any]:
+def load_rates(path: str | Path) -> RateTable:
     """Read a JSON rate table: {"as_of": "YYYY-MM-DD", "base": "CNY", "rates": {"USD": "7.1"}}.
 
     Numbers may be JSON numbers or strings; they are read as exact decimals.

@@ -14,7 +14,9 @@ from salessheet.history.transitions import current_rows
 DEFAULT_THRESHOLD = 20.0
 
 
-def since_last_run(evaluation: Any, threshold_percent: float | None = None) -> dict | None:
+def since_last_run(
+    evaluation: Any, threshold_percent: float | None = None
+) -> dict[str, Any] | None:
     """The movement between the previous run and this one (None on the first run, or when this
     run recorded nothing: then nothing moved)."""
     ledger = evaluation.new_ledger

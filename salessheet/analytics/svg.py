@@ -11,7 +11,7 @@ from decimal import Decimal
 from html import escape
 
 from salessheet.analytics import display as D
-from salessheet.analytics.model import AnalyticsReport, StageRef
+from salessheet.analytics.model import AnalyticsReport, Money, StageRef
 from salessheet.core.display import width as columns
 
 BLUE = "#2563eb"
@@ -191,10 +191,10 @@ def time_chart(r: AnalyticsReport, width: int = 560) -> str:
     top_days = max([t.p90 or 0 for t in times] + [t.median or 0 for t in times] + [1])
     scale = area / top_days
     ticks = _ticks(top_days)
-    for t in ticks:
-        x = lx + t * scale
+    for tick in ticks:
+        x = lx + tick * scale
         svg.line(x, top - 6, x, height - 30)
-        svg.text(x, top - 10, f"{t}d", anchor="middle", size=10, fill=MUTED)
+        svg.text(x, top - 10, f"{tick}d", anchor="middle", size=10, fill=MUTED)
     y = top
     for i, t in enumerate(times):
         svg.text(lx - 10, y + row_h / 2 + 4.5, labels[i], anchor="end")
@@ -334,7 +334,7 @@ def owners_chart(r: AnalyticsReport, width: int = 1100, limit: int = 20) -> str:
     return svg.render()
 
 
-def _primary_compact(m, r: AnalyticsReport) -> str:  # noqa: ANN001
+def _primary_compact(m: Money, r: AnalyticsReport) -> str:
     """The charted amount (converted, else the profile currency), ``+`` if others exist."""
     cur = _primary_currency(r)
     text = D.compact(m.primary(r.currency), cur, r.locale)

@@ -93,7 +93,7 @@ def _header(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     hist = (
         "no earlier run (history starts today)"
         if not h.runs
-        else f"{h.runs} runs since {h.first_run.isoformat()}"  # type: ignore[union-attr]
+        else f"{h.runs} runs since {h.first_run}"  # an ISO date
     )
     return [
         f"report: {r.source}",

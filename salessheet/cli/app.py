@@ -11,7 +11,7 @@ import json
 import re
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -217,16 +217,24 @@ def terminal_safe(text: str) -> str:
     return _CONTROL.sub(_escaped, text)
 
 
-
 class _Group(click.Group):
     """The command group; click's own usage errors (an unknown option, a missing argument)
     follow the same contract as every other failure: exit 2, and with ``--format json`` the
     error object on stdout."""
 
-    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,  # click's parameter: errors are always handled here
+        **extra: Any,
+    ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         try:
-            return super().main(argv, prog_name=prog_name, standalone_mode=False, **extra)
+            return super().main(
+                argv, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra
+            )
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except SystemExit:
@@ -248,6 +256,7 @@ def _format_in(argv: list[str]) -> str:
         ):
             return "json"
     return "text"
+
 
 Lazy = Callable[[], Any]
 

@@ -8,7 +8,10 @@ first, with "…" marking the cut. Messages that quote a cell value quote only i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
+
+from salessheet.core.cells import WriteValue
 
 MAX_CELL_UNITS = 32_767  # Excel's limit for the text of one cell, in UTF-16 code units
 QUOTE_CHARS = 200  # how much of a cell value a message quotes
@@ -36,11 +39,11 @@ def clip_cell_text(value: V, limit: int = MAX_CELL_UNITS) -> V | str:
     return value  # not reached: the text is longer than the limit
 
 
-def clip_row(row: list[V]) -> list[V | str]:
+def clip_row(row: Sequence[WriteValue]) -> list[WriteValue]:
     return [clip_cell_text(v) for v in row]
 
 
-def clip_rows(rows: list[list[V]]) -> list[list[V | str]]:
+def clip_rows(rows: Sequence[Sequence[WriteValue]]) -> list[list[WriteValue]]:
     """Every text of a tool-owned sheet, fitted to a cell."""
     return [clip_row(r) for r in rows]
 

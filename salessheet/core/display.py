@@ -9,29 +9,24 @@ more columns than asked for; ``ljust`` / ``rjust`` clip, then pad with spaces to
 
 from __future__ import annotations
 
-from types import ModuleType
-
 __all__ = ["ELLIPSIS", "clip", "ljust", "rjust", "width"]
 
 ELLIPSIS = "…"  # one column
 _ZWJ = "\u200d"
 
 
-def _wcwidth() -> ModuleType:
-    """The wcwidth package, imported on first use: importing wcwidth 0.9 costs some 20 ms of CPU,
-    which a command that lays out no text (JSON output, documents) need not pay."""
-    import wcwidth
-
-    return wcwidth
-
-
 def _char_width(ch: str) -> int:
-    return _wcwidth().wcwidth(ch)
+    # wcwidth is imported on first use: importing wcwidth 0.9 costs some 20 ms of CPU, which a
+    # command that lays out no text (JSON output, documents) need not pay.
+    from wcwidth import wcwidth
+
+    return wcwidth(ch)
 
 
 def width(text: str) -> int:
     """Columns ``text`` takes in a terminal; control characters (tab, newline) count as none."""
-    wcswidth = _wcwidth().wcswidth
+    from wcwidth import wcswidth
+
     cols = wcswidth(text)
     if cols < 0:  # wcwidth gives -1 for a string with a control character
         cols = wcswidth("".join(ch for ch in text if _char_width(ch) >= 0))

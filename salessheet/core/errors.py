@@ -5,6 +5,11 @@ Rule violations are never exceptions: they are Findings (see findings.py).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from salessheet.core.cells import RawSheet
+
 
 class SalessheetError(Exception):
     """Base class. ``exit_code`` is what the CLI exits with; ``problems`` lists every problem."""
@@ -52,7 +57,7 @@ class StructureError(SourceError):
         hint: str | None = None,
         *,
         missing: tuple[str, ...] | list[str] = (),
-        sheets: list | None = None,
+        sheets: list[RawSheet] | None = None,
         header_row: int | None = None,
     ):
         super().__init__(message, problems, hint)

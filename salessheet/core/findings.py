@@ -201,7 +201,7 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 
 def _make_encoder() -> Callable[[Any], str]:
     try:
-        from json.encoder import c_make_encoder  # type: ignore[attr-defined]
+        from json.encoder import c_make_encoder  # type: ignore[attr-defined]  # CPython's, untyped
     except ImportError:  # pragma: no cover - CPython has the C accelerator
         c_make_encoder = None
     if c_make_encoder is None:  # pragma: no cover
@@ -230,7 +230,7 @@ def findings_json(findings: Iterable[Finding], chunk: int = 2048) -> Iterator[st
     findings; joined, they equal ``json.dumps([f.to_dict() for f in findings])[1:-1]``."""
     enc = _encode
     estr = encode_basestring
-    memo: dict[str, str] = {}  # sheet, column and owner texts, encoded
+    memo: dict[str | None, str] = {}  # sheet, column and owner texts, encoded (never None)
     heads: dict[tuple[str, str, str], str] = {}
     keys: dict[str, str] = {}  # detail key -> '"key": '
     out: list[str] = []
@@ -250,9 +250,9 @@ def findings_json(findings: Iterable[Finding], chunk: int = 2048) -> Iterator[st
                 f'"status": {enc(f.status)}, "deal_id": '
             )
         sheet, column, owner = f.sheet, f.column, f.owner
-        sheet = memo.get(sheet) or cached(sheet)  # type: ignore[arg-type]
-        column = memo.get(column) or cached(column)  # type: ignore[arg-type]
-        owner = memo.get(owner) or cached(owner)  # type: ignore[arg-type]
+        sheet = memo.get(sheet) or cached(sheet)
+        column = memo.get(column) or cached(column)
+        owner = memo.get(owner) or cached(owner)
         row = f.row
         message = f.message
         details = f.details

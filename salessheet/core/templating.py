@@ -65,6 +65,7 @@ __all__ = [
     "MAX_RENDER_SECONDS",
     "Markup",
     "SandboxedEnvironment",
+    "Template",
     "TemplateError",
     "TemplateFailed",
     "TemplateLimitError",
@@ -521,9 +522,7 @@ class _CompilingCache(_GuardedEnvironment):
         super().__init__(**kwargs)
         self._compiled: dict[tuple[str, bool], Any] = {}
 
-    def from_string(
-        self, source: Any, globals: Any = None, template_class: Any = None
-    ) -> Any:
+    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Any:
         if globals is not None or template_class is not None or not isinstance(source, str):
             return super().from_string(source, globals, template_class)
         key = (source, bool(self.autoescape))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Union
+from typing import Literal, Union
 
 DATA_ROWS = 1000  # rows below the header that get formats and validations
 
@@ -41,7 +41,7 @@ class Validation:
     """A data validation over one column's data rows (row 2 to 1 + SheetPlan.data_rows)."""
 
     column: int  # 1-based
-    kind: str  # list | date | decimal
+    kind: Literal["list", "date", "decimal"]
     values: tuple[str, ...] = ()  # for list
     minimum: Decimal | dt.date | None = None
     maximum: Decimal | dt.date | None = None
@@ -104,5 +104,3 @@ class InitPlan:
             cells = [str(v) for v in row if v not in (None, "")]
             lines.append("  ".join(cells))
         return "\n".join(lines).strip() + "\n"
-
-

@@ -23,7 +23,7 @@ _LIMIT = 10**16  # 万亿亿 is not a written unit
 
 def _below_10000(n: int) -> str:
     """0 < n < 10000, without a leading 零."""
-    out = []
+    out: list[str] = []
     pending_zero = False
     for i, digit in enumerate(f"{n:04d}"):
         d = int(digit)

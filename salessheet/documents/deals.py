@@ -16,6 +16,7 @@ from salessheet.documents.context import DealData
 from salessheet.documents.line_items import currency_code, rate_from
 from salessheet.documents.preflight import StageInfo, allowed_stages
 from salessheet.settings.documents import LANGUAGES, DocumentSettings
+from salessheet.settings.profile import Profile
 from salessheet.sheet.parsing import (
     ParseContext,
     ParseFailure,
@@ -68,7 +69,7 @@ class DealReader:
         self, pipeline: Any, settings: DocumentSettings, kind: str, lang: str | None
     ) -> None:
         self.pipeline = pipeline
-        self.profile = pipeline.profile
+        self.profile: Profile = pipeline.profile
         self.settings = settings
         self.kind = kind
         self.lang = lang

@@ -30,7 +30,7 @@ def _template_bytes(path: Path, mtime: float) -> bytes:
     return path.read_bytes()
 
 
-class _Template(DocxTemplate):
+class _Template(DocxTemplate):  # type: ignore[misc]  # docxtpl has no types: an Any base
     """docxtpl's template with its XML clean-up (``patch_xml``) done once per distinct part."""
 
     _patched: dict[str, str] = {}
@@ -100,7 +100,7 @@ def docx_text(data: bytes) -> str:
     doc = Document(io.BytesIO(data))
     parts = [p.text for p in doc.paragraphs]
 
-    def walk(tables):
+    def walk(tables: Any) -> None:
         for t in tables:
             for row in t.rows:
                 for cell in row.cells:

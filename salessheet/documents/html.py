@@ -13,6 +13,7 @@ from typing import Any
 
 from salessheet.core.errors import ConfigError, PreflightError
 from salessheet.core.templating import (
+    Template,
     TemplateError,
     TemplateFailed,
     TemplateLimitError,
@@ -27,7 +28,7 @@ class MissingVariable(Exception):
     """The template asked for something the context does not have."""
 
 
-def _template(path: Path):
+def _template(path: Path) -> Template:
     env = html_environment(str(path.parent.resolve()))
     try:
         return env.get_template(path.name)

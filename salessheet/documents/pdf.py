@@ -65,7 +65,7 @@ def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
         sheets.append(_stylesheet(blocks[0], base_url))
         html = _STYLE.sub("", html, count=1)
     document = weasyprint.HTML(string=html, base_url=base_url)
-    data = document.write_pdf(stylesheets=sheets, font_config=_font_config())
+    data: bytes = document.write_pdf(stylesheets=sheets, font_config=_font_config())
     if len(blocks) == 1:
         _rendered_styles.add((blocks[0], base_url))
     return data

@@ -62,7 +62,7 @@ def pattern_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("^" + "".join(parts) + "$")
 
 
-def _text(value: RawValue) -> str:
+def _text(value: RawValue | WriteValue) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -70,7 +70,7 @@ def _text(value: RawValue) -> str:
     return str(value).strip()
 
 
-def _date(value: RawValue) -> dt.date | None:
+def _date(value: RawValue | WriteValue) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -83,7 +83,7 @@ def _date(value: RawValue) -> dt.date | None:
     return None
 
 
-def _int(value: RawValue) -> int:
+def _int(value: RawValue | WriteValue) -> int:
     text = _text(value).upper().lstrip("R")
     return int(text) if text.isdigit() else 1
 
@@ -121,7 +121,7 @@ class Register:
     def from_sheets(cls, sheets: dict[str, RawSheet]) -> Register:
         return cls(sheets.get(REGISTER_SHEET))
 
-    def _get(self, row: list[WriteValue], name: str) -> RawValue:
+    def _get(self, row: list[WriteValue], name: str) -> WriteValue:
         i = self._col[name]
         return row[i] if i < len(row) else None
 
@@ -256,7 +256,9 @@ class Register:
         self._note(entry)
         self.changed = True
 
-    def note_file(self, entry_number: str, revision: int, deal_id: str, kind: str, file: str):
+    def note_file(
+        self, entry_number: str, revision: int, deal_id: str, kind: str, file: str
+    ) -> None:
         """Record another format of an already registered document in its ``file`` cell."""
         for pos, e in enumerate(self._entries):
             if (e.number, e.revision, e.deal_id, e.kind) == (entry_number, revision, deal_id, kind):
@@ -266,7 +268,9 @@ class Register:
                     while len(row) <= self._col["file"]:
                         row.append(None)
                     row[self._col["file"]] = "; ".join(names + [file])
-                    self._entries[pos] = self._entry(e.index, row)  # type: ignore[assignment]
+                    entry = self._entry(e.index, row)
+                    assert entry is not None  # the row keeps its number
+                    self._entries[pos] = entry
                     if self._latest.get((e.deal_id, e.kind)) == e:
                         self._latest[(e.deal_id, e.kind)] = self._entries[pos]
                     self.changed = True

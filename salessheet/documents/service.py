@@ -161,7 +161,13 @@ class _Run:
     allow_mismatch: bool
 
 
-def _select(pipeline: Any, allowed: list[str], deal_ids, stage, all_deals) -> list[tuple[str, Any]]:
+def _select(
+    pipeline: Any,
+    allowed: list[str],
+    deal_ids: list[str] | None,
+    stage: str | None,
+    all_deals: bool,
+) -> list[tuple[str, Any]]:
     if deal_ids:
         return [(i, pipeline.deal(i)) for i in dict.fromkeys(str(i).strip() for i in deal_ids)]
     if stage:
@@ -298,14 +304,15 @@ def _sheets(pipeline: Any, settings: DocumentSettings) -> dict[str, Any]:
     """The sheets read with the pipeline, plus configured line-item and price-list sheets
     under other names (read now, in one request)."""
     wanted = [settings.line_items_sheet, settings.products_sheet]
-    missing = [n for n in wanted if n not in pipeline.sheets]
+    sheets: dict[str, Any] = pipeline.sheets
+    missing = [n for n in wanted if n not in sheets]
     if not missing:
-        return pipeline.sheets
+        return sheets
     names = {info.name for info in pipeline.store.sheets()}
     extra = [n for n in missing if n in names]
     if not extra:
-        return pipeline.sheets
-    return {**pipeline.sheets, **pipeline.store.read(extra)}
+        return sheets
+    return {**sheets, **pipeline.store.read(extra)}
 
 
 def _template_path(run: _Run, lang: str, source_fmt: str) -> Path:

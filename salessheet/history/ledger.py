@@ -147,8 +147,8 @@ class Replay:
         if e.event == "tracking":
             self.tracked = tuple(f.strip() for f in e.to.split(",") if f.strip())
             keep = set(self.tracked)
-            for st in out.values():
-                st.known &= keep
+            for state in out.values():
+                state.known &= keep
             return None
         st = out.get(e.deal_id)
         if e.event == "seen" or st is None:
@@ -230,11 +230,11 @@ class Ledger:
         events = self.events
         if self._order is not None and self._order[0] == len(events):
             return self._order[1]
-        nums = [_run_number(e.run) for e in events]
-        if None in nums or all(a <= b for a, b in zip(nums, nums[1:], strict=False)):  # type: ignore[operator]
-            result = events
+        nums = [n for e in events if (n := _run_number(e.run)) is not None]
+        if len(nums) < len(events) or all(a <= b for a, b in zip(nums, nums[1:], strict=False)):
+            result = events  # (a run id that is not R0001-like: kept as written)
         else:
-            order = sorted(range(len(events)), key=lambda i: nums[i])  # type: ignore[arg-type, return-value]
+            order = sorted(range(len(events)), key=lambda i: nums[i])
             result = [events[i] for i in order]
         self._order = (len(events), result)
         return result
@@ -311,7 +311,7 @@ class Ledger:
 def writable(v: RawValue) -> WriteValue:
     """A cell as read, as it can be written back (an error value or a time as its text)."""
     if v is None or isinstance(v, (str, int, float, dt.date)) and not isinstance(v, bool):
-        return v  # type: ignore[return-value]
+        return v
     if isinstance(v, bool):
         return "TRUE" if v else "FALSE"
     if isinstance(v, CellError):
@@ -399,6 +399,7 @@ def _read(sheet: RawSheet) -> Ledger:
     events: list[LedgerEvent] = []
     tails: dict[int, list[RawValue]] = {}
     for i, position, text, dates, raw in parsed:
+        run_date: dt.date | None
         if len(dates) == 1:
             run_date, why = dates[0], ""
         else:

@@ -108,7 +108,7 @@ class SnapshotRow:
             self.weighted,
         ]
 
-    def key(self) -> tuple:
+    def key(self) -> tuple[dt.date, str, str, str, str]:
         return (self.day, self.owner.casefold(), self.owner, self.month, self.currency)
 
 

@@ -18,14 +18,14 @@ from salessheet.history.fields import (
     tracked_fields,
 )
 from salessheet.history.ledger import FIELD_EVENTS, DealState, Ledger, LedgerEvent
-from salessheet.settings.profile import Profile
+from salessheet.settings.profile import Profile, SeverityName
 from salessheet.sheet.pipeline import Pipeline
 
 
 @dataclass(frozen=True)
 class Verdict:
     check: Check  # one of catalogue.TRANSITION_CHECKS
-    severity: str  # as the profile configures it: error | warning | info | allow
+    severity: SeverityName  # as the profile configures it
     reason: str
 
 
@@ -172,16 +172,16 @@ def transition_findings(
     out: list[Finding] = []
     by_id = {d.id: d for d in p.deals if d.id}
     header = p.layout.header_of.get("stage", "Stage")
-    for e in this_run:
-        if e.event == "removed":  # the deal's row is gone: the finding names its column
+    for ev in this_run:
+        if ev.event == "removed":  # the deal's row is gone: the finding names its column
             out.append(
                 Finding.of(
                     C.DEAL_REMOVED,
-                    f"deal {e.deal_id} (last seen in {e.from_}) is no longer in the sheet",
-                    deal_id=e.deal_id,
+                    f"deal {ev.deal_id} (last seen in {ev.from_}) is no longer in the sheet",
+                    deal_id=ev.deal_id,
                     sheet=p.sheet,
                     column=header,
-                    details={"last_stage": e.from_, "event": True},
+                    details={"last_stage": ev.from_, "event": True},
                 )
             )
     for deal_id, st in state.items():
@@ -207,7 +207,7 @@ def transition_findings(
                 message,
                 record=d,
                 field="stage",
-                severity=severity,  # type: ignore[arg-type]
+                severity=severity,
                 details=details,
             )
         )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-from salessheet.core.cells import a1
+from salessheet.core.cells import RawSheet, a1
 from salessheet.core.errors import StructureError
 from salessheet.init.adopt.headers import name_index, name_key, words
 from salessheet.init.adopt.vocabulary import HEADER_NAMES
@@ -42,7 +42,9 @@ def _names_of(profile: Any, fname: str) -> list[str]:
     return list(dict.fromkeys(name_key(n) for n in names if name_key(n)))
 
 
-def near_misses(sheets: list, fields: tuple[str, ...], profile: Any) -> dict[str, list[Candidate]]:
+def near_misses(
+    sheets: list[RawSheet], fields: tuple[str, ...], profile: Any
+) -> dict[str, list[Candidate]]:
     """For each field, up to three cells of the first 30 rows that may name it, best first."""
     index = name_index(profile)
     names = {f: _names_of(profile, f) for f in fields}

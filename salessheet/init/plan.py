@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypedDict
 
 from salessheet.core.display import width as text_width
 from salessheet.core.errors import UsageError
@@ -104,7 +105,36 @@ def pipeline_fields(profile: Profile) -> list[ColumnDef]:
 
 # ------------------------------------------------------------------ texts
 
-_T = {
+
+class _Texts(TypedDict):
+    """The instructions sheet's texts in one language."""
+
+    title: str
+    intro: list[str]
+    stages_h: str
+    stages_th: list[str]
+    guidance_th: str
+    rules_h: str
+    rules_th: list[str]
+    severities: dict[str, str]
+    approvers: str
+    approvers_of: str
+    days: str
+    terminal: str
+    lost_note: str
+    columns_h: str
+    columns_th: list[str]
+    types: dict[str, str]
+    all_stages: str
+    items_h: str
+    items: list[str]
+    against: dict[str, str]
+    commands_h: str
+    commands: list[tuple[str, str]]  # (command, what it does)
+    note: str
+
+
+_T: dict[str, _Texts] = {
     "en": {
         "title": "How to use this pipeline workbook ({profile} profile)",
         "intro": [
@@ -224,8 +254,31 @@ _T = {
     },
 }
 
+# (SKU, description, quantity, unit, unit price, discount %) of an example line item
+_Item = tuple[str, str, int, str, str, int]
+
+
+class _ExampleTexts(TypedDict):
+    """The two example deals' texts in one language (index 0: the first deal)."""
+
+    customers: list[str]
+    contacts: list[str]
+    owners: list[str]
+    phones: list[str]
+    emails: list[str]
+    addresses: list[str]
+    notes: list[str]
+    items: list[list[_Item]]
+
+
+class _ExampleSet(TypedDict):
+    en: _ExampleTexts
+    zh: _ExampleTexts
+    tax: str  # the line items' tax rate
+
+
 # Example data per profile style; the deal rows are built from the profile's own stages.
-_EXAMPLES = {
+_EXAMPLES: dict[str, _ExampleSet] = {
     "b2b": {
         "en": {
             "customers": ["Acme Robotics Ltd", "Nordic Freight AB"],
@@ -413,11 +466,12 @@ class _Example:
     stage: Stage
     values: dict[str, CellValue]
     items: list[list[CellValue]]
+    expected_close: dt.date  # also values["expected_close"]
 
 
 def _examples(profile: Profile, lang: str, today: dt.date) -> list[_Example]:
     style = _EXAMPLES.get(profile.name) or _EXAMPLES["b2b"]
-    data = style[lang]
+    data = style["zh"] if lang == "zh" else style["en"]
     tax = Decimal(style["tax"])
     open_stages = [s for s in profile.stages if s.is_open] or profile.stages[:1]
     # the deal closest to closing, then one in the middle of the funnel
@@ -438,6 +492,7 @@ def _examples(profile: Profile, lang: str, today: dt.date) -> list[_Example]:
         in_stage = min((3, 9)[i], limit - 1)
         entered = today - dt.timedelta(days=max(in_stage, 0))
         last = today - dt.timedelta(days=1) if entered < today else today
+        expected_close = today + dt.timedelta(days=(21, 60)[i])
         values: dict[str, CellValue] = {
             "deal_id": deal_id,
             "customer": data["customers"][i],
@@ -445,7 +500,7 @@ def _examples(profile: Profile, lang: str, today: dt.date) -> list[_Example]:
             "amount": amount,
             "currency": currency,
             "owner": data["owners"][i],
-            "expected_close": today + dt.timedelta(days=(21, 60)[i]),
+            "expected_close": expected_close,
             "last_activity": last,
             "stage_date": entered,
             "created": entered - dt.timedelta(days=(30, 14)[i]),
@@ -456,11 +511,11 @@ def _examples(profile: Profile, lang: str, today: dt.date) -> list[_Example]:
             "address": data["addresses"][i],
             "notes": data["notes"][i],
         }
-        items = [
+        items: list[list[CellValue]] = [
             [deal_id, sku, desc, q, unit, Decimal(p), Decimal(d) / 100, tax]
             for sku, desc, q, unit, p, d in lines
         ]
-        out.append(_Example(stage, values, items))
+        out.append(_Example(stage, values, items, expected_close))
     return out
 
 
@@ -497,10 +552,10 @@ def _pipeline_sheet(profile: Profile, lang: str, name: str, examples: list[_Exam
         for c in cols:
             v = ex.values.get(c.field)
             if v is None and c.field in ex.stage.required:
-                v = _filler(c, lang, ex.values["expected_close"], ex.values["amount"])  # type: ignore[arg-type]
+                v = _filler(c, lang, ex.expected_close, ex.values["amount"])
             row.append(v)
         rows.append(row)
-    columns = []
+    columns: list[ColumnPlan] = []
     for j, c in enumerate(cols):
         header = pick_header(c.aliases, lang, c.field)
         kind = _KIND_OF_TYPE.get(c.type, "text")
@@ -523,8 +578,8 @@ def _pipeline_sheet(profile: Profile, lang: str, name: str, examples: list[_Exam
                 error=("阶段须为：" if zh else "The stage must be one of: ") + ", ".join(labels),
             )
         )
-    for i, c in enumerate(columns, start=1):
-        if c.kind == "date":
+    for i, col in enumerate(columns, start=1):
+        if col.kind == "date":
             sheet.validations.append(
                 Validation(
                     i,
@@ -532,18 +587,18 @@ def _pipeline_sheet(profile: Profile, lang: str, name: str, examples: list[_Exam
                     minimum=dt.date(2000, 1, 1),
                     maximum=dt.date(2099, 12, 31),
                     strict=False,
-                    title=c.header,
+                    title=col.header,
                     error="请填写日期，例如 2026-12-31" if zh else "Type a date, e.g. 2026-12-31",
                 )
             )
-        elif c.kind == "money":
+        elif col.kind == "money":
             sheet.validations.append(
                 Validation(
                     i,
                     "decimal",
                     minimum=Decimal(0),
                     strict=False,
-                    title=c.header,
+                    title=col.header,
                     error="金额须为不小于 0 的数字（币种另填一列）"
                     if zh
                     else "Type the amount as a number of 0 or more (currency in its own column)",
@@ -624,10 +679,10 @@ def _instructions_sheet(
     styles: dict[int, str] = {}
     sep = "、" if lang == "zh" else ", "
 
-    def add(row: list[CellValue], style: str | None = None) -> None:
+    def add(row: Sequence[CellValue], style: str | None = None) -> None:
         if style:
             styles[len(rows)] = style
-        rows.append(row)
+        rows.append(list(row))
 
     add([t["title"].format(profile=profile.name)], "title")
     add([])

@@ -10,7 +10,8 @@ import datetime as dt
 from pathlib import Path
 
 from salessheet.core.errors import SourceError, UsageError
-from salessheet.init.plan import InitPlan, build_init_plan
+from salessheet.core.workbook_plan import InitPlan
+from salessheet.init.plan import build_init_plan
 from salessheet.settings.profile import Profile
 from salessheet.stores.registry import is_gsheets
 

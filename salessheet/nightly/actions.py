@@ -97,6 +97,11 @@ class Outcome:
     def gave_up(self) -> bool:
         return self.status == FAILED and self.attempt >= MAX_ATTEMPTS
 
+    @property
+    def document(self) -> str | None:
+        """The kind of document the action issues (None: not an issue action, or unknown)."""
+        return self.due.action.document if self.due is not None else None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "deal_id": self.deal_id,
@@ -180,14 +185,15 @@ def plan_actions(ev: Evaluation) -> ActionPlan:
         deal = rows.get(rec.deal_id)
         st = ev.state.get(rec.deal_id)
         reason = ""
-        stage = None
+        stage_now: Stage | None = None
+        action: StageAction | None = None
         if deal is None or not (st is not None and st.present):
             reason = "the deal is no longer in the sheet"
         elif deal.stage != rec.stage or not still_in(st, rec.stage, rec.entered):
             reason = f"the deal left {rec.stage}"
         else:
-            stage = profile.stage(rec.stage)
-            action = next((a for a in stage.on_enter if a.describe() == rec.action), None)
+            stage_now = profile.stage(rec.stage)
+            action = next((a for a in stage_now.on_enter if a.describe() == rec.action), None)
             if action is None:
                 reason = f"{rec.stage} no longer lists this action"
         if reason:
@@ -205,10 +211,10 @@ def plan_actions(ev: Evaluation) -> ActionPlan:
             continue
         if rec.run_date >= p.today:
             continue  # tried tonight already: the next attempt is tomorrow's
-        assert deal is not None and st is not None and stage is not None
+        assert deal is not None and st is not None and stage_now is not None and action is not None
         last = st.last_stage_event
         assert last is not None
-        add(DueAction(deal, stage, action, rec.attempt + 1, rec.entered,  # type: ignore[arg-type]
+        add(DueAction(deal, stage_now, action, rec.attempt + 1, rec.entered,
                       last.effective or last.run_date, last.from_))  # fmt: skip
     return plan
 

@@ -34,7 +34,7 @@ from salessheet.core.errors import SalessheetError, UsageError
 try:  # POSIX
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # None: lock with msvcrt instead
     import msvcrt
 
 Clock = Callable[[], dt.datetime]

@@ -11,7 +11,7 @@ from decimal import Decimal
 from salessheet.core import catalogue as C
 from salessheet.core.cells import RawValue, WriteValue, a1
 from salessheet.core.cellsafe import clip_cell_text, clip_rows
-from salessheet.core.findings import SEVERITY_ORDER
+from salessheet.core.findings import SEVERITY_ORDER, Finding
 from salessheet.core.owned import FINDINGS_SHEET, FORECAST_SHEET, HISTORY_SHEET
 from salessheet.history.ledger import HEADER as LEDGER_HEADER
 from salessheet.history.ledger import LedgerEvent
@@ -80,7 +80,7 @@ def _sheet_equal(old_rows: list[list[RawValue]] | None, new_rows: list[list[Writ
     return True
 
 
-def flag_text(findings: list) -> str | None:
+def flag_text(findings: list[Finding]) -> str | None:
     if not findings:
         return None
     parts = []
@@ -116,8 +116,8 @@ def plan_write(
     p = ev.pipeline
     batch = WriteBatch()
     plan = WritePlan(batch)
-    for name, header in OWNED_HEADERS.items():
-        check_replaceable(p.sheets.get(name), name, [header])
+    for name, owned_header in OWNED_HEADERS.items():
+        check_replaceable(p.sheets.get(name), name, [owned_header])
     # tool-owned sheets
     if ev.events or actions:
         ledger = ev.new_ledger.extended(list(actions)) if actions else ev.new_ledger
@@ -178,7 +178,7 @@ def plan_write(
     )
     flag_col = owned.get(FLAG_HEADER) or max([user_width, *owned.values()]) + 1
     days_col = owned.get(DAYS_HEADER) or max([user_width, flag_col, *owned.values()]) + 1
-    by_row: dict[int, list] = defaultdict(list)
+    by_row: dict[int, list[Finding]] = defaultdict(list)
     for f in ev.findings:
         if f.status != "resolved" and f.row and f.sheet == p.sheet and f.row != header_row:
             by_row[f.row].append(f)
@@ -241,6 +241,4 @@ def _is_flag(value: RawValue) -> bool:
 
 
 def _is_days(value: RawValue) -> bool:
-    return value in (None, "") or (
-        isinstance(value, (int, float)) and not isinstance(value, bool)
-    )
+    return value in (None, "") or (isinstance(value, (int, float)) and not isinstance(value, bool))

@@ -7,7 +7,21 @@ Public API::
 """
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what __getattr__ gives, for type checkers
+    from salessheet.notify.digest import Digest as Digest
+    from salessheet.notify.digest import build_digest as build_digest
+    from salessheet.notify.digest import report_owners as report_owners
+    from salessheet.notify.dispatch import send_notifications as send_notifications
+    from salessheet.notify.results import NotificationResult as NotificationResult
+    from salessheet.settings.notify import EmailSettings as EmailSettings
+    from salessheet.settings.notify import NotificationSettings as NotificationSettings
+    from salessheet.settings.notify import WebhookTarget as WebhookTarget
+    from salessheet.settings.notify import (
+        parse_notification_settings as parse_notification_settings,
+    )
+    from salessheet.settings.notify import settings_from_options as settings_from_options
 
 # Imported on first use: the profile loader needs only `settings`, not SMTP, TLS and HTTP.
 _HOMES = {

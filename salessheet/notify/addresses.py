@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import socket
+import ssl
 import urllib.request
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -67,8 +68,10 @@ def _connector(allow_link_local: bool, resolver: Resolver) -> Callable[..., sock
     return connect
 
 
-def _pinned(base: type, connect: Callable[..., socket.socket]) -> type:
-    class Pinned(base):  # type: ignore[misc, valid-type]
+def _pinned(
+    base: type[http.client.HTTPConnection], connect: Callable[..., socket.socket]
+) -> type[http.client.HTTPConnection]:
+    class Pinned(base):  # type: ignore[misc, valid-type]  # a class made for each base
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._create_connection = connect  # http.client's hook for opening the socket
@@ -86,12 +89,15 @@ class _HTTPHandler(urllib.request.HTTPHandler):
 
 
 class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, connect: Callable[..., socket.socket]) -> None:
-        super().__init__()
+    def __init__(
+        self, connect: Callable[..., socket.socket], context: ssl.SSLContext | None = None
+    ) -> None:
+        super().__init__(context=context)
+        self._tls_context = context  # None: the default context (the system's trust store)
         self._conn_class = _pinned(http.client.HTTPSConnection, connect)
 
     def https_open(self, req: urllib.request.Request) -> Any:
-        return self.do_open(self._conn_class, req, context=self._context)
+        return self.do_open(self._conn_class, req, context=self._tls_context)
 
 
 def opener(
@@ -100,4 +106,3 @@ def opener(
     """A urllib opener whose connections go only where the guard allows."""
     connect = _connector(allow_link_local, resolver)
     return urllib.request.build_opener(_HTTPHandler(connect), _HTTPSHandler(connect))
-

@@ -148,7 +148,7 @@ class Digest:
 # --------------------------------------------------------------------------- selection
 
 
-def _sort_key(f: Mapping[str, Any]) -> tuple:
+def _sort_key(f: Mapping[str, Any]) -> tuple[int, str, int, str]:
     row = f.get("row")
     return (
         SEVERITY_RANK.get(str(f.get("severity")), 3),
@@ -170,11 +170,11 @@ def report_owners(report: Mapping[str, Any]) -> list[str]:
 
 def _select(
     report: Mapping[str, Any], owner: str | None
-) -> tuple[list[dict], list[dict], list[dict]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     want = normalize_owner(owner) if owner is not None else None
-    new: list[dict] = []
-    persisting: list[dict] = []
-    resolved: list[dict] = []
+    new: list[dict[str, Any]] = []
+    persisting: list[dict[str, Any]] = []
+    resolved: list[dict[str, Any]] = []
     for f in report.get("findings") or []:
         if not isinstance(f, Mapping):
             continue
@@ -191,7 +191,9 @@ def _select(
     return new, persisting, resolved
 
 
-def _counts(new: list[dict], persisting: list[dict], resolved: list[dict]) -> dict[str, int]:
+def _counts(
+    new: list[dict[str, Any]], persisting: list[dict[str, Any]], resolved: list[dict[str, Any]]
+) -> dict[str, int]:
     open_ = new + persisting
     return {
         "new": len(new),
@@ -289,7 +291,7 @@ def summary_line(summary: Mapping[str, Any], language: str) -> str:
     return " · ".join(parts)
 
 
-def _owner_table(open_: list[dict], language: str) -> list[tuple[str, int, int, int]]:
+def _owner_table(open_: list[dict[str, Any]], language: str) -> list[tuple[str, int, int, int]]:
     """(owner, errors, warnings, open) per owner, most errors first."""
     rows: dict[str, list[Any]] = {}
     for f in open_:
@@ -517,9 +519,9 @@ def render_text(d: Digest, *, max_items: int = 200) -> str:
                 f"{t(lang, 'sep')}{t(lang, 'warnings', n=warnings)}"
                 f"{t(lang, 'sep')}{t(lang, 'open_count', n=total)}"
             )
-    for header, items in moved_sections(d, max_items):
+    for header, moved in moved_sections(d, max_items):
         lines += ["", header]
-        lines += [f"  {item}" for item in items]
+        lines += [f"  {item}" for item in moved]
     if d.resolved:
         lines += ["", f"{t(lang, 'resolved')} ({len(d.resolved)})"]
         shown = d.resolved[:max_items]
@@ -539,7 +541,7 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _finding_rows(items: list[dict], lang: str, with_owner: bool) -> str:
+def _finding_rows(items: list[dict[str, Any]], lang: str, with_owner: bool) -> str:
     rows = []
     for f in items:
         sev = str(f.get("severity") or "info")
@@ -602,10 +604,10 @@ def render_html(d: Digest, *, max_items: int = 200) -> str:
                 f"<td {_CELL}>{warnings}</td><td {_CELL}>{total}</td></tr>"
             )
         parts.append("</table>")
-    for header, items in moved_sections(d, max_items):
+    for header, moved in moved_sections(d, max_items):
         parts.append(f"<h3>{_e(header)}</h3>")
         parts.append('<ul class="moved">')
-        parts += [f"<li>{_e(item)}</li>" for item in items]
+        parts += [f"<li>{_e(item)}</li>" for item in moved]
         parts.append("</ul>")
     if d.resolved:
         parts.append(f"<h3>{_e(t(lang, 'resolved'))} ({len(d.resolved)})</h3>")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from salessheet.notify import email as email_channel
 from salessheet.notify import webhooks
@@ -33,8 +33,16 @@ from salessheet.settings.notify import (
 )
 
 
+class _DigestOptions(TypedDict):
+    """The digest options every e-mail of one run shares (``build_digest``'s keywords)."""
+
+    language: str
+    include_resolved: bool
+    max_items: int
+
+
 def send_notifications(
-    report: dict,
+    report: dict[str, Any],
     settings: NotificationSettings,
     *,
     env: Mapping[str, str],
@@ -72,9 +80,7 @@ def send_notifications(
     digests: dict[str, Digest] = {}
     for target in settings.webhooks:
         try:
-            results.append(
-                _send_webhook(report, settings, target, digests, env, sleep, now, guard)
-            )
+            results.append(_send_webhook(report, settings, target, digests, env, sleep, now, guard))
         except Exception as exc:  # noqa: BLE001 - a notification bug must not end the run
             results.append(
                 NotificationResult(
@@ -112,7 +118,7 @@ def _send_email(
     include_resolved = (
         cfg.include_resolved if cfg.include_resolved is not None else settings.include_resolved
     )
-    options = {
+    options: _DigestOptions = {
         "language": language,
         "include_resolved": include_resolved,
         "max_items": settings.max_items,
@@ -189,7 +195,7 @@ def _send_email(
 def _plan_approvers(
     report: dict[str, Any],
     cfg: EmailSettings,
-    options: dict[str, Any],
+    options: _DigestOptions,
     planned: list[tuple[str, str, Any]],
 ) -> list[NotificationResult]:
     """Each approver named by a finding gets the deals waiting for them, at the address

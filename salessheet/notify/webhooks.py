@@ -34,7 +34,7 @@ import socket
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote_plus, urlsplit
 
 from salessheet.notify import chattext
@@ -56,6 +56,7 @@ CHAT_ITEMS = 15  # findings per section in a chat message before "... and N more
 MAX_BYTES = {"wecom": 4096, "dingtalk": 18000, "feishu": 18000, "teams": 24000}
 SLACK_SECTION_CHARS = 2900  # Slack's limit for a section's text is 3000
 USER_AGENT = "salessheet-notify/1"
+_P = TypeVar("_P")  # a chat payload
 # Rate-limit answers that come back as HTTP 200 with an error code: worth the one retry.
 _RATE_LIMIT_CODES = {"dingtalk": {130101}, "wecom": {45009}, "feishu": {9499, 11232}}
 
@@ -96,14 +97,13 @@ def _intro(d: Digest, esc: Escape) -> list[str]:
     return lines
 
 
-def _fit(render: Callable[[int], Any], budget: int) -> Any:
+def _fit(render: Callable[[int], _P], budget: int) -> _P:
     """Render with fewer listed findings until the JSON fits ``budget`` bytes."""
-    payload = None
-    for items in (CHAT_ITEMS, 10, 5, 2, 0):
+    for items in (CHAT_ITEMS, 10, 5, 2):
         payload = render(items)
         if len(json.dumps(payload, ensure_ascii=False).encode("utf-8")) <= budget:
             return payload
-    return payload
+    return render(0)  # no finding listed: the least there is to send
 
 
 def markdown_text(d: Digest, max_items: int = CHAT_ITEMS) -> str:

@@ -64,7 +64,6 @@ class Evaluation:
     findings: list[Finding]
     first_seen: dict[tuple[str, str, str], str]
 
-
     def check_report(self, findings: list[Finding] | None = None) -> CheckReport:
         """The report of validate / run: each deal once (rows sharing an id are one deal, the
         last row wins), and a note saying so when rows share ids."""
@@ -178,7 +177,7 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
             Finding.of(
                 C.lookup(code),
                 f"resolved: {cells[5]}",
-                severity=sev,  # type: ignore[arg-type]
+                severity=sev,  # type: ignore[arg-type]  # one of the three: checked above
                 status="resolved",
                 deal_id=deal if not deal.startswith("row:") else None,
                 sheet=p.sheet,

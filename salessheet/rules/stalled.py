@@ -128,7 +128,7 @@ def stalled_findings(p: Pipeline, state: dict[str, DealState]) -> list[Finding]:
 
 
 def worst_first(findings: list[Finding]) -> list[Finding]:
-    def key(f: Finding) -> tuple:
+    def key(f: Finding) -> tuple[int, int, int]:
         days = f.details.get("days", 0) or 0
         threshold = f.details.get("threshold", 0) or 0
         over = days - threshold if isinstance(days, int) else 0

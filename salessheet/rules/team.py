@@ -55,10 +55,10 @@ def team_findings(p: Pipeline) -> list[Finding]:
         matched = deals if when is None else [d for d in deals if when(d.values, today)]
         if not matched:
             continue
-        if rule.require:
+        if rule.test is None:  # a rule has require: fields or a check: condition
             out += _required(p, rule, matched)
             continue
-        test = rule.test.test  # type: ignore[union-attr]
+        test = rule.test.test
         failing = [d for d in matched if not test(d.values, today)]
         if failing:
             out += _failed(p, rule, failing)
@@ -95,7 +95,7 @@ def _required(p: Pipeline, rule: TeamRule, matched: list[Deal]) -> list[Finding]
                 )
             )
             continue
-        approving = approvers is not None and name == APPROVER_FIELD
+        approving = approvers if name == APPROVER_FIELD else None  # whom this field may name
         default = f"{field_label(name)} is required{_when(rule)}"
         message = _message(p, rule, default)
         for d in matched:
@@ -103,14 +103,14 @@ def _required(p: Pipeline, rule: TeamRule, matched: list[Deal]) -> list[Finding]
             if value is None:
                 if bad_cells and (d.row, d.cell(name)) in bad_cells:
                     continue  # already reported as bad-value
-                names = approvers.for_owner(d.values.get("owner")) if approving else ()
+                names = approving.for_owner(d.values.get("owner")) if approving is not None else ()
                 details: dict[str, Any] = {"approvers": list(names)} if names else {}
                 text = message
                 if names:
                     text += f"; approvers: {', '.join(names)}"
                 out.append(of(check, text, record=d, field=name, details=details))
-            elif approving:
-                names = approvers.for_owner(d.values.get("owner"))  # type: ignore[union-attr]
+            elif approving is not None:
+                names = approving.for_owner(d.values.get("owner"))
                 if normalize_owner(str(value)) in {normalize_owner(n) for n in names}:
                     continue
                 owner = d.values.get("owner")
@@ -154,7 +154,7 @@ def attach_guidance(p: Pipeline, findings: Iterable[Finding]) -> None:
     sheet = p.sheet
     for f in findings:
         if f.code in codes and f.deal_id and f.sheet == sheet:
-            text = stage_at.get(f.row)  # type: ignore[arg-type]
+            text = stage_at.get(f.row) if f.row is not None else None
             if text is not None:
                 f.guidance = text
 

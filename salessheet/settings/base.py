@@ -14,12 +14,15 @@ Adding a key to a config is one line in a model: ``new_key: Annotated[int, Expec
 import types
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+
+# Annotated metadata, unpacked into the field's annotation: Annotated[str, *text("a name")]
+Metadata = tuple[Any, ...]
 
 
 class Expect:
@@ -185,26 +188,31 @@ def to_decimal(value: Any) -> Any:
     return value
 
 
-def text(expected: str = "a non-empty text value", missing: str | None = None) -> Any:
+# The helpers below give a field's metadata; the type is written where the field is, so type
+# checkers see it: ``label: Annotated[str, *text("a stage label")]``,
+# ``stall_clock: Annotated[StallClock, *choice(STALL_CLOCKS)]``.
+
+
+def text(expected: str = "a non-empty text value", missing: str | None = None) -> Metadata:
     """Non-empty text (stripped of nothing: labels and names are kept as written)."""
-    return Annotated[str, BeforeValidator(_no_blank), Expect(expected, missing)]
+    return (BeforeValidator(_no_blank), Expect(expected, missing))
 
 
-def loose_text(expected: str = "text") -> Any:
+def loose_text(expected: str = "text") -> Metadata:
     """Text where YAML may have read a number (tax ids, account numbers, sheet names)."""
-    return Annotated[str, BeforeValidator(_number_as_text), Expect(expected)]
+    return (BeforeValidator(_number_as_text), Expect(expected))
 
 
-def choice(values: tuple[str, ...], expected: str | None = None, *, fold: bool = False) -> Any:
-    """One of ``values`` (``fold``: any case, surrounding spaces ignored)."""
-    meta: list[Any] = [Expect(expected or "one of " + ", ".join(values))]
-    if fold:
-        meta.insert(0, BeforeValidator(_lower))
-    return Annotated[Literal[values], *meta]  # type: ignore[valid-type]
+def choice(values: tuple[str, ...], expected: str | None = None, *, fold: bool = False) -> Metadata:
+    """One of ``values``, the values of the field's ``Literal`` type (``fold``: any case,
+    surrounding spaces ignored). ``expected`` defaults to "one of" the values; a field that
+    says it itself needs no helper: ``Annotated[Literal["a", "b"], Expect("a or b")]``."""
+    expect = Expect(expected or "one of " + ", ".join(values))
+    return (BeforeValidator(_lower), expect) if fold else (expect,)
 
 
-def checked(base: Any, test: Callable[[Any], bool], expected: str, *, before: bool = False) -> Any:
-    """``base`` values for which ``test`` holds; ``expected`` says what that means."""
+def checked(test: Callable[[Any], object], expected: str) -> Metadata:
+    """Values for which ``test`` holds (is true); ``expected`` says what that means."""
     from pydantic import AfterValidator
 
     def check(value: Any) -> Any:
@@ -212,8 +220,7 @@ def checked(base: Any, test: Callable[[Any], bool], expected: str, *, before: bo
             raise ValueError(expected)
         return value
 
-    validator = BeforeValidator(check) if before else AfterValidator(check)
-    return Annotated[base, validator, Expect(expected)]
+    return (AfterValidator(check), Expect(expected))
 
 
 strip = BeforeValidator(_strip)

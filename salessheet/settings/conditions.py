@@ -213,7 +213,7 @@ def _parse(text: str, fields: Mapping[str, str]) -> Any:
     try:
         return _parser().parse(text)
     except UnexpectedCharacters as exc:
-        pos = exc.pos_in_stream
+        pos = exc.pos_in_stream or 0  # always set on this error (lark types it optional)
         char = text[pos] if pos < len(text) else ""
         hints = {
             "=": "use == to compare",
@@ -594,6 +594,7 @@ class _Compiler:
         cmp = _OPS[op]
         ids = frozenset(sid for sid, i in index.items() if cmp(i, target))
         name = a.field
+        assert name is not None  # a stage operand is the stage column (a text was swapped to b)
         return _Node("bool", pos, lambda v, t: v.get(name) in ids)
 
     def _compare_text(self, a: _Node, op: str, b: _Node, pos: int) -> _Node:

@@ -13,7 +13,7 @@ import string
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import (
     AfterValidator,
@@ -22,19 +22,29 @@ from pydantic import (
     Field,
     Tag,
     ValidationInfo,
-    create_model,
 )
 from pydantic.json_schema import WithJsonSchema
 
-from salessheet.settings.base import ConfigModel, Expect, checked, choice, problem, text
+from salessheet.settings.base import (
+    ConfigModel,
+    Expect,
+    Metadata,
+    checked,
+    choice,
+    problem,
+    text,
+)
 from salessheet.settings.problems import best_effort
 
-TAX_MODES = ("exclusive", "inclusive")
+TaxMode = Literal["exclusive", "inclusive"]
+TAX_MODES: tuple[str, ...] = get_args(TaxMode)
 
 KINDS = ("quote", "contract")
-RECONCILE_AGAINST = ("lines", "total", "net")
+ReconcileAgainst = Literal["lines", "total", "net"]
+RECONCILE_AGAINST: tuple[str, ...] = get_args(ReconcileAgainst)
 FORMATS = ("html", "docx", "pdf")
-LANGUAGES = ("en", "zh")
+LanguageName = Literal["en", "zh"]
+LANGUAGES: tuple[str, ...] = get_args(LanguageName)
 REGISTER_SHEET = "salessheet documents"
 REGISTER_HEADER = [
     "number",
@@ -92,7 +102,7 @@ DEFAULT_STAGES = {
 }
 DEFAULT_NUMBERING = {"quote": "Q-{year}-{seq:04d}", "contract": "HT-{year}-{seq:04d}"}
 NUMBER_FIELDS = {"year", "yy", "month", "seq"}
-DEAL_FIELDS = [
+DealField = Literal[
     "deal_id",
     "customer",
     "stage",
@@ -111,6 +121,7 @@ DEAL_FIELDS = [
     "language",
     "notes",
 ]
+DEAL_FIELDS: list[str] = list(get_args(DealField))
 
 
 # The seller names a shipped profile comes with: documents refuse them (preflight).
@@ -264,7 +275,7 @@ def _known_stage(value: str, info: ValidationInfo) -> str:
     return value
 
 
-def _rate_or_amount(rate: bool) -> Any:
+def _rate_or_amount(rate: bool) -> Metadata:
     def parse(value: Any) -> Decimal:
         raw = str(value).strip()
         try:
@@ -282,7 +293,7 @@ def _rate_or_amount(rate: bool) -> Any:
         return number
 
     schema = {"anyOf": [{"type": "number"}, {"type": "string"}]}
-    return Annotated[Decimal, BeforeValidator(parse), WithJsonSchema(schema)]
+    return (BeforeValidator(parse), WithJsonSchema(schema))
 
 
 def _numbering(value: str) -> str:
@@ -308,7 +319,7 @@ ExistingFile = Annotated[
 ]
 StageRef = Annotated[str, Expect("a stage id"), AfterValidator(_known_stage)]
 HeaderList = Annotated[
-    list[text("a header name")],
+    list[Annotated[str, *text("a header name")]],
     BeforeValidator(_to_list),
     Expect("a list of header names"),
 ]
@@ -337,8 +348,8 @@ class SellerModel(ConfigModel):
 class ReconcileModel(ConfigModel):
     """How the deal amount is compared with the line items."""
 
-    tolerance: _rate_or_amount(rate=False) = Decimal(0)
-    against: choice(RECONCILE_AGAINST) = "lines"
+    tolerance: Annotated[Decimal, *_rate_or_amount(rate=False)] = Decimal(0)
+    against: Annotated[ReconcileAgainst, *choice(RECONCILE_AGAINST)] = "lines"
 
 
 class StageRange(ConfigModel):
@@ -383,7 +394,10 @@ class KindModel(ConfigModel):
     ]
     stages: StageRuleField | None = None
     required: (
-        Annotated[list[choice(tuple(DEAL_FIELDS))], Expect("a list of deal fields")] | None
+        Annotated[
+            list[Annotated[DealField, *choice(tuple(DEAL_FIELDS))]], Expect("a list of deal fields")
+        ]
+        | None
     ) = None
     templates: Annotated[
         dict[str, TemplatePair], Expect("a mapping of language → {html, docx}")
@@ -406,29 +420,51 @@ class _HeaderMap(ConfigModel):
     unknown_word = "unknown field"
 
 
-def _header_map(name: str, fields: dict[str, Any]) -> type[ConfigModel]:
-    return create_model(  # type: ignore[call-overload]
-        name, __base__=_HeaderMap, **{f: (HeaderList | None, None) for f in fields}
-    )
+# Extra header names for the columns of LINE_ITEM_COLUMNS, PRODUCT_COLUMNS and
+# DEAL_EXTRA_COLUMNS: a field each, in the same order.
 
 
-LineItemColumns = _header_map("LineItemColumns", LINE_ITEM_COLUMNS)
-ProductColumns = _header_map("ProductColumns", PRODUCT_COLUMNS)
-DealColumns = _header_map("DealColumns", DEAL_EXTRA_COLUMNS)
+class LineItemColumns(_HeaderMap):
+    deal_id: HeaderList | None = None
+    sku: HeaderList | None = None
+    product: HeaderList | None = None
+    description: HeaderList | None = None
+    quantity: HeaderList | None = None
+    unit: HeaderList | None = None
+    unit_price: HeaderList | None = None
+    discount: HeaderList | None = None
+    tax_rate: HeaderList | None = None
+    currency: HeaderList | None = None
+
+
+class ProductColumns(_HeaderMap):
+    sku: HeaderList | None = None
+    product: HeaderList | None = None
+    description: HeaderList | None = None
+    unit: HeaderList | None = None
+    unit_price: HeaderList | None = None
+    tax_rate: HeaderList | None = None
+    currency: HeaderList | None = None
+
+
+class DealColumns(_HeaderMap):
+    document_discount: HeaderList | None = None
+    valid_until: HeaderList | None = None
+    customer_tax_id: HeaderList | None = None
 
 
 class LineItemsModel(ConfigModel):
     """The sheet of line items and extra header names for its columns."""
 
     sheet: OptionalText = None
-    columns: LineItemColumns = LineItemColumns()  # type: ignore[valid-type]
+    columns: LineItemColumns = LineItemColumns()
 
 
 class ProductsModel(ConfigModel):
     """The product list and extra header names for its columns."""
 
     sheet: OptionalText = None
-    columns: ProductColumns = ProductColumns()  # type: ignore[valid-type]
+    columns: ProductColumns = ProductColumns()
 
 
 class DocumentsModel(ConfigModel):
@@ -449,18 +485,19 @@ class DocumentsModel(ConfigModel):
         ),
         Expect("text or {en: ..., zh: ...}"),
     ] = None
-    tax_mode: choice(TAX_MODES, "'exclusive' or 'inclusive' (含税价)") = "exclusive"
-    default_tax_rate: _rate_or_amount(rate=True) = Decimal(0)
+    tax_mode: Annotated[TaxMode, Expect("'exclusive' or 'inclusive' (含税价)")] = "exclusive"
+    default_tax_rate: Annotated[Decimal, *_rate_or_amount(rate=True)] = Decimal(0)
     reconcile: Annotated[ReconcileModel, Expect("a mapping")] = ReconcileModel()
-    default_language: choice(LANGUAGES, "'en' or 'zh'") | None = None
+    default_language: Annotated[LanguageName, Expect("'en' or 'zh'")] | None = None
     locales: Annotated[
-        dict[str, checked(str, _is_locale, "a locale such as 'en_GB'")], Expect("a mapping")
+        dict[str, Annotated[str, *checked(_is_locale, "a locale such as 'en_GB'")]],
+        Expect("a mapping"),
     ] = {}
     quote: Annotated[QuoteModel, Expect("a mapping")] = QuoteModel()
     contract: Annotated[ContractModel, Expect("a mapping")] = ContractModel()
     line_items: Annotated[LineItemsModel, Expect("a mapping")] = LineItemsModel()
     products: Annotated[ProductsModel, Expect("a mapping")] = ProductsModel()
-    deal_columns: Annotated[DealColumns, Expect("a mapping")] = DealColumns()  # type: ignore[valid-type]
+    deal_columns: Annotated[DealColumns, Expect("a mapping")] = DealColumns()
     out_dir: Annotated[
         str | None,
         BeforeValidator(_optional_text),
@@ -490,7 +527,7 @@ def parse_document_settings(
         ]
     context = {"base_dir": base_dir, "stage_ids": stage_ids}
     model, found = best_effort(DocumentsModel, raw or {}, context, where, ("documents",))
-    return build_documents(model, base_dir), found  # type: ignore[arg-type]
+    return build_documents(model, base_dir), found
 
 
 def build_documents(m: DocumentsModel | None, base_dir: Path | None) -> DocumentSettings:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator
@@ -26,9 +26,12 @@ from salessheet.settings.base import (
 )
 from salessheet.settings.problems import best_effort
 
-LANGUAGES = ("en", "zh")
-SECURITY_MODES = ("starttls", "ssl", "none")
-WEBHOOK_KINDS = ("generic", "slack", "teams", "feishu", "dingtalk", "wecom")
+LanguageName = Literal["en", "zh"]
+LANGUAGES: tuple[str, ...] = get_args(LanguageName)
+SecurityMode = Literal["starttls", "ssl", "none"]
+SECURITY_MODES: tuple[str, ...] = get_args(SecurityMode)
+WebhookKind = Literal["generic", "slack", "teams", "feishu", "dingtalk", "wecom"]
+WEBHOOK_KINDS: tuple[str, ...] = get_args(WebhookKind)
 DEFAULT_USER_ENV = "SALESSHEET_SMTP_USER"
 DEFAULT_PASSWORD_ENV = "SALESSHEET_SMTP_PASSWORD"
 # Used when a feishu/dingtalk target names no secret_env: sign only if the variable is set.
@@ -126,7 +129,7 @@ class _NotifyModel(ConfigModel):
         return super().unknown_key_note(key)
 
 
-Language = choice(LANGUAGES, fold=True)
+Language = Annotated[LanguageName, *choice(LANGUAGES, fold=True)]
 Address = Annotated[
     str,
     strip,
@@ -182,7 +185,7 @@ class EmailModel(_NotifyModel):
     """E-mail through an SMTP server; the login is read from environment variables."""
 
     host: Text
-    security: choice(SECURITY_MODES, fold=True) = "starttls"
+    security: Annotated[SecurityMode, *choice(SECURITY_MODES, fold=True)] = "starttls"
     port: Annotated[int, Field(ge=1, le=65535), Expect("a whole number between 1 and 65535")] | (
         None
     ) = None
@@ -233,7 +236,7 @@ def _signing(value: str | None, info: ValidationInfo) -> str | None:
 class WebhookModel(_NotifyModel):
     """One chat or HTTP target for the team digest."""
 
-    kind: choice(WEBHOOK_KINDS, fold=True)
+    kind: Annotated[WebhookKind, *choice(WEBHOOK_KINDS, fold=True)]
     url: (
         Annotated[
             str,
@@ -310,7 +313,7 @@ def parse_notification_settings(
             "and/or webhooks:"
         ]
     model, found = best_effort(NotificationsModel, dict(raw), {}, where, ("notifications",))
-    return build_notifications(model), found  # type: ignore[arg-type]
+    return build_notifications(model), found
 
 
 def build_notifications(m: NotificationsModel | None) -> NotificationSettings:

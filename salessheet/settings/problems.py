@@ -12,13 +12,16 @@ from __future__ import annotations
 import copy
 import types
 import typing
-from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
+from typing import Annotated, Any, NamedTuple, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, Tag, ValidationError
+from pydantic import Tag, ValidationError
+from pydantic_core import ErrorDetails
 
-from salessheet.settings.base import MISSING, expect_of, found_text
+from salessheet.settings.base import MISSING, ConfigModel, expect_of, found_text
 from salessheet.settings.base import unwrap as _unwrap
 from salessheet.settings.source import Where, kid
+
+M = TypeVar("M", bound=ConfigModel)
 
 _GENERIC = {
     "string_type": "text",
@@ -53,12 +56,12 @@ class _Step(NamedTuple):
     value: Any
     meta: list
     tp: Any
-    holder: type[BaseModel] | None  # the model holding the last key, if it is a model key
+    holder: type[ConfigModel] | None  # the model holding the last key, if it is a model key
 
 
 def describe(
     exc: ValidationError,
-    model: type[BaseModel],
+    model: type[ConfigModel],
     data: Any,
     label: str,
     where: Where | None = None,
@@ -70,7 +73,7 @@ def describe(
 
 def collect(
     exc: ValidationError,
-    model: type[BaseModel],
+    model: type[ConfigModel],
     data: Any,
     label: str,
     where: Where | None = None,
@@ -138,7 +141,7 @@ def _problem(
     return Problem(step.rank, step.loc, message, prune, w.file if w else "", w.line if w else 0)
 
 
-def _generic(err: dict, tp: Any) -> str:
+def _generic(err: ErrorDetails, tp: Any) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     if kind == "literal_error":
@@ -167,13 +170,13 @@ def _tags(tp: Any) -> dict[str, Any] | None:
     return out or None
 
 
-def _walk(model: type[BaseModel], data: Any, loc: tuple) -> _Step:
+def _walk(model: type[ConfigModel], data: Any, loc: tuple) -> _Step:
     tp: Any = model
     value = data
     parts: list[str] = []
     rank: list[int] = []
     clean: list = []
-    holder: type[BaseModel] | None = None
+    holder: type[ConfigModel] | None = None
     key_tp: Any = Any
     meta: list = []
     for el in loc:
@@ -186,7 +189,7 @@ def _walk(model: type[BaseModel], data: Any, loc: tuple) -> _Step:
             tp = key_tp
             continue
         holder = None
-        if isinstance(tp, type) and issubclass(tp, BaseModel):
+        if isinstance(tp, type) and issubclass(tp, ConfigModel):
             fields = tp.model_fields
             names = {(f.alias or n): n for n, f in fields.items()}
             name = names.get(el)
@@ -251,8 +254,8 @@ def prune(data: Any, locs: list[tuple]) -> Any:
 
 
 def best_effort(
-    model: type[BaseModel], data: Any, context: dict, label: str, prefix: tuple
-) -> tuple[BaseModel | None, list[str]]:
+    model: type[M], data: Any, context: dict, label: str, prefix: tuple
+) -> tuple[M | None, list[str]]:
     """The model, or the model of the data less every bad value; and the problems found."""
     try:
         return model.model_validate(data, context=context), []

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -42,10 +42,10 @@ from salessheet.settings.documents import DocumentsModel, build_documents
 from salessheet.settings.notify import NotificationsModel, build_notifications
 from salessheet.settings.problems import describe
 from salessheet.settings.reading import (
-    LAYOUT_MODES,
     ColumnPosition,
     CurrencyCode,
     DateOrder,
+    LayoutMode,
     Scale,
     SheetReading,
     SkipRowsModel,
@@ -98,10 +98,13 @@ __all__ = [
     "profile_path",
 ]
 
-COLUMN_TYPES = ("id", "text", "stage", "money", "number", "percent", "date")
-OUTCOMES = ("open", "won", "lost")
-SEVERITIES = ("error", "warning", "info", "allow")
-STALL_CLOCKS = ("in_stage", "last_activity", "next_step")
+ColumnType = Literal["id", "text", "stage", "money", "number", "percent", "date"]
+COLUMN_TYPES: tuple[str, ...] = get_args(ColumnType)
+Outcome = Literal["open", "won", "lost"]
+SeverityName = Literal["error", "warning", "info", "allow"]  # of a kind of stage move
+SEVERITIES: tuple[str, ...] = get_args(SeverityName)
+StallClock = Literal["in_stage", "last_activity", "next_step"]
+STALL_CLOCKS: tuple[str, ...] = get_args(StallClock)
 ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -147,10 +150,10 @@ class Transitions:
     mode: str  # sequential | graph
     graph: dict[str, list[str]]  # explicit allowed moves (mode graph)
     to_lost_from: str  # open | any
-    skip_forward: str
-    backward: str
-    reopen: str
-    undeclared: str  # severity for a move the graph does not list (mode graph)
+    skip_forward: SeverityName
+    backward: SeverityName
+    reopen: SeverityName
+    undeclared: SeverityName  # severity for a move the graph does not list (mode graph)
 
 
 @dataclass(frozen=True)
@@ -258,9 +261,11 @@ def _some_aliases(value: list[str], info: ValidationInfo) -> list[str]:
     return value
 
 
-FieldName = checked(str, ID_RE.match, "a field name in lower_snake_case")
-Severity = choice(SEVERITIES)
-HeaderNames = Annotated[list[text("a header name")], Expect("a list of text values")]
+FieldName = Annotated[str, *checked(ID_RE.match, "a field name in lower_snake_case")]
+Severity = Annotated[SeverityName, *choice(SEVERITIES)]
+HeaderNames = Annotated[
+    list[Annotated[str, *text("a header name")]], Expect("a list of text values")
+]
 Holiday = Annotated[
     Any,
     BeforeValidator(_holiday),
@@ -272,7 +277,7 @@ Holiday = Annotated[
 class ColumnModel(ConfigModel):
     """One field of a deal: its type and the headers it may have in a sheet."""
 
-    type: choice(COLUMN_TYPES) = "text"
+    type: Annotated[ColumnType, *choice(COLUMN_TYPES)] = "text"
     column: ColumnPosition | None = None  # before aliases: a positional column needs none
     aliases: Annotated[HeaderNames, AfterValidator(_some_aliases)] = Field(
         default_factory=list, validate_default=True
@@ -291,9 +296,9 @@ class ColumnModel(ConfigModel):
 class StageModel(ConfigModel):
     """One stage of the sales process."""
 
-    id: checked(str, ID_RE.match, "a stage id in lower_snake_case")
-    label: text()
-    label_zh: text() | None = None
+    id: Annotated[str, *checked(ID_RE.match, "a stage id in lower_snake_case")]
+    label: Annotated[str, *text()]
+    label_zh: Annotated[str, *text()] | None = None
     aliases: HeaderNames = []
     probability: Annotated[
         Decimal,
@@ -302,13 +307,13 @@ class StageModel(ConfigModel):
         WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}),
         Expect("a number from 0 to 1"),
     ] = Field(Decimal(0), json_schema_extra={"default": 0})
-    outcome: choice(OUTCOMES, "open, won or lost") = "open"
+    outcome: Annotated[Outcome, Expect("open, won or lost")] = "open"
     terminal: Annotated[bool, Expect("true or false")] = False
     required: Annotated[
         list[str], Expect("a list of text values"), AfterValidator(_declared_fields)
     ] = []
     stall_days: Annotated[int, Field(ge=1), Expect("a whole number of days ≥ 1")] | None = None
-    stall_clock: choice(STALL_CLOCKS) = "in_stage"
+    stall_clock: Annotated[StallClock, *choice(STALL_CLOCKS)] = "in_stage"
     guidance: BilingualText | None = None
     on_enter: OnEnter = []
     aliases_replace: bool = Field(False, description="with extends: replace the aliases")
@@ -385,13 +390,13 @@ def _check_graph(graph: dict[str, list[str]] | None, info: ValidationInfo) -> An
 class TransitionsModel(ConfigModel):
     """Which stage changes are allowed, and how severe each kind of wrong move is."""
 
-    mode: choice(("sequential", "graph"), "sequential or graph") = "sequential"
+    mode: Annotated[Literal["sequential", "graph"], Expect("sequential or graph")] = "sequential"
     graph: Annotated[
         dict[str, list[str]] | None,
         Expect("a mapping stage → list of allowed stages"),
         AfterValidator(_check_graph),
     ] = Field(None, validate_default=True)
-    to_lost_from: choice(("open", "any"), "open or any") = "open"
+    to_lost_from: Annotated[Literal["open", "any"], Expect("open or any")] = "open"
     skip_forward: Severity = "error"
     backward: Severity = "warning"
     reopen: Severity = "error"
@@ -412,21 +417,25 @@ class ProfileFile(ConfigModel):
     extends: str | None = Field(
         None, description="a built-in profile (b2b, b2c, lite) or a YAML file to start from"
     )
-    name: text("a text value")
+    name: Annotated[str, *text("a text value")]
     description: Annotated[str, BeforeValidator(lambda v: "" if v is None else str(v))] = ""
     version: Annotated[Any, WithJsonSchema({"type": ["integer", "number", "string"]})] = None
-    sheet: loose_text("a sheet name") | None = None
-    currency: checked(
-        str, lambda v: re.fullmatch(r"[A-Z]{3}", v), "an ISO 4217 code such as CNY, USD or EUR"
-    ) = "CNY"
-    locale: checked(
+    sheet: Annotated[str, *loose_text("a sheet name")] | None = None
+    currency: CurrencyCode = "CNY"
+    locale: Annotated[
         str,
-        lambda v: re.fullmatch(r"[a-z]{2,3}(_[A-Za-z]{2,4})*", v),
-        "a locale such as zh_CN, en_US or de_DE",
-    ) = "zh_CN"
-    timezone: checked(str, _is_zone, "an IANA time zone such as Asia/Shanghai") = "Asia/Shanghai"
+        *checked(
+            lambda v: re.fullmatch(r"[a-z]{2,3}(_[A-Za-z]{2,4})*", v),
+            "a locale such as zh_CN, en_US or de_DE",
+        ),
+    ] = "zh_CN"
+    timezone: Annotated[str, *checked(_is_zone, "an IANA time zone such as Asia/Shanghai")] = (
+        "Asia/Shanghai"
+    )
     date_formats: Annotated[
-        list[checked(str, lambda v: "%" in v, "a strftime pattern such as %Y年%m月%d日")],
+        list[
+            Annotated[str, *checked(lambda v: "%" in v, "a strftime pattern such as %Y年%m月%d日")]
+        ],
         Expect("a list of text values"),
     ] = ["%Y-%m-%d"]
     null_markers: Annotated[list[str], Expect("a list of text values")] = []
@@ -464,9 +473,9 @@ class ProfileFile(ConfigModel):
     )
     # --- the sheet's shape (settings/reading.py) ---
     header_row: Annotated[int, Field(ge=1), Expect("a row number ≥ 1")] | None = None
-    header: choice(("none",), "none (the sheet has no header row)") | None = None
+    header: Annotated[Literal["none"], Expect("none (the sheet has no header row)")] | None = None
     first_row: Annotated[int, Field(ge=1), Expect("a row number ≥ 1")] | None = None
-    layout_rows: choice(LAYOUT_MODES, "auto or none") = "auto"
+    layout_rows: Annotated[LayoutMode, Expect("auto or none")] = "auto"
     skip_rows: Annotated[SkipRowsModel, Expect("a mapping with rows and/or where")] | None = None
 
     @model_validator(mode="after")
@@ -615,6 +624,7 @@ def _build(m: ProfileFile, path: Path | None, data: dict) -> Profile:
         notifications=build_notifications(m.notifications),
         rules=build_rules(
             m.rules,
+            # validated rules: the file has columns and stages, so scope_of gives a Scope
             scope_of(data.get("columns"), data.get("stages")),  # type: ignore[arg-type]
             any(s.label_zh for s in m.stages),
         )

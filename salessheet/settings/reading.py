@@ -13,15 +13,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 from pydantic.json_schema import WithJsonSchema
 
-from salessheet.settings.base import ConfigModel, Expect, checked, choice, item, to_decimal
+from salessheet.settings.base import ConfigModel, Expect, checked, item, to_decimal
 
-DATE_ORDERS = ("dmy", "mdy", "ymd")
-LAYOUT_MODES = ("auto", "none")
+DateOrderName = Literal["dmy", "mdy", "ymd"]
+LayoutMode = Literal["auto", "none"]
 MAX_COLUMN = 16384  # XFD, Excel's last column
 _LETTERS = re.compile(r"^[A-Za-z]{1,3}$")
 _RANGE = re.compile(r"^\s*(\d+)\s*[-–]\s*(\d+)\s*$")
@@ -63,7 +63,9 @@ def _regex(value: Any) -> Any:
     return value
 
 
-DateOrder = choice(DATE_ORDERS, "dmy, mdy or ymd (how numeric text dates such as 1/08/26 read)")
+DateOrder = Annotated[
+    DateOrderName, Expect("dmy, mdy or ymd (how numeric text dates such as 1/08/26 read)")
+]
 ColumnPosition = Annotated[
     int,
     BeforeValidator(column_number),
@@ -78,9 +80,10 @@ Scale = Annotated[
     WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
     Expect("a number above 0, e.g. 10000 for amounts written in 万 (ten thousands)"),
 ]
-CurrencyCode = checked(
-    str, lambda v: re.fullmatch(r"[A-Z]{3}", v), "an ISO 4217 code such as CNY, USD or EUR"
-)
+CurrencyCode = Annotated[
+    str,
+    *checked(lambda v: re.fullmatch(r"[A-Z]{3}", v), "an ISO 4217 code such as CNY, USD or EUR"),
+]
 RowNumber = Annotated[
     Any,
     BeforeValidator(_row_spec),
@@ -149,6 +152,7 @@ def build_reading(m: Any) -> SheetReading:
             if isinstance(spec, int):
                 rows.add(spec)
             else:
+                # a text spec is a range _row_spec matched: the match is not None
                 a, b = (int(x) for x in _RANGE.match(spec).groups())  # type: ignore[union-attr]
                 ranges.append((a, b))
         where = tuple((w.column, w.matches) for w in m.skip_rows.where)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -90,6 +91,10 @@ class _BoundedComposer(Composer):
     of values the document expands to (an alias counts as the whole value it names), so a
     document past a limit is refused before anything of it is expanded or constructed."""
 
+    # from the parser this composer is combined with (libyaml's or PyYAML's own)
+    check_event: Callable[..., bool]
+    peek_event: Callable[[], Any]
+
     def __init__(self) -> None:
         Composer.__init__(self)
         self._depth = 0
@@ -145,12 +150,14 @@ class _BoundedComposer(Composer):
 
 
 try:
-    from yaml.cyaml import CParser as _CParser
+    from yaml._yaml import CParser as _CParser  # libyaml's parser, as yaml.cyaml has it
 except ImportError:  # pragma: no cover - PyYAML without libyaml
-    _CParser = None
-if _CParser is not None:  # libyaml parses; composing happens here, in Python, to count
+    _WITH_LIBYAML = False
+else:
+    _WITH_LIBYAML = True
+if _WITH_LIBYAML:  # libyaml parses; composing happens here, in Python, to count
 
-    class _Loader(_BoundedComposer, _CParser, SafeConstructor, Resolver):  # type: ignore[misc]
+    class _Loader(_BoundedComposer, _CParser, SafeConstructor, Resolver):
         def __init__(self, stream: str):
             _CParser.__init__(self, stream)
             SafeConstructor.__init__(self)
@@ -159,7 +166,7 @@ if _CParser is not None:  # libyaml parses; composing happens here, in Python, t
 
 else:  # pragma: no cover - PyYAML without libyaml
 
-    class _Loader(_BoundedComposer, yaml.SafeLoader):  # type: ignore[no-redef]
+    class _Loader(_BoundedComposer, yaml.SafeLoader):  # type: ignore[no-redef]  # (no libyaml)
         def __init__(self, stream: str):
             yaml.SafeLoader.__init__(self, stream)
             _BoundedComposer.__init__(self)
@@ -275,7 +282,7 @@ def kid(where: Where | None, key: Any) -> Where | None:
     return None
 
 
-def read_config(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[Any, Where]:
+def read_config(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[Any, Where | None]:
     """A config file with its ``extends:`` chain resolved (see the module's merge rules)."""
     data, where = read_yaml(path)
     if _chain and isinstance(data, dict):  # a parent: its paths are relative to its own folder
@@ -345,7 +352,8 @@ def _drop_stale_stage_rules(merged: dict, child: dict) -> None:
         return
     ids = {s.get("id") for s in stages if isinstance(s, dict)}
     docs = merged["documents"] = dict(docs)  # never change the parent's own data
-    mine = child.get("documents") if isinstance(child.get("documents"), dict) else {}
+    theirs = child.get("documents")
+    mine = theirs if isinstance(theirs, dict) else {}
     for kind, section in docs.items():
         if not isinstance(section, dict) or "stages" not in section:
             continue

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BeforeValidator, ValidationInfo, model_validator
 from pydantic.json_schema import WithJsonSchema
@@ -39,10 +39,12 @@ __all__ = [
     "TeamRule",
 ]
 
-LANGS = ("en", "zh")
-RULE_SEVERITIES = ("error", "warning", "info")
-DOCUMENT_KINDS = ("quote", "contract")
-DOCUMENT_FORMATS = ("html", "docx", "pdf")
+Lang = Literal["en", "zh"]
+LANGS: tuple[str, ...] = get_args(Lang)
+RuleSeverity = Literal["error", "warning", "info"]
+RULE_SEVERITIES: tuple[str, ...] = get_args(RuleSeverity)
+DocumentKind = Literal["quote", "contract"]
+DocumentFormat = Literal["html", "docx", "pdf"]
 APPROVER_FIELD = "approver"
 
 
@@ -145,7 +147,7 @@ def _some_text(value: dict[str, str]) -> dict[str, str]:
 
 
 BilingualText = Annotated[
-    dict[choice(LANGS, "en or zh"), text()],
+    dict[Annotated[Lang, Expect("en or zh")], Annotated[str, *text()]],
     BeforeValidator(_bilingual),
     AfterValidator(_some_text),
     WithJsonSchema(
@@ -188,10 +190,10 @@ def _blank() -> Any:
     raise ValueError("blank")
 
 
-Names = Annotated[list[text("a name")], Expect("a list of names")]
+Names = Annotated[list[Annotated[str, *text("a name")]], Expect("a list of names")]
 
 
-def to_bilingual(value: Mapping[str, str] | None) -> Bilingual | None:
+def to_bilingual(value: Mapping[Lang, str] | None) -> Bilingual | None:
     if not value:
         return None
     return Bilingual(value.get("en"), value.get("zh"))
@@ -226,7 +228,7 @@ class RuleModel(ConfigModel):
         None
     )
     check: ConditionText | None = None
-    severity: choice(RULE_SEVERITIES) = "warning"
+    severity: Annotated[RuleSeverity, *choice(RULE_SEVERITIES)] = "warning"
     message: BilingualText | None = None
 
     @model_validator(mode="after")
@@ -243,7 +245,7 @@ class ApproversModel(ConfigModel):
 
     default: Names = []
     by_owner: Annotated[
-        dict[text("an owner's name"), Names], Expect("a mapping owner -> names")
+        dict[Annotated[str, *text("an owner's name")], Names], Expect("a mapping owner -> names")
     ] = {}
 
 
@@ -251,11 +253,14 @@ class ActionModel(ConfigModel):
     """One action for a deal that entered the stage: ``issue`` a document in a ``format``, or
     ``notify`` an e-mail address or a chat target named in ``notifications.webhooks``."""
 
-    issue: choice(DOCUMENT_KINDS, "quote or contract") | None = None
-    format: choice(DOCUMENT_FORMATS, "html, docx or pdf") | None = None
-    notify: text("an e-mail address, or the name of a target in notifications.webhooks") | None = (
-        None
-    )
+    issue: Annotated[DocumentKind, Expect("quote or contract")] | None = None
+    format: Annotated[DocumentFormat, Expect("html, docx or pdf")] | None = None
+    notify: (
+        Annotated[
+            str, *text("an e-mail address, or the name of a target in notifications.webhooks")
+        ]
+        | None
+    ) = None
     message: BilingualText | None = None
 
     @model_validator(mode="after")
@@ -289,16 +294,17 @@ def scope_of(columns: Any, stages: Any) -> Scope | None:
     is wrong in those sections is reported there). None when there are no stages to name."""
     if not isinstance(columns, Mapping) or not isinstance(stages, list):
         return None
-    fields = {
-        str(name): (col.get("type") if isinstance(col.get("type"), str) else "text")
-        for name, col in columns.items()
-        if isinstance(col, Mapping)
-    }
+    fields: dict[str, str] = {}
+    for name, col in columns.items():
+        if isinstance(col, Mapping):
+            kind = col.get("type")
+            fields[str(name)] = kind if isinstance(kind, str) else "text"
     named = []
     for st in stages:
         if isinstance(st, Mapping) and isinstance(st.get("id"), str):
-            aliases = st.get("aliases") if isinstance(st.get("aliases"), list) else []
-            spellings = [st.get("label"), st.get("label_zh"), *aliases]
+            aliases = st.get("aliases")
+            spellings = [st.get("label"), st.get("label_zh")]
+            spellings += aliases if isinstance(aliases, list) else []
             named.append((st["id"], tuple(x for x in spellings if isinstance(x, str))))
     return Scope.of(fields, named) if named else None
 
@@ -408,7 +414,7 @@ def build_rules(models: list[RuleModel], scope: Scope, bilingual: bool) -> tuple
         out.append(
             TeamRule(
                 m.id,
-                profile_check(m.id, m.severity, meaning),  # type: ignore[arg-type]
+                profile_check(m.id, m.severity, meaning),
                 when,
                 tuple(m.require or ()),
                 test,

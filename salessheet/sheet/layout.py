@@ -108,12 +108,12 @@ def is_label_not_id(text: str) -> bool:
 
 
 def _blank(v: RawValue) -> bool:
-    return v is None or (v.__class__ is str and not v.strip())  # type: ignore[union-attr]
+    return v is None or (v.__class__ is str and not v.strip())
 
 
 def _text(v: RawValue) -> str:
-    if v.__class__ is float and v.is_integer():  # type: ignore[union-attr]
-        return str(int(v))  # type: ignore[arg-type]
+    if v.__class__ is float and v.is_integer():
+        return str(int(v))
     return str(v).strip()
 
 
@@ -127,9 +127,9 @@ def value_shape(v: RawValue) -> str:
 def _number(v: RawValue) -> float | None:
     cls = v.__class__
     if cls is float or cls is int:
-        return float(v)  # type: ignore[arg-type]
+        return float(v)  # type: ignore[arg-type]  # cls is v's class: a number
     if cls is str:
-        s = v.strip().replace(",", "").replace(" ", "")  # type: ignore[union-attr]
+        s = v.strip().replace(",", "").replace(" ", "")  # type: ignore[union-attr]  # text
         s = s.lstrip("$€£¥￥").rstrip("€元")
         if s and (s[0].isdigit() or s[0] == "-"):
             try:
@@ -162,7 +162,7 @@ class _IdColumn:
             covered = sum(shapes[s] for s in common)
             self._shapes = common if n and covered >= 0.6 * n else None  # None: free-form
             self.evidenced = n >= 3 and self._shapes is not None
-        return self._shapes  # type: ignore[return-value]
+        return self._shapes  # type: ignore[return-value]  # no longer False: worked out above
 
     def same_shape(self, v: RawValue) -> bool:
         """Shaped like the ids of at least three real deals (False when that is unknown)."""
@@ -217,7 +217,7 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
         """Filled, no error, not a total or example label: enough beside a stage the column
         uses."""
         if v.__class__ is str and v:  # an ordinary id, told by its ends (cheap)
-            first, end = v[0], v[-1]  # type: ignore[index]
+            first, end = v[0], v[-1]
             if (
                 first not in LABEL_INITIALS
                 and end not in "lL"
@@ -255,7 +255,7 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
         else:
             idv = row[ic] if ic < n else None
             if sc is None:
-                protected = ids.plausible(idv)  # type: ignore[union-attr]
+                protected = ids.plausible(idv)  # type: ignore[union-attr]  # ic given: ids too
             else:
                 used = stage_memo.get(stv)  # stage_used, inlined for the usual row
                 if used is None:
@@ -263,7 +263,7 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
                 protected = id_present(idv) and (
                     used
                     # any stage beside an id shaped like the others: a deal too
-                    or (not _blank(stv) and ids.same_shape(idv))  # type: ignore[union-attr]
+                    or (not _blank(stv) and ids.same_shape(idv))  # type: ignore[union-attr]  # (as above)
                 )
         found = None
         if not protected:

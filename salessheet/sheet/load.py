@@ -97,6 +97,7 @@ def load_pipeline(
                 raise
             first_error = first_error or exc
             continue
+        # map_table made Deals (record_type=Deal); its result is typed for any Record
         deals: list[Deal] = table.records  # type: ignore[assignment]
         unknown: set[int] = set()
         for d in deals:
@@ -109,10 +110,10 @@ def load_pipeline(
             d.stage = st
         by_row = {d.row: d for d in deals}
         for f in table.findings:
-            d = by_row.get(f.row or 0)
-            if d is not None:
-                f.deal_id = d.id or None
-                f.owner = d.values.get("owner")
+            deal = by_row.get(f.row or 0)
+            if deal is not None:
+                f.deal_id = deal.id or None
+                f.owner = deal.values.get("owner")
         return OpenPipeline(
             source,
             profile,

@@ -335,8 +335,8 @@ def read_order(text: str, date: dt.date) -> str | None:
 
 def parse_date(value: RawValue, ctx: ParseContext, order: str | None = None) -> dt.date:
     """``order`` (a column's date_order): numeric text dates read in that order first."""
-    if order is not None and value.__class__ is str and _NUMERIC_DATE.match(value.strip()):  # type: ignore[union-attr]
-        return parse_numeric_date(value, order)  # type: ignore[arg-type]
+    if order is not None and value.__class__ is str and _NUMERIC_DATE.match(value.strip()):
+        return parse_numeric_date(value, order)
     if isinstance(value, CellError):
         raise ParseFailure(f"error value {value.code}")
     if isinstance(value, dt.datetime):

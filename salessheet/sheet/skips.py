@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from salessheet.core.catalogue import ROWS_SKIPPED
 from salessheet.core.cells import RawValue, col_letter
@@ -39,10 +40,21 @@ ABOVE_HEADER_KINDS = frozenset(("subtotal", "summary"))
 SHOWN = 6  # rows described in the finding's message
 
 
+class NamedRows(Protocol):
+    """The rows a config names (settings.reading.SkipRows): false when it names none."""
+
+    @property
+    def where(self) -> tuple[tuple[str, str], ...]: ...  # (column, pattern)
+
+    def named(self, row: int) -> bool: ...
+
+    def __bool__(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class SkipOptions:
     layout_rows: bool  # layout_rows: auto
-    skip: object  # settings.reading.SkipRows (rows, ranges, where; ``named(row)``)
+    skip: NamedRows
     known_stages: frozenset[str] = frozenset()  # normalised stage spellings of the profile
 
 
@@ -91,8 +103,8 @@ def _first_header_column(rows: Sequence[Sequence[RawValue]], layout: TableLayout
 
 
 def _text(v: RawValue) -> str:
-    if v.__class__ is float and v.is_integer():  # type: ignore[union-attr]
-        return str(int(v))  # type: ignore[arg-type]
+    if v.__class__ is float and v.is_integer():
+        return str(int(v))
     return str(v).strip()
 
 
@@ -108,7 +120,7 @@ def _every_row_a_deal(
     # a stage the profile does not know is the UNKNOWN_STAGE marker, none is None
     if any(s.__class__ is not str for s in {v.get("stage") for v in values}):
         return False
-    ids = [v.get("deal_id") for v in values]
+    ids: list[str] = [v.get("deal_id") or "" for v in values]
     if not all(ids):
         return False
     initials = LABEL_INITIALS
@@ -166,10 +178,10 @@ def skipped_rows(
     if not skip:
         return dict(sorted(out.items()))
     for r in range(hr + 1, len(rows) + 1):
-        if skip.named(r):  # type: ignore[attr-defined]
+        if skip.named(r):
             out[r] = LayoutRow(r, "configured", f"row {r}: named in skip_rows.rows")
     problems = []
-    for ref, pattern in skip.where:  # type: ignore[attr-defined]
+    for ref, pattern in skip.where:
         c = _column(ref, rows, layout)
         if c is None:
             problems.append(

@@ -200,8 +200,8 @@ def column_parser(
 
             def money(v: RawValue) -> Any:
                 # most amounts are whole numbers in numeric cells: skip the general path
-                if v.__class__ is float and v.is_integer() and -1e15 < v < 1e15:  # type: ignore[union-attr]
-                    return Decimal(int(v)), None  # type: ignore[arg-type]
+                if v.__class__ is float and v.is_integer() and -1e15 < v < 1e15:
+                    return Decimal(int(v)), None
                 return parse_money(v, ctx)
 
             return money
@@ -232,14 +232,14 @@ def column_parser(
         def date(v: RawValue) -> Any:
             if v.__class__ is not str:
                 return parse_date(v, ctx)
-            k = numeric_date_kind(v)  # type: ignore[arg-type]
+            k = numeric_date_kind(v)
             if k is None:
                 return parse_date(v, ctx)
             if k != "either":  # 25/03/17: day first, whatever the formats make of it
                 kinds.setdefault(k, v)
                 return parse_date(v, ctx)
             got = parse_date(v, ctx)  # 02/01/17: the formats chose an order
-            o = read_order(v, got)  # type: ignore[arg-type]
+            o = read_order(v, got)
             if o is not None:
                 kinds.setdefault(o, v)
             return got
@@ -472,6 +472,7 @@ def map_table(
         f: {} for f in specs if specs[f].type == "date" and specs[f].date_order is None
     }
     # (field, 0-based column, parser, plain text?, memo of raw value -> (ok, value or error))
+    plan: list[tuple[str, int, Callable[[RawValue], Any], bool, dict[RawValue, tuple[bool, Any]]]]
     plan = [
         (
             f,
@@ -483,7 +484,7 @@ def map_table(
         for f in specs
     ]
     money_fields = {f for f in specs if specs[f].type == "money"}
-    layout.currency_of.update({f: units[f][1] for f in money_fields if f in units and units[f][1]})
+    layout.currency_of.update({f: cur for f in money_fields if f in units and (cur := units[f][1])})
     records: list[Record] = []
     is_deal = record_type is Deal
     # A big sheet may still be arriving in pieces: map what is there, then ask for more.
@@ -508,7 +509,7 @@ def map_table(
                     continue
                 cls = v.__class__
                 if cls is str:
-                    text = v.strip()
+                    text = v.strip()  # type: ignore[union-attr]  # cls is str: v is text
                     if (
                         not text
                         or text in nulls
@@ -542,7 +543,7 @@ def map_table(
                         _bad_value(sheet.name, r + 1, ci + 1, header_of[fname], v, hit[1])
                     )
                     continue
-                parsed = hit[1]
+                parsed: Any = hit[1]  # what the column's parser gave
                 if fname in money_fields:
                     parsed, mark = parsed
                     if mark:
@@ -599,14 +600,14 @@ def _unread_ambiguous_dates(table: MappedTable, fname: str, col: int, header: st
         raw = rec.raw_row[ci] if ci < len(rec.raw_row) else None
         if raw.__class__ is not str:
             continue
-        k = memo.get(raw)  # type: ignore[arg-type]
+        k = memo.get(raw)
         if k is None and raw not in memo:
-            k = memo[raw] = numeric_date_kind(raw)  # type: ignore[arg-type,index]
+            k = memo[raw] = numeric_date_kind(raw)
         if k is None:
             continue
         got = rec.values.get(fname)
         if k == "either" and got is not None:  # the order the formats read it in
-            k = read_order(raw, got) or "either"  # type: ignore[arg-type]
+            k = read_order(raw, got) or "either"
         by_kind[k].append((a1(rec.row, col), raw))
         found.append(rec)
     if not (by_kind["dmy"] and by_kind["mdy"]):

@@ -44,12 +44,15 @@ class HeaderUnit:
 
 
 SCALE_WORDS: dict[str, Decimal] = {
-    **dict.fromkeys(("k", "thousand", "thousands", "tsd", "tausend", "miles", "milliers"), 10**3),
-    **dict.fromkeys(("m", "mm", "mn", "mio", "million", "millions", "millones", "millón"), 10**6),
-    **dict.fromkeys(("b", "bn", "billion", "billions", "mrd", "milliarden"), 10**9),
+    **dict.fromkeys(
+        ("k", "thousand", "thousands", "tsd", "tausend", "miles", "milliers"), Decimal(10**3)
+    ),
+    **dict.fromkeys(
+        ("m", "mm", "mn", "mio", "million", "millions", "millones", "millón"), Decimal(10**6)
+    ),
+    **dict.fromkeys(("b", "bn", "billion", "billions", "mrd", "milliarden"), Decimal(10**9)),
     **dict.fromkeys(("percent", "pct", "prozent", "porcentaje", "pourcentage"), Decimal("0.01")),
 }
-SCALE_WORDS = {k: Decimal(v) for k, v in SCALE_WORDS.items()}
 CJK_SCALES = {
     "千": Decimal(10**3),
     "万": Decimal(10**4),
@@ -180,14 +183,14 @@ def _read_unit(text: str) -> tuple[Decimal, str | None] | None:
                 scales.append(SCALE_WORDS.get(word) or SCALE_WORDS[bare])
             elif bare in CURRENCY_WORDS:
                 currencies.append(CURRENCY_WORDS[bare])
-            elif len(bare) == 3 and _iso(bare):
-                currencies.append(_iso(bare))  # type: ignore[arg-type]
-            elif len(bare) == 4 and bare[0] in _PREFIX_SCALE and _iso(bare[1:]):
+            elif len(bare) == 3 and (code := _iso(bare)):
+                currencies.append(code)
+            elif len(bare) == 4 and bare[0] in _PREFIX_SCALE and (code := _iso(bare[1:])):
                 scales.append(_PREFIX_SCALE[bare[0]])  # TEUR, kUSD, MEUR
-                currencies.append(_iso(bare[1:]))  # type: ignore[arg-type]
-            elif len(bare) > 3 and bare[3:] in _SUFFIX_SCALE and _iso(bare[:3]):
+                currencies.append(code)
+            elif len(bare) > 3 and bare[3:] in _SUFFIX_SCALE and (code := _iso(bare[:3])):
                 scales.append(_SUFFIX_SCALE[bare[3:]])  # USDm, EURk, USDbn
-                currencies.append(_iso(bare[:3]))  # type: ignore[arg-type]
+                currencies.append(code)
             else:
                 return None
         else:

@@ -19,7 +19,7 @@ import stat
 import threading
 from pathlib import Path
 
-from salessheet.core.cells import RawSheet, SheetInfo
+from salessheet.core.cells import RawSheet, RawValue, SheetInfo
 from salessheet.core.errors import SourceError, WriteRefused
 from salessheet.core.owned import OWNED_SHEETS
 from salessheet.stores.base import WriteBatch, WriteReport
@@ -139,7 +139,8 @@ def _check_regular(path: Path) -> os.stat_result:
     return st
 
 
-def read_csv_rows(path: Path) -> list[list[str]]:
+def read_csv_rows(path: Path) -> list[list[RawValue]]:
+    """The rows of a CSV file as text (a sheet's raw rows: every value a ``str``)."""
     st = _check_regular(path)
     if st.st_size > MAX_CSV_BYTES:
         raise SourceError(
@@ -194,10 +195,12 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     with _FIELD_LIMIT:
         before = csv.field_size_limit(MAX_FIELD_CHARS)
         try:
-            rows: list[list[str]] = []
+            rows: list[list[RawValue]] = []
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
             try:
-                rows.extend(reader)
+                # csv yields list[str] rows: every str is a RawValue, but lists are invariant,
+                # so mypy will not take a list[str] for a list[RawValue]
+                rows.extend(reader)  # type: ignore[arg-type]
             except csv.Error as exc:
                 if "field larger than field limit" not in str(exc):
                     raise SourceError(f"{path}: line {reader.line_num}: {exc}") from None
@@ -224,7 +227,7 @@ def _long_field(path: Path, text: str, delimiter: str, record: int, line: int) -
     return SourceError(
         f"{path}: {where} (from line {line}): a field longer than {MAX_FIELD_CHARS:,} "
         "characters; no spreadsheet cell holds that much",
-        hint="a quote (\") that opens a field and is never closed makes the rest of the file "
+        hint='a quote (") that opens a field and is never closed makes the rest of the file '
         "one field: look for it on that line",
     )
 
@@ -252,12 +255,12 @@ class CsvStore:
         out: dict[str, RawSheet] = {}
         for name in names:
             if name == self.sheet_name:
-                rows: list[list] = read_csv_rows(self.path)  # type: ignore[assignment]
+                rows = read_csv_rows(self.path)
                 out[name] = RawSheet(name, rows, error_cells=frozenset())  # CSV has no errors
             else:
                 side = sidecar_path(self.path, name)
                 if side.exists():
-                    out[name] = RawSheet(name, read_csv_rows(side), visible=False)  # type: ignore[arg-type]
+                    out[name] = RawSheet(name, read_csv_rows(side), visible=False)
         return out
 
     def write(self, batch: WriteBatch) -> WriteReport:

@@ -251,6 +251,7 @@ def _prune_backups(path: Path, keep: int) -> None:
 
 # --------------------------------------------------------------------------- temp files
 
+
 def _host_tag() -> str:
     return hashlib.sha1(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
 
@@ -280,7 +281,7 @@ _TAG = re.compile(r"([0-9a-f]{8})-(\d+)-")
 def stale_tag(rest: str) -> bool:
     """True when ``rest`` starts with this host's tag of a process that is gone."""
     m = _TAG.match(rest)
-    return bool(m) and m.group(1) == _host_tag() and not process_alive(int(m.group(2)))
+    return m is not None and m.group(1) == _host_tag() and not process_alive(int(m.group(2)))
 
 
 def _temp_prefix(path: Path) -> str:
@@ -290,7 +291,7 @@ def _temp_prefix(path: Path) -> str:
 def remove_stale_temp_files(folder: Path) -> list[Path]:
     """Remove the temp files of writes whose process is gone (killed mid-write) from
     ``folder``: only this machine's, only of processes no longer running."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -388,5 +389,3 @@ def _copy_owner_and_mode(original: Path, tmp: Path) -> None:
                 os.chown(tmp, st.st_uid, st.st_gid)
         except OSError:
             pass
-
-

@@ -22,6 +22,7 @@ class MemoryStore:
         return [SheetInfo(n, not n.startswith("salessheet ")) for n in self.data]
 
     def read(self, names: list[str]) -> dict[str, RawSheet]:
+        # a memory sheet reads back what was written into it (a Decimal stays a Decimal)
         return {n: RawSheet(n, copy.deepcopy(self.data[n])) for n in names if n in self.data}  # type: ignore[arg-type]
 
     def write(self, batch: WriteBatch) -> WriteReport:

@@ -240,9 +240,9 @@ class Assigner:
                     tier, how = 1.0, f"{label!r} holds a unique value on every row"
                 else:
                     if id_word:
-                        other = _OTHER_RECORD.match(key)
-                        if other:
-                            why = f"the id of another record ({other.group(0)}), not of a deal"
+                        record = _OTHER_RECORD.match(key)
+                        if record:
+                            why = f"the id of another record ({record.group(0)}), not of a deal"
                         elif filled < 5:
                             why = f"only {filled} rows: too few to show it is unique per deal"
                         else:
@@ -443,7 +443,7 @@ def _families(texts: list[str]) -> str:
     return fam
 
 
-def _sequential(values: list[RawValue]) -> str:
+def _sequential(values: Sequence[RawValue]) -> str:
     """``1–18`` when the values are the row numbers 1..n (or 0..n-1), else ''."""
     nums = []
     for v in values:

@@ -229,7 +229,7 @@ def money_guess(cv: ColumnValues, header: str | None) -> MoneyGuess:
     ev = f"{name}: " + "; ".join(parts)
     return MoneyGuess(
         scale if scale is not None else 1, currency, decimal, ev, unit.note if unit else None
-    )  # type: ignore[arg-type]
+    )
 
 
 def percent_guess(cv: ColumnValues, header: str | None) -> PercentGuess:

@@ -35,7 +35,7 @@ from salessheet.init.adopt.model import (
     SheetChoice,
     Unplaced,
 )
-from salessheet.init.adopt.stages import guess_stages, place_stage
+from salessheet.init.adopt.stages import ExtraStage, StageGuess, guess_stages, place_stage
 from salessheet.init.adopt.values import (
     MONEY_TEXT,
     NULL,
@@ -83,7 +83,7 @@ class _Survey:
     stage: str | None  # the stage column's header (or "by values")
     width: int
 
-    def key(self, position: int) -> tuple:
+    def key(self, position: int) -> tuple[bool, bool, bool, int, float, int, int]:
         mapped = len(self.fields) / self.width if self.width else 0.0
         return (
             self.visible,
@@ -233,7 +233,7 @@ class _SheetGuess:
         width = max(len(header.labels), max((len(r) for r in rows[:200]), default=0))
         labels = list(header.labels) + [None] * (width - len(header.labels))
         # a first layout pass with the columns the names make sure of
-        prelim = {}
+        prelim: dict[int, str] = {}
         for c, lbl in enumerate(labels):
             m = self.index.match(lbl) if lbl else None
             if m and m.strength >= 0.8 and m.field in ("deal_id", "stage", "amount"):
@@ -257,7 +257,9 @@ class _SheetGuess:
         warnings = list(assigner.warnings)
         field_col = {f: c for c, f in assigner.field_of.items()}
         # (d) stages
-        stage_guesses, extras, stage_warnings = [], [], []
+        stage_guesses: list[StageGuess] = []
+        extras: list[ExtraStage] = []
+        stage_warnings: list[str] = []
         if "stage" in field_col:
             counts = self._stage_counts(field_col["stage"], cvs[field_col["stage"]])
             stage_guesses, extras, stage_warnings = guess_stages(counts, self.profile)
@@ -471,7 +473,7 @@ class _SheetGuess:
             top = "en" if headers and all(h.isascii() for h in headers) else ""
             if top:
                 why.append("English headers")
-        value_lang = Counter()
+        value_lang: Counter[str] = Counter()
         for cv in cvs:
             pair = cv.is_boolean() if cv.real else None
             if pair in _LANG_OF_BOOL:
@@ -535,7 +537,7 @@ class _SheetGuess:
                 )
         return out
 
-    def _unplaced(self, columns: list[ColumnGuess], stages: list) -> list[Unplaced]:
+    def _unplaced(self, columns: list[ColumnGuess], stages: list[StageGuess]) -> list[Unplaced]:
         out = []
         mapped = {c.field for c in columns if c.field}
         for f in ("deal_id", "stage"):
@@ -549,7 +551,7 @@ class _SheetGuess:
                 out.append(Unplaced("stage", s.value, s.evidence))
         return out
 
-    def _notes(self, columns: list[ColumnGuess], stages: list) -> list[str]:
+    def _notes(self, columns: list[ColumnGuess], stages: list[StageGuess]) -> list[str]:
         out = []
         if not any(c.field == "amount" for c in columns):
             qty = next((c for c in columns if c.header and set(words(c.header)) & _QUANTITY), None)

@@ -268,13 +268,13 @@ def find_header(rows: Sequence[Sequence[RawValue]], index: NameIndex) -> HeaderG
         )
     labels, hits, n = details[best]
     header = rows[best]
-    texts = tuple(str(v).strip() if isinstance(v, str) and v.strip() else None for v in header)
+    names = tuple(str(v).strip() if isinstance(v, str) and v.strip() else None for v in header)
     why = f"row {best + 1}: {labels} labels, {hits} of them name a known field"
     if best > 0:
         skipped = sum(1 for rr in rows[:best] if any(not _blank(v) for v in rr))
         if skipped:
             why += f"; {skipped} row{'s' if skipped > 1 else ''} above it (title or figures)"
-    return HeaderGuess(best + 1, best + 2, texts, why, hits)
+    return HeaderGuess(best + 1, best + 2, names, why, hits)
 
 
 class _ColumnHead:

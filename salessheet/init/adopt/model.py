@@ -27,7 +27,7 @@ class SheetChoice:
 class MoneyGuess:
     """How a money column is written: scale and currency (header or values), decimal mark."""
 
-    scale: Decimal
+    scale: Decimal | int  # the header's unit; 1 (an int, JSON 1) when it names none
     currency: str | None
     decimal: str | None  # "," or "." when the values show it, None when they do not
     evidence: str
@@ -178,4 +178,4 @@ class Guess:
 
         data = dataclasses.asdict(self)
         data.pop("fields")  # the columns again, by field
-        return clean(data)
+        return {k: clean(v) for k, v in data.items()}

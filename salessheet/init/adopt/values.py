@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -347,7 +348,7 @@ def resolve_order(
     month_first = sum(n for t, n in numeric if t.b > 12)
     ambiguous = False
     if not numeric:
-        fams = Counter()
+        fams: Counter[str] = Counter()
         for t, n in texts.items():
             fams[t.family] += n
         fam = fams.most_common(1)[0][0] if fams else "iso"
@@ -402,18 +403,18 @@ def resolve_order(
 
 def value_kind(v: RawValue) -> str:
     """The kind of one raw value (see the constants above)."""
-    cls = v.__class__
     if v is None:
         return BLANK
-    if cls is str:
-        s = v.strip()  # type: ignore[union-attr]
+    if v.__class__ is str:
+        s = v.strip()
         if not s:
             return BLANK
         return _text_kind(s)
+    cls = v.__class__
     if cls is bool:
         return BOOL
-    if cls is float or cls is int:
-        return SERIAL if SERIAL_MIN <= v < SERIAL_MAX else NUMBER  # type: ignore[operator]
+    if v.__class__ is float or v.__class__ is int:
+        return SERIAL if SERIAL_MIN <= v < SERIAL_MAX else NUMBER
     if cls is dt.date or cls is dt.datetime:
         return DATE
     if cls is CellError:
@@ -445,15 +446,14 @@ def _text_kind(s: str) -> str:
 
 def number_of(v: RawValue) -> Decimal | None:
     """A numeric value of a cell or a number written as text (None otherwise)."""
-    cls = v.__class__
-    if cls is float:
-        if v != v or v in (float("inf"), float("-inf")):  # type: ignore[comparison-overlap]
+    if v.__class__ is float:
+        if v != v or v in (float("inf"), float("-inf")):
             return None
-        return Decimal(repr(v)) if not v.is_integer() else Decimal(int(v))  # type: ignore[union-attr]
-    if cls is int:
-        return Decimal(v)  # type: ignore[arg-type]
-    if cls is str:
-        num = read_number_text(v)  # type: ignore[arg-type]
+        return Decimal(repr(v)) if not v.is_integer() else Decimal(int(v))
+    if v.__class__ is int:
+        return Decimal(v)
+    if v.__class__ is str:
+        num = read_number_text(v)
         if num is not None:
             return num.value / 100 if num.percent else num.value
     return None
@@ -519,8 +519,8 @@ class ColumnValues:
     def dates(self) -> Counter[DateText]:
         out: Counter[DateText] = Counter()
         for v, k in self.kind_of.items():
-            if k == DATE_TEXT:
-                out[read_date_text(str(v))] += self.counts[v]  # type: ignore[index]
+            if k == DATE_TEXT and (text := read_date_text(str(v))) is not None:
+                out[text] += self.counts[v]
         return out
 
     def numbers(self) -> list[tuple[Decimal, int]]:
@@ -567,7 +567,7 @@ def sample_rows(n: int, limit: int = 2000) -> range | list[int]:
     return [int(i * step) for i in range(limit)]
 
 
-def column_values(col: int, values: list[RawValue]) -> ColumnValues:
+def column_values(col: int, values: Sequence[RawValue]) -> ColumnValues:
     """Summarise a column from its (sampled) raw values."""
     counts: Counter[RawValue] = Counter(values)
     blank = counts.pop(None, 0) + counts.pop("", 0)

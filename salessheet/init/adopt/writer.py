@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from salessheet.core.textnorm import normalise
-from salessheet.init.adopt.model import ColumnGuess, Guess
+from salessheet.init.adopt.model import ColumnGuess, Guess, RelaxGuess
 from salessheet.settings.profile import ColumnModel, Profile, ProfileFile, Stage
 from salessheet.settings.source import inline_yaml
 
@@ -340,7 +340,9 @@ def _stages(y: _Lines, data: dict[str, Any], guess: Guess, profile: Profile) -> 
         y.lines[-1] = "# stages: the profile's (each stage value is one of its spellings)"
 
 
-def _extra_stage(e: Any, prev: Stage | None, profile: Profile, relax: dict) -> dict[str, Any]:
+def _extra_stage(
+    e: Any, prev: Stage | None, profile: Profile, relax: dict[str, RelaxGuess]
+) -> dict[str, Any]:
     opens = [s for s in profile.stages if s.outcome == "open"]
     nxt = None
     if prev is not None:

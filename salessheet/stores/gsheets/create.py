@@ -23,7 +23,7 @@ _NUMBER_FORMATS = {
 }
 
 
-_STYLE_FORMATS = {
+_STYLE_FORMATS: dict[str, dict[str, Any]] = {
     "title": {"textFormat": {"bold": True, "fontSize": 14}},
     "heading": {
         "textFormat": {

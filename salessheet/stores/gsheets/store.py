@@ -16,6 +16,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -440,7 +441,7 @@ class GSheetsStore:
             requests = add_marks(
                 _grid_requests(meta, cell_plan, sheet_plan),
                 sheet_plan,
-                lambda name, meta=meta: self._match(meta, name),
+                partial(self._match, meta),
                 {t.sheet_id for t in meta.tabs},
                 _fresh_ids,
             )
@@ -449,7 +450,7 @@ class GSheetsStore:
             try:
                 answer = self._call(
                     "create sheets",
-                    lambda http, reqs=requests: http.batch_update(self.key, {"requests": reqs}),
+                    partial(_batch_update, self.key, requests),
                     writing=True,
                 )
             except StoreUnavailable as exc:
@@ -612,6 +613,7 @@ class GSheetsStore:
         code, status, message = _error_parts(exc)
         error = self._api_error_for(code, status, message, action, writing)
         # a caller may try again (after looking) only where Google may not have acted yet
+        # (an attribute of this error alone: callers read it with getattr(exc, "transient", True))
         error.transient = code in (408, 429) or code >= 500  # type: ignore[attr-defined]
         return error
 
@@ -711,6 +713,11 @@ class GSheetsStore:
 
 
 # ---------------------------------------------------------------- module helpers
+
+
+def _batch_update(key: str, requests: list[dict[str, Any]], http: Any) -> Any:
+    """One spreadsheets.batchUpdate through gspread's HTTP client ``http``."""
+    return http.batch_update(key, {"requests": requests})
 
 
 def _error_parts(exc: Any) -> tuple[int, str, str]:

@@ -227,16 +227,16 @@ def _value_ranges(
             letter = col_letter(col)
             start = prev = rows[0]
             run = [cells[(start, col)]]
-            for r in rows[1:] + [None]:
-                if r is not None and r == prev + 1:
-                    run.append(cells[(r, col)])
-                    prev = r
+            for row in [*rows[1:], None]:
+                if row is not None and row == prev + 1:
+                    run.append(cells[(row, col)])
+                    prev = row
                     continue
                 rng = f"{q}!{letter}{start}" + (f":{letter}{prev}" if prev != start else "")
                 data.append({"range": rng, "majorDimension": "ROWS", "values": [[v] for v in run]})
-                if r is not None:
-                    start = prev = r
-                    run = [cells[(r, col)]]
+                if row is not None:
+                    start = prev = row
+                    run = [cells[(row, col)]]
     return data
 
 

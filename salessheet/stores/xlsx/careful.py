@@ -20,12 +20,14 @@ direct read; otherwise each row is as long as its own last value, and if even th
 
 from __future__ import annotations
 
+import enum
 import html
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final, Literal
 
 from salessheet.core.cells import CellError, RawValue, col_letter, col_number
 from salessheet.core.errors import SourceError
@@ -257,7 +259,13 @@ class _Group:
     size: int = 0
 
 
-_CALAMINE = object()
+class _Calamine(enum.Enum):
+    """A cell this reader leaves to calamine (its value is one calamine reads right)."""
+
+    CALAMINE = enum.auto()
+
+
+_CALAMINE: Final = _Calamine.CALAMINE
 
 
 class _Reader:
@@ -364,7 +372,7 @@ class _Reader:
         for cell_row, cells in by_row.items():
             self._add(False, cell_row, cells, {c for c, _, _ in cells})
 
-    def _own_value(self, attrs: bytes, content: bytes) -> object:
+    def _own_value(self, attrs: bytes, content: bytes) -> RawValue | Literal[_Calamine.CALAMINE]:
         """The value of a cell read here, or _CALAMINE to let calamine read it."""
         kind = _attr(attrs, b"t") or b""
         v = self.v.search(content)
@@ -387,7 +395,7 @@ class _Reader:
 
     def _add(self, plain: bool, row: int, item: bytes | list, cols: set[int]) -> None:
         g = self.group
-        size = len(item) if plain else sum(len(a) + len(b) for _, a, b in item)  # type: ignore[union-attr]
+        size = len(item) if isinstance(item, bytes) else sum(len(a) + len(b) for _, a, b in item)
         if g.rows:
             lo, hi = min(g.lo, row), max(g.hi, row)
             if plain:
@@ -413,14 +421,14 @@ class _Reader:
             return
         body = [self.head]
         if g.plain:
-            body += [xml for _, xml in g.rows]  # type: ignore[misc]
+            body += [xml for _, xml in g.rows]  # type: ignore[misc]  # plain: the rows are bytes
         else:
             cols = sorted(g.cols)
             index = {c: i + 1 for i, c in enumerate(cols)}
             p = self.prefix
             for i, (_, cells) in enumerate(g.rows, start=1):
                 body.append(b'<%srow r="%d">' % (p, i))
-                for col, attrs, content in cells:  # type: ignore[union-attr]
+                for col, attrs, content in cells:  # type: ignore[misc]  # not plain: cell lists
                     ref = f"{col_letter(index[col])}{i}".encode()
                     body.append(b'<%sc r="%s"%s>%s</%sc>' % (p, ref, attrs, content, p))
                 body.append(b"</%srow>" % p)
@@ -467,9 +475,9 @@ class _Reader:
         last = max(rows_with)
         lengths: dict[int, int] = {}
         for r in rows_with:
-            values = self.lists.get(r)
-            n = len(values) if values else 0
-            while n and values[n - 1] in ("", None):  # type: ignore[index]
+            listed = self.lists.get(r) or []
+            n = len(listed)
+            while n and listed[n - 1] in ("", None):
                 n -= 1
             cells = self.cells.get(r)
             lengths[r] = max(n, max(cells) if cells else 0)

@@ -23,6 +23,7 @@ import html
 import posixpath
 import re
 import zipfile
+from os import PathLike
 
 MARK_PREFIX = "_salessheet.owned."
 _MAX_WORKBOOK_PART = 64 << 20  # a workbook.xml larger than this is not looked into for marks
@@ -153,11 +154,11 @@ def workbook_part(zf: zipfile.ZipFile) -> str:
     return main
 
 
-def marked_in_file(path: object) -> set[str]:
+def marked_in_file(path: str | PathLike[str]) -> set[str]:
     """The sheets of the workbook at ``path`` that carry salessheet's mark ({} if unreadable:
     the sheets are then recognised by their header row alone)."""
     try:
-        with zipfile.ZipFile(path) as zf:  # type: ignore[arg-type]
+        with zipfile.ZipFile(path) as zf:
             part = workbook_part(zf)
             info = zf.getinfo(part)
             if info.file_size > _MAX_WORKBOOK_PART:

@@ -16,6 +16,7 @@ import os
 import secrets
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -25,7 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from salessheet.core.errors import SourceError, UsageError
 from salessheet.core.files import fsync_dir
-from salessheet.core.workbook_plan import InitPlan, SheetPlan, Validation
+from salessheet.core.workbook_plan import CellValue, InitPlan, SheetPlan, Validation
 
 LISTS_SHEET = "salessheet lists"  # hidden; holds dropdown values too long for an inline list
 _INLINE_LIST_MAX = 255  # Excel's limit for an inline list formula, quotes included
@@ -93,7 +94,7 @@ def _link_into_place(tmp: Path, path: Path) -> None:
 
 def build_workbook(plan: InitPlan) -> Workbook:
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the empty sheet a new workbook starts with
     lists: list[list[str]] = []
     for sheet in plan.sheets:
         ws = wb.create_sheet(sheet.name)
@@ -144,7 +145,7 @@ def _fill(ws: Worksheet, sheet: SheetPlan, lists: list[list[str]]) -> None:
         ws.add_data_validation(_validation(v, sheet, lists))
 
 
-def _cell_value(value: object) -> object:
+def _cell_value(value: CellValue) -> str | int | float | dt.date | None:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
@@ -167,7 +168,9 @@ def _validation(v: Validation, sheet: SheetPlan, lists: list[list[str]]) -> Data
     letter = get_column_letter(v.column)
     first = 2 if sheet.has_header else 1
     sqref = f"{letter}{first}:{letter}{first + sheet.data_rows - 1}"
-    formula1 = formula2 = operator = None
+    formula1: str | None = None
+    formula2: str | None = None
+    operator: Literal["between", "greaterThanOrEqual", "lessThanOrEqual"] | None = None
     if v.kind == "list":
         formula1 = _list_formula(v.values, lists)
     else:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from salessheet.core.cells import col_letter, col_number
+from salessheet.core.cells import WriteValue, col_letter, col_number
 from salessheet.core.errors import WriteRefused
 from salessheet.stores.base import CellWrite, SheetReplace, WriteReport
 from salessheet.stores.file_safety import (
@@ -68,7 +68,6 @@ from salessheet.stores.xlsx.zipio import (
 
 
 # ============================================================================ cell values
-
 
 
 # ============================================================================ worksheet patching
@@ -198,7 +197,7 @@ def _add_sheet(pkg: _Package, parts: dict[str, bytes], name: str, content: bytes
     rel_type = _STRICT_WORKSHEET_REL if pkg.strict else _WORKSHEET_REL
 
     wb = parts.get(pkg.workbook, pkg.wb_xml)
-    close = re.search(rb"</(\w+:)?sheets>", wb)
+    close = re.search(rb"</(\w+:)?sheets\s*>", wb)
     if close is None:
         raise WriteRefused(f"{z.label}: the workbook part has no <sheets> list.")
     sp = close.group(1) or b""
@@ -227,7 +226,9 @@ def _add_sheet(pkg: _Package, parts: dict[str, bytes], name: str, content: bytes
     parts[pkg.workbook] = wb[: close.start()] + entry + wb[close.start() :]
 
     rels = parts.get(pkg.rels_name, pkg.rels_xml)
-    close = re.search(rb"</(\w+:)?Relationships>", rels)
+    close = re.search(rb"</(\w+:)?Relationships\s*>", rels)
+    if close is None:
+        raise WriteRefused(f"{z.label}: the workbook's relationships part has no end tag.")
     rel = b'<%sRelationship Id="%s" Type="%s" Target="%s"/>' % (
         close.group(1) or b"",
         rid.encode(),
@@ -236,7 +237,9 @@ def _add_sheet(pkg: _Package, parts: dict[str, bytes], name: str, content: bytes
     )
     parts[pkg.rels_name] = rels[: close.start()] + rel + rels[close.start() :]
 
-    close = re.search(rb"</(\w+:)?Types>", ct)
+    close = re.search(rb"</(\w+:)?Types\s*>", ct)
+    if close is None:
+        raise WriteRefused(f"{z.label}: the content types part has no </Types> end tag.")
     override = b'<%sOverride PartName="/%s" ContentType="%s"/>' % (
         close.group(1) or b"",
         part.encode(),
@@ -262,8 +265,8 @@ class _Plan:
     changed_cells: list[CellWrite]
 
 
-def _group_cells(cells: Iterable[CellWrite]) -> dict[str, dict[int, dict[int, object]]]:
-    grouped: dict[str, dict[int, dict[int, object]]] = {}
+def _group_cells(cells: Iterable[CellWrite]) -> dict[str, dict[int, dict[int, WriteValue]]]:
+    grouped: dict[str, dict[int, dict[int, WriteValue]]] = {}
     for c in cells:
         if not (1 <= c.row <= _MAX_ROW and 1 <= c.col <= _MAX_COL):
             raise WriteRefused(
@@ -308,10 +311,12 @@ def _table_guards(z: _Zip, sheet_part: str) -> list[tuple[str, int, int, int, in
     return guards
 
 
-def _check_table_headers(z: _Zip, sheet: _SheetRef, changed: list[tuple[int, int]]) -> None:
-    """Refuse to change a table's header or totals cell: Excel would call the file damaged
-    when the cell no longer matches the table definition."""
-    guards = _table_guards(z, sheet.part)
+def _check_table_headers(
+    z: _Zip, sheet: _SheetRef, part: str, changed: list[tuple[int, int]]
+) -> None:
+    """Refuse to change a table's header or totals cell (of ``sheet``, stored in ``part``):
+    Excel would call the file damaged when the cell no longer matches the table definition."""
+    guards = _table_guards(z, part)
     for name, left, right, top, bottom, what in guards:
         for r, c in changed:
             if top <= r <= bottom and left <= c <= right:
@@ -354,7 +359,7 @@ def _make_plan(z: _Zip, cells: list[CellWrite], sheets: list[SheetReplace]) -> _
         except (TypeError, ValueError) as exc:
             raise WriteRefused(f"sheet {sheet_name!r}: cannot write value {exc}.") from None
         if patcher.changed:
-            _check_table_headers(z, ref, patcher.changed_at)
+            _check_table_headers(z, ref, ref.part, patcher.changed_at)
             parts[ref.part] = new
             checks[ref.part] = patcher.check_doc
             written_cells += patcher.changed

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from salessheet.core.cells import col_letter, col_number
+from salessheet.core.cells import WriteValue, col_letter, col_number
 from salessheet.core.errors import WriteRefused
 from salessheet.stores.xlsx.xmltext import (  # noqa: F401  # noqa: F401
     _ATTR,
@@ -51,7 +51,8 @@ class _SharedStrings:
     """Lazily loaded shared strings, to tell whether an existing cell already holds a value."""
 
     def __init__(self, loader: Callable[[], bytes | None]):
-        self._loader, self._items = loader, None
+        self._loader = loader
+        self._items: list[str] | None = None
 
     def get(self, index: int) -> str | None:
         if self._items is None:
@@ -101,7 +102,9 @@ def _rich_text(inner: bytes) -> str:
     return "".join(_unesc_text(m.group(1) or b"") for m in _T.finditer(inner))
 
 
-def _same_value(t: bytes, content: bytes, want, sst: _SharedStrings) -> bool:
+def _same_value(
+    t: bytes, content: bytes, want: tuple[str, str] | None, sst: _SharedStrings
+) -> bool:
     """Does an existing cell (type attribute + inner XML) already hold ``want``?"""
     if want is None:
         return _V.search(content) is None and _IS.search(content) is None
@@ -164,7 +167,7 @@ class _SheetPatcher:
         self.generated: list[bytes] = []  # the cells generated for the current row
 
     # --- rows -------------------------------------------------------------------------
-    def patch(self, writes: dict[int, dict[int, object]]) -> bytes:
+    def patch(self, writes: dict[int, dict[int, WriteValue]]) -> bytes:
         xml, p, sd = self.xml, self.p, self.sd
         if sd.group(2):  # <sheetData/>
             head = xml[: sd.start()] + b"<" + p + b"sheetData>"
@@ -358,7 +361,7 @@ class _SheetPatcher:
             col = _COLNUM[src[k:e]] = col_number(src[k:e].decode())
         return col
 
-    def _new_row(self, r: int, row_writes: dict[int, object]) -> bytes:
+    def _new_row(self, r: int, row_writes: dict[int, WriteValue]) -> bytes:
         ps, rs, cells = self.ps, str(r), []
         for col in sorted(row_writes):
             xml = _cell(ps, _letters(col) + rs, row_writes[col], None)
@@ -445,7 +448,8 @@ class _SheetPatcher:
             found.append(cell)
 
     def _all_cells(self, body: bytes) -> list[_Cell]:
-        cells, pos, prev = [], 0, 0
+        cells: list[_Cell] = []
+        pos = prev = 0
         while True:
             i = body.find(self.cell_open, pos)
             if i < 0:
@@ -460,13 +464,13 @@ class _SheetPatcher:
             cells.append(cell)
             prev, pos = cell.col, cell.end
 
-    def _patch_cells(self, r: int, body: bytes, row_writes: dict[int, object]):
+    def _patch_cells(self, r: int, body: bytes, row_writes: dict[int, WriteValue]):
         """(new row body or None if unchanged, lowest and highest column written)."""
         order = sorted(row_writes)
         min_col = order[0]
         tail = self._tail_cells(body, min_col)
         implicit = tail is None  # some cells have no r="..": their place gives their column
-        if implicit:
+        if tail is None:
             every = self._all_cells(body)
             cells = [c for c in every if c.col >= min_col]
             before = [c for c in every if c.col < min_col]
@@ -563,7 +567,7 @@ class _SheetPatcher:
         return head[: m.start(1)] + ref.encode() + head[m.end(1) :]
 
 
-def _rows_xml(p: bytes, rows: list[list[object]]) -> bytes:
+def _rows_xml(p: bytes, rows: Sequence[Sequence[object]]) -> bytes:
     ps = p.decode()
     width = max((len(r) for r in rows), default=0)
     letters = [_letters(c) for c in range(1, width + 1)]
@@ -572,8 +576,7 @@ def _rows_xml(p: bytes, rows: list[list[object]]) -> bytes:
         rs = str(i)
         cells = []
         for j, value in enumerate(row):
-            t = type(value)
-            if t is str:
+            if value.__class__ is str:
                 if not value:
                     continue
                 if len(value) > _MAX_TEXT_HALF:
@@ -589,9 +592,9 @@ def _rows_xml(p: bytes, rows: list[list[object]]) -> bytes:
                         f'<{ps}c r="{letters[j]}{rs}" t="inlineStr"><{ps}is><{ps}t>{text}'
                         f"</{ps}t></{ps}is></{ps}c>"
                     )
-            elif t is int:
+            elif value.__class__ is int:
                 cells.append(f'<{ps}c r="{letters[j]}{rs}"><{ps}v>{value}</{ps}v></{ps}c>')
-            elif t is dt.date:
+            elif value.__class__ is dt.date:
                 cells.append(
                     f'<{ps}c r="{letters[j]}{rs}" t="inlineStr"><{ps}is><{ps}t>{value.isoformat()}'
                     f"</{ps}t></{ps}is></{ps}c>"
@@ -605,14 +608,14 @@ def _rows_xml(p: bytes, rows: list[list[object]]) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def _dimension_ref(rows: list[list[object]]) -> str:
+def _dimension_ref(rows: Sequence[Sequence[object]]) -> str:
     width = max((len(r) for r in rows), default=0)
     if not rows or not width:
         return "A1"
     return f"A1:{col_letter(width)}{len(rows)}"
 
 
-def _new_worksheet(rows: list[list[object]], strict: bool = False) -> bytes:
+def _new_worksheet(rows: Sequence[Sequence[object]], strict: bool = False) -> bytes:
     main, rel = (_STRICT_MAIN_NS, _REL_NS[1]) if strict else (_MAIN_NS, _REL_NS[0])
     return (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -627,7 +630,7 @@ def _new_worksheet(rows: list[list[object]], strict: bool = False) -> bytes:
     )
 
 
-def _replace_sheet_data(xml: bytes, rows: list[list[object]], sheet: str) -> bytes:
+def _replace_sheet_data(xml: bytes, rows: Sequence[Sequence[object]], sheet: str) -> bytes:
     """Regenerate ``<sheetData>`` (and ``<dimension>``) of an existing tool-owned sheet."""
     m = _SHEETDATA.search(xml)
     if m is None:

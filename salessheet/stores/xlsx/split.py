@@ -327,7 +327,7 @@ class StreamedSheet(RawSheet):
         self._done: Callable[[], None] | None = done
         super().__init__(name, self._joiner.rows, merged, visible, frozenset())
 
-    @property  # type: ignore[override]
+    @property
     def rows(self) -> list[list[RawValue]]:
         self.complete()
         return self._joiner.rows
@@ -367,6 +367,6 @@ class StreamedSheet(RawSheet):
         if not self._pending:
             self._joiner.finish()
             if self._done is not None:
-                self._done, done = None, self._done
+                done, self._done = self._done, None
                 done()
         return True

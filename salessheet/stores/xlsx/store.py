@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import python_calamine as calamine
 
@@ -41,6 +42,9 @@ from salessheet.stores.xlsx.split import (
     usable_cores,
 )
 from salessheet.stores.xlsx.zipguard import check_package, read_part
+
+if TYPE_CHECKING:
+    from salessheet.stores.file_safety import FileFingerprint
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # what reading a damaged package can raise, besides SourceError
@@ -96,7 +100,7 @@ class XlsxStore:
         self.timezone: str | None = None
         check_is_xlsx(self.path)
         check_package(self.path)
-        self._fingerprint = None
+        self._fingerprint: FileFingerprint | None = None
         self._wb: calamine.CalamineWorkbook | None = None  # opened when a sheet is read whole
         self._sheets = self._list_sheets()
         self.pieces_read: dict[str, int] = {}  # sheet -> pieces it was cut into (absent: whole)
@@ -255,7 +259,9 @@ class XlsxStore:
         try:
             sheet = self._workbook().get_sheet_by_name(name)
             rows = sheet.to_python(skip_empty_area=False)
-            return rows, list(sheet.merged_cell_ranges or [])
+            # calamine's values are all RawValues, but lists are invariant: mypy will not take
+            # its list[list[int | float | str | ...]] for a list[list[RawValue]]
+            return rows, list(sheet.merged_cell_ranges or [])  # type: ignore[return-value]
         except calamine.CalamineError as exc:
             raise _NotByCalamine(str(exc)) from exc  # e.g. a shared string that is not there
         except BaseException as exc:
@@ -431,7 +437,8 @@ def _calamine_grid(path: Path, name: str) -> tuple[tuple[int, int] | None, list[
     wb = calamine.CalamineWorkbook.from_path(str(path))
     try:
         sheet = wb.get_sheet_by_name(name)
-        return sheet.start, sheet.to_python(skip_empty_area=True)
+        # (list[list[RawValue]]: see _calamine_whole)
+        return sheet.start, sheet.to_python(skip_empty_area=True)  # type: ignore[return-value]
     except BaseException as exc:
         if is_panic(exc):
             raise RuntimeError(f"the reader failed ({exc})") from None

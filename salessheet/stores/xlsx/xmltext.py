@@ -29,7 +29,6 @@ _LETTERS: dict[int, str] = {}
 _COLNUM: dict[bytes, int] = {}
 
 
-
 _ESC_NEEDED = re.compile(r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x")
 
 
@@ -153,11 +152,10 @@ def _cell(p: str, ref: str, value: object, style: str | None) -> str:
     """One ``<c>`` element holding ``value`` as text or a number (never a formula);
     "" when the cell would be empty and unstyled."""
     st = f' s="{style}"' if style is not None else ""
-    t = type(value)
-    if t is not str:
+    if value.__class__ is not str:
         if value is None:
             return f'<{p}c r="{ref}"{st}/>' if style is not None else ""
-        if t is int:
+        if value.__class__ is int:
             return f'<{p}c r="{ref}"{st}><{p}v>{value}</{p}v></{p}c>'
         kind = _value_kind(value)
         if kind is None:
@@ -169,8 +167,8 @@ def _cell(p: str, ref: str, value: object, style: str | None) -> str:
         value = kind[1]
     elif not value:
         return f'<{p}c r="{ref}"{st}/>' if style is not None else ""
-    if len(value) > _MAX_TEXT_HALF:  # type: ignore[arg-type]
-        _check_text_length(value)  # type: ignore[arg-type]
-    text = _esc_text(value)  # type: ignore[arg-type]
-    sp = ' xml:space="preserve"' if _needs_preserve(value) else ""  # type: ignore[arg-type]
+    if len(value) > _MAX_TEXT_HALF:
+        _check_text_length(value)
+    text = _esc_text(value)
+    sp = ' xml:space="preserve"' if _needs_preserve(value) else ""
     return f'<{p}c r="{ref}"{st} t="inlineStr"><{p}is><{p}t{sp}>{text}</{p}t></{p}is></{p}c>'
