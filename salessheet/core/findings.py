@@ -310,7 +310,10 @@ def findings_json(findings: Iterable[Finding], chunk: int = 2048) -> Iterator[st
                     key = keys.get(k) or keys.setdefault(k, f"{estr(k)}: ")
                 else:  # json_safe's way with other keys
                     key = f"{estr(str(k))}: "
-                parts.append(key + (estr(v) if v.__class__ is str else enc(v)))
+                cls = v.__class__
+                parts.append(
+                    key + (estr(v) if cls is str else int.__repr__(v) if cls is int else enc(v))
+                )
             tail = ', "details": {' + ", ".join(parts) + "}}"
         else:
             tail = "}"
