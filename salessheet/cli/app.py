@@ -7,12 +7,13 @@ import contextlib
 import datetime as dt
 import errno
 import functools
+import importlib
 import json
 import re
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
@@ -21,8 +22,9 @@ from salessheet import __version__
 from salessheet.cli.gcpause import paused_gc
 from salessheet.cli.ticker import Ticker
 from salessheet.core.errors import SalessheetError
-from salessheet.core.report import CheckReport
-from salessheet.settings.profile import Profile, load_profile
+
+if TYPE_CHECKING:
+    from salessheet.settings.profile import Profile
 
 FORMAT_CHOICE = click.Choice(["text", "json"])
 
@@ -35,6 +37,8 @@ class Ctx:
 
     @functools.cached_property
     def profile(self) -> Profile:
+        from salessheet.settings.profile import load_profile  # pydantic: only when needed
+
         if self.opts.get("config"):
             return load_profile(self.opts["config"])
         return load_profile(self.opts.get("profile") or "b2b")
@@ -217,6 +221,60 @@ def terminal_safe(text: str) -> str:
     return _CONTROL.sub(_escaped, text)
 
 
+# Each command's module (in salessheet.cli), imported only when the command is looked up: to
+# run it, or for --help to list it. `salessheet --version` or a quick validate then loads
+# neither the other commands nor what they import. tests/test_cli_startup.py checks that this
+# table names exactly the commands the modules register.
+COMMAND_MODULES = {
+    "validate": "check_commands",
+    "stalled": "check_commands",
+    "run": "check_commands",
+    "quote": "document_commands",
+    "contract": "document_commands",
+    "changes": "history_commands",
+    "rules": "info_commands",
+    "report": "report_commands",
+    "schedule": "report_commands",
+    "demo": "setup_commands",
+    "init": "setup_commands",
+    "config": "setup_commands",
+}
+
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """A group's commands by name, as click keeps them, but a command's module is imported
+    (and registers its commands with ``@main.command``) the first time the command is
+    looked up. Listing the names imports nothing."""
+
+    def __init__(self, modules: dict[str, str]) -> None:
+        self._modules = dict(modules)
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded and name in self._modules:
+            importlib.import_module(f"salessheet.cli.{self._modules[name]}")
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        known = name in self._loaded or name in self._modules
+        self._loaded.pop(name, None)
+        self._modules.pop(name, None)
+        if not known:
+            raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._loaded or name in self._modules
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._modules, *self._loaded]))
+
+    def __len__(self) -> int:
+        return len(self._modules.keys() | self._loaded.keys())
+
+
 class _Group(click.Group):
     """The command group; click's own usage errors (an unknown option, a missing argument)
     follow the same contract as every other failure: exit 2, and with ``--format json`` the
@@ -270,6 +328,8 @@ def emit(obj: Any, text: str | Lazy, fmt: str) -> None:
         return
     if callable(obj):
         obj = obj()
+    from salessheet.core.report import CheckReport
+
     if isinstance(obj, CheckReport):
         # color=True: the JSON has no raw escape characters, so spare click's ANSI-stripping
         # pass over megabytes of text when stdout is not a terminal.
@@ -294,6 +354,9 @@ def main() -> None:
                 3 refused to write, 4 store unreachable, 70 internal error
                 (a bug: --debug shows the traceback), 130 interrupted.
     """
+
+
+main.commands = LazyCommands(COMMAND_MODULES)
 
 
 @contextlib.contextmanager

@@ -15,7 +15,6 @@ from salessheet.cli.app import (
     guarded,
     main,
 )
-from salessheet.settings.profile import load_profile
 
 
 @main.command()
@@ -103,6 +102,8 @@ def config_check(c: Ctx, file: str, fmt: str, **_: Any) -> int:
       salessheet config check config/b2b.yaml
       salessheet config check my-team.yaml --format json
     """
+    from salessheet.settings.profile import load_profile
+
     prof = load_profile(file)
     stages = " → ".join(s.id for s in prof.stages if s.outcome != "lost")
     # (a broken config raises ConfigError: every problem as file:line: key.path: found, expected)
@@ -244,6 +245,7 @@ def config_init(
 
     from salessheet.api import config_init as api_config_init
     from salessheet.cli.render import render_config_init
+    from salessheet.settings.profile import load_profile
 
     today = c.opts.get("today") or dt.datetime.now(ZoneInfo(load_profile(base).timezone)).date()
     result = api_config_init(

@@ -19,7 +19,7 @@ from salessheet.core.catalogue import Check, Severity
 from salessheet.core.cells import col_letter
 
 if TYPE_CHECKING:
-    from salessheet.core.records import Record
+    from salessheet.core.records import Record, TableLayout
 
 __all__ = [
     "SEVERITY_ORDER",
@@ -135,6 +135,52 @@ class Finding:
             owner,
             {} if details is None else details,
         )
+
+    @classmethod
+    def for_field(cls, check: Check, layout: TableLayout, field: str) -> Callable[..., Finding]:
+        """``Finding.of(check, message, record=r, field=field, ...)`` for the records of one
+        table, with what depends only on the field (column, header, letter) looked up once:
+        ``make(record, message, *, value=..., details=..., severity=...)``. Rules that report
+        on every row use it; a record of another table gets ``Finding.of`` itself."""
+        col = layout.col_of.get(field)
+        header = layout.header_of.get(field)
+        column = header if header is not None else field_label(field)
+        letter = col_letter(col) if col else None
+        code, default_severity, sheet = check.code, check.severity, layout.sheet
+        new = cls
+
+        def make(
+            record: Record,
+            message: str,
+            *,
+            value: Any = _UNSET,
+            details: dict[str, Any] | None = None,
+            severity: Severity | None = None,
+        ) -> Finding:
+            if record.layout is not layout:
+                return cls.of(check, message, record=record, field=field, value=value,
+                              details=details, severity=severity)  # fmt: skip
+            if value is _UNSET:
+                value = _shown(record, field, col)
+            if value is not None and value.__class__ is not str:
+                value = json_safe(value)
+            row = record.row
+            return new(
+                code,
+                severity or default_severity,
+                message,
+                getattr(record, "id", None) or None,
+                sheet,
+                row,
+                column,
+                f"{letter}{row}" if letter and row else None,
+                value,
+                "new",
+                record.values.get("owner"),
+                {} if details is None else details,
+            )
+
+        return make
 
     def key(self) -> tuple[str, str, str]:
         """Identity across runs: the same problem on the same deal and field."""
@@ -264,7 +310,10 @@ def findings_json(findings: Iterable[Finding], chunk: int = 2048) -> Iterator[st
                     key = keys.get(k) or keys.setdefault(k, f"{estr(k)}: ")
                 else:  # json_safe's way with other keys
                     key = f"{estr(str(k))}: "
-                parts.append(key + (estr(v) if v.__class__ is str else enc(v)))
+                cls = v.__class__
+                parts.append(
+                    key + (estr(v) if cls is str else int.__repr__(v) if cls is int else enc(v))
+                )
             tail = ', "details": {' + ", ".join(parts) + "}}"
         else:
             tail = "}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from salessheet.core import catalogue as C
@@ -62,7 +62,16 @@ class Evaluation:
     new_ledger: Ledger
     state: dict[str, DealState]
     findings: list[Finding]
-    first_seen: dict[tuple[str, str, str], str]
+    # finding key -> the date it was first seen. None on a first run (every finding is new
+    # today) until asked for: a read-only check never keys its 100,000 findings.
+    _first_seen: dict[tuple[str, str, str], str] | None = field(default=None, repr=False)
+
+    @property
+    def first_seen(self) -> dict[tuple[str, str, str], str]:
+        if self._first_seen is None:
+            today = self.pipeline.today.isoformat()
+            self._first_seen = dict.fromkeys((f.key() for f in self.findings), today)
+        return self._first_seen
 
     def check_report(self, findings: list[Finding] | None = None) -> CheckReport:
         """The report of validate / run: each deal once (rows sharing an id are one deal, the
@@ -155,10 +164,12 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
     findings += [not_owned_finding(name) for name in foreign]
     prev = previous_findings(p.sheets.get(FINDINGS_SHEET))
     today_iso = p.today.isoformat()
-    keys = [f.key() for f in findings]
-    current = set(keys)
+    first_seen: dict[tuple[str, str, str], str] | None = None  # first run: all new, today
+    current: set[tuple[str, str, str]] = set()
     if prev:
-        first_seen: dict[tuple[str, str, str], str] = {}
+        keys = [f.key() for f in findings]
+        current = set(keys)
+        first_seen = {}
         for f, k in zip(findings, keys, strict=True):
             if k in prev:
                 f.status = "persisting"
@@ -166,8 +177,6 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
                 f.details.setdefault("since", first_seen[k])
             else:
                 first_seen.setdefault(k, today_iso)  # Finding.status defaults to "new"
-    else:  # first run: everything is new
-        first_seen = dict.fromkeys(current, today_iso)
     for k, cells in prev.items():
         if k in current:
             continue

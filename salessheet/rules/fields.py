@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from salessheet.core import catalogue as C
+from salessheet.core.cells import a1
 from salessheet.core.cellsafe import quote_value
 from salessheet.core.findings import Finding, field_label, json_safe
 from salessheet.core.records import Deal
@@ -45,75 +46,80 @@ def check_fields(p: Pipeline) -> list[Finding]:
         )
     bad_cells = {(f.row, f.cell) for f in p.findings} | p.unread_cells
     nulls = null_marker_set(profile.null_markers)
-    required = {s.id: (s, [f for f in s.required if f in col_of]) for s in profile.stages}
     today = p.today
     unknown_rows = p.unknown_stage_rows
-    open_ids = {s.id for s in profile.stages if s.is_open}
+    # each finding about a row's field built by Finding.of's per-field form (same result)
+    layout = p.layout
+    by = Finding.for_field
+    missing_id = by(C.MISSING_ID, layout, "deal_id")
+    unknown_stage = by(C.UNKNOWN_STAGE, layout, "stage")
+    no_stage = by(C.MISSING_FIELD, layout, "stage")
+    negative = by(C.NEGATIVE_AMOUNT, layout, "amount")
+    close_passed = by(C.CLOSE_DATE_PASSED, layout, "expected_close")
+    close_first = by(C.CLOSE_BEFORE_CREATED, layout, "expected_close")
+    mismatch = by(C.CURRENCY_MISMATCH, layout, "amount")
+    # stage id -> (stage, is open, [(field, its missing-field maker, message, its column)])
+    required = {
+        s.id: (
+            s,
+            s.is_open,
+            [
+                (
+                    f,
+                    by(C.MISSING_FIELD, layout, f),
+                    f"{label(f)} is required in stage {s.id}"
+                    + (f" ({s.label_zh})" if s.label_zh else ""),
+                    col_of[f],
+                )
+                for f in s.required
+                if f in col_of
+            ],
+        )
+        for s in profile.stages
+    }
+    stage_ids = [s.id for s in profile.stages]
     for d in p.deals:
         values = d.values
         if not d.id:
             raw = d.raw_value("deal_id")
             if is_blank(raw) or is_null_marker(raw, nulls):
-                out.append(of(C.MISSING_ID, f"row {d.row} has data but no deal id", record=d,
-                              field="deal_id"))  # fmt: skip
+                out.append(missing_id(d, f"row {d.row} has data but no deal id"))
         if unknown_rows and d.row in unknown_rows:
             raw = d.raw_value("stage")
             out.append(
-                of(
-                    C.UNKNOWN_STAGE,
+                unknown_stage(
+                    d,
                     f"unknown stage {quote_value(json_safe(raw))}; allowed: {allowed}",
-                    record=d,
-                    field="stage",
-                    details={"allowed": [s.id for s in profile.stages]},
+                    details={"allowed": list(stage_ids)},
                 )
             )
             continue
         if d.stage is None:
             raw = d.raw_value("stage")
             if is_blank(raw):
-                out.append(of(C.MISSING_FIELD, "the stage is empty", record=d, field="stage"))
+                out.append(no_stage(d, "the stage is empty"))
             elif is_null_marker(raw, nulls):  # NA, \N, 暂无: empty, never a silent skip
-                out.append(
-                    of(
-                        C.MISSING_FIELD,
-                        f"the stage is empty ({str(raw).strip()})",
-                        record=d,
-                        field="stage",
-                    )
-                )
+                out.append(no_stage(d, f"the stage is empty ({str(raw).strip()})"))
             continue
-        stage, needed = required[d.stage]
-        for f in needed:
+        stage, is_open, needed = required[d.stage]
+        for f, missing, message, col in needed:
             if values.get(f) is not None:
                 continue
-            if bad_cells and (d.row, d.cell(f)) in bad_cells:
+            if bad_cells and (d.row, a1(d.row, col)) in bad_cells:
                 continue  # already reported as bad-value
-            out.append(
-                of(
-                    C.MISSING_FIELD,
-                    f"{label(f)} is required in stage {stage.id}"
-                    + (f" ({stage.label_zh})" if stage.label_zh else ""),
-                    record=d,
-                    field=f,
-                    details={"stage": stage.id},
-                )
-            )
+            out.append(missing(d, message, details={"stage": stage.id}))
         amount = values.get("amount")
         if amount is not None and amount < 0:
-            out.append(
-                of(C.NEGATIVE_AMOUNT, f"amount {amount} is negative", record=d, field="amount")
-            )
+            out.append(negative(d, f"amount {amount} is negative"))
         close = values.get("expected_close")
-        if close is not None and close < today and d.stage in open_ids:
+        if close is not None and close < today and is_open:
             days = (today - close).days
             iso = close.isoformat()
             out.append(
-                of(
-                    C.CLOSE_DATE_PASSED,
+                close_passed(
+                    d,
                     f"expected close {iso} passed {days} days ago and the deal is still in "
                     f"{stage.id}",
-                    record=d,
-                    field="expected_close",
                     value=iso,
                     details={"days": days},
                 )
@@ -121,31 +127,22 @@ def check_fields(p: Pipeline) -> list[Finding]:
         created = values.get("created")
         if created is not None and close is not None and close < created:
             out.append(
-                of(
-                    C.CLOSE_BEFORE_CREATED,
-                    f"closes {close.isoformat()}, before it was created ({created.isoformat()})",
-                    record=d,
-                    field="expected_close",
+                close_first(
+                    d, f"closes {close.isoformat()}, before it was created ({created.isoformat()})"
                 )
             )
         mark = values.get("amount_currency_mark")
         cur = values.get("currency") if mark else None
         if mark and cur and mark != str(cur).upper():
             out.append(
-                of(
-                    C.CURRENCY_MISMATCH,
-                    f"the amount is written in {mark} but the currency column says {cur}",
-                    record=d,
-                    field="amount",
-                )
+                mismatch(d, f"the amount is written in {mark} but the currency column says {cur}")
             )
     out += check_duplicates(p)
     return out
 
 
 def check_duplicates(p: Pipeline) -> list[Finding]:
-    counts = Counter(d.id for d in p.deals)
-    repeated = {k for k, n in counts.items() if n > 1 and k}
+    repeated = {k for k, n in p.id_counts().items() if n > 1 and k}
     if not repeated:
         return []
     rows: dict[str, list[Deal]] = defaultdict(list)

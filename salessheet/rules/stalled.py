@@ -42,7 +42,6 @@ def days_in_stage(p: Pipeline, d: Deal, st: DealState | None) -> int | None:
 
 def stalled_findings(p: Pipeline, state: dict[str, DealState]) -> list[Finding]:
     out: list[Finding] = []
-    of = Finding.of
     rules = p.profile.stall
     today = p.today
     clocks = {s.stall_clock for s in p.profile.stages if s.stall_days is not None}
@@ -53,6 +52,11 @@ def stalled_findings(p: Pipeline, state: dict[str, DealState]) -> list[Finding]:
     business = rules.business_days
     unit = "business days" if business else "days"
     superseded = p.superseded()  # a repeated id is its last row
+    # Finding.of for these checks and fields, with each field's column looked up once
+    by, layout = Finding.for_field, p.layout
+    slipped = by(C.CLOSE_DATE_SLIPPED, layout, "expected_close")
+    stalled = {f: by(C.STALLED_DEAL, layout, f) for f in ("next_step_date", "last_activity")}
+    stalled["stage"] = by(C.STALLED_DEAL, layout, "stage")
     for d in p.deals:
         if d.stage is None or not d.id or (superseded and d.row in superseded):
             continue
@@ -65,11 +69,9 @@ def stalled_findings(p: Pipeline, state: dict[str, DealState]) -> list[Finding]:
         is_open = stage.is_open
         if st is not None and is_open and st.slips >= slip_after:
             out.append(
-                of(
-                    C.CLOSE_DATE_SLIPPED,
+                slipped(
+                    d,
                     f"expected close pushed back {st.slips} times (warning from {slip_after})",
-                    record=d,
-                    field="expected_close",
                     details={"slips": st.slips, "threshold": slip_after},
                 )
             )
@@ -82,11 +84,9 @@ def stalled_findings(p: Pipeline, state: dict[str, DealState]) -> list[Finding]:
             if isinstance(due, dt.date) and due < today:
                 days = (today - due).days
                 out.append(
-                    of(
-                        C.STALLED_DEAL,
+                    stalled["next_step_date"](
+                        d,
                         f"next step was due {due.isoformat()} ({days} days ago)",
-                        record=d,
-                        field="next_step_date",
                         details={"clock": clock, "days": days, "threshold": 0, "stage": d.stage},
                     )
                 )
@@ -110,11 +110,9 @@ def stalled_findings(p: Pipeline, state: dict[str, DealState]) -> list[Finding]:
             iso = since.isoformat()
             what = "no activity for" if field == "last_activity" else f"in {d.stage} for"
             out.append(
-                of(
-                    C.STALLED_DEAL,
+                stalled[field](
+                    d,
                     f"{what} {days} {unit} (limit {threshold}) since {iso}",
-                    record=d,
-                    field=field,
                     details={
                         "clock": clock,
                         "days": days,

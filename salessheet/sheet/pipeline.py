@@ -33,6 +33,8 @@ class Pipeline:
     unread_cells: set[tuple[int, str]] = field(default_factory=set)  # (row, A1): ambiguous dates
     _index: dict[str, Deal] = field(default_factory=dict, repr=False)
     _counted: list[Deal] | None = field(default=None, repr=False)
+    _superseded: set[int] | None = field(default=None, repr=False)
+    _id_counts: Counter[str] | None = field(default=None, repr=False)
 
     def deal(self, deal_id: str) -> Deal | None:
         """The deal with this id (the last row holding it)."""
@@ -45,27 +47,36 @@ class Pipeline:
         """Each deal once: a repeated id is its last row (in sheet order of those rows); rows
         without an id are each counted."""
         if self._counted is None:
-            last: dict[str, int] = {}
-            for i, d in enumerate(self.deals):
-                if d.id:
-                    last[d.id] = i
-            if len(last) == sum(1 for d in self.deals if d.id):
-                self._counted = self.deals
+            deals = self.deals
+            counts = self.id_counts()
+            repeated = {k for k, n in counts.items() if n > 1 and k}
+            if not repeated:
+                self._counted, self._superseded = deals, set()
             else:
-                self._counted = [d for i, d in enumerate(self.deals) if not d.id or last[d.id] == i]
+                last = {d.id: i for i, d in enumerate(deals) if d.id in repeated}
+                self._counted = []
+                self._superseded = set()
+                for i, d in enumerate(deals):
+                    if d.id in repeated and last[d.id] != i:
+                        self._superseded.add(d.row)
+                    else:
+                        self._counted.append(d)
         return self._counted
 
     def superseded(self) -> set[int]:
         """Rows of a repeated id other than its last row."""
-        if len(self.counted()) == len(self.deals):
-            return set()
-        kept = {d.row for d in self.counted()}
-        return {d.row for d in self.deals if d.row not in kept}
+        self.counted()
+        return self._superseded  # type: ignore[return-value]
+
+    def id_counts(self) -> Counter[str]:
+        """How many rows hold each id (rows without one under "")."""
+        if self._id_counts is None:
+            self._id_counts = Counter([d.id for d in self.deals])
+        return self._id_counts
 
     def duplicates(self) -> tuple[int, int]:
         """(rows that share an id, how many ids they share)."""
-        counts = Counter(d.id for d in self.deals if d.id)
-        repeated = [n for n in counts.values() if n > 1]
+        repeated = [n for k, n in self.id_counts().items() if n > 1 and k]
         return sum(repeated), len(repeated)
 
     def duplicate_note(self) -> str | None:

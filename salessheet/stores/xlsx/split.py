@@ -149,7 +149,7 @@ def cut_sheet(
                     if end >= 0:
                         ready = len(pending)  # no row after the data: the rest can go
                     data_len = end if end >= 0 else ready
-                    if pending.find(b"<!", 0, data_len) >= 0:  # <![CDATA[ or <!--: "<row" may hide
+                    if _has_declaration(pending, data_len):  # <![CDATA[ or <!--: "<row" may hide
                         raise NotCuttable("CDATA or a comment in the sheet")
                     while targets and consumed + data_len > targets[0]:
                         at = _ROW_TAG.search(pending, max(0, targets[0] - consumed), data_len)
@@ -184,6 +184,19 @@ def cut_sheet(
                 writer.abort()
             raise
     return Cut(started, scan.errors, merged.finish(), careful)
+
+
+def _has_declaration(data: bytes, end: int) -> bool:
+    """``data.find(b"<!", 0, end) >= 0``, faster: a "!" is rare in sheet XML and found at
+    memchr speed, while a search for "<!" stops at every "<"."""
+    at = data.find(b"!", 0, end)
+    for _ in range(64):  # a sheet full of "!" (error values, text): the plain search
+        if at < 0:
+            return False
+        if at > 0 and data[at - 1] == 0x3C:  # "<"
+            return True
+        at = data.find(b"!", at + 1, end)
+    return data.find(b"<!", 0, end) >= 0
 
 
 def _judge(scan: SheetScan, careful: list[str]) -> str | None:
