@@ -446,3 +446,40 @@ def test_document_discount_from_a_pipeline_column(tmp_path: Path) -> None:
     assert bad.failed[0].problems[0] == (
         "document discount '150%' is not a rate; write it as 5%, 0.05 or 5"
     )
+
+
+# ------------------------------------------------------------------ a register that is not ours
+
+
+def test_a_users_own_documents_sheet_is_refused_before_anything_is_numbered(
+    tmp_path: Path,
+) -> None:
+    from salessheet.core.errors import WriteRefused
+
+    mine = [["Contract", "Signed by"], ["big deal", "the CEO"]]
+    path = write_workbook(tmp_path / "p.xlsx", DEALS, LINES, {REGISTER_SHEET: mine})
+    before = path.read_bytes()
+    out = tmp_path / "out"
+    with pytest.raises(WriteRefused) as caught:
+        issue_documents(load(path), "quote", ["D-1"], fmt="html", out_dir=out)
+    assert caught.value.exit_code == 3
+    assert "sheet 'salessheet documents'" in str(caught.value)
+    assert "rename your sheet" in (caught.value.hint or "")
+    assert path.read_bytes() == before
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_an_unmarked_register_with_columns_moved_is_still_the_register(tmp_path: Path) -> None:
+    """A register from before sheets were marked, a column deleted and the rest reordered by
+    hand: still the tool's, numbering continues after it."""
+    header = [h for h in REGISTER_HEADER if h != "file"]
+    header = ["deal id", "number", *[h for h in header if h not in ("deal id", "number")]]
+    old = dict.fromkeys(header, "")
+    old.update({"deal id": "D-9", "number": "Q-2026-0007", "revision": 1, "kind": "quote"})
+    path = write_workbook(
+        tmp_path / "p.xlsx", DEALS, LINES, {REGISTER_SHEET: [header, list(old.values())]}
+    )
+    result = issue_documents(load(path), "quote", ["D-1"], fmt="html", out_dir=tmp_path / "out")
+    assert [d.number for d in result.issued] == ["Q-2026-0008"]
+    rows = register_rows(path)
+    assert rows[1][:2] == ["D-9", "Q-2026-0007"]  # the old row, where it was

@@ -317,3 +317,32 @@ def test_a_ledger_someone_sorted_replays_in_run_order():
         }
     )
     assert by_deal.rows()[1:] == sorted(rows[1:], key=lambda r: r[2])  # written back as it was
+
+
+def test_error_values_typed_over_the_tools_sheets_do_not_stop_the_run(cli, tmp_path: Path):
+    """#N/A and #REF! in the findings and forecast sheets (a formula someone pasted there):
+    the run reads past them, rewrites those sheets, and the next run finds nothing to do."""
+    path = make_xlsx(
+        tmp_path / "p.xlsx", {"Pipeline": [*PIPELINE, ["Y", "Beta", "Nowhere", 5, "Bo", None]]}
+    )
+    code, _ = cli.json("run", path, "--today", "2026-11-05")
+    assert code == 1  # Y's unknown stage
+    wb = load_workbook(path)
+    wb["salessheet findings"]["A2"] = "#N/A"  # openpyxl writes these as error values
+    wb["salessheet findings"]["E2"] = "#REF!"
+    wb["salessheet forecast"]["B2"] = "#DIV/0!"
+    wb.save(path)
+    with zipfile.ZipFile(path) as zf:
+        assert any(b't="e"' in zf.read(n) for n in zf.namelist() if "worksheets/" in n)
+    code, out = cli.json("run", path, "--today", "2026-11-06")
+    assert code == 1
+    # the row typed over is not carried over: its finding counts as new again, none resolved
+    assert sorted((f["code"], f["status"]) for f in out["findings"]) == [
+        ("missing-column", "new"),
+        ("unknown-stage", "persisting"),
+    ]
+    ws = load_workbook(path)["salessheet findings"]
+    cells = [c for row in ws.iter_rows(values_only=True) for c in row]
+    assert not {"#N/A", "#REF!"} & set(cells)
+    code, again = cli.json("run", path, "--today", "2026-11-06")
+    assert again["written"]["unchanged"] is True

@@ -67,6 +67,15 @@ PROFILE_SOURCE = "profile"
 _PROFILE_CODE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)+")
 
 
+_ANY_CODE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+
+
+def looks_like_code(text: str) -> bool:
+    """True when ``text`` has the shape of a finding code (built-in or a profile's rule id):
+    what a findings-sheet row someone typed over is checked against before it is read back."""
+    return _ANY_CODE.fullmatch(text) is not None
+
+
 def profile_code_problem(code: str) -> str | None:
     """Why ``code`` cannot be the id of a profile's rule, or None when it can."""
     if not _PROFILE_CODE.fullmatch(code):

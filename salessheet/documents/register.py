@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from salessheet.core.cells import CellError, RawSheet, RawValue, WriteValue
+from salessheet.history.ownership import ownership, refuse_foreign
 from salessheet.settings.documents import REGISTER_HEADER, REGISTER_SHEET
 
 
@@ -97,6 +98,22 @@ def _writable(value: RawValue) -> WriteValue:
     if isinstance(value, bool):
         return str(value).upper()
     return value
+
+
+# A register this tool wrote carries its mark; an unmarked one (older versions) is known by
+# these columns, whatever their order or case and whichever others were added or deleted.
+_REGISTER_KEY_COLUMNS = {"number", "deal id", "kind"}
+
+
+def check_register(sheet: RawSheet | None) -> None:
+    """Raise WriteRefused (exit 3) when a sheet called ``salessheet documents`` is the user's
+    own: numbering documents into it would rewrite their sheet."""
+    if ownership(sheet, [REGISTER_HEADER]) != "foreign" or sheet is None:
+        return
+    first = sheet.head(1)
+    header = {_text(v).lower() for v in first[0]} if first else set()
+    if not _REGISTER_KEY_COLUMNS <= header:
+        raise refuse_foreign(REGISTER_SHEET)
 
 
 class Register:

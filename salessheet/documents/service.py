@@ -33,7 +33,7 @@ from salessheet.documents.line_items import read_line_items
 from salessheet.documents.money import Totals, compute_totals
 from salessheet.documents.pdf import render_pdfs
 from salessheet.documents.preflight import preflight
-from salessheet.documents.register import Register, display_number
+from salessheet.documents.register import Register, check_register, display_number
 from salessheet.settings.documents import (
     FORMATS,
     KINDS,
@@ -231,6 +231,7 @@ def issue_documents(
     sheets = _sheets(pipeline, settings)
     lines = read_line_items(sheets, settings, reader.ctx, source=str(pipeline.source))
     own_register = register is None
+    check_register(pipeline.sheets.get(REGISTER_SHEET))
     if register is None:
         register = Register(pipeline.sheets.get(REGISTER_SHEET))
     template_source = "docx" if fmt == "docx" else "html"

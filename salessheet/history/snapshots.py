@@ -237,9 +237,10 @@ def _parse(raw: list[RawValue]) -> SnapshotRow | None:
         return None
     texts = []
     for v in cells[1:4]:
-        if isinstance(v, (CellError, bool)):
+        if isinstance(v, bool):
             return None
-        texts.append("" if v is None else str(v).strip())
+        # an error value (#N/A typed over an owner) is read as the text it is written back as
+        texts.append("" if v is None else (v.code if isinstance(v, CellError) else str(v)).strip())
     owner, month, currency = texts
     if month not in SPECIAL_BUCKETS and month_end(month) is None:
         return None

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from salessheet.core import catalogue as C
-from salessheet.core.cells import RawValue, WriteValue, a1
+from salessheet.core.cells import CellError, RawValue, WriteValue, a1
 from salessheet.core.cellsafe import clip_cell_text, clip_rows
 from salessheet.core.findings import SEVERITY_ORDER, Finding
 from salessheet.core.owned import FINDINGS_SHEET, FORECAST_SHEET, HISTORY_SHEET
@@ -18,7 +18,7 @@ from salessheet.history.ledger import LedgerEvent
 from salessheet.history.ownership import check_replaceable
 from salessheet.history.snapshots import FORECAST_HEADER
 from salessheet.rules.engine import FINDINGS_HEADER, Evaluation
-from salessheet.sheet.parsing import parse_text
+from salessheet.sheet.parsing import cell_text
 from salessheet.stores.base import CellWrite, RowGuard, SheetReplace, WriteBatch
 
 FLAG_HEADER = "⚑ salessheet: flags"
@@ -58,9 +58,9 @@ def _same(old: RawValue, new: WriteValue) -> bool:
         return Decimal(repr(old) if isinstance(old, float) else old) == new
     if isinstance(new, (int, float)) and isinstance(old, (int, float)):
         return float(old) == float(new)
-    if old is None or new is None:
-        return False
-    return parse_text(old) == str(new)
+    if old is None or new is None or isinstance(old, CellError):
+        return False  # an error value typed over our cell is rewritten
+    return cell_text(old) == str(new)
 
 
 def _sheet_equal(old_rows: list[list[RawValue]] | None, new_rows: list[list[WriteValue]]) -> bool:

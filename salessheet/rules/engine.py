@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from salessheet.history.transitions import observe, transition_findings
 from salessheet.rules.fields import check_fields
 from salessheet.rules.stalled import days_in_stage, stalled_findings
 from salessheet.rules.team import action_findings, attach_guidance, rule_fields, team_findings
-from salessheet.sheet.parsing import parse_text
+from salessheet.sheet.parsing import cell_text
 from salessheet.sheet.pipeline import Pipeline
 
 FINDINGS_HEADER = ["Code", "Deal ID", "Column", "Severity", "First Seen", "Message"]
@@ -105,14 +106,20 @@ class Evaluation:
         return rows
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def previous_findings(sheet: RawSheet | None) -> dict[tuple[str, str, str], list[str]]:
     out: dict[tuple[str, str, str], list[str]] = {}
     if sheet is None or not is_ours(sheet, [FINDINGS_HEADER]):
         return out
     for row in sheet.rows[1:]:
-        cells = [parse_text(v) if v not in (None, "") else "" for v in row] + [""] * 6
-        if cells[0]:
-            out[(cells[0], cells[1], cells[2])] = cells[:6]
+        cells = [cell_text(v) if v not in (None, "") else "" for v in row] + [""] * 6
+        if not C.looks_like_code(cells[0]):
+            continue  # empty, or typed over (#N/A): nothing to carry over
+        if not _ISO_DATE.fullmatch(cells[4]):
+            cells[4] = ""  # a first-seen date typed over: counted from today
+        out[(cells[0], cells[1], cells[2])] = cells[:6]
     return out
 
 

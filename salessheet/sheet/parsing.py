@@ -164,6 +164,14 @@ def parse_text(value: RawValue) -> str:
     return str(value).strip()
 
 
+def cell_text(value: RawValue) -> str:
+    """``parse_text`` for cells a user may have typed anything into (our own sheets, extra
+    columns): an error value such as ``#N/A`` is its code, never a failure."""
+    if isinstance(value, CellError):
+        return value.code.strip()
+    return parse_text(value)
+
+
 def float_to_decimal(v: float) -> Decimal:
     """Drop binary noise: 17499.9499999999 → 17499.95 (12 significant digits). ``v`` must be
     finite and below MAX_MAGNITUDE (parse_money checks)."""
