@@ -16,6 +16,7 @@ from salessheet.core.formatting import format_money, is_known_currency
 from salessheet.documents.context import DealData
 from salessheet.documents.money import LineItem, Totals
 from salessheet.settings.documents import PLACEHOLDER_SELLER, PLACEHOLDER_SELLER_ZH, StageRule
+from salessheet.settings.team import document_stages
 
 FIELD_LABELS = {
     "customer": "customer",
@@ -43,22 +44,7 @@ def allowed_stages(kind: str, rule: StageRule, stages: list[StageInfo]) -> list[
     open end stops before lost stages). When the range names stages this profile does not
     have, quotes fall back to every open stage and contracts to the last open stage plus the
     won stages."""
-    ids = [s.id for s in stages]
-    if rule.stages:
-        return [s for s in ids if s in rule.stages]
-    first_ok = rule.first is None or rule.first in ids
-    last_ok = rule.last is None or rule.last in ids
-    if first_ok and last_ok and (rule.first or rule.last):
-        lo = ids.index(rule.first) if rule.first else 0
-        hi = ids.index(rule.last) if rule.last else len(ids) - 1
-        chosen = [s for s in stages[lo : hi + 1]]
-        if rule.last is None:
-            chosen = [s for s in chosen if s.outcome != "lost"]
-        return [s.id for s in chosen]
-    open_ids = [s.id for s in stages if s.outcome == "open"]
-    if kind == "quote":
-        return open_ids
-    return open_ids[-1:] + [s.id for s in stages if s.outcome == "won"]
+    return document_stages(kind, rule, stages)
 
 
 def seller_problems(seller: Any, noun: str = "a document") -> list[str]:

@@ -76,6 +76,7 @@ from salessheet.settings.team import (
     check_actions,
     check_approvers,
     check_rules,
+    declared_fields,
     scope_of,
     to_bilingual,
 )
@@ -245,16 +246,6 @@ def _holiday(value: Any) -> Any:
         raise ValueError("not a date") from None
 
 
-def _declared_fields(value: list[str], info: ValidationInfo) -> list[str]:
-    fields = (info.context or {}).get("fields")
-    if fields:
-        wanted = f"a field declared under columns ({', '.join(sorted(fields))})"
-        bad = [item(wanted, found=f, sub=(i,)) for i, f in enumerate(value) if f not in fields]
-        if bad:
-            raise problems(bad)
-    return value
-
-
 def _some_aliases(value: list[str], info: ValidationInfo) -> list[str]:
     if not value and info.data.get("column") is None:
         raise problem("at least one header name")
@@ -310,7 +301,7 @@ class StageModel(ConfigModel):
     outcome: Annotated[Outcome, Expect("open, won or lost")] = "open"
     terminal: Annotated[bool, Expect("true or false")] = False
     required: Annotated[
-        list[str], Expect("a list of text values"), AfterValidator(_declared_fields)
+        list[str], Expect("a list of text values"), AfterValidator(declared_fields)
     ] = []
     stall_days: Annotated[int, Field(ge=1), Expect("a whole number of days ≥ 1")] | None = None
     stall_clock: Annotated[StallClock, *choice(STALL_CLOCKS)] = "in_stage"

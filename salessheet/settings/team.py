@@ -206,13 +206,19 @@ def _rule_id(value: str) -> str:
     return value
 
 
-def _declared(value: list[str], info: ValidationInfo) -> list[str]:
+def declared_fields(value: list[str], info: ValidationInfo) -> list[str]:
+    """Every name in ``value`` is a field the profile declares (``info.context["fields"]``)."""
     fields = (info.context or {}).get("fields")
     if fields:
         wanted = f"a field declared under columns ({', '.join(sorted(fields))})"
         bad = [item(wanted, found=f, sub=(i,)) for i, f in enumerate(value) if f not in fields]
         if bad:
             raise problems(bad)
+    return value
+
+
+def _declared(value: list[str], info: ValidationInfo) -> list[str]:
+    declared_fields(value, info)
     if not value:
         raise problem("a list of one or more fields")
     return value
@@ -334,8 +340,8 @@ def check_rules(rules: list[RuleModel]) -> list[RuleModel]:
 
 
 def document_stages(kind: str, rule: Any, stages: list[Any]) -> list[str]:
-    """Where a document may be issued (the same window as documents.preflight.allowed_stages,
-    which the settings layer cannot import)."""
+    """The stage ids (profile order) where ``kind`` may be issued: the one definition, used
+    by documents.preflight.allowed_stages and by ``on_enter`` checks here."""
     ids = [s.id for s in stages]
     if rule.stages:
         return [s for s in ids if s in rule.stages]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import stat
 import threading
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from salessheet.core.cells import RawSheet, RawValue, SheetInfo
 from salessheet.core.errors import SourceError, WriteRefused
 from salessheet.core.owned import OWNED_SHEETS
 from salessheet.stores.base import WriteBatch, WriteReport
+from salessheet.stores.file_safety import regular_file
 
 # The longest field read. Excel holds at most 32,767 characters in a cell, Google Sheets 50,000,
 # Salesforce long text areas 131,072 (Python's csv default limit, exactly); doubled quotes and
@@ -126,17 +126,7 @@ def sidecar_path(source: Path, sheet_name: str) -> Path:
 
 
 def _check_regular(path: Path) -> os.stat_result:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise SourceError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot open the file ({exc.strerror})") from exc
-    if stat.S_ISDIR(st.st_mode):
-        raise SourceError(f"{path}: is a folder, not a CSV file")
-    if not stat.S_ISREG(st.st_mode):
-        raise SourceError(f"{path}: not a regular file (a device, pipe or socket), not a CSV file")
-    return st
+    return regular_file(path, "a CSV file")
 
 
 def read_csv_rows(path: Path) -> list[list[RawValue]]:

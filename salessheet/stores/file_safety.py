@@ -15,12 +15,13 @@ import hashlib
 import os
 import re
 import socket
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from salessheet.core.errors import WriteRefused
+from salessheet.core.errors import SourceError, WriteRefused
 from salessheet.core.files import fsync_dir, silent_unlink
 
 BACKUP_DIR = ".salessheet-backups"
@@ -36,6 +37,22 @@ class FileFingerprint:
     size: int
     mtime_ns: int
     sha256: str
+
+
+def regular_file(path: Path, kind: str) -> os.stat_result:
+    """The file's stat, or a SourceError naming the path when it is missing, unreadable, a
+    folder or not a regular file (``kind``: what it should be, "a workbook", "a CSV file")."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot open the file ({exc.strerror})") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise SourceError(f"{path}: is a folder, not {kind}")
+    if not stat.S_ISREG(st.st_mode):
+        raise SourceError(f"{path}: not a regular file (a device, pipe or socket), not {kind}")
+    return st
 
 
 def fingerprint(path: Path) -> FileFingerprint:

@@ -8,8 +8,6 @@ values calamine misreads send the sheet, or the piece of it, to careful.py).
 from __future__ import annotations
 
 import functools
-import os
-import stat
 import tempfile
 import zipfile
 import zlib
@@ -22,6 +20,7 @@ import python_calamine as calamine
 from salessheet.core.cells import CellError, RawSheet, RawValue, SheetInfo
 from salessheet.core.errors import SourceError
 from salessheet.stores.base import WriteBatch, WriteReport
+from salessheet.stores.file_safety import regular_file
 from salessheet.stores.xlsx.careful import (
     CarefulSheet,
     is_panic,
@@ -53,16 +52,7 @@ _ZIP_ERRORS = (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error, NotI
 
 def check_is_xlsx(path: Path) -> None:
     """Refuse, with a clear message, a file that is not what its name says."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise SourceError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot open the file ({exc.strerror})") from exc
-    if stat.S_ISDIR(st.st_mode):
-        raise SourceError(f"{path}: is a folder, not a workbook")
-    if not stat.S_ISREG(st.st_mode):
-        raise SourceError(f"{path}: not a regular file (a device, pipe or socket), not a workbook")
+    st = regular_file(path, "a workbook")
     if st.st_size == 0:
         raise SourceError(f"{path}: the file is empty, not a workbook")
     try:
