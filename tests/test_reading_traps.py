@@ -656,3 +656,31 @@ def test_run_clears_its_own_stale_flags_and_nothing_else(tmp_path: Path) -> None
     assert ws.cell(row=4, column=6).value is None and ws.cell(row=4, column=7).value is None
     assert ws.cell(row=3, column=6).value == "✖ missing-field Owner"
     assert ws.cell(row=5, column=6).value == "ask Ann about these"  # a user's cell: kept
+
+
+# --- 8. a stage named in the team's language ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("config", "word"),
+    [
+        ("extends: b2b\n", " (客户开发)"),  # the Chinese profile: the Chinese label
+        ("extends: b2b\nlocale: en_US\n", ""),  # English: 'Lead' says no more than 'lead'
+        (
+            "extends: b2b\nlocale: es_ES\nstages:\n  - id: lead\n    label: Cliente potencial\n",
+            " (Cliente potencial)",  # a Spanish team's own label, never 客户开发
+        ),
+    ],
+)
+def test_a_missing_field_names_the_stage_in_the_profiles_language(
+    tmp_path: Path, config: str, word: str
+) -> None:
+    book = make_xlsx(
+        tmp_path / "p.xlsx",
+        {"Pipeline": [["Deal ID", "Customer", "Stage", "Owner"], ["D-1", None, "Lead", "Ann"]]},
+    )
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(config, "utf-8")
+    report = api.validate(book, today=TODAY, profile=load_profile(str(cfg)))
+    [f] = [f for f in report.findings if f.code == "missing-field"]
+    assert f.message == "customer is required in stage lead" + word

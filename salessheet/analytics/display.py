@@ -8,13 +8,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from salessheet.analytics.model import Money, StageRef
 from salessheet.core.formatting import currency_symbol, format_money
+from salessheet.core.textnorm import is_zh as is_zh  # D.is_zh for the renderers
 
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
-
-
-def is_zh(locale: str) -> bool:
-    return locale.lower().startswith("zh")
 
 
 def stage_name(s: StageRef | None, locale: str, both: bool = True) -> str:

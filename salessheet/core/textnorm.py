@@ -18,3 +18,8 @@ def normalise(text: str) -> str:
 def without_brackets(text: str) -> str:
     """`amount (cny)` → `amount`; used as a second chance when matching headers."""
     return _SPACES.sub(" ", _BRACKETED.sub(" ", text)).strip()
+
+
+def is_zh(locale: str) -> bool:
+    """A Chinese locale (zh, zh_CN, zh-Hant-TW, ...): stage names are shown in Chinese."""
+    return locale.lower().startswith("zh")

@@ -9,6 +9,8 @@ from salessheet.core.cells import a1
 from salessheet.core.cellsafe import quote_value
 from salessheet.core.findings import Finding, field_label, json_safe
 from salessheet.core.records import Deal
+from salessheet.core.textnorm import is_zh
+from salessheet.settings.profile import Stage
 from salessheet.sheet.parsing import is_blank, is_null_marker, null_marker_set
 from salessheet.sheet.pipeline import Pipeline
 from salessheet.sheet.table import ColumnSpec, suggest_header
@@ -59,6 +61,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
     close_first = by(C.CLOSE_BEFORE_CREATED, layout, "expected_close")
     mismatch = by(C.CURRENCY_MISMATCH, layout, "amount")
     # stage id -> (stage, is open, [(field, its missing-field maker, message, its column)])
+    zh = is_zh(profile.locale)
     required = {
         s.id: (
             s,
@@ -67,8 +70,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
                 (
                     f,
                     by(C.MISSING_FIELD, layout, f),
-                    f"{label(f)} is required in stage {s.id}"
-                    + (f" ({s.label_zh})" if s.label_zh else ""),
+                    f"{label(f)} is required in stage {s.id}" + _stage_word(s, zh),
                     col_of[f],
                 )
                 for f in s.required
@@ -174,3 +176,12 @@ def check_duplicates(p: Pipeline) -> list[Finding]:
 
 
 _LISTED_ROWS = 20  # rows a duplicate-id finding lists (its message and details)
+
+
+def _stage_word(stage: Stage, zh: bool) -> str:
+    """The stage as the team names it, after its id: the Chinese label in a Chinese profile,
+    else the label (a Spanish team's "Ganada"), when it says more than the id."""
+    word = (stage.label_zh or stage.label) if zh else stage.label
+    if not word or word.casefold().replace("-", "_") == stage.id.casefold():
+        return ""
+    return f" ({word})"
