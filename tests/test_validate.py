@@ -147,7 +147,7 @@ def test_clean_sheet_exits_zero(cli, tmp_path: Path) -> None:
     )
     res = cli("validate", path, "--today", "2026-11-28")
     assert res.exit_code == 0, res.stdout
-    assert "No problems found in 1 deals" in res.stdout
+    assert "No problems found in 1 deal." in res.stdout  # singular
     # a column the profile needs in later stages is a warning while no deal is there yet
     path = make_xlsx(
         tmp_path / "min.xlsx",

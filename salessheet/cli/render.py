@@ -14,6 +14,12 @@ from salessheet.core.report import CheckReport
 from salessheet.history.actions import MAX_ATTEMPTS
 from salessheet.settings.source import BUILTIN_PROFILES
 
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 error``, ``2 errors``, ``0 deals`` (English; "info" and "stalled" do not change)."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
 HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Info"}
 STATUS_MARK = {"new": "new", "persisting": "", "resolved": "resolved"}
 
@@ -89,7 +95,7 @@ def fix_command(report: CheckReport) -> str | None:
 
 def render_report(report: CheckReport, *, title: str, limit: int = 50, fix: bool = True) -> str:
     lines = [
-        f"{title}: {report.source} — sheet {report.sheet!r}, {report.deals} deals, "
+        f"{title}: {report.source} — sheet {report.sheet!r}, {count(report.deals, 'deal')}, "
         f"profile {report.profile}, today {report.today.isoformat()}"
     ]
     lines += [f"  ({note})" for note in report.notes]
@@ -121,9 +127,10 @@ def render_report(report: CheckReport, *, title: str, limit: int = 50, fix: bool
     s = report.summary()
     lines.append("")
     if not active:
-        lines.append(f"No problems found in {report.deals} deals.")
+        lines.append(f"No problems found in {count(report.deals, 'deal')}.")
     lines.append(
-        f"Summary: {s['errors']} errors, {s['warnings']} warnings, {s['stalled']} stalled, "
+        f"Summary: {count(s['errors'], 'error')}, {count(s['warnings'], 'warning')}, "
+        f"{s['stalled']} stalled, "
         f"{s['info']} info ({s['new']} new, {s['resolved']} resolved)"
     )
     if fix:
@@ -145,7 +152,7 @@ def fix_lines(report: CheckReport) -> list[str]:
 def render_stalled(report: CheckReport, *, limit: int = 50) -> str:
     rows = report.extra.get("stalled", [])
     lines = [
-        f"stalled: {report.source} — sheet {report.sheet!r}, {report.deals} deals, "
+        f"stalled: {report.source} — sheet {report.sheet!r}, {count(report.deals, 'deal')}, "
         f"today {report.today.isoformat()}",
         "",
     ]
@@ -165,7 +172,7 @@ def render_stalled(report: CheckReport, *, limit: int = 50) -> str:
     if len(shown) < len(rows):
         lines.append(f"  … and {len(rows) - len(shown)} more (--limit 0 shows all)")
     lines.append("")
-    lines.append(f"{len(rows)} deals need attention.")
+    lines.append(f"{count(len(rows), 'deal')} {'needs' if len(rows) == 1 else 'need'} attention.")
     return "\n".join(lines)
 
 
@@ -176,7 +183,7 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
     moves = [e for e in events if e[3] == "stage"]
     seeded = [e for e in events if e[3] == "seen"]
     if seeded:
-        lines.append(f"Ledger: {len(seeded)} deals recorded for the first time.")
+        lines.append(f"Ledger: {count(len(seeded), 'deal')} recorded for the first time.")
     if moves:
         lines.append(f"Stage changes since the last run ({len(moves)}):")
         lines += [f"  {e[2]:<12} {e[4]} → {e[5]}" for e in moves[: max(limit, 1)]]
@@ -242,7 +249,8 @@ def render_config_init(result: Any) -> str:
     s = result.report.summary()
     lines.append("")
     lines.append(
-        f"validate with it: {s['deals']} deals, {s['errors']} errors, {s['warnings']} warnings, "
+        f"validate with it: {count(s['deals'], 'deal')}, {count(s['errors'], 'error')}, "
+        f"{count(s['warnings'], 'warning')}, "
         f"{s['stalled']} stalled, {s['info']} info"
     )
     counts = Counter(f.code for f in result.report.active)
