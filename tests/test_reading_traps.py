@@ -319,6 +319,31 @@ def test_duplicate_ids_are_one_deal_the_last_row_and_the_report_says_so(
     )
 
 
+def test_ids_that_differ_only_by_invisible_characters_are_one_deal(tmp_path: Path) -> None:
+    """A zero-width space or a byte-order mark pasted into an id is not a second deal."""
+    book = make_xlsx(
+        tmp_path / "zw.xlsx",
+        {
+            "Pipeline": [
+                ["Deal ID", "Customer", "Stage", "Owner", "Amount"],
+                ["D-1", "Acme", "Lead", "Ann", 100],
+                ["D-1\u200b", "Acme", "Lead", "Ann", 120],  # zero-width space
+                ["\ufeffD-2", "Beta", "Lead", "Bob", 200],  # byte-order mark
+                ["商机\u200d-3", "Gamma", "Lead", "Cy", 300],  # zero-width joiner
+            ]
+        },
+    )
+    report = api.validate(book, today=TODAY)
+    assert report.deals == 3
+    assert sorted((f.cell, f.deal_id) for f in report.findings if f.code == "duplicate-id") == [
+        ("A2", "D-1"),
+        ("A3", "D-1"),
+    ]
+    p = api.open_pipeline(book, today=TODAY)
+    assert p.deal("D-1").values["amount"] == Decimal(120)  # the last row
+    assert p.deal("D-2") is not None and p.deal("商机-3") is not None
+
+
 # --- 5. layout rows ---------------------------------------------------------------------------
 
 

@@ -33,11 +33,13 @@ from salessheet.sheet.parsing import (
     parse_percent,
     parse_text,
     read_order,
+    visible_id,
 )
 from salessheet.sheet.skips import SkipOptions, skipped_rows, skipped_rows_finding
 from salessheet.sheet.units import ONE, describe, parse_header_unit
 
 HEADER_SCAN_ROWS = 30
+_TEXT, _ID = 1, 2  # map_table's plain-text columns: text as it is, an id without invisibles
 UNKNOWN_STAGE = object()  # marker in Record.values for a stage that did not match
 
 
@@ -471,14 +473,15 @@ def map_table(
     date_kinds: dict[str, dict[str, RawValue]] = {
         f: {} for f in specs if specs[f].type == "date" and specs[f].date_order is None
     }
-    # (field, 0-based column, parser, plain text?, memo of raw value -> (ok, value or error))
-    plan: list[tuple[str, int, Callable[[RawValue], Any], bool, dict[RawValue, tuple[bool, Any]]]]
+    # (field, 0-based column, parser, plain text (_TEXT, _ID) or 0, memo of raw value ->
+    # (ok, value or error))
+    plan: list[tuple[str, int, Callable[[RawValue], Any], int, dict[RawValue, tuple[bool, Any]]]]
     plan = [
         (
             f,
             col_of[f] - 1,
             column_parser(specs[f], ctx, units.get(f, (ONE, None))[0], date_kinds.get(f)),
-            specs[f].type in ("text", "id"),
+            {"text": _TEXT, "id": _ID}.get(specs[f].type, 0),
             {},
         )
         for f in specs
@@ -522,8 +525,10 @@ def map_table(
                         values[fname] = None
                         continue
                     empty = False
-                    if plain:
-                        values[fname] = text
+                    if plain:  # as parse_text / parse_id read a text cell
+                        values[fname] = (
+                            text if plain == _TEXT or text.isascii() else visible_id(text)
+                        )
                         continue
                 else:
                     empty = False
