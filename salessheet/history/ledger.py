@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from salessheet.core.cells import CellError, RawSheet, RawValue, WriteValue
 from salessheet.core.records import StageSpan
 from salessheet.history.fields import UNKNOWN, date_candidates, decode_values
+from salessheet.sheet.parsing import visible_id
 
 HEADER = [
     "Run",
@@ -392,6 +393,8 @@ def _read(sheet: RawSheet) -> Ledger:
             kept[position] = list(raw)
             continue
         text[3] = event
+        if not text[2].isascii():  # the id as the sheet's ids are read: without invisibles
+            text[2] = visible_id(text[2])
         dates = dates_of(row[1])
         if len(dates) == 1 and text[0]:
             run_dates.setdefault(text[0], dates[0])
