@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from salessheet.cli.app import Ctx, data_options, emit, findings_limit, guarded, main, working
+from salessheet.cli.gcpause import leave_to_exit
 
 
 @main.command()
@@ -34,6 +35,7 @@ def validate(c: Ctx, source: str, limit: int, **_: Any) -> int:
             source, profile=c.profile, sheet=c.sheet, today=c.today(), credentials=c.credentials
         )
     emit(report, lambda: render_report(report, title="validate", limit=limit), c.fmt)
+    leave_to_exit(report)
     return report.exit_code
 
 
@@ -63,6 +65,7 @@ def stalled(c: Ctx, source: str, limit: int, **_: Any) -> int:
             source, profile=c.profile, sheet=c.sheet, today=c.today(), credentials=c.credentials
         )
     emit(report, lambda: render_stalled(report, limit=limit), c.fmt)
+    leave_to_exit(report)
     return report.exit_code
 
 
