@@ -79,7 +79,24 @@ def validate(
     credentials: str | None = None,
 ) -> CheckReport:
     """Read-only checks (fields, transitions since the last run, stalls). Never writes."""
-    ev = evaluate_source(
+    ev = validate_evaluation(
+        source, profile=profile, sheet=sheet, today=today, credentials=credentials
+    )
+    return _report(ev)
+
+
+def validate_evaluation(
+    source: str | Path,
+    *,
+    profile: Profile | str = "b2b",
+    sheet: str | None = None,
+    today: Today,
+    credentials: str | None = None,
+) -> Evaluation:
+    """What ``validate`` reports on (its report is ``.check_report()``), for a caller that
+    decides itself when the pipeline behind the report is let go (the command line leaves it
+    to the process's end)."""
+    return evaluate_source(
         source,
         profile=profile,
         sheet=sheet,
@@ -88,7 +105,6 @@ def validate(
         record=False,
         rules_only=True,
     )
-    return _report(ev)
 
 
 def evaluate_source(

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from salessheet.cli.app import Ctx, data_options, emit, findings_limit, guarded, main, working
+from salessheet.cli.gcpause import leave_to_exit
 
 
 @main.command()
@@ -26,14 +27,16 @@ def validate(c: Ctx, source: str, limit: int, **_: Any) -> int:
       salessheet validate pipeline.xlsx --sheet 商机 --today 2026-11-28
       salessheet validate deals.csv --config examples/maven.yaml --format json
     """
-    from salessheet.api import validate as api_validate
+    from salessheet.api import validate_evaluation
     from salessheet.cli.render import render_report
 
     with working(f"validate {source}"):
-        report = api_validate(
+        ev = validate_evaluation(
             source, profile=c.profile, sheet=c.sheet, today=c.today(), credentials=c.credentials
         )
+        report = ev.check_report()
     emit(report, lambda: render_report(report, title="validate", limit=limit), c.fmt)
+    leave_to_exit((ev, report))  # the deals and cells too: 2 million objects
     return report.exit_code
 
 
@@ -63,6 +66,7 @@ def stalled(c: Ctx, source: str, limit: int, **_: Any) -> int:
             source, profile=c.profile, sheet=c.sheet, today=c.today(), credentials=c.credentials
         )
     emit(report, lambda: render_stalled(report, limit=limit), c.fmt)
+    leave_to_exit(report)
     return report.exit_code
 
 

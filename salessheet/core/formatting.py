@@ -11,21 +11,16 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date as _babel_format_date
-from babel.numbers import (
-    format_currency,
-    format_decimal,
-    get_currency_name,
-    get_currency_precision,
-    get_currency_symbol,
-    get_decimal_symbol,
-    get_group_symbol,
-)
-from babel.numbers import format_percent as _babel_format_percent
+from typing import TYPE_CHECKING
 
 from salessheet.core.money import round_money
+
+if TYPE_CHECKING:
+    from babel import Locale
+
+# Babel is imported where it is first used, not with this module: `validate` and the other
+# sheet commands import this module (for header units) but rarely format anything, and Babel
+# takes longer to import than it takes them to check a thousand deals.
 
 __all__ = [
     "currency_digits",
@@ -42,10 +37,14 @@ __all__ = [
 
 @lru_cache(maxsize=64)
 def _locale(name: str) -> Locale:
+    from babel import Locale
+
     return Locale.parse(name.replace("-", "_"))
 
 
 def is_known_locale(name: str) -> bool:
+    from babel import UnknownLocaleError
+
     try:
         _locale(name)
     except (UnknownLocaleError, ValueError, TypeError):
@@ -57,21 +56,29 @@ def is_known_currency(code: str) -> bool:
     """True for ISO 4217 codes Babel knows (``CNY``, ``EUR``...)."""
     if not isinstance(code, str) or len(code) != 3 or not code.isalpha() or not code.isupper():
         return False
+    from babel.numbers import get_currency_name
+
     return get_currency_name(code, locale="en") != code
 
 
 @lru_cache(maxsize=64)
 def currency_digits(currency: str) -> int:
     """Minor-unit digits of a currency: CNY 2, JPY 0, BHD 3."""
+    from babel.numbers import get_currency_precision
+
     return int(get_currency_precision(currency))
 
 
 def currency_symbol(currency: str, locale: str) -> str:
+    from babel.numbers import get_currency_symbol
+
     return get_currency_symbol(currency, locale=_locale(locale))
 
 
 @lru_cache(maxsize=64)
 def currency_name(currency: str, locale: str) -> str:
+    from babel.numbers import get_currency_name
+
     return get_currency_name(currency, locale=_locale(locale))
 
 
@@ -79,6 +86,8 @@ def currency_name(currency: str, locale: str) -> str:
 def _fast_money(currency: str, locale: str) -> Callable[[Decimal], str] | None:
     """A formatter equal to Babel's for this currency and locale, built from two probes;
     None when the locale's pattern is not plain 3-digit grouping (Babel is used then)."""
+    from babel.numbers import format_currency, get_decimal_symbol, get_group_symbol
+
     loc = _locale(locale)
     digits = currency_digits(currency)
     group, decimal = get_group_symbol(loc), get_decimal_symbol(loc)
@@ -115,6 +124,8 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
     fast = _fast_money(currency, locale)
     if fast is not None:
         return fast(Decimal(amount))
+    from babel.numbers import format_currency
+
     value = round_money(Decimal(amount), currency)
     return format_currency(value, currency, locale=_locale(locale))
 
@@ -125,15 +136,21 @@ def format_number(value: Decimal | int, locale: str) -> str:
         value = value.quantize(Decimal(1))
     if -1000 < value < 1000 and value == int(value):
         return str(int(value))  # no grouping, no decimal separator: the same in every locale
+    from babel.numbers import format_decimal
+
     return format_decimal(value, locale=_locale(locale), decimal_quantization=False)
 
 
 @lru_cache(maxsize=256)
 def format_percent(fraction: Decimal, locale: str) -> str:
     """``Decimal("0.13")`` -> ``13%``; ``Decimal("0.125")`` -> ``12.5%``."""
-    return _babel_format_percent(fraction, locale=_locale(locale), decimal_quantization=False)
+    from babel.numbers import format_percent
+
+    return format_percent(fraction, locale=_locale(locale), decimal_quantization=False)
 
 
 def format_date(value: dt.date, locale: str, style: str = "long") -> str:
     """``2026年11月28日`` (zh_CN, long) / ``November 28, 2026`` (en_US, long)."""
-    return _babel_format_date(value, format=style, locale=_locale(locale))
+    from babel.dates import format_date as babel_format_date
+
+    return babel_format_date(value, format=style, locale=_locale(locale))
