@@ -208,3 +208,16 @@ def test_csv_source_keeps_its_ledger_in_sidecars(cli, tmp_path: Path) -> None:
     snapshot = history.read_bytes()
     code, out = cli.json("run", src, "--today", "2026-11-03")
     assert history.read_bytes() == snapshot and out["written"]["unchanged"] is True
+
+
+def test_run_says_what_it_wrote_in_words(cli, tmp_path: Path) -> None:
+    """A CSV run writes only sidecar files: no '0 cells' in the sentence."""
+    src = tmp_path / "deals.csv"
+    src.write_text(
+        "Deal ID,Customer,Stage,Owner,Amount,Close Date\nX,Acme,Lead,Ann,100,2027-01-31\n",
+        encoding="utf-8",
+    )
+    res = cli("run", src, "--today", "2026-11-02")
+    assert res.exit_code == 0
+    sidecars = [tmp_path / f"deals.salessheet-{n}.csv" for n in ("history", "findings", "forecast")]
+    assert f"Wrote {', '.join(map(str, sidecars))}." in res.stdout.splitlines()

@@ -200,7 +200,9 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
         if w.get("unchanged"):
             lines.append("Nothing changed since the last run: the file was not touched.")
         else:
-            lines.append(f"Wrote {w['cells']} cells and {', '.join(w['sheets']) or 'no sheets'}.")
+            parts = [count(w["cells"], "cell")] if w["cells"] else []
+            parts += [", ".join(w["sheets"])] if w["sheets"] else []
+            lines.append(f"Wrote {' and '.join(parts) or 'nothing'}.")
             if w.get("backup"):
                 lines.append(f"Backup of the previous version: {w['backup']}")
         for sheet, row, why in w.get("skipped_rows", []):
