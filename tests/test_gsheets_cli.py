@@ -189,6 +189,31 @@ def test_second_run_without_edits_writes_nothing(api, workbook: Path):
     assert {s.title: s.grid() for s in api.spreadsheets[KEY].sheets} == before
 
 
+def test_a_grown_ledger_sends_only_its_new_rows(api, workbook: Path):
+    """A night that adds ledger rows writes those rows, not the whole history above them
+    (after a year at 20,000 deals the ledger is 165,000 rows), and the sheet ends up exactly
+    as a whole rewrite would leave it."""
+    book = upload(api, drop_owned(workbook))
+    salessheet(api, "run", SOURCE, "--today", "2026-11-27")
+    history = book.sheet("salessheet history")
+    before = history.grid()
+    book.sheet("Pipeline").set("C3", "Opportunity")  # D-0002 moves on: one stage event
+    api.log.clear()
+
+    code, out = salessheet(api, "run", SOURCE, "--today", "2026-11-28")
+
+    [write] = [r for r in api.log if r.endpoint == "values.batchUpdate"]
+    [sent] = [d for d in write.body["data"] if d["range"].startswith("'salessheet history'!")]
+    after = history.grid()
+    assert len(before) > 50 and len(after) > len(before)
+    assert sent["range"] == f"'salessheet history'!A{len(before) + 1}:I{len(after)}"
+    assert sent["values"] == [["" if v is None else v for v in r] for r in after[len(before) :]]
+    assert after[: len(before)] == before
+    assert [row[2:6] for row in sent["values"] if row[3] == "stage"] == [
+        ["D-0002", "stage", "negotiation", "opportunity"]
+    ]
+
+
 def test_formula_like_names_stay_text_after_a_run(api, workbook: Path):
     book = upload(api, workbook)
     pipeline = book.sheet("Pipeline")

@@ -52,7 +52,7 @@ from salessheet.stores.gsheets.transport import (
 from salessheet.stores.gsheets.values import (
     _NEW_SHEET_MIN_COLS,
     _NEW_SHEET_MIN_ROWS,
-    _grids_equal,
+    _first_difference,
     _Meta,
     _pad_over,
     _range_sheet,
@@ -255,14 +255,17 @@ class GSheetsStore:
 
         # replaced sheets, padded with "" over their current extent
         sheet_plan: dict[str, list[list[Any]]] = {}
+        first_rows: dict[str, int] = {}  # rows above it are unchanged: not sent again
         for name, rep in replaced.items():
             grid = _replacement(rep, [c for c in batch.cells if c.sheet == name])
             tab = self._match(meta, name)
             if tab is not None:
                 old = _sheet_rows(fresh, tab.title)
                 grid = _pad_over(grid, old)
-                if _grids_equal(grid, old):
+                first = _first_difference(grid, old)
+                if first is None:
                     continue
+                first_rows[name] = first
             if grid:
                 sheet_plan[name] = grid
 
@@ -272,7 +275,7 @@ class GSheetsStore:
             return report
 
         self._prepare_grids(meta, cell_plan, sheet_plan)
-        data = _value_ranges(cell_plan, sheet_plan)
+        data = _value_ranges(cell_plan, sheet_plan, first_rows)
         body = {"valueInputOption": "RAW", "data": data, "includeValuesInResponse": False}
         self._call("write", lambda http: http.values_batch_update(self.key, body), writing=True)
         report.written_cells = sum(len(cells) for cells in cell_plan.values())

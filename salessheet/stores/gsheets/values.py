@@ -193,28 +193,33 @@ def _pad_over(new: list[list[Any]], old: list[list[Any]]) -> list[list[Any]]:
     return out
 
 
-def _grids_equal(new: list[list[Any]], old: list[list[Any]]) -> bool:
+def _first_difference(new: list[list[Any]], old: list[list[Any]]) -> int | None:
+    """The first row (0-based) of ``new`` that differs from ``old``; None when none does."""
     for r, row in enumerate(new):
         old_row = old[r] if r < len(old) else []
         for c, value in enumerate(row):
             if not same_value(old_row[c] if c < len(old_row) else "", value):
-                return False
-    return True
+                return r
+    return None
 
 
 def _value_ranges(
     cell_plan: Mapping[str, Mapping[tuple[int, int], Any]],
     sheet_plan: Mapping[str, list[list[Any]]],
+    first_rows: Mapping[str, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Cells as runs of consecutive rows per column; each replaced sheet as one block."""
+    """Cells as runs of consecutive rows per column; each replaced sheet as one block, from
+    its first changed row (``first_rows``, 0-based; the rows above already hold the same
+    values): a ledger that grew by 20 rows sends 20 rows, not the 165,000 above them."""
     data: list[dict[str, Any]] = []
     for name, grid in sheet_plan.items():
+        first = (first_rows or {}).get(name, 0)
         width = max((len(r) for r in grid), default=1)
         data.append(
             {
-                "range": f"{quote_sheet(name)}!A1:{col_letter(width)}{len(grid)}",
+                "range": f"{quote_sheet(name)}!A{first + 1}:{col_letter(width)}{len(grid)}",
                 "majorDimension": "ROWS",
-                "values": grid,
+                "values": grid[first:],
             }
         )
     for title, cells in cell_plan.items():
