@@ -393,8 +393,7 @@ def _read(sheet: RawSheet) -> Ledger:
             kept[position] = list(raw)
             continue
         text[3] = event
-        if not text[2].isascii():  # the id as the sheet's ids are read: without invisibles
-            text[2] = visible_id(text[2])
+        text[2] = visible_id(text[2])  # the id as the sheet's ids are read
         dates = dates_of(row[1])
         if len(dates) == 1 and text[0]:
             run_dates.setdefault(text[0], dates[0])

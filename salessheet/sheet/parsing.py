@@ -147,15 +147,14 @@ def parse_id(value: RawValue) -> str:
         return _int_text(value)
     if isinstance(value, (dt.date, dt.datetime, dt.time, dt.timedelta)):
         raise ParseFailure("a date cell is not an id")
-    text = str(value).strip()
-    return text if text.isascii() else visible_id(text)
+    return visible_id(str(value).strip())
 
 
 def visible_id(text: str) -> str:
     """An id without the invisible characters a paste leaves in it (zero-width spaces, a
     byte-order mark, direction marks, soft hyphens: Unicode's format characters), so that
     'D-0001' and 'D-0001' + U+200B are one deal, not two that look alike."""
-    if not any(unicodedata.category(c) == "Cf" for c in text):
+    if text.isascii() or not any(unicodedata.category(c) == "Cf" for c in text):
         return text
     return "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
 

@@ -25,6 +25,7 @@ from salessheet.sheet.parsing import (
     MAX_MAGNITUDE,
     ParseContext,
     ParseFailure,
+    cell_text,
     numeric_date_kind,
     parse_date,
     parse_id,
@@ -321,7 +322,7 @@ def _map_header(
             fname = None  # the config says this column holds no field
         if fname is None:
             if not _blank(text):
-                unmapped[c] = parse_text(text) if not isinstance(text, CellError) else str(text)
+                unmapped[c] = cell_text(text)
             continue
         if fname in col_of:
             first = col_of[fname]

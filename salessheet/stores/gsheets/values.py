@@ -206,14 +206,14 @@ def _first_difference(new: list[list[Any]], old: list[list[Any]]) -> int | None:
 def _value_ranges(
     cell_plan: Mapping[str, Mapping[tuple[int, int], Any]],
     sheet_plan: Mapping[str, list[list[Any]]],
-    first_rows: Mapping[str, int] | None = None,
+    first_rows: Mapping[str, int],
 ) -> list[dict[str, Any]]:
     """Cells as runs of consecutive rows per column; each replaced sheet as one block, from
     its first changed row (``first_rows``, 0-based; the rows above already hold the same
     values): a ledger that grew by 20 rows sends 20 rows, not the 165,000 above them."""
     data: list[dict[str, Any]] = []
     for name, grid in sheet_plan.items():
-        first = (first_rows or {}).get(name, 0)
+        first = first_rows.get(name, 0)
         width = max((len(r) for r in grid), default=1)
         data.append(
             {
