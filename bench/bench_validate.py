@@ -18,15 +18,24 @@ same files and baseline. The package is measured with its bytecode compiled, as 
 leaves it (`__pycache__` folders in the checkout, which git ignores).
 
 Where the time goes (findings sheet, 2 cores, py-spy --gil, 2026-12): the main thread holds the
-GIL for ~2.8 s of ~3.3 s under the profiler. Only calamine's XML parse runs beside it
-(~0.9 of its 1.15 s). Under the GIL: import 0.24 s, the XML safety scan 0.28, calamine's
-to_python 0.2, map_table 0.45, layout rows 0.1, the rules 0.36 (check_fields 0.23, stalled
-0.12), JSON 0.25. Reaching 1.5x needs ~0.5 s less of that, which means not building a Finding
-per bulk finding, or parsing outside this interpreter (pieces in processes, free-threaded
-Python).
+GIL for ~2.1 s of ~2.4 s. Only calamine's XML parse runs beside it. Under the GIL: import
+0.17 s, the cut and its XML safety scan 0.46, calamine's to_python 0.18, map_table 0.5, the
+rules 0.42 (check_fields 0.28, stalled 0.14), JSON 0.27. The CPU time is ~3.2 s in all, so on
+two cores even a perfect overlap needs ~1.6 s. Measured limits, so the next person need not
+try them again:
+  * no XML safety scan at all (an experiment, never safe to ship): 2.13-2.2 s, 1.63-1.68x;
+    cutting into 3-6 pieces, or a small first piece, changes nothing;
+  * fork after mapping, each process checking and writing half the deals: the child's
+    copy-on-write pages reach 166 MB (refcounts write to every object it reads), so the pair
+    passes 400 MB, and the parent's half of the work is only 0.07 s shorter;
+  * --ceiling: two validate processes at once, each on its own half of the rows, nothing
+    shared or merged: 1.34x. So 1.5x is within reach only of a split into processes that read,
+    map and check their own rows and exchange what is global (repeated ids, the layout-row
+    classifier's running sums, ambiguous date columns, the summary), and merge their JSON.
 
     python bench/bench_validate.py [--rows 100000] [--repeat 5] [--sheets plain,findings]
     python bench/bench_validate.py --rows 1048575 --repeat 1 --sheets plain   # Excel's limit
+    python bench/bench_validate.py --sheets findings --ceiling    # and the two-process bound
 """
 
 from __future__ import annotations
@@ -209,6 +218,14 @@ def build_findings_workbook(path: Path, rows: int, today: str = TODAY) -> None:
     write_xlsx(path, HEADERS, [findings_row(i, day) for i in range(rows)])
 
 
+def build_findings_half(path: Path, rows: int, half: int, today: str = TODAY) -> None:
+    """The first (half=0) or second (half=1) half of the findings workbook's ``rows`` rows, as a
+    workbook of its own (with the header)."""
+    day = dt.date.fromisoformat(today)
+    bounds = (0, rows // 2, rows)
+    write_xlsx(path, HEADERS, [findings_row(i, day) for i in range(bounds[half], bounds[half + 1])])
+
+
 # --- the measurement ----------------------------------------------------------------------------
 
 
@@ -238,7 +255,55 @@ def measure(path: Path, root: Path, repeat: int, out: Path) -> dict[str, float |
     }  # fmt: skip
 
 
-BUILDERS = {"plain": build_workbook, "findings": build_findings_workbook}
+BUILDERS = {
+    "plain": build_workbook,
+    "findings": build_findings_workbook,
+    "findings-a": lambda path, rows: build_findings_half(path, rows, 0),
+    "findings-b": lambda path, rows: build_findings_half(path, rows, 1),
+}
+# Two `validate --format json` processes at once, each on its own half of the rows, stdout to a
+# file each: the wall time of the pair.
+PAIR = """
+import os, subprocess, sys, time
+a, b, root, today, out = sys.argv[1:6]
+env = dict(os.environ, PYTHONPATH=root)
+cmd = [sys.executable, "-m", "salessheet", "validate", "--today", today, "--format", "json"]
+t = time.perf_counter()
+with open(out + ".a", "wb") as fa, open(out + ".b", "wb") as fb:
+    procs = [subprocess.Popen([*cmd, p], stdout=f, env=env, cwd=root)
+             for p, f in ((a, fa), (b, fb))]
+    codes = [p.wait() for p in procs]
+t = time.perf_counter() - t
+print(t, sum(os.path.getsize(out + x) for x in (".a", ".b")), 0, 0, 0)
+"""
+
+
+def ceiling(tmp: Path, root: Path, rows: int, repeat: int) -> None:
+    """The best any split of one validate into two processes could do on these cores: two
+    whole `validate` runs at once, each on half the rows, nothing shared and nothing merged,
+    against calamine's read of all the rows and validate on all of them."""
+    whole, a, b = tmp / "findings.xlsx", tmp / "findings-a.xlsx", tmp / "findings-b.xlsx"
+    for name, path in (("findings-a", a), ("findings-b", b)):
+        build(name, path, rows)
+    if not whole.exists():
+        build("findings", whole, rows)
+    base, one, pair = [], [], []
+    for _ in range(repeat):
+        base.append(timed(CALAMINE, str(whole))[0])
+        one.append(timed(CLI, str(whole), str(root), TODAY, str(tmp / "out.json"))[0])
+        pair.append(timed(PAIR, str(a), str(b), str(root), TODAY, str(tmp / "pair"))[0])
+    t_base, t_one, t_pair = min(base), min(one), min(pair)
+    print(json.dumps({"sheet": "findings, split in two", "cores": usable_cores(), "rows": rows,
+                      "calamine_read_s": round(t_base, 3), "cli_json_s": round(t_one, 3),
+                      "two_halves_at_once_s": round(t_pair, 3),
+                      "cli_ratio": round(t_one / t_base, 2),
+                      "two_halves_ratio": round(t_pair / t_base, 2)}))  # fmt: skip
+    print(
+        f"  ceiling: two validate processes at once, each on half the rows = "
+        f"{t_pair / t_base:.2f} x calamine's read of all of them (one process on all: "
+        f"{t_one / t_base:.2f} x); no split that merges its halves can beat this",
+        flush=True,
+    )
 
 
 def compiled(root: Path) -> None:
@@ -265,6 +330,11 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--sheets", default="plain,findings", help="plain, findings or both")
     ap.add_argument("--root", type=Path, default=ROOT, help="the salessheet checkout to measure")
+    ap.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="also time two processes at once, each validating half the findings rows",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         compiled(args.root.resolve())
@@ -278,6 +348,8 @@ def main() -> None:
                   f"CLI --format json / calamine = {r['cli_ratio']} wall, {r['cli_cpu_ratio']} "
                   f"CPU (target <= 1.5); peak memory: validate {r['validate_peak_mb']} MB, CLI "
                   f"{r['cli_peak_mb']} MB (target <= 400)", flush=True)  # fmt: skip
+        if args.ceiling:
+            ceiling(Path(tmp), args.root.resolve(), args.rows, args.repeat)
 
 
 if __name__ == "__main__":
