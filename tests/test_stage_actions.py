@@ -488,7 +488,7 @@ def test_alerts_speak_each_services_format_and_cells_stay_inert(httpserver) -> N
     from salessheet.settings.notify import NotificationSettings, WebhookTarget
     from salessheet.settings.team import Bilingual
 
-    for path in ("/slack", "/wecom", "/feishu"):
+    for path in ("/slack", "/wecom", "/feishu", "/teams"):
         httpserver.expect_request(path, method="POST").respond_with_json({"errcode": 0})
     alert = StageAlert(
         "D-7", "negotiation", "Negotiation", "报价与谈判", "Follow-up", "客户跟进",
@@ -500,12 +500,21 @@ def test_alerts_speak_each_services_format_and_cells_stay_inert(httpserver) -> N
             WebhookTarget("slack", url=httpserver.url_for("/slack"), name="s"),
             WebhookTarget("wecom", url=httpserver.url_for("/wecom"), name="w", language="zh"),
             WebhookTarget("feishu", url=httpserver.url_for("/feishu"), name="f", language="zh"),
+            WebhookTarget("teams", url=httpserver.url_for("/teams"), name="t"),
         )
     )
-    jobs = [AlertJob(alert, "webhook", name) for name in ("s", "w", "f", "nobody")]
+    jobs = [AlertJob(alert, "webhook", name) for name in ("s", "w", "f", "t", "nobody")]
     attempts = send_stage_alerts(jobs, settings, env={})
-    assert [a.ok for a in attempts] == [True, True, True, False]
-    assert attempts[3].error == "no target named 'nobody' in notifications.webhooks"
+    assert [a.ok for a in attempts] == [True, True, True, True, False]
+    assert attempts[4].error == "no target named 'nobody' in notifications.webhooks"
+    [teams] = posts(httpserver, "/teams")
+    assert teams["type"] == "message"
+    [attachment] = teams["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert (card["type"], card["version"]) == ("AdaptiveCard", "1.2")
+    assert card["body"][0]["weight"] == "Bolder"
+    assert card["body"][1] == {"type": "TextBlock", "text": "Quote it", "wrap": True}
     slack, wecom, feishu = (posts(httpserver, p)[0] for p in ("/slack", "/wecom", "/feishu"))
     section = slack["blocks"][1]["text"]
     assert section["verbatim"] is True

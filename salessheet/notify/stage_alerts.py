@@ -207,22 +207,7 @@ def payload(kind: str, a: StageAlert, lang: str) -> dict[str, Any]:
     if kind == "teams":
         blocks = [{"type": "TextBlock", "text": md_title, "weight": "Bolder", "wrap": True}]
         blocks += [{"type": "TextBlock", "text": md(line), "wrap": True} for line in lines(a, lang)]
-        card = {
-            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-            "type": "AdaptiveCard",
-            "version": "1.2",
-            "body": blocks,
-        }
-        return {
-            "type": "message",
-            "attachments": [
-                {
-                    "contentType": "application/vnd.microsoft.card.adaptive",
-                    "contentUrl": None,
-                    "content": card,
-                }
-            ],
-        }
+        return webhooks.teams_message(blocks)
     if kind == "feishu":
         paragraphs = [[{"tag": "text", "text": chattext.plain(line)}] for line in lines(a, lang)]
         key = "zh_cn" if lang == "zh" else "en_us"

@@ -168,6 +168,26 @@ def payload_slack(d: Digest) -> dict[str, Any]:
     return {"text": chattext.slack(d.subject), "blocks": _slack_blocks(d, CHAT_ITEMS)}
 
 
+def teams_message(body: list[dict[str, Any]]) -> dict[str, Any]:
+    """A Teams webhook message: one Adaptive Card (1.2) holding ``body``'s blocks."""
+    card = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.2",
+        "body": body,
+    }
+    return {
+        "type": "message",
+        "attachments": [
+            {
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "contentUrl": None,
+                "content": card,
+            }
+        ],
+    }
+
+
 def payload_teams(d: Digest) -> dict[str, Any]:
     md = chattext.markdown
 
@@ -204,22 +224,7 @@ def payload_teams(d: Digest) -> dict[str, Any]:
                 }
                 for item in items
             ]
-        card = {
-            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-            "type": "AdaptiveCard",
-            "version": "1.2",
-            "body": body,
-        }
-        return {
-            "type": "message",
-            "attachments": [
-                {
-                    "contentType": "application/vnd.microsoft.card.adaptive",
-                    "contentUrl": None,
-                    "content": card,
-                }
-            ],
-        }
+        return teams_message(body)
 
     return _fit(render, MAX_BYTES["teams"])
 
