@@ -58,13 +58,15 @@ class Ctx:
     def today(self) -> dt.date | Callable[[str], dt.date]:
         """--today, else "today in the source's time zone" (a Google Sheet's own, else the
         profile's), resolved once the source is open: the clock is read here, in the CLI."""
-        if self.opts.get("today"):
-            return self.opts["today"]
+        given: dt.date | None = self.opts.get("today")
+        if given:
+            return given
         return lambda tz: dt.datetime.now(ZoneInfo(tz)).date()
 
     def today_date(self) -> dt.date:
-        if self.opts.get("today"):
-            return self.opts["today"]
+        given: dt.date | None = self.opts.get("today")
+        if given:
+            return given
         return dt.datetime.now(ZoneInfo(self.profile.timezone)).date()
 
 
@@ -85,7 +87,9 @@ findings_limit = click.option(
 )
 
 
-def data_options(func: Callable | None = None, *, output_format: bool = True) -> Callable:
+def data_options(
+    func: Callable[..., Any] | None = None, *, output_format: bool = True
+) -> Callable[..., Any]:
     """--config/--profile, --sheet, --today, --format, --credentials, --debug."""
     if func is None:
         return functools.partial(data_options, output_format=output_format)
@@ -127,7 +131,7 @@ def data_options(func: Callable | None = None, *, output_format: bool = True) ->
     return func
 
 
-def guarded(func: Callable) -> Callable:
+def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     """Run a command; every failure becomes the documented contract (see ``classify``)."""
 
     @functools.wraps(func)

@@ -7,11 +7,12 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from salessheet import api
 from salessheet.cli.render import render_report, render_run, render_stalled
 from salessheet.core.resources import data_dir
-from salessheet.settings.profile import load_profile
+from salessheet.settings.profile import Profile, load_profile
 from salessheet.stores.base import CellWrite, WriteBatch
 
 NIGHT_1 = dt.date(2026, 11, 27)
@@ -101,7 +102,9 @@ def run_demo(out: str | None = None, *, echo: Callable[[str], None] = print) -> 
     return folder
 
 
-def _documents(workbook: Path, folder: Path, profile, echo, n: int) -> bool:  # noqa: ANN001
+def _documents(
+    workbook: Path, folder: Path, profile: Profile, echo: Callable[[str], None], n: int
+) -> bool:
     try:
         import salessheet.documents.service  # noqa: F401
     except ImportError:
@@ -128,7 +131,9 @@ def _documents(workbook: Path, folder: Path, profile, echo, n: int) -> bool:  # 
     return True
 
 
-def _analytics(workbook: Path, folder: Path, profile, echo, n: int) -> bool:  # noqa: ANN001
+def _analytics(
+    workbook: Path, folder: Path, profile: Profile, echo: Callable[[str], None], n: int
+) -> bool:
     try:
         from salessheet.analytics.html import render_html
         from salessheet.analytics.service import build_report
@@ -147,7 +152,7 @@ def _analytics(workbook: Path, folder: Path, profile, echo, n: int) -> bool:  # 
 
 # A week of edits after night 2, one night each: (what a rep did, {deal id: {field: value}}).
 # None as a deal's edit blanks its row (the row is deleted); "restore" puts it back.
-WEEK: list[tuple[str, dict]] = [
+WEEK: list[tuple[str, dict[str, Any]]] = [
     (
         "a new deal D-0061 (¥88,000) and D-0013's amount up to ¥82,000",
         {
@@ -179,13 +184,15 @@ WEEK: list[tuple[str, dict]] = [
 ]
 
 
-def _week(workbook: Path, folder: Path, profile, echo, n: int) -> bool:  # noqa: ANN001
+def _week(
+    workbook: Path, folder: Path, profile: Profile, echo: Callable[[str], None], n: int
+) -> bool:
     """Six more nights of edits, then `changes` over the week (text and HTML)."""
     from salessheet.analytics.changes_html import save_changes_html
     from salessheet.analytics.changes_text import render_changes
 
     _heading(echo, n, "a week of movement: six more nights, then `salessheet changes`")
-    saved: dict[str, list] = {}
+    saved: dict[str, list[Any]] = {}
     day = NIGHT_2
     for what, edits in WEEK:
         day += dt.timedelta(days=1)

@@ -47,7 +47,7 @@ MISFIT = frozenset((UNKNOWN_STAGE.code, MISSING_COLUMN.code))
 def _grouped(findings: list[Finding]) -> list[list[Finding]]:
     """Findings that differ only in where they are (row, cell, deal) as one group, placed at
     the first of them; fewer than GROUP_MIN stay one line each."""
-    groups: dict[tuple, list[Finding]] = {}
+    groups: dict[tuple[Any, ...], list[Finding]] = {}
     order: list[list[Finding]] = []
     for f in findings:
         key = (f.code, f.status, f.column, f.message, json.dumps(f.value, default=str))
@@ -212,7 +212,7 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
     return "\n".join(lines + fix_lines(report)).rstrip()
 
 
-def render_actions(actions: list[dict], *, dry_run: bool) -> list[str]:
+def render_actions(actions: list[dict[str, Any]], *, dry_run: bool) -> list[str]:
     """The on_enter actions of a run, one line each (nothing when there were none)."""
     if not actions:
         return []

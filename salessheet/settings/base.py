@@ -41,9 +41,9 @@ class Expect:
         return f"Expect({self.text!r})"
 
 
-def unwrap(tp: Any) -> tuple[Any, list]:
+def unwrap(tp: Any) -> tuple[Any, list[Any]]:
     """The bare type and its Annotated metadata (outermost first); ``X | None`` is X."""
-    meta: list = []
+    meta: list[Any] = []
     while True:
         origin = get_origin(tp)
         if origin is Annotated:
@@ -58,7 +58,7 @@ def unwrap(tp: Any) -> tuple[Any, list]:
             return tp, meta
 
 
-def expect_of(meta: list) -> Expect | None:
+def expect_of(meta: list[Any]) -> Expect | None:
     return next((m for m in meta if isinstance(m, Expect)), None)
 
 
@@ -97,8 +97,8 @@ def problem(
     *,
     found: Any = MISSING,
     note: str | None = None,
-    at: tuple | None = None,
-    sub: tuple | None = None,
+    at: tuple[Any, ...] | None = None,
+    sub: tuple[Any, ...] | None = None,
 ) -> PydanticCustomError:
     """One problem, raised from a validator. ``found`` defaults to the value validated.
 
@@ -114,8 +114,8 @@ def item(
     *,
     found: Any = MISSING,
     note: str | None = None,
-    at: tuple | None = None,
-    sub: tuple | None = None,
+    at: tuple[Any, ...] | None = None,
+    sub: tuple[Any, ...] | None = None,
 ) -> dict[str, Any]:
     return {"expected": expected, "found": found, "note": note, "at": at, "sub": sub}
 

@@ -509,7 +509,7 @@ class DocumentsModel(ConfigModel):
 
 
 def parse_document_settings(
-    raw: dict | None,
+    raw: dict[str, Any] | None,
     where: str,
     *,
     base_dir: Path | None = None,

@@ -297,7 +297,7 @@ class NotificationsModel(_NotifyModel):
 
 
 def parse_notification_settings(
-    raw: dict | None, where: str
+    raw: dict[str, Any] | None, where: str
 ) -> tuple[NotificationSettings, list[str]]:
     """Parse the ``notifications:`` section of a profile on its own.
 

@@ -42,9 +42,9 @@ _GENERIC = {
 
 class Problem(NamedTuple):
     rank: tuple[int, ...]
-    loc: tuple  # the key path, without pydantic's union tags
+    loc: tuple[Any, ...]  # the key path, without pydantic's union tags
     text: str  # the message
-    prune: tuple | None  # what to drop for a best-effort retry
+    prune: tuple[Any, ...] | None  # what to drop for a best-effort retry
     file: str  # where the value was written ("" when not known)
     line: int
 
@@ -52,9 +52,9 @@ class Problem(NamedTuple):
 class _Step(NamedTuple):
     path: str
     rank: tuple[int, ...]
-    loc: tuple
+    loc: tuple[Any, ...]
     value: Any
-    meta: list
+    meta: list[Any]
     tp: Any
     holder: type[ConfigModel] | None  # the model holding the last key, if it is a model key
 
@@ -65,7 +65,7 @@ def describe(
     data: Any,
     label: str,
     where: Where | None = None,
-    prefix: tuple = (),
+    prefix: tuple[Any, ...] = (),
 ) -> list[str]:
     """Every problem in ``exc`` as a message, in a stable order."""
     return [p.text for p in collect(exc, model, data, label, where, prefix)]
@@ -77,7 +77,7 @@ def collect(
     data: Any,
     label: str,
     where: Where | None = None,
-    prefix: tuple = (),
+    prefix: tuple[Any, ...] = (),
 ) -> list[Problem]:
     out: list[Problem] = []
     seen: set[str] = set()
@@ -125,7 +125,12 @@ def collect(
 
 
 def _problem(
-    step: _Step, text: str, label: str, where: Where | None, prefix: tuple, prune: tuple | None
+    step: _Step,
+    text: str,
+    label: str,
+    where: Where | None,
+    prefix: tuple[Any, ...],
+    prune: tuple[Any, ...] | None,
 ) -> Problem:
     shown = ".".join(prefix)  # the section, when a section is parsed on its own
     if step.path:
@@ -170,15 +175,15 @@ def _tags(tp: Any) -> dict[str, Any] | None:
     return out or None
 
 
-def _walk(model: type[ConfigModel], data: Any, loc: tuple) -> _Step:
+def _walk(model: type[ConfigModel], data: Any, loc: tuple[Any, ...]) -> _Step:
     tp: Any = model
     value = data
     parts: list[str] = []
     rank: list[int] = []
-    clean: list = []
+    clean: list[Any] = []
     holder: type[ConfigModel] | None = None
     key_tp: Any = Any
-    meta: list = []
+    meta: list[Any] = []
     for el in loc:
         tp, meta = _unwrap(tp)
         tags = _tags(tp)
@@ -226,12 +231,12 @@ def _walk(model: type[ConfigModel], data: Any, loc: tuple) -> _Step:
 # ------------------------------------------------------------------------------ best effort
 
 
-def prune(data: Any, locs: list[tuple]) -> Any:
+def prune(data: Any, locs: list[tuple[Any, ...]]) -> Any:
     """A copy of ``data`` without the values at ``locs`` (so defaults take their place)."""
     if any(not loc for loc in locs):
         return None
     out = copy.deepcopy(data)
-    drops: dict[int, tuple[Any, list]] = {}
+    drops: dict[int, tuple[Any, list[Any]]] = {}
     for loc in locs:
         parent = out
         for el in loc[:-1]:
@@ -254,7 +259,7 @@ def prune(data: Any, locs: list[tuple]) -> Any:
 
 
 def best_effort(
-    model: type[M], data: Any, context: dict, label: str, prefix: tuple
+    model: type[M], data: Any, context: dict[str, Any], label: str, prefix: tuple[Any, ...]
 ) -> tuple[M | None, list[str]]:
     """The model, or the model of the data less every bad value; and the problems found."""
     try:

@@ -546,7 +546,7 @@ def _validate(data: Any, path: Path | None, where: Where | None) -> Profile:
     return _build(model, path, data)
 
 
-def _build(m: ProfileFile, path: Path | None, data: dict) -> Profile:
+def _build(m: ProfileFile, path: Path | None, data: dict[str, Any]) -> Profile:
     holidays: list[dt.date] = []
     calendar = None
     for h in m.stall.holidays or ():

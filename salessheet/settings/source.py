@@ -278,7 +278,8 @@ def kid(where: Where | None, key: Any) -> Where | None:
     if isinstance(kids, dict):
         return kids.get(str(key))
     if isinstance(kids, list) and isinstance(key, int) and 0 <= key < len(kids):
-        return kids[key]
+        item: Where = kids[key]
+        return item
     return None
 
 
@@ -293,8 +294,8 @@ def read_config(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[Any, Where |
 
 
 def resolve_extends(
-    data: dict, where: Where | None, path: Path | None, chain: tuple[Path, ...] = ()
-) -> tuple[dict, Where | None]:
+    data: dict[str, Any], where: Where | None, path: Path | None, chain: tuple[Path, ...] = ()
+) -> tuple[dict[str, Any], Where | None]:
     """``data`` merged over the profile its ``extends:`` names."""
     ref = data["extends"]
     label = str(path) if path else "<config>"
@@ -341,7 +342,7 @@ def resolve_extends(
     return merged, merged_where
 
 
-def _drop_stale_stage_rules(merged: dict, child: dict) -> None:
+def _drop_stale_stage_rules(merged: dict[str, Any], child: dict[str, Any]) -> None:
     """With ``stages_replace: true`` an inherited ``documents.<kind>.stages`` that names a
     stage the new list lacks is dropped (the documents then use their default rule: quotes in
     the open stages, contracts from the last open stage on): a team that writes its own stages
@@ -379,7 +380,7 @@ def anchored(data: Any, folder: Path) -> Any:
     return out
 
 
-def _anchor_paths(data: dict, folder: Path) -> None:
+def _anchor_paths(data: dict[str, Any], folder: Path) -> None:
     """Relative logo and template paths point into the folder of the file that wrote them."""
     docs = data.get("documents")
     if not isinstance(docs, dict):
@@ -408,7 +409,7 @@ def _anchor_paths(data: dict, folder: Path) -> None:
 
 
 def merge_over(
-    parent: Any, pw: Where | None, child: Any, cw: Where | None, path: tuple = ()
+    parent: Any, pw: Where | None, child: Any, cw: Where | None, path: tuple[Any, ...] = ()
 ) -> tuple[Any, Where | None]:
     """``child`` merged over ``parent`` (both with their Where trees)."""
     if not (isinstance(parent, dict) and isinstance(child, dict)):
@@ -440,7 +441,9 @@ def merge_over(
     return out, where
 
 
-def _add(old: list, ow: Where | None, new: list, nw: Where | None) -> tuple[list, Where | None]:
+def _add(
+    old: list[Any], ow: Where | None, new: list[Any], nw: Where | None
+) -> tuple[list[Any], Where | None]:
     """The parent's aliases, then the child's that are not already there."""
     out, kids = list(old), list(ow.kids) if ow and isinstance(ow.kids, list) else []
     seen = {_alias_key(a) for a in old}
@@ -467,8 +470,8 @@ def _alias_key(alias: Any) -> Any:
 
 
 def _merge_stages(
-    old: list, ow: Where | None, new: list, nw: Where | None, *, replace: bool
-) -> tuple[list, Where | None]:
+    old: list[Any], ow: Where | None, new: list[Any], nw: Where | None, *, replace: bool
+) -> tuple[list[Any], Where | None]:
     by_id = {
         s["id"]: i
         for i, s in enumerate(old)
@@ -507,7 +510,7 @@ class _Dumper(yaml.SafeDumper):
     """Block mappings, and lists of plain values on one line (``aliases: [Deal ID, 编号]``)."""
 
 
-def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
     flat = all(isinstance(v, (str, int, float, bool)) or v is None for v in data)
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
 

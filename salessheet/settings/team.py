@@ -360,12 +360,12 @@ def document_stages(kind: str, rule: Any, stages: list[Any]) -> list[str]:
     return open_ids[-1:] + [s.id for s in stages if s.outcome == "won"]
 
 
-def check_actions(stages: list[Any], documents: Any, notifications: Any) -> list[dict]:
+def check_actions(stages: list[Any], documents: Any, notifications: Any) -> list[dict[str, Any]]:
     """``on_enter`` against the rest of the profile: a document the stage may issue, an
     e-mail address when e-mail is set up, a webhook target that exists."""
     from salessheet.settings.documents import build_documents
 
-    found: list[dict] = []
+    found: list[dict[str, Any]] = []
     kinds = None
     hooks = [h.name for h in (notifications.webhooks if notifications else []) if h.name]
     for i, s in enumerate(stages):

@@ -549,7 +549,7 @@ class GSheetsStore:
 
         creds = self._load_credentials()
         policy = self._adapter.policy
-        return AuthorizedSession(creds, refresh_timeout=policy.read_timeout_s)
+        return AuthorizedSession(creds, refresh_timeout=policy.read_timeout_s)  # type: ignore[no-untyped-call]
 
     def _credentials_path(self) -> tuple[Path, str]:
         if self.credentials:
@@ -579,7 +579,7 @@ class GSheetsStore:
 
             self._account = str(info.get("client_email") or "") or None
             try:
-                return service_account.Credentials.from_service_account_info(
+                return service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
                     info, scopes=list(SCOPES)
                 )
             except (ValueError, TypeError):
@@ -591,7 +591,7 @@ class GSheetsStore:
             from google.oauth2.credentials import Credentials
 
             try:
-                return Credentials.from_authorized_user_info(info)
+                return Credentials.from_authorized_user_info(info)  # type: ignore[no-untyped-call]
             except (ValueError, TypeError):
                 raise SourceError(
                     f"{path} is an OAuth user token without refresh_token/client_id/client_secret",

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -149,13 +150,21 @@ class SheetsAdapter(HTTPAdapter):
 
     def _delay(self, attempt: int, response: requests.Response | None) -> float:
         backoff = min(self.policy.max_delay_s, self.policy.base_delay_s * 2 ** (attempt - 1))
-        delay = backoff * (0.5 + 0.5 * self._rng.random())
+        delay: float = backoff * (0.5 + 0.5 * self._rng.random())
         hinted = _retry_after(response) if response is not None else None
         if hinted is not None:
             delay = max(delay, hinted)
         return delay
 
-    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # noqa: ANN001
+    def send(
+        self,
+        request: Any,  # a PreparedRequest: its url and method are set by the time it is sent
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
         if self.endpoint:
             request.url = rewrite_url(request.url, self.endpoint)
             if self._token:

@@ -29,7 +29,7 @@ def _range_start(a1_range: str) -> tuple[int, int]:
     return (int(digits) if digits else 1, col_number(letters) if letters else 1)
 
 
-def from_api(value: Any) -> RawValue:
+def from_api(value: RawValue) -> RawValue:
     """A value as the API returned it (UNFORMATTED_VALUE) -> RawValue."""
     if isinstance(value, str) and value in ERROR_CODES:
         return CellError(value)

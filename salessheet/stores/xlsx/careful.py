@@ -393,7 +393,9 @@ class _Reader:
 
     # ------------------------------------------------------------------ sub-workbooks
 
-    def _add(self, plain: bool, row: int, item: bytes | list, cols: set[int]) -> None:
+    def _add(
+        self, plain: bool, row: int, item: bytes | list[tuple[int, bytes, bytes]], cols: set[int]
+    ) -> None:
         g = self.group
         size = len(item) if isinstance(item, bytes) else sum(len(a) + len(b) for _, a, b in item)
         if g.rows:
@@ -466,7 +468,12 @@ class _Reader:
 
     # ------------------------------------------------------------------ the result
 
-    def sheet(self, merged: list, xml_bytes: int, from_row_one: bool) -> CarefulSheet:
+    def sheet(
+        self,
+        merged: list[tuple[tuple[int, int], tuple[int, int]]],
+        xml_bytes: int,
+        from_row_one: bool,
+    ) -> CarefulSheet:
         self.flush()
         rows_with = set(self.lists) | set(self.cells)
         if not rows_with:

@@ -235,7 +235,15 @@ class _SheetPatcher:
         self.check_doc = head + b"".join(self.checks) + tail
         return head + b"".join(out) + tail
 
-    def _fast_row(self, src: bytes, m: re.Match, r: int, rw: dict, out: list, pos: int) -> bool:
+    def _fast_row(
+        self,
+        src: bytes,
+        m: re.Match[bytes],
+        r: int,
+        rw: dict[int, WriteValue],
+        out: list[bytes],
+        pos: int,
+    ) -> bool:
         """The two common cases, cheaply and without copying the row apart:
 
         - append: every write lands right of the row's last cell (the first run): the new
@@ -376,7 +384,9 @@ class _SheetPatcher:
         self.checks.append(row)
         return row
 
-    def _patched_row(self, r, attrs: bytes, body: bytes, closed: bytes, row_writes):
+    def _patched_row(
+        self, r: int, attrs: bytes, body: bytes, closed: bytes, row_writes: dict[int, WriteValue]
+    ) -> bytes | None:
         """The new ``<row>`` element, or None when the row does not change."""
         self.generated = []
         new_body, lo, hi = self._patch_cells(r, body, row_writes)
@@ -464,7 +474,9 @@ class _SheetPatcher:
             cells.append(cell)
             prev, pos = cell.col, cell.end
 
-    def _patch_cells(self, r: int, body: bytes, row_writes: dict[int, WriteValue]):
+    def _patch_cells(
+        self, r: int, body: bytes, row_writes: dict[int, WriteValue]
+    ) -> tuple[bytes | None, int, int]:
         """(new row body or None if unchanged, lowest and highest column written)."""
         order = sorted(row_writes)
         min_col = order[0]

@@ -43,6 +43,8 @@ _BLOCK = 1 << 20
 _KEEP = 512  # bytes held back so a tag split by a block boundary is still seen whole
 _TAG_LOOK = 256  # bytes of a <row> tag looked at to see its r number
 READ_FOLDER_PREFIX = "salessheet-read-"
+# What reading one piece gives: (start, end, rows, merged ranges[, ragged]).
+Piece = tuple[Any, ...]
 
 
 def usable_cores() -> int:
@@ -65,7 +67,7 @@ class NotCuttable(Exception):
 
 @dataclass
 class Cut:
-    pieces: list[Future]  # one per piece, in sheet order
+    pieces: list[Future[Piece]]  # one per piece, in sheet order
     errors: dict[tuple[int, int], CellError]  # every cell holding an error value (t="e")
     merged: list[tuple[tuple[int, int], tuple[int, int]]]  # from the sheet's <mergeCells>
     careful: list[str] = field(default_factory=list)  # why pieces went to the careful reader
@@ -78,7 +80,7 @@ class Cut:
 # --------------------------------------------------------------------------- temp folders
 
 
-def make_read_folder() -> tempfile.TemporaryDirectory:
+def make_read_folder() -> tempfile.TemporaryDirectory[str]:
     """A private temp folder for pieces, named after this process; the folders crashed runs
     left behind (their process is gone) are removed first."""
     base = Path(tempfile.gettempdir())
@@ -103,7 +105,7 @@ def cut_sheet(
     pieces: int,
     shared_parts: list[tuple[str, bytes]],
     folder: Path,
-    start: Callable[[Path, str | None], Future],
+    start: Callable[[Path, str | None], Future[Piece]],
     label: str = "",
 ) -> Cut:
     """Stream worksheet ``part`` out of ``zf`` into ``pieces`` workbooks in ``folder``, each with
@@ -116,7 +118,7 @@ def cut_sheet(
     """
     targets = [zf.getinfo(part).file_size * i // pieces for i in range(1, pieces)]
     folder.mkdir(parents=True, exist_ok=True)
-    started: list[Future] = []
+    started: list[Future[Piece]] = []
     careful: list[str] = []
     merged = MergedRanges(label or part)
     with zf.open(part) as src:
@@ -286,7 +288,7 @@ class _Joiner:
         self.width = 0
         self.budget = budget
 
-    def add(self, piece: tuple) -> None:
+    def add(self, piece: Piece) -> None:
         start, end, rows = piece[:3]
         ragged = len(piece) > 4 and bool(piece[4])
         if start is None or end is None or not rows:
@@ -328,7 +330,7 @@ class StreamedSheet(RawSheet):
         name: str,
         merged: list[tuple[tuple[int, int], tuple[int, int]]],
         visible: bool,
-        pieces: list[Future],
+        pieces: list[Future[Piece]],
         read_whole: Callable[[], list[list[RawValue]]],
         done: Callable[[], None],
         xml_bytes: int | None = None,

@@ -11,9 +11,10 @@ import functools
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import python_calamine as calamine
 
@@ -34,6 +35,7 @@ from salessheet.stores.xlsx.scan import SheetScan
 from salessheet.stores.xlsx.split import (
     Cut,
     NotCuttable,
+    Piece,
     StreamedSheet,
     cut_sheet,
     make_read_folder,
@@ -204,7 +206,7 @@ class XlsxStore:
                     row[c] = err
         return out
 
-    def _reread_whole(self, name: str, visible: bool) -> list:
+    def _reread_whole(self, name: str, visible: bool) -> list[list[RawValue]]:
         """A cut sheet's rows from one whole read, when a piece could not be parsed."""
         from salessheet.stores.file_safety import fingerprint
 
@@ -245,7 +247,7 @@ class XlsxStore:
         errors = {**scan.errors, **careful.errors}
         return RawSheet(name, careful.rows, careful.merged, visible), errors
 
-    def _calamine_whole(self, name: str) -> tuple[list[list[RawValue]], list]:
+    def _calamine_whole(self, name: str) -> tuple[list[list[RawValue]], list[Any]]:
         try:
             sheet = self._workbook().get_sheet_by_name(name)
             rows = sheet.to_python(skip_empty_area=False)
@@ -276,7 +278,7 @@ class XlsxStore:
 
             def start(
                 piece: Path, careful: str | None, name: str = name, part: str = part
-            ) -> Future:
+            ) -> Future[Piece]:
                 if careful is None:
                     return pool.submit(_read_piece, piece, name)
                 return pool.submit(ctx.careful_piece, piece, name, part)
@@ -354,7 +356,9 @@ class _ReadContext:
                         )
         raise _CalamineOnly(name)
 
-    def careful(self, name: str, part: str, chunks, usual_width: int) -> CarefulSheet:  # noqa: ANN001
+    def careful(
+        self, name: str, part: str, chunks: Iterator[bytes], usual_width: int
+    ) -> CarefulSheet:
         shared = self.shared()
         self._n += 1
         return read_carefully(
@@ -371,7 +375,7 @@ class _ReadContext:
             usual_width=usual_width,
         )
 
-    def careful_piece(self, piece: Path, name: str, part: str) -> tuple:
+    def careful_piece(self, piece: Path, name: str, part: str) -> Piece:
         """A piece of a cut sheet that calamine must not get as it is, read carefully; in the
         form ``_read_piece`` gives (start, end, rows, merged, ragged)."""
         with zipfile.ZipFile(piece) as zf:
@@ -443,7 +447,7 @@ class _Pieces:
 
     def __init__(self, pool: ThreadPoolExecutor):
         self.pool = pool
-        self._tmp: tempfile.TemporaryDirectory | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.users = 1
 
     def folder(self) -> Path:
@@ -469,7 +473,7 @@ def _note_marks(path: Path, sheets: dict[str, RawSheet]) -> None:
         sheet.marked = sheet.name in marked
 
 
-def _read_piece(path: Path, name: str) -> tuple:
+def _read_piece(path: Path, name: str) -> Piece:
     """(start, end, rows, merged ranges) of one piece of a cut sheet."""
     wb = calamine.CalamineWorkbook.from_path(str(path))
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import struct
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 from salessheet.core.errors import SourceError
 
@@ -41,7 +42,7 @@ def _mib(n: int) -> str:
     return f"{n / (1 << 20):,.0f} MB" if n < 1 << 30 else f"{n / (1 << 30):,.1f} GB"
 
 
-def _directory_size(path: Path, fh) -> tuple[int, int]:  # noqa: ANN001 - a binary file object
+def _directory_size(path: Path, fh: BinaryIO) -> tuple[int, int]:
     """(entries, central directory bytes) from the end record, without parsing the directory."""
     size = fh.seek(0, 2)
     tail_len = min(size, 65_557)
@@ -92,7 +93,7 @@ def check_package(path: Path) -> None:
         ) from exc
 
 
-def _check_entries(path: Path, infos: list[zipfile.ZipInfo], fh) -> None:  # noqa: ANN001
+def _check_entries(path: Path, infos: list[zipfile.ZipInfo], fh: BinaryIO) -> None:
     if len(infos) > MAX_ENTRIES:
         raise SourceError(
             f"{path}: the zip package holds {len(infos):,} entries; a workbook has at most "
@@ -130,7 +131,7 @@ def _check_entries(path: Path, infos: list[zipfile.ZipInfo], fh) -> None:  # noq
     _check_no_overlap(path, infos, fh)
 
 
-def _check_no_overlap(path: Path, infos: list[zipfile.ZipInfo], fh) -> None:  # noqa: ANN001
+def _check_no_overlap(path: Path, infos: list[zipfile.ZipInfo], fh: BinaryIO) -> None:
     """Each entry's bytes (local header + data) must lie before the next entry's, so that no
     compressed stream is shared by two entries (the "overlapping entries" zip bomb)."""
     spans = []

@@ -8,6 +8,7 @@ import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from salessheet.core.errors import WriteRefused
 from salessheet.stores.xlsx.xmltext import (
@@ -29,7 +30,7 @@ _LOCAL = struct.Struct("<4s2B4HL2L2H")
 @dataclass
 class _Entry:
     name: str
-    cd: tuple  # the central-directory fields, as unpacked by _CDIR
+    cd: tuple[Any, ...]  # the central-directory fields, as unpacked by _CDIR
     cd_extra: bytes
     cd_comment: bytes
     raw_name: bytes
@@ -38,23 +39,23 @@ class _Entry:
 
     @property
     def flags(self) -> int:
-        return self.cd[5]
+        return int(self.cd[5])
 
     @property
     def method(self) -> int:
-        return self.cd[6]
+        return int(self.cd[6])
 
     @property
     def crc(self) -> int:
-        return self.cd[9]
+        return int(self.cd[9])
 
     @property
     def csize(self) -> int:
-        return self.cd[10]
+        return int(self.cd[10])
 
     @property
     def usize(self) -> int:
-        return self.cd[11]
+        return int(self.cd[11])
 
 
 class _Zip:
