@@ -226,7 +226,14 @@ def run(
         )
         add_findings(ev, given_up(outcomes))
         rows = ledger_rows(outcomes, actions)
-    plan = plan_write(ev, cells=cells_writable, forecast=forecast, actions=rows, register=register)
+    plan = plan_write(
+        ev,
+        cells=cells_writable,
+        forecast=forecast,
+        actions=rows,
+        register=register,
+        row_guards=p.store.checks_rows,
+    )
     report = _report(ev)
     report.extra["events"] = [e.row() for e in ev.events]
     if moved is not None:

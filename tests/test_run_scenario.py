@@ -184,6 +184,22 @@ def test_change_during_run_refuses(tmp_path: Path) -> None:
     assert isinstance(p.store, XlsxStore)
 
 
+def test_row_guards_only_for_a_store_that_checks_rows(tmp_path: Path) -> None:
+    """A workbook is guarded by its fingerprint, so the run keeps no copy of every written row
+    for it; Google Sheets (checks_rows) gets each changed row's cells as read."""
+    from salessheet.api import open_pipeline
+    from salessheet.nightly.writeback import plan_write
+    from salessheet.rules.engine import evaluate
+
+    p = open_pipeline(build(tmp_path), today=dt.date(2026, 11, 2))
+    assert p.store.checks_rows is False
+    assert plan_write(evaluate(p), row_guards=p.store.checks_rows).batch.guards == []
+    guards = plan_write(evaluate(p), row_guards=True).batch.guards
+    first = p.deals[0]
+    assert [g.row for g in guards] == [d.row for d in p.deals]
+    assert guards[0].expected[1] == first.raw_row[0] == first.id
+
+
 def test_csv_source_keeps_its_ledger_in_sidecars(cli, tmp_path: Path) -> None:
     import stat
 

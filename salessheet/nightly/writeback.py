@@ -104,13 +104,16 @@ def plan_write(
     forecast: list[list[WriteValue]] | None = None,
     actions: Sequence[LedgerEvent] = (),
     register: SheetReplace | None = None,
+    row_guards: bool = True,
 ) -> WritePlan:
     """Every text written is clipped to what a cell holds (with "…"), here and only here: a
     32,767-character cell quoted in a message must not stop the whole run from writing.
 
     ``forecast``: the rows of the `salessheet forecast` sheet after this run's snapshot.
     ``actions``: the ledger's ``action`` rows of tonight's on_enter actions (nightly.actions),
-    added after this run's events; ``register``: the document register after their documents.
+    added after this run's events; ``register``: the document register after their documents;
+    ``row_guards``: each changed row's cells as read, for a store that checks them (a copy of
+    every written row: 100 MB at 100,000 deals, so not made for a store that does not).
     Raises WriteRefused (exit 3) before anything is written if a sheet with the name of a
     tool-owned sheet is not the tool's (see ``history.ownership``)."""
     p = ev.pipeline
@@ -204,7 +207,7 @@ def plan_write(
     for d in p.deals:
         changed = put(d.row, flag_col, flag_text(by_row.get(d.row, [])))
         changed |= put(d.row, days_col, days.get(d.row))
-        if changed and id_col:
+        if changed and id_col and row_guards:
             # the whole row as read: a store that sees concurrent edits (Google Sheets) skips
             # a row someone changed while the run was working, instead of flagging stale data
             expected = {c: v for c, v in enumerate(d.raw_row, start=1) if c <= user_width}

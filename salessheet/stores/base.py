@@ -61,6 +61,9 @@ class Store(Protocol):
     source: str  # as the user gave it
     kind: str  # "xlsx" | "csv" | "gsheets" | "memory"
     writable: bool
+    # True for a store that others edit while a run works (Google Sheets): it checks each
+    # written row against the batch's RowGuards. A file store refuses a changed file instead.
+    checks_rows: bool
 
     def sheets(self) -> list[SheetInfo]: ...
 

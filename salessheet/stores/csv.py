@@ -225,6 +225,7 @@ def _long_field(path: Path, text: str, delimiter: str, record: int, line: int) -
 class CsvStore:
     kind = "csv"
     writable = True  # sidecar files only; the CSV itself is never written
+    checks_rows = False
 
     def __init__(self, source: str):
         self.source = source

@@ -11,6 +11,7 @@ from salessheet.stores.base import WriteBatch, WriteReport
 class MemoryStore:
     kind = "memory"
     writable = True
+    checks_rows = False
 
     def __init__(self, sheets: dict[str, list[list[WriteValue]]], source: str = "memory:"):
         self.source = source

@@ -32,6 +32,7 @@ class _ReadOnce:
 
     kind = "memory"
     writable = False
+    checks_rows = False
 
     def __init__(self, store: Store, infos: list[SheetInfo], sheets: dict[str, RawSheet]):
         self.source = store.source

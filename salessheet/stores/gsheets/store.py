@@ -104,6 +104,7 @@ class GSheetsStore:
 
     kind = "gsheets"
     writable = True
+    checks_rows = True
 
     def __init__(
         self,
