@@ -233,6 +233,7 @@ def run(
         actions=rows,
         register=register,
         row_guards=p.store.checks_rows,
+        describe=dry_run,
     )
     report = _report(ev)
     report.extra["events"] = [e.row() for e in ev.events]

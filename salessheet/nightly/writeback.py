@@ -105,6 +105,7 @@ def plan_write(
     actions: Sequence[LedgerEvent] = (),
     register: SheetReplace | None = None,
     row_guards: bool = True,
+    describe: bool = True,
 ) -> WritePlan:
     """Every text written is clipped to what a cell holds (with "…"), here and only here: a
     32,767-character cell quoted in a message must not stop the whole run from writing.
@@ -113,7 +114,8 @@ def plan_write(
     ``actions``: the ledger's ``action`` rows of tonight's on_enter actions (nightly.actions),
     added after this run's events; ``register``: the document register after their documents;
     ``row_guards``: each changed row's cells as read, for a store that checks them (a copy of
-    every written row: 100 MB at 100,000 deals, so not made for a store that does not).
+    every written row: 100 MB at 100,000 deals, so not made for a store that does not);
+    ``describe``: note each cell's change for ``WritePlan.describe`` (a dry run shows them).
     Raises WriteRefused (exit 3) before anything is written if a sheet with the name of a
     tool-owned sheet is not the tool's (see ``history.ownership``)."""
     p = ev.pipeline
@@ -198,7 +200,8 @@ def plan_write(
         if _same(old_v, value):
             return False
         batch.cells.append(CellWrite(p.sheet, row, col, value))
-        plan.changes.append(Change(a1(row, col), old_v, value))
+        if describe:
+            plan.changes.append(Change(a1(row, col), old_v, value))
         return True
 
     put(header_row, flag_col, FLAG_HEADER)
