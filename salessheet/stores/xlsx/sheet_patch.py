@@ -180,7 +180,7 @@ class _SheetPatcher:
             head, tail = xml[: sd.end()], xml[close:]
             body_src, body_start, body_end = xml, sd.end(), close
         pending = sorted(writes)
-        out: list[bytes] = []
+        out: list[bytes] = []  # joined once with head and tail, not joined and then copied again
         pos, wi, prev_r = body_start, 0, 0
         row_close, r_row = self.row_close, _R_ROW
         if pending:
@@ -233,7 +233,7 @@ class _SheetPatcher:
             return xml
         head = self._dimension(head)
         self.check_doc = head + b"".join(self.checks) + tail
-        return head + b"".join(out) + tail
+        return b"".join((head, *out, tail))
 
     def _fast_row(
         self,
@@ -579,10 +579,13 @@ class _SheetPatcher:
         return head[: m.start(1)] + ref.encode() + head[m.end(1) :]
 
 
-def _rows_xml(p: bytes, rows: Sequence[Sequence[object]]) -> bytes:
+def _rows_xml(p: bytes, rows: Sequence[Sequence[object]]) -> list[bytes]:
+    """The ``<row>`` elements of ``rows``, as UTF-8 pieces of a few thousand rows each (to be
+    joined once, with the rest of the part: a 100,000-row sheet is never one big text)."""
     ps = p.decode()
     width = max((len(r) for r in rows), default=0)
     letters = [_letters(c) for c in range(1, width + 1)]
+    pieces: list[bytes] = []
     out: list[str] = []
     for i, row in enumerate(rows, start=1):
         rs = str(i)
@@ -617,7 +620,11 @@ def _rows_xml(p: bytes, rows: Sequence[Sequence[object]]) -> bytes:
                     cells.append(xml)
         if cells:
             out.append(f'<{ps}row r="{rs}">{"".join(cells)}</{ps}row>')
-    return "".join(out).encode("utf-8")
+            if len(out) >= 4096:
+                pieces.append("".join(out).encode("utf-8"))
+                out.clear()
+    pieces.append("".join(out).encode("utf-8"))
+    return pieces
 
 
 def _dimension_ref(rows: Sequence[Sequence[object]]) -> str:
@@ -629,17 +636,21 @@ def _dimension_ref(rows: Sequence[Sequence[object]]) -> str:
 
 def _new_worksheet(rows: Sequence[Sequence[object]], strict: bool = False) -> bytes:
     main, rel = (_STRICT_MAIN_NS, _REL_NS[1]) if strict else (_MAIN_NS, _REL_NS[0])
-    return (
+    head = (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         b'<worksheet xmlns="' + main.encode() + b'" xmlns:r="' + rel.encode() + b'">'
         b'<dimension ref="' + _dimension_ref(rows).encode() + b'"/>'
         b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
         b'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView>'
         b'</sheetViews><sheetFormatPr defaultRowHeight="15"/>'
-        b"<sheetData>" + _rows_xml(b"", rows) + b"</sheetData>"
+        b"<sheetData>"
+    )
+    tail = (
+        b"</sheetData>"
         b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
         b'footer="0.3"/></worksheet>'
     )
+    return b"".join((head, *_rows_xml(b"", rows), tail))
 
 
 def _replace_sheet_data(xml: bytes, rows: Sequence[Sequence[object]], sheet: str) -> bytes:
@@ -655,9 +666,9 @@ def _replace_sheet_data(xml: bytes, rows: Sequence[Sequence[object]], sheet: str
         if close < 0:
             raise WriteRefused(f"sheet {sheet!r}: worksheet XML is truncated.")
         end = close + len(p) + 12
-    new = b"<" + p + b"sheetData>" + _rows_xml(p, rows) + b"</" + p + b"sheetData>"
     head = xml[: m.start()]
     dm = _DIMENSION.search(head)
     if dm is not None:
         head = head[: dm.start(1)] + _dimension_ref(rows).encode() + head[dm.end(1) :]
-    return head + new + xml[end:]
+    open_, close_ = b"<" + p + b"sheetData>", b"</" + p + b"sheetData>"
+    return b"".join((head, open_, *_rows_xml(p, rows), close_, xml[end:]))
