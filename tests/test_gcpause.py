@@ -36,24 +36,23 @@ SCRIPT = textwrap.dedent(
 )
 
 
-def test_a_result_left_to_exit_lives_until_the_next_job_or_the_end() -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(ROOT)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\n")
-    assert out[:4] == ["first printed", "freed first", "second job", "end"]
-    assert "freed second" not in out  # the operating system took it back
-
-
-def test_nothing_is_kept_when_the_collector_was_off() -> None:
-    script = SCRIPT.replace("import sys\n", "import gc, sys\ngc.disable()\n", 1)
-    out = subprocess.run(
+def _printed(script: str) -> list[str]:
+    """The lines ``script`` prints, run in a fresh interpreter with this checkout."""
+    return subprocess.run(
         [sys.executable, "-c", script, str(ROOT)],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split("\n")
+
+
+def test_a_result_left_to_exit_lives_until_the_next_job_or_the_end() -> None:
+    out = _printed(SCRIPT)
+    assert out[:4] == ["first printed", "freed first", "second job", "end"]
+    assert "freed second" not in out  # the operating system took it back
+
+
+def test_nothing_is_kept_when_the_collector_was_off() -> None:
+    out = _printed(SCRIPT.replace("import sys\n", "import gc, sys\ngc.disable()\n", 1))
     # the caller manages the collector itself: results are freed as usual
     assert out[:5] == ["freed first", "first printed", "second job", "freed second", "end"]
