@@ -64,10 +64,9 @@ class Ctx:
         return lambda tz: dt.datetime.now(ZoneInfo(tz)).date()
 
     def today_date(self) -> dt.date:
-        given: dt.date | None = self.opts.get("today")
-        if given:
-            return given
-        return dt.datetime.now(ZoneInfo(self.profile.timezone)).date()
+        """--today, else today in the profile's time zone (no source to ask)."""
+        today = self.today()
+        return today if isinstance(today, dt.date) else today(self.profile.timezone)
 
 
 def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
