@@ -26,7 +26,6 @@ from salessheet.core.errors import (
     SourceError,
     StoreUnavailable,
     UsageError,
-    WriteRefused,
 )
 from salessheet.stores.base import SheetReplace, WriteBatch, WriteReport
 from salessheet.stores.gsheets.create import (
@@ -38,6 +37,7 @@ from salessheet.stores.gsheets.credentials import (
     _key_type_hint,
     read_key_file,
 )
+from salessheet.stores.gsheets.errors import api_error, auth_error
 from salessheet.stores.gsheets.markers import META_FIELDS as MARK_FIELDS
 from salessheet.stores.gsheets.markers import add_marks
 from salessheet.stores.gsheets.source import parse_gsheet_source
@@ -603,117 +603,26 @@ class GSheetsStore:
             hint=_key_type_hint(info),
         )
 
-    def _share_hint(self, editor: bool = False) -> str:
-        who = "the Google account of your credentials"
+    def _who(self) -> str:
+        """Who must be given access to the sheet, for messages."""
         if self.emulated:
-            who = "the account of SALESSHEET_SHEETS_TOKEN"
-        elif self._account:
-            who = self._account
-        if editor:
-            return f"share the sheet with {who} as Editor (Viewer cannot write)"
-        return f"share the sheet with {who} (Editor, or Viewer for read-only use)"
+            return "the account of SALESSHEET_SHEETS_TOKEN"
+        return self._account or "the Google account of your credentials"
 
     def _api_error(self, exc: Any, action: str, writing: bool) -> SalessheetError:
-        code, status, message = _error_parts(exc)
-        error = self._api_error_for(code, status, message, action, writing)
-        # a caller may try again (after looking) only where Google may not have acted yet
-        # (an attribute of this error alone: callers read it with getattr(exc, "transient", True))
-        error.transient = code in (408, 429) or code >= 500  # type: ignore[attr-defined]
-        return error
-
-    def _api_error_for(
-        self, code: int, status: str, message: str, action: str, writing: bool
-    ) -> SalessheetError:
-        tries = self._adapter.attempts_for_last_request()
-        after = f" after {tries} attempts" if tries > 1 else ""
-        where = f"spreadsheet {self.key}"
-        if code == 404:
-            return SourceError(
-                f"{where} not found (Google Sheets 404)",
-                hint=f"check the key in {self.source!r}: copy the address from the browser bar",
-            )
-        low = message.lower()
-        if code == 403:
-            if "has not been used" in low or "is disabled" in low or "not enabled" in low:
-                return StoreUnavailable(
-                    "the Google Sheets API is not enabled for the project of these credentials",
-                    hint="enable it: Google Cloud console → APIs & Services → Library → "
-                    "Google Sheets API → Enable (then wait a minute)",
-                )
-            if "insufficient authentication scopes" in low:
-                return StoreUnavailable(
-                    f"the credentials are not allowed to use Google Sheets for {where}"
-                    " (403 insufficient authentication scopes)",
-                    hint="create the OAuth user token again with the scope"
-                    " https://www.googleapis.com/auth/spreadsheets",
-                )
-            if status == "RESOURCE_EXHAUSTED" or "quota" in low or "rate limit" in low:
-                return StoreUnavailable(
-                    f"Google Sheets quota exceeded for {where}{after}",
-                    hint="wait a minute and run again",
-                )
-            if writing:
-                return StoreUnavailable(
-                    f"no permission to change {where} (403 permission denied)",
-                    hint=self._share_hint(editor=True),
-                )
-            return StoreUnavailable(
-                f"no access to {where} (403 permission denied)", hint=self._share_hint()
-            )
-        if code == 401:
-            if self.emulated:
-                hint = "check SALESSHEET_SHEETS_TOKEN"
-            else:
-                hint = "the key may have been deleted or revoked: create a new key and use that"
-            return StoreUnavailable(
-                f"Google rejected the credentials for {where} (401 unauthenticated)", hint=hint
-            )
-        if code == 429:
-            return StoreUnavailable(
-                f"Google Sheets quota exceeded while trying to {action} {where}{after}",
-                hint="wait a minute and run again",
-            )
-        if isinstance(code, int) and code >= 500 or code == 408:
-            return StoreUnavailable(
-                f"Google Sheets unavailable ({code} {status}) while trying to {action}"
-                f" {where}{after}",
-                hint="try again later",
-            )
-        if code == 400 and writing:
-            return WriteRefused(
-                f"Google Sheets refused to {action} {where}: {message}",
-                hint="nothing was written by this request; run again, and report a bug if it"
-                " persists",
-            )
-        if code == 400 and "not supported for this document" in low:
-            return SourceError(
-                f"{where} is not a Google Sheet (an Excel or other file stored in Google Drive):"
-                f" Google Sheets answered {message!r}",
-                hint="open it in Google Sheets, choose File › Save as Google Sheets, and use the"
-                " new sheet's address",
-            )
-        if code == 400:
-            return SourceError(f"Google Sheets refused to {action} {where}: {message}")
-        return StoreUnavailable(
-            f"Google Sheets error {code} {status} while trying to {action} {where}: {message}"
+        return api_error(
+            exc,
+            action=action,
+            writing=writing,
+            where=f"spreadsheet {self.key}",
+            source=self.source,
+            who=self._who(),
+            emulated=self.emulated,
+            attempts=self._adapter.attempts_for_last_request(),
         )
 
     def _auth_error(self, exc: BaseException) -> SalessheetError:
-        reason = ""
-        if exc.args and isinstance(exc.args[0], str):
-            reason = exc.args[0].split("\n")[0][:200]
-        name = type(exc).__name__
-        if name == "RefreshError":
-            who = f" for {self._account}" if self._account else ""
-            return StoreUnavailable(
-                f"Google did not accept the key in {self._key_path}{who}: {reason or name}",
-                hint="the key may be deleted, revoked or from another project: create a new JSON"
-                " key for the service account and use that file",
-            )
-        return StoreUnavailable(
-            f"could not reach Google's sign-in service ({name})",
-            hint="check the network connection, then run again",
-        )
+        return auth_error(exc, self._key_path, self._account)
 
 
 # ---------------------------------------------------------------- module helpers
@@ -722,25 +631,6 @@ class GSheetsStore:
 def _batch_update(key: str, requests: list[dict[str, Any]], http: Any) -> Any:
     """One spreadsheets.batchUpdate through gspread's HTTP client ``http``."""
     return http.batch_update(key, {"requests": requests})
-
-
-def _error_parts(exc: Any) -> tuple[int, str, str]:
-    """(HTTP status, Google's status name, message) of a gspread APIError.
-
-    Google answers ``{"error": {"code", "message", "status"}}``; a body that is not JSON (an
-    HTML error page from a proxy or Google's front end) leaves gspread's code at -1, so the
-    status comes from the HTTP answer then.
-    """
-    error = getattr(exc, "error", {}) or {}
-    code = getattr(exc, "code", -1)
-    response = getattr(exc, "response", None)
-    status = str(error.get("status", "")).strip()
-    message = str(error.get("message", "")).strip()
-    if not isinstance(code, int) or code <= 0:
-        code = int(getattr(response, "status_code", 0) or 0)
-        status = str(getattr(response, "reason", "") or "").strip()
-        message = "(no JSON error in the answer)"
-    return code, status, message
 
 
 def _auth_errors() -> tuple[type[BaseException], ...]:
