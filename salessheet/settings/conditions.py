@@ -29,9 +29,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import keyword
-import operator
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from difflib import get_close_matches
@@ -39,11 +38,21 @@ from functools import lru_cache
 from typing import Any
 
 from salessheet.core.textnorm import normalise
+from salessheet.settings.condition_closures import (
+    FLIP,
+    OPS,
+    Fn,
+    Node,
+    Test,
+    all_of,
+    any_of,
+    compare,
+    memo_normalise,
+    text_test,
+)
 
 __all__ = ["Condition", "ConditionError", "Scope", "compile_condition"]
 
-Test = Callable[[Mapping[str, Any], dt.date], bool]
-_Fn = Callable[[Mapping[str, Any], dt.date], Any]
 
 GRAMMAR = r"""
 ?start: or_expr
@@ -96,16 +105,6 @@ _KIND_OF_TYPE = {
     "id": "text",
     "date": "date",
     "stage": "stage",
-}
-_KIND_WORDS = {
-    "number": "a number",
-    "text": "text",
-    "string": "text",
-    "date": "a date",
-    "stage": "a stage",
-    "days": "days(n)",
-    "list": "a list",
-    "bool": "a condition",
 }
 
 
@@ -238,47 +237,6 @@ def _parse(text: str, fields: Mapping[str, str]) -> Any:
 # ----------------------------------------------------------------------------- compiling
 
 
-class _Node:
-    """A compiled sub-expression: its kind, a closure (or a constant) and where it starts."""
-
-    __slots__ = ("const", "field", "fn", "items", "kind", "offset", "pos", "text")
-
-    def __init__(
-        self,
-        kind: str,
-        pos: int,
-        fn: _Fn | None = None,
-        *,
-        const: Any = None,
-        field: str | None = None,
-        items: list[_Node] | None = None,
-        text: str = "",
-        offset: dt.timedelta | None = None,
-    ):
-        self.kind = kind
-        self.pos = pos
-        self.fn = fn
-        self.const = const  # the value of a literal (fn is None)
-        self.field = field  # the field name of a bare field
-        self.items = items  # the items of a list literal
-        self.text = text
-        self.offset = offset  # today + offset (a date node that only depends on today)
-
-    @property
-    def is_const(self) -> bool:
-        return self.fn is None and self.kind not in ("list",)
-
-    def getter(self) -> _Fn:
-        if self.fn is not None:
-            return self.fn
-        c = self.const
-        return lambda v, t: c
-
-    def describe(self) -> str:
-        word = _KIND_WORDS.get(self.kind, self.kind)
-        return f"{self.text} ({word})" if self.text else word
-
-
 def _pos(node: Any) -> int:
     start = getattr(node, "start_pos", None)
     if start is None:
@@ -315,26 +273,26 @@ class _Compiler:
             return self.text[meta.start_pos : meta.end_pos]
         return str(node)
 
-    def node(self, tree: Any) -> _Node:
+    def node(self, tree: Any) -> Node:
         if not hasattr(tree, "data"):  # pragma: no cover - every token sits in a rule node
             raise ConditionError(f"unexpected {str(tree)!r}", _pos(tree))
         method = getattr(self, "c_" + tree.data.rstrip("_"))
-        out: _Node = method(tree)
+        out: Node = method(tree)
         if not out.text:
             out.text = self.snippet(tree)
         return out
 
     # --- literals and names ---------------------------------------------------------------
 
-    def c_number(self, tree: Any) -> _Node:
+    def c_number(self, tree: Any) -> Node:
         tok = tree.children[0]
-        return _Node("number", _pos(tok), const=Decimal(str(tok)), text=str(tok))
+        return Node("number", _pos(tok), const=Decimal(str(tok)), text=str(tok))
 
-    def c_percent(self, tree: Any) -> _Node:
+    def c_percent(self, tree: Any) -> Node:
         tok = tree.children[0]
-        return _Node("number", _pos(tok), const=Decimal(str(tok)[:-1]) / 100, text=str(tok))
+        return Node("number", _pos(tok), const=Decimal(str(tok)[:-1]) / 100, text=str(tok))
 
-    def c_string(self, tree: Any) -> _Node:
+    def c_string(self, tree: Any) -> Node:
         tok = tree.children[0]
         try:
             value = json.loads(str(tok))
@@ -342,18 +300,18 @@ class _Compiler:
             raise ConditionError(
                 r"this text has an escape that is not allowed (use \" and \\)", _pos(tok)
             ) from None
-        return _Node("string", _pos(tok), const=value, text=str(tok))
+        return Node("string", _pos(tok), const=value, text=str(tok))
 
-    def c_name(self, tree: Any) -> _Node:
+    def c_name(self, tree: Any) -> Node:
         tok = tree.children[0]
         name, pos = str(tok), _pos(tok)
         ftype = self.scope.fields.get(name)
         if ftype is not None:
             self.used.append(name)
             kind = _KIND_OF_TYPE.get(ftype, "text")
-            return _Node(kind, pos, lambda v, t: v.get(name), field=name, text=name)
+            return Node(kind, pos, lambda v, t: v.get(name), field=name, text=name)
         if name == "today":
-            return _Node("date", pos, lambda v, t: t, text="today", offset=dt.timedelta(0))
+            return Node("date", pos, lambda v, t: t, text="today", offset=dt.timedelta(0))
         if name in _CALLS:
             raise ConditionError(f"{name} is a function: write {name}(...)", pos)
         near = get_close_matches(name, [*self.scope.fields, "today"], n=1)
@@ -364,16 +322,16 @@ class _Compiler:
             pos,
         )
 
-    def c_list(self, tree: Any) -> _Node:
+    def c_list(self, tree: Any) -> Node:
         items = [self.node(c) for c in tree.children]
         for it in items:
             if not it.is_const or it.kind in ("list", "bool", "days"):
                 raise ConditionError(
                     "a list holds values written out: text, numbers or dates", it.pos
                 )
-        return _Node("list", _pos(tree), items=items)
+        return Node("list", _pos(tree), items=items)
 
-    def c_call(self, tree: Any) -> _Node:
+    def c_call(self, tree: Any) -> Node:
         func = tree.children[0]
         args = tree.children[1].children if len(tree.children) > 1 else []
         kind = getattr(func, "data", None)
@@ -398,21 +356,21 @@ class _Compiler:
                 day = dt.date.fromisoformat(text)
             except ValueError as exc:
                 raise ConditionError(f"{text!r} is no date ({exc})", arg.pos) from None
-            return _Node("date", pos, const=day)
+            return Node("date", pos, const=day)
         if arg.kind != "number" or not arg.is_const or arg.const != arg.const.to_integral_value():
             raise ConditionError("days() takes a whole number, such as days(30)", arg.pos)
-        return _Node("days", pos, const=dt.timedelta(days=int(arg.const)))
+        return Node("days", pos, const=dt.timedelta(days=int(arg.const)))
 
-    def c_attribute(self, tree: Any) -> _Node:
+    def c_attribute(self, tree: Any) -> Node:
         attr = tree.children[1]
         raise ConditionError(f"attribute access (.{attr}) is not allowed", _pos(attr) - 1)
 
-    def c_subscript(self, tree: Any) -> _Node:
+    def c_subscript(self, tree: Any) -> Node:
         raise ConditionError("indexing with [...] is not allowed", _pos(tree.children[1]) - 1)
 
     # --- conditions ----------------------------------------------------------------------
 
-    def _condition(self, tree: Any, word: str) -> _Node:
+    def _condition(self, tree: Any, word: str) -> Node:
         node = self.node(tree)
         if node.kind != "bool":
             raise ConditionError(
@@ -421,7 +379,7 @@ class _Compiler:
             )
         return node
 
-    def _chain(self, tree: Any, word: str) -> list[_Fn]:
+    def _chain(self, tree: Any, word: str) -> list[Fn]:
         """The operands of ``a and b and c`` (a left-leaning tree), flattened, in order."""
         parts: list[Any] = []
         todo = [tree]
@@ -433,17 +391,17 @@ class _Compiler:
                 parts.append(node)
         return [self._condition(p, word).getter() for p in parts]
 
-    def c_or(self, tree: Any) -> _Node:
-        return _Node("bool", _pos(tree), _any(self._chain(tree, "or")))
+    def c_or(self, tree: Any) -> Node:
+        return Node("bool", _pos(tree), any_of(self._chain(tree, "or")))
 
-    def c_and(self, tree: Any) -> _Node:
-        return _Node("bool", _pos(tree), _all(self._chain(tree, "and")))
+    def c_and(self, tree: Any) -> Node:
+        return Node("bool", _pos(tree), all_of(self._chain(tree, "and")))
 
-    def c_not(self, tree: Any) -> _Node:
+    def c_not(self, tree: Any) -> Node:
         a = self._condition(tree.children[1], "not").getter()
-        return _Node("bool", _pos(tree), lambda v, t: not a(v, t))
+        return Node("bool", _pos(tree), lambda v, t: not a(v, t))
 
-    def c_empty(self, tree: Any, negate: bool = False) -> _Node:
+    def c_empty(self, tree: Any, negate: bool = False) -> Node:
         node = self.node(tree.children[0])
         if node.field is None:
             words = "is not empty" if negate else "is empty"
@@ -453,13 +411,13 @@ class _Compiler:
             )
         name = node.field
         if negate:
-            return _Node("bool", node.pos, lambda v, t: v.get(name) is not None)
-        return _Node("bool", node.pos, lambda v, t: v.get(name) is None)
+            return Node("bool", node.pos, lambda v, t: v.get(name) is not None)
+        return Node("bool", node.pos, lambda v, t: v.get(name) is None)
 
-    def c_not_empty(self, tree: Any) -> _Node:
+    def c_not_empty(self, tree: Any) -> Node:
         return self.c_empty(tree, negate=True)
 
-    def c_arith(self, tree: Any) -> _Node:
+    def c_arith(self, tree: Any) -> Node:
         left, op_tok, right = tree.children
         a, b = self.node(left), self.node(right)
         op = str(op_tok)
@@ -490,13 +448,13 @@ class _Compiler:
             )
         if a.is_const and b.is_const:
             value = a.const + b.const if op == "+" else a.const - b.const
-            return _Node(kind, pos, const=value)
+            return Node(kind, pos, const=value)
         if kind == "date" and a.offset is not None and b.is_const:  # today + days(30)
             offset = a.offset + b.const if op == "+" else a.offset - b.const
-            return _Node(kind, pos, lambda v, t: t + offset, offset=offset)
+            return Node(kind, pos, lambda v, t: t + offset, offset=offset)
         if kind == "date" and b.offset is not None and a.is_const:  # days(30) + today
             offset = b.offset + a.const
-            return _Node(kind, pos, lambda v, t: t + offset, offset=offset)
+            return Node(kind, pos, lambda v, t: t + offset, offset=offset)
         fa, fb = a.getter(), b.getter()
         if op == "+":
 
@@ -507,7 +465,7 @@ class _Compiler:
                 y = fb(v, t)
                 return None if y is None else x + y
 
-            return _Node(kind, pos, add)
+            return Node(kind, pos, add)
 
         def sub(v: Mapping[str, Any], t: dt.date) -> Any:
             x = fa(v, t)
@@ -516,9 +474,9 @@ class _Compiler:
             y = fb(v, t)
             return None if y is None else x - y
 
-        return _Node(kind, pos, sub)
+        return Node(kind, pos, sub)
 
-    def c_compare(self, tree: Any) -> _Node:
+    def c_compare(self, tree: Any) -> Node:
         left, op_tok, right = tree.children
         a, b = self.node(left), self.node(right)
         op = str(op_tok)
@@ -545,9 +503,9 @@ class _Compiler:
             return self._compare_text(a, op, b, pos)
         if a.kind != b.kind:
             raise ConditionError(self._mismatch(a, b), b.pos)
-        return _Node("bool", pos, _compare(a, op, b))
+        return Node("bool", pos, compare(a, op, b))
 
-    def _mismatch(self, a: _Node, b: _Node) -> str:
+    def _mismatch(self, a: Node, b: Node) -> str:
         text = f"cannot compare {a.describe()} with {b.describe()}"
         for side in (a, b):
             if side.kind == "string" and isinstance(side.const, str):
@@ -560,7 +518,7 @@ class _Compiler:
                     return text + f'; write dates as date("{side.const}")'
         return text
 
-    def _stage_of(self, node: _Node) -> str:
+    def _stage_of(self, node: Node) -> str:
         if node.kind != "string":
             raise ConditionError(
                 "a stage compares with a stage name in double quotes, such as "
@@ -577,38 +535,38 @@ class _Compiler:
             )
         return sid
 
-    def _compare_stage(self, a: _Node, op: str, b: _Node, pos: int) -> _Node:
+    def _compare_stage(self, a: Node, op: str, b: Node, pos: int) -> Node:
         index = self.stage_index
         if a.kind == "stage" and b.kind == "stage":
             fa, fb = a.getter(), b.getter()
-            cmp = _OPS[op]
+            cmp = OPS[op]
 
             def both(v: Mapping[str, Any], t: dt.date) -> bool:
                 x, y = index.get(fa(v, t)), index.get(fb(v, t))
                 return x is not None and y is not None and cmp(x, y)
 
-            return _Node("bool", pos, both)
+            return Node("bool", pos, both)
         if a.kind != "stage":  # "negotiation" <= stage: the same as stage >= "negotiation"
-            a, b, op = b, a, _FLIP[op]
+            a, b, op = b, a, FLIP[op]
         target = index[self._stage_of(b)]
-        cmp = _OPS[op]
+        cmp = OPS[op]
         ids = frozenset(sid for sid, i in index.items() if cmp(i, target))
         name = a.field
         assert name is not None  # a stage operand is the stage column (a text was swapped to b)
-        return _Node("bool", pos, lambda v, t: v.get(name) in ids)
+        return Node("bool", pos, lambda v, t: v.get(name) in ids)
 
-    def _compare_text(self, a: _Node, op: str, b: _Node, pos: int) -> _Node:
+    def _compare_text(self, a: Node, op: str, b: Node, pos: int) -> Node:
         if a.is_const and not b.is_const:
             a, b = b, a
         equal = op == "=="
-        norm = _memo_normalise()
+        norm = memo_normalise()
         if b.is_const:
             c = normalise(str(b.const))
             if a.is_const:
                 result = (normalise(str(a.const)) == c) == equal
-                return _Node("bool", pos, lambda v, t: result)
+                return Node("bool", pos, lambda v, t: result)
             if a.field is not None:
-                return _Node("bool", pos, _text_test(a.field, lambda n: (n == c) == equal))
+                return Node("bool", pos, text_test(a.field, lambda n: (n == c) == equal))
         fa, fb = a.getter(), b.getter()
 
         def texts(v: Mapping[str, Any], t: dt.date) -> bool:
@@ -618,11 +576,11 @@ class _Compiler:
             y = fb(v, t)
             return y is not None and (norm(x) == norm(y)) == equal
 
-        return _Node("bool", pos, texts)
+        return Node("bool", pos, texts)
 
     # --- in -------------------------------------------------------------------------------
 
-    def c_in(self, tree: Any) -> _Node:
+    def c_in(self, tree: Any) -> Node:
         a, b = self.node(tree.children[0]), self.node(tree.children[1])
         pos = _pos(tree)
         if b.kind != "list" or b.items is None:
@@ -638,8 +596,8 @@ class _Compiler:
             ids = frozenset(self._stage_of(it) for it in b.items)
             if a.field is not None:
                 name = a.field
-                return _Node("bool", pos, lambda v, t: v.get(name) in ids)
-            return _Node("bool", pos, lambda v, t: fa(v, t) in ids)
+                return Node("bool", pos, lambda v, t: v.get(name) in ids)
+            return Node("bool", pos, lambda v, t: fa(v, t) in ids)
         want = "string" if a.kind in ("text", "string") else a.kind
         for it in b.items:
             if it.kind != want:
@@ -648,139 +606,13 @@ class _Compiler:
                     it.pos,
                 )
         if want == "string":
-            norm = _memo_normalise()
+            norm = memo_normalise()
             texts = frozenset(normalise(str(it.const)) for it in b.items)
             if a.field is not None:
-                return _Node("bool", pos, _text_test(a.field, lambda n: n in texts))
-            return _Node("bool", pos, lambda v, t: (x := fa(v, t)) is not None and norm(x) in texts)
+                return Node("bool", pos, text_test(a.field, lambda n: n in texts))
+            return Node("bool", pos, lambda v, t: (x := fa(v, t)) is not None and norm(x) in texts)
         values = frozenset(it.const for it in b.items)
         if a.field is not None:
             name = a.field
-            return _Node("bool", pos, lambda v, t: v.get(name) in values)
-        return _Node("bool", pos, lambda v, t: fa(v, t) in values)
-
-
-# ----------------------------------------------------------------------------- closures
-
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
-_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-
-
-def _field_const(name: str, op: str, c: Any) -> Test:
-    """``field OP constant``: the common case, one dictionary look-up and one comparison."""
-    if op == "<":
-        return lambda v, t: (x := v.get(name)) is not None and x < c
-    if op == "<=":
-        return lambda v, t: (x := v.get(name)) is not None and x <= c
-    if op == ">":
-        return lambda v, t: (x := v.get(name)) is not None and x > c
-    if op == ">=":
-        return lambda v, t: (x := v.get(name)) is not None and x >= c
-    if op == "==":
-        return lambda v, t: (x := v.get(name)) is not None and x == c
-    return lambda v, t: (x := v.get(name)) is not None and x != c
-
-
-def _compare(a: _Node, op: str, b: _Node) -> Test:
-    """Numbers with numbers, dates with dates; false when either side is empty. The common
-    shapes (a field against a constant, against today ± days, against another field) are one
-    closure each; anything else composes the closures of its sides."""
-    if (a.is_const or a.offset is not None) and not b.is_const:
-        a, b, op = b, a, _FLIP[op]
-    if b.is_const and a.field is not None:
-        return _field_const(a.field, op, b.const)
-    if a.is_const and b.is_const:
-        result = _OPS[op](a.const, b.const)
-        return lambda v, t: result
-    cmp = _OPS[op]
-    if a.field is not None and b.offset is not None:
-        name, offset = a.field, b.offset
-        return lambda v, t: (x := v.get(name)) is not None and cmp(x, t + offset)
-    if a.field is not None and b.field is not None:
-        f, g = a.field, b.field
-        return lambda v, t: (
-            (x := v.get(f)) is not None and (y := v.get(g)) is not None and cmp(x, y)
-        )
-    fa, fb = a.getter(), b.getter()
-
-    def test(v: Mapping[str, Any], t: dt.date) -> bool:
-        x = fa(v, t)
-        if x is None:
-            return False
-        y = fb(v, t)
-        return y is not None and cmp(x, y)
-
-    return test
-
-
-def _all(tests: list[_Fn]) -> Test:
-    """``a and b and ...`` as one closure per up to four operands (each returns a bool)."""
-    if len(tests) == 1:
-        return tests[0]
-    if len(tests) == 2:
-        a, b = tests
-        return lambda v, t: a(v, t) and b(v, t)
-    if len(tests) == 3:
-        a, b, c = tests
-        return lambda v, t: a(v, t) and b(v, t) and c(v, t)
-    if len(tests) == 4:
-        a, b, c, d = tests
-        return lambda v, t: a(v, t) and b(v, t) and c(v, t) and d(v, t)
-    return _all([_all(tests[:4]), _all(tests[4:])])
-
-
-def _any(tests: list[_Fn]) -> Test:
-    """``a or b or ...`` (see ``_all``)."""
-    if len(tests) == 1:
-        return tests[0]
-    if len(tests) == 2:
-        a, b = tests
-        return lambda v, t: a(v, t) or b(v, t)
-    if len(tests) == 3:
-        a, b, c = tests
-        return lambda v, t: a(v, t) or b(v, t) or c(v, t)
-    if len(tests) == 4:
-        a, b, c, d = tests
-        return lambda v, t: a(v, t) or b(v, t) or c(v, t) or d(v, t)
-    return _any([_any(tests[:4]), _any(tests[4:])])
-
-
-def _text_test(name: str, verdict: Callable[[str], bool]) -> Test:
-    """A test of a text field against constants: ``verdict`` of the normalised text, computed
-    once per distinct cell text (a column repeats few: owners, regions, customers)."""
-    known: dict[Any, bool] = {}
-
-    def test(v: Mapping[str, Any], t: dt.date) -> bool:
-        x = v.get(name)
-        if x is None:
-            return False
-        hit = known.get(x)
-        if hit is None:
-            if len(known) > 100_000:
-                known.clear()
-            hit = known[x] = verdict(normalise(str(x)))
-        return hit
-
-    return test
-
-
-def _memo_normalise() -> Callable[[Any], str]:
-    """``normalise`` of a cell's text, remembered: a column repeats few distinct texts."""
-    memo: dict[Any, str] = {}
-
-    def norm(value: Any) -> str:
-        out = memo.get(value)
-        if out is None:
-            out = memo[value] = normalise(str(value))
-            if len(memo) > 100_000:
-                memo.clear()
-        return out
-
-    return norm
+            return Node("bool", pos, lambda v, t: v.get(name) in values)
+        return Node("bool", pos, lambda v, t: fa(v, t) in values)
