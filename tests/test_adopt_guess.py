@@ -22,6 +22,7 @@ from salessheet.sheet.parsing import ParseContext, ParseFailure, parse_date, par
 from salessheet.stores.registry import open_store
 
 CORPUS: Path | None = CORPUS_DIR if CORPUS_DIR.is_dir() else None
+TODAY = dt.date(2026, 12, 2)
 PIPELINES = [
     "ayusophia_sales_pipeline_assessment/Sales Pipeline.xlsx",
     "greede14_uipath_extract_opportunities/Opportunities.xlsx",
@@ -59,7 +60,7 @@ def corpus_guess(rel: str, profile: str = "b2b") -> tuple[Guess, dict]:
     key = (rel, profile)
     if key not in _CACHE:
         sheets = read_sheets(CORPUS / rel)
-        _CACHE[key] = (guess_config(sheets, load_profile(profile), source=rel), sheets)
+        _CACHE[key] = (guess_config(sheets, load_profile(profile), source=rel, today=TODAY), sheets)
     return _CACHE[key]
 
 
@@ -553,7 +554,9 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
 
 
 def guess_path(path: Path, profile: str = "b2b", **kw) -> Guess:
-    return guess_config(read_sheets(path), load_profile(profile), source=str(path), **kw)
+    return guess_config(
+        read_sheets(path), load_profile(profile), source=str(path), today=TODAY, **kw
+    )
 
 
 STAGES = ["Prospecting", "Qualification", "Proposal", "Negotiation", "Closed Won", "Closed Lost"]
@@ -930,7 +933,14 @@ def test_a_new_tracker_with_a_header_and_no_deals_yet(tmp_path):
     assert (g.header_row, g.data_rows) == (1, 0)
     assert headers(g) == {"deal_id": "Deal ID", "stage": "Stage", "amount": "Amount"}
     assert g.column_for("deal_id").evidence.endswith("; no values yet")
-    assert g.stages == () and g.layout == () and g.warnings == ()
+    assert g.stages == () and g.layout == ()
+    # English headers and no currency anywhere: the amounts are taken as dollars, not as the
+    # Chinese b2b profile's yuan, and the config asks the user to check
+    assert (g.locale.locale, g.currency.currency) == ("en_US", "USD")
+    assert g.warnings == (
+        "the sheet names no currency: amounts are read as USD (the currency of en_US); change "
+        "the currency line below if they are not",
+    )
 
 
 def test_small_sheets_are_not_mistaken_for_layout(tmp_path):
@@ -951,7 +961,7 @@ def test_an_empty_source_says_so(tmp_path):
     assert (g.columns, g.stages, g.layout) == ((), (), ())
     assert [u.name for u in g.unplaced] == ["deal_id", "stage"]
     with pytest.raises(SourceError, match="no sheets"):
-        guess_config({}, load_profile("b2b"), source="nothing")
+        guess_config({}, load_profile("b2b"), source="nothing", today=TODAY)
 
 
 def test_the_vocabulary_never_gives_one_name_two_meanings():
@@ -1055,7 +1065,9 @@ def test_google_sheets_serial_dates_and_fraction_percentages():
 
     rows = [["Deal ID", "Stage", "Close Date", "Probability"]]
     rows += [[f"D-{i}", "Lead", 46000.0 + i, i / 10] for i in range(1, 10)]
-    g = guess_config({"Pipeline": RawSheet("Pipeline", rows)}, load_profile("b2b"), source="x")
+    g = guess_config(
+        {"Pipeline": RawSheet("Pipeline", rows)}, load_profile("b2b"), source="x", today=TODAY
+    )
     close = g.column_for("expected_close")
     assert close.header == "Close Date"
     assert close.date.evidence == "Close Date: 9 date serial numbers"

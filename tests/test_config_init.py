@@ -415,6 +415,41 @@ def test_german_tracker(tmp_path: Path) -> None:
     assert sum(stage_counts(figures).values()) == 4
 
 
+def open_amounts(figures: dict) -> dict[str, str]:
+    """The funnel's amounts by currency, over all stages that hold any."""
+    out: dict[str, str] = {}
+    for stage in figures["funnel"]["stages"]:
+        for cur, text in stage["amount"]["by_currency"].items():
+            if Decimal(text):
+                out[cur] = str(Decimal(out.get(cur, "0")) + Decimal(text))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("headers", "stages", "currency"),
+    [
+        (["Deal ID", "Stage", "Amount"], ["Proposal", "Closed Won"], "USD"),
+        (["Nr.", "Phase", "Betrag"], ["Angebot", "Gewonnen"], "EUR"),
+        (["商机编号", "销售阶段", "预计金额"], ["报价与谈判", "赢单"], "CNY"),
+    ],
+)
+def test_a_sheet_that_names_no_currency_is_in_its_countrys(
+    tmp_path: Path, headers: list[str], stages: list[str], currency: str
+) -> None:
+    # No currency column, mark or unit: an English export is not in the Chinese b2b profile's
+    # yuan; the amounts take the currency of the sheet's locale, and the config says to check.
+    rows = [headers, ["D1", stages[0], 1200], ["D2", stages[1], 800]]
+    summary, figures = init_and_report(tmp_path, "deals.xlsx", rows)
+    assert open_amounts(figures) == {currency: "2000.00"}
+    text = Path(summary["config"]).read_text(encoding="utf-8")
+    check = "# CHECK: the sheet names no currency: amounts are read as"
+    if currency == "CNY":  # the profile's own: nothing to say
+        assert "currency:" not in text and check not in text
+    else:
+        assert f"\ncurrency: {currency}  # no currency in the headers or values" in text
+        assert f"{check} {currency}" in text
+
+
 def test_day_first_csv(tmp_path: Path) -> None:
     rows = [["Deal ID", "Stage", "Amount", "Close Date"]]
     rows += [

@@ -32,6 +32,7 @@ __all__ = [
     "format_percent",
     "is_known_currency",
     "is_known_locale",
+    "territory_currency",
 ]
 
 
@@ -59,6 +60,22 @@ def is_known_currency(code: str) -> bool:
     from babel.numbers import get_currency_name
 
     return get_currency_name(code, locale="en") != code
+
+
+def territory_currency(locale: str, on: dt.date) -> str | None:
+    """The currency in use on ``on`` in the territory of ``locale`` (``en_US`` -> USD, ``de_DE`` ->
+    EUR, ``en_GB`` -> GBP), by the Unicode CLDR data Babel ships; None for a locale without a
+    territory or with no single currency there."""
+    from babel.numbers import get_territory_currencies
+
+    try:
+        territory = _locale(locale).territory
+    except (ValueError, TypeError, LookupError):
+        return None
+    if not territory:
+        return None
+    found = get_territory_currencies(territory, start_date=on)
+    return str(found[0]) if len(found) == 1 else None
 
 
 @lru_cache(maxsize=64)

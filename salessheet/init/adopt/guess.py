@@ -8,6 +8,7 @@ Steps: (a) the sheet holding the deals, (b) its header row (or none), (c) each c
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -16,6 +17,7 @@ from itertools import zip_longest
 
 from salessheet.core.cells import CellError, RawSheet, RawValue
 from salessheet.core.errors import SourceError
+from salessheet.core.formatting import territory_currency
 from salessheet.core.owned import COMPANION_SHEETS
 from salessheet.init.adopt.columns import Assigner
 from salessheet.init.adopt.details import (
@@ -60,15 +62,21 @@ _LANG_OF_BOOL = {"si/no": "es", "sí/no": "es", "ja/nein": "de", "oui/non": "fr"
 
 
 def guess_config(
-    sheets: dict[str, RawSheet], profile: Profile, *, source: str, sheet: str | None = None
+    sheets: dict[str, RawSheet],
+    profile: Profile,
+    *,
+    source: str,
+    today: dt.date,
+    sheet: str | None = None,
 ) -> Guess:
-    """Guess how ``profile`` should read these sheets (as a store returned them)."""
+    """Guess how ``profile`` should read these sheets (as a store returned them). ``today``:
+    the date whose currencies count, for a sheet that names none."""
     index = name_index(profile)
     headers: dict[str, HeaderGuess] = {}
     choice = choose_sheet(sheets, index, profile, sheet, headers)
     raw = sheets[choice.name]
     header = headers.get(choice.name) or find_header(raw.rows, index)
-    return _SheetGuess(raw, profile, index, source, choice).run(header)
+    return _SheetGuess(raw, profile, index, source, choice, today).run(header)
 
 
 # --- (a) the sheet ----------------------------------------------------------------------
@@ -184,8 +192,15 @@ def choose_sheet(
 
 class _SheetGuess:
     def __init__(
-        self, sheet: RawSheet, profile: Profile, index: NameIndex, source: str, choice: SheetChoice
+        self,
+        sheet: RawSheet,
+        profile: Profile,
+        index: NameIndex,
+        source: str,
+        choice: SheetChoice,
+        today: dt.date,
     ):
+        self.today = today
         self.sheet = sheet
         self.rows = sheet.rows
         self.profile = profile
@@ -317,7 +332,12 @@ class _SheetGuess:
                 else c
                 for c in columns
             ]
-        currency = self._currency(columns, cvs)
+        currency = self._currency(columns, cvs, locale.locale)
+        if currency.from_locale:
+            warnings.append(
+                f"the sheet names no currency: amounts are read as {currency.currency} (the "
+                f"currency of {locale.locale}); change the currency line below if they are not"
+            )
         relax = self._relax(set(assigner.field_of.values()))
         unplaced = self._unplaced(columns, stage_guesses)
         warnings += self._notes(columns, stage_guesses)
@@ -496,7 +516,9 @@ class _SheetGuess:
         loc = LOCALE_OF_LANGUAGE[top]
         return LocaleGuess(loc, "; ".join(dict.fromkeys(why)) + f" → {loc}")
 
-    def _currency(self, columns: list[ColumnGuess], cvs: list[ColumnValues]) -> CurrencyGuess:
+    def _currency(
+        self, columns: list[ColumnGuess], cvs: list[ColumnValues], locale: str
+    ) -> CurrencyGuess:
         amount = next((c for c in columns if c.field == "amount"), None)
         if amount and amount.money and amount.money.currency:
             return CurrencyGuess(amount.money.currency, amount.money.evidence)
@@ -516,6 +538,18 @@ class _SheetGuess:
                     top,
                     f"{cur.header or cur.letter} holds several currencies ({shown}): each "
                     f"row's amount is in its row's currency; {top} is the most frequent",
+                )
+        # A sheet whose language or numbers say it is not the profile's country (an English
+        # HubSpot export under the Chinese b2b profile) is not in the profile's currency either:
+        # its locale's country's currency is the better guess, and is flagged for checking.
+        if locale != self.profile.locale:
+            code = territory_currency(locale, self.today)
+            if code and code != self.profile.currency:
+                return CurrencyGuess(
+                    code,
+                    f"no currency in the headers or values: {code}, the currency of the locale "
+                    f"guess {locale} (not the profile's {self.profile.currency})",
+                    from_locale=True,
                 )
         return CurrencyGuess(
             self.profile.currency,

@@ -84,6 +84,7 @@ class LocaleGuess:
 class CurrencyGuess:
     currency: str | None
     evidence: str
+    from_locale: bool = False  # nothing in the sheet says: the locale's country's currency
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,7 @@ def config_init(
     sheets = store.read([sheet] if sheet else names)
     if not sheets:
         raise SalessheetError(f"{source}: no sheet to read")
-    guess = guess_config(sheets, base, source=source, sheet=sheet)
+    guess = guess_config(sheets, base, source=source, today=today, sheet=sheet)
     try:
         written = build_config(
             guess,
