@@ -568,11 +568,20 @@ def config_init(
     out: str | Path | None = None,
     today: dt.date,
     credentials: str | None = None,
+    local_zone: str | None = None,
 ) -> ConfigInit:
     """Write a config for a sheet never seen before (headers and values); never overwrites.
-    The config is checked to read the sheet before it is written."""
+    The config is checked to read the sheet before it is written. ``local_zone``: this
+    computer's IANA time zone, the team's most likely (for a sheet of another country than the
+    profile's)."""
     from salessheet.init.adopt.service import config_init as adopt
 
     return adopt(
-        str(source), profile=profile, sheet=sheet, out=out, today=today, credentials=credentials
+        str(source),
+        profile=profile,
+        sheet=sheet,
+        out=out,
+        today=today,
+        credentials=credentials,
+        local_zone=local_zone,
     )

@@ -940,7 +940,38 @@ def test_a_new_tracker_with_a_header_and_no_deals_yet(tmp_path):
     assert g.warnings == (
         "the sheet names no currency: amounts are read as USD (the currency of en_US); change "
         "the currency line below if they are not",
+        "the time zone is the profile's Asia/Shanghai, but the sheet looks like en_US: set "
+        "timezone: to the team's (it decides when today starts and when the nightly run runs)",
     )
+
+
+ZONE_CHECK = "set timezone: to the team's"
+
+
+@pytest.mark.parametrize(
+    ("rows", "here", "zone", "check"),
+    [
+        # a US sheet made on a computer in Chicago: the team's zone, nothing to check
+        ([["Deal ID", "Stage", "Amount"], ["D1", "Proposal", 5]], "America/Chicago",
+         "America/Chicago", False),
+        # on a server in UTC: the US has six times, so the computer's is taken, and flagged
+        ([["Deal ID", "Stage", "Amount"], ["D1", "Proposal", 5]], "Etc/UTC", "Etc/UTC", True),
+        # nothing known about the computer: the profile's zone stays, flagged
+        ([["Deal ID", "Stage", "Amount"], ["D1", "Proposal", 5]], None, None, True),
+        # Germany keeps one time: Berlin, wherever the config is made
+        ([["Nr.", "Phase", "Betrag"], ["A-1", "Angebot", 5]], "America/Chicago",
+         "Europe/Berlin", False),
+        # a British sheet (day-first dates) made in Dublin: London
+        ([["Deal ID", "Stage", "Close Date"], ["D1", "Proposal", "30/05/26"]], "Europe/Dublin",
+         "Europe/London", False),
+        # the profile's own country: its zone, not the computer's
+        ([["商机编号", "销售阶段"], ["S-1", "报价与谈判"]], "Europe/Berlin", None, False),
+    ],
+)  # fmt: skip
+def test_the_teams_time_zone(tmp_path, rows, here, zone, check):
+    g = guess_path(write_csv(tmp_path / "p.csv", rows), local_zone=here)
+    assert g.zone.zone == zone
+    assert any(ZONE_CHECK in w for w in g.warnings) == check
 
 
 def test_small_sheets_are_not_mistaken_for_layout(tmp_path):

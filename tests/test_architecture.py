@@ -20,6 +20,7 @@ MAX_TOP_LEVEL_MODULES = 12
 # Each third-party library is imported in one module (or, for the CLI toolkit, one package).
 HOMES = {
     "click": "salessheet/cli/",
+    "tzlocal": "salessheet/cli/setup_commands.py",
     "openpyxl": "salessheet/stores/xlsx/openpyxl_io.py",
     "python_calamine": "salessheet/stores/xlsx/",
     "gspread": "salessheet/stores/gsheets/store.py",

@@ -8,7 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -448,6 +451,29 @@ def test_a_sheet_that_names_no_currency_is_in_its_countrys(
     else:
         assert f"\ncurrency: {currency}  # no currency in the headers or values" in text
         assert f"{check} {currency}" in text
+
+
+@pytest.mark.parametrize(
+    ("tz", "line"),
+    [
+        ("America/Chicago", "timezone: America/Chicago  # this computer's time zone, in the "
+         "country of en_US"),
+        ("Etc/UTC", "# CHECK: the time zone is this computer's, Etc/UTC: set timezone: to the"),
+    ],
+)  # fmt: skip
+def test_config_init_takes_this_computers_time_zone(tmp_path: Path, tz: str, line: str) -> None:
+    # As a user runs it: an English sheet set up on a laptop in Chicago gets Chicago's zone
+    # (not the b2b profile's Asia/Shanghai, whose "today" starts at 11:00 there); on a server
+    # in UTC, its zone is taken and the config asks to check it.
+    path = tmp_path / "deals.csv"
+    path.write_text("Deal ID,Stage,Amount\nD1,Proposal,1200\n", encoding="utf-8")
+    env = dict(os.environ, TZ=tz)
+    cmd = [sys.executable, "-m", "salessheet", "config", "init", str(path)]
+    done = subprocess.run([*cmd, "--today", "2026-12-02"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "deals.salessheet.yaml").read_text(encoding="utf-8")
+    assert line in text
+    assert load_profile(str(tmp_path / "deals.salessheet.yaml")).timezone == tz
 
 
 def test_day_first_csv(tmp_path: Path) -> None:

@@ -249,7 +249,25 @@ def config_init(
 
     today = c.opts.get("today") or dt.datetime.now(ZoneInfo(load_profile(base).timezone)).date()
     result = api_config_init(
-        source, profile=base, sheet=sheet, out=out, today=today, credentials=c.credentials
+        source,
+        profile=base,
+        sheet=sheet,
+        out=out,
+        today=today,
+        credentials=c.credentials,
+        local_zone=this_computers_zone(),
     )
     emit(result.to_dict, lambda: render_config_init(result), fmt)
     return 0
+
+
+def this_computers_zone() -> str | None:
+    """This computer's IANA time zone (TZ, /etc/localtime, the registry on Windows), or None
+    when the machine does not say or says something unknown."""
+    import tzlocal
+
+    try:
+        name = tzlocal.get_localzone_name()
+    except (LookupError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return None
+    return name or None

@@ -33,6 +33,7 @@ __all__ = [
     "is_known_currency",
     "is_known_locale",
     "territory_currency",
+    "territory_zones",
 ]
 
 
@@ -76,6 +77,22 @@ def territory_currency(locale: str, on: dt.date) -> str | None:
         return None
     found = get_territory_currencies(territory, start_date=on)
     return str(found[0]) if len(found) == 1 else None
+
+
+def territory_zones(locale: str) -> tuple[tuple[str, ...], str | None]:
+    """The IANA time zones of the territory of ``locale`` (CLDR, by Babel), and the one that
+    stands for all of them when they keep one time (``de_DE``: Europe/Berlin; ``en_US``: None,
+    six times from Hawaii to New York). ((), None) for a locale without a territory."""
+    from babel.core import get_global
+
+    try:
+        territory = _locale(locale).territory
+    except (ValueError, TypeError, LookupError):
+        return (), None
+    zones = tuple(get_global("territory_zones").get(territory or "", ()))
+    metazone = get_global("meta_zones")
+    times = {metazone.get(z, z) for z in zones}
+    return zones, (zones[0] if zones and len(times) == 1 else None)
 
 
 @lru_cache(maxsize=64)

@@ -17,7 +17,7 @@ from itertools import zip_longest
 
 from salessheet.core.cells import CellError, RawSheet, RawValue
 from salessheet.core.errors import SourceError
-from salessheet.core.formatting import territory_currency
+from salessheet.core.formatting import territory_currency, territory_zones
 from salessheet.core.owned import COMPANION_SHEETS
 from salessheet.init.adopt.columns import Assigner
 from salessheet.init.adopt.details import (
@@ -36,6 +36,7 @@ from salessheet.init.adopt.model import (
     RelaxGuess,
     SheetChoice,
     Unplaced,
+    ZoneGuess,
 )
 from salessheet.init.adopt.stages import ExtraStage, StageGuess, guess_stages, place_stage
 from salessheet.init.adopt.values import (
@@ -68,15 +69,18 @@ def guess_config(
     source: str,
     today: dt.date,
     sheet: str | None = None,
+    local_zone: str | None = None,
 ) -> Guess:
     """Guess how ``profile`` should read these sheets (as a store returned them). ``today``:
-    the date whose currencies count, for a sheet that names none."""
+    the date whose currencies count, for a sheet that names none; ``local_zone``: the IANA time
+    zone of the computer the config is made on (the team's, most likely), if known."""
     index = name_index(profile)
     headers: dict[str, HeaderGuess] = {}
     choice = choose_sheet(sheets, index, profile, sheet, headers)
     raw = sheets[choice.name]
     header = headers.get(choice.name) or find_header(raw.rows, index)
-    return _SheetGuess(raw, profile, index, source, choice, today).run(header)
+    guesser = _SheetGuess(raw, profile, index, source, choice, today, local_zone)
+    return guesser.run(header)
 
 
 # --- (a) the sheet ----------------------------------------------------------------------
@@ -199,8 +203,10 @@ class _SheetGuess:
         source: str,
         choice: SheetChoice,
         today: dt.date,
+        local_zone: str | None = None,
     ):
         self.today = today
+        self.local_zone = local_zone
         self.sheet = sheet
         self.rows = sheet.rows
         self.profile = profile
@@ -338,6 +344,9 @@ class _SheetGuess:
                 f"the sheet names no currency: amounts are read as {currency.currency} (the "
                 f"currency of {locale.locale}); change the currency line below if they are not"
             )
+        zone = self._zone(locale.locale)
+        if zone.check:
+            warnings.append(zone.check)
         relax = self._relax(set(assigner.field_of.values()))
         unplaced = self._unplaced(columns, stage_guesses)
         warnings += self._notes(columns, stage_guesses)
@@ -354,6 +363,7 @@ class _SheetGuess:
             extra_stages=tuple(extras),
             currency=currency,
             locale=locale,
+            zone=zone,
             null_markers=tuple(markers),
             layout=tuple(layout),
             relax=tuple(relax),
@@ -554,6 +564,34 @@ class _SheetGuess:
         return CurrencyGuess(
             self.profile.currency,
             f"no currency in the headers or values: the profile's {self.profile.currency}",
+        )
+
+    def _zone(self, locale: str) -> ZoneGuess:
+        """The team's time zone, for a sheet of another country than the profile's: "today"
+        and the nightly schedule follow it (the b2b profile's Asia/Shanghai is 13 hours ahead
+        of New York: its today starts at 11:00 there)."""
+        profile_zone = self.profile.timezone
+        if locale == self.profile.locale:
+            return ZoneGuess(None, f"the profile's {profile_zone}")
+        zones, single = territory_zones(locale)
+        here = self.local_zone
+        if here and here in zones:
+            return ZoneGuess(here, f"this computer's time zone, in the country of {locale}")
+        if single:
+            return ZoneGuess(single, f"the time zone of the country of {locale}")
+        if here and here != profile_zone:
+            return ZoneGuess(
+                here,
+                f"this computer's time zone ({locale}'s country has several)",
+                f"the time zone is this computer's, {here}: set timezone: to the team's if it "
+                "differs (it decides when today starts and when the nightly run runs)",
+            )
+        return ZoneGuess(
+            None,
+            f"the profile's {profile_zone}",
+            f"the time zone is the profile's {profile_zone}, but the sheet looks like {locale}: "
+            "set timezone: to the team's (it decides when today starts and when the nightly "
+            "run runs)",
         )
 
     def _relax(self, mapped: set[str]) -> list[RelaxGuess]:

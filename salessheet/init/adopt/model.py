@@ -81,6 +81,15 @@ class LocaleGuess:
 
 
 @dataclass(frozen=True)
+class ZoneGuess:
+    """The team's time zone ("today" and the schedule's clock); None: the profile's."""
+
+    zone: str | None
+    evidence: str
+    check: str | None = None  # what to check, when the guess is weak
+
+
+@dataclass(frozen=True)
 class CurrencyGuess:
     currency: str | None
     evidence: str
@@ -117,6 +126,7 @@ class Guess:
     extra_stages: tuple[ExtraStage, ...]
     currency: CurrencyGuess
     locale: LocaleGuess
+    zone: ZoneGuess
     null_markers: tuple[NullMarkerGuess, ...]
     layout: tuple[LayoutRow, ...]
     relax: tuple[RelaxGuess, ...]
@@ -158,6 +168,8 @@ class Guess:
             out.append(f"stage {s.evidence}")
         out.append(f"currency: {self.currency.currency or '-'} ({self.currency.evidence})")
         out.append(f"locale: {self.locale.locale} ({self.locale.evidence})")
+        if self.zone.zone:
+            out.append(f"timezone: {self.zone.zone} ({self.zone.evidence})")
         out += [f"null marker {m.text!r}: {m.evidence}" for m in self.null_markers]
         out += [f"layout row {r.row} ({r.kind}): {r.evidence}" for r in self.layout]
         out += [f"relax {r.stage}: {r.evidence}" for r in self.relax]

@@ -136,6 +136,7 @@ def config_init(
     out: str | Path | None = None,
     today: dt.date,
     credentials: str | None = None,
+    local_zone: str | None = None,
 ) -> ConfigInit:
     """Write a config for the sheet at ``source``, extending ``profile`` (b2b, b2c, lite or a
     file). Raises SalessheetError (exit 2, nothing written) when no working config can be made."""
@@ -158,7 +159,9 @@ def config_init(
     sheets = store.read([sheet] if sheet else names)
     if not sheets:
         raise SalessheetError(f"{source}: no sheet to read")
-    guess = guess_config(sheets, base, source=source, today=today, sheet=sheet)
+    guess = guess_config(
+        sheets, base, source=source, today=today, sheet=sheet, local_zone=local_zone
+    )
     try:
         written = build_config(
             guess,

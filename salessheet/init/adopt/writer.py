@@ -137,6 +137,10 @@ def build_config(
     if guess.locale.locale and guess.locale.locale != profile.locale:
         data["locale"] = guess.locale.locale
         y.key(0, "locale", guess.locale.locale, guess.locale.evidence)
+    zone = guess.zone.zone
+    if zone and zone != profile.timezone:
+        data["timezone"] = zone
+        y.key(0, "timezone", zone, guess.zone.evidence)
     _dates(y, data, guess, profile)
     _nulls(y, data, guess, profile)
     if guess.layout:
