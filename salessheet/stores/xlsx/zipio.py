@@ -122,20 +122,58 @@ class _Zip:
             try:
                 out = inflater.decompress(raw, e.usize + 1)
             except zlib.error as exc:
-                raise WriteRefused(f"{self.label}: zip entry {name} is damaged ({exc}).") from None
+                raise self._damaged(name, str(exc)) from None
             if len(out) != e.usize or not inflater.eof:
-                raise WriteRefused(
-                    f"{self.label}: zip entry {name} is damaged (its size is not the one its "
-                    "directory gives)."
-                )
+                raise self._damaged(name, "its size is not the one its directory gives")
         else:
-            raise WriteRefused(
-                f"{self.label}: zip entry {name} uses compression method {e.method}, "
-                "which salessheet cannot rewrite."
-            )
+            raise self._method_refused(e)
         if zlib.crc32(out) != e.crc:
-            raise WriteRefused(f"{self.label}: zip entry {name} is damaged (CRC mismatch).")
+            raise self._damaged(name, "CRC mismatch")
         return out
+
+    def holds(self, name: str, content: bytes, block: int = 1 << 20) -> bool:
+        """Does entry ``name`` read as exactly ``content``? Inflated ``block`` bytes at a time,
+        so checking a 100 MB sheet holds a block of it, not a second copy; the size, the end of
+        the stream and the CRC are checked as ``read`` checks them."""
+        e = self.by_name[name]
+        if e.usize != len(content):
+            return False
+        begin, end = self._data_span(e)
+        raw = memoryview(self.data)[begin:end]
+        if e.method == 0:
+            return raw == content and zlib.crc32(raw) == e.crc
+        if e.method != 8:
+            raise self._method_refused(e)
+        inflater = zlib.decompressobj(-15)
+        pos = crc = 0
+        pending: bytes | memoryview = raw
+        try:
+            while True:
+                chunk = inflater.decompress(pending, block)
+                pending = inflater.unconsumed_tail
+                if chunk:
+                    if chunk != content[pos : pos + len(chunk)]:
+                        return False
+                    crc = zlib.crc32(chunk, crc)
+                    pos += len(chunk)
+                if inflater.eof or not chunk and not pending:
+                    break
+        except zlib.error as exc:
+            raise self._damaged(name, str(exc)) from None
+        if pos != e.usize or not inflater.eof:
+            raise self._damaged(name, "its size is not the one its directory gives")
+        if crc != e.crc:
+            raise self._damaged(name, "CRC mismatch")
+        return True
+
+    def _damaged(self, name: str, why: str) -> WriteRefused:
+        return WriteRefused(f"{self.label}: zip entry {name} is damaged ({why}).")
+
+    def _method_refused(self, e: _Entry) -> WriteRefused:
+        return WriteRefused(
+            f"{self.label}: zip entry {e.name} uses compression method {e.method}, "
+            "which salessheet cannot rewrite."
+        )
 
 
 def _strip_zip64(extra: bytes) -> bytes:
