@@ -623,13 +623,28 @@ def test_a_quote_from_the_placeholder_seller_is_refused_naming_the_key(
     tmp_path: Path, cli, example_copy: Path
 ) -> None:
     args = ("quote", example_copy, "D-0002", "--out", tmp_path / "q", "--today", "2026-11-28")
+    # D-0002 is a Chinese deal: its quote shows the Chinese name, still 贵公司名称
     res = cli(*args, "--json")
     assert res.exit_code == 2
-    text = json.dumps(json.loads(res.stdout), ensure_ascii=False)
-    assert "the seller is still the profile's placeholder 'Your Company Ltd.'" in text
-    assert "set documents.seller.name in your config" in text
-    assert "documents.seller.name_zh" in text  # 贵公司名称 too
+    problems = json.loads(res.stdout)["error"]["problems"]
+    assert problems == [
+        "D-0002: the seller is still the profile's placeholder '贵公司名称'; a quote needs your "
+        "company's name: set documents.seller.name_zh in your config"
+    ]
+    # in English the quote shows the English name: that one is asked for, and only that one
+    res = cli(*args, "--lang", "en", "--json")
+    assert res.exit_code == 2
+    assert json.loads(res.stdout)["error"]["problems"] == [
+        "D-0002: the seller is still the profile's placeholder 'Your Company Ltd.'; a quote needs "
+        "your company's name: set documents.seller.name in your config"
+    ]
     assert not (tmp_path / "q").exists()
+    # an English team sets only its English name (name_zh stays the profile's 贵公司名称)
+    english = tmp_path / "en.yaml"
+    english.write_text("extends: b2b\ndocuments:\n  seller:\n    name: Acme Inc.\n", "utf-8")
+    ok = cli(*args, "--lang", "en", "--config", english)
+    assert ok.exit_code == 0, ok.output
+    assert "Acme Inc." in next((tmp_path / "q").glob("*.html")).read_text("utf-8")
     ok = cli(*args, "--config", seller_config(tmp_path))
     assert ok.exit_code == 0, ok.output
 

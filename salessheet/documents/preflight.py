@@ -47,20 +47,22 @@ def allowed_stages(kind: str, rule: StageRule, stages: list[StageInfo]) -> list[
     return document_stages(kind, rule, stages)
 
 
-def seller_problems(seller: Any, noun: str = "a document") -> list[str]:
-    """The seller is still the profile's placeholder: a document would reach a customer with
-    'Your Company Ltd.' on it."""
-    out = []
-    for key, value, placeholder in (
-        ("name", getattr(seller, "name", None), PLACEHOLDER_SELLER),
-        ("name_zh", getattr(seller, "name_zh", None), PLACEHOLDER_SELLER_ZH),
-    ):
-        if isinstance(value, str) and value.strip() == placeholder:
-            out.append(
-                f"the seller is still the profile's placeholder {placeholder!r}; {noun} needs "
-                f"your company's name: set documents.seller.{key} in your config"
-            )
-    return out
+def seller_problems(seller: Any, noun: str = "a document", lang: str = "en") -> list[str]:
+    """The seller name the document shows is still the profile's placeholder: it would reach a
+    customer with 'Your Company Ltd.' on it. A Chinese document shows ``name_zh`` (``name``
+    when that is blank), any other shows ``name``: an English team need not set a Chinese
+    name to send an English quote."""
+    name, name_zh = getattr(seller, "name", None), getattr(seller, "name_zh", None)
+    key, value = ("name", name)
+    if lang == "zh" and isinstance(name_zh, str) and name_zh.strip():
+        key, value = ("name_zh", name_zh)
+    shown = value.strip() if isinstance(value, str) else None
+    if shown not in (PLACEHOLDER_SELLER, PLACEHOLDER_SELLER_ZH):
+        return []
+    return [
+        f"the seller is still the profile's placeholder {shown!r}; {noun} needs "
+        f"your company's name: set documents.seller.{key} in your config"
+    ]
 
 
 def _blank(value: Any) -> bool:
@@ -97,12 +99,13 @@ def preflight(
     amount_cell: str | None = None,
     row_problems: list[str] | None = None,
     seller: Any = None,
+    lang: str = "en",
 ) -> list[str]:
     """Every problem with issuing ``kind`` for ``deal``; empty when it may be issued."""
     problems: list[str] = list(row_problems or [])
     noun = "a quote" if kind == "quote" else "a contract"
     if seller is not None:
-        problems += seller_problems(seller, noun)
+        problems += seller_problems(seller, noun, lang)
     if deal.stage is None:
         problems.append(f"the stage is blank or unknown; {noun} needs one of: {', '.join(allowed)}")
     elif deal.stage not in allowed:

@@ -396,6 +396,7 @@ def _issue_one(
         valid_until=data.valid_until,
         today=pipeline.today,
         locale=locale,
+        lang=lang,
         amount_cell=f"sheet {pipeline.sheet!r} {deal.cell('amount')}"
         if deal.cell("amount")
         else None,
