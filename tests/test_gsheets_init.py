@@ -114,3 +114,19 @@ def test_init_refuses_a_spreadsheet_with_data(api):
     assert [s.title for s in book.sheets] == ["Sheet1"]
     assert book.sheets[0].get("C7") == "someone's notes"
     assert "spreadsheets.batchUpdate" not in api.counts
+
+
+def test_config_init_takes_the_google_sheets_own_time_zone(api, tmp_path: Path):
+    """A Google Sheet says its time zone: `config init` writes it (not the b2b profile's
+    Asia/Shanghai, and not this computer's), so the nightly schedule keeps the team's clock."""
+    from salessheet.api import config_init
+    from salessheet.settings.profile import load_profile as load
+
+    book = api.add_spreadsheet("1EnglishSheetKey_tz", "Deals", time_zone="America/Los_Angeles")
+    book.add_sheet("Deals", [["Deal ID", "Stage", "Amount"], ["D1", "Proposal", 1200]])
+    out = tmp_path / "deals.yaml"
+    config_init("gsheet:1EnglishSheetKey_tz", out=out, today=TODAY, local_zone="Europe/Paris")
+    text = out.read_text(encoding="utf-8")
+    assert "timezone: America/Los_Angeles  # the spreadsheet's own time zone" in text
+    assert "set timezone:" not in text  # nothing to check
+    assert load(str(out)).timezone == "America/Los_Angeles"

@@ -70,16 +70,18 @@ def guess_config(
     today: dt.date,
     sheet: str | None = None,
     local_zone: str | None = None,
+    sheet_zone: str | None = None,
 ) -> Guess:
     """Guess how ``profile`` should read these sheets (as a store returned them). ``today``:
     the date whose currencies count, for a sheet that names none; ``local_zone``: the IANA time
-    zone of the computer the config is made on (the team's, most likely), if known."""
+    zone of the computer the config is made on (the team's, most likely), if known;
+    ``sheet_zone``: the time zone the spreadsheet itself declares (a Google Sheet does)."""
     index = name_index(profile)
     headers: dict[str, HeaderGuess] = {}
     choice = choose_sheet(sheets, index, profile, sheet, headers)
     raw = sheets[choice.name]
     header = headers.get(choice.name) or find_header(raw.rows, index)
-    guesser = _SheetGuess(raw, profile, index, source, choice, today, local_zone)
+    guesser = _SheetGuess(raw, profile, index, source, choice, today, local_zone, sheet_zone)
     return guesser.run(header)
 
 
@@ -204,9 +206,11 @@ class _SheetGuess:
         choice: SheetChoice,
         today: dt.date,
         local_zone: str | None = None,
+        sheet_zone: str | None = None,
     ):
         self.today = today
         self.local_zone = local_zone
+        self.sheet_zone = sheet_zone
         self.sheet = sheet
         self.rows = sheet.rows
         self.profile = profile
@@ -571,6 +575,10 @@ class _SheetGuess:
         and the nightly schedule follow it (the b2b profile's Asia/Shanghai is 13 hours ahead
         of New York: its today starts at 11:00 there)."""
         profile_zone = self.profile.timezone
+        if self.sheet_zone:  # the spreadsheet says: nothing to guess
+            if self.sheet_zone == profile_zone:
+                return ZoneGuess(None, "the spreadsheet's own time zone, the profile's")
+            return ZoneGuess(self.sheet_zone, "the spreadsheet's own time zone")
         if locale == self.profile.locale:
             return ZoneGuess(None, f"the profile's {profile_zone}")
         zones, single = territory_zones(locale)

@@ -160,7 +160,13 @@ def config_init(
     if not sheets:
         raise SalessheetError(f"{source}: no sheet to read")
     guess = guess_config(
-        sheets, base, source=source, today=today, sheet=sheet, local_zone=local_zone
+        sheets,
+        base,
+        source=source,
+        today=today,
+        sheet=sheet,
+        local_zone=local_zone,
+        sheet_zone=getattr(store, "timezone", None),  # a Google Sheet's own
     )
     try:
         written = build_config(
