@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import subprocess
 from decimal import Decimal
@@ -483,3 +484,49 @@ def test_an_unmarked_register_with_columns_moved_is_still_the_register(tmp_path:
     assert [d.number for d in result.issued] == ["Q-2026-0008"]
     rows = register_rows(path)
     assert rows[1][:2] == ["D-9", "Q-2026-0007"]  # the old row, where it was
+
+
+def test_a_csv_pipeline_quotes_from_a_line_items_file_beside_it(tmp_path: Path, cli) -> None:
+    """A CSV cannot hold a second sheet: its line items are the file beside it named like the
+    tool's own sidecars (deals.salessheet-Line-Items.csv). Without it, the refusal names that
+    file; with it, the quote is exact and registered in deals.salessheet-documents.csv."""
+    import csv as csvlib
+
+    deals = tmp_path / "deals.csv"
+    with deals.open("w", newline="", encoding="utf-8") as fh:
+        csvlib.writer(fh).writerows(
+            [
+                ["Deal ID", "Customer", "Stage", "Amount", "Currency", "Owner", "Expected Close"],
+                ["D-7", "Acme Corp", "Negotiation", "12430.50", "USD", "Tom", "2026-12-28"],
+            ]
+        )
+    config = tmp_path / "team.yaml"
+    config.write_text("extends: b2b\ndocuments:\n  seller:\n    name: Qinghe Inc.\n", "utf-8")
+    args = ["quote", deals, "D-7", "--config", config, "--today", "2026-11-28", "--lang", "en"]
+    refused = cli(*args, "--out", tmp_path / "q", "--json")
+    assert refused.exit_code == 2
+    assert json.loads(refused.stdout)["error"]["problems"] == [
+        "D-7: there are no line items (file deals.salessheet-Line-Items.csv beside deals.csv is "
+        "missing); add that file with a row per item (Deal ID, SKU/Product, Quantity, Unit "
+        "price, Tax rate)"
+    ]
+    lines = tmp_path / "deals.salessheet-Line-Items.csv"
+    with lines.open("w", newline="", encoding="utf-8") as fh:
+        csvlib.writer(fh).writerows(
+            [
+                ["Deal ID", "SKU", "Description", "Quantity", "Unit Price", "Discount", "Tax Rate"],
+                ["D-7", "Widget", "Blue", "3", "3333.50", "5%", "0"],  # 9500.475 -> 9500.48
+                ["D-7", "Support", "", "1", "2930.02", "", "0"],
+            ]
+        )
+    issued = cli(*args, "--out", tmp_path / "q")
+    assert issued.exit_code == 0, issued.output
+    [page] = (tmp_path / "q").glob("Q-2026-0001_*.html")
+    html = page.read_text("utf-8")
+    for text in ("Qinghe Inc.", "$9,500.48", "$2,930.02", "$12,430.50"):
+        assert text in html, text
+    register = (tmp_path / "deals.salessheet-documents.csv").read_text("utf-8").splitlines()
+    assert register[1].startswith("Q-2026-0001,1,D-7,quote,2026-11-28,2026-12-28,USD,12430.50,")
+    # the sidecar is never taken for the pipeline: validate reads deals.csv, one deal
+    code, report = cli.json("validate", deals, "--config", config, "--today", "2026-11-28")
+    assert (report["sheet"], report["summary"]["deals"]) == ("deals", 1)

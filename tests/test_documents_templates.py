@@ -193,15 +193,16 @@ def test_pdf_batch_over_two_workers(tmp_path: Path) -> None:
     assert [r[0] for r in register_rows(path)[1:]] == [f"Q-2026-000{n}" for n in range(1, 6)]
 
 
-def test_a_csv_source_has_no_line_items(tmp_path: Path) -> None:
+def test_a_csv_sources_missing_line_items_name_the_file_to_add(tmp_path: Path) -> None:
     csv = tmp_path / "deals.csv"
     csv.write_text(
         "Deal ID,Customer,Stage,Amount,Currency\nD-1,Acme,negotiation,100,CNY\n", "utf-8"
     )
     result = issue_documents(load(csv), "quote", ["D-1"], out_dir=tmp_path / "o")
     assert result.failed[0].problems == [
-        "there is no 'Line Items' sheet; add one with a row per item (Deal ID, SKU/Product, "
-        "Quantity, Unit price, Tax rate)"
+        "there are no line items (file deals.salessheet-Line-Items.csv beside deals.csv is "
+        "missing); add that file with a row per item (Deal ID, SKU/Product, Quantity, Unit "
+        "price, Tax rate)"
     ]
 
 

@@ -42,6 +42,7 @@ class LineSource:
     problems: dict[str, list[str]] = field(default_factory=dict)
     sheet_found: bool = False
     sheet_name: str = "Line Items"
+    place: str = ""  # where the sheet lives, when not in the workbook (a CSV's sidecar file)
 
     def for_deal(self, deal_id: str) -> tuple[list[LineItem], list[str]]:
         return self.items.get(deal_id, []), self.problems.get(deal_id, [])

@@ -100,6 +100,7 @@ def preflight(
     row_problems: list[str] | None = None,
     seller: Any = None,
     lang: str = "en",
+    line_items_place: str = "",
 ) -> list[str]:
     """Every problem with issuing ``kind`` for ``deal``; empty when it may be issued."""
     problems: list[str] = list(row_problems or [])
@@ -120,13 +121,19 @@ def preflight(
     if currency and not is_known_currency(currency):
         problems.append(f"currency {currency!r} is not an ISO 4217 code such as CNY, USD, EUR")
         currency = None
-    if not line_items_found:
+    columns = "(Deal ID, SKU/Product, Quantity, Unit price, Tax rate)"
+    if not line_items_found and line_items_place:  # a CSV pipeline: a file beside it
         problems.append(
-            f"there is no {line_items_sheet!r} sheet; add one with a row per item "
-            f"(Deal ID, SKU/Product, Quantity, Unit price, Tax rate)"
+            f"there are no line items ({line_items_place} is missing); add that file with a "
+            f"row per item {columns}"
+        )
+    elif not line_items_found:
+        problems.append(
+            f"there is no {line_items_sheet!r} sheet; add one with a row per item {columns}"
         )
     elif not items and not item_problems:
-        problems.append(f"no line items for {deal.deal_id} in sheet {line_items_sheet!r}")
+        where = line_items_place or f"sheet {line_items_sheet!r}"
+        problems.append(f"no line items for {deal.deal_id} in {where}")
     problems.extend(item_problems)
     line_currencies = sorted({i.currency for i in items if i.currency})
     if currency and any(c != currency for c in line_currencies) or len(line_currencies) > 1:

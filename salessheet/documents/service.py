@@ -230,6 +230,9 @@ def issue_documents(
         return result
     sheets = _sheets(pipeline, settings)
     lines = read_line_items(sheets, settings, reader.ctx, source=str(pipeline.source))
+    place = getattr(pipeline.store, "place", None)  # a CSV's line items are a file beside it
+    if callable(place):
+        lines.place = place(lines.sheet_name)
     own_register = register is None
     check_register(pipeline.sheets.get(REGISTER_SHEET))
     if register is None:
@@ -388,6 +391,7 @@ def _issue_one(
         items=items,
         item_problems=item_problems,
         line_items_sheet=lines.sheet_name,
+        line_items_place=lines.place,
         line_items_found=lines.sheet_found,
         totals=totals,
         tolerance=settings.reconcile_tolerance,

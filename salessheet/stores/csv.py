@@ -236,11 +236,28 @@ class CsvStore:
         self.sheet_name = self.path.stem
 
     def sheets(self) -> list[SheetInfo]:
+        """The CSV itself, then each sidecar beside it: the tool's own (history, findings ...)
+        and the team's (``deals.salessheet-Line-Items.csv`` is the sheet ``Line Items``, for
+        quotes; ``deals.salessheet-Products.csv`` the price list). Sidecars are never taken for
+        the pipeline (hidden)."""
         out = [SheetInfo(self.sheet_name)]
-        for name in OWNED_SHEETS:
-            if sidecar_path(self.path, name).exists():
+        owned = {sidecar_path(self.path, name).name: name for name in OWNED_SHEETS}
+        prefix = f"{self.path.stem}.salessheet-"
+        try:
+            beside = sorted(p.name for p in self.path.parent.iterdir())
+        except OSError:
+            beside = []
+        for file in beside:
+            if not (file.startswith(prefix) and file.endswith(".csv")) or file == self.path.name:
+                continue
+            name = owned.get(file) or file[len(prefix) : -len(".csv")].replace("-", " ")
+            if name and sidecar_path(self.path, name).name == file:
                 out.append(SheetInfo(name, visible=False))
         return out
+
+    def place(self, name: str) -> str:
+        """Where the sheet ``name`` lives, for messages: its sidecar file."""
+        return f"file {sidecar_path(self.path, name).name} beside {self.path.name}"
 
     def read(self, names: list[str]) -> dict[str, RawSheet]:
         out: dict[str, RawSheet] = {}
