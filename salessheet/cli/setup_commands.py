@@ -264,10 +264,13 @@ def config_init(
 def this_computers_zone() -> str | None:
     """This computer's IANA time zone (TZ, /etc/localtime, the registry on Windows), or None
     when the machine does not say or says something unknown."""
+    from zoneinfo import ZoneInfo
+
     import tzlocal
 
     try:
         name = tzlocal.get_localzone_name()
+        ZoneInfo(name or "")  # a name this Python's time zone data does not know: no guess
     except (LookupError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
         return None
     return name or None
