@@ -17,7 +17,6 @@ from itertools import zip_longest
 
 from salessheet.core.cells import CellError, RawSheet, RawValue
 from salessheet.core.errors import SourceError
-from salessheet.core.formatting import territory_currency, territory_zones
 from salessheet.core.owned import COMPANION_SHEETS
 from salessheet.init.adopt.columns import Assigner
 from salessheet.init.adopt.details import (
@@ -36,8 +35,8 @@ from salessheet.init.adopt.model import (
     RelaxGuess,
     SheetChoice,
     Unplaced,
-    ZoneGuess,
 )
+from salessheet.init.adopt.place import locale_currency, zone_guess
 from salessheet.init.adopt.stages import ExtraStage, StageGuess, guess_stages, place_stage
 from salessheet.init.adopt.values import (
     MONEY_TEXT,
@@ -343,12 +342,9 @@ class _SheetGuess:
                 for c in columns
             ]
         currency = self._currency(columns, cvs, locale.locale)
-        if currency.from_locale:
-            warnings.append(
-                f"the sheet names no currency: amounts are read as {currency.currency} (the "
-                f"currency of {locale.locale}); change the currency line below if they are not"
-            )
-        zone = self._zone(locale.locale)
+        if currency.check:
+            warnings.append(currency.check)
+        zone = zone_guess(locale.locale, self.profile, self.local_zone, self.sheet_zone)
         if zone.check:
             warnings.append(zone.check)
         relax = self._relax(set(assigner.field_of.values()))
@@ -553,54 +549,7 @@ class _SheetGuess:
                     f"{cur.header or cur.letter} holds several currencies ({shown}): each "
                     f"row's amount is in its row's currency; {top} is the most frequent",
                 )
-        # A sheet whose language or numbers say it is not the profile's country (an English
-        # HubSpot export under the Chinese b2b profile) is not in the profile's currency either:
-        # its locale's country's currency is the better guess, and is flagged for checking.
-        if locale != self.profile.locale:
-            code = territory_currency(locale, self.today)
-            if code and code != self.profile.currency:
-                return CurrencyGuess(
-                    code,
-                    f"no currency in the headers or values: {code}, the currency of the locale "
-                    f"guess {locale} (not the profile's {self.profile.currency})",
-                    from_locale=True,
-                )
-        return CurrencyGuess(
-            self.profile.currency,
-            f"no currency in the headers or values: the profile's {self.profile.currency}",
-        )
-
-    def _zone(self, locale: str) -> ZoneGuess:
-        """The team's time zone, for a sheet of another country than the profile's: "today"
-        and the nightly schedule follow it (the b2b profile's Asia/Shanghai is 13 hours ahead
-        of New York: its today starts at 11:00 there)."""
-        profile_zone = self.profile.timezone
-        if self.sheet_zone:  # the spreadsheet says: nothing to guess
-            if self.sheet_zone == profile_zone:
-                return ZoneGuess(None, "the spreadsheet's own time zone, the profile's")
-            return ZoneGuess(self.sheet_zone, "the spreadsheet's own time zone")
-        if locale == self.profile.locale:
-            return ZoneGuess(None, f"the profile's {profile_zone}")
-        zones, single = territory_zones(locale)
-        here = self.local_zone
-        if here and here in zones:
-            return ZoneGuess(here, f"this computer's time zone, in the country of {locale}")
-        if single:
-            return ZoneGuess(single, f"the time zone of the country of {locale}")
-        if here and here != profile_zone:
-            return ZoneGuess(
-                here,
-                f"this computer's time zone ({locale}'s country has several)",
-                f"the time zone is this computer's, {here}: set timezone: to the team's if it "
-                "differs (it decides when today starts and when the nightly run runs)",
-            )
-        return ZoneGuess(
-            None,
-            f"the profile's {profile_zone}",
-            f"the time zone is the profile's {profile_zone}, but the sheet looks like {locale}: "
-            "set timezone: to the team's (it decides when today starts and when the nightly "
-            "run runs)",
-        )
+        return locale_currency(locale, self.profile, self.today)
 
     def _relax(self, mapped: set[str]) -> list[RelaxGuess]:
         out = []

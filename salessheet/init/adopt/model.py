@@ -93,7 +93,7 @@ class ZoneGuess:
 class CurrencyGuess:
     currency: str | None
     evidence: str
-    from_locale: bool = False  # nothing in the sheet says: the locale's country's currency
+    check: str | None = None  # what to check: nothing in the sheet says, the locale's country's
 
 
 @dataclass(frozen=True)

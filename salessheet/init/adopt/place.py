@@ -1,0 +1,70 @@
+"""Where a team works, when its sheet does not say: the currency and time zone of its locale's
+country, or of this computer, each with the evidence and, where the guess is weak, what to check.
+
+Used by `config init` (a sheet of another country than the profile's: an English HubSpot export
+under the Chinese b2b profile) and by `init` (a new English workbook on that profile).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from salessheet.core.formatting import territory_currency, territory_zones
+from salessheet.init.adopt.model import CurrencyGuess, ZoneGuess
+from salessheet.settings.profile import Profile
+
+WHY_ZONE = "it decides when today starts and when the nightly run runs"
+
+
+def locale_currency(locale: str, profile: Profile, today: dt.date) -> CurrencyGuess:
+    """The currency of amounts nothing names: the profile's, unless ``locale`` is another
+    country's than the profile's; then that country's currency (on ``today``), to be checked."""
+    if locale != profile.locale:
+        code = territory_currency(locale, today)
+        if code and code != profile.currency:
+            return CurrencyGuess(
+                code,
+                f"no currency in the headers or values: {code}, the currency of the locale "
+                f"guess {locale} (not the profile's {profile.currency})",
+                check=f"the sheet names no currency: amounts are read as {code} (the currency of "
+                f"{locale}); change the currency line below if they are not",
+            )
+    return CurrencyGuess(
+        profile.currency,
+        f"no currency in the headers or values: the profile's {profile.currency}",
+    )
+
+
+def zone_guess(
+    locale: str, profile: Profile, local_zone: str | None, sheet_zone: str | None = None
+) -> ZoneGuess:
+    """The team's time zone: the spreadsheet's own (a Google Sheet's); else, for a sheet of
+    another country than the profile's, that country's (when it keeps one time) or this
+    computer's (``local_zone``) when it lies there; "today" and the nightly schedule follow it
+    (the b2b profile's Asia/Shanghai is 13 hours ahead of New York: its today starts at 11:00
+    there)."""
+    profile_zone = profile.timezone
+    if sheet_zone:  # the spreadsheet says: nothing to guess
+        if sheet_zone == profile_zone:
+            return ZoneGuess(None, "the spreadsheet's own time zone, the profile's")
+        return ZoneGuess(sheet_zone, "the spreadsheet's own time zone")
+    if locale == profile.locale:
+        return ZoneGuess(None, f"the profile's {profile_zone}")
+    zones, single = territory_zones(locale)
+    if local_zone and local_zone in zones:
+        return ZoneGuess(local_zone, f"this computer's time zone, in the country of {locale}")
+    if single:
+        return ZoneGuess(single, f"the time zone of the country of {locale}")
+    if local_zone and local_zone != profile_zone:
+        return ZoneGuess(
+            local_zone,
+            f"this computer's time zone ({locale}'s country has several)",
+            f"the time zone is this computer's, {local_zone}: set timezone: to the team's if it "
+            f"differs ({WHY_ZONE})",
+        )
+    return ZoneGuess(
+        None,
+        f"the profile's {profile_zone}",
+        f"the time zone is the profile's {profile_zone}, but the sheet looks like {locale}: "
+        f"set timezone: to the team's ({WHY_ZONE})",
+    )
