@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -552,12 +553,39 @@ def init(
     lang: str = "en",
     today: dt.date,
     credentials: str | None = None,
-) -> Path | str:
-    """A new pipeline workbook (xlsx or Google Sheet) for the profile; never overwrites."""
+    local_zone: str | None = None,
+) -> Initialised:
+    """A new pipeline workbook (xlsx or Google Sheet) for the profile; never overwrites.
+
+    In another language than the bundled profile's (English on the Chinese b2b), also the
+    team's config beside it (``<name>.salessheet.yaml``: locale, currency and time zone, from
+    ``local_zone``, this computer's IANA time zone, if known); the workbook is drawn with it."""
+    from salessheet.init.team_config import team_config, write_team_config
     from salessheet.init.workbook import init_workbook
 
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    return init_workbook(path, profile=prof, lang=lang, today=today, credentials=credentials)
+    config = team_config(path, prof, lang, today=today, local_zone=local_zone)
+    made = init_workbook(
+        path,
+        profile=config.profile if config else prof,
+        lang=lang,
+        today=today,
+        credentials=credentials,
+    )
+    if config is None:
+        return Initialised(made, None, ())
+    write_team_config(config)
+    return Initialised(made, config.path, config.checks)
+
+
+@dataclass(frozen=True)
+class Initialised:
+    """What ``init`` made: the workbook (a path, or a Google Sheet's source), the team's config
+    beside it if one was written, and what in that config to check."""
+
+    workbook: Path | str
+    config: Path | None
+    checks: tuple[str, ...]
 
 
 def config_init(

@@ -375,3 +375,68 @@ def _raw(rows):
     from salessheet.core.cells import RawSheet
 
     return RawSheet("Instructions", [list(r) for r in rows])
+
+
+def test_an_english_workbook_comes_with_the_teams_config(tmp_path: Path) -> None:
+    """`salessheet init pipeline.xlsx` (English, the default) on a computer in Chicago: the
+    bundled profiles are Chinese, so a config beside the workbook says en_US, USD and Chicago;
+    the example deals are in USD, the instructions name the config, a first quote is English."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "pipeline.xlsx"
+    env = dict(os.environ, TZ="America/Chicago")
+    cmd = [sys.executable, "-m", "salessheet", "init", str(target), "--today", TODAY.isoformat()]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    config = tmp_path / "pipeline.salessheet.yaml"
+    assert f"salessheet validate {target} --config {config}" in done.stdout
+    text = config.read_text(encoding="utf-8")
+    for line in (
+        "extends: b2b  # the b2b profile; this file says what differs",
+        "locale: en_US  # --lang en: documents in English, its dates and numbers",
+        "currency: USD  # the currency of en_US; the example deals use it",
+        "timezone: America/Chicago  # this computer's time zone, in the country of en_US",
+        "# CHECK: amounts without a currency are taken as USD, the currency of en_US: change "
+        "the currency line if the team sells in another",
+    ):
+        assert line in text.splitlines(), line
+    team = load_profile(str(config))
+    assert (team.locale, team.currency, team.timezone) == ("en_US", "USD", "America/Chicago")
+    rows = list(load_workbook(target)["Pipeline"].iter_rows(values_only=True))
+    assert [r[4] for r in rows[:3]] == ["Currency", "USD", "USD"]
+    sheet = load_workbook(target)[INSTRUCTIONS["en"]]
+    assert f"salessheet validate {target} --config {config}" in [
+        r[0] for r in sheet.iter_rows(values_only=True)
+    ]
+    seller = load_profile(str(config), overrides=SELLER)
+    pipe = load_pipeline(str(target), profile=seller, today=TODAY)
+    result = issue_documents(pipe, "quote", ["D-0001"], fmt="html", out_dir=tmp_path)
+    [doc] = result.issued
+    assert doc.lang == "en" and "$45,280.00" in doc.path.read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("lang", "own_config"), [("zh", False), ("en", True)], ids=["chinese", "own-config"]
+)
+def test_no_config_is_written_where_the_profile_already_fits(
+    tmp_path: Path, lang: str, own_config: bool
+) -> None:
+    profile = load_profile("b2b")
+    if own_config:  # the team's own file governs: init adds nothing beside it
+        own = tmp_path / "team.yaml"
+        own.write_text("extends: b2b\nname: team\n", encoding="utf-8")
+        profile = load_profile(str(own))
+    target = str(tmp_path / "p.xlsx")
+    done = api.init(target, profile=profile, lang=lang, today=TODAY, local_zone="Europe/Paris")
+    assert (done.workbook, done.config) == (Path(target), None)
+    assert not (tmp_path / "p.salessheet.yaml").exists()
+
+
+def test_an_existing_config_beside_it_refuses_both_files(tmp_path: Path) -> None:
+    config = tmp_path / "p.salessheet.yaml"
+    config.write_text("extends: b2b\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="already exists: init never overwrites a file"):
+        api.init(str(tmp_path / "p.xlsx"), lang="en", today=TODAY, local_zone="Europe/Paris")
+    assert config.read_text(encoding="utf-8") == "extends: b2b\n"
+    assert not (tmp_path / "p.xlsx").exists()

@@ -60,6 +60,8 @@ def init(c: Ctx, path: str, lang: str, **_: Any) -> int:
     You get the profile's columns (headers in --lang), a stage dropdown, date and
     money formats, a frozen header, an autofilter, a `Line Items` sheet, an
     instructions sheet and two example deals; `validate` reports no problems on it.
+    In English (the bundled profiles are Chinese), also NAME.salessheet.yaml beside
+    it: the profile in English, with your country's currency and time zone.
 
     \b
     Examples:
@@ -71,16 +73,33 @@ def init(c: Ctx, path: str, lang: str, **_: Any) -> int:
     from salessheet.api import init as api_init
 
     profile = c.profile
-    made = api_init(
-        path, profile=profile, lang=lang, today=c.today_date(), credentials=c.credentials
+    done = api_init(
+        path,
+        profile=profile,
+        lang=lang,
+        today=c.today_date(),
+        credentials=c.credentials,
+        local_zone=this_computers_zone(),
     )
-    option = f"--config {c.opts['config']}" if c.opts.get("config") else f"--profile {profile.name}"
+    made = done.workbook
+    if done.config is not None:
+        option = f"--config {done.config}"
+    elif c.opts.get("config"):
+        option = f"--config {c.opts['config']}"
+    else:
+        option = f"--profile {profile.name}"
     text = (
         f"created {made} ({profile.name} profile, {lang}): sheets Pipeline, Line Items and "
-        f"instructions, two example deals\nnext: fill it in, then run  "
-        f"salessheet validate {made} {option}"
+        f"instructions, two example deals"
     )
-    emit({"created": str(made), "profile": profile.name, "lang": lang}, text, c.fmt)
+    if done.config is not None:
+        language = {"en": "English", "zh": "Chinese"}.get(lang, lang)
+        text += f"\nand {done.config}: the {profile.name} profile for a team working in {language}"
+        text += "".join(f"\n  check: {c}" for c in done.checks)
+    text += f"\nnext: fill it in, then run  salessheet validate {made} {option}"
+    config = str(done.config) if done.config is not None else None
+    out = {"created": str(made), "profile": profile.name, "lang": lang, "config": config}
+    emit(out, text, c.fmt)
     return 0
 
 

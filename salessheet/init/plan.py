@@ -21,7 +21,6 @@ from typing import TypedDict
 from salessheet.core.display import width as text_width
 from salessheet.core.errors import UsageError
 from salessheet.core.money import round_money
-from salessheet.core.resources import data_dir
 from salessheet.core.workbook_plan import (
     CellValue,
     ColumnPlan,
@@ -29,7 +28,8 @@ from salessheet.core.workbook_plan import (
     SheetPlan,
     Validation,
 )
-from salessheet.settings.profile import BUILTIN_PROFILES, ColumnDef, Profile, Stage
+from salessheet.settings.profile import ColumnDef, Profile, Stage
+from salessheet.settings.source import is_bundled
 
 LANGS = ("en", "zh")
 DEFAULT_PIPELINE_SHEET = "Pipeline"
@@ -632,13 +632,8 @@ def _line_items_sheet(
 
 
 def _profile_option(profile: Profile) -> str:
-    if profile.name in BUILTIN_PROFILES and profile.path is not None:
-        try:
-            builtin = data_dir("config") / f"{profile.name}.yaml"
-            if profile.path.resolve() == builtin.resolve():
-                return f"--profile {profile.name}"
-        except OSError:
-            pass
+    if is_bundled(profile.name, profile.path):
+        return f"--profile {profile.name}"
     if profile.path is not None:
         return f"--config {_quote(str(profile.path))}"
     return f"--profile {profile.name}"

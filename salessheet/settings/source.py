@@ -78,6 +78,16 @@ def profile_path(name_or_path: str) -> Path:
     return Path(name_or_path)
 
 
+def is_bundled(name: str, path: Path | None) -> bool:
+    """Was the profile ``name`` read from ``path`` the bundled one (not a team's own file)?"""
+    if name not in BUILTIN_PROFILES or path is None:
+        return False
+    try:
+        return path.resolve() == profile_path(name).resolve()
+    except OSError:
+        return False
+
+
 class _LimitExceeded(yaml.YAMLError):
     """A config limit, met while composing (turned into a ConfigError by ``read_yaml``)."""
 

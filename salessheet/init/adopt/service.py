@@ -110,7 +110,7 @@ def _refuse_existing(out: Path) -> None:
         raise UsageError(f"{out.parent}: no such folder", hint="create it, or choose another --out")
 
 
-def _write_new(out: Path, text: str) -> None:
+def write_new_config(out: Path, text: str) -> None:
     """Create ``out`` with ``text``; refuses a file that appeared meanwhile (O_EXCL)."""
     try:
         fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -204,7 +204,7 @@ def config_init(
         ) from None
     ev = evaluate(pipeline, record=False)
     report = ev.check_report()
-    _write_new(target, written.text)
+    write_new_config(target, written.text)
     return ConfigInit(target, guess, written, report, prof)
 
 
