@@ -561,12 +561,13 @@ def init(
     team's config beside it (``<name>.salessheet.yaml``: locale, currency and time zone, from
     ``local_zone``, this computer's IANA time zone, if known); the workbook is drawn with it."""
     from salessheet.init.team_config import team_config, write_team_config
-    from salessheet.init.workbook import init_workbook
+    from salessheet.init.workbook import check_target, init_workbook
 
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    config = team_config(path, prof, lang, today=today, local_zone=local_zone)
+    target = check_target(path)  # before the config: a bad target writes neither file
+    config = team_config(target, prof, lang, today=today, local_zone=local_zone)
     made = init_workbook(
-        path,
+        target,
         profile=config.profile if config else prof,
         lang=lang,
         today=today,

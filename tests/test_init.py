@@ -440,3 +440,14 @@ def test_an_existing_config_beside_it_refuses_both_files(tmp_path: Path) -> None
         api.init(str(tmp_path / "p.xlsx"), lang="en", today=TODAY, local_zone="Europe/Paris")
     assert config.read_text(encoding="utf-8") == "extends: b2b\n"
     assert not (tmp_path / "p.xlsx").exists()
+
+
+@pytest.mark.parametrize("name", ["", "  ", "p.csv", "missing/p.xlsx"])
+def test_a_target_init_cannot_create_writes_no_config_either(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the config of a blank target would land here
+    target = str(tmp_path / name) if name.strip() else name
+    with pytest.raises(UsageError):
+        api.init(target, lang="en", today=TODAY, local_zone="America/Chicago")
+    assert list(tmp_path.iterdir()) == []

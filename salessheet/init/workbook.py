@@ -29,12 +29,26 @@ def init_workbook(
     """Create the workbook at ``path``; return the file's Path (or, for Google, the source).
 
     Raises UsageError (exit 2) for an existing file or an unsupported target."""
+    target = check_target(path)
+    if is_gsheets(target):
+        plan = build_init_plan(profile, lang, today=today, source=target)
+        _init_gsheet(target, plan, credentials)
+        return target
+    from salessheet.stores.xlsx.openpyxl_io import write_new_xlsx
+
+    file = Path(target)
+    plan = build_init_plan(profile, lang, today=today, source=_shown(file))
+    write_new_xlsx(plan, file)
+    return file
+
+
+def check_target(path: str) -> str:
+    """``path`` as a target init can create (stripped), or UsageError saying why not: nothing
+    given, a file that is not .xlsx, an existing file (a Google Sheet is checked when drawn)."""
     target = str(path).strip()
     if not target:
         raise UsageError("no path given", hint=f"give {ACCEPTED_TARGETS}")
     if is_gsheets(target):
-        plan = build_init_plan(profile, lang, today=today, source=target)
-        _init_gsheet(target, plan, credentials)
         return target
     file = Path(target)
     suffix = file.suffix.lower()
@@ -44,12 +58,10 @@ def init_workbook(
         if suffix == ".xlsm":
             hint = "create a .xlsx file (salessheet adds no macros), then save it as .xlsm"
         raise UsageError(f"{target}: cannot create a {shown!r} pipeline", hint=hint)
-    from salessheet.stores.xlsx.openpyxl_io import refuse_existing, write_new_xlsx
+    from salessheet.stores.xlsx.openpyxl_io import refuse_existing
 
     refuse_existing(file)
-    plan = build_init_plan(profile, lang, today=today, source=_shown(file))
-    write_new_xlsx(plan, file)
-    return file
+    return target
 
 
 def _shown(file: Path) -> str:
