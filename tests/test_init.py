@@ -394,11 +394,12 @@ def test_an_english_workbook_comes_with_the_teams_config(tmp_path: Path) -> None
     text = config.read_text(encoding="utf-8")
     for line in (
         "extends: b2b  # the b2b profile; this file says what differs",
-        "locale: en_US  # --lang en: documents in English, its dates and numbers",
-        "currency: USD  # the currency of en_US; the example deals use it",
-        "timezone: America/Chicago  # this computer's time zone, in the country of en_US",
-        "# CHECK: amounts without a currency are taken as USD, the currency of en_US: change "
-        "the currency line if the team sells in another",
+        "locale: en_US  # --lang en, in US (this computer's country): documents in English, its "
+        "dates and numbers",
+        "currency: USD  # the currency of US, where this computer is; the example deals use it",
+        "timezone: America/Chicago  # this computer's time zone, in US",
+        "# CHECK: amounts without a currency are taken as USD, the currency of US, where this "
+        "computer is: change the currency line if the team sells in another",
     ):
         assert line in text.splitlines(), line
     team = load_profile(str(config))
@@ -414,6 +415,25 @@ def test_an_english_workbook_comes_with_the_teams_config(tmp_path: Path) -> None
     result = issue_documents(pipe, "quote", ["D-0001"], fmt="html", out_dir=tmp_path)
     [doc] = result.issued
     assert doc.lang == "en" and "$45,280.00" in doc.path.read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("here", "settings", "checks"),
+    [
+        ("Europe/London", ("en_GB", "GBP", "Europe/London"), 1),  # English is official there
+        ("Europe/Berlin", ("en_US", "EUR", "Europe/Berlin"), 1),  # it is not: en_US, in euros
+        ("Asia/Shanghai", ("en_US", "CNY", "Asia/Shanghai"), 0),  # the profile's own country
+        (None, ("en_US", "USD", "Asia/Shanghai"), 2),  # nothing known: USD and the zone, checked
+        ("Etc/UTC", ("en_US", "USD", "Etc/UTC"), 2),  # a server: lies in no country
+    ],
+)
+def test_the_english_config_follows_this_computers_country(
+    tmp_path: Path, here: str | None, settings: tuple[str, str, str], checks: int
+) -> None:
+    done = api.init(str(tmp_path / "p.xlsx"), lang="en", today=TODAY, local_zone=here)
+    assert done.config == tmp_path / "p.salessheet.yaml" and len(done.checks) == checks
+    team = load_profile(str(done.config))
+    assert (team.locale, team.currency, team.timezone) == settings
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 # takes longer to import than it takes them to check a thousand deals.
 
 __all__ = [
+    "country_currency",
     "currency_digits",
     "currency_name",
     "currency_symbol",
@@ -32,8 +33,10 @@ __all__ = [
     "format_percent",
     "is_known_currency",
     "is_known_locale",
+    "official_locale",
     "territory_currency",
     "territory_zones",
+    "zone_country",
 ]
 
 
@@ -67,16 +70,40 @@ def territory_currency(locale: str, on: dt.date) -> str | None:
     """The currency in use on ``on`` in the territory of ``locale`` (``en_US`` -> USD, ``de_DE`` ->
     EUR, ``en_GB`` -> GBP), by the Unicode CLDR data Babel ships; None for a locale without a
     territory or with no single currency there."""
-    from babel.numbers import get_territory_currencies
-
     try:
         territory = _locale(locale).territory
     except (ValueError, TypeError, LookupError):
         return None
-    if not territory:
-        return None
+    return country_currency(territory, on) if territory else None
+
+
+def country_currency(territory: str, on: dt.date) -> str | None:
+    """The one currency in use on ``on`` in ``territory`` (``GB`` -> GBP), else None."""
+    from babel.numbers import get_territory_currencies
+
     found = get_territory_currencies(territory, start_date=on)
     return str(found[0]) if len(found) == 1 else None
+
+
+def zone_country(zone: str) -> str | None:
+    """The territory an IANA time zone lies in (``Europe/London`` -> GB); None for one that
+    lies nowhere (``Etc/UTC``) or is unknown."""
+    from babel.core import get_global
+
+    found = get_global("zone_territories").get(zone)
+    return str(found) if found and found != "ZZ" else None
+
+
+def official_locale(language: str, territory: str) -> str | None:
+    """``language``'s locale in ``territory`` where the language is official there (``en`` in
+    GB -> ``en_GB``; in DE -> None), by CLDR."""
+    from babel.core import get_global
+
+    spoken = get_global("territory_languages").get(territory, {}).get(language) or {}
+    if spoken.get("official_status") not in ("official", "de_facto_official"):
+        return None
+    locale = f"{language}_{territory}"
+    return locale if is_known_locale(locale) else None
 
 
 def territory_zones(locale: str) -> tuple[tuple[str, ...], str | None]:

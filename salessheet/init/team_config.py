@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from salessheet.core.errors import UsageError
+from salessheet.core.formatting import country_currency, official_locale, zone_country
+from salessheet.init.adopt.model import ZoneGuess
 from salessheet.init.adopt.place import locale_currency, zone_guess
 from salessheet.init.adopt.service import default_out, write_new_config
 from salessheet.init.adopt.vocabulary import LOCALE_OF_LANGUAGE
@@ -49,13 +51,26 @@ def team_config(
             "there, beside the new workbook)",
             hint="move or delete the old config first, or give the workbook another name",
         )
-    currency = locale_currency(locale, profile, today).currency or profile.currency
-    zone = zone_guess(locale, profile, local_zone)
+    # This computer's country, where its time zone says: the team's, most likely (a laptop in
+    # London: en_GB, GBP, Europe/London; in Berlin: en_US for English, EUR, Europe/Berlin).
+    country = zone_country(local_zone) if local_zone else None
+    locale_why = f"--lang {lang}"
+    if country and (here := official_locale(lang, country)):
+        locale, locale_why = here, f"--lang {lang}, in {country} (this computer's country)"
+    currency = country_currency(country, today) if country else None
+    currency_why = f"the currency of {country}, where this computer is"
+    if currency is None:
+        currency = locale_currency(locale, profile, today).currency or profile.currency
+        currency_why = f"the currency of {locale}"
+    if country and local_zone:
+        zone = ZoneGuess(local_zone, f"this computer's time zone, in {country}")
+    else:
+        zone = zone_guess(locale, profile, local_zone)
     checks: tuple[str, ...] = ()
     if currency != profile.currency:
         checks += (
-            f"amounts without a currency are taken as {currency}, the currency of {locale}: "
-            "change the currency line if the team sells in another",
+            f"amounts without a currency are taken as {currency}, {currency_why}: change the "
+            "currency line if the team sells in another",
         )
     if zone.check:
         checks += (zone.check,)
@@ -69,10 +84,10 @@ def team_config(
         "",
         f"extends: {profile.name}  # the {profile.name} profile; this file says what differs",
         f"name: {_plain(name)}",
-        f"locale: {locale}  # --lang {lang}: documents in {_LANGUAGE[lang]}, its dates and numbers",
-        f"currency: {currency}  # the currency of {locale}; the example deals use it",
+        f"locale: {locale}  # {locale_why}: documents in {_LANGUAGE[lang]}, its dates and numbers",
+        f"currency: {currency}  # {currency_why}; the example deals use it",
     ]
-    if zone.zone:
+    if zone.zone and zone.zone != profile.timezone:
         lines.append(f"timezone: {zone.zone}  # {zone.evidence}")
     text = "\n".join(lines) + "\n"
     data, where = read_yaml_text(text, out)
