@@ -93,7 +93,9 @@ def init(c: Ctx, path: str, lang: str, **_: Any) -> int:
         f"instructions, two example deals"
     )
     if done.config is not None:
-        language = {"en": "English", "zh": "Chinese"}.get(lang, lang)
+        from salessheet.init.adopt.vocabulary import LANGUAGE_NAMES
+
+        language = LANGUAGE_NAMES.get(lang, lang)
         text += f"\nand {done.config}: the {profile.name} profile for a team working in {language}"
         text += "".join(f"\n  check: {c}" for c in done.checks)
     text += f"\nnext: fill it in, then run  salessheet validate {made} {option}"

@@ -21,7 +21,7 @@ from salessheet.core.formatting import country_currency, official_locale, zone_c
 from salessheet.init.adopt.model import ZoneGuess
 from salessheet.init.adopt.place import locale_currency, zone_guess
 from salessheet.init.adopt.service import default_out, write_new_config
-from salessheet.init.adopt.vocabulary import LOCALE_OF_LANGUAGE
+from salessheet.init.adopt.vocabulary import LANGUAGE_NAMES, LOCALE_OF_LANGUAGE
 from salessheet.settings.profile import Profile, parse_profile
 from salessheet.settings.source import is_bundled, read_yaml_text
 
@@ -75,16 +75,16 @@ def team_config(
     if zone.check:
         checks += (zone.check,)
     name = out.name.removesuffix(".salessheet.yaml") or profile.name
+    language = LANGUAGE_NAMES[lang]
     lines = [
         f"# salessheet config for {target}, written by `salessheet init` on {today.isoformat()}:",
-        f"# the {profile.name} profile for a team working in {_LANGUAGE[lang]}. Pass it to every "
-        "command:",
+        f"# the {profile.name} profile for a team working in {language}. Pass it to every command:",
         f"#   salessheet validate {target} --config {out}",
         *[f"# CHECK: {c}" for c in checks],
         "",
         f"extends: {profile.name}  # the {profile.name} profile; this file says what differs",
         f"name: {_plain(name)}",
-        f"locale: {locale}  # {locale_why}: documents in {_LANGUAGE[lang]}, its dates and numbers",
+        f"locale: {locale}  # {locale_why}: documents in {language}, its dates and numbers",
         f"currency: {currency}  # {currency_why}; the example deals use it",
     ]
     if zone.zone and zone.zone != profile.timezone:
@@ -96,9 +96,6 @@ def team_config(
 
 def write_team_config(config: TeamConfig) -> None:
     write_new_config(config.path, config.text)
-
-
-_LANGUAGE = {"en": "English", "zh": "Chinese", "de": "German", "es": "Spanish", "fr": "French"}
 
 
 def _plain(text: str) -> str:

@@ -48,7 +48,7 @@ from salessheet.init.adopt.values import (
     sample_rows,
     to_date,
 )
-from salessheet.init.adopt.vocabulary import LANGUAGE_WORDS, LOCALE_OF_LANGUAGE
+from salessheet.init.adopt.vocabulary import LANGUAGE_NAMES, LANGUAGE_WORDS, LOCALE_OF_LANGUAGE
 from salessheet.settings.profile import Profile
 from salessheet.sheet.layout import LayoutRow, TableShape, classify_above_header, classify_rows
 from salessheet.sheet.units import CURRENCY_SYMBOLS, CURRENCY_WORDS
@@ -57,7 +57,6 @@ SAMPLE_ROWS = 2000
 _LANG_OF_SOURCE = {"German": "de", "Spanish": "es", "French": "fr", "Chinese CRMs": "zh"}
 _QUANTITY = {"quantity", "qty", "menge", "cantidad", "quantité", "数量"}
 _PRICE = {"price", "precio", "preis", "prix", "单价", "价格", "unitprice"}
-_LANG_NAMES = {"en": "English", "de": "German", "es": "Spanish", "fr": "French", "zh": "Chinese"}
 _LANG_OF_BOOL = {"si/no": "es", "sí/no": "es", "ja/nein": "de", "oui/non": "fr", "是/否": "zh"}
 
 
@@ -498,7 +497,7 @@ class _SheetGuess:
         why = []
         if votes:
             top = max(votes, key=lambda k: (votes[k], k == "en"))
-            why.append(f"{votes[top]} headers in {_LANG_NAMES[top]}")
+            why.append(f"{votes[top]} headers in {LANGUAGE_NAMES[top]}")
         else:
             top = "en" if headers and all(h.isascii() for h in headers) else ""
             if top:

@@ -451,5 +451,6 @@ LANGUAGE_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 LOCALE_OF_LANGUAGE = {"zh": "zh_CN", "de": "de_DE", "es": "es_ES", "fr": "fr_FR", "en": "en_US"}
+LANGUAGE_NAMES = {"en": "English", "de": "German", "es": "Spanish", "fr": "French", "zh": "Chinese"}
 
 # fmt: on
