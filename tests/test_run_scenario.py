@@ -237,3 +237,35 @@ def test_run_says_what_it_wrote_in_words(cli, tmp_path: Path) -> None:
     assert res.exit_code == 0
     sidecars = [tmp_path / f"deals.salessheet-{n}.csv" for n in ("history", "findings", "forecast")]
     assert f"Wrote {', '.join(map(str, sidecars))}." in res.stdout.splitlines()
+
+
+def test_new_flag_columns_skip_a_users_cells_without_a_header(cli, tmp_path: Path) -> None:
+    """A note typed right of the table (no header above it) and a number further down are the
+    user's: the first run puts its two columns in the first two empty columns after them, and
+    a later run keeps them there."""
+    path = build(tmp_path)
+    wb = load_workbook(path)
+    ws = wb["Pipeline"]
+    ws["H2"] = "keep me: call back Fri"
+    ws["I4"] = 12345
+    ws["J6"] = "below the table"
+    wb.save(path)
+    res = cli("run", path, "--today", "2026-11-02", "--dry-run")
+    assert "H2" not in res.stdout and "I4" not in res.stdout and "J6" not in res.stdout
+    assert "K1: None → '⚑ salessheet: flags'" in res.stdout
+    assert "L1: None → '⚑ salessheet: days in stage'" in res.stdout
+    for day in ("2026-11-02", "2026-11-09"):
+        code, _out, _before, _after = run(cli, path, day)
+        assert code in (0, 1)
+        ws = load_workbook(path)["Pipeline"]
+        assert ws["H2"].value == "keep me: call back Fri"
+        assert ws["I4"].value == 12345
+        assert ws["J6"].value == "below the table"
+        assert [ws.cell(1, c).value for c in (8, 9, 10, 11, 12)] == [
+            None,
+            None,
+            None,
+            "⚑ salessheet: flags",
+            "⚑ salessheet: days in stage",
+        ]
+        assert ws["L2"].value == (0 if day == "2026-11-02" else 7)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -181,8 +182,11 @@ def plan_write(
         ),
         default=0,
     )
-    flag_col = owned.get(FLAG_HEADER) or max([user_width, *owned.values()]) + 1
-    days_col = owned.get(DAYS_HEADER) or max([user_width, flag_col, *owned.values()]) + 1
+    # New flag columns go where nothing is, from the header row down: a note typed right of
+    # the table without a header above it is the user's, never overwritten.
+    free = _free_columns(p.raw.rows, header_row, max([user_width, *owned.values()]) + 1)
+    flag_col = owned.get(FLAG_HEADER) or next(free)
+    days_col = owned.get(DAYS_HEADER) or next(c for c in free if c > flag_col)
     by_row: dict[int, list[Finding]] = defaultdict(list)
     for f in ev.findings:
         if f.status != "resolved" and f.row and f.sheet == p.sheet and f.row != header_row:
@@ -236,6 +240,17 @@ def plan_write(
             if all(v in (None, "") for v in row[:user_width]):
                 put(r, days_col, None)
     return plan
+
+
+def _free_columns(rows: list[list[RawValue]], header_row: int, start: int) -> Iterator[int]:
+    """The columns from ``start`` on (1-based) holding no value in the header row or below,
+    in order."""
+    used: set[int] = set()
+    for row in rows[header_row - 1 :]:
+        for c in range(start - 1, len(row)):
+            if row[c] not in (None, ""):
+                used.add(c + 1)
+    return (c for c in itertools.count(start) if c not in used)
 
 
 _FLAG_TEXT = re.compile(rf"^[{''.join(MARKS.values())}] [a-z]+(-[a-z]+)+")
