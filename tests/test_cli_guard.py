@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,25 @@ def test_terminal_escapes_from_cells_never_reach_the_terminal(tmp_path: Path) ->
     assert "\x1b" not in res.stdout and "\x1b" not in res.stderr
     assert "\\x1b[2J" in res.stdout  # shown, visibly
     assert terminal_safe("tab\tand\nnewline") == "tab\tand\nnewline"
+
+
+def test_hints_name_the_command_and_the_config_to_check(tmp_path: Path) -> None:
+    """The hint under an error is one a user can type: the command they ran, and for a
+    config error the `config check` of their own file (it was `salessheet COMMAND --help`)."""
+    missing = run_cli("validate", str(tmp_path / "nofile.xlsx"), "--today", TODAY.isoformat())
+    assert missing.returncode == 2
+    assert "hint: see `salessheet validate --help` for usage and examples" in missing.stderr
+    book = tmp_path / "p.csv"
+    book.write_text("Deal ID,Customer,Stage,Owner\nD1,ACME,Lead,Li\n")
+    config = tmp_path / "my team.yaml"
+    config.write_text("extends: b2b\nbogus: 1\n")
+    res = run_cli("stalled", str(book), "--config", str(config), "--format", "json")
+    assert res.returncode == 2
+    err = json.loads(res.stdout)["error"]
+    assert err["problems"][0].startswith(f"{config}:2: bogus: unknown key")
+    quoted = shlex.quote(str(config))
+    assert (
+        err["hint"]
+        == f"fix the key named, then `salessheet config check {quoted}` lists any other problem"
+    )
+    assert "COMMAND" not in res.stderr

@@ -10,6 +10,7 @@ import functools
 import importlib
 import json
 import re
+import shlex
 import sys
 import traceback
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
@@ -21,7 +22,7 @@ import click
 from salessheet import __version__
 from salessheet.cli.gcpause import paused_gc
 from salessheet.cli.ticker import Ticker
-from salessheet.core.errors import SalessheetError
+from salessheet.core.errors import ConfigError, SalessheetError
 
 if TYPE_CHECKING:
     from salessheet.settings.profile import Profile
@@ -142,7 +143,8 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
         except (click.exceptions.Exit, SystemExit):
             raise
         except BaseException as exc:  # noqa: BLE001 - the one place every failure is mapped
-            fail(exc, fmt, debug)
+            config = kwargs.get("config")
+            fail(exc, fmt, debug, config if isinstance(config, str) else None)
         sys.exit(code or 0)
 
     return wrapper
@@ -162,7 +164,7 @@ _USER_OS_ERRORS = {
     errno.EEXIST: "already exists",
 }
 _DEFAULT_HINTS = {
-    2: "see `salessheet COMMAND --help` for usage and examples",
+    2: "see `{command} --help` for usage and examples",
     3: "nothing was written; close the file in Excel or LibreOffice (or wait for the other run) "
     "and run again",
     4: "check the network connection and the credentials, then run again",
@@ -171,15 +173,32 @@ _DEFAULT_HINTS = {
 }
 
 
-def classify(exc: BaseException) -> tuple[int, str, list[str], str]:
-    """(exit code, message, problems, hint) for any exception that ends a command."""
+def classify(
+    exc: BaseException, command: str = "salessheet", config: str | None = None
+) -> tuple[int, str, list[str], str]:
+    """(exit code, message, problems, hint) for any exception that ends a command.
+
+    ``command``: the command as typed so far (``salessheet validate``), for the hint that
+    points at its help; ``config``: the --config file given, for the hint on a config error."""
+    if isinstance(exc, click.exceptions.UsageError) and exc.ctx is not None:
+        command = exc.ctx.command_path  # raised while the command line was parsed
+    usage_hint = _DEFAULT_HINTS[2].format(command=command)
+    if isinstance(exc, ConfigError) and not exc.hint:
+        check = f"salessheet config check {shlex.quote(config)}" if config else None
+        hint = (
+            f"fix the key named, then `{check}` lists any other problem"
+            if check
+            else "fix the key named; `salessheet config check FILE` lists every problem"
+        )
+        return exc.exit_code, exc.message, list(exc.problems), hint
     if isinstance(exc, SalessheetError):
         code = exc.exit_code
-        return code, exc.message, list(exc.problems), exc.hint or _DEFAULT_HINTS.get(code, "")
+        default = usage_hint if code == 2 else _DEFAULT_HINTS.get(code, "")
+        return code, exc.message, list(exc.problems), exc.hint or default
     if isinstance(exc, (KeyboardInterrupt, click.exceptions.Abort)):
         return 130, "interrupted", [], _DEFAULT_HINTS[130]
     if isinstance(exc, click.exceptions.ClickException):  # bad option, missing argument
-        return 2, exc.format_message(), [], _DEFAULT_HINTS[2]
+        return 2, exc.format_message(), [], usage_hint
     if isinstance(exc, OSError) and exc.errno in _USER_OS_ERRORS:
         where = exc.filename if exc.filename is not None else "a file"
         reason = _USER_OS_ERRORS[exc.errno]
@@ -190,8 +209,10 @@ def classify(exc: BaseException) -> tuple[int, str, list[str], str]:
     return 70, f"internal error: {name}: {exc}", [], _DEFAULT_HINTS[70]
 
 
-def fail(exc: BaseException, fmt: str, debug: bool) -> None:
-    code, message, problems, hint = classify(exc)
+def fail(exc: BaseException, fmt: str, debug: bool, config: str | None = None) -> None:
+    ctx = click.get_current_context(silent=True)
+    command = ctx.command_path if ctx is not None else "salessheet"
+    code, message, problems, hint = classify(exc, command, config)
     if debug:
         traceback.print_exception(exc)
     if fmt == "json":
