@@ -212,6 +212,7 @@ def run(
         rules_only=not issuing,
     )  # fmt: skip
     ev = evaluate(p)
+    _refuse_going_back(ev)
     # flags go beside a table's header: a CSV is read-only, a sheet without a header row has
     # nowhere to put one (its findings and ledger still go to the tool's sheets/sidecars)
     cells_writable = p.store.kind != "csv" and not p.layout.headerless
@@ -267,6 +268,22 @@ def run(
             "ledger and findings are in the tool's sheets"
         )
     return report
+
+
+def _refuse_going_back(ev: Evaluation) -> None:
+    """A run dated before the ledger's last run would write its history out of order (a stage
+    entered "before" the last run saw it, negative days in stage): refused, exit 2."""
+    last = ev.ledger.last_run_date()
+    today = ev.pipeline.today
+    if last is not None and today < last:
+        from salessheet.core.errors import UsageError
+
+        raise UsageError(
+            f"{ev.pipeline.source}: the ledger's last run is dated {last.isoformat()}; a run "
+            f"dated {today.isoformat()} would record the stage history out of order",
+            hint=f"run with --today {last.isoformat()} or later; a missed night cannot be run "
+            "afterwards (the ledger records what the sheet holds when the run happens)",
+        )
 
 
 def _documents_dir(p: OpenPipeline, given: str | Path | None) -> Path:

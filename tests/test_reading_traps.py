@@ -410,11 +410,15 @@ def test_run_writes_no_flag_on_a_layout_row_and_keeps_a_users_cell(tmp_path: Pat
         report = api.run(book, today=day)
         assert report.extra["written"] or report.extra
         ws = load_workbook(book)["Pipeline"]
-        assert ws["G1"].value == FLAG
-        flags = {r: ws.cell(row=r, column=7).value for r in range(2, 13)}
-        assert flags[9] == "✖ missing-field Owner"
-        assert {r: v for r, v in flags.items() if v} == {9: flags[9], 12: "checked by the CFO"}
-        days = {r: ws.cell(row=r, column=8).value for r in (2, 3, 6, 7, 8, 11, 12)}
+        # column G holds the user's note (G12, no header above it): the flags go beside it
+        assert [ws["G1"].value, ws["G12"].value] == [None, "checked by the CFO"]
+        assert {r: ws.cell(row=r, column=7).value for r in range(2, 12)} == dict.fromkeys(
+            range(2, 12)
+        )
+        assert ws["H1"].value == FLAG
+        flags = {r: ws.cell(row=r, column=8).value for r in range(2, 13)}
+        assert {r: v for r, v in flags.items() if v} == {9: "✖ missing-field Owner"}
+        days = {r: ws.cell(row=r, column=9).value for r in (2, 3, 6, 7, 8, 11, 12)}
         assert set(days.values()) == {None}
 
 

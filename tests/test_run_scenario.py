@@ -269,3 +269,24 @@ def test_new_flag_columns_skip_a_users_cells_without_a_header(cli, tmp_path: Pat
             "⚑ salessheet: days in stage",
         ]
         assert ws["L2"].value == (0 if day == "2026-11-02" else 7)
+
+
+def test_a_run_dated_before_the_last_run_is_refused(cli, tmp_path: Path) -> None:
+    """Re-running a missed night with an earlier --today would write history out of order
+    (negative days in stage, a later run's move counted inside an earlier window): exit 2, the
+    workbook unchanged. The same day again, or later, still runs."""
+    path = build(tmp_path)
+    assert run(cli, path, "2026-11-26")[0] in (0, 1)
+    edit(path, X="Negotiation")
+    before = path.read_bytes()
+    code, out = cli.json("run", path, "--today", "2026-11-20")
+    assert code == 2
+    assert out["error"]["message"] == (
+        f"{path}: the ledger's last run is dated 2026-11-26; a run dated 2026-11-20 would "
+        "record the stage history out of order"
+    )
+    assert out["error"]["hint"].startswith("run with --today 2026-11-26 or later")
+    assert path.read_bytes() == before
+    assert run(cli, path, "2026-11-26")[0] in (0, 1)
+    code, out, _before, _after = run(cli, path, "2026-11-27")
+    assert code in (0, 1)
