@@ -290,3 +290,27 @@ def test_a_run_dated_before_the_last_run_is_refused(cli, tmp_path: Path) -> None
     assert run(cli, path, "2026-11-26")[0] in (0, 1)
     code, out, _before, _after = run(cli, path, "2026-11-27")
     assert code in (0, 1)
+
+
+def test_a_finding_on_the_whole_sheet_is_kept_under_no_deal_id(cli, tmp_path: Path) -> None:
+    """rows-skipped is about the sheet, not a deal: its Deal ID cell in the findings sheet is
+    empty (it read "row:None"), and a workbook a run keyed that way still sees it persisting."""
+    path = build(tmp_path)
+    wb = load_workbook(path)
+    wb["Pipeline"].append(["Total", None, None, 8000])
+    wb.save(path)
+    code, out, _before, _after = run(cli, path, "2026-11-02")
+    assert findings(out, "rows-skipped") == [(None, "new", "info")]
+    sheet = load_workbook(path)["salessheet findings"]
+    (row,) = [r for r in sheet.iter_rows(values_only=True) if r[0] == "rows-skipped"]
+    assert row[1:5] == (None, None, "info", "2026-11-02")
+    code, out, _before, _after = run(cli, path, "2026-11-03")
+    assert findings(out, "rows-skipped") == [(None, "persisting", "info")]
+    wb = load_workbook(path)  # as a run before this change left it
+    ws = wb["salessheet findings"]
+    for cells in ws.iter_rows():
+        if cells[0].value == "rows-skipped":
+            cells[1].value = "row:None"
+    wb.save(path)
+    code, out, _before, _after = run(cli, path, "2026-11-04")
+    assert findings(out, "rows-skipped") == [(None, "persisting", "info")]

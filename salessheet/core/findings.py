@@ -183,8 +183,10 @@ class Finding:
         return make
 
     def key(self) -> tuple[str, str, str]:
-        """Identity across runs: the same problem on the same deal and field."""
-        return (self.code, self.deal_id or f"row:{self.row}", self.column or "")
+        """Identity across runs: the same problem on the same deal and field. A finding on no
+        deal is keyed by its row ("row:7"), one on the whole sheet by nothing ("")."""
+        where = self.deal_id or (f"row:{self.row}" if self.row is not None else "")
+        return (self.code, where, self.column or "")
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in _ORDER}

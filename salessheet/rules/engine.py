@@ -119,6 +119,8 @@ def previous_findings(sheet: RawSheet | None) -> dict[tuple[str, str, str], list
             continue  # empty, or typed over (#N/A): nothing to carry over
         if not _ISO_DATE.fullmatch(cells[4]):
             cells[4] = ""  # a first-seen date typed over: counted from today
+        if cells[1] == "row:None":  # how runs before 2026-12 keyed a finding on no row
+            cells[1] = ""
         out[(cells[0], cells[1], cells[2])] = cells[:6]
     return out
 
