@@ -215,6 +215,39 @@ def test_rates_convert_every_currency_into_the_base(cli, tmp_path: Path) -> None
     assert out["movement"]["closing"] == {"deals": 2, "amount": "2065.00"}
 
 
+def test_a_deal_that_changes_currency_is_named_with_its_currencies(cli, tmp_path: Path) -> None:
+    """Without rates the deal counts in its latest currency throughout, and a note says so,
+    naming it; with rates the change of currency is a change of amount whose from and to
+    name their currencies (it read "5000 → 5000")."""
+    header = [*story.HEADER, "Currency"]
+    body = [
+        ["A", "Acme", "Lead", 1000, "Ann", dt.date(2026, 10, 20), None, "CNY"],
+        ["M", "Mex", "Lead", 5000, "Ann", dt.date(2026, 10, 20), None, "MXN"],
+    ]
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [header, *body]})
+    cli.json("run", path, "--today", "2026-10-01")
+    wb = load_workbook(path)
+    wb["Pipeline"]["H3"] = "USD"
+    wb.save(path)
+    cli.json("run", path, "--today", "2026-10-02")
+    out = changes(cli, path, "--since", "2026-10-01")
+    assert out["notes"][-1] == (
+        "M changed currency in the window: without a rate for each currency such a deal counts "
+        "in its latest currency from the opening on, at the amounts it had; pass --rates FILE "
+        "to convert."
+    )
+    rates = tmp_path / "rates.json"
+    rates.write_text(
+        json.dumps({"as_of": "2026-10-01", "base": "CNY", "rates": {"USD": "7", "MXN": "0.4"}})
+    )
+    out = changes(cli, path, "--since", "2026-10-01", "--rates", rates)
+    assert not any("changed currency" in n for n in out["notes"])
+    (moved,) = [d for d in out["deals"] if d["deal_id"] == "M"]
+    assert (moved["kind"], moved["from"], moved["to"]) == ("increased", "5000 MXN", "5000 USD")
+    assert moved["amount_change"] == "33000.00"  # 5000 x 7 - 5000 x 0.4
+    assert balanced(out["movement"])
+
+
 def test_a_ledger_from_before_field_history_counts_no_amount_change_it_cannot_know(
     cli, tmp_path: Path
 ) -> None:

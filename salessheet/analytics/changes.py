@@ -402,6 +402,18 @@ def movement(
             final_owner[d] = who
     _aggregate(out, opening, closing, flows, seen_currencies, final_owner, rates, profile)
     out.notes += _notes(ledger, runs, s_idx, out, close_by, owner, owner_changed, rates)
+    switched = sorted(
+        d
+        for d, codes in seen_currencies.items()
+        if len(codes) > 1 and not (rates and codes <= set(rates["rates"]) | {base})
+    )
+    if switched:
+        shown = ", ".join(switched[:5]) + (f" and {len(switched) - 5} more" if switched[5:] else "")
+        out.notes.append(
+            f"{shown} changed currency in the window: without a rate for each currency such a "
+            "deal counts in its latest currency from the opening on, at the amounts it had; "
+            "pass --rates FILE to convert."
+        )
     return out
 
 
@@ -546,8 +558,10 @@ def _aggregate(
                 continue
             change.kind = "increased" if delta > 0 else "decreased"
             change.amount_change, change.before = delta, old
-            change.from_ = _amount_text(f.before)
-            change.to = _amount_text(f.after)
+            # a change of currency shows its currencies: "5000 MXN" → "5000 USD"
+            named = f.before is not None and f.after is not None and f.before[1] != f.after[1]
+            change.from_ = _amount_text(f.before, named)
+            change.to = _amount_text(f.after, named)
             m.lines[change.kind].amount += abs(delta)
             if (f.deal, change.kind) not in counted:  # deals, not changes
                 counted.add((f.deal, change.kind))
@@ -564,10 +578,10 @@ def _aggregate(
     out.deals.sort(key=lambda c: (run_pos[c.run], c.deal_id, KINDS.index(c.kind)))
 
 
-def _amount_text(pair: tuple[Decimal | None, str] | None) -> str:
+def _amount_text(pair: tuple[Decimal | None, str] | None, named: bool = False) -> str:
     if pair is None or pair[0] is None:
         return ""
-    return format(pair[0], "f")
+    return format(pair[0], "f") + (f" {pair[1]}" if named else "")
 
 
 def _notes(
