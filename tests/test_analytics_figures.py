@@ -111,6 +111,28 @@ def test_funnel_counts_amounts_and_probability_scale(tmp_path: Path) -> None:
     assert f["amount"]["by_currency"] == {"CNY": "153000.00", "USD": "1000.00"}
 
 
+def test_weighted_stage_rows_add_up_to_the_total_to_the_cent(tmp_path: Path) -> None:
+    """Each deal's weighted amount is rounded once: three half-cent weights (100.01 x 50 %)
+    give rows of 50.01 and totals of 150.03 (rounded only at the end the total read 150.02),
+    and with a rate table the converted figures add up the same way."""
+    header = ["Deal ID", "Customer", "Stage", "Amount", "Currency", "Probability", "Owner"]
+    rows = [[d, "Acme", s, Decimal("100.01"), "USD", 50, "Ann"]
+            for d, s in (("A", "Lead"), ("B", "Negotiation"), ("C", "Opportunity"))]  # fmt: skip
+    book = make_xlsx(tmp_path / "w.xlsx", {"Pipeline": [header, *rows]})
+    ev = evaluate_source(book, today=TODAY)
+    out = build_report(ev).to_dict()
+    weighted = [r["weighted"]["by_currency"] for r in out["funnel"]["stages"] if r["deals"]]
+    assert weighted == [{"USD": "50.01"}] * 3
+    assert out["funnel"]["weighted"]["by_currency"] == {"USD": "150.03"}
+    assert out["summary"]["open_weighted"]["by_currency"] == {"USD": "150.03"}
+    rates = tmp_path / "rates.json"
+    rates.write_text(json.dumps({"as_of": "2026-11-01", "base": "CNY", "rates": {"USD": "0.5"}}))
+    out = build_report(ev, rates=load_rates(rates)).to_dict()
+    converted = [r["weighted"]["converted"] for r in out["funnel"]["stages"] if r["deals"]]
+    assert converted == ["25.01"] * 3  # 50.005 x 0.5 = 25.0025 -> 25.00 once, 25.01 per deal
+    assert out["funnel"]["weighted"]["converted"] == "75.03"
+
+
 def test_probability_as_fractions_when_no_value_above_one(tmp_path: Path) -> None:
     from salessheet.analytics.figures import probability_basis
 

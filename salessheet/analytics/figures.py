@@ -54,6 +54,7 @@ from salessheet.analytics.model import (
     WinRate,
 )
 from salessheet.core.catalogue import STALLED_DEAL
+from salessheet.core.money import round_money
 from salessheet.core.records import StageSpan
 from salessheet.settings.profile import Profile, Stage
 
@@ -98,7 +99,7 @@ class Pricing:
         """(amount, weighted amount) of the deals, in one pass."""
         amount, weighted = Money(base=self.base), Money(base=self.base)
         a_by, w_by = amount.by_currency, weighted.by_currency
-        rates, convert = self.rates, self.base is not None
+        rates, convert, base = self.rates, self.base is not None, self.base or ""
         a_conv = w_conv = ZERO
         unpriced = missing = 0
         for f in facts:
@@ -113,9 +114,9 @@ class Pricing:
                 rate = rates.get(c)
                 if rate is None:
                     unpriced += 1
-                else:
-                    a_conv += x * rate
-                    w_conv += w * rate
+                else:  # rounded once per deal, as above
+                    a_conv += round_money(x * rate, base)
+                    w_conv += round_money(w * rate, base)
         for m, conv in ((amount, a_conv), (weighted, w_conv)):
             m.unpriced, m.missing = unpriced, missing
             m.converted = conv if convert else None
@@ -280,7 +281,9 @@ def deal_facts(
                 amount,
                 currency,
                 prob,
-                None if amount is None else amount * prob,
+                # rounded once, per deal, as the changes report values amounts: the funnel's
+                # stage rows then add up to its total, to the cent
+                None if amount is None else round_money(amount * prob, currency),
                 ec if isinstance(ec, date) else None,
                 started,
                 None if stage.outcome == "open" else closed_on(stage, history, by_id, v),
