@@ -167,16 +167,18 @@ TEMPLATE_FIELDS.append(
 
 
 def add_flat_names(context: dict[str, Any], extra: dict[str, str]) -> dict[str, Any]:
-    """Add FLAT_ALIASES and the deal's other columns (by header) as top-level names."""
+    """Add FLAT_ALIASES and the deal's other columns (by header) as top-level names.
+
+    The built-in names go first and win: a pipeline column headed like one of them (合同编号,
+    合计, 日期, ``doc`` ...) must not replace the registered number, a total or a date on the
+    document. Such a column is still there as ``deal.extra['合同编号']``."""
+    for name, target in FLAT_ALIASES.items():
+        group, key = target.split(".")
+        context[name] = context[group][key]
     for header, value in extra.items():
         name = header.strip()
         if name.isidentifier() and name not in context:
             context[name] = value
-    for name, target in FLAT_ALIASES.items():
-        if name in context:
-            continue
-        group, key = target.split(".")
-        context[name] = context[group][key]
     return context
 
 
