@@ -227,9 +227,9 @@ def test_a_pipeline_column_cannot_replace_the_number_totals_or_dates(tmp_path: P
     path = write_workbook(tmp_path / "p.xlsx", DEALS[:1], LINES[:4])
     wb = load_workbook(path)
     ws = wb["Pipeline"]
-    for col, (header, value) in zip(
-        "KLMN", [("合同编码", "HT2025-01"), ("合计", "1"), ("日期", "昨天"), ("大写金额", "壹元")]
-    ):
+    columns = {"K": ("合同编码", "HT2025-01"), "L": ("合计", "1"), "M": ("日期", "昨天"),
+               "N": ("大写金额", "壹元")}  # fmt: skip
+    for col, (header, value) in columns.items():
         ws[f"{col}1"], ws[f"{col}2"] = header, value
     wb.save(path)
     profile = custom(

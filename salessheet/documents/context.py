@@ -336,38 +336,32 @@ def build_context(
     return add_flat_names(context, deal.extra)
 
 
-def input_hash(*, kind: str, deal: DealData, totals: Totals, settings: DocumentSettings) -> str:
-    """Fingerprint of everything that makes the document's content (not its date or format).
+# What the register decides, not the inputs: the number, the revision and the dates of this
+# issue (a quote's valid-until follows from its issue date). Left out of the fingerprint, with
+# every flat name that shows one of them (合同编号, 签订日期 ...).
+ISSUE_FIELDS = frozenset(
+    "doc." + k
+    for k in (
+        "number base_number revision issue_date issue_date_iso valid_until valid_until_iso"
+    ).split()
+)
+
+
+def printable(context: dict[str, Any]) -> dict[str, Any]:
+    """The render context without what the register decides (ISSUE_FIELDS): every value a
+    template can print that comes from the inputs."""
+    out = {k: v for k, v in context.items() if FLAT_ALIASES.get(k) not in ISSUE_FIELDS}
+    out["doc"] = {k: v for k, v in context["doc"].items() if f"doc.{k}" not in ISSUE_FIELDS}
+    return out
+
+
+def input_hash(*, kind: str, contexts: list[dict[str, Any]]) -> str:
+    """Fingerprint of every value a template can print (``printable``), over the contexts of
+    every document language: whatever changes on any language's document changes the hash,
+    while the same inputs give the same hash whichever language is issued (a translation of a
+    document keeps its number).
 
     Same hash: re-issuing reuses the registered number; a different hash: a new revision."""
-    payload = {
-        "kind": kind,
-        "deal": {
-            k: _s(getattr(deal, k))
-            for k in (
-                "deal_id customer currency contact email phone address customer_tax_id "
-                "document_discount valid_until"
-            ).split()
-        },
-        "lines": [
-            [
-                _s(p.item.sku),
-                _s(p.item.product),
-                _s(p.item.description),
-                str(p.item.quantity.normalize()),
-                _s(p.item.unit),
-                str(p.item.unit_price.normalize()),
-                str(p.item.discount.normalize()),
-                str(p.item.tax_rate.normalize()),
-                str(p.total),
-            ]
-            for p in totals.lines
-        ],
-        "totals": [str(totals.subtotal), str(totals.discount), str(totals.tax), str(totals.total)],
-        "tax_mode": totals.tax_mode,
-        "seller": {k: _s(getattr(settings.seller, k)) for k in Seller.__dataclass_fields__},
-        "terms": sorted(settings.payment_terms.items()),
-        "validity_days": settings.validity_days if kind == "quote" else None,
-    }
+    payload = {"kind": kind, "contexts": [printable(c) for c in contexts]}
     blob = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:16]

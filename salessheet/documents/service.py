@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from salessheet.core.formatting import is_known_currency
 from salessheet.core.textnorm import normalise
 from salessheet.documents.context import (
     TEMPLATE_FIELDS,
+    DealData,
     build_context,
     input_hash,
 )
@@ -346,6 +347,29 @@ def _unknown_names(path: Path, names: set[str], context: dict[str, Any]) -> list
     ]
 
 
+def _fingerprint(run: _Run, deal: Any, data: DealData, totals: Totals) -> str:
+    """The input hash: every value a template can print, in every document language (so a
+    change that only the Chinese document shows is a change, and issuing the other language
+    of the same inputs is not)."""
+    contexts = [
+        build_context(
+            kind=run.kind,
+            lang=lang,
+            locale=run.reader.locale_for(lang),
+            deal=replace(data, stage_label=run.reader.stage_label(deal, lang)),
+            totals=totals,
+            settings=run.settings,
+            number="",  # the register's part, left out of the hash
+            base_number="",
+            revision=0,
+            issue_date=run.pipeline.today,
+            valid_until=None,
+        )
+        for lang in LANGUAGES
+    ]
+    return input_hash(kind=run.kind, contexts=contexts)
+
+
 def _issue_one(
     run: _Run,
     deal_id: str,
@@ -409,7 +433,7 @@ def _issue_one(
     if problems or totals is None:
         return None, problems or ["no line items to price"]
     assert currency is not None
-    fingerprint = input_hash(kind=run.kind, deal=data, totals=totals, settings=settings)
+    fingerprint = _fingerprint(run, deal, data, totals)
     assignment = register.assign(
         kind=run.kind,
         deal_id=deal_id,
