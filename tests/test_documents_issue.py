@@ -178,7 +178,7 @@ def test_docx_keeps_special_characters_intact(book: Path, tmp_path: Path) -> Non
     assert result.failed == []
     [doc] = result.issued
     assert doc.lang == "en"
-    assert doc.path.name == "Q-2026-0001_Müller_&_Söhne_KG.docx"
+    assert doc.path.name == "Q-2026-0001_Müller_&_Söhne_KG.en.docx"  # not the team's zh
     text = docx_text(doc.path.read_bytes())
     # 3 x 3333.50 x 0.95 = 9500.475 -> 9500.48 ; + 2930.02 = 12430.50
     for needle in ["Müller & Söhne <KG>", "Blue & <shiny>", "Widget", "Support", "Quotation",
@@ -248,7 +248,7 @@ def test_batch_continues_past_bad_deals_and_lists_every_problem(book: Path, tmp_
     assert not (tmp_path / "none").exists()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "Q-2026-0001_上海星河科技有限公司.html",
-        "Q-2026-0002_Müller_&_Söhne_KG.html",
+        "Q-2026-0002_Müller_&_Söhne_KG.en.html",
     ]
 
 

@@ -87,3 +87,29 @@ def test_the_columns_run_writes_are_not_inputs(tmp_path: Path) -> None:
     again = issue_documents(load(path), "quote", ["D-1"], out_dir=tmp_path / "a")
     assert (again.issued[0].number, again.issued[0].registered) == ("Q-2026-0001", False)
     assert _numbers(path) == [("Q-2026-0001", 1)]
+
+
+def test_the_other_language_is_another_file_of_the_same_number(tmp_path: Path, cli) -> None:
+    """An English team's quote, then the same quote --lang zh: both files stay, the Chinese one
+    named with its language; the same inputs keep the number."""
+    book = tmp_path / "en.xlsx"
+    assert cli("init", book).exit_code == 0
+    config = tmp_path / "en.salessheet.yaml"
+    config.write_text(
+        config.read_text("utf-8")
+        + "documents:\n  seller:\n    name: Acme Trading Ltd.\n    name_zh: 艾克美贸易有限公司\n",
+        "utf-8",
+    )
+    args = ["quote", book, "D-0001", "--config", config, "--today", "2026-11-28"]
+    assert cli(*args, "--out", tmp_path / "q").exit_code == 0
+    assert cli(*args, "--out", tmp_path / "q", "--lang", "zh").exit_code == 0
+    english = tmp_path / "q" / "Q-2026-0001_Acme_Robotics_Ltd.html"
+    chinese = tmp_path / "q" / "Q-2026-0001_Acme_Robotics_Ltd.zh.html"
+    assert sorted(p.name for p in (tmp_path / "q").iterdir()) == [english.name, chinese.name]
+    assert "Quotation" in english.read_text("utf-8")
+    assert "报价单" in chinese.read_text("utf-8") and "艾克美贸易有限公司" in chinese.read_text()
+    sheet = load_workbook(book)["salessheet documents"]
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
+    assert [(r[0], r[1], r[-1]) for r in rows] == [
+        ("Q-2026-0001", 1, f"{english.name}; {chinese.name}")
+    ]

@@ -161,6 +161,10 @@ class DealReader:
         from_deal = language_of(deal.values.get("language"))
         if from_deal in LANGUAGES:
             return from_deal
+        return self.default_lang()
+
+    def default_lang(self) -> str:
+        """The team's document language: the configured one, else the profile's, else en."""
         if self.settings.default_language:
             return self.settings.default_language
         profile_lang = language_of(self.profile.locale)

@@ -459,7 +459,8 @@ def _issue_one(
     unknown = _unknown_names(template, checked[template], context)
     if unknown:
         return None, unknown
-    filename = document_filename(number, data.customer, run.fmt)
+    other_lang = lang if lang != reader.default_lang() else None  # never the same file name
+    filename = document_filename(number, data.customer, run.fmt, other_lang)
     target = output_path(out, filename)
     payload: bytes | None = None
     html: str | None = None
