@@ -23,6 +23,7 @@ from salessheet.core.formatting import (
     format_money,
     format_number,
     format_percent,
+    format_price,
 )
 from salessheet.documents.chinese_amount import chinese_uppercase
 from salessheet.documents.money import Totals
@@ -90,7 +91,11 @@ TEMPLATE_FIELDS: list[tuple[str, str]] = [
     ("items[].description", "description"),
     ("items[].quantity", "quantity, formatted"),
     ("items[].unit", "unit (pcs, 套, 台 ...)"),
-    ("items[].unit_price", "unit price with currency, formatted"),
+    (
+        "items[].unit_price",
+        "unit price with currency, formatted: the currency's minor units, more when the price "
+        "has more (0.125), up to 6 decimals",
+    ),
     ("items[].discount", "line discount as a percentage (blank when none)"),
     ("items[].tax_rate", "tax rate as a percentage"),
     ("items[].total", "line total (quantity x unit price x (1 - discount), rounded)"),
@@ -261,7 +266,7 @@ def build_context(
                 "description": _s(it.description if it.product else ""),
                 "quantity": format_number(it.quantity, locale),
                 "unit": _s(it.unit),
-                "unit_price": money(it.unit_price),
+                "unit_price": format_price(it.unit_price, cur, locale),  # 0.125 stays 0.125
                 "discount": format_percent(it.discount, locale) if it.discount else "",
                 "tax_rate": format_percent(it.tax_rate, locale),
                 "total": money(line.total),
