@@ -56,3 +56,40 @@ def test_prices_with_the_currencys_digits_or_fewer_look_as_before(tmp_path: Path
     for text in ("$0.10", "$125.00", "$0.123457"):  # at most 6 decimals
         assert f'<td class="num">{text}</td>' in html, text
     assert "<td>$1,250.12</td>" in html
+
+
+@pytest.mark.parametrize(
+    ("fmt", "line"),
+    [
+        ("html", "合同总价（大写）：<b>美元壹仟贰佰伍拾元整</b>（小写：US$1,250.00）"),
+        ("docx", "合计金额（大写）：美元壹仟贰佰伍拾元整"),
+        ("pdf", "美元壹仟贰佰伍拾元整"),
+    ],
+)
+def test_a_chinese_contract_in_dollars_writes_the_total_in_words(
+    tmp_path: Path, fmt: str, line: str
+) -> None:
+    path = write_workbook(tmp_path / "p.xlsx", [SENSORS], [SENSOR_LINE])
+    result = issue_documents(
+        load(path), "contract", ["D-8"], fmt=fmt, lang="zh", out_dir=tmp_path / "o"
+    )
+    text = _text(result.issued[0].path)
+    assert line in text, text
+    assert "大写）：US$" not in text
+
+
+def test_the_tester_s_total_and_other_currencies_in_words(tmp_path: Path) -> None:
+    deal = SENSORS[:3] + [45280, "EUR"] + SENSORS[5:]
+    path = write_workbook(tmp_path / "p.xlsx", [deal], [SENSOR_LINE[:5] + [4.528] + [None, 0]])
+    zh = issue_documents(load(path), "quote", ["D-8"], lang="zh", out_dir=tmp_path / "o")
+    assert "合计金额（大写）：<b>欧元肆万伍仟贰佰捌拾元整</b>" in _text(zh.issued[0].path)
+    en = issue_documents(load(path), "contract", ["D-8"], lang="en", out_dir=tmp_path / "o")
+    assert "in words" not in _text(en.issued[0].path)  # an English contract in EUR: none
+
+
+def test_a_contract_in_yuan_keeps_its_words(tmp_path: Path) -> None:
+    deal = SENSORS[:4] + ["CNY"] + SENSORS[5:]
+    path = write_workbook(tmp_path / "p.xlsx", [deal], [SENSOR_LINE])
+    for lang in ("zh", "en"):
+        result = issue_documents(load(path), "contract", ["D-8"], lang=lang, out_dir=tmp_path)
+        assert "<b>壹仟贰佰伍拾元整</b>" in _text(result.issued[0].path), lang

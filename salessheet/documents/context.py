@@ -25,6 +25,7 @@ from salessheet.core.formatting import (
     format_percent,
     format_price,
 )
+from salessheet.core.money import round_money
 from salessheet.documents.chinese_amount import chinese_uppercase
 from salessheet.documents.money import Totals
 from salessheet.settings.documents import DocumentSettings, Seller
@@ -113,7 +114,8 @@ TEMPLATE_FIELDS: list[tuple[str, str]] = [
     ("totals.total_plain", "grand total as a plain number, e.g. 12345.60"),
     (
         "totals.total_in_words",
-        "grand total in Chinese uppercase (大写), e.g. 壹万贰仟叁佰肆拾伍元陆角整",
+        "grand total in Chinese uppercase (大写), e.g. 壹万贰仟叁佰肆拾伍元陆角整; on a Chinese "
+        "document in another currency led by its name, e.g. 美元肆万伍仟贰佰捌拾元整",
     ),
     ("totals.tax_inclusive", "true when prices include tax (含税价)"),
     ("totals.tax_mode", "inclusive or exclusive"),
@@ -236,6 +238,17 @@ def seller_context(seller: Seller, lang: str) -> dict[str, str]:
     return out
 
 
+def amount_in_words(total: Decimal, currency: str, lang: str, locale: str) -> str:
+    """The total in Chinese uppercase (大写): ``陆万伍仟贰佰元整`` for CNY, on every document;
+    on a Chinese document in another currency led by its Chinese name, ``美元肆万伍仟贰佰捌拾元整``.
+    Blank on other documents, and for an amount 元角分 cannot write (a third decimal)."""
+    if currency == "CNY":
+        return chinese_uppercase(total)
+    if lang != "zh" or round_money(total, "CNY") != total:
+        return ""
+    return currency_name(currency, locale) + chinese_uppercase(total)
+
+
 def build_context(
     *,
     kind: str,
@@ -276,9 +289,7 @@ def build_context(
         {"rate": format_percent(t.rate, locale), "base": money(t.base), "tax": money(t.tax)}
         for t in totals.tax_lines
     ]
-    in_words = ""
-    if cur == "CNY":
-        in_words = chinese_uppercase(totals.total)
+    in_words = amount_in_words(totals.total, cur, lang, locale)
     context = {
         "doc": {
             "kind": kind,
