@@ -234,17 +234,19 @@ def test_batch_continues_past_bad_deals_and_lists_every_problem(book: Path, tmp_
         "line items mix currencies (row 11 USD) with the deal's CNY; a document has one currency"
     ]
     assert failed["D-6"] == [
-        "customer is blank; a quote needs it",
+        "customer is blank (sheet 'Pipeline' B7, column 'Customer'); a quote needs it",
         "no line items for D-6 in sheet 'Line Items'",
     ]
     # some issued, some refused: no error (nothing-written exit 2), exit 1 listing both
     assert result.error() is None and result.exit_code == 1
-    assert "D-6: customer is blank; a quote needs it" in result.refusals()
+    assert "D-6: customer is blank (sheet 'Pipeline' B7, column 'Customer'); a quote needs it" in (
+        result.refusals()
+    )
     refused = issue_documents(load(book), "quote", ["D-4", "D-6"], out_dir=tmp_path / "none")
     err = refused.error()
     assert isinstance(err, PreflightError) and err.exit_code == 2 == refused.exit_code
     assert "2 deals refused: no quote produced for D-4, D-6" in err.render()
-    assert "  - D-6: customer is blank; a quote needs it" in err.render()
+    assert "  - D-6: customer is blank (sheet 'Pipeline' B7" in err.render()
     assert not (tmp_path / "none").exists()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "Q-2026-0001_上海星河科技有限公司.html",

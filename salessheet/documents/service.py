@@ -230,10 +230,14 @@ def issue_documents(
     if not selected:
         return result
     sheets = _sheets(pipeline, settings)
-    lines = read_line_items(sheets, settings, reader.ctx, source=str(pipeline.source))
     place = getattr(pipeline.store, "place", None)  # a CSV's line items are a file beside it
-    if callable(place):
-        lines.place = place(lines.sheet_name)
+    lines = read_line_items(
+        sheets,
+        settings,
+        reader.ctx,
+        source=str(pipeline.source),
+        place=place if callable(place) else None,
+    )
     own_register = register is None
     check_register(pipeline.sheets.get(REGISTER_SHEET))
     if register is None:
@@ -429,6 +433,12 @@ def _issue_one(
         if deal.cell("amount")
         else None,
         seller=settings.seller,
+        field_cells={
+            name: (cell, str(deal.header(name) or name))
+            for name in reader.kind_settings.required
+            if (cell := deal.cell(name))
+        },
+        sheet=pipeline.sheet,
     )
     if problems or totals is None:
         return None, problems or ["no line items to price"]
