@@ -39,3 +39,10 @@ def test_output_path_stays_inside(tmp_path: Path) -> None:
     for bad in ("../x.pdf", "sub/x.pdf", "..", "/etc/passwd"):
         with pytest.raises(UsageError, match="outside the output folder"):
             output_path(tmp_path, bad)
+
+
+def test_a_language_other_than_the_teams_goes_before_the_extension() -> None:
+    assert document_filename("Q-2026-0007", "Acme", "pdf", "zh") == "Q-2026-0007_Acme.zh.pdf"
+    assert document_filename("Q-2026-0007", None, "pdf", "en") == "Q-2026-0007.en.pdf"
+    long = document_filename("Q-2026-0007", "长" * 300, "pdf", "zh")
+    assert long.endswith("长.zh.pdf") and len(long.encode("utf-8")) <= MAX_NAME_BYTES + 4

@@ -178,7 +178,7 @@ def test_docx_keeps_special_characters_intact(book: Path, tmp_path: Path) -> Non
     assert result.failed == []
     [doc] = result.issued
     assert doc.lang == "en"
-    assert doc.path.name == "Q-2026-0001_Müller_&_Söhne_KG.docx"
+    assert doc.path.name == "Q-2026-0001_Müller_&_Söhne_KG.en.docx"  # not the team's zh
     text = docx_text(doc.path.read_bytes())
     # 3 x 3333.50 x 0.95 = 9500.475 -> 9500.48 ; + 2930.02 = 12430.50
     for needle in ["Müller & Söhne <KG>", "Blue & <shiny>", "Widget", "Support", "Quotation",
@@ -234,21 +234,23 @@ def test_batch_continues_past_bad_deals_and_lists_every_problem(book: Path, tmp_
         "line items mix currencies (row 11 USD) with the deal's CNY; a document has one currency"
     ]
     assert failed["D-6"] == [
-        "customer is blank; a quote needs it",
+        "customer is blank (sheet 'Pipeline' B7, column 'Customer'); a quote needs it",
         "no line items for D-6 in sheet 'Line Items'",
     ]
     # some issued, some refused: no error (nothing-written exit 2), exit 1 listing both
     assert result.error() is None and result.exit_code == 1
-    assert "D-6: customer is blank; a quote needs it" in result.refusals()
+    assert "D-6: customer is blank (sheet 'Pipeline' B7, column 'Customer'); a quote needs it" in (
+        result.refusals()
+    )
     refused = issue_documents(load(book), "quote", ["D-4", "D-6"], out_dir=tmp_path / "none")
     err = refused.error()
     assert isinstance(err, PreflightError) and err.exit_code == 2 == refused.exit_code
     assert "2 deals refused: no quote produced for D-4, D-6" in err.render()
-    assert "  - D-6: customer is blank; a quote needs it" in err.render()
+    assert "  - D-6: customer is blank (sheet 'Pipeline' B7" in err.render()
     assert not (tmp_path / "none").exists()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "Q-2026-0001_上海星河科技有限公司.html",
-        "Q-2026-0002_Müller_&_Söhne_KG.html",
+        "Q-2026-0002_Müller_&_Söhne_KG.en.html",
     ]
 
 

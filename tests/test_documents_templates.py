@@ -219,3 +219,24 @@ def test_logo_in_docx(book: Path, tmp_path: Path) -> None:
     plain = issue_documents(load(book), "contract", ["D-2"], fmt="docx", out_dir=tmp_path)
     names = zipfile.ZipFile(plain.issued[0].path).namelist()
     assert not any(n.startswith("word/media/") for n in names)
+
+
+def test_a_pipeline_column_cannot_replace_the_number_totals_or_dates(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = write_workbook(tmp_path / "p.xlsx", DEALS[:1], LINES[:4])
+    wb = load_workbook(path)
+    ws = wb["Pipeline"]
+    columns = {"K": ("合同编码", "HT2025-01"), "L": ("合计", "1"), "M": ("日期", "昨天"),
+               "N": ("大写金额", "壹元")}  # fmt: skip
+    for col, (header, value) in columns.items():
+        ws[f"{col}1"], ws[f"{col}2"] = header, value
+    wb.save(path)
+    profile = custom(
+        tmp_path,
+        "{{ 合同编码 }}|{{ 合计 }}|{{ 日期 }}|{{ 大写金额 }}|{{ deal.extra['合同编码'] }}",
+    )
+    result = issue_documents(load(path, profile), "quote", ["D-1"], out_dir=tmp_path / "o")
+    html = result.issued[0].path.read_text("utf-8")
+    assert html == "Q-2026-0001|¥65,200.00|2026年11月28日|陆万伍仟贰佰元整|HT2025-01"
+    assert [r[0] for r in register_rows(path)[1:]] == ["Q-2026-0001"]

@@ -77,3 +77,21 @@ def test_money_rounds_extra_digits_half_up() -> None:
     assert format_money(Decimal("0.125"), "CNY", "zh_CN") == "¥0.13"
     assert format_money(Decimal("2.5"), "JPY", "ja_JP") == "￥3"
     assert format_money(Decimal("1234.565"), "EUR", "en_IN") == "€1,234.57"
+
+
+@pytest.mark.parametrize(
+    ("price", "currency", "locale", "expected"),
+    [
+        ("0.125", "USD", "en_US", "$0.125"),
+        ("0.125", "EUR", "de_DE", "0,125\xa0€"),
+        ("0.1250", "CNY", "zh_CN", "¥0.125"),
+        ("1234.5678", "JPY", "en_US", "¥1,234.5678"),
+        ("0.1234567", "USD", "en_US", "$0.123457"),  # at most 6 decimals
+        ("5", "USD", "en_US", "$5.00"),  # as format_money
+        ("0.1", "CNY", "zh_CN", "¥0.10"),
+    ],
+)
+def test_unit_prices_keep_their_own_decimals(price, currency, locale, expected) -> None:
+    from salessheet.core.formatting import format_price
+
+    assert format_price(Decimal(price), currency, locale) == expected

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ __all__ = [
     "format_money",
     "format_number",
     "format_percent",
+    "format_price",
     "is_known_currency",
     "is_known_locale",
     "official_locale",
@@ -189,6 +190,27 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
 
     value = round_money(Decimal(amount), currency)
     return format_currency(value, currency, locale=_locale(locale))
+
+
+PRICE_MAX_DIGITS = 6  # a unit price shows at most this many decimals (0.125, 0.000125)
+
+
+def format_price(amount: Decimal, currency: str, locale: str) -> str:
+    """A unit price as it was set: the currency's minor units at least, more when the price has
+    more (``$0.125``, ``¥3.1416``), up to PRICE_MAX_DIGITS decimals (rounded half up beyond),
+    so a line's quantity x price visibly makes its total. Otherwise as ``format_money``."""
+    value = Decimal(amount)
+    digits = currency_digits(currency)
+    exponent = value.normalize().as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) else 0
+    if places <= digits:
+        return format_money(value, currency, locale)
+    from babel.numbers import format_currency
+
+    shown = value.quantize(Decimal(1).scaleb(-max(digits, PRICE_MAX_DIGITS)), ROUND_HALF_UP)
+    return format_currency(
+        shown.normalize(), currency, locale=_locale(locale), decimal_quantization=False
+    )
 
 
 def format_number(value: Decimal | int, locale: str) -> str:

@@ -13,3 +13,6 @@ LINE_ITEMS_SHEET = "Line Items"
 PRODUCTS_SHEET = "Products"
 OWNED_SHEETS = (HISTORY_SHEET, DOCUMENTS_SHEET, FINDINGS_SHEET, FORECAST_SHEET)
 COMPANION_SHEETS = (LINE_ITEMS_SHEET, PRODUCTS_SHEET, *OWNED_SHEETS)
+# The columns `run` adds to the pipeline sheet (flags, days in stage) start their headers with
+# this; they are the tool's, not the deal's.
+OWNED_COLUMN_PREFIX = "⚑ salessheet"

@@ -23,7 +23,9 @@ from salessheet.core.formatting import (
     format_money,
     format_number,
     format_percent,
+    format_price,
 )
+from salessheet.core.money import round_money
 from salessheet.documents.chinese_amount import chinese_uppercase
 from salessheet.documents.money import Totals
 from salessheet.settings.documents import DocumentSettings, Seller
@@ -90,7 +92,11 @@ TEMPLATE_FIELDS: list[tuple[str, str]] = [
     ("items[].description", "description"),
     ("items[].quantity", "quantity, formatted"),
     ("items[].unit", "unit (pcs, 套, 台 ...)"),
-    ("items[].unit_price", "unit price with currency, formatted"),
+    (
+        "items[].unit_price",
+        "unit price with currency, formatted: the currency's minor units, more when the price "
+        "has more (0.125), up to 6 decimals",
+    ),
     ("items[].discount", "line discount as a percentage (blank when none)"),
     ("items[].tax_rate", "tax rate as a percentage"),
     ("items[].total", "line total (quantity x unit price x (1 - discount), rounded)"),
@@ -108,7 +114,8 @@ TEMPLATE_FIELDS: list[tuple[str, str]] = [
     ("totals.total_plain", "grand total as a plain number, e.g. 12345.60"),
     (
         "totals.total_in_words",
-        "grand total in Chinese uppercase (大写), e.g. 壹万贰仟叁佰肆拾伍元陆角整",
+        "grand total in Chinese uppercase (大写), e.g. 壹万贰仟叁佰肆拾伍元陆角整; on a Chinese "
+        "document in another currency led by its name, e.g. 美元肆万伍仟贰佰捌拾元整",
     ),
     ("totals.tax_inclusive", "true when prices include tax (含税价)"),
     ("totals.tax_mode", "inclusive or exclusive"),
@@ -167,16 +174,18 @@ TEMPLATE_FIELDS.append(
 
 
 def add_flat_names(context: dict[str, Any], extra: dict[str, str]) -> dict[str, Any]:
-    """Add FLAT_ALIASES and the deal's other columns (by header) as top-level names."""
+    """Add FLAT_ALIASES and the deal's other columns (by header) as top-level names.
+
+    The built-in names go first and win: a pipeline column headed like one of them (合同编号,
+    合计, 日期, ``doc`` ...) must not replace the registered number, a total or a date on the
+    document. Such a column is still there as ``deal.extra['合同编号']``."""
+    for name, target in FLAT_ALIASES.items():
+        group, key = target.split(".")
+        context[name] = context[group][key]
     for header, value in extra.items():
         name = header.strip()
         if name.isidentifier() and name not in context:
             context[name] = value
-    for name, target in FLAT_ALIASES.items():
-        if name in context:
-            continue
-        group, key = target.split(".")
-        context[name] = context[group][key]
     return context
 
 
@@ -229,6 +238,17 @@ def seller_context(seller: Seller, lang: str) -> dict[str, str]:
     return out
 
 
+def amount_in_words(total: Decimal, currency: str, lang: str, locale: str) -> str:
+    """The total in Chinese uppercase (大写): ``陆万伍仟贰佰元整`` for CNY, on every document;
+    on a Chinese document in another currency led by its Chinese name, ``美元肆万伍仟贰佰捌拾元整``.
+    Blank on other documents, and for an amount 元角分 cannot write (a third decimal)."""
+    if currency == "CNY":
+        return chinese_uppercase(total)
+    if lang != "zh" or round_money(total, "CNY") != total:
+        return ""
+    return currency_name(currency, locale) + chinese_uppercase(total)
+
+
 def build_context(
     *,
     kind: str,
@@ -259,7 +279,7 @@ def build_context(
                 "description": _s(it.description if it.product else ""),
                 "quantity": format_number(it.quantity, locale),
                 "unit": _s(it.unit),
-                "unit_price": money(it.unit_price),
+                "unit_price": format_price(it.unit_price, cur, locale),  # 0.125 stays 0.125
                 "discount": format_percent(it.discount, locale) if it.discount else "",
                 "tax_rate": format_percent(it.tax_rate, locale),
                 "total": money(line.total),
@@ -269,9 +289,7 @@ def build_context(
         {"rate": format_percent(t.rate, locale), "base": money(t.base), "tax": money(t.tax)}
         for t in totals.tax_lines
     ]
-    in_words = ""
-    if cur == "CNY":
-        in_words = chinese_uppercase(totals.total)
+    in_words = amount_in_words(totals.total, cur, lang, locale)
     context = {
         "doc": {
             "kind": kind,
@@ -334,38 +352,32 @@ def build_context(
     return add_flat_names(context, deal.extra)
 
 
-def input_hash(*, kind: str, deal: DealData, totals: Totals, settings: DocumentSettings) -> str:
-    """Fingerprint of everything that makes the document's content (not its date or format).
+# What the register decides, not the inputs: the number, the revision and the dates of this
+# issue (a quote's valid-until follows from its issue date). Left out of the fingerprint, with
+# every flat name that shows one of them (合同编号, 签订日期 ...).
+ISSUE_FIELDS = frozenset(
+    "doc." + k
+    for k in (
+        "number base_number revision issue_date issue_date_iso valid_until valid_until_iso"
+    ).split()
+)
+
+
+def printable(context: dict[str, Any]) -> dict[str, Any]:
+    """The render context without what the register decides (ISSUE_FIELDS): every value a
+    template can print that comes from the inputs."""
+    out = {k: v for k, v in context.items() if FLAT_ALIASES.get(k) not in ISSUE_FIELDS}
+    out["doc"] = {k: v for k, v in context["doc"].items() if f"doc.{k}" not in ISSUE_FIELDS}
+    return out
+
+
+def input_hash(*, kind: str, contexts: list[dict[str, Any]]) -> str:
+    """Fingerprint of every value a template can print (``printable``), over the contexts of
+    every document language: whatever changes on any language's document changes the hash,
+    while the same inputs give the same hash whichever language is issued (a translation of a
+    document keeps its number).
 
     Same hash: re-issuing reuses the registered number; a different hash: a new revision."""
-    payload = {
-        "kind": kind,
-        "deal": {
-            k: _s(getattr(deal, k))
-            for k in (
-                "deal_id customer currency contact email phone address customer_tax_id "
-                "document_discount valid_until"
-            ).split()
-        },
-        "lines": [
-            [
-                _s(p.item.sku),
-                _s(p.item.product),
-                _s(p.item.description),
-                str(p.item.quantity.normalize()),
-                _s(p.item.unit),
-                str(p.item.unit_price.normalize()),
-                str(p.item.discount.normalize()),
-                str(p.item.tax_rate.normalize()),
-                str(p.total),
-            ]
-            for p in totals.lines
-        ],
-        "totals": [str(totals.subtotal), str(totals.discount), str(totals.tax), str(totals.total)],
-        "tax_mode": totals.tax_mode,
-        "seller": {k: _s(getattr(settings.seller, k)) for k in Seller.__dataclass_fields__},
-        "terms": sorted(settings.payment_terms.items()),
-        "validity_days": settings.validity_days if kind == "quote" else None,
-    }
+    payload = {"kind": kind, "contexts": [printable(c) for c in contexts]}
     blob = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:16]

@@ -11,6 +11,7 @@ from typing import Any
 
 from salessheet.core.catalogue import BAD_VALUE
 from salessheet.core.findings import json_safe
+from salessheet.core.owned import OWNED_COLUMN_PREFIX
 from salessheet.core.textnorm import normalise
 from salessheet.documents.context import DealData
 from salessheet.documents.line_items import currency_code, rate_from
@@ -93,19 +94,11 @@ class DealReader:
                 f"the deal id is on rows {', '.join(rows)} of sheet {self.pipeline.sheet!r}; "
                 "make it unique before numbering a document for it"
             )
-        label = None
-        if deal.stage:
-            try:
-                stage = self.profile.stage(deal.stage)
-                zh = self.lang_for(deal) == "zh"
-                label = (stage.label_zh or stage.label) if zh else stage.label
-            except KeyError:
-                label = None
         data = DealData(
             deal_id=deal.id,
             customer=v.get("customer"),
             stage=deal.stage,
-            stage_label=label,
+            stage_label=self.stage_label(deal, self.lang_for(deal)),
             amount=v.get("amount"),
             currency=v.get("currency"),
             owner=v.get("owner"),
@@ -116,10 +109,24 @@ class DealReader:
             language=v.get("language"),
             notes=v.get("notes"),
             expected_close=v.get("expected_close"),
-            extra={str(k): ("" if val is None else _text(val)) for k, val in deal.extra.items()},
+            extra={
+                str(k): ("" if val is None else _text(val))
+                for k, val in deal.extra.items()
+                if not str(k).strip().startswith(OWNED_COLUMN_PREFIX)  # run's flags, day counts
+            },
         )
         self._optional_columns(deal, data, problems)
         return data, problems
+
+    def stage_label(self, deal: Any, lang: str) -> str | None:
+        """The deal's stage as a document in ``lang`` names it."""
+        if not deal.stage:
+            return None
+        try:
+            stage = self.profile.stage(deal.stage)
+        except KeyError:
+            return None
+        return (stage.label_zh or stage.label) if lang == "zh" else stage.label
 
     def _optional_columns(self, deal: Any, data: DealData, problems: list[str]) -> None:
         cols = self.settings.deal_columns
@@ -154,6 +161,10 @@ class DealReader:
         from_deal = language_of(deal.values.get("language"))
         if from_deal in LANGUAGES:
             return from_deal
+        return self.default_lang()
+
+    def default_lang(self) -> str:
+        """The team's document language: the configured one, else the profile's, else en."""
         if self.settings.default_language:
             return self.settings.default_language
         profile_lang = language_of(self.profile.locale)

@@ -32,13 +32,18 @@ def safe_part(text: str, max_bytes: int) -> str:
     return text
 
 
-def document_filename(number: str, customer: str | None, ext: str) -> str:
-    """``Q-2026-0007_Muller_&_Sohne.pdf``-style name, at most MAX_NAME_BYTES + extension."""
+def document_filename(number: str, customer: str | None, ext: str, lang: str | None = None) -> str:
+    """``Q-2026-0007_Muller_&_Sohne.pdf``-style name, at most MAX_NAME_BYTES + extension.
+
+    ``lang`` (given for a document in a language other than the team's default) goes before
+    the extension, ``Q-2026-0007_Muller_&_Sohne.zh.pdf``: the same number in two languages is
+    two files, neither replacing the other."""
     number_part = safe_part(number, 60) or "document"
-    budget = MAX_NAME_BYTES - len(number_part.encode("utf-8")) - 1
+    lang_part = f".{safe_part(lang, 10)}" if lang and safe_part(lang, 10) else ""
+    budget = MAX_NAME_BYTES - len(number_part.encode("utf-8")) - 1 - len(lang_part)
     customer_part = safe_part(customer or "", budget) if budget > 0 else ""
     stem = f"{number_part}_{customer_part}" if customer_part else number_part
-    return f"{stem}.{safe_part(ext, 10) or 'out'}"
+    return f"{stem}{lang_part}.{safe_part(ext, 10) or 'out'}"
 
 
 def output_path(out_dir: Path, filename: str) -> Path:

@@ -9,6 +9,7 @@ rate then come from the ``Products`` sheet. Rates and discounts may be written a
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -96,12 +97,21 @@ def _rate(rec: Record, name: str, label: str, problems: list[str]) -> Decimal | 
 
 
 def read_products(
-    sheet: RawSheet | None, settings: DocumentSettings, ctx: ParseContext, source: str = ""
+    sheet: RawSheet | None,
+    settings: DocumentSettings,
+    ctx: ParseContext,
+    source: str = "",
+    where: str | None = None,
 ) -> tuple[dict[str, Record], list[str]]:
     if sheet is None:
         return {}, []
     table = map_table(
-        sheet, _specs(settings.product_columns, {"sku"}), ctx, source=source, id_field="sku"
+        sheet,
+        _specs(settings.product_columns, {"sku"}),
+        ctx,
+        source=source,
+        id_field="sku",
+        where=where,
     )
     problems = [f.message for f in table.findings if f.code == BAD_VALUE.code]
     products: dict[str, Record] = {}
@@ -118,15 +128,25 @@ def read_line_items(
     ctx: ParseContext,
     *,
     source: str = "",
+    place: Callable[[str], str] | None = None,
 ) -> LineSource:
-    """Map the line items and the price list. Raises StructureError for an unreadable table."""
+    """Map the line items and the price list. Raises StructureError for an unreadable table.
+
+    ``place(sheet name)``: where a sheet lives when it is not in the workbook (a CSV
+    pipeline's sidecar file), so messages name that file rather than a sheet of ``source``."""
     out = LineSource(sheet_name=settings.line_items_sheet)
+    if place is not None:
+        out.place = place(settings.line_items_sheet)
     sheet = sheets.get(settings.line_items_sheet)
     if sheet is None:
         return out
     out.sheet_found = True
     products, product_problems = read_products(
-        sheets.get(settings.products_sheet), settings, ctx, source
+        sheets.get(settings.products_sheet),
+        settings,
+        ctx,
+        source,
+        where=place(settings.products_sheet) if place is not None else None,
     )
     table = map_table(
         sheet,
@@ -134,6 +154,7 @@ def read_line_items(
         ctx,
         source=source,
         id_field="deal_id",
+        where=out.place or None,
     )
     bad_rows: dict[int, list[str]] = defaultdict(list)
     for f in table.findings:

@@ -65,6 +65,28 @@ def seller_problems(seller: Any, noun: str = "a document", lang: str = "en") -> 
     ]
 
 
+def blank_field(
+    name: str,
+    kind: str,
+    noun: str,
+    field_cells: dict[str, tuple[str, str]] | None,
+    sheet: str,
+) -> str:
+    """A required field is blank: where (``field_cells``: field -> (cell, header) of the
+    deal's row), or that the sheet has no such column and how to map or unrequire it."""
+    label = FIELD_LABELS.get(name, name)
+    if field_cells is None or name == "currency":  # currency: the profile's when no column
+        return f"{label} is blank; {noun} needs it"
+    if name in field_cells:
+        cell, header = field_cells[name]
+        return f"{label} is blank (sheet {sheet!r} {cell}, column {header!r}); {noun} needs it"
+    return (
+        f"{label} is blank: sheet {sheet!r} has no {label} column; {noun} needs it: add the "
+        f"column (or map your header to it in the config's columns.{name}.aliases), or take "
+        f"{name} out of documents.{kind}.required"
+    )
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -101,6 +123,8 @@ def preflight(
     seller: Any = None,
     lang: str = "en",
     line_items_place: str = "",
+    field_cells: dict[str, tuple[str, str]] | None = None,
+    sheet: str = "",
 ) -> list[str]:
     """Every problem with issuing ``kind`` for ``deal``; empty when it may be issued."""
     problems: list[str] = list(row_problems or [])
@@ -117,7 +141,7 @@ def preflight(
     for name in required:
         value = currency if name == "currency" else getattr(deal, name, None)
         if _blank(value):
-            problems.append(f"{FIELD_LABELS.get(name, name)} is blank; {noun} needs it")
+            problems.append(blank_field(name, kind, noun, field_cells, sheet))
     if currency and not is_known_currency(currency):
         problems.append(f"currency {currency!r} is not an ISO 4217 code such as CNY, USD, EUR")
         currency = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from salessheet.core.formatting import is_known_currency
 from salessheet.core.textnorm import normalise
 from salessheet.documents.context import (
     TEMPLATE_FIELDS,
+    DealData,
     build_context,
     input_hash,
 )
@@ -229,10 +230,14 @@ def issue_documents(
     if not selected:
         return result
     sheets = _sheets(pipeline, settings)
-    lines = read_line_items(sheets, settings, reader.ctx, source=str(pipeline.source))
     place = getattr(pipeline.store, "place", None)  # a CSV's line items are a file beside it
-    if callable(place):
-        lines.place = place(lines.sheet_name)
+    lines = read_line_items(
+        sheets,
+        settings,
+        reader.ctx,
+        source=str(pipeline.source),
+        place=place if callable(place) else None,
+    )
     own_register = register is None
     check_register(pipeline.sheets.get(REGISTER_SHEET))
     if register is None:
@@ -346,6 +351,29 @@ def _unknown_names(path: Path, names: set[str], context: dict[str, Any]) -> list
     ]
 
 
+def _fingerprint(run: _Run, deal: Any, data: DealData, totals: Totals) -> str:
+    """The input hash: every value a template can print, in every document language (so a
+    change that only the Chinese document shows is a change, and issuing the other language
+    of the same inputs is not)."""
+    contexts = [
+        build_context(
+            kind=run.kind,
+            lang=lang,
+            locale=run.reader.locale_for(lang),
+            deal=replace(data, stage_label=run.reader.stage_label(deal, lang)),
+            totals=totals,
+            settings=run.settings,
+            number="",  # the register's part, left out of the hash
+            base_number="",
+            revision=0,
+            issue_date=run.pipeline.today,
+            valid_until=None,
+        )
+        for lang in LANGUAGES
+    ]
+    return input_hash(kind=run.kind, contexts=contexts)
+
+
 def _issue_one(
     run: _Run,
     deal_id: str,
@@ -405,11 +433,17 @@ def _issue_one(
         if deal.cell("amount")
         else None,
         seller=settings.seller,
+        field_cells={
+            name: (cell, str(deal.header(name) or name))
+            for name in reader.kind_settings.required
+            if (cell := deal.cell(name))
+        },
+        sheet=pipeline.sheet,
     )
     if problems or totals is None:
         return None, problems or ["no line items to price"]
     assert currency is not None
-    fingerprint = input_hash(kind=run.kind, deal=data, totals=totals, settings=settings)
+    fingerprint = _fingerprint(run, deal, data, totals)
     assignment = register.assign(
         kind=run.kind,
         deal_id=deal_id,
@@ -435,7 +469,8 @@ def _issue_one(
     unknown = _unknown_names(template, checked[template], context)
     if unknown:
         return None, unknown
-    filename = document_filename(number, data.customer, run.fmt)
+    other_lang = lang if lang != reader.default_lang() else None  # never the same file name
+    filename = document_filename(number, data.customer, run.fmt, other_lang)
     target = output_path(out, filename)
     payload: bytes | None = None
     html: str | None = None

@@ -13,7 +13,12 @@ from salessheet.core import catalogue as C
 from salessheet.core.cells import CellError, RawValue, WriteValue, a1
 from salessheet.core.cellsafe import clip_cell_text, clip_rows
 from salessheet.core.findings import SEVERITY_ORDER, Finding
-from salessheet.core.owned import FINDINGS_SHEET, FORECAST_SHEET, HISTORY_SHEET
+from salessheet.core.owned import (
+    FINDINGS_SHEET,
+    FORECAST_SHEET,
+    HISTORY_SHEET,
+    OWNED_COLUMN_PREFIX,
+)
 from salessheet.history.ledger import HEADER as LEDGER_HEADER
 from salessheet.history.ledger import LedgerEvent
 from salessheet.history.ownership import check_replaceable
@@ -24,7 +29,7 @@ from salessheet.stores.base import CellWrite, RowGuard, SheetReplace, WriteBatch
 
 FLAG_HEADER = "⚑ salessheet: flags"
 DAYS_HEADER = "⚑ salessheet: days in stage"
-OWNED_PREFIX = "⚑ salessheet"
+OWNED_PREFIX = OWNED_COLUMN_PREFIX
 MARKS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
 FLAG_MAX = 250
 _TRANSITION_CODES = frozenset(c.code for c in C.TRANSITION_CHECKS)

@@ -448,6 +448,7 @@ def map_table(
     source: str = "",
     skip_text: frozenset[str] = frozenset(),
     options: TableOptions | None = None,
+    where: str | None = None,
 ) -> MappedTable:
     """Map ``sheet`` through ``columns``. Raises StructureError listing every structural problem.
 
@@ -455,9 +456,12 @@ def map_table(
     numbers). They are skipped only when the store knows every error cell of the sheet, so an
     ``#N/A`` in them is still reported; their values are then absent from ``Record.values``.
     ``options``: a known header row, a table without one, the layout rows to skip.
+    ``where``: how messages name the table (default ``SOURCE, sheet NAME``), e.g. the file a
+    CSV pipeline's line items are in.
     """
     options = options or TableOptions()
-    where = f"{source}, sheet {sheet.name!r}" if source else f"sheet {sheet.name!r}"
+    if where is None:
+        where = f"{source}, sheet {sheet.name!r}" if source else f"sheet {sheet.name!r}"
     h = _map_header(sheet, columns, options, where)
     header_row, col_of, header_of = h.header_row, h.col_of, h.header_of
     hr = header_row - 1  # 0-based index of the header (the row above the data)
