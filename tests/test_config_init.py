@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import python_calamine
 import yaml
-from conftest import CORPUS, TODAY, make_xlsx
+from conftest import CORPUS, TODAY, corpus_file, make_xlsx
 
 from salessheet import api
 from salessheet.settings.profile import load_profile
@@ -560,3 +560,51 @@ def test_sectioned_tracker(tmp_path: Path) -> None:
     summary, figures = init_and_report(tmp_path, "tracker.xlsx", rows)
     assert summary["validate"]["deals"] == 3
     assert stage_counts(figures) == {"contract": 2, "negotiation": 1}
+
+
+def missing_fields(source: Path, config: str | Path) -> list[tuple[str, str | None, str]]:
+    report = api.validate(source, profile=str(config), today=TODAY)
+    return [(f.column, f.cell, f.message) for f in report.findings if f.code == "missing-field"]
+
+
+def test_a_placeholder_for_nobody_is_written_as_the_columns_null_marker(tmp_path: Path) -> None:
+    """'Unassigned' in the owner column is promised as a null marker of that column: the
+    config says so, and validate sees those owners as missing (it read them as a name)."""
+    rows = [["Deal ID", "Customer", "Stage", "Owner", "Amount", "Close Date"]]
+    owners = ["Ana", "Unassigned", "Ben", "Unassigned", "Ana", "Ben"]
+    rows += [
+        [f"D{i}", f"Client {i}", "Proposal", owner, 1000 * i, "2027-03-01"]
+        for i, owner in enumerate(owners, start=1)
+    ]
+    path = tmp_path / "deals.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    result = api.config_init(path, today=TODAY)
+    text = result.path.read_text(encoding="utf-8")
+    assert (
+        "    null_markers: [Unassigned]  # 2 cells in Owner: a placeholder for 'nobody' "
+        "(read as blank, so required-field checks see it)\n"
+    ) in text
+    assert "null_markers: [Unassigned]" not in text.split("columns:")[0]  # not sheet-wide
+    assert missing_fields(path, result.path) == [
+        ("Owner", "D3", "owner is required in stage negotiation"),
+        ("Owner", "D5", "owner is required in stage negotiation"),
+    ]
+
+
+def test_the_corpus_owner_placeholder_is_no_owner(tmp_path: Path) -> None:
+    src = corpus_file("mariacvega90_pipeline_prueba_deals", "Deals.csv")
+    work = tmp_path / "Deals.csv"
+    work.write_bytes(src.read_bytes())
+    result = api.config_init(work, today=TODAY)
+    assert "    null_markers: [Unassigned]  # 56 cells in owner:" in result.path.read_text("utf-8")
+    unassigned = [
+        n
+        for n, line in enumerate(work.read_text("utf-8-sig").splitlines()[1:], start=2)
+        if line.split(";")[3] == "Unassigned"
+    ]
+    assert [(column, cell) for column, cell, _ in missing_fields(work, result.path)] == [
+        ("owner", f"D{n}") for n in unassigned
+    ]
+    figures = api.report(work, profile=str(result.path), today=TODAY).to_dict()
+    assert "Unassigned" not in json.dumps(figures, ensure_ascii=False)

@@ -110,7 +110,7 @@ def test_missing_and_misplaced_keys(tmp_path: Path) -> None:
     assert problems_of(cfg) == [
         f"{cfg}:1: name: missing, expected a text value",
         f"{cfg}:4: columns.customer.alias: unknown key, expected one of: aliases, "
-        "aliases_replace, column, currency, date_order, required, scale, track, type",
+        "aliases_replace, column, currency, date_order, null_markers, required, scale, track, type",
         f"{cfg}:4: columns.customer.aliases: found nothing, expected at least one header name",
         f"{cfg}:7: stages[1] (won).label: missing, expected a non-empty text value",
     ]
@@ -332,3 +332,31 @@ def test_paths_in_a_parent_file_are_relative_to_its_folder(tmp_path: Path) -> No
     team.write_text("extends: ../shared/base.yaml\nname: team\n", "utf-8")
     seller = load_profile(str(team)).documents.seller
     assert (seller.name, seller.logo) == ("Qinghe", (tmp_path / "shared" / "logo.png").resolve())
+
+
+def test_a_columns_own_null_markers_blank_that_column_only(cli, tmp_path: Path) -> None:
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(
+        "extends: b2b\nname: team\ncolumns:\n"
+        "  owner: {null_markers: [Unassigned]}\n"
+        "  stage: {null_markers: [(none)]}\n",
+        "utf-8",
+    )
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text(
+        "Deal ID,Customer,Stage,Owner\n"
+        "D1,Unassigned,lead,Ana\n"  # a customer so named: not a marker in that column
+        "D2,Acme,lead,Unassigned\n"
+        "D3,Acme,(none),Ana\n",
+        "utf-8",
+    )
+    found = api.validate(sheet, profile=str(cfg), today=TODAY).findings
+    assert [(f.code, f.cell, f.message) for f in found if f.code == "missing-field"] == [
+        ("missing-field", "D3", "owner is required in stage lead (客户开发)"),
+        ("missing-field", "C4", "the stage is empty ((none))"),
+    ]
+    schema = json.loads(cli("config", "schema").stdout)
+    column = schema["$defs"]["ColumnModel"]["properties"]["null_markers"]
+    assert column["items"] == {"type": "string"}
+    assert "in this column only" in column["description"]
+    assert load_profile(str(cfg)).null_markers == load_profile("b2b").null_markers

@@ -26,6 +26,7 @@ from salessheet.sheet.parsing import (
     ParseContext,
     ParseFailure,
     cell_text,
+    null_marker_set,
     numeric_date_kind,
     parse_date,
     parse_id,
@@ -57,6 +58,7 @@ class ColumnSpec:
     scale: Decimal | None = None  # money: configured scale (the header's unit must agree)
     currency: str | None = None  # money: configured currency (the header's must agree)
     column: int | None = None  # 1-based position: only for a table without a header row
+    null_markers: tuple[str, ...] = ()  # texts that mean "blank" in this column only
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def specs_from_profile(profile: Any) -> list[ColumnSpec]:
             getattr(c, "scale", None),
             getattr(c, "currency", None),
             getattr(c, "column", None),
+            tuple(getattr(c, "null_markers", ()) or ()),
         )
         for c in profile.columns
     ]
@@ -474,9 +477,26 @@ def map_table(
     date_kinds: dict[str, dict[str, RawValue]] = {
         f: {} for f in specs if specs[f].type == "date" and specs[f].date_order is None
     }
+    # texts that mean "blank": the profile's, and a column's own on top. Non-ASCII text is
+    # compared after NFKC (ASCII is unchanged by it); combining marks may make a marker's text
+    # up to twice as long before it is composed
+    nulls = ctx.null_markers
+    own_nulls = {
+        f: nulls | null_marker_set(specs[f].null_markers) for f in specs if specs[f].null_markers
+    }
     # (field, 0-based column, parser, plain text (_TEXT, _ID) or 0, memo of raw value ->
-    # (ok, value or error))
-    plan: list[tuple[str, int, Callable[[RawValue], Any], int, dict[RawValue, tuple[bool, Any]]]]
+    # (ok, value or error), the column's null markers, the longest of them x 2)
+    plan: list[
+        tuple[
+            str,
+            int,
+            Callable[[RawValue], Any],
+            int,
+            dict[RawValue, tuple[bool, Any]],
+            frozenset[str],
+            int,
+        ]
+    ]
     plan = [
         (
             f,
@@ -484,6 +504,8 @@ def map_table(
             column_parser(specs[f], ctx, units.get(f, (ONE, None))[0], date_kinds.get(f)),
             {"text": _TEXT, "id": _ID}.get(specs[f].type, 0),
             {},
+            cnulls := own_nulls.get(f, nulls),
+            2 * max((len(m) for m in cnulls), default=0),
         )
         for f in specs
     ]
@@ -493,10 +515,6 @@ def map_table(
     is_deal = record_type is Deal
     # A big sheet may still be arriving in pieces: map what is there, then ask for more.
     rows = sheet.rows_so_far()
-    nulls = ctx.null_markers
-    # non-ASCII text is compared after NFKC (ASCII is unchanged by it); combining marks may
-    # make a marker's text up to twice as long before it is composed
-    null_max = 2 * max((len(m) for m in nulls), default=0)
     nfkc = unicodedata.normalize
     start = hr + 1
     while True:
@@ -506,7 +524,7 @@ def map_table(
             n = len(row)
             values: dict[str, Any] = {}
             empty = True
-            for fname, ci, parse, plain, memo in plan:
+            for fname, ci, parse, plain, memo, col_nulls, null_max in plan:
                 v = row[ci] if ci < n else None
                 if v is None or v == "":
                     values[fname] = None
@@ -516,11 +534,11 @@ def map_table(
                     text = v.strip()  # type: ignore[union-attr]  # cls is str: v is text
                     if (
                         not text
-                        or text in nulls
+                        or text in col_nulls
                         or (
                             len(text) <= null_max
                             and not text.isascii()
-                            and nfkc("NFKC", text) in nulls
+                            and nfkc("NFKC", text) in col_nulls
                         )
                     ):
                         values[fname] = None
