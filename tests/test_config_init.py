@@ -608,3 +608,35 @@ def test_the_corpus_owner_placeholder_is_no_owner(tmp_path: Path) -> None:
     ]
     figures = api.report(work, profile=str(result.path), today=TODAY).to_dict()
     assert "Unassigned" not in json.dumps(figures, ensure_ascii=False)
+
+
+def test_whole_number_discounts_get_a_scale_the_rules_honour(tmp_path: Path) -> None:
+    """A Discount column of 5, 10, 25 means percent: config init writes its scale, as for
+    the probability, and `discount > 20%` then means what the README says."""
+    rows = [["Deal ID", "Customer", "Stage", "Owner", "Amount", "Close Date", "Discount"]]
+    discounts = [5, 10, 25, 15, 30]
+    rows += [
+        [f"D{i}", f"Client {i}", "Proposal", "Ana", 1000, "2027-03-01", d]
+        for i, d in enumerate(discounts, start=1)
+    ]
+    path = tmp_path / "deals.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    result = api.config_init(path, today=TODAY)
+    text = result.path.read_text(encoding="utf-8")
+    assert (
+        "  discount:  # 'Discount' is an alias of discount in the b2b profile; percentages\n"
+        "    aliases: [Discount]\n"
+        "    aliases_replace: true  # only this header, so no other column is taken\n"
+        "    scale: 0.01  # Discount: values from 5 to 30 → 0–100 scale: 5 means 5 %\n"
+    ) in text
+    team = tmp_path / "team.yaml"
+    team.write_text(
+        f"extends: {result.path.name}\nrules:\n  - id: discount-cap\n    check: discount <= 20%\n",
+        "utf-8",
+    )
+    report = api.validate(path, profile=str(team), today=TODAY)
+    assert [(f.code, f.cell, f.message) for f in report.findings if f.code == "discount-cap"] == [
+        ("discount-cap", "G4", "does not meet discount <= 20%"),
+        ("discount-cap", "G6", "does not meet discount <= 20%"),
+    ]

@@ -360,3 +360,26 @@ def test_a_columns_own_null_markers_blank_that_column_only(cli, tmp_path: Path) 
     assert column["items"] == {"type": "string"}
     assert "in this column only" in column["description"]
     assert load_profile(str(cfg)).null_markers == load_profile("b2b").null_markers
+
+
+def test_scale_on_a_percent_column_is_read_and_on_a_text_column_refused(tmp_path: Path) -> None:
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text("extends: b2b\nname: team\ncolumns:\n  discount: {scale: 0.01}\n", "utf-8")
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("Deal ID,Stage,Discount\nD1,lead,5\nD2,lead,12.5%\nD3,lead,30\n", "utf-8")
+    p = api.open_pipeline(sheet, profile=str(cfg), today=TODAY)
+    assert [str(d.values["discount"]) for d in p.deals] == ["0.05", "0.125", "0.30"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "extends: b2b\nname: team\ncolumns:\n  owner:\n    scale: 0.01\n"
+        "  customer: {currency: USD}\n",
+        "utf-8",
+    )
+    assert problems_of(bad) == [
+        f"{bad}:5: columns.owner.scale: found scale: 0.01 on a text column, expected scale only "
+        "on a money, number or percent column (give the column a type: that reads it, or drop "
+        "scale:)",
+        f"{bad}:6: columns.customer.currency: found currency: USD on a text column, expected "
+        "currency only on a money column (give the column a type: that reads it, or drop "
+        "currency:)",
+    ]

@@ -55,7 +55,8 @@ class ColumnSpec:
     type: str = "text"  # id|text|stage|money|number|percent|date
     required: bool = False
     date_order: str | None = None  # dmy | mdy | ymd: numeric text dates read in this order
-    scale: Decimal | None = None  # money: configured scale (the header's unit must agree)
+    # money: configured scale (the header's unit must agree); number, percent: values x scale
+    scale: Decimal | None = None
     currency: str | None = None  # money: configured currency (the header's must agree)
     column: int | None = None  # 1-based position: only for a table without a header row
     null_markers: tuple[str, ...] = ()  # texts that mean "blank" in this column only
@@ -193,7 +194,8 @@ def column_parser(
     scale: Decimal = ONE,
     kinds: dict[str, RawValue] | None = None,
 ) -> Callable[[RawValue], Any]:
-    """The parser of one column. ``scale``: a money column's unit (amounts × scale, exact);
+    """The parser of one column. ``scale``: a money column's unit (amounts × scale, exact; a
+    number or percent column takes its config's ``scale``, ``spec.scale``);
     ``kinds``: for a date column without a date_order, collects the first numeric text date
     that reads only day first ("dmy") and only month first ("mdy")."""
     kind = spec.type
@@ -225,9 +227,12 @@ def column_parser(
 
         return scaled
     if kind == "number":
+        factor = spec.scale
+        if factor is not None:
+            return lambda v: parse_number(v, ctx) * factor
         return lambda v: parse_number(v, ctx)
     if kind == "percent":
-        return lambda v: parse_percent(v, ctx)
+        return lambda v: parse_percent(v, ctx, spec.scale)
     if kind == "date":
         order = spec.date_order
         if order is not None:

@@ -277,7 +277,11 @@ def _columns(y: _Lines, data: dict[str, Any], guess: Guess, profile: Profile) ->
             if c.money.note:
                 y.comment(f"not a unit: {c.money.note}", 4)
         if c.percent is not None:
-            y.comment(c.percent.evidence, 4)
+            if c.percent.scale == "points" and c.percent.numbers and supports("scale", column=True):
+                entry["scale"] = Decimal("0.01")
+                y.key(4, "scale", entry["scale"], f"{c.percent.evidence}: 5 means 5 %")
+            else:
+                y.comment(c.percent.evidence, 4)
         _own_nulls(y, entry, c, guess)
         cols[c.field] = entry
     # profile fields the sheet does not have: their aliases must not claim another column
