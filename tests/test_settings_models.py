@@ -383,3 +383,29 @@ def test_scale_on_a_percent_column_is_read_and_on_a_text_column_refused(tmp_path
         "currency only on a money column (give the column a type: that reads it, or drop "
         "currency:)",
     ]
+
+
+def test_out_dir_and_ca_file_stay_relative_to_the_file_that_wrote_them(cli, tmp_path: Path) -> None:
+    for folder in ("a", "b", "company", "team"):
+        (tmp_path / folder).mkdir()
+    mine = tmp_path / "a" / "t.yaml"
+    mine.write_text("extends: b2b\ndocuments: {out_dir: documents}\n", "utf-8")
+    res = cli("config", "show", "--config", str(mine))
+    shown = tmp_path / "b" / "s.yaml"
+    shown.write_text(res.stdout, "utf-8")
+    want = (tmp_path / "a" / "documents").resolve()
+    assert load_profile(str(mine)).documents.out_dir.resolve() == want
+    assert load_profile(str(shown)).documents.out_dir == want
+    # through an extends: chain, and the e-mail CA file likewise
+    (tmp_path / "company" / "base.yaml").write_text(
+        "extends: b2b\ndocuments: {out_dir: docs-company}\nnotifications:\n  email:\n"
+        "    {host: smtp.example.com, from: a@example.com, manager_to: [b@example.com],"
+        " ca_file: ca.pem}\n",
+        "utf-8",
+    )
+    team = tmp_path / "team" / "team.yaml"
+    team.write_text("extends: ../company/base.yaml\nname: team\n", "utf-8")
+    profile = load_profile(str(team))
+    company = (tmp_path / "company").resolve()
+    assert profile.documents.out_dir == company / "docs-company"
+    assert profile.notifications.email.ca_file == str(company / "ca.pem")

@@ -618,7 +618,7 @@ def _build(m: ProfileFile, path: Path | None, data: dict[str, Any]) -> Profile:
         ignore_columns=list(m.ignore_columns),
         reading=build_reading(m),
         documents=build_documents(m.documents, path.parent if path else None),
-        notifications=build_notifications(m.notifications),
+        notifications=build_notifications(m.notifications, path.parent if path else None),
         rules=build_rules(
             m.rules,
             # validated rules: the file has columns and stages, so scope_of gives a Scope

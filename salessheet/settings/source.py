@@ -59,8 +59,13 @@ _LIMITS_HINT = (
 )
 BUILTIN_PROFILES = ("b2b", "b2c", "lite")
 FLAGS = ("aliases_replace", "stages_replace")  # merge switches, consumed by the merge
-# keys holding file paths, resolved against the folder of the file that wrote them
-_PATH_KEYS = (("documents", "seller", "logo"),)
+# keys holding file or folder paths, resolved against the folder of the file that wrote them
+# (besides documents.<kind>.templates.<lang>.<format>)
+_PATH_KEYS = (
+    ("documents", "seller", "logo"),
+    ("documents", "out_dir"),
+    ("notifications", "email", "ca_file"),
+)
 _TEMPLATE_KINDS = ("quote", "contract")
 
 
@@ -383,7 +388,8 @@ def _drop_stale_stage_rules(merged: dict[str, Any], child: dict[str, Any]) -> No
 
 
 def anchored(data: Any, folder: Path) -> Any:
-    """A copy of ``data`` whose relative template and logo paths start at ``folder``."""
+    """A copy of ``data`` whose relative paths (templates, logo, documents' out_dir, the
+    e-mail CA file) start at ``folder``."""
     out = copy.deepcopy(data)
     if isinstance(out, dict):
         _anchor_paths(out, folder)
@@ -391,19 +397,22 @@ def anchored(data: Any, folder: Path) -> Any:
 
 
 def _anchor_paths(data: dict[str, Any], folder: Path) -> None:
-    """Relative logo and template paths point into the folder of the file that wrote them."""
-    docs = data.get("documents")
-    if not isinstance(docs, dict):
-        return
+    """Relative paths point into the folder of the file that wrote them."""
 
     def anchor(value: Any) -> Any:
         if isinstance(value, str) and value.strip() and not Path(value).expanduser().is_absolute():
             return str(folder / Path(value).expanduser())
         return value
 
-    seller = docs.get("seller")
-    if isinstance(seller, dict) and "logo" in seller:
-        seller["logo"] = anchor(seller["logo"])
+    for *parents, key in _PATH_KEYS:
+        section: Any = data
+        for name in parents:
+            section = section.get(name) if isinstance(section, dict) else None
+        if isinstance(section, dict) and key in section:
+            section[key] = anchor(section[key])
+    docs = data.get("documents")
+    if not isinstance(docs, dict):
+        return
     for kind in _TEMPLATE_KINDS:
         templates = (
             docs.get(kind, {}).get("templates") if isinstance(docs.get(kind), dict) else None
