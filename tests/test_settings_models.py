@@ -409,3 +409,36 @@ def test_out_dir_and_ca_file_stay_relative_to_the_file_that_wrote_them(cli, tmp_
     company = (tmp_path / "company").resolve()
     assert profile.documents.out_dir == company / "docs-company"
     assert profile.notifications.email.ca_file == str(company / "ca.pem")
+
+
+def test_a_stage_problem_in_an_extends_file_names_the_users_own_item(tmp_path: Path) -> None:
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(
+        "extends: b2b\nname: team\nstages:\n"
+        "  - {id: negotiation, stall_days: 20}\n"
+        "  - id: contract\n    probability: 1.7\n",
+        "utf-8",
+    )
+    assert problems_of(cfg) == [
+        f"{cfg}:6: stages[1] (contract).probability: found 1.7 (a number), expected a number "
+        "from 0 to 1",
+    ]
+
+
+def test_a_misspelt_stage_id_in_an_extends_file_gets_a_did_you_mean(tmp_path: Path) -> None:
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(
+        "extends: b2b\nname: team\nstages:\n  - {id: lead, stall_days: 9}\n"
+        "  - {id: negotiaton, stall_days: 20}\n",
+        "utf-8",
+    )
+    assert problems_of(cfg) == [
+        f"{cfg}:5: stages[1] (negotiaton).label: missing, expected a non-empty text value "
+        "(stage 'negotiaton' is not one of the stages it extends, so it is a new stage; did you "
+        "mean 'negotiation'?)",
+    ]
+    # a new stage of its own name gets no guess
+    cfg.write_text("extends: b2b\nname: team\nstages:\n  - {id: pilot}\n", "utf-8")
+    assert problems_of(cfg) == [
+        f"{cfg}:4: stages[0] (pilot).label: missing, expected a non-empty text value"
+    ]

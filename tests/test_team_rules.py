@@ -484,13 +484,13 @@ def test_on_enter_problems_name_the_stage_the_action_and_the_line(tmp_path: Path
     with pytest.raises(ConfigError) as exc:
         load_profile(str(cfg))
     assert [p.replace(str(cfg), "team.yaml") for p in exc.value.problems] == [
-        "team.yaml:8: stages[1] (lead).on_enter[3]: expected one of issue: quote|contract or "
+        "team.yaml:8: stages[0] (lead).on_enter[3]: expected one of issue: quote|contract or "
         "notify: ADDRESS|TARGET, not both",
-        "team.yaml:9: stages[1] (lead).on_enter[4].format: format goes with issue: (the "
+        "team.yaml:9: stages[0] (lead).on_enter[4].format: format goes with issue: (the "
         "document's format)",
-        "team.yaml:10: stages[1] (lead).on_enter[5].issue: found 'invoice' (text), expected "
+        "team.yaml:10: stages[0] (lead).on_enter[5].issue: found 'invoice' (text), expected "
         "quote or contract",
-        "team.yaml:11: stages[1] (lead).on_enter[6]: expected one of issue: quote|contract or "
+        "team.yaml:11: stages[0] (lead).on_enter[6]: expected one of issue: quote|contract or "
         "notify: ADDRESS|TARGET",
     ]
     # what needs the rest of the profile is checked once each action is well formed
@@ -498,11 +498,11 @@ def test_on_enter_problems_name_the_stage_the_action_and_the_line(tmp_path: Path
     with pytest.raises(ConfigError) as exc:
         load_profile(str(cfg))
     assert [p.replace(str(cfg), "team.yaml") for p in exc.value.problems] == [
-        "team.yaml:5: stages[1] (lead).on_enter[0].issue: a contract cannot be issued in stage "
+        "team.yaml:5: stages[0] (lead).on_enter[0].issue: a contract cannot be issued in stage "
         "lead (documents.contract.stages allows negotiation, contract, delivery)",
-        "team.yaml:6: stages[1] (lead).on_enter[1].notify: notify boss@example.com: e-mail needs "
+        "team.yaml:6: stages[0] (lead).on_enter[1].notify: notify boss@example.com: e-mail needs "
         "notifications.email (the SMTP server)",
-        "team.yaml:7: stages[1] (lead).on_enter[2].notify: found 'sales-chat', expected an "
+        "team.yaml:7: stages[0] (lead).on_enter[2].notify: found 'sales-chat', expected an "
         "e-mail address or the name of a target in notifications.webhooks (none has a name)",
     ]
 

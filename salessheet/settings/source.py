@@ -70,11 +70,14 @@ _TEMPLATE_KINDS = ("quote", "contract")
 
 
 class Where(NamedTuple):
-    """Where a value was written: file, 1-based line, and the same for its keys or items."""
+    """Where a value was written: file, 1-based line, and the same for its keys or items;
+    ``place``: for a list item, its place in the list of the file that wrote it (a merged
+    list's item may sit elsewhere: messages name the place the user sees)."""
 
     file: str
     line: int
     kids: dict[str, Where] | list[Where] | None = None
+    place: int | None = None
 
 
 def profile_path(name_or_path: str) -> Path:
@@ -282,7 +285,11 @@ def _where(node: yaml.Node, file: str, line: int) -> Where:
                 kids[key.value] = _where(value, file, key.start_mark.line + 1)
         return Where(file, line, kids)
     if isinstance(node, yaml.SequenceNode):
-        return Where(file, line, [_where(v, file, v.start_mark.line + 1) for v in node.value])
+        items = [
+            _where(v, file, v.start_mark.line + 1)._replace(place=i)
+            for i, v in enumerate(node.value)
+        ]
+        return Where(file, line, items)
     return Where(file, line)
 
 
@@ -456,7 +463,11 @@ def merge_over(
         out[key] = merged[0]
         if merged[1] is not None:
             kids[str(key)] = merged[1]
-    where = Where(cw.file, cw.line, kids) if cw else (Where(pw.file, pw.line, kids) if pw else None)
+    where = (
+        Where(cw.file, cw.line, kids, cw.place)
+        if cw
+        else (Where(pw.file, pw.line, kids, pw.place) if pw else None)
+    )
     return out, where
 
 
