@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import python_calamine
 import yaml
-from conftest import CORPUS, TODAY, make_xlsx
+from conftest import CORPUS, TODAY, corpus_file, make_xlsx
 
 from salessheet import api
 from salessheet.settings.profile import load_profile
@@ -560,3 +560,84 @@ def test_sectioned_tracker(tmp_path: Path) -> None:
     summary, figures = init_and_report(tmp_path, "tracker.xlsx", rows)
     assert summary["validate"]["deals"] == 3
     assert stage_counts(figures) == {"contract": 2, "negotiation": 1}
+
+
+def missing_fields(source: Path, config: str | Path) -> list[tuple[str, str | None, str]]:
+    report = api.validate(source, profile=str(config), today=TODAY)
+    return [(f.column, f.cell, f.message) for f in report.findings if f.code == "missing-field"]
+
+
+def test_a_placeholder_for_nobody_is_written_as_the_columns_null_marker(tmp_path: Path) -> None:
+    """'Unassigned' in the owner column is promised as a null marker of that column: the
+    config says so, and validate sees those owners as missing (it read them as a name)."""
+    rows = [["Deal ID", "Customer", "Stage", "Owner", "Amount", "Close Date"]]
+    owners = ["Ana", "Unassigned", "Ben", "Unassigned", "Ana", "Ben"]
+    rows += [
+        [f"D{i}", f"Client {i}", "Proposal", owner, 1000 * i, "2027-03-01"]
+        for i, owner in enumerate(owners, start=1)
+    ]
+    path = tmp_path / "deals.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    result = api.config_init(path, today=TODAY)
+    text = result.path.read_text(encoding="utf-8")
+    assert (
+        "    null_markers: [Unassigned]  # 2 cells in Owner: a placeholder for 'nobody' "
+        "(read as blank, so required-field checks see it)\n"
+    ) in text
+    assert "null_markers: [Unassigned]" not in text.split("columns:")[0]  # not sheet-wide
+    assert missing_fields(path, result.path) == [
+        ("Owner", "D3", "owner is required in stage negotiation"),
+        ("Owner", "D5", "owner is required in stage negotiation"),
+    ]
+
+
+def test_the_corpus_owner_placeholder_is_no_owner(tmp_path: Path) -> None:
+    src = corpus_file("mariacvega90_pipeline_prueba_deals", "Deals.csv")
+    work = tmp_path / "Deals.csv"
+    work.write_bytes(src.read_bytes())
+    result = api.config_init(work, today=TODAY)
+    assert "    null_markers: [Unassigned]  # 56 cells in owner:" in result.path.read_text("utf-8")
+    unassigned = [
+        n
+        for n, line in enumerate(work.read_text("utf-8-sig").splitlines()[1:], start=2)
+        if line.split(";")[3] == "Unassigned"
+    ]
+    assert [(column, cell) for column, cell, _ in missing_fields(work, result.path)] == [
+        ("owner", f"D{n}") for n in unassigned
+    ]
+    figures = api.report(work, profile=str(result.path), today=TODAY).to_dict()
+    assert "Unassigned" not in json.dumps(figures, ensure_ascii=False)
+
+
+def test_whole_number_discounts_get_a_scale_the_rules_honour(tmp_path: Path) -> None:
+    """A Discount column of 5, 10, 25 means percent: config init writes its scale, as for
+    the probability, and `discount > 20%` then means what the README says."""
+    rows = [["Deal ID", "Customer", "Stage", "Owner", "Amount", "Close Date", "Discount"]]
+    discounts = [5, 10, 25, 15, 30]
+    rows += [
+        [f"D{i}", f"Client {i}", "Proposal", "Ana", 1000, "2027-03-01", d]
+        for i, d in enumerate(discounts, start=1)
+    ]
+    path = tmp_path / "deals.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    result = api.config_init(path, today=TODAY)
+    text = result.path.read_text(encoding="utf-8")
+    assert (
+        "  discount:  # 'Discount' is an alias of discount in the b2b profile; percentages\n"
+        "    aliases: [Discount]\n"
+        "    aliases_replace: true  # only this header, so no other column is taken\n"
+        "    scale: 0.01  # Discount: values from 5 to 30 → 0–100 scale: 5 means 5 %\n"
+    ) in text
+    team = tmp_path / "team.yaml"
+    team.write_text(
+        f"extends: {result.path.name}\nrules:\n  - id: discount-cap\n    check: discount <= 20%\n",
+        "utf-8",
+    )
+    report = api.validate(path, profile=str(team), today=TODAY)
+    rule = "discount-cap"  # the team's own code (not the catalogue's)
+    assert [(f.cell, f.message) for f in report.findings if f.code == rule] == [
+        ("G4", "does not meet discount <= 20%"),
+        ("G6", "does not meet discount <= 20%"),
+    ]

@@ -110,7 +110,7 @@ def test_missing_and_misplaced_keys(tmp_path: Path) -> None:
     assert problems_of(cfg) == [
         f"{cfg}:1: name: missing, expected a text value",
         f"{cfg}:4: columns.customer.alias: unknown key, expected one of: aliases, "
-        "aliases_replace, column, currency, date_order, required, scale, track, type",
+        "aliases_replace, column, currency, date_order, null_markers, required, scale, track, type",
         f"{cfg}:4: columns.customer.aliases: found nothing, expected at least one header name",
         f"{cfg}:7: stages[1] (won).label: missing, expected a non-empty text value",
     ]
@@ -332,3 +332,113 @@ def test_paths_in_a_parent_file_are_relative_to_its_folder(tmp_path: Path) -> No
     team.write_text("extends: ../shared/base.yaml\nname: team\n", "utf-8")
     seller = load_profile(str(team)).documents.seller
     assert (seller.name, seller.logo) == ("Qinghe", (tmp_path / "shared" / "logo.png").resolve())
+
+
+def test_a_columns_own_null_markers_blank_that_column_only(cli, tmp_path: Path) -> None:
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(
+        "extends: b2b\nname: team\ncolumns:\n"
+        "  owner: {null_markers: [Unassigned]}\n"
+        "  stage: {null_markers: [(none)]}\n",
+        "utf-8",
+    )
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text(
+        "Deal ID,Customer,Stage,Owner\n"
+        "D1,Unassigned,lead,Ana\n"  # a customer so named: not a marker in that column
+        "D2,Acme,lead,Unassigned\n"
+        "D3,Acme,(none),Ana\n",
+        "utf-8",
+    )
+    found = api.validate(sheet, profile=str(cfg), today=TODAY).findings
+    assert [(f.code, f.cell, f.message) for f in found if f.code == "missing-field"] == [
+        ("missing-field", "D3", "owner is required in stage lead (客户开发)"),
+        ("missing-field", "C4", "the stage is empty ((none))"),
+    ]
+    schema = json.loads(cli("config", "schema").stdout)
+    column = schema["$defs"]["ColumnModel"]["properties"]["null_markers"]
+    assert column["items"] == {"type": "string"}
+    assert "in this column only" in column["description"]
+    assert load_profile(str(cfg)).null_markers == load_profile("b2b").null_markers
+
+
+def test_scale_on_a_percent_column_is_read_and_on_a_text_column_refused(tmp_path: Path) -> None:
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text("extends: b2b\nname: team\ncolumns:\n  discount: {scale: 0.01}\n", "utf-8")
+    sheet = tmp_path / "deals.csv"
+    sheet.write_text("Deal ID,Stage,Discount\nD1,lead,5\nD2,lead,12.5%\nD3,lead,30\n", "utf-8")
+    p = api.open_pipeline(sheet, profile=str(cfg), today=TODAY)
+    assert [str(d.values["discount"]) for d in p.deals] == ["0.05", "0.125", "0.30"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "extends: b2b\nname: team\ncolumns:\n  owner:\n    scale: 0.01\n"
+        "  customer: {currency: USD}\n",
+        "utf-8",
+    )
+    assert problems_of(bad) == [
+        f"{bad}:5: columns.owner.scale: found scale: 0.01 on a text column, expected scale only "
+        "on a money, number or percent column (give the column a type: that reads it, or drop "
+        "scale:)",
+        f"{bad}:6: columns.customer.currency: found currency: USD on a text column, expected "
+        "currency only on a money column (give the column a type: that reads it, or drop "
+        "currency:)",
+    ]
+
+
+def test_out_dir_and_ca_file_stay_relative_to_the_file_that_wrote_them(cli, tmp_path: Path) -> None:
+    for folder in ("a", "b", "company", "team"):
+        (tmp_path / folder).mkdir()
+    mine = tmp_path / "a" / "t.yaml"
+    mine.write_text("extends: b2b\ndocuments: {out_dir: documents}\n", "utf-8")
+    res = cli("config", "show", "--config", str(mine))
+    shown = tmp_path / "b" / "s.yaml"
+    shown.write_text(res.stdout, "utf-8")
+    want = (tmp_path / "a" / "documents").resolve()
+    assert load_profile(str(mine)).documents.out_dir.resolve() == want
+    assert load_profile(str(shown)).documents.out_dir == want
+    # through an extends: chain, and the e-mail CA file likewise
+    (tmp_path / "company" / "base.yaml").write_text(
+        "extends: b2b\ndocuments: {out_dir: docs-company}\nnotifications:\n  email:\n"
+        "    {host: smtp.example.com, from: a@example.com, manager_to: [b@example.com],"
+        " ca_file: ca.pem}\n",
+        "utf-8",
+    )
+    team = tmp_path / "team" / "team.yaml"
+    team.write_text("extends: ../company/base.yaml\nname: team\n", "utf-8")
+    profile = load_profile(str(team))
+    company = (tmp_path / "company").resolve()
+    assert profile.documents.out_dir == company / "docs-company"
+    assert profile.notifications.email.ca_file == str(company / "ca.pem")
+
+
+def test_a_stage_problem_in_an_extends_file_names_the_users_own_item(tmp_path: Path) -> None:
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(
+        "extends: b2b\nname: team\nstages:\n"
+        "  - {id: negotiation, stall_days: 20}\n"
+        "  - id: contract\n    probability: 1.7\n",
+        "utf-8",
+    )
+    assert problems_of(cfg) == [
+        f"{cfg}:6: stages[1] (contract).probability: found 1.7 (a number), expected a number "
+        "from 0 to 1",
+    ]
+
+
+def test_a_misspelt_stage_id_in_an_extends_file_gets_a_did_you_mean(tmp_path: Path) -> None:
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(
+        "extends: b2b\nname: team\nstages:\n  - {id: lead, stall_days: 9}\n"
+        "  - {id: negotiaton, stall_days: 20}\n",
+        "utf-8",
+    )
+    assert problems_of(cfg) == [
+        f"{cfg}:5: stages[1] (negotiaton).label: missing, expected a non-empty text value "
+        "(stage 'negotiaton' is not one of the stages it extends, so it is a new stage; did you "
+        "mean 'negotiation'?)",
+    ]
+    # a new stage of its own name gets no guess
+    cfg.write_text("extends: b2b\nname: team\nstages:\n  - {id: pilot}\n", "utf-8")
+    assert problems_of(cfg) == [
+        f"{cfg}:4: stages[0] (pilot).label: missing, expected a non-empty text value"
+    ]

@@ -484,13 +484,13 @@ def test_on_enter_problems_name_the_stage_the_action_and_the_line(tmp_path: Path
     with pytest.raises(ConfigError) as exc:
         load_profile(str(cfg))
     assert [p.replace(str(cfg), "team.yaml") for p in exc.value.problems] == [
-        "team.yaml:8: stages[1] (lead).on_enter[3]: expected one of issue: quote|contract or "
+        "team.yaml:8: stages[0] (lead).on_enter[3]: expected one of issue: quote|contract or "
         "notify: ADDRESS|TARGET, not both",
-        "team.yaml:9: stages[1] (lead).on_enter[4].format: format goes with issue: (the "
+        "team.yaml:9: stages[0] (lead).on_enter[4].format: format goes with issue: (the "
         "document's format)",
-        "team.yaml:10: stages[1] (lead).on_enter[5].issue: found 'invoice' (text), expected "
+        "team.yaml:10: stages[0] (lead).on_enter[5].issue: found 'invoice' (text), expected "
         "quote or contract",
-        "team.yaml:11: stages[1] (lead).on_enter[6]: expected one of issue: quote|contract or "
+        "team.yaml:11: stages[0] (lead).on_enter[6]: expected one of issue: quote|contract or "
         "notify: ADDRESS|TARGET",
     ]
     # what needs the rest of the profile is checked once each action is well formed
@@ -498,11 +498,11 @@ def test_on_enter_problems_name_the_stage_the_action_and_the_line(tmp_path: Path
     with pytest.raises(ConfigError) as exc:
         load_profile(str(cfg))
     assert [p.replace(str(cfg), "team.yaml") for p in exc.value.problems] == [
-        "team.yaml:5: stages[1] (lead).on_enter[0].issue: a contract cannot be issued in stage "
+        "team.yaml:5: stages[0] (lead).on_enter[0].issue: a contract cannot be issued in stage "
         "lead (documents.contract.stages allows negotiation, contract, delivery)",
-        "team.yaml:6: stages[1] (lead).on_enter[1].notify: notify boss@example.com: e-mail needs "
+        "team.yaml:6: stages[0] (lead).on_enter[1].notify: notify boss@example.com: e-mail needs "
         "notifications.email (the SMTP server)",
-        "team.yaml:7: stages[1] (lead).on_enter[2].notify: found 'sales-chat', expected an "
+        "team.yaml:7: stages[0] (lead).on_enter[2].notify: found 'sales-chat', expected an "
         "e-mail address or the name of a target in notifications.webhooks (none has a name)",
     ]
 
@@ -611,3 +611,39 @@ def test_discount_and_approver_are_optional_fields_of_every_shipped_profile() ->
             assert any(re.search(r"[\u4e00-\u9fff]", a) for a in col.aliases)
     assert load_profile("b2b").column("contract_no").aliases[-2:] == ["合同编号", "合同号"]
     assert Decimal("0.2") == Decimal(20) / 100  # 20% in a condition is this number
+
+
+def test_a_condition_on_a_column_the_sheet_lacks_is_one_finding(tmp_path: Path) -> None:
+    """check: and when: on a field without a column read it empty on every deal: they give
+    one finding on the header row, as require: does, not one per deal."""
+    cfg = team_profile(
+        tmp_path,
+        "extends: b2b\nrules:\n"
+        "  - id: discount-cap\n    check: discount <= 20%\n    severity: error\n"
+        "  - id: big-discount-approval\n    when: not (discount <= 20%)\n"
+        "    require: [approver]\n"
+        '  - id: contact-in-negotiation\n    when: stage == "negotiation"\n'
+        "    check: contact is not empty and discount < 50%\n",
+    )
+    header = [h for h in HEADER if h != "Discount"]
+    rows = [[v for i, v in enumerate(r) if HEADER[i] != "Discount"] for r in ROWS]
+    report = api.validate(workbook(tmp_path / "p.xlsx", rows, header), profile=str(cfg),
+                          today=TODAY)  # fmt: skip
+    rules = {"discount-cap", "big-discount-approval", "contact-in-negotiation"}
+    found = [
+        (f.code, f.severity, f.row, f.cell, f.column, f.message, f.details)
+        for f in report.findings
+        if f.code in rules
+    ]
+    assert found == [
+        ("discount-cap", "error", 1, None, "discount",
+         "no discount column, but rule discount-cap checks it (7 deals)",
+         {"field": "discount", "deals": 7}),
+        ("big-discount-approval", "warning", 1, None, "discount",
+         "no discount column, but rule big-discount-approval reads it in when: "
+         "not (discount <= 20%): the rule is not checked (7 deals)",
+         {"field": "discount", "deals": 7}),
+        ("contact-in-negotiation", "warning", 1, None, "discount",
+         "no discount column, but rule contact-in-negotiation checks it (4 deals when "
+         'stage == "negotiation")', {"field": "discount", "deals": 4}),
+    ]  # fmt: skip

@@ -158,9 +158,11 @@ class DealFacts:
 
 
 def probability_basis(
-    values: Sequence[Decimal | None], column: str | None
+    values: Sequence[Decimal | None], column: str | None, configured: Decimal | None = None
 ) -> tuple[ProbabilityBasis, Decimal | None]:
-    """Detect the scale of a probability column: 0–1 unless some value is above 1."""
+    """Detect the scale of a probability column: 0–1 unless some value is above 1. With
+    ``configured`` (the config's scale, applied when the column was read) the values are
+    fractions, whatever the largest one."""
     present = [v for v in values if v is not None]
     if column is None:
         return ProbabilityBasis(None, None, note="no probability column: stage probabilities"), None
@@ -168,6 +170,9 @@ def probability_basis(
         note = f"column {column!r} is empty: stage probabilities used"
         return ProbabilityBasis(column, None, note=note), None
     top = max(present)
+    if configured is not None:
+        note = f"column {column!r} read as fractions 0–1 (scale: {configured} in the config)"
+        return ProbabilityBasis(column, "0-1", note=note), ONE
     if top > ONE:
         divisor, scale = HUNDRED, "0-100"
         note = f"column {column!r} read as 0–100 (values up to {top} found)"
@@ -175,6 +180,12 @@ def probability_basis(
         divisor, scale = ONE, "0-1"  # identity: ``ONE`` is checked with ``is``
         note = f"column {column!r} read as fractions 0–1 (no value above 1)"
     return ProbabilityBasis(column, scale, note=note), divisor
+
+
+def configured_scale(profile: Profile) -> Decimal | None:
+    """The ``scale`` the config gives the probability column (None: detect it)."""
+    col = profile.column("probability")
+    return col.scale if col is not None else None
 
 
 def spans_by_deal(spans: Iterable[StageSpan]) -> dict[str, list[StageSpan]]:

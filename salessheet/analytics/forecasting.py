@@ -48,7 +48,9 @@ def snapshot_rows(p: Any) -> list[SnapshotRow]:
     """Today's snapshot of the open pipeline of a loaded pipeline."""
     deals = list(current_rows(p).values())
     column = p.layout.header_of.get("probability") if "probability" in p.layout.col_of else None
-    basis, divisor = fig.probability_basis([d.values.get("probability") for d in deals], column)
+    basis, divisor = fig.probability_basis(
+        [d.values.get("probability") for d in deals], column, fig.configured_scale(p.profile)
+    )
     facts = fig.deal_facts(deals, p.profile, {}, basis, divisor)
     groups: dict[tuple[str, str, str], list[fig.DealFacts]] = defaultdict(list)
     for f in facts:

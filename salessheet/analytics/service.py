@@ -106,7 +106,9 @@ def _build(
 
     column = p.layout.header_of.get("probability") if "probability" in p.layout.col_of else None
     deals = p.counted()  # one rule: rows sharing an id are one deal, the last row wins
-    basis, divisor = fig.probability_basis([d.values.get("probability") for d in deals], column)
+    basis, divisor = fig.probability_basis(
+        [d.values.get("probability") for d in deals], column, fig.configured_scale(profile)
+    )
     facts = fig.deal_facts(deals, profile, spans, basis, divisor)
     by_id = {f.id: f for f in facts if f.id}
     known_stages = {s.id for s in profile.stages}

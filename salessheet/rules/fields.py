@@ -10,7 +10,7 @@ from salessheet.core.cellsafe import quote_value
 from salessheet.core.findings import Finding, field_label, json_safe
 from salessheet.core.records import Deal
 from salessheet.core.textnorm import is_zh
-from salessheet.settings.profile import Stage
+from salessheet.settings.profile import Profile, Stage
 from salessheet.sheet.parsing import is_blank, is_null_marker, null_marker_set
 from salessheet.sheet.pipeline import Pipeline
 from salessheet.sheet.table import ColumnSpec, suggest_header
@@ -48,6 +48,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
         )
     bad_cells = {(f.row, f.cell) for f in p.findings} | p.unread_cells
     nulls = null_marker_set(profile.null_markers)
+    id_nulls, stage_nulls = (nulls | null_marker_set(_own_markers(profile, f)) for f in _KEYS)
     today = p.today
     unknown_rows = p.unknown_stage_rows
     # each finding about a row's field built by Finding.of's per-field form (same result)
@@ -84,7 +85,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
         values = d.values
         if not d.id:
             raw = d.raw_value("deal_id")
-            if is_blank(raw) or is_null_marker(raw, nulls):
+            if is_blank(raw) or is_null_marker(raw, id_nulls):
                 out.append(missing_id(d, f"row {d.row} has data but no deal id"))
         if unknown_rows and d.row in unknown_rows:
             raw = d.raw_value("stage")
@@ -100,7 +101,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
             raw = d.raw_value("stage")
             if is_blank(raw):
                 out.append(no_stage(d, "the stage is empty"))
-            elif is_null_marker(raw, nulls):  # NA, \N, 暂无: empty, never a silent skip
+            elif is_null_marker(raw, stage_nulls):  # NA, \N, 暂无: empty, never a silent skip
                 out.append(no_stage(d, f"the stage is empty ({str(raw).strip()})"))
             continue
         stage, is_open, needed = required[d.stage]
@@ -176,6 +177,13 @@ def check_duplicates(p: Pipeline) -> list[Finding]:
 
 
 _LISTED_ROWS = 20  # rows a duplicate-id finding lists (its message and details)
+_KEYS = ("deal_id", "stage")
+
+
+def _own_markers(profile: Profile, field: str) -> tuple[str, ...]:
+    """The null markers a column has on top of the profile's (``columns.X.null_markers``)."""
+    col = profile.column(field)
+    return col.null_markers if col is not None else ()
 
 
 def _stage_word(stage: Stage, zh: bool) -> str:

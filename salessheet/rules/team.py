@@ -22,6 +22,7 @@ from salessheet.core.records import Deal
 from salessheet.history.actions import action_log, still_in
 from salessheet.history.ledger import DealState, Ledger
 from salessheet.history.transitions import current_rows
+from salessheet.settings.conditions import Condition
 from salessheet.settings.notify import normalize_owner
 from salessheet.settings.profile import Profile, Stage, StageAction, TeamRule
 from salessheet.settings.team import APPROVER_FIELD
@@ -50,7 +51,15 @@ def team_findings(p: Pipeline) -> list[Finding]:
         return out
     today = p.today
     deals = p.deals
+    col_of = p.layout.col_of
     for rule in rules:
+        if not deals:
+            break
+        # a condition on a column the sheet lacks would read it empty on every deal: one
+        # finding on the header instead (as for a required field without a column)
+        if rule.when is not None and _lacking(rule.when, col_of):
+            out += _unreadable(p, rule, rule.when, "reads it in when:", len(deals))
+            continue
         when = rule.when.test if rule.when is not None else None
         matched = deals if when is None else [d for d in deals if when(d.values, today)]
         if not matched:
@@ -58,11 +67,41 @@ def team_findings(p: Pipeline) -> list[Finding]:
         if rule.test is None:  # a rule has require: fields or a check: condition
             out += _required(p, rule, matched)
             continue
+        if _lacking(rule.test, col_of):
+            out += _unreadable(p, rule, rule.test, "checks it", len(matched))
+            continue
         test = rule.test.test
         failing = [d for d in matched if not test(d.values, today)]
         if failing:
             out += _failed(p, rule, failing)
     return out
+
+
+def _lacking(condition: Condition, col_of: Mapping[str, int]) -> list[str]:
+    """The fields ``condition`` reads that the sheet has no column for, in its order."""
+    return [f for f in dict.fromkeys(condition.fields) if f not in col_of]
+
+
+def _unreadable(
+    p: Pipeline, rule: TeamRule, condition: Condition, how: str, n: int
+) -> list[Finding]:
+    """One finding on the header per field of ``condition`` the sheet has no column for."""
+    deals = f"{n} deal{'s' if n != 1 else ''}"
+    if condition is rule.when:
+        tail = f"{condition.source}: the rule is not checked ({deals})"
+    else:
+        tail = f"({deals}{_when(rule)})"
+    return [
+        Finding.of(
+            rule.check,
+            f"no {field_label(name)} column, but rule {rule.id} {how} {tail}",
+            sheet=p.sheet,
+            row=p.layout.header_row,
+            column=field_label(name),
+            details={"field": name, "deals": n},
+        )
+        for name in _lacking(condition, p.layout.col_of)
+    ]
 
 
 def _message(p: Pipeline, rule: TeamRule, default: str) -> str:

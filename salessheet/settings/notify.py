@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
+from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
@@ -316,8 +317,11 @@ def parse_notification_settings(
     return build_notifications(model), found
 
 
-def build_notifications(m: NotificationsModel | None) -> NotificationSettings:
-    """The settings the notify layer uses, from the validated section (None: off)."""
+def build_notifications(
+    m: NotificationsModel | None, base_dir: Path | None = None
+) -> NotificationSettings:
+    """The settings the notify layer uses, from the validated section (None: off);
+    ``base_dir`` (the config's folder) anchors a relative ``email.ca_file``."""
     if m is None:
         return NotificationSettings()
     email = None
@@ -334,7 +338,7 @@ def build_notifications(m: NotificationsModel | None) -> NotificationSettings:
             send_to_approvers=e.send_to_approvers,
             user_env=e.user_env,
             password_env=e.password_env,
-            ca_file=e.ca_file,
+            ca_file=_anchor(e.ca_file, base_dir),
             language=e.language,
             include_resolved=e.include_resolved,
         )
@@ -353,6 +357,13 @@ def build_notifications(m: NotificationsModel | None) -> NotificationSettings:
         allow_link_local=m.allow_link_local,
         amount_change_percent=float(m.amount_change_percent),
     )
+
+
+def _anchor(path: str | None, base_dir: Path | None) -> str | None:
+    """A relative path from a config file, as a path from the config's folder."""
+    if not path or base_dir is None or Path(path).expanduser().is_absolute():
+        return path
+    return str(base_dir / Path(path).expanduser())
 
 
 class _OptionCheck:

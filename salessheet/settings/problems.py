@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import types
 import typing
+from difflib import get_close_matches
 from typing import Annotated, Any, NamedTuple, TypeVar, Union, get_args, get_origin
 
 from pydantic import Tag, ValidationError
@@ -81,6 +82,9 @@ def collect(
 ) -> list[Problem]:
     out: list[Problem] = []
     seen: set[str] = set()
+    start = where
+    for el in prefix:
+        start = kid(start, el)
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         kind = err["type"]
@@ -88,7 +92,7 @@ def collect(
             base = _walk(model, data, loc).loc
             for it in err["ctx"]["items"]:
                 full = base + tuple(it["sub"] or ()) if it["at"] is None else base[:-1] + it["at"]
-                step = _walk(model, data, full)
+                step = _walk(model, data, full, start)
                 if it["note"]:
                     text = it["note"]
                 else:
@@ -96,7 +100,7 @@ def collect(
                     text = f"found {found_text(value)}, expected {it['expected']}"
                 out.append(_problem(step, text, label, where, prefix, full))
             continue
-        step = _walk(model, data, loc)
+        step = _walk(model, data, loc, start)
         if kind == "extra_forbidden":
             holder = step.holder
             key = step.loc[-1] if step.loc else "?"
@@ -105,6 +109,7 @@ def collect(
         elif kind == "missing":
             expect = expect_of(step.meta)
             text = f"missing, expected {expect.missing if expect else 'a value'}"
+            text += _new_stage_hint(data, start, step.loc)
             prune = step.loc[:-1]
         else:
             expect = expect_of(step.meta)
@@ -175,9 +180,43 @@ def _tags(tp: Any) -> dict[str, Any] | None:
     return out or None
 
 
-def _walk(model: type[ConfigModel], data: Any, loc: tuple[Any, ...]) -> _Step:
+def _new_stage_hint(data: Any, where: Where | None, loc: tuple[Any, ...]) -> str:
+    """For a key missing from a stage item of a file that extends another: an id that is a
+    near miss of a parent's stage (``negotiaton``) made the item a new stage, which must be
+    complete. Says which stage was probably meant."""
+    stages = data.get("stages") if isinstance(data, dict) else None
+    if len(loc) != 3 or loc[0] != "stages" or not isinstance(stages, list):
+        return ""
+    i = loc[1]
+    item = stages[i] if isinstance(i, int) and 0 <= i < len(stages) else None
+    sid = item.get("id") if isinstance(item, dict) else None
+    items = kid(where, "stages")
+    places = items.kids if items is not None and isinstance(items.kids, list) else []
+    if not isinstance(sid, str) or len(places) != len(stages):
+        return ""
+    theirs = [
+        s["id"]
+        for s, w in zip(stages, places, strict=True)
+        if isinstance(s, dict) and isinstance(s.get("id"), str) and w.file != places[i].file
+    ]
+    near = get_close_matches(sid, theirs, n=1, cutoff=0.75)
+    if not near:
+        return ""
+    return (
+        f" (stage {sid!r} is not one of the stages it extends, so it is a new stage; "
+        f"did you mean {near[0]!r}?)"
+    )
+
+
+def _walk(
+    model: type[ConfigModel], data: Any, loc: tuple[Any, ...], where: Where | None = None
+) -> _Step:
+    """The key path of ``loc`` as written; a list item is named by its place in the file
+    that wrote it when ``where`` knows it (a stage updated through ``extends:``)."""
     tp: Any = model
     value = data
+    last = where  # the deepest place known: the file the message will name
+    items: list[tuple[int, int, Where | None, Any]] = []  # list items: (part, index, where, id)
     parts: list[str] = []
     rank: list[int] = []
     clean: list[Any] = []
@@ -211,7 +250,8 @@ def _walk(model: type[ConfigModel], data: Any, loc: tuple[Any, ...]) -> _Step:
         elif isinstance(el, int):
             item = value[el] if isinstance(value, list) and 0 <= el < len(value) else MISSING
             sid = item.get("id") if isinstance(item, dict) else None
-            parts.append(f"[{el}] ({sid})" if isinstance(sid, str) else f"[{el}]")
+            items.append((len(parts), el, kid(where, el), sid))
+            parts.append("")
             rank.append(el)
             args = get_args(tp)
             tp = args[0] if args else Any
@@ -224,6 +264,13 @@ def _walk(model: type[ConfigModel], data: Any, loc: tuple[Any, ...]) -> _Step:
             parts.append(f".{el}")
             value = value.get(el, MISSING) if isinstance(value, dict) else MISSING
         clean.append(el)
+        where = kid(where, el)
+        last = where or last
+    for at, el, w, sid in items:
+        # its place in the file the message names (else in the merged list)
+        same = w is not None and last is not None and w.file == last.file
+        shown = w.place if same and w.place is not None else el  # type: ignore[union-attr]
+        parts[at] = f"[{shown}] ({sid})" if isinstance(sid, str) else f"[{shown}]"
     tp, meta = _unwrap(tp)
     return _Step("".join(parts).lstrip("."), tuple(rank), tuple(clean), value, meta, tp, holder)
 

@@ -124,6 +124,7 @@ class ColumnDef:
     scale: Decimal | None = None  # money: multiply each amount by this
     currency: str | None = None  # money: the column's currency when a cell has no mark
     column: int | None = None  # 1-based position, only with header: none
+    null_markers: tuple[str, ...] = ()  # texts that mean "blank" in this column only
 
 
 @dataclass(frozen=True)
@@ -282,6 +283,10 @@ class ColumnModel(ConfigModel):
     date_order: DateOrder | None = None
     scale: Scale | None = None
     currency: CurrencyCode | None = None
+    null_markers: Annotated[list[str], Expect("a list of text values")] = Field(
+        default_factory=list,
+        description="texts that mean empty in this column only (besides the top-level list)",
+    )
 
 
 class StageModel(ConfigModel):
@@ -575,6 +580,7 @@ def _build(m: ProfileFile, path: Path | None, data: dict[str, Any]) -> Profile:
                 scale=c.scale,
                 currency=c.currency,
                 column=c.column,
+                null_markers=tuple(c.null_markers),
             )
             for f, c in m.columns.items()
         ],
@@ -612,7 +618,7 @@ def _build(m: ProfileFile, path: Path | None, data: dict[str, Any]) -> Profile:
         ignore_columns=list(m.ignore_columns),
         reading=build_reading(m),
         documents=build_documents(m.documents, path.parent if path else None),
-        notifications=build_notifications(m.notifications),
+        notifications=build_notifications(m.notifications, path.parent if path else None),
         rules=build_rules(
             m.rules,
             # validated rules: the file has columns and stages, so scope_of gives a Scope

@@ -2,9 +2,11 @@
 
 Top level: ``header_row``, ``header: none`` with ``first_row``, ``layout_rows`` and
 ``skip_rows``; per column: ``date_order``, ``scale``, ``currency`` and ``column``. The checks
-that need more than one key (``column:`` only with ``header: none``; a ``date_formats`` list
-that reads ``02-01-17`` both day first and month first needs a ``date_order`` on every date
-column) are ``reading_problems``, run once the whole file has validated.
+that need more than one key (``column:`` only with ``header: none``; ``scale`` only on money,
+number and percent columns, ``currency`` on money, ``date_order`` on dates; a
+``date_formats`` list that reads ``02-01-17`` both day first and month first needs a
+``date_order`` on every date column) are ``reading_problems``, run once the whole file has
+validated.
 """
 
 from __future__ import annotations
@@ -168,6 +170,33 @@ def build_reading(m: Any) -> SheetReading:
 
 # ------------------------------------------------------------------------- checks across keys
 
+# column keys that say how values of some types read, and those types: on another column the
+# key would be accepted and do nothing, so it is refused
+_TYPED_KEYS = {
+    "scale": (("money", "number", "percent"), "a money, number or percent column"),
+    "currency": (("money",), "a money column"),
+    "date_order": (("date",), "a date column"),
+}
+
+
+def _misplaced_keys(m: Any) -> list[dict[str, Any]]:
+    """``scale: 0.01`` on a text column (and the like): accepted, it would change nothing."""
+    found = []
+    for fname, col in m.columns.items():
+        for key, (types, where) in _TYPED_KEYS.items():
+            value = getattr(col, key)
+            if value is None or col.type in types:
+                continue
+            found.append(
+                item(
+                    note=f"found {key}: {value} on a {col.type} column, expected {key} only on "
+                    f"{where} (give the column a type: that reads it, or drop {key}:)",
+                    at=("columns", fname, key),
+                )
+            )
+    return found
+
+
 _PROBE = dt.date(2017, 2, 1)  # day and month both <= 12: a text both orders can read
 
 
@@ -216,6 +245,7 @@ def reading_problems(m: Any) -> list[dict[str, Any]]:
                 at=("first_row",),
             )
         )
+    found += _misplaced_keys(m)
     taken: dict[int, str] = {}
     for fname, col in m.columns.items():
         if col.column is None:

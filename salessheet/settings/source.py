@@ -59,17 +59,25 @@ _LIMITS_HINT = (
 )
 BUILTIN_PROFILES = ("b2b", "b2c", "lite")
 FLAGS = ("aliases_replace", "stages_replace")  # merge switches, consumed by the merge
-# keys holding file paths, resolved against the folder of the file that wrote them
-_PATH_KEYS = (("documents", "seller", "logo"),)
+# keys holding file or folder paths, resolved against the folder of the file that wrote them
+# (besides documents.<kind>.templates.<lang>.<format>)
+_PATH_KEYS = (
+    ("documents", "seller", "logo"),
+    ("documents", "out_dir"),
+    ("notifications", "email", "ca_file"),
+)
 _TEMPLATE_KINDS = ("quote", "contract")
 
 
 class Where(NamedTuple):
-    """Where a value was written: file, 1-based line, and the same for its keys or items."""
+    """Where a value was written: file, 1-based line, and the same for its keys or items;
+    ``place``: for a list item, its place in the list of the file that wrote it (a merged
+    list's item may sit elsewhere: messages name the place the user sees)."""
 
     file: str
     line: int
     kids: dict[str, Where] | list[Where] | None = None
+    place: int | None = None
 
 
 def profile_path(name_or_path: str) -> Path:
@@ -277,7 +285,11 @@ def _where(node: yaml.Node, file: str, line: int) -> Where:
                 kids[key.value] = _where(value, file, key.start_mark.line + 1)
         return Where(file, line, kids)
     if isinstance(node, yaml.SequenceNode):
-        return Where(file, line, [_where(v, file, v.start_mark.line + 1) for v in node.value])
+        items = [
+            _where(v, file, v.start_mark.line + 1)._replace(place=i)
+            for i, v in enumerate(node.value)
+        ]
+        return Where(file, line, items)
     return Where(file, line)
 
 
@@ -383,7 +395,8 @@ def _drop_stale_stage_rules(merged: dict[str, Any], child: dict[str, Any]) -> No
 
 
 def anchored(data: Any, folder: Path) -> Any:
-    """A copy of ``data`` whose relative template and logo paths start at ``folder``."""
+    """A copy of ``data`` whose relative paths (templates, logo, documents' out_dir, the
+    e-mail CA file) start at ``folder``."""
     out = copy.deepcopy(data)
     if isinstance(out, dict):
         _anchor_paths(out, folder)
@@ -391,19 +404,22 @@ def anchored(data: Any, folder: Path) -> Any:
 
 
 def _anchor_paths(data: dict[str, Any], folder: Path) -> None:
-    """Relative logo and template paths point into the folder of the file that wrote them."""
-    docs = data.get("documents")
-    if not isinstance(docs, dict):
-        return
+    """Relative paths point into the folder of the file that wrote them."""
 
     def anchor(value: Any) -> Any:
         if isinstance(value, str) and value.strip() and not Path(value).expanduser().is_absolute():
             return str(folder / Path(value).expanduser())
         return value
 
-    seller = docs.get("seller")
-    if isinstance(seller, dict) and "logo" in seller:
-        seller["logo"] = anchor(seller["logo"])
+    for *parents, key in _PATH_KEYS:
+        section: Any = data
+        for name in parents:
+            section = section.get(name) if isinstance(section, dict) else None
+        if isinstance(section, dict) and key in section:
+            section[key] = anchor(section[key])
+    docs = data.get("documents")
+    if not isinstance(docs, dict):
+        return
     for kind in _TEMPLATE_KINDS:
         templates = (
             docs.get(kind, {}).get("templates") if isinstance(docs.get(kind), dict) else None
@@ -447,7 +463,11 @@ def merge_over(
         out[key] = merged[0]
         if merged[1] is not None:
             kids[str(key)] = merged[1]
-    where = Where(cw.file, cw.line, kids) if cw else (Where(pw.file, pw.line, kids) if pw else None)
+    where = (
+        Where(cw.file, cw.line, kids, cw.place)
+        if cw
+        else (Where(pw.file, pw.line, kids, pw.place) if pw else None)
+    )
     return out, where
 
 

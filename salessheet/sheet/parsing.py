@@ -269,10 +269,13 @@ def parse_number(value: RawValue, ctx: ParseContext) -> Decimal:
     return parse_money(value, ctx)[0]
 
 
-def parse_percent(value: RawValue, ctx: ParseContext) -> Decimal:
+def parse_percent(value: RawValue, ctx: ParseContext, scale: Decimal | None = None) -> Decimal:
+    """``15%`` -> 0.15; a plain number as written, times ``scale`` when the column has one
+    (``scale: 0.01``: a column of whole-number percentages, 5 meaning 5 %)."""
     if isinstance(value, str) and value.strip().endswith("%"):
         return parse_decimal_text(value.strip()[:-1], ctx)[0] / 100
-    return parse_money(value, ctx)[0]
+    number = parse_money(value, ctx)[0]
+    return number if scale is None else number * scale
 
 
 def _year(text: str) -> int:

@@ -26,6 +26,7 @@ from salessheet.sheet.parsing import (
     ParseContext,
     ParseFailure,
     cell_text,
+    null_marker_set,
     numeric_date_kind,
     parse_date,
     parse_id,
@@ -54,9 +55,11 @@ class ColumnSpec:
     type: str = "text"  # id|text|stage|money|number|percent|date
     required: bool = False
     date_order: str | None = None  # dmy | mdy | ymd: numeric text dates read in this order
-    scale: Decimal | None = None  # money: configured scale (the header's unit must agree)
+    # money: configured scale (the header's unit must agree); number, percent: values x scale
+    scale: Decimal | None = None
     currency: str | None = None  # money: configured currency (the header's must agree)
     column: int | None = None  # 1-based position: only for a table without a header row
+    null_markers: tuple[str, ...] = ()  # texts that mean "blank" in this column only
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ def specs_from_profile(profile: Any) -> list[ColumnSpec]:
             getattr(c, "scale", None),
             getattr(c, "currency", None),
             getattr(c, "column", None),
+            tuple(getattr(c, "null_markers", ()) or ()),
         )
         for c in profile.columns
     ]
@@ -190,7 +194,8 @@ def column_parser(
     scale: Decimal = ONE,
     kinds: dict[str, RawValue] | None = None,
 ) -> Callable[[RawValue], Any]:
-    """The parser of one column. ``scale``: a money column's unit (amounts × scale, exact);
+    """The parser of one column. ``scale``: a money column's unit (amounts × scale, exact; a
+    number or percent column takes its config's ``scale``, ``spec.scale``);
     ``kinds``: for a date column without a date_order, collects the first numeric text date
     that reads only day first ("dmy") and only month first ("mdy")."""
     kind = spec.type
@@ -222,9 +227,12 @@ def column_parser(
 
         return scaled
     if kind == "number":
+        factor = spec.scale
+        if factor is not None:
+            return lambda v: parse_number(v, ctx) * factor
         return lambda v: parse_number(v, ctx)
     if kind == "percent":
-        return lambda v: parse_percent(v, ctx)
+        return lambda v: parse_percent(v, ctx, spec.scale)
     if kind == "date":
         order = spec.date_order
         if order is not None:
@@ -478,9 +486,26 @@ def map_table(
     date_kinds: dict[str, dict[str, RawValue]] = {
         f: {} for f in specs if specs[f].type == "date" and specs[f].date_order is None
     }
+    # texts that mean "blank": the profile's, and a column's own on top. Non-ASCII text is
+    # compared after NFKC (ASCII is unchanged by it); combining marks may make a marker's text
+    # up to twice as long before it is composed
+    nulls = ctx.null_markers
+    own_nulls = {
+        f: nulls | null_marker_set(specs[f].null_markers) for f in specs if specs[f].null_markers
+    }
     # (field, 0-based column, parser, plain text (_TEXT, _ID) or 0, memo of raw value ->
-    # (ok, value or error))
-    plan: list[tuple[str, int, Callable[[RawValue], Any], int, dict[RawValue, tuple[bool, Any]]]]
+    # (ok, value or error), the column's null markers, the longest of them x 2)
+    plan: list[
+        tuple[
+            str,
+            int,
+            Callable[[RawValue], Any],
+            int,
+            dict[RawValue, tuple[bool, Any]],
+            frozenset[str],
+            int,
+        ]
+    ]
     plan = [
         (
             f,
@@ -488,6 +513,8 @@ def map_table(
             column_parser(specs[f], ctx, units.get(f, (ONE, None))[0], date_kinds.get(f)),
             {"text": _TEXT, "id": _ID}.get(specs[f].type, 0),
             {},
+            cnulls := own_nulls.get(f, nulls),
+            2 * max((len(m) for m in cnulls), default=0),
         )
         for f in specs
     ]
@@ -497,10 +524,6 @@ def map_table(
     is_deal = record_type is Deal
     # A big sheet may still be arriving in pieces: map what is there, then ask for more.
     rows = sheet.rows_so_far()
-    nulls = ctx.null_markers
-    # non-ASCII text is compared after NFKC (ASCII is unchanged by it); combining marks may
-    # make a marker's text up to twice as long before it is composed
-    null_max = 2 * max((len(m) for m in nulls), default=0)
     nfkc = unicodedata.normalize
     start = hr + 1
     while True:
@@ -510,7 +533,7 @@ def map_table(
             n = len(row)
             values: dict[str, Any] = {}
             empty = True
-            for fname, ci, parse, plain, memo in plan:
+            for fname, ci, parse, plain, memo, col_nulls, null_max in plan:
                 v = row[ci] if ci < n else None
                 if v is None or v == "":
                     values[fname] = None
@@ -520,11 +543,11 @@ def map_table(
                     text = v.strip()  # type: ignore[union-attr]  # cls is str: v is text
                     if (
                         not text
-                        or text in nulls
+                        or text in col_nulls
                         or (
                             len(text) <= null_max
                             and not text.isascii()
-                            and nfkc("NFKC", text) in nulls
+                            and nfkc("NFKC", text) in col_nulls
                         )
                     ):
                         values[fname] = None

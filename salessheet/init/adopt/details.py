@@ -237,12 +237,15 @@ def percent_guess(cv: ColumnValues, header: str | None) -> PercentGuess:
     unit = parse_header_unit(header) if header else None
     texts = cv.kinds[PERCENT_TEXT]
     xs = [x for x, _ in cv.numbers()]
-    if unit and unit.scale == Decimal("0.01"):
-        return PercentGuess("points", f"{name}: the header says % → values 0–100")
     if texts and texts >= 0.5 * max(cv.real, 1):
         return PercentGuess("fraction", f"{name}: {texts:,} values written with % (read as such)")
     if xs and max(xs) > 1:
-        return PercentGuess("points", f"{name}: values from {min(xs)} to {max(xs)} → 0–100 scale")
+        said = "the header says %; " if unit and unit.scale == Decimal("0.01") else ""
+        return PercentGuess(
+            "points", f"{name}: {said}values from {min(xs)} to {max(xs)} → 0–100 scale"
+        )
+    if unit and unit.scale == Decimal("0.01") and not xs:
+        return PercentGuess("points", f"{name}: the header says % → values 0–100", numbers=False)
     return PercentGuess("fraction", f"{name}: values from 0 to 1 → fractions")
 
 

@@ -38,6 +38,7 @@ class MoneyGuess:
 class PercentGuess:
     scale: str  # "fraction" (0–1) | "points" (0–100)
     evidence: str
+    numbers: bool = True  # the values show it (False: only the header does, no values yet)
 
 
 @dataclass(frozen=True)

@@ -210,6 +210,17 @@ def _nulls(y: _Lines, data: dict[str, Any], guess: Guess, profile: Profile) -> N
             y.comment(f"{m.text!r}: {m.evidence}", 2)
 
 
+def _own_nulls(y: _Lines, entry: dict[str, Any], c: ColumnGuess, guess: Guess) -> None:
+    """The null markers that mean 'no value' in this column only (``Unassigned`` in an owner
+    column), as the column's own ``null_markers``: the guess said they are read as blank."""
+    label = c.header or c.letter
+    mine = [m for m in guess.null_markers if m.scope == "columns" and label in m.columns]
+    if not mine or not supports("null_markers", column=True):
+        return
+    entry["null_markers"] = [m.text for m in mine]
+    y.key(4, "null_markers", entry["null_markers"], "; ".join(m.evidence for m in mine))
+
+
 def _column_type(c: ColumnGuess) -> str:
     return c.type if c.type in _FIELD_TYPES and c.type not in ("id", "stage") else "text"
 
@@ -266,7 +277,12 @@ def _columns(y: _Lines, data: dict[str, Any], guess: Guess, profile: Profile) ->
             if c.money.note:
                 y.comment(f"not a unit: {c.money.note}", 4)
         if c.percent is not None:
-            y.comment(c.percent.evidence, 4)
+            if c.percent.scale == "points" and c.percent.numbers and supports("scale", column=True):
+                entry["scale"] = Decimal("0.01")
+                y.key(4, "scale", entry["scale"], f"{c.percent.evidence}: 5 means 5 %")
+            else:
+                y.comment(c.percent.evidence, 4)
+        _own_nulls(y, entry, c, guess)
         cols[c.field] = entry
     # profile fields the sheet does not have: their aliases must not claim another column
     ignore: list[str] = []
