@@ -133,6 +133,21 @@ def test_weighted_stage_rows_add_up_to_the_total_to_the_cent(tmp_path: Path) -> 
     assert out["funnel"]["weighted"]["converted"] == "75.03"
 
 
+def test_a_configured_probability_scale_is_named_as_the_sheet_writes_it(tmp_path: Path) -> None:
+    """config init writes scale: 0.01 for a 0-100 probability column: the report still calls
+    the column 0-100 (in JSON "scale": "0-100", as when it was detected), and weights by it."""
+    config = tmp_path / "team.yaml"
+    config.write_text("extends: b2b\ncolumns:\n  probability: {scale: 0.01}\n", "utf-8")
+    ev = evaluate_source(build(tmp_path), profile=load_profile(str(config)), today=TODAY)
+    f = build_report(ev).to_dict()["funnel"]
+    assert f["probability"]["scale"] == "0-100"
+    assert f["probability"]["note"] == (
+        "column 'Probability' read as 0–100 (scale: 0.01 in the config)"
+    )
+    st = by_stage(f["stages"])
+    assert st["negotiation"]["weighted"]["by_currency"] == {"CNY": "10000.00"}  # 50 of 20,000
+
+
 def test_probability_as_fractions_when_no_value_above_one(tmp_path: Path) -> None:
     from salessheet.analytics.figures import probability_basis
 

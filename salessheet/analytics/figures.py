@@ -170,9 +170,13 @@ def probability_basis(
         note = f"column {column!r} is empty: stage probabilities used"
         return ProbabilityBasis(column, None, note=note), None
     top = max(present)
-    if configured is not None:
-        note = f"column {column!r} read as fractions 0–1 (scale: {configured} in the config)"
-        return ProbabilityBasis(column, "0-1", note=note), ONE
+    if configured is not None:  # the values were scaled as they were read: fractions now
+        scale, shown = {
+            Decimal("0.01"): ("0-100", "0–100"),
+            ONE: ("0-1", "fractions 0–1"),
+        }.get(configured, (f"x{configured}", f"values × {configured}"))
+        note = f"column {column!r} read as {shown} (scale: {configured} in the config)"
+        return ProbabilityBasis(column, scale, note=note), ONE
     if top > ONE:
         divisor, scale = HUNDRED, "0-100"
         note = f"column {column!r} read as 0–100 (values up to {top} found)"
