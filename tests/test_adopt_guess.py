@@ -942,6 +942,9 @@ def test_a_new_tracker_with_a_header_and_no_deals_yet(tmp_path):
         "the currency line below if they are not",
         "the time zone is the profile's Asia/Shanghai, but the sheet looks like en_US: set "
         "timezone: to the team's (it decides when today starts and when the nightly run runs)",
+        "quotes and contracts carry no tax until you set yours (the b2b profile's 13% inclusive "
+        "tax is China's VAT): set documents: default_tax_rate (and tax_mode), or give each line "
+        "item a Tax Rate",
     )
 
 

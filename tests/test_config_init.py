@@ -451,6 +451,23 @@ def test_a_sheet_that_names_no_currency_is_in_its_countrys(
     else:
         assert f"\ncurrency: {currency}  # no currency in the headers or values" in text
         assert f"{check} {currency}" in text
+    # China's VAT (the b2b profile's 13 % in prices that include it) stays on Chinese sheets
+    # only; elsewhere quotes carry no tax until the team sets its own, and the config says so
+    docs = load_profile(summary["config"]).documents
+    if currency == "CNY":
+        assert "\ndocuments:" not in text
+        assert (docs.tax_mode, docs.default_tax_rate) == ("inclusive", Decimal("0.13"))
+    else:
+        assert text.endswith(
+            "\ndocuments:\n"
+            "  # seller: {name: Your Company Ltd.}  # quotes and contracts need it: fill it in\n"
+            "  tax_mode: exclusive  # prices before tax, the tax added on the document (the b2b "
+            "profile's 13% inclusive tax is China's VAT)\n"
+            "  default_tax_rate: 0%  # CHECK: no tax until you set yours here, or a Tax Rate on "
+            "each line item\n"
+        )
+        assert (docs.tax_mode, docs.default_tax_rate) == ("exclusive", Decimal(0))
+        assert "# CHECK: quotes and contracts carry no tax until you set yours" in text
 
 
 @pytest.mark.parametrize(

@@ -418,22 +418,40 @@ def test_an_english_workbook_comes_with_the_teams_config(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(
-    ("here", "settings", "checks"),
+    ("here", "settings", "checks", "tax"),
     [
-        ("Europe/London", ("en_GB", "GBP", "Europe/London"), 1),  # English is official there
-        ("Europe/Berlin", ("en_US", "EUR", "Europe/Berlin"), 1),  # it is not: en_US, in euros
-        ("Asia/Shanghai", ("en_US", "CNY", "Asia/Shanghai"), 0),  # the profile's own country
-        (None, ("en_US", "USD", "Asia/Shanghai"), 2),  # nothing known: USD and the zone, checked
-        ("Etc/UTC", ("en_US", "USD", "Etc/UTC"), 2),  # a server: lies in no country
+        # English is official there; China's VAT is not the UK's: no tax until the team sets it
+        ("Europe/London", ("en_GB", "GBP", "Europe/London"), 2, ("exclusive", "0")),
+        ("Europe/Berlin", ("en_US", "EUR", "Europe/Berlin"), 2, ("exclusive", "0")),  # en_US
+        # the profile's own country: its VAT stays, nothing to check
+        ("Asia/Shanghai", ("en_US", "CNY", "Asia/Shanghai"), 0, ("inclusive", "0.13")),
+        # nothing known about the computer: USD, the zone and the tax, checked
+        (None, ("en_US", "USD", "Asia/Shanghai"), 3, ("exclusive", "0")),
+        ("Etc/UTC", ("en_US", "USD", "Etc/UTC"), 3, ("exclusive", "0")),  # lies in no country
     ],
 )
 def test_the_english_config_follows_this_computers_country(
-    tmp_path: Path, here: str | None, settings: tuple[str, str, str], checks: int
+    tmp_path: Path,
+    here: str | None,
+    settings: tuple[str, str, str],
+    checks: int,
+    tax: tuple[str, str],
 ) -> None:
     done = api.init(str(tmp_path / "p.xlsx"), lang="en", today=TODAY, local_zone=here)
     assert done.config == tmp_path / "p.salessheet.yaml" and len(done.checks) == checks
     team = load_profile(str(done.config))
     assert (team.locale, team.currency, team.timezone) == settings
+    docs = team.documents
+    assert (docs.tax_mode, str(docs.default_tax_rate.normalize())) == tax
+    taxed = tax != ("exclusive", "0")
+    assert any(c.startswith("quotes and contracts carry no tax") for c in done.checks) != taxed
+    # the example line items carry China's VAT only where the team's config charges it
+    rates = {
+        r[7]
+        for r in load_workbook(done.workbook)["Line Items"].iter_rows(min_row=2, values_only=True)
+        if r[0]
+    }
+    assert rates == ({0.06} if taxed else {0})
 
 
 @pytest.mark.parametrize(

@@ -78,6 +78,22 @@ def territory_currency(locale: str, on: dt.date) -> str | None:
     return country_currency(territory, on) if territory else None
 
 
+def territory_of(locale: str) -> str | None:
+    """The territory of ``locale`` (``en_US`` -> US), None for one without (``en``)."""
+    try:
+        territory = _locale(locale).territory
+    except (ValueError, TypeError, LookupError):
+        return None
+    return str(territory) if territory else None
+
+
+def country_name(territory: str | None) -> str:
+    """A territory's English name (``CN`` -> China), by CLDR; the code when unknown."""
+    if not territory:
+        return "its country"
+    return str(_locale("en").territories.get(territory, territory))
+
+
 def country_currency(territory: str, on: dt.date) -> str | None:
     """The one currency in use on ``on`` in ``territory`` (``GB`` -> GBP), else None."""
     from babel.numbers import get_territory_currencies

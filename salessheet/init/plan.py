@@ -472,7 +472,11 @@ class _Example:
 def _examples(profile: Profile, lang: str, today: dt.date) -> list[_Example]:
     style = _EXAMPLES.get(profile.name) or _EXAMPLES["b2b"]
     data = style["zh"] if lang == "zh" else style["en"]
-    tax = Decimal(style["tax"])
+    # the examples' tax rate is China's VAT, as the built-in profiles charge it; a team's config
+    # that charges no tax (init writes one for a team elsewhere: init/adopt/place.tax_guess)
+    # gets example lines at 0 %
+    charges = getattr(profile.documents, "default_tax_rate", Decimal(0))
+    tax = Decimal(style["tax"]) if charges or is_bundled(profile.name, profile.path) else Decimal(0)
     open_stages = [s for s in profile.stages if s.is_open] or profile.stages[:1]
     # the deal closest to closing, then one in the middle of the funnel
     chosen = [open_stages[-1], open_stages[(len(open_stages) - 1) // 2]]

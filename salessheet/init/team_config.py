@@ -17,9 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from salessheet.core.errors import UsageError
-from salessheet.core.formatting import country_currency, official_locale, zone_country
+from salessheet.core.formatting import (
+    country_currency,
+    official_locale,
+    territory_of,
+    zone_country,
+)
 from salessheet.init.adopt.model import ZoneGuess
-from salessheet.init.adopt.place import locale_currency, zone_guess
+from salessheet.init.adopt.place import locale_currency, tax_guess, zone_guess
 from salessheet.init.adopt.service import default_out, write_new_config
 from salessheet.init.adopt.vocabulary import LANGUAGE_NAMES, LOCALE_OF_LANGUAGE
 from salessheet.settings.profile import Profile, parse_profile
@@ -74,6 +79,9 @@ def team_config(
         )
     if zone.check:
         checks += (zone.check,)
+    tax = tax_guess(country or territory_of(locale), profile)  # the team's country
+    if tax is not None:
+        checks += (tax.check,)
     name = out.name.removesuffix(".salessheet.yaml") or profile.name
     language = LANGUAGE_NAMES[lang]
     lines = [
@@ -89,6 +97,8 @@ def team_config(
     ]
     if zone.zone and zone.zone != profile.timezone:
         lines.append(f"timezone: {zone.zone}  # {zone.evidence}")
+    if tax is not None:
+        lines += tax.lines
     text = "\n".join(lines) + "\n"
     data, where = read_yaml_text(text, out)
     return TeamConfig(out, text, parse_profile(data, out, where), checks)

@@ -17,6 +17,7 @@ from itertools import zip_longest
 
 from salessheet.core.cells import CellError, RawSheet, RawValue
 from salessheet.core.errors import SourceError
+from salessheet.core.formatting import territory_of
 from salessheet.core.owned import COMPANION_SHEETS
 from salessheet.init.adopt.columns import Assigner
 from salessheet.init.adopt.details import (
@@ -36,7 +37,7 @@ from salessheet.init.adopt.model import (
     SheetChoice,
     Unplaced,
 )
-from salessheet.init.adopt.place import locale_currency, zone_guess
+from salessheet.init.adopt.place import locale_currency, tax_guess, zone_guess
 from salessheet.init.adopt.stages import ExtraStage, StageGuess, guess_stages, place_stage
 from salessheet.init.adopt.values import (
     MONEY_TEXT,
@@ -346,6 +347,9 @@ class _SheetGuess:
         zone = zone_guess(locale.locale, self.profile, self.local_zone, self.sheet_zone)
         if zone.check:
             warnings.append(zone.check)
+        tax = tax_guess(territory_of(locale.locale), self.profile)
+        if tax is not None:
+            warnings.append(tax.check)
         relax = self._relax(set(assigner.field_of.values()))
         unplaced = self._unplaced(columns, stage_guesses)
         warnings += self._notes(columns, stage_guesses)

@@ -1,5 +1,6 @@
 """Where a team works, when its sheet does not say: the currency and time zone of its locale's
-country, or of this computer, each with the evidence and, where the guess is weak, what to check.
+country, or of this computer, each with the evidence and, where the guess is weak, what to check;
+and the tax its quotes carry (the built-in profiles' is China's VAT).
 
 Used by `config init` (a sheet of another country than the profile's: an English HubSpot export
 under the Chinese b2b profile) and by `init` (a new English workbook on that profile).
@@ -8,8 +9,15 @@ under the Chinese b2b profile) and by `init` (a new English workbook on that pro
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
 
-from salessheet.core.formatting import territory_currency, territory_zones
+from salessheet.core.formatting import (
+    country_name,
+    territory_currency,
+    territory_of,
+    territory_zones,
+)
 from salessheet.init.adopt.model import CurrencyGuess, ZoneGuess
 from salessheet.settings.profile import Profile
 
@@ -67,4 +75,37 @@ def zone_guess(
         f"the profile's {profile_zone}",
         f"the time zone is the profile's {profile_zone}, but the sheet looks like {locale}: "
         f"set timezone: to the team's ({WHY_ZONE})",
+    )
+
+
+@dataclass(frozen=True)
+class TaxGuess:
+    """The ``documents:`` lines of a config for a team outside the profile's country."""
+
+    lines: tuple[str, ...]  # YAML, from "documents:" on
+    check: str
+
+
+def tax_guess(country: str | None, profile: Profile) -> TaxGuess | None:
+    """No tax on quotes until the team sets its own, for a team in another ``country`` (a
+    territory code) than the profile's, when the profile charges one: the b2b profile's 13 %
+    VAT in prices that include it is China's, and an American quote read "incl. VAT 13%".
+    None when the countries are the same or unknown, or the profile charges no tax."""
+    docs = profile.documents
+    rate = getattr(docs, "default_tax_rate", Decimal(0))
+    home = territory_of(profile.locale)
+    if not rate or country is None or country == home:
+        return None
+    mode = getattr(docs, "tax_mode", "exclusive")
+    was = f"the {profile.name} profile's {rate * 100:.0f}% {mode} tax is {country_name(home)}'s VAT"
+    return TaxGuess(
+        (
+            "documents:",
+            "  # seller: {name: Your Company Ltd.}  # quotes and contracts need it: fill it in",
+            f"  tax_mode: exclusive  # prices before tax, the tax added on the document ({was})",
+            "  default_tax_rate: 0%  # CHECK: no tax until you set yours here, or a Tax Rate on "
+            "each line item",
+        ),
+        f"quotes and contracts carry no tax until you set yours ({was}): set documents: "
+        "default_tax_rate (and tax_mode), or give each line item a Tax Rate",
     )
