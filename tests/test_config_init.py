@@ -524,6 +524,32 @@ def test_chinese_sheet_in_wan_yuan(tmp_path: Path) -> None:
     assert "万" in text  # the unit is in the evidence
 
 
+@pytest.mark.parametrize(
+    ("amount_header", "cells", "amounts"),
+    [
+        # a plain header, the unit in each cell: 1.5万 is 15,000
+        ("预计金额", ["1.5万", "3万元", "￥12,500"], ["15000", "30000", "12500"]),
+        # a 万元 header: plain numbers are in 万; a cell that says 万 itself is not scaled twice
+        ("预计金额（万元）", [680, "213.1万", "2.1亿"], ["6800000", "2131000", "210000000"]),
+    ],
+)
+def test_amounts_written_with_wan_in_the_cell(
+    tmp_path: Path, amount_header: str, cells: list, amounts: list[str]
+) -> None:
+    """Chinese sheets write amounts as "1.5万" or "213.1万" in the cell: config init maps the
+    column (it dropped it as "0% numbers", so the pipeline read ¥0 and passed clean) and every
+    amount reads exactly, with no bad-value finding."""
+    rows = [["商机编号", "客户名称", "销售阶段", amount_header, "负责人"]]
+    rows += [[f"S-{i}", "星河科技", "报价与谈判", cell, "王芳"] for i, cell in enumerate(cells, 1)]
+    summary, figures = init_and_report(tmp_path, "商机.xlsx", rows)
+    assert summary["columns"]["amount"]["header"] == amount_header
+    p = api.open_pipeline(tmp_path / "商机.xlsx", profile=summary["config"], today=TODAY)
+    assert [str(d.values["amount"]) for d in p.deals] == amounts
+    assert not [f for f in p.findings if f.code == "bad-value"]
+    total = sum(Decimal(a) for a in amounts)
+    assert open_amounts(figures) == {"CNY": f"{total}.00"}
+
+
 def test_yaml_is_plain_and_loads_with_comments_removed(tmp_path: Path) -> None:
     rows = [["Deal ID", "Stage", "Amount"], ["D1", "Closed Won", 5], ["D2", "Discovery", 7]]
     summary, _ = init_and_report(tmp_path, "p.csv", rows)

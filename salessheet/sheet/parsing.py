@@ -45,6 +45,18 @@ CURRENCY_MARKS = {
     "JPY": "JPY",
     "円": "JPY",
 }
+# A unit written after the number in the cell itself: "1.5万", "3万元" (元, the currency mark, is
+# taken off first), "2.1亿". The cell then says the whole amount: a header's unit is not applied
+# on top of it (in a column headed 预计金额（万元）, "213.1万" is 2,131,000, not 21,310,000,000).
+CELL_UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
+_CELL_UNIT = re.compile(r"\d\s*[万亿]\s*(?:元|RMB|CNY)?\s*\)?\s*$")
+
+
+def has_cell_unit(value: RawValue) -> bool:
+    """A text amount that carries its own 万 or 亿 after the number."""
+    return value.__class__ is str and _CELL_UNIT.search(value) is not None
+
+
 _CURRENCY_RE = re.compile(
     "|".join(re.escape(k) for k in sorted(CURRENCY_MARKS, key=len, reverse=True))
 )
@@ -206,6 +218,9 @@ def parse_decimal_text(text: str, ctx: ParseContext) -> tuple[Decimal, str | Non
     if len({CURRENCY_MARKS[f] for f in found}) > 1:
         raise ParseFailure("two different currencies in one cell")
     s = _CURRENCY_RE.sub("", s).strip()
+    unit = CELL_UNITS.get(s[-1:])
+    if unit is not None:  # "1.5万": the number in 万
+        s = s[:-1].strip()
     if s.startswith("-") or s.startswith("−"):
         negative, s = not negative, s[1:].strip()
     s = s.replace(" ", "").replace("'", "")
@@ -236,6 +251,10 @@ def parse_decimal_text(text: str, ctx: ParseContext) -> tuple[Decimal, str | Non
         number = Decimal(int_part.replace(thousands, "") + ("." + frac if frac else ""))
     except (InvalidOperation, ValueError) as exc:
         raise ParseFailure("not a number") from exc
+    if unit is not None:
+        number *= unit
+        if number == number.to_integral_value():
+            number = number.quantize(Decimal(1))  # 1.5万 is 15000, not 15000.0
     _check_magnitude(number)
     return (-number if negative else number), currency
 

@@ -26,6 +26,7 @@ from salessheet.sheet.parsing import (
     ParseContext,
     ParseFailure,
     cell_text,
+    has_cell_unit,
     null_marker_set,
     numeric_date_kind,
     parse_date,
@@ -216,6 +217,8 @@ def column_parser(
 
         def scaled(v: RawValue) -> Any:
             number, mark = parse_money(v, ctx)
+            if has_cell_unit(v):  # "213.1万" says the whole amount: the header's unit is not
+                return number, mark  # applied on top
             number = number * scale
             if abs(number) >= MAX_MAGNITUDE:
                 raise ParseFailure(

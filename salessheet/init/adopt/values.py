@@ -22,7 +22,7 @@ from salessheet.init.adopt.vocabulary import (
     SALESFORCE_PREFIXES,
     UNASSIGNED_MARKERS,
 )
-from salessheet.sheet.parsing import SERIAL_MAX, SERIAL_MIN
+from salessheet.sheet.parsing import CELL_UNITS, SERIAL_MAX, SERIAL_MIN
 from salessheet.sheet.units import COMMON_CODES, CURRENCY_SYMBOLS
 
 # kinds of a single value
@@ -83,7 +83,7 @@ _MONEY_MARKS = sorted(CURRENCY_SYMBOLS, key=len, reverse=True)
 _MARK_RE = "|".join(re.escape(m) for m in _MONEY_MARKS)
 _NUMBER_RE = re.compile(
     rf"^(?P<neg>\()?\s*(?P<pre>{_MARK_RE}|[A-Z]{{3}}(?=[\s\d]))?\s*(?P<sign>[-−+])?\s*"
-    r"(?P<body>\d[\d.,'\u00a0\u202f ]*)\s*(?P<pct>%)?\s*"
+    r"(?P<body>\d[\d.,'\u00a0\u202f ]*)\s*(?P<pct>%)?\s*(?P<unit>[万亿])?\s*"
     rf"(?P<post>{_MARK_RE}|元|[A-Z]{{3}})?\s*(?(neg)\))$"
 )
 _GROUPED = re.compile(r"^\d{1,3}(?:([,.'\u00a0\u202f ])\d{3})(?:\1\d{3})*$")
@@ -140,6 +140,10 @@ def read_number_text(text: str) -> NumberText | None:
         value = Decimal(digits + ("." + frac if frac else ""))
     except InvalidOperation:
         return None
+    if m.group("unit"):  # "1.5万": the number in 万 (as the reader takes it, CELL_UNITS)
+        if m.group("pct"):
+            return None
+        value *= CELL_UNITS[m.group("unit")]
     if m.group("neg") or (m.group("sign") in ("-", "−")):
         value = -value
     return NumberText(value, currency, decimal, bool(m.group("pct")))

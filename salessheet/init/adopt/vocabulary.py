@@ -152,8 +152,11 @@ HEADER_NAMES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Chinese CRMs", "created", ("创建时间", "创建日期")),
     ("Chinese CRMs", "probability", ("赢率", "赢单率", "赢单概率", "成交概率", "概率")),
     ("Chinese CRMs", "lost_reason", ("输单原因", "丢单原因", "失败原因")),
-    ("Chinese CRMs", "last_activity", ("最近跟进时间", "最近跟进日期", "最后跟进时间")),
-    ("Chinese CRMs", "next_step_date", ("下次跟进时间", "下次联系时间")),
+    ("Chinese CRMs", "last_activity", (
+        "最近跟进时间", "最近跟进日期", "最后跟进时间", "最后跟进日期", "最近联系时间",
+        "最后联系时间", "上次跟进时间",
+    )),
+    ("Chinese CRMs", "next_step_date", ("下次跟进时间", "下次联系时间", "下次跟进日期")),
     ("Chinese CRMs", "stage_date", ("阶段变更时间",)),
     ("Chinese CRMs", "contact", ("联系人", "联系人姓名")),
     ("Chinese CRMs", "phone", ("电话", "手机", "联系电话", "手机号")),
@@ -330,7 +333,8 @@ STEP_WORDS: dict[str, tuple[str, ...]] = {
         "Appointment Scheduled", "Discovery", "Initial Contact", "Contacted", "Cold",
         "Attempted to Contact", "Interes", "Interés", "Interest", "Prospección", "Prospecto",
         "Nuevo", "Neu", "Erstkontakt", "Interessent", "Nouveau", "Prospection", "线索", "潜在客户",
-        "初步接触", "客户开发", "初次接触", "新建", "Sales Lead", "1-Qualify",
+        "初步接触", "客户开发", "初次接触", "新建", "Sales Lead", "1-Qualify", "初步接洽",
+        "初步沟通", "首次拜访",
     ),
     "opportunity": (
         "Qualification", "Qualified", "Qualify", "Qualified To Buy", "Needs Analysis",
