@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 import threading
+from collections import Counter
 from pathlib import Path
 
 from salessheet.core.cells import RawSheet, RawValue, SheetInfo
@@ -41,6 +43,9 @@ def detect_encoding(data: bytes) -> str:
         return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    bare = _bare_utf16(data[:4096])
+    if bare is not None:
+        return bare
     try:
         data.decode("utf-8")
         return "utf-8"
@@ -49,6 +54,20 @@ def detect_encoding(data: bytes) -> str:
     enc = "gb18030" if _looks_gb(data) else "cp1252"
     _refuse_mixed(data, enc)
     return enc
+
+
+def _bare_utf16(head: bytes) -> str | None:
+    """UTF-16 without a byte-order mark (some exporters write none): text in Latin letters
+    then has a NUL byte beside every character, after it (little-endian) or before it."""
+    if len(head) < 8 or head.count(0) < len(head) // 4:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) // 2
+    if odd > 0.6 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.6 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
 
 
 def _looks_gb(data: bytes) -> bool:
@@ -176,12 +195,7 @@ def read_csv_rows(path: Path) -> list[list[RawValue]]:
             "(Excel: CSV UTF-8)",
         ) from None
     del data
-    sample = text[:65536]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = _delimiter(text[:65536])
     with _FIELD_LIMIT:
         before = csv.field_size_limit(MAX_FIELD_CHARS)
         try:
@@ -198,6 +212,33 @@ def read_csv_rows(path: Path) -> list[list[RawValue]]:
         finally:
             csv.field_size_limit(before)
     return rows
+
+
+DELIMITERS = ",;\t|"
+
+
+def _delimiter(sample: str) -> str:
+    """The sample's delimiter: csv's sniffer, else (it gives up on quoted cells that hold line
+    breaks, as exported notes do) the one that cuts the most records into the same number of
+    fields, more than one (a comma where none does)."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        pass
+    best, best_score = ",", (0, 0)
+    for d in DELIMITERS:
+        try:
+            records = list(itertools.islice(csv.reader(io.StringIO(sample), delimiter=d), 50))
+        except csv.Error:
+            continue
+        if len(records) > 1:  # the last record of a sample may be cut short
+            records = records[:-1]
+        widths = Counter(len(r) for r in records if len(r) > 1)
+        if widths:
+            width, count = widths.most_common(1)[0]
+            if (count, width) > best_score:
+                best, best_score = d, (count, width)
+    return best
 
 
 def _long_field(path: Path, text: str, delimiter: str, record: int, line: int) -> SourceError:
