@@ -36,7 +36,7 @@ def _string_constants(path: Path) -> list[tuple[int, str]]:
 
 
 def test_the_catalogue_declares_every_code_once_with_severity_meaning_and_source() -> None:
-    assert len(CODES) == 22
+    assert len(CODES) == 23
     for code, check in CATALOGUE.items():
         assert check.code == code and KEBAB.fullmatch(code)
         assert check.severity in ("error", "warning", "info")
@@ -215,6 +215,16 @@ def test_real_runs_produce_every_catalogued_code_and_nothing_else(tmp_path: Path
     wb.create_sheet("salessheet findings").append(["my notes", "about findings"])
     wb.save(foreign)
     seen.update(f.code for f in api.validate(foreign, today=D(2026, 11, 28)).findings)
+    summary = tmp_path / "summary.xlsx"  # a summary tab in front of the pipeline
+    wb = Workbook()
+    wb.active.title = "Summary"
+    wb.active.append(["Stage", "Deals", "Amount"])
+    wb.active.append(["lead", 1, 100])
+    wb.active.append(["negotiation", 1, 200])
+    wb.create_sheet("Deals 2025").append(["Deal ID", "Customer", "Stage", "Owner"])
+    wb["Deals 2025"].append(["A", "x", "lead", "o"])
+    wb.save(summary)
+    seen.update(f.code for f in api.validate(summary, today=D(2026, 11, 28)).findings)
     seen.update(_action_failed_codes(tmp_path))
     assert seen == CODES
 

@@ -11,6 +11,7 @@ import pytest
 from conftest import TODAY, make_xlsx, set_error_cells
 
 from salessheet.api import open_pipeline, validate
+from salessheet.core.errors import StructureError
 from salessheet.settings.profile import load_profile
 
 ZH_HEADER = [
@@ -387,3 +388,36 @@ def test_a_strict_open_xml_workbook_is_read(tmp_path: Path) -> None:
     assert b"purl.oclc.org" in items["xl/workbook.xml"]
     got = [f.to_dict() for f in validate(strict, today=TODAY).findings]
     assert got == expected and len(got) > 3
+
+
+def test_a_summary_tab_in_front_of_the_pipeline_is_passed_over_and_said(tmp_path: Path) -> None:
+    """Without --sheet, a front tab with a header but no pipeline columns stopped the search
+    ("required column 'deal_id' is missing"); the next sheet that is a pipeline is read, and a
+    warning names the tab passed over."""
+    book = make_xlsx(
+        tmp_path / "two.xlsx",
+        {
+            "Summary": [["Stage", "Deals", "Amount"], ["Lead", 1, 1000], ["Negotiation", 1, 2000]],
+            "Pipeline 2025": [
+                ["Deal ID", "Customer", "Stage", "Amount", "Owner"],
+                ["D-1", "Acme", "Lead", 1000, "Ann"],
+                ["D-2", "Beta", "Negotiation", 2000, "Bob"],
+            ],
+        },
+    )
+    report = validate(book, today=TODAY)
+    assert (report.sheet, report.deals) == ("Pipeline 2025", 2)
+    (passed,) = [f for f in report.findings if f.code == "sheet-passed-over"]
+    assert (passed.severity, passed.sheet) == ("warning", "Summary")
+    assert passed.message.startswith(
+        "sheet 'Summary' passed over (required column 'deal_id' is missing from the header on row 1"
+    )
+    assert passed.message.endswith(
+        "the pipeline is read from sheet 'Pipeline 2025'; name the sheet with --sheet if that "
+        "is wrong"
+    )
+    summary = [["Stage", "Deals", "Amount"], ["Lead", 1, 1000], ["Negotiation", 1, 2000]]
+    alone = make_xlsx(tmp_path / "one.xlsx", {"Summary": summary})  # the error it always gave
+    with pytest.raises(StructureError, match="sheet 'Summary': the table cannot be read") as e:
+        validate(alone, today=TODAY)
+    assert e.value.problems[0].startswith("required column 'deal_id' is missing")

@@ -136,6 +136,13 @@ HEADER_NOTE = register(
     "has a unit: noted, not applied.",
     "sheet.table",
 )
+SHEET_PASSED_OVER = register(
+    "sheet-passed-over",
+    "warning",
+    "A visible sheet before the pipeline (a summary tab) has a header but not a pipeline's "
+    "columns: the pipeline was read from the next sheet that has them (name it with --sheet).",
+    "sheet.load",
+)
 
 # --- per-deal checks -------------------------------------------------------------------------
 UNKNOWN_STAGE = register(

@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from salessheet.core.catalogue import SHEET_PASSED_OVER
 from salessheet.core.cells import RawSheet
 from salessheet.core.errors import SourceError, StructureError
+from salessheet.core.findings import Finding
 from salessheet.core.owned import COMPANION_SHEETS, LINE_ITEMS_SHEET, OWNED_SHEETS, PRODUCTS_SHEET
 from salessheet.core.records import Deal
 from salessheet.settings.profile import Profile
@@ -76,6 +78,7 @@ def load_pipeline(
     options = options_from_profile(profile)
     extras = [n for n in COMPANION_SHEETS if n in names]
     first_error: StructureError | None = None
+    passed_over: list[tuple[str, StructureError]] = []  # sheets with a header but no pipeline
     sheets: dict[str, RawSheet] = {}
     for i, name in enumerate(candidates):
         wanted = [name] + ([n for n in extras if n not in sheets] if i == 0 else [])
@@ -91,10 +94,12 @@ def load_pipeline(
                 options=options,
             )
         except StructureError as exc:
-            # With an explicit sheet, or when some sheet had a header but a broken table,
-            # that error is the answer; otherwise keep looking for the pipeline sheet.
-            if sheet is not None or "no header row" not in exc.message:
+            # With an explicit sheet that error is the answer; otherwise keep looking for the
+            # pipeline sheet (a summary tab in front of it has a header, but not its columns).
+            if sheet is not None:
                 raise
+            if "no header row" not in exc.message:
+                passed_over.append((name, exc))
             first_error = first_error or exc
             continue
         # map_table made Deals (record_type=Deal); its result is typed for any Record
@@ -108,6 +113,16 @@ def load_pipeline(
                 unknown.add(d.row)
                 st = None
             d.stage = st
+        for skipped, why in passed_over:
+            reason = why.problems[0] if why.problems else why.message
+            table.findings.append(
+                Finding.of(
+                    SHEET_PASSED_OVER,
+                    f"sheet {skipped!r} passed over ({reason}): the pipeline is read from sheet "
+                    f"{name!r}; name the sheet with --sheet if that is wrong",
+                    sheet=skipped,
+                )
+            )
         by_row = {d.row: d for d in deals}
         for f in table.findings:
             deal = by_row.get(f.row or 0)
@@ -128,6 +143,8 @@ def load_pipeline(
             table.unread_cells,
             store=store,
         )
+    if passed_over:  # a sheet with a header but a broken table says the most
+        first_error = passed_over[0][1]
     assert first_error is not None
     first_error.sheets = [sheets[c] for c in candidates if c in sheets]
     if len(candidates) > 1:
