@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ def write(path: Path, rows: list[list[str]], delimiter: str, encoding: str) -> P
         ("unicode-text.csv", "\t", "utf-16"),  # Excel's "Unicode Text": UTF-16 with a BOM, tabs
         ("no-bom.csv", "\t", "utf-16-le"),  # UTF-16 without a byte-order mark
         ("pipes.csv", "|", "cp1252"),
+        ("utf-32.csv", ",", "utf-32"),  # with its byte-order mark
     ],
 )
 def test_every_row_of_an_export_with_multi_line_notes_is_read(
@@ -81,3 +83,32 @@ def test_a_salesforce_report_export_reads_its_deals_and_not_its_footer(tmp_path:
     assert p.skipped_rows == {
         43: "total", 45: "section", 46: "section", 47: "section", 48: "section"
     }  # fmt: skip
+
+
+def test_a_semicolon_export_with_a_long_note_full_of_commas(tmp_path: Path) -> None:
+    """A 70 KB note of comma-separated text in the first deal fills the sniffer's whole sample:
+    it said ',' and the file read as 1,802 one-column rows; the header line decides."""
+    rows = [HEADER, *deals(40)]
+    rows[1][5] = "Call notes, with commas, and more, text.\n" * 1800
+    path = write(tmp_path / "notes.csv", rows, ";", "utf-8")
+    p = open_pipeline(path, today=TODAY)
+    assert len(p.deals) == 40
+    assert p.deals[0].raw_row[5].count("Call notes, with commas") == 1800  # one cell, whole
+    assert sum(d.values["amount"] for d in p.deals) == sum(1000 + i for i in range(1, 41))
+
+
+def test_config_init_on_a_file_no_column_of_which_it_can_read_says_what_to_check(
+    tmp_path: Path, cli
+) -> None:
+    """It said "the config guessed for this sheet does not load (a bug in config init)"."""
+    path = tmp_path / "export.csv"
+    path.write_text("Foo,Bar,Baz\n1,2,3\n4,5,6\n", encoding="utf-8")
+    res = cli("config", "init", path, "--format", "json")
+    assert res.exit_code == 2
+    err = json.loads(res.stdout)["error"]
+    assert err["message"] == (
+        f"{path}: no column names or holds a deal field (the header read: 'Foo', 'Bar', 'Baz'), "
+        "so no config could be made"
+    )
+    assert "save it again as CSV UTF-8" in err["hint"] and "bug" not in err["message"]
+    assert not (tmp_path / "export.salessheet.yaml").exists()

@@ -5,9 +5,9 @@ A CSV file can carry no mark: a sidecar is the tool's by its name and its header
 salessheet.history.ownership; its ``marked`` is None, "cannot tell"), so a file of someone
 else's at that path with another header is refused rather than replaced.
 
-The text encoding is detected (UTF-8 with or without BOM, UTF-16, GB18030, cp1252); a file that
-mixes encodings (UTF-8 lines next to lines in a legacy code page, as concatenated exports give)
-is refused rather than decoded into mojibake.
+The text encoding is detected (UTF-8 with or without BOM, UTF-16, UTF-32, GB18030, cp1252); a
+file that mixes encodings (UTF-8 lines next to lines in a legacy code page, as concatenated
+exports give) is refused rather than decoded into mojibake.
 """
 
 from __future__ import annotations
@@ -37,10 +37,13 @@ _FIELD_LIMIT = threading.Lock()  # csv.field_size_limit is process-wide: set it 
 
 
 def detect_encoding(data: bytes) -> str:
-    """UTF-8 (with or without BOM), GB18030 (Chinese Excel exports) or cp1252. Raises
+    """UTF-8 (with or without BOM), UTF-16 or UTF-32 (with a BOM, or UTF-16 without),
+    GB18030 (Chinese Excel exports) or cp1252. Raises
     MixedEncoding when some lines are UTF-8 and others are not."""
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
     bare = _bare_utf16(data[:4096])
@@ -218,9 +221,15 @@ DELIMITERS = ",;\t|"
 
 
 def _delimiter(sample: str) -> str:
-    """The sample's delimiter: csv's sniffer, else (it gives up on quoted cells that hold line
-    breaks, as exported notes do) the one that cuts the most records into the same number of
-    fields, more than one (a comma where none does)."""
+    """The sample's delimiter: the one its first line (the header, as exports write it) holds
+    at least twice and twice as often as any other; else csv's sniffer; else (it gives up on
+    quoted cells that hold line breaks, as exported notes do) the one that cuts the most records
+    into the same number of fields, more than one (a comma where none does). The header comes
+    first: a long note full of commas in a ';' export made the sniffer say ','."""
+    first = sample.lstrip("\ufeff").split("\n", 1)[0]
+    counts = sorted(((first.count(d), d) for d in DELIMITERS), reverse=True)
+    if counts[0][0] >= 2 and counts[0][0] >= 2 * counts[1][0]:
+        return counts[0][1]
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:

@@ -168,6 +168,16 @@ def config_init(
         local_zone=local_zone,
         sheet_zone=getattr(store, "timezone", None),  # a Google Sheet's own
     )
+    if not any(c.field for c in guess.columns):  # nothing to map: not a table read right
+        heads = [c.header for c in guess.columns if c.header][:4]
+        shown = ", ".join(repr(h[:30]) for h in heads) or "nothing"
+        raise SalessheetError(
+            f"{source}: no column names or holds a deal field (the header read: {shown}), so "
+            "no config could be made",
+            hint="if the headers above look garbled or run together, the file's encoding or "
+            "delimiter is not one salessheet reads (UTF-8, UTF-16, GB18030 or cp1252; , ; tab "
+            "or |): save it again as CSV UTF-8 (comma delimited); else " + _manual_hint(source),
+        )
     try:
         written = build_config(
             guess,
