@@ -854,9 +854,20 @@ def test_unknown_stages_become_extra_open_stages_ordered_by_stage_dates(tmp_path
     }
     site = g.stage_of("Site Visit")
     assert (site.stage, site.outcome, site.extra) == ("site_visit", "open", True)
-    assert "by the median days from creation to the stage date (20.0)" in site.evidence
+    assert "by the median days from creation to the stage date (20 days)" in site.evidence
     assert any(w.startswith("stage 'Site Visit' (3 rows) is unknown") for w in g.warnings)
     assert {u.name for u in g.unplaced if u.kind == "stage"} == {"Site Visit", "Board Review"}
+
+
+def test_a_stage_placed_by_its_median_stage_date_shows_the_date(tmp_path):
+    """Without a creation date the stage dates themselves order the stages; the evidence
+    showed the median as a day number ("(739940.0)")."""
+    rows = [["Deal ID", "Stage", "Stage Date"]]
+    for n, (stage, day) in enumerate([("Lead", 2), ("Site Visit", 20), ("Negotiation", 40)] * 3):
+        rows.append([f"D-{n}", stage, str(dt.date(2026, 1, 1) + dt.timedelta(day))])
+    g = guess_path(write_csv(tmp_path / "p.csv", rows))
+    site = g.stage_of("Site Visit")
+    assert site.evidence.endswith("placed after lead by the median stage date (2026-01-21)")
 
 
 def test_unknown_stages_without_stage_dates_are_ordered_by_frequency(tmp_path):

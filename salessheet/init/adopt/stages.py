@@ -8,6 +8,7 @@ suggests.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -171,7 +172,12 @@ def _extras(
                 if sid in stage_metric and stage_metric[sid] <= m:
                     after = sid
             where = f"after {after}" if after else f"before {opens[0] if opens else 'the rest'}"
-            ev = f"placed {where} by {metric_name} ({m:.1f})"
+            shown = (  # the median date is kept as a day number: shown as a date
+                dt.date.fromordinal(round(m)).isoformat()
+                if metric_name == "the median stage date"
+                else f"{m:.0f} days"
+            )
+            ev = f"placed {where} by {metric_name} ({shown})"
             out[value] = ExtraStage(_slug(value, taken), value, after, ev)
         return out
     counts_by_stage: Counter[str] = Counter()
