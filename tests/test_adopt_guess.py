@@ -859,6 +859,21 @@ def test_unknown_stages_become_extra_open_stages_ordered_by_stage_dates(tmp_path
     assert {u.name for u in g.unplaced if u.kind == "stage"} == {"Site Visit", "Board Review"}
 
 
+def test_stage_dates_given_as_serial_numbers_order_the_stages(tmp_path):
+    """A Google Sheet gives its date cells as serial numbers: the stage dates still order an
+    unknown stage (it fell back to placing by frequency, "the sheet has no stage dates")."""
+    from conftest import make_xlsx
+
+    rows: list[list] = [["Deal ID", "Stage", "Stage Date"]]
+    for n, (stage, day) in enumerate([("Lead", 2), ("Site Visit", 20), ("Negotiation", 40)] * 3):
+        serial = (dt.date(2026, 1, 1) + dt.timedelta(day) - dt.date(1899, 12, 30)).days
+        rows.append([f"D-{n}", stage, serial])
+    g = guess_path(make_xlsx(tmp_path / "p.xlsx", {"Pipeline": rows}))
+    assert g.column_for("stage_date").header == "Stage Date"
+    site = g.stage_of("Site Visit")
+    assert site.evidence.endswith("placed after lead by the median stage date (2026-01-21)")
+
+
 def test_a_stage_placed_by_its_median_stage_date_shows_the_date(tmp_path):
     """Without a creation date the stage dates themselves order the stages; the evidence
     showed the median as a day number ("(739940.0)")."""

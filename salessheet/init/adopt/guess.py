@@ -427,12 +427,12 @@ class _SheetGuess:
         per: dict[str, list[float]] = {}
         for i in sample_rows(len(stages), SAMPLE_ROWS):
             s = stages[i]
-            d = to_date(dates[i], None)
+            d = to_date(dates[i], None, serials=True)  # a stage date column: serials too
             if s is None or s == "" or d is None:
                 continue
             text = str(s).strip()
             if created is not None:
-                c0 = to_date(created[i], None)
+                c0 = to_date(created[i], None, serials=True)
                 if c0 is None:
                     continue
                 per.setdefault(text, []).append((d - c0).days)

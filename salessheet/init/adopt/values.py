@@ -22,7 +22,7 @@ from salessheet.init.adopt.vocabulary import (
     SALESFORCE_PREFIXES,
     UNASSIGNED_MARKERS,
 )
-from salessheet.sheet.parsing import CELL_UNITS, SERIAL_MAX, SERIAL_MIN
+from salessheet.sheet.parsing import CELL_UNITS, EXCEL_EPOCH, SERIAL_MAX, SERIAL_MIN
 from salessheet.sheet.units import COMMON_CODES, CURRENCY_SYMBOLS
 
 # kinds of a single value
@@ -305,12 +305,16 @@ def _valid(y: int, m: int, d: int) -> bool:
     return True
 
 
-def to_date(v: RawValue, order: str | None) -> dt.date | None:
-    """A date cell, or a date written as text read in the column's order (None otherwise)."""
+def to_date(v: RawValue, order: str | None, *, serials: bool = False) -> dt.date | None:
+    """A date cell, or a date written as text read in the column's order (None otherwise).
+    ``serials``: the column holds dates, so a day number is one too (a Google Sheet gives its
+    date cells as serial numbers)."""
     if isinstance(v, dt.datetime):
         return v.date()
     if isinstance(v, dt.date):
         return v
+    if serials and isinstance(v, (int, float)) and not isinstance(v, bool):
+        return EXCEL_EPOCH + dt.timedelta(days=int(v)) if SERIAL_MIN <= v <= SERIAL_MAX else None
     if not isinstance(v, str):
         return None
     t = read_date_text(v)
