@@ -112,3 +112,22 @@ def test_config_init_on_a_file_no_column_of_which_it_can_read_says_what_to_check
     )
     assert "save it again as CSV UTF-8" in err["hint"] and "bug" not in err["message"]
     assert not (tmp_path / "export.salessheet.yaml").exists()
+
+
+def test_a_quote_left_open_is_refused_naming_its_row_and_column(tmp_path: Path) -> None:
+    """A cell whose quote is not closed swallowed the 8 rows after it into one cell: 32 deals
+    of 40 were read, without a word. A note's own line breaks (the other test) still read."""
+    from salessheet.core.errors import SourceError
+
+    rows = [",".join(HEADER)] + [",".join(r[:5]) + ",note" for r in deals(14)]
+    rows[6] = rows[6].replace("Account 6", '"Account 6 big')  # never closed on its line
+    path = tmp_path / "open-quote.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(SourceError) as e:
+        open_pipeline(path, today=TODAY)
+    assert e.value.message.startswith(
+        f"{path}: row 7, column B: the quote that opens 'Account 6 big,Qualification,1006,Jane Do' "
+        "is not closed where the cell ends, so the 8 lines after it (8 of them whole rows, from "
+        "'OPP-0007,Account 7,Qualification,1007,Ja') would be read as one cell"
+    )
+    assert e.value.hint == "close the quote in that cell (or remove it) and save the file again"

@@ -20,7 +20,7 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-from salessheet.core.cells import RawSheet, RawValue, SheetInfo
+from salessheet.core.cells import RawSheet, RawValue, SheetInfo, col_letter
 from salessheet.core.errors import SourceError, WriteRefused
 from salessheet.core.owned import OWNED_SHEETS
 from salessheet.stores.base import WriteBatch, WriteReport
@@ -214,7 +214,34 @@ def read_csv_rows(path: Path) -> list[list[RawValue]]:
                 raise _long_field(path, text, delimiter, len(rows), reader.line_num) from None
         finally:
             csv.field_size_limit(before)
+    _refuse_swallowed_rows(path, rows, delimiter)
     return rows
+
+
+def _refuse_swallowed_rows(path: Path, rows: list[list[RawValue]], delimiter: str) -> None:
+    """Refuse a cell that holds two or more lines reading as whole rows of the table: a quote
+    opened there was not closed where it should have been, and the rows after it would be read
+    as one cell (deals dropped without a word). A note's own line breaks hold no such lines."""
+    width = len(rows[0]) if rows else 0
+    if width < 3:
+        return
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if not isinstance(value, str) or "\n" not in value:
+                continue
+            lines = value.splitlines()[1:]
+            whole = [
+                ln for ln in lines if len(next(csv.reader([ln], delimiter=delimiter))) == width
+            ]
+            if len(whole) >= 2:
+                first = value.splitlines()[0]
+                raise SourceError(
+                    f"{path}: row {r + 1}, column {col_letter(c + 1)}: the quote that opens "
+                    f"{first[:40]!r} is not closed where the cell ends, so the {len(lines)} lines "
+                    f"after it ({len(whole)} of them whole rows, from {whole[0][:40]!r}) would "
+                    "be read as one cell",
+                    hint="close the quote in that cell (or remove it) and save the file again",
+                )
 
 
 DELIMITERS = ",;\t|"
