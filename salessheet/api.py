@@ -445,10 +445,14 @@ def schedule(
 ) -> int:
     """Run `run` every day at ``at`` in the foreground, one run at a time, logged as JSON lines.
 
-    ``stop``: set it to end the scheduler after the current run (the CLI sets it on SIGTERM and
-    Ctrl-C; this function installs no signal handlers). ``clock``: aware "now" (default the real
-    clock); each run's ``today`` is its date in the time zone."""
-    from salessheet.nightly.scheduler import run_scheduler, scheduler_paths, utc_now, validate_tz
+    ``tz``: the time zone of ``at`` only (default: the profile's). ``stop``: set it to end the
+    scheduler after the current run (the CLI sets it on SIGTERM and Ctrl-C; this function
+    installs no signal handlers). ``clock``: aware "now" (default the real clock); each run's
+    ``today`` is what ``run`` itself takes: the date at that moment in the source's time zone (a
+    Google Sheet's own, else the profile's), whatever ``tz`` is."""
+    from zoneinfo import ZoneInfo
+
+    from salessheet.nightly.scheduler import run_scheduler, scheduler_paths, utc_now
 
     zone = tz or profile.timezone
     if state_dir is None:
@@ -466,7 +470,11 @@ def schedule(
     now = clock or utc_now
 
     def job() -> tuple[int, dict[str, Any]]:
-        today = now().astimezone(validate_tz(zone)).date()  # recomputed for every run
+        moment = now()  # read once per run; the date is taken where `run` would take it
+
+        def today(source_zone: str) -> dt.date:
+            return moment.astimezone(ZoneInfo(source_zone)).date()
+
         report = run(
             source, profile=profile, sheet=sheet, today=today, credentials=credentials, env=env
         )

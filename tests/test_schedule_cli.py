@@ -173,3 +173,42 @@ def test_state_dir_defaults_next_to_a_local_source(tmp_path: Path) -> None:
                  env={}, echo=lambda m: None, stop=stop)  # fmt: skip
     lock, log = scheduler_paths(str(path), tmp_path / ".salessheet")
     assert lock.exists() and not log.exists()
+
+
+def test_tz_moves_only_the_time_of_day_not_the_runs_date(tmp_path: Path) -> None:
+    # 16:18 UTC on 2 December is 00:18 on 3 December in Shanghai, the b2b profile's zone:
+    # `salessheet run` at that moment is dated 2026-12-03, so the scheduled run must be too
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": ROWS})
+    start = dt.datetime(2026, 12, 2, 16, 17, 59, 800000, tzinfo=dt.UTC)
+    shift = start - dt.datetime.now(dt.UTC)
+    stop = threading.Event()
+
+    def echo(message: str) -> None:
+        if message.startswith("run "):
+            stop.set()
+
+    api_schedule(
+        str(path), at="16:18", tz="UTC", profile=load_profile("b2b"),
+        state_dir=tmp_path / "state", env={}, echo=echo, stop=stop,
+        clock=lambda: dt.datetime.now(dt.UTC) + shift,
+    )  # fmt: skip
+    _lock, log = scheduler_paths(str(path), tmp_path / "state")
+    [record] = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert record["start"].startswith("2026-12-02T16:18:")  # the time of day is --tz's
+    history = load_workbook(path)["salessheet history"]
+    rows = list(history.iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[2], r[3]) for r in rows if r[3] != "tracking"] == [
+        ("2026-12-03", "D1", "seen")
+    ]
+
+
+def test_schedule_refuses_today_and_does_not_offer_it(cli, tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": ROWS})
+    state = tmp_path / "state"
+    res = cli("schedule", path, "--at", "02:00", "--today", "2026-12-01", "--state-dir", state)
+    assert res.exit_code == 2
+    assert "a scheduler runs on each day's date" in res.stderr
+    lock_path, _log = scheduler_paths(str(path), state)
+    assert not lock_path.exists()  # refused before it started
+    assert "--today" not in cli("schedule", "--help").stdout
+    assert "--today" in cli("run", "--help").stdout
