@@ -93,7 +93,12 @@ def report(
 @click.argument("source")
 @click.option("--at", "at", required=True, metavar="HH:MM", help="Time of day to run.")
 @click.option("--tz", metavar="ZONE", help="Time zone of --at (default: the profile's).")
-@click.option("--state-dir", metavar="DIR", help="Lock file and JSON-lines run log folder.")
+@click.option(
+    "--state-dir",
+    metavar="DIR",
+    help="Folder of the JSON-lines run log (default: .salessheet beside a file, else "
+    "~/.local/state/salessheet). The lock file stays there, whatever DIR is.",
+)
 @click.option("--notify", is_flag=True, help="Send the digest after each run.")
 @click.option("--notify-email", "notify_email", multiple=True, metavar="ADDR")
 @click.option("--webhook", multiple=True, metavar="[KIND=]URL")
