@@ -80,3 +80,25 @@ def test_run_sends_digest_and_webhook_without_changing_exit_code(cli, tmp_path, 
         smtp.stop()
         hook.clear()
         hook.stop()
+
+
+def test_notify_without_any_target_says_no_digest_went_out(cli, tmp_path, monkeypatch):
+    # the b2b profile has no `notifications:` section: --notify alone has nowhere to send
+    for name in ("SALESSHEET_SMTP_HOST", "SALESSHEET_SMTP_FROM"):
+        monkeypatch.delenv(name, raising=False)
+    path = make_xlsx(
+        tmp_path / "p.xlsx",
+        {"Pipeline": [["Deal ID", "Customer", "Stage", "Owner"], ["D-1", "Acme", "Lead", "Ann"]]},
+    )
+    res = cli("run", path, "--today", "2026-11-28", "--notify", "--format", "json")
+    assert res.exit_code == 0  # the night's work is done; only the digest is missing
+    out = json.loads(res.stdout)
+    [note] = out["notifications"]
+    assert note["status"] == "skipped"
+    assert "notifications:" in note["error"]
+    assert "--notify-email" in note["error"] and "--webhook" in note["error"]
+    assert out["written"]["cells"] > 0  # the run itself went through
+    res = cli("run", path, "--today", "2026-11-29", "--notify")
+    assert res.exit_code == 0
+    assert "skipped" in res.stderr and "no digest sent" in res.stderr
+    assert "notifications:" in res.stderr
