@@ -102,3 +102,22 @@ def test_notify_without_any_target_says_no_digest_went_out(cli, tmp_path, monkey
     assert res.exit_code == 0
     assert "skipped" in res.stderr and "no digest sent" in res.stderr
     assert "notifications:" in res.stderr
+
+
+def test_a_bad_smtp_variable_is_named_as_the_variable_not_as_an_option(cli, tmp_path, monkeypatch):
+    path = make_xlsx(
+        tmp_path / "p.xlsx",
+        {"Pipeline": [["Deal ID", "Customer", "Stage", "Owner"], ["D-1", "Acme", "Lead", "Ann"]]},
+    )
+    before = path.read_bytes()
+    monkeypatch.setenv("SALESSHEET_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SALESSHEET_SMTP_SECURITY", "tls")
+    monkeypatch.setenv("SALESSHEET_SMTP_PORT", "twenty-five")
+    monkeypatch.setenv("SALESSHEET_SMTP_FROM", "not an address")
+    res = cli("run", path, "--today", "2026-11-28", "--notify-email", "a@example.com")
+    assert res.exit_code == 2
+    assert "environment variable: SALESSHEET_SMTP_SECURITY: found 'tls'" in res.stderr
+    assert "environment variable: SALESSHEET_SMTP_PORT: found 'twenty-five'" in res.stderr
+    assert "environment variable: SALESSHEET_SMTP_FROM: found 'not an address'" in res.stderr
+    assert "--smtp-security" not in res.stderr and "command line: sender" not in res.stderr
+    assert path.read_bytes() == before  # refused before anything was written
