@@ -445,28 +445,32 @@ def schedule(
 ) -> int:
     """Run `run` every day at ``at`` in the foreground, one run at a time, logged as JSON lines.
 
+    ``tz``: the time zone of ``at`` only (default: the profile's). ``state_dir``: the run log's
+    folder (default: a ``.salessheet`` folder beside a file, else ``$XDG_STATE_HOME/salessheet``);
+    the lock is always in that default folder, keyed by the source however it is spelled, so a
+    second scheduler on one source refuses to start (exit 2) whatever its ``state_dir``.
     ``stop``: set it to end the scheduler after the current run (the CLI sets it on SIGTERM and
-    Ctrl-C; this function installs no signal handlers). ``clock``: aware "now" (default the real
-    clock); each run's ``today`` is its date in the time zone."""
-    from salessheet.nightly.scheduler import run_scheduler, scheduler_paths, utc_now, validate_tz
+    Ctrl-C; this function installs no signal handlers). ``clock``: aware "now" (default the
+    real clock); each run's ``today`` is what ``run`` itself takes: the date at that moment in
+    the source's time zone (a Google Sheet's own, else the profile's), whatever ``tz`` is."""
+    from zoneinfo import ZoneInfo
+
+    from salessheet.nightly.scheduler import run_scheduler, scheduler_paths, utc_now
 
     zone = tz or profile.timezone
-    if state_dir is None:
-        local = Path(source)
-        if local.exists():
-            state_dir = local.resolve().parent / ".salessheet"
-        else:
-            state_dir = Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-            state_dir = state_dir / "salessheet"
     if notify_options is not None:  # bad options: exit 2 now, not after every night's run
         notification_settings(profile, env=env, **notify_options)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    lock, log = scheduler_paths(source, state_dir)
+    lock, log = scheduler_paths(source, state_dir, env=env)
+    log.parent.mkdir(parents=True, exist_ok=True)  # an unusable folder: exit 2 now
 
     now = clock or utc_now
 
     def job() -> tuple[int, dict[str, Any]]:
-        today = now().astimezone(validate_tz(zone)).date()  # recomputed for every run
+        moment = now()  # read once per run; the date is taken where `run` would take it
+
+        def today(source_zone: str) -> dt.date:
+            return moment.astimezone(ZoneInfo(source_zone)).date()
+
         report = run(
             source, profile=profile, sheet=sheet, today=today, credentials=credentials, env=env
         )

@@ -299,12 +299,17 @@ def test_forecast_accuracy_in_report(cli, nights, tmp_path: Path) -> None:
 
 
 def test_same_day_rerun_changes_nothing(cli, nights) -> None:
-    path, _ = nights
+    path, outs = nights
     before = path.read_bytes()
     code, out = cli.json("run", path, "--today", "2026-11-02")
     assert out["written"]["unchanged"] is True
-    assert out["events"] == [] and "since_last_run" not in out
+    assert out["events"] == []
     assert path.read_bytes() == before
+    # its digest repeats the movement the day's earlier run recorded (which a failed night
+    # may never have mailed), saying which run that was
+    again = dict(out["since_last_run"])
+    assert again.pop("rerun_of") == outs[-1]["since_last_run"]["until"]["run"]
+    assert again == outs[-1]["since_last_run"]
 
 
 def test_since_last_run_is_in_the_run_report(nights) -> None:
@@ -336,7 +341,11 @@ def test_since_last_run_is_in_the_run_report(nights) -> None:
         ("E", "2026-10-30", "2026-11-20")
     ]
     assert "since_last_run" not in outs[0]  # the first run: nothing to compare with
-    assert "since_last_run" not in outs[7]  # a quiet night
+    quiet = outs[7]["since_last_run"]  # a quiet night: nothing moved since the last run
+    assert quiet["since"]["date"] == "2026-10-04"
+    assert quiet["until"] == {"run": None, "date": "2026-10-24"}  # it recorded no run
+    assert [quiet[k] for k in ("new", "won", "lost", "pushed", "amount_changes")] == [[]] * 5
+    assert quiet["movement"]["opening"] == quiet["movement"]["closing"]
 
 
 # ------------------------------------------------------------------------------ screenshot

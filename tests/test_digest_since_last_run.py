@@ -4,10 +4,15 @@ Chinese, per owner, and with cell text made inert in chat markup."""
 from __future__ import annotations
 
 import json
+import socket
+from collections.abc import Iterator
 
 import pipeline_nights as story
+import pytest
+from aiosmtpd.controller import Controller
 from markdown_it import MarkdownIt
 from test_changes import write_deals
+from test_notify_cli import Inbox
 
 from salessheet.notify.digest import build_digest
 from salessheet.notify.webhooks import markdown_text, payload_slack
@@ -74,3 +79,67 @@ def test_cell_text_is_inert_in_chat_markup(cli, tmp_path) -> None:
     assert links == []
     slack = json.dumps(payload_slack(digest), ensure_ascii=False)
     assert "<http" not in slack and "&lt;@everyone&gt;" in slack
+
+
+@pytest.fixture
+def smtp(monkeypatch) -> Iterator[Inbox]:
+    """A real SMTP server on 127.0.0.1 that `run --notify-email` sends to."""
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = Controller(inbox, hostname="127.0.0.1", port=port)
+    server.start()
+    for name, value in (("HOST", "127.0.0.1"), ("PORT", str(port)), ("SECURITY", "none"),
+                        ("FROM", "pipeline@example.com")):  # fmt: skip
+        monkeypatch.setenv(f"SALESSHEET_SMTP_{name}", value)
+    try:
+        yield inbox
+    finally:
+        server.stop()
+
+
+def _mailed(cli, path, day: str, inbox: Inbox) -> tuple[dict, str]:
+    before = len(inbox.messages)
+    code, out = cli.json("run", path, "--today", day, "--notify-email", "boss@example.com")
+    assert code in (0, 1), out
+    [note] = out["notifications"]
+    assert note["status"] == "sent", note
+    [msg] = inbox.messages[before:]
+    return out, msg.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+
+
+def test_a_same_day_rerun_mails_what_the_failed_night_recorded(cli, tmp_path, smtp) -> None:
+    from conftest import make_xlsx
+
+    deals = story.start()
+    path = make_xlsx(tmp_path / "pipeline.xlsx", {"Pipeline": story.rows(deals)})
+    assert cli.json("run", path, "--today", "2026-09-28")[0] in (0, 1)
+    day, edit = story.NIGHTS[1]  # F is new, A's amount goes up 50 %
+    edit(deals)
+    write_deals(path, deals)
+    # the night's attempt records R0002 but its digest never goes out (as when a Google
+    # Sheets write is applied and its answer lost: exit 4 before notifying)
+    code, failed = cli.json("run", path, "--today", day.isoformat())
+    assert code in (0, 1) and failed["events"]
+    out, body = _mailed(cli, path, day.isoformat(), smtp)  # the re-run the hint suggests
+    assert out["events"] == [] and out["written"]["unchanged"] is True  # nothing new to record
+    assert out["since_last_run"]["rerun_of"] == "R0002"
+    assert "Since the last run (2026-09-28 → 2026-09-29)" in body
+    assert "New deals (1)\n  F · Cy · lead · CN¥800.00" in body
+    assert "Amount changes of 20% or more (1)\n  A · Ann" in body
+
+
+def test_a_night_without_movement_says_nothing_moved(cli, tmp_path, smtp) -> None:
+    from conftest import make_xlsx
+
+    deals = story.start()
+    path = make_xlsx(tmp_path / "pipeline.xlsx", {"Pipeline": story.rows(deals)})
+    assert cli.json("run", path, "--today", "2026-09-28")[0] in (0, 1)
+    out, body = _mailed(cli, path, "2026-09-29", smtp)  # nobody touched the sheet
+    assert out["events"] == []
+    assert "Since the last run (2026-09-28 → 2026-09-29)" in body
+    assert "No deal moved." in body
+    assert "Open pipeline CN¥15,000.00 → CN¥15,000.00 (5 → 5 deals)" in body
+    zh = build_digest(out, language="zh").text
+    assert "自上次运行以来（2026-09-28 → 2026-09-29）" in zh and "没有商机变化。" in zh

@@ -80,3 +80,44 @@ def test_run_sends_digest_and_webhook_without_changing_exit_code(cli, tmp_path, 
         smtp.stop()
         hook.clear()
         hook.stop()
+
+
+def test_notify_without_any_target_says_no_digest_went_out(cli, tmp_path, monkeypatch):
+    # the b2b profile has no `notifications:` section: --notify alone has nowhere to send
+    for name in ("SALESSHEET_SMTP_HOST", "SALESSHEET_SMTP_FROM"):
+        monkeypatch.delenv(name, raising=False)
+    path = make_xlsx(
+        tmp_path / "p.xlsx",
+        {"Pipeline": [["Deal ID", "Customer", "Stage", "Owner"], ["D-1", "Acme", "Lead", "Ann"]]},
+    )
+    res = cli("run", path, "--today", "2026-11-28", "--notify", "--format", "json")
+    assert res.exit_code == 0  # the night's work is done; only the digest is missing
+    out = json.loads(res.stdout)
+    [note] = out["notifications"]
+    assert note["status"] == "skipped"
+    assert "notifications:" in note["error"]
+    assert "--notify-email" in note["error"] and "--webhook" in note["error"]
+    assert out["written"]["cells"] > 0  # the run itself went through
+    res = cli("run", path, "--today", "2026-11-29", "--notify")
+    assert res.exit_code == 0
+    assert "skipped" in res.stderr and "no digest sent" in res.stderr
+    assert "notifications:" in res.stderr
+
+
+def test_a_bad_smtp_variable_is_named_as_the_variable_not_as_an_option(cli, tmp_path, monkeypatch):
+    path = make_xlsx(
+        tmp_path / "p.xlsx",
+        {"Pipeline": [["Deal ID", "Customer", "Stage", "Owner"], ["D-1", "Acme", "Lead", "Ann"]]},
+    )
+    before = path.read_bytes()
+    monkeypatch.setenv("SALESSHEET_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SALESSHEET_SMTP_SECURITY", "tls")
+    monkeypatch.setenv("SALESSHEET_SMTP_PORT", "twenty-five")
+    monkeypatch.setenv("SALESSHEET_SMTP_FROM", "not an address")
+    res = cli("run", path, "--today", "2026-11-28", "--notify-email", "a@example.com")
+    assert res.exit_code == 2
+    assert "environment variable: SALESSHEET_SMTP_SECURITY: found 'tls'" in res.stderr
+    assert "environment variable: SALESSHEET_SMTP_PORT: found 'twenty-five'" in res.stderr
+    assert "environment variable: SALESSHEET_SMTP_FROM: found 'not an address'" in res.stderr
+    assert "--smtp-security" not in res.stderr and "command line: sender" not in res.stderr
+    assert path.read_bytes() == before  # refused before anything was written

@@ -341,6 +341,20 @@ def test_wrong_password_is_reported_once_never_raised(starttls_server, cert):
     assert inbox.messages == [] and waits == []  # a refused login is not retried
 
 
+def test_a_server_that_wants_a_login_says_so_and_names_the_variables(starttls_server, cert):
+    inbox, port = starttls_server
+    results = send_notifications(_report(), _settings(port, cert), env={}, sleep=lambda s: None)
+    [result] = results
+    assert result.status == "failed"
+    assert "530" in result.error and "Authentication required" in result.error  # the server's
+    assert "set SALESSHEET_SMTP_USER and SALESSHEET_SMTP_PASSWORD" in result.error
+    assert inbox.messages == []
+    # with a login given, a refusal is about that login, and no such hint is added
+    env = {**ENV, "SALESSHEET_SMTP_PASSWORD": "wrong"}
+    [wrong] = send_notifications(_report(), _settings(port, cert), env=env)
+    assert "SALESSHEET_SMTP_USER" not in (wrong.error or "")
+
+
 def test_untrusted_certificate_is_a_failure_not_an_exception(starttls_server, cert):
     inbox, port = starttls_server
     settings = _settings(port, cert)

@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -173,3 +175,104 @@ def test_state_dir_defaults_next_to_a_local_source(tmp_path: Path) -> None:
                  env={}, echo=lambda m: None, stop=stop)  # fmt: skip
     lock, log = scheduler_paths(str(path), tmp_path / ".salessheet")
     assert lock.exists() and not log.exists()
+
+
+def test_tz_moves_only_the_time_of_day_not_the_runs_date(tmp_path: Path) -> None:
+    # 16:18 UTC on 2 December is 00:18 on 3 December in Shanghai, the b2b profile's zone:
+    # `salessheet run` at that moment is dated 2026-12-03, so the scheduled run must be too
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": ROWS})
+    start = dt.datetime(2026, 12, 2, 16, 17, 59, 800000, tzinfo=dt.UTC)
+    shift = start - dt.datetime.now(dt.UTC)
+    stop = threading.Event()
+
+    def echo(message: str) -> None:
+        if message.startswith("run "):
+            stop.set()
+
+    api_schedule(
+        str(path), at="16:18", tz="UTC", profile=load_profile("b2b"),
+        state_dir=tmp_path / "state", env={}, echo=echo, stop=stop,
+        clock=lambda: dt.datetime.now(dt.UTC) + shift,
+    )  # fmt: skip
+    _lock, log = scheduler_paths(str(path), tmp_path / "state")
+    [record] = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert record["start"].startswith("2026-12-02T16:18:")  # the time of day is --tz's
+    history = load_workbook(path)["salessheet history"]
+    rows = list(history.iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[2], r[3]) for r in rows if r[3] != "tracking"] == [
+        ("2026-12-03", "D1", "seen")
+    ]
+
+
+def test_schedule_refuses_today_and_does_not_offer_it(cli, tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": ROWS})
+    state = tmp_path / "state"
+    res = cli("schedule", path, "--at", "02:00", "--today", "2026-12-01", "--state-dir", state)
+    assert res.exit_code == 2
+    assert "a scheduler runs on each day's date" in res.stderr
+    lock_path, _log = scheduler_paths(str(path), state)
+    assert not lock_path.exists()  # refused before it started
+    assert "--today" not in cli("schedule", "--help").stdout
+    assert "--today" in cli("run", "--help").stdout
+
+
+SCHEDULE = [sys.executable, "-c", "from salessheet.cli import main; main()", "schedule"]
+
+
+@contextmanager
+def scheduler_process(*args: object, env: dict[str, str] | None = None) -> Iterator[int]:
+    """A real `salessheet schedule` process, waiting for its first run; yields its pid."""
+    proc = subprocess.Popen(
+        [*SCHEDULE, *map(str, args), "--at", "02:00"],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if line.startswith("scheduler started"):
+                break
+        else:
+            pytest.fail(f"the first scheduler did not start (exit {proc.wait()})")
+        yield proc.pid
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def second_scheduler(*args: object, **kw: object) -> subprocess.CompletedProcess[str]:
+    """Another `salessheet schedule`; one that wrongly starts is stopped by the timeout."""
+    try:
+        return subprocess.run(
+            [*SCHEDULE, *map(str, args), "--at", "03:00"],
+            capture_output=True, text=True, timeout=30, **kw,  # type: ignore[call-overload]
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"a second scheduler started for {args}")
+
+
+def test_a_google_sheet_has_one_scheduler_however_its_address_is_spelled(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "xdg")}  # where a sheet's lock lives
+    url = "https://docs.google.com/spreadsheets/d/KEY2/edit#gid=0"
+    with scheduler_process("gsheet:KEY2", env=env) as pid:
+        for spelling in (url, "gsheet:KEY2#gid=0", "docs.google.com/spreadsheets/d/KEY2/edit"):
+            res = second_scheduler(spelling, env=env)
+            assert res.returncode == 2, (spelling, res.stderr)
+            assert "already running for this source" in res.stderr
+            assert f"pid {pid}" in res.stderr
+        res = second_scheduler("gsheet:KEY2", "--state-dir", tmp_path / "s2", env=env)
+        assert res.returncode == 2 and f"pid {pid}" in res.stderr
+
+
+def test_another_state_dir_does_not_make_a_second_scheduler_for_one_file(tmp_path: Path) -> None:
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": ROWS})
+    with scheduler_process(path) as pid:
+        res = second_scheduler(path, "--state-dir", tmp_path / "other")
+        assert res.returncode == 2, res.stderr
+        assert "already running for this source" in res.stderr and f"pid {pid}" in res.stderr
+        res = second_scheduler("./p.xlsx", "--state-dir", "other2", cwd=tmp_path)
+        assert res.returncode == 2 and f"pid {pid}" in res.stderr

@@ -260,9 +260,22 @@ def test_paths_for_one_source_are_shared_however_it_is_spelled(tmp_path, monkeyp
     state = tmp_path / "state"
     lock, log = scheduler_paths("pipeline.xlsx", state)
     assert scheduler_paths(str(tmp_path / "pipeline.xlsx"), state) == (lock, log)
-    assert lock.parent == state and lock.name.startswith("schedule-pipeline.xlsx-")
+    assert lock.name.startswith("schedule-pipeline.xlsx-")
     assert lock.suffix == ".lock" and log.suffix == ".jsonl"
-    assert scheduler_paths("gsheet:abc", state) != scheduler_paths("gsheet:abd", state)
+    env = {"XDG_STATE_HOME": str(tmp_path / "xdg")}
+    assert scheduler_paths("gsheet:abc", env=env) != scheduler_paths("gsheet:abd", env=env)
+    url = "https://docs.google.com/spreadsheets/d/abc/edit#gid=0"
+    assert scheduler_paths(url, env=env) == scheduler_paths("gsheet:abc", env=env)
+    assert scheduler_paths("gsheet:abc#gid=7", env=env) == scheduler_paths("gsheet:abc", env=env)
+
+
+def test_the_lock_stays_beside_the_source_whatever_the_state_dir(tmp_path):
+    source = str(tmp_path / "pipeline.xlsx")
+    lock, log = scheduler_paths(source, tmp_path / "elsewhere")
+    assert scheduler_paths(source, tmp_path / "other")[0] == lock
+    assert scheduler_paths(source)[0] == lock
+    assert lock.parent == tmp_path / ".salessheet"
+    assert log.parent == tmp_path / "elsewhere"  # the run log goes where it is told
 
 
 def test_ctrl_c_without_handlers_logs_the_interrupted_run_and_releases_the_lock(tmp_path):

@@ -17,20 +17,33 @@ DEFAULT_THRESHOLD = 20.0
 def since_last_run(
     evaluation: Any, threshold_percent: float | None = None
 ) -> dict[str, Any] | None:
-    """The movement between the previous run and this one (None on the first run, or when this
-    run recorded nothing: then nothing moved)."""
+    """The movement between the previous run and this one; None only when there is no
+    previous run to compare with (the first run).
+
+    A run that records nothing new is one of two kinds. A re-run on the day of the ledger's
+    last run (after a failure such as a write Google applied but whose answer was lost, so
+    the night's digest never went out) reports that last run's movement, against the run
+    before it, with ``"rerun_of"`` naming it: the re-run sends what the failed night would
+    have. Any other night reports that nothing moved since the last run (empty lists, the
+    pipeline the same before and after), so the digest says so instead of leaving the
+    section out."""
     ledger = evaluation.new_ledger
     runs = ledger.runs()
-    if not evaluation.events or len(runs) < 2:
-        return None
     p = evaluation.pipeline
+    rerun_of = None
+    if evaluation.events:
+        between = (len(runs) - 2, len(runs) - 1)  # the previous run and this one
+    elif runs and runs[-1][1] == p.today:
+        between, rerun_of = (len(runs) - 2, len(runs) - 1), runs[-1][0]
+    else:
+        between = (len(runs) - 1, len(runs) - 1)  # nothing recorded: nothing moved since
+    if between[0] < 0:
+        return None
     if threshold_percent is None:
         settings = getattr(p.profile, "notifications", None)
         threshold_percent = getattr(settings, "amount_change_percent", DEFAULT_THRESHOLD)
     owners = {i: str(d.values.get("owner") or "").strip() for i, d in current_rows(p).items()}
-    c = movement(
-        ledger, p.profile, runs_between=(len(runs) - 2, len(runs) - 1), sheet_owners=owners
-    )
+    c = movement(ledger, p.profile, runs_between=between, sheet_owners=owners)
     stages = {d_id: d.stage for d_id, d in current_rows(p).items()}
 
     def base(d: DealChange) -> dict[str, Any]:
@@ -51,6 +64,10 @@ def since_last_run(
         "pushed": [],
         "amount_changes": [],
     }
+    if rerun_of is not None:
+        out["rerun_of"] = rerun_of
+    elif not evaluation.events:  # this run recorded no run of its own: until is today
+        out["until"] = {"run": None, "date": p.today.isoformat()}
     for d in c.deals:
         if d.kind == "new":
             out["new"].append(

@@ -88,11 +88,14 @@ findings_limit = click.option(
 
 
 def data_options(
-    func: Callable[..., Any] | None = None, *, output_format: bool = True
+    func: Callable[..., Any] | None = None, *, output_format: bool = True, today: bool = True
 ) -> Callable[..., Any]:
-    """--config/--profile, --sheet, --today, --format, --credentials, --debug."""
+    """--config/--profile, --sheet, --today, --format, --credentials, --debug.
+
+    ``today=False``: a command whose runs take each day's own date (``schedule``); its --today
+    is hidden from --help and still parsed, so that the command can refuse it with a reason."""
     if func is None:
-        return functools.partial(data_options, output_format=output_format)
+        return functools.partial(data_options, output_format=output_format, today=today)
     fmt_option = click.option(
         "--format",
         "fmt",
@@ -114,6 +117,7 @@ def data_options(
             "--today",
             metavar="YYYY-MM-DD",
             callback=_parse_today,
+            hidden=not today,
             help="The date the run believes it is (default: today in the profile's time zone).",
         ),
         fmt_option,

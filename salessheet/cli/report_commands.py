@@ -93,7 +93,12 @@ def report(
 @click.argument("source")
 @click.option("--at", "at", required=True, metavar="HH:MM", help="Time of day to run.")
 @click.option("--tz", metavar="ZONE", help="Time zone of --at (default: the profile's).")
-@click.option("--state-dir", metavar="DIR", help="Lock file and JSON-lines run log folder.")
+@click.option(
+    "--state-dir",
+    metavar="DIR",
+    help="Folder of the JSON-lines run log (default: .salessheet beside a file, else "
+    "~/.local/state/salessheet). The lock file stays there, whatever DIR is.",
+)
 @click.option("--notify", is_flag=True, help="Send the digest after each run.")
 @click.option("--notify-email", "notify_email", multiple=True, metavar="ADDR")
 @click.option("--webhook", multiple=True, metavar="[KIND=]URL")
@@ -103,7 +108,7 @@ def report(
     is_flag=True,
     help="Let webhooks post to link-local addresses (169.254.0.0/16, fe80::/10).",
 )
-@data_options
+@data_options(today=False)
 @guarded
 def schedule(
     c: Ctx,
@@ -120,6 +125,8 @@ def schedule(
     """Run `salessheet run SOURCE` every day at HH:MM, in the foreground.
 
     \b
+    Each run's date is that day's date where `run` takes it (the Google Sheet's
+    own time zone, else the profile's); --tz is only the zone of --at.
     One run at a time: a second scheduler on the same source refuses to start.
     A failed run is logged and the next run is the next day. Ctrl-C or SIGTERM
     stop it after the current run. Each run is one JSON line in the run log.
@@ -134,6 +141,13 @@ def schedule(
 
     from salessheet.api import schedule as api_schedule
 
+    if c.opts.get("today"):
+        from salessheet.core.errors import UsageError
+
+        raise UsageError(
+            "schedule takes no --today: a scheduler runs on each day's date",
+            hint="to run once as of a given date, use `salessheet run SOURCE --today YYYY-MM-DD`",
+        )
     wants = notify or notify_email or webhook
 
     def echo(message: str) -> None:

@@ -1,7 +1,8 @@
 """In-process daily runner for ``salessheet schedule``.
 
-One run at a time per source (an OS lock on a lock file: a second scheduler refuses to start
-with :class:`SchedulerLocked`, exit 2; a lock left by a dead process does not block). A run that
+One run at a time per source (an OS lock on a lock file named after the source however it is
+spelled, in one folder whatever ``--state-dir`` says: a second scheduler refuses to start with
+:class:`SchedulerLocked`, exit 2; a lock left by a dead process does not block). A run that
 fails (an exception or a non-zero exit code) is logged and the next run is the next day: no
 retry every tick. Setting ``stop`` (the CLI does it on SIGTERM / Ctrl-C) ends the scheduler after
 the current run. Each run is one JSON line in ``log_path``.
@@ -30,6 +31,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from salessheet.core.errors import SalessheetError, UsageError
+from salessheet.stores.gsheets.source import is_gsheet_source, parse_gsheet_source
 
 try:  # POSIX
     import fcntl
@@ -72,18 +74,44 @@ def next_run_after(now: dt.datetime, at: dt.time, zone: dt.tzinfo) -> dt.datetim
 # --------------------------------------------------------------------------- lock and paths
 
 
-def scheduler_paths(source: str, state_dir: Path) -> tuple[Path, Path]:
-    """(lock file, JSON-lines run log) for a source, in ``state_dir``.
+def source_key(source: str) -> str:
+    """The one name of a source, however it is spelled: ``gsheet:KEY`` for a Google Sheet
+    (``gsheet:KEY``, ``gsheet:KEY#gid=N`` and every docs.google.com address of it), else the
+    file's absolute path (``./p.xlsx``, ``~/p.xlsx`` and ``/abs/p.xlsx`` are one). A malformed
+    Google Sheets address raises SourceError (exit 2)."""
+    if is_gsheet_source(source):
+        return "gsheet:" + parse_gsheet_source(source).key
+    return str(Path(source).expanduser().resolve())
 
-    Local paths are resolved, so ``./p.xlsx`` and ``/abs/p.xlsx`` share one lock.
+
+def default_state_dir(source: str, env: Mapping[str, str]) -> Path:
+    """Where a scheduler keeps its lock (always) and run log (unless told otherwise): a
+    ``.salessheet`` folder beside a local file; for a Google Sheet (or a file in a folder that
+    does not exist) ``$XDG_STATE_HOME/salessheet``, by default ``~/.local/state/salessheet``."""
+    if not is_gsheet_source(source):
+        folder = Path(source_key(source)).parent
+        if folder.is_dir():
+            return folder / ".salessheet"
+    base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "salessheet"
+
+
+def scheduler_paths(
+    source: str, state_dir: Path | None = None, *, env: Mapping[str, str] | None = None
+) -> tuple[Path, Path]:
+    """(lock file, JSON-lines run log) for a source.
+
+    Both are named after :func:`source_key`, so every spelling of one source shares them. The
+    lock is always in :func:`default_state_dir`, whatever ``state_dir`` is: two schedulers given
+    different state folders still meet at one lock and never run one source together. The run
+    log goes to ``state_dir`` (default: that same folder). ``env``: for ``XDG_STATE_HOME``.
     """
-    key = source
-    if "://" not in source and not source.startswith("gsheet:"):
-        key = str(Path(source).expanduser().resolve())
+    key = source_key(source)
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(key).name or key)[:40] or "source"
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
     base = f"schedule-{stem}-{digest}"
-    return state_dir / f"{base}.lock", state_dir / f"{base}.jsonl"
+    lock_dir = default_state_dir(source, env or {})
+    return lock_dir / f"{base}.lock", (state_dir or lock_dir) / f"{base}.jsonl"
 
 
 def _lock_file(fh: TextIO) -> None:

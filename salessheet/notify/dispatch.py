@@ -56,8 +56,11 @@ def send_notifications(
     ``env`` supplies credentials, webhook URLs given as ``url_env`` and signing secrets (pass
     ``os.environ``). ``sleep`` waits before a retry; ``now`` stamps DingTalk/Feishu signatures.
     A webhook whose host is (or resolves, through ``resolver``, to) a link-local address is
-    refused unless ``allow_link_local`` or the settings' ``allow_link_local``.
+    refused unless ``allow_link_local`` or the settings' ``allow_link_local``. Settings with
+    no target at all give one "skipped" result that says so (:func:`nothing_to_send`).
     """
+    if settings.email is None and not settings.webhooks:
+        return [nothing_to_send()]
     guard = {
         "allow_link_local": allow_link_local or settings.allow_link_local,
         "resolver": resolver,
@@ -93,6 +96,18 @@ def send_notifications(
                 )
             )
     return results
+
+
+NO_TARGETS = (
+    "no digest sent: no notification targets (the profile has no `notifications:` section with "
+    "an `email:` or `webhooks:` target, and neither --notify-email nor --webhook was given)"
+)
+
+
+def nothing_to_send() -> NotificationResult:
+    """The one result of a notify with no target at all: "skipped", saying why, so that a
+    nightly job asked to notify does not pass for one whose digest went out."""
+    return NotificationResult("digest", "-", "team", "skipped", 0, NO_TARGETS)
 
 
 def _wait(sleep: Callable[[float], None], settings: NotificationSettings, first: Attempt) -> None:

@@ -65,24 +65,48 @@ def _context(settings: EmailSettings) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=settings.ca_file)
 
 
-def _describe(exc: BaseException) -> tuple[str, bool]:
-    """A one-line reason and whether trying again later could help."""
+def _server_text(raw: object) -> str:
+    """The server's own words from an SMTP reply (bytes or str), on one line."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+    return " ".join(text.split())
+
+
+def _wants_login(code: int, text: str) -> bool:
+    """A refusal because the client did not log in (RFC 4954's 530 "Authentication required",
+    or a server that says so in words, as some answer 550 "not authenticated")."""
+    return code == 530 or "authenticat" in text.lower()
+
+
+def _describe(exc: BaseException, *, login_hint: str | None = None) -> tuple[str, bool]:
+    """A one-line reason, with the server's own text, and whether trying again later could
+    help. ``login_hint``: said after a refusal that asks for a login when none was given."""
+
+    def refusal(what: str, code: int, raw: object) -> str:
+        text = _server_text(raw)
+        reason = f"{what} refused ({code} {text})" if text else f"{what} refused ({code})"
+        if login_hint and _wants_login(code, text):
+            reason += f": {login_hint}"
+        return reason
+
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return f"SMTP login refused ({exc.smtp_code}): check the credentials", False
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        refused = ", ".join(f"{a} ({c})" for a, (c, _) in exc.recipients.items())
+        refused = ", ".join(refusal(a, c, m) for a, (c, m) in exc.recipients.items())
         transient = all(400 <= c < 500 for c, _ in exc.recipients.values())
         return f"recipients refused: {refused}", transient
     if isinstance(exc, smtplib.SMTPSenderRefused):
         return (
-            f"sender {exc.sender} refused ({exc.smtp_code})",
+            refusal(f"sender {exc.sender}", exc.smtp_code, exc.smtp_error),
             400 <= exc.smtp_code < 500,
         )
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return f"server does not support it: {exc}", False
     if isinstance(exc, smtplib.SMTPResponseException):
-        msg = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else ""
-        return f"SMTP error {exc.smtp_code}: {msg}".rstrip(": "), 400 <= exc.smtp_code < 500
+        msg = _server_text(exc.smtp_error)
+        reason = f"SMTP error {exc.smtp_code}: {msg}".rstrip(": ")
+        if login_hint and _wants_login(exc.smtp_code, msg):
+            reason += f"; {login_hint}"
+        return reason, 400 <= exc.smtp_code < 500
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"TLS certificate not trusted: {exc.verify_message}", False
     if isinstance(exc, ssl.SSLError):
@@ -135,6 +159,11 @@ def send_messages(
             "set email.security to starttls or ssl"
         )
         return [Attempt(False, False, problem) for _ in messages]
+    login_hint = None
+    if not user:
+        login_hint = (
+            f"the server wants a login: set {settings.user_env} and {settings.password_env}"
+        )
     results: list[Attempt] = []
     try:
         if settings.security == "ssl":
@@ -162,11 +191,11 @@ def send_messages(
                 server.send_message(msg)
                 results.append(Attempt(True))
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError) as exc:
-                reason, transient = _describe(exc)
+                reason, transient = _describe(exc, login_hint=login_hint)
                 results.append(Attempt(False, transient, reason))
                 server.rset()
     except Exception as exc:  # noqa: BLE001 - reported, never raised
-        reason, transient = _describe(exc)
+        reason, transient = _describe(exc, login_hint=login_hint)
         results += [Attempt(False, transient, reason) for _ in messages[len(results) :]]
     finally:
         try:

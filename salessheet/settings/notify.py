@@ -366,32 +366,45 @@ def _anchor(path: str | None, base_dir: Path | None) -> str | None:
     return str(base_dir / Path(path).expanduser())
 
 
+_COMMAND_LINE = "command line"
+_ENVIRONMENT = "environment variable"
+
+
 class _OptionCheck:
-    """Command-line values (``--notify-email``, ``--webhook``), checked with the same tests."""
+    """Command-line values (``--notify-email``, ``--webhook``) and the SMTP environment
+    variables they fall back on, checked with the same tests. Each problem names where the
+    value came from (``origin``): an option, or the environment variable that held it."""
 
     def __init__(self) -> None:
         self.problems: list[str] = []
 
-    def bad(self, path: str, value: Any, expected: str) -> None:
-        self.problems.append(
-            f"command line: {path}: found {found_text(value)}, expected {expected}"
-        )
+    def bad(self, path: str, value: Any, expected: str, origin: str = _COMMAND_LINE) -> None:
+        self.problems.append(f"{origin}: {path}: found {found_text(value)}, expected {expected}")
 
     def note(self, path: str, text: str) -> None:
-        self.problems.append(f"command line: {path}: {text}")
+        self.problems.append(f"{_COMMAND_LINE}: {path}: {text}")
 
-    def choice(self, path: str, value: Any, choices: Sequence[str], default: Any) -> Any:
+    def choice(
+        self,
+        path: str,
+        value: Any,
+        choices: Sequence[str],
+        default: Any,
+        origin: str = _COMMAND_LINE,
+    ) -> Any:
         if isinstance(value, str) and value.strip().lower() in choices:
             return value.strip().lower()
-        self.bad(path, value, "one of " + ", ".join(choices))
+        self.bad(path, value, "one of " + ", ".join(choices), origin)
         return default
 
-    def integer(self, path: str, value: Any, default: int, low: int, high: int) -> int:
+    def integer(
+        self, path: str, value: Any, default: int, low: int, high: int, origin: str = _COMMAND_LINE
+    ) -> int:
         if value is None:
             return default
         if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
             return value
-        self.bad(path, value, f"a whole number between {low} and {high}")
+        self.bad(path, value, f"a whole number between {low} and {high}", origin)
         return default
 
     def addresses(self, path: str, values: list[str]) -> tuple[str, ...]:
@@ -454,15 +467,31 @@ def settings_from_options(
     if email_to:
         recipients = check.addresses("--notify-email", list(email_to))
         old = base.email
-        security = smtp_security or (old.security if old else None)
-        security = security or env.get("SALESSHEET_SMTP_SECURITY") or "starttls"
-        security = check.choice("--smtp-security", security, SECURITY_MODES, "starttls")
+
+        def given(argument: Any, name: str, configured: Any, var: str) -> tuple[Any, str, str]:
+            """(value, its name, its origin): the argument, else the profile's (already
+            checked), else the environment variable, which a problem then names."""
+            if argument:
+                return argument, name, _COMMAND_LINE
+            if configured:
+                return configured, name, _COMMAND_LINE
+            return env.get(var), var, _ENVIRONMENT
+
+        security, name, origin = given(
+            smtp_security, "smtp_security", old.security if old else None,
+            "SALESSHEET_SMTP_SECURITY",
+        )  # fmt: skip
+        security = check.choice(name, security or "starttls", SECURITY_MODES, "starttls", origin)
         host = smtp_host or (old.host if old else None) or env.get("SALESSHEET_SMTP_HOST")
-        port: Any = smtp_port or (old.port if old else None) or env.get("SALESSHEET_SMTP_PORT")
+        port, name, origin = given(
+            smtp_port, "smtp_port", old.port if old else None, "SALESSHEET_SMTP_PORT"
+        )
         if isinstance(port, str):
             port = int(port) if port.strip().isdigit() else port
-        port = check.integer("SMTP port", port, DEFAULT_PORTS[security], 1, 65535)
-        from_ = sender or (old.sender if old else None) or env.get("SALESSHEET_SMTP_FROM")
+        port = check.integer(name, port, DEFAULT_PORTS[security], 1, 65535, origin)
+        from_, from_name, from_origin = given(
+            sender, "sender", old.sender if old else None, "SALESSHEET_SMTP_FROM"
+        )
         if not host:
             check.note(
                 "--notify-email",
@@ -471,7 +500,9 @@ def settings_from_options(
         if not from_:
             check.note("--notify-email", "no sender: set SALESSHEET_SMTP_FROM or email.from")
         elif not is_email_address(from_):
-            check.bad("sender", from_, "an e-mail address such as pipeline@example.com")
+            check.bad(
+                from_name, from_, "an e-mail address such as pipeline@example.com", from_origin
+            )
             from_ = None
         if host and from_ and recipients:
             email = (
