@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 import pytest
 import python_calamine
@@ -610,6 +611,14 @@ def missing_fields(source: Path, config: str | Path) -> list[tuple[str, str | No
     return [(f.column, f.cell, f.message) for f in report.findings if f.code == "missing-field"]
 
 
+def init_csv(tmp_path: Path, rows: list[list[object]]) -> tuple[Path, Any]:
+    """``rows`` as deals.csv, and config init's result on it."""
+    path = tmp_path / "deals.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return path, api.config_init(path, today=TODAY)
+
+
 def test_a_placeholder_for_nobody_is_written_as_the_columns_null_marker(tmp_path: Path) -> None:
     """'Unassigned' in the owner column is promised as a null marker of that column: the
     config says so, and validate sees those owners as missing (it read them as a name)."""
@@ -619,10 +628,7 @@ def test_a_placeholder_for_nobody_is_written_as_the_columns_null_marker(tmp_path
         [f"D{i}", f"Client {i}", "Proposal", owner, 1000 * i, "2027-03-01"]
         for i, owner in enumerate(owners, start=1)
     ]
-    path = tmp_path / "deals.csv"
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
-    result = api.config_init(path, today=TODAY)
+    path, result = init_csv(tmp_path, rows)
     text = result.path.read_text(encoding="utf-8")
     assert (
         "    null_markers: [Unassigned]  # 2 cells in Owner: a placeholder for 'nobody' "
@@ -662,10 +668,7 @@ def test_whole_number_discounts_get_a_scale_the_rules_honour(tmp_path: Path) -> 
         [f"D{i}", f"Client {i}", "Proposal", "Ana", 1000, "2027-03-01", d]
         for i, d in enumerate(discounts, start=1)
     ]
-    path = tmp_path / "deals.csv"
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
-    result = api.config_init(path, today=TODAY)
+    path, result = init_csv(tmp_path, rows)
     text = result.path.read_text(encoding="utf-8")
     assert (
         "  discount:  # 'Discount' is an alias of discount in the b2b profile; percentages\n"
