@@ -119,6 +119,7 @@ TEMPLATE_FIELDS: list[tuple[str, str]] = [
     ),
     ("totals.tax_inclusive", "true when prices include tax (含税价)"),
     ("totals.tax_mode", "inclusive or exclusive"),
+    ("totals.has_tax", "false when no line is taxed: then tax_lines and terms.tax_note are empty"),
     ("terms.payment", "payment terms in the document's language"),
     ("terms.validity_days", "quote validity in days"),
     ("terms.tax_note", "sentence saying whether prices include tax"),
@@ -285,9 +286,13 @@ def build_context(
                 "total": money(line.total),
             }
         )
+    # a document on which no line is taxed (a team that has set no tax yet) shows no tax at
+    # all: no tax column, no "VAT 0%" line, no sentence about tax
+    has_tax = any(t.rate for t in totals.tax_lines)
     tax_lines = [
         {"rate": format_percent(t.rate, locale), "base": money(t.base), "tax": money(t.tax)}
         for t in totals.tax_lines
+        if has_tax
     ]
     in_words = amount_in_words(totals.total, cur, lang, locale)
     context = {
@@ -342,42 +347,58 @@ def build_context(
             "total_in_words": in_words,
             "tax_inclusive": totals.tax_mode == "inclusive",
             "tax_mode": totals.tax_mode,
+            "has_tax": has_tax,
         },
         "terms": {
             "payment": settings.payment_terms.get(lang) or DEFAULT_PAYMENT_TERMS.get(lang, ""),
             "validity_days": str(settings.validity_days),
-            "tax_note": TAX_NOTES.get((totals.tax_mode, lang), ""),
+            "tax_note": TAX_NOTES.get((totals.tax_mode, lang), "") if has_tax else "",
         },
     }
     return add_flat_names(context, deal.extra)
 
 
-# What the register decides, not the inputs: the number, the revision and the dates of this
-# issue (a quote's valid-until follows from its issue date). Left out of the fingerprint, with
-# every flat name that shows one of them (合同编号, 签订日期 ...).
-ISSUE_FIELDS = frozenset(
-    "doc." + k
-    for k in (
-        "number base_number revision issue_date issue_date_iso valid_until valid_until_iso"
-    ).split()
-)
-
-
-def printable(context: dict[str, Any]) -> dict[str, Any]:
-    """The render context without what the register decides (ISSUE_FIELDS): every value a
-    template can print that comes from the inputs."""
-    out = {k: v for k, v in context.items() if FLAT_ALIASES.get(k) not in ISSUE_FIELDS}
-    out["doc"] = {k: v for k, v in context["doc"].items() if f"doc.{k}" not in ISSUE_FIELDS}
-    return out
-
-
-def input_hash(*, kind: str, contexts: list[dict[str, Any]]) -> str:
-    """Fingerprint of every value a template can print (``printable``), over the contexts of
-    every document language: whatever changes on any language's document changes the hash,
-    while the same inputs give the same hash whichever language is issued (a translation of a
-    document keeps its number).
+def input_hash(
+    *,
+    kind: str,
+    deal: DealData,
+    stage_labels: dict[str, str | None],
+    totals: Totals,
+    settings: DocumentSettings,
+) -> str:
+    """Fingerprint of everything a document is made from (not its number, date or format):
+    every field of the deal and every other pipeline column (a template may print any of them:
+    a changed 合作期限 or owner is a new revision), the stage as each document language names
+    it, the lines, the totals, the seller and the terms. The inputs, not the rendered context:
+    a new name offered to templates, or a new way of formatting a value, changes no number.
 
     Same hash: re-issuing reuses the registered number; a different hash: a new revision."""
-    payload = {"kind": kind, "contexts": [printable(c) for c in contexts]}
+    skip = ("stage_label", "extra", "language")  # the language: another file of one number
+    fields = [k for k in DealData.__dataclass_fields__ if k not in skip]
+    payload = {
+        "kind": kind,
+        "deal": {k: _s(getattr(deal, k)) for k in fields},
+        "columns": dict(sorted(deal.extra.items())),
+        "stage_labels": dict(sorted(stage_labels.items())),
+        "lines": [
+            [
+                _s(p.item.sku),
+                _s(p.item.product),
+                _s(p.item.description),
+                str(p.item.quantity.normalize()),
+                _s(p.item.unit),
+                str(p.item.unit_price.normalize()),
+                str(p.item.discount.normalize()),
+                str(p.item.tax_rate.normalize()),
+                str(p.total),
+            ]
+            for p in totals.lines
+        ],
+        "totals": [str(totals.subtotal), str(totals.discount), str(totals.tax), str(totals.total)],
+        "tax_mode": totals.tax_mode,
+        "seller": {k: _s(getattr(settings.seller, k)) for k in Seller.__dataclass_fields__},
+        "terms": sorted(settings.payment_terms.items()),
+        "validity_days": settings.validity_days if kind == "quote" else None,
+    }
     blob = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:16]

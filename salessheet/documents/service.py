@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -352,26 +352,12 @@ def _unknown_names(path: Path, names: set[str], context: dict[str, Any]) -> list
 
 
 def _fingerprint(run: _Run, deal: Any, data: DealData, totals: Totals) -> str:
-    """The input hash: every value a template can print, in every document language (so a
-    change that only the Chinese document shows is a change, and issuing the other language
-    of the same inputs is not)."""
-    contexts = [
-        build_context(
-            kind=run.kind,
-            lang=lang,
-            locale=run.reader.locale_for(lang),
-            deal=replace(data, stage_label=run.reader.stage_label(deal, lang)),
-            totals=totals,
-            settings=run.settings,
-            number="",  # the register's part, left out of the hash
-            base_number="",
-            revision=0,
-            issue_date=run.pipeline.today,
-            valid_until=None,
-        )
-        for lang in LANGUAGES
-    ]
-    return input_hash(kind=run.kind, contexts=contexts)
+    """The input hash (context.input_hash), with the stage as every document language names it
+    (so issuing the other language of the same inputs reuses the number)."""
+    labels = {lang: run.reader.stage_label(deal, lang) for lang in LANGUAGES}
+    return input_hash(
+        kind=run.kind, deal=data, stage_labels=labels, totals=totals, settings=run.settings
+    )
 
 
 def _issue_one(
