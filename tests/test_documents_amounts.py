@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,14 @@ from salessheet.documents.service import issue_documents
 
 SENSORS = ["D-8", "Acme Robotics Ltd", "negotiation", 1250, "USD", "Tom", "Ann", None, "en", CLOSE]
 SENSOR_LINE = ["D-8", "Sensor", None, 10000, "pcs", 0.125, None, 0]
+
+
+def _visible(path: Path) -> str:
+    """The text a reader sees: an HTML document without its style sheet and tags."""
+    text = _text(path)
+    if path.suffix == ".html":
+        text = re.sub(r"<[^>]+>", " ", re.sub(r"<style.*?</style>", "", text, flags=re.S))
+    return text
 
 
 def _text(path: Path) -> str:
@@ -93,3 +102,21 @@ def test_a_contract_in_yuan_keeps_its_words(tmp_path: Path) -> None:
     for lang in ("zh", "en"):
         result = issue_documents(load(path), "contract", ["D-8"], lang=lang, out_dir=tmp_path)
         assert "<b>壹仟贰佰伍拾元整</b>" in _text(result.issued[0].path), lang
+
+
+@pytest.mark.parametrize("fmt", ["html", "pdf"])
+def test_a_document_without_tax_shows_no_tax(tmp_path: Path, fmt: str) -> None:
+    """A team outside China starts with no tax (config init and init write 0 %): its quote
+    showed a VAT column of 0%, a "VAT 0%  $0.00" line and "Prices exclude VAT"."""
+    path = write_workbook(tmp_path / "p.xlsx", [SENSORS], [SENSOR_LINE])
+    result = issue_documents(load(path), "quote", ["D-8"], fmt=fmt, lang="en", out_dir=tmp_path)
+    [doc] = result.issued
+    text = _visible(doc.path)
+    assert "VAT" not in text and "Prices exclude" not in text
+    assert not re.search(r"(?<![\d.])0%", text)  # no rate of 0% (the terms say "30%")
+    assert "$1,250.00" in text  # the line total, and the total
+    taxed = write_workbook(tmp_path / "t.xlsx", [SENSORS], [[*SENSOR_LINE[:7], 0.08]])
+    out = tmp_path / "taxed"
+    [doc] = issue_documents(load(taxed), "quote", ["D-8"], fmt=fmt, lang="en", out_dir=out).issued
+    text = _visible(doc.path)
+    assert "incl. VAT 8%" in text and "Prices include VAT" in text  # the example: inclusive
