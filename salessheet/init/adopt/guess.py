@@ -372,6 +372,7 @@ class _SheetGuess:
             relax=tuple(relax),
             unplaced=tuple(unplaced),
             warnings=tuple(warnings),
+            tax=tax,
         )
 
     def _second_header(

@@ -82,6 +82,14 @@ class LocaleGuess:
 
 
 @dataclass(frozen=True)
+class TaxGuess:
+    """The ``documents:`` lines of a config for a team outside the profile's country."""
+
+    lines: tuple[str, ...]  # YAML, from "documents:" on
+    check: str
+
+
+@dataclass(frozen=True)
 class ZoneGuess:
     """The team's time zone ("today" and the schedule's clock); None: the profile's."""
 
@@ -133,6 +141,7 @@ class Guess:
     relax: tuple[RelaxGuess, ...]
     unplaced: tuple[Unplaced, ...]
     warnings: tuple[str, ...] = ()
+    tax: TaxGuess | None = None  # no tax on documents until the team sets its own (place.py)
     fields: dict[str, ColumnGuess] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -9,7 +9,6 @@ under the Chinese b2b profile) and by `init` (a new English workbook on that pro
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
 from salessheet.core.formatting import (
@@ -18,7 +17,7 @@ from salessheet.core.formatting import (
     territory_of,
     territory_zones,
 )
-from salessheet.init.adopt.model import CurrencyGuess, ZoneGuess
+from salessheet.init.adopt.model import CurrencyGuess, TaxGuess, ZoneGuess
 from salessheet.settings.profile import Profile
 
 WHY_ZONE = "it decides when today starts and when the nightly run runs"
@@ -76,14 +75,6 @@ def zone_guess(
         f"the time zone is the profile's {profile_zone}, but the sheet looks like {locale}: "
         f"set timezone: to the team's ({WHY_ZONE})",
     )
-
-
-@dataclass(frozen=True)
-class TaxGuess:
-    """The ``documents:`` lines of a config for a team outside the profile's country."""
-
-    lines: tuple[str, ...]  # YAML, from "documents:" on
-    check: str
 
 
 def tax_guess(country: str | None, profile: Profile) -> TaxGuess | None:

@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from salessheet.core.formatting import territory_of
 from salessheet.core.textnorm import normalise
 from salessheet.init.adopt.model import ColumnGuess, Guess, RelaxGuess
-from salessheet.init.adopt.place import tax_guess
 from salessheet.settings.profile import ColumnModel, Profile, ProfileFile, Stage
 from salessheet.settings.source import inline_yaml
 
@@ -156,10 +154,9 @@ def build_config(
         data["ignore_columns"] = ignore
         y.key(0, "ignore_columns", ignore, "a profile alias would map these; the values say not")
     _stages(y, data, guess, profile)
-    tax = tax_guess(territory_of(guess.locale.locale or profile.locale), profile)  # see guess.py
-    if tax is not None:
+    if guess.tax is not None:  # its CHECK is among the warnings above
         data["documents"] = {"tax_mode": "exclusive", "default_tax_rate": "0%"}
-        y.lines.extend(tax.lines)
+        y.lines.extend(guess.tax.lines)
     return Written(y.text(), data)
 
 
