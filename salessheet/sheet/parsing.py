@@ -49,17 +49,27 @@ CURRENCY_MARKS = {
 # taken off first), "2.1亿". The cell then says the whole amount: a header's unit is not applied
 # on top of it (in a column headed 预计金额（万元）, "213.1万" is 2,131,000, not 21,310,000,000).
 CELL_UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
-_CELL_UNIT = re.compile(r"\d\s*[万亿]\s*(?:元|RMB|CNY)?\s*\)?\s*$")
-
-
-def has_cell_unit(value: RawValue) -> bool:
-    """A text amount that carries its own 万 or 亿 after the number."""
-    return value.__class__ is str and _CELL_UNIT.search(value) is not None
-
-
 _CURRENCY_RE = re.compile(
     "|".join(re.escape(k) for k in sorted(CURRENCY_MARKS, key=len, reverse=True))
 )
+
+
+def _without_marks(text: str) -> tuple[str, bool]:
+    """``text`` without its brackets of a negative amount and its currency marks, as the
+    number and its unit are read from it; and whether it was bracketed."""
+    s = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
+    bracketed = s.startswith("(") and s.endswith(")")
+    if bracketed:
+        s = s[1:-1].strip()
+    return _CURRENCY_RE.sub("", s).strip(), bracketed
+
+
+def has_cell_unit(value: RawValue) -> bool:
+    """A text amount that carries its own 万 or 亿 after the number (as parse_decimal_text
+    reads it)."""
+    return value.__class__ is str and _without_marks(value)[0][-1:] in CELL_UNITS
+
+
 # A numeric text date: 1/08/26, 02-01-17, 2017.1.2, 30/05/2026 13:45 (one separator kind).
 _NUMERIC_DATE = re.compile(
     r"^(\d{1,4})([/.\-])(\d{1,2})\2(\d{1,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
@@ -209,15 +219,11 @@ def float_to_decimal(v: float) -> Decimal:
 
 def parse_decimal_text(text: str, ctx: ParseContext) -> tuple[Decimal, str | None]:
     """`¥1,200.50` → (1200.50, 'CNY'); `1.200,50 €` → (1200.50, 'EUR'). Raises ParseFailure."""
-    s = text.strip().replace("\u00a0", " ").replace("\u202f", " ")
-    negative = False
-    if s.startswith("(") and s.endswith(")"):
-        negative, s = True, s[1:-1].strip()
-    found = _CURRENCY_RE.findall(s)
+    found = _CURRENCY_RE.findall(text)
     currency = CURRENCY_MARKS[found[0]] if found else None
     if len({CURRENCY_MARKS[f] for f in found}) > 1:
         raise ParseFailure("two different currencies in one cell")
-    s = _CURRENCY_RE.sub("", s).strip()
+    s, negative = _without_marks(text)
     unit = CELL_UNITS.get(s[-1:])
     if unit is not None:  # "1.5万": the number in 万
         s = s[:-1].strip()
