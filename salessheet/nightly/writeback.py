@@ -29,7 +29,6 @@ from salessheet.stores.base import CellWrite, RowGuard, SheetReplace, WriteBatch
 
 FLAG_HEADER = "⚑ salessheet: flags"
 DAYS_HEADER = "⚑ salessheet: days in stage"
-OWNED_PREFIX = OWNED_COLUMN_PREFIX
 MARKS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
 FLAG_MAX = 250
 _TRANSITION_CODES = frozenset(c.code for c in C.TRANSITION_CHECKS)
@@ -176,22 +175,24 @@ def plan_write(
     owned = {
         str(v).strip(): c
         for c, v in enumerate(header, start=1)
-        if isinstance(v, str) and v.strip().startswith(OWNED_PREFIX)
+        if isinstance(v, str) and v.strip().startswith(OWNED_COLUMN_PREFIX)
     }
     user_width = max(
         (
             c
             for c, v in enumerate(header, start=1)
             if v not in (None, "")
-            and not (isinstance(v, str) and v.strip().startswith(OWNED_PREFIX))
+            and not (isinstance(v, str) and v.strip().startswith(OWNED_COLUMN_PREFIX))
         ),
         default=0,
     )
     # New flag columns go where nothing is, from the header row down: a note typed right of
     # the table without a header above it is the user's, never overwritten.
-    free = _free_columns(p.raw.rows, header_row, max([user_width, *owned.values()]) + 1)
-    flag_col = owned.get(FLAG_HEADER) or next(free)
-    days_col = owned.get(DAYS_HEADER) or next(c for c in free if c > flag_col)
+    flag_col, days_col = owned.get(FLAG_HEADER), owned.get(DAYS_HEADER)
+    if flag_col is None or days_col is None:  # (every night after the first: both are there)
+        free = _free_columns(p.raw.rows, header_row, max([user_width, *owned.values()]) + 1)
+        flag_col = flag_col or next(free)
+        days_col = days_col or next(c for c in free if c > flag_col)
     by_row: dict[int, list[Finding]] = defaultdict(list)
     for f in ev.findings:
         if f.status != "resolved" and f.row and f.sheet == p.sheet and f.row != header_row:
