@@ -620,14 +620,16 @@ def config_init(
     profile: str = "b2b",
     sheet: str | None = None,
     out: str | Path | None = None,
-    today: dt.date,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
     credentials: str | None = None,
     local_zone: str | None = None,
 ) -> ConfigInit:
     """Write a config for a sheet never seen before (headers and values); never overwrites.
     The config is checked to read the sheet before it is written. ``local_zone``: this
     computer's IANA time zone, the team's most likely (for a sheet of another country than the
-    profile's)."""
+    profile's). Give ``today``, or ``now`` (an aware instant) to have today taken in the time
+    zone the config is written with."""
     from salessheet.init.adopt.service import config_init as adopt
 
     return adopt(
@@ -636,6 +638,7 @@ def config_init(
         sheet=sheet,
         out=out,
         today=today,
+        now=now,
         credentials=credentials,
         local_zone=local_zone,
     )

@@ -6,6 +6,7 @@ test expects), no layout row being a deal."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -492,6 +493,23 @@ def test_config_init_takes_this_computers_time_zone(tmp_path: Path, tz: str, lin
     text = (tmp_path / "deals.salessheet.yaml").read_text(encoding="utf-8")
     assert line in text
     assert load_profile(str(tmp_path / "deals.salessheet.yaml")).timezone == tz
+
+
+def test_config_init_dates_today_in_the_zone_it_writes(tmp_path: Path) -> None:
+    # 20:40 UTC on 2 December is already 3 December in the b2b profile's Asia/Shanghai, but
+    # still 2 December for a team in Chicago: the config is dated, and its first validate run,
+    # on the team's day; a deal closing on 2 December has not passed its close date yet.
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Deal ID,Stage,Owner,Amount,Expected Close\nD1,Proposal,Ann,1200,2026-12-02\n",
+        encoding="utf-8",
+    )
+    now = dt.datetime(2026, 12, 2, 20, 40, tzinfo=dt.UTC)
+    done = api.config_init(str(path), now=now, local_zone="America/Chicago")
+    text = done.path.read_text(encoding="utf-8")
+    assert re.search(r"`salessheet config init` on\s+(# )?2026-12-02 from its headers", text)
+    assert "timezone: America/Chicago" in text
+    assert [f.code for f in done.report.findings] == []
 
 
 def test_day_first_csv(tmp_path: Path) -> None:

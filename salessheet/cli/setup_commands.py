@@ -229,7 +229,8 @@ def config_schema(c: Ctx, **_: Any) -> int:
     "--today",
     metavar="YYYY-MM-DD",
     callback=_parse_today,
-    help="The date validate believes it is (default: today in the profile's time zone).",
+    help="The date validate believes it is (default: today in the time zone the config is "
+    "written with).",
 )
 @click.option("--format", "fmt", type=FORMAT_CHOICE, default="text", show_default=True)
 @click.option(
@@ -262,19 +263,18 @@ def config_init(
       salessheet config init export.csv --format json
     """
     import datetime as dt
-    from zoneinfo import ZoneInfo
 
     from salessheet.api import config_init as api_config_init
     from salessheet.cli.render import render_config_init
-    from salessheet.settings.profile import load_profile
 
-    today = c.opts.get("today") or dt.datetime.now(ZoneInfo(load_profile(base).timezone)).date()
+    today = c.opts.get("today")
     result = api_config_init(
         source,
         profile=base,
         sheet=sheet,
         out=out,
         today=today,
+        now=None if today else dt.datetime.now(dt.UTC),
         credentials=c.credentials,
         local_zone=this_computers_zone(),
     )

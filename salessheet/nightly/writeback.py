@@ -200,10 +200,10 @@ def plan_write(
     days = ev.days_in_stage()
     id_col = p.layout.col_of.get("deal_id")
 
-    rows = p.raw.rows  # (a property that waits for every piece of a big sheet: asked once)
+    grid = p.raw.rows  # (a property that waits for every piece of a big sheet: asked once)
 
     def cell(row: int, col: int) -> RawValue:
-        r = rows[row - 1] if row - 1 < len(rows) else []
+        r = grid[row - 1] if row - 1 < len(grid) else []
         return r[col - 1] if col - 1 < len(r) else None
 
     def put(row: int, col: int, value: WriteValue) -> bool:
@@ -236,7 +236,7 @@ def plan_write(
     if FLAG_HEADER not in owned:
         return plan  # the columns are new: nothing of ours below the header yet
     layout_rows = p.skipped_rows
-    for r in range(header_row + 1, len(rows) + 1):
+    for r in range(header_row + 1, len(grid) + 1):
         if r in deal_rows or r in layout_rows:
             continue
         flag = cell(r, flag_col)
@@ -244,7 +244,7 @@ def plan_write(
         if ours:
             put(r, flag_col, None)
         if DAYS_HEADER in owned and ours and _is_days(cell(r, days_col)):
-            row = rows[r - 1] if r - 1 < len(rows) else []
+            row = grid[r - 1] if r - 1 < len(grid) else []
             if all(v in (None, "") for v in row[:user_width]):
                 put(r, days_col, None)
     return plan

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from salessheet.core.cells import RawSheet, SheetInfo
 from salessheet.core.errors import ConfigError, SalessheetError, StructureError, UsageError
@@ -134,12 +135,19 @@ def config_init(
     profile: str = "b2b",
     sheet: str | None = None,
     out: str | Path | None = None,
-    today: dt.date,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
     credentials: str | None = None,
     local_zone: str | None = None,
 ) -> ConfigInit:
     """Write a config for the sheet at ``source``, extending ``profile`` (b2b, b2c, lite or a
-    file). Raises SalessheetError (exit 2, nothing written) when no working config can be made."""
+    file). Raises SalessheetError (exit 2, nothing written) when no working config can be made.
+
+    ``today``: the date validate believes it is; or ``now`` (an aware instant): today is then
+    taken in the time zone the config is written with (the team's, as guessed), not the
+    profile's (Asia/Shanghai's today starts at 11:00 the day before in New York)."""
+    if (today is None) == (now is None):
+        raise ValueError("give today or now")
     target = Path(out) if out is not None else default_out(source)
     _refuse_existing(target)
     base = load_profile(profile)
@@ -163,7 +171,7 @@ def config_init(
         sheets,
         base,
         source=source,
-        today=today,
+        today=today or _date_in(now, base.timezone),
         sheet=sheet,
         local_zone=local_zone,
         sheet_zone=getattr(store, "timezone", None),  # a Google Sheet's own
@@ -178,6 +186,8 @@ def config_init(
             "delimiter is not one salessheet reads (UTF-8, UTF-16, GB18030 or cp1252; , ; tab "
             "or |): save it again as CSV UTF-8 (comma delimited); else " + _manual_hint(source),
         )
+    if today is None:
+        today = _date_in(now, guess.zone.zone or base.timezone)
     try:
         written = build_config(
             guess,
@@ -216,6 +226,11 @@ def config_init(
     report = ev.check_report()
     write_new_config(target, written.text)
     return ConfigInit(target, guess, written, report, prof)
+
+
+def _date_in(now: dt.datetime | None, zone: str) -> dt.date:
+    assert now is not None
+    return now.astimezone(ZoneInfo(zone)).date()
 
 
 def _manual_hint(source: str) -> str:
