@@ -1,11 +1,12 @@
 """Build the bundled DOCX templates (docxtpl tags in a python-docx document).
 
-    python templates/build_docx_templates.py
+    python templates/dev/build_docx_templates.py
 
 Writes quote.en.docx, quote.zh.docx, contract.en.docx and contract.zh.docx next to this file.
 The variables are the same as the HTML templates' (``salessheet quote --fields`` lists them).
 Edit a copy in Word to make your own: keep each ``{{ ... }}`` / ``{%tr ... %}`` tag in one
-piece of text (type it in one go, or paste it as plain text).
+piece of text (type it in one go, or paste it as plain text). On a document on which no line
+is taxed, salessheet leaves out the column showing ``{{ item.tax_rate }}`` (documents/docx.py).
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ LABELS = {
         "seller": {"quote": "Your contact", "contract": "Seller"},
         "contact": "Contact",
         "items": ["#", "Item", "Qty", "Unit", "Unit price", "Disc.", "VAT", "Amount"],
-        "subtotal": "Subtotal{{ ' (incl. VAT)' if totals.tax_inclusive else '' }}",
+        "subtotal": "Subtotal{{ ' (incl. VAT)' if totals.tax_inclusive and totals.has_tax "
+        "else '' }}",
         "discount": "Discount ({{ totals.discount_rate }})",
         "tax": "{{ 'incl. VAT' if totals.tax_inclusive else 'VAT' }} {{ line.rate }}",
         "total": {"quote": "Total", "contract": "Contract price"},
