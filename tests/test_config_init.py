@@ -460,15 +460,24 @@ def test_a_sheet_that_names_no_currency_is_in_its_countrys(
         assert "\ndocuments:" not in text
         assert (docs.tax_mode, docs.default_tax_rate) == ("inclusive", Decimal("0.13"))
     else:
+        # and names it as the country does: US quotes add sales tax; German ones say VAT
+        # (English documents), the key offered in a comment
+        name = {
+            "USD": "  tax_name: sales tax  # what documents call the tax: sales tax in US (United "
+            "States), not VAT\n",
+            "EUR": "  # tax_name: VAT  # what documents call the tax (VAT unless set: sales tax, "
+            "GST ...)\n",
+        }[currency]
         assert text.endswith(
             "\ndocuments:\n"
             "  # seller: {name: Your Company Ltd.}  # quotes and contracts need it: fill it in\n"
             "  tax_mode: exclusive  # prices before tax, the tax added on the document (the b2b "
             "profile's 13% inclusive tax is China's VAT)\n"
             "  default_tax_rate: 0%  # CHECK: no tax until you set yours here, or a Tax Rate on "
-            "each line item\n"
+            "each line item\n" + name
         )
         assert (docs.tax_mode, docs.default_tax_rate) == ("exclusive", Decimal(0))
+        assert docs.tax_names()["en"] == ("sales tax" if currency == "USD" else "VAT")
         assert "# CHECK: quotes and contracts carry no tax until you set yours" in text
 
 

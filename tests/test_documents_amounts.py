@@ -104,7 +104,7 @@ def test_a_contract_in_yuan_keeps_its_words(tmp_path: Path) -> None:
         assert "<b>壹仟贰佰伍拾元整</b>" in _text(result.issued[0].path), lang
 
 
-@pytest.mark.parametrize("fmt", ["html", "pdf"])
+@pytest.mark.parametrize("fmt", ["html", "pdf", "docx"])
 def test_a_document_without_tax_shows_no_tax(tmp_path: Path, fmt: str) -> None:
     """A team outside China starts with no tax (config init and init write 0 %): its quote
     showed a VAT column of 0%, a "VAT 0%  $0.00" line and "Prices exclude VAT"."""

@@ -421,13 +421,16 @@ def test_an_english_workbook_comes_with_the_teams_config(tmp_path: Path) -> None
     ("here", "settings", "checks", "tax"),
     [
         # English is official there; China's VAT is not the UK's: no tax until the team sets it
-        ("Europe/London", ("en_GB", "GBP", "Europe/London"), 2, ("exclusive", "0")),
-        ("Europe/Berlin", ("en_US", "EUR", "Europe/Berlin"), 2, ("exclusive", "0")),  # en_US
+        ("Europe/London", ("en_GB", "GBP", "Europe/London"), 2, ("exclusive", "0", "VAT")),
+        ("Europe/Berlin", ("en_US", "EUR", "Europe/Berlin"), 2, ("exclusive", "0", "VAT")),
+        # and named as the country names it
+        ("Australia/Sydney", ("en_AU", "AUD", "Australia/Sydney"), 2, ("exclusive", "0", "GST")),
         # the profile's own country: its VAT stays, nothing to check
-        ("Asia/Shanghai", ("en_US", "CNY", "Asia/Shanghai"), 0, ("inclusive", "0.13")),
+        ("Asia/Shanghai", ("en_US", "CNY", "Asia/Shanghai"), 0, ("inclusive", "0.13", "VAT")),
         # nothing known about the computer: USD, the zone and the tax, checked
-        (None, ("en_US", "USD", "Asia/Shanghai"), 3, ("exclusive", "0")),
-        ("Etc/UTC", ("en_US", "USD", "Etc/UTC"), 3, ("exclusive", "0")),  # lies in no country
+        (None, ("en_US", "USD", "Asia/Shanghai"), 3, ("exclusive", "0", "sales tax")),
+        # lies in no country
+        ("Etc/UTC", ("en_US", "USD", "Etc/UTC"), 3, ("exclusive", "0", "sales tax")),
     ],
 )
 def test_the_english_config_follows_this_computers_country(
@@ -435,15 +438,15 @@ def test_the_english_config_follows_this_computers_country(
     here: str | None,
     settings: tuple[str, str, str],
     checks: int,
-    tax: tuple[str, str],
+    tax: tuple[str, str, str],
 ) -> None:
     done = api.init(str(tmp_path / "p.xlsx"), lang="en", today=TODAY, local_zone=here)
     assert done.config == tmp_path / "p.salessheet.yaml" and len(done.checks) == checks
     team = load_profile(str(done.config))
     assert (team.locale, team.currency, team.timezone) == settings
     docs = team.documents
-    assert (docs.tax_mode, str(docs.default_tax_rate.normalize())) == tax
-    taxed = tax != ("exclusive", "0")
+    assert (docs.tax_mode, str(docs.default_tax_rate.normalize()), docs.tax_names()["en"]) == tax
+    taxed = tax[:2] != ("exclusive", "0")
     assert any(c.startswith("quotes and contracts carry no tax") for c in done.checks) != taxed
     # the example line items carry China's VAT only where the team's config charges it
     rates = {

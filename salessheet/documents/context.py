@@ -28,7 +28,7 @@ from salessheet.core.formatting import (
 from salessheet.core.money import round_money
 from salessheet.documents.chinese_amount import chinese_uppercase
 from salessheet.documents.money import Totals
-from salessheet.settings.documents import DocumentSettings, Seller
+from salessheet.settings.documents import DEFAULT_TAX_NAMES, DocumentSettings, Seller
 
 TITLES = {
     "quote": {"en": "Quotation", "zh": "报价单"},
@@ -38,11 +38,12 @@ DEFAULT_PAYMENT_TERMS = {
     "en": "Payment within 30 days of the invoice date, by bank transfer.",
     "zh": "买方应于发票开具之日起30日内以银行转账方式付清款项。",
 }
+# {tax}: the tax's name (documents.tax_name: VAT, GST, sales tax ...; 增值税 on Chinese ones)
 TAX_NOTES = {
-    ("inclusive", "en"): "Prices include VAT (tax-inclusive prices).",
-    ("inclusive", "zh"): "以上价格均为含税价（含增值税）。",
-    ("exclusive", "en"): "Prices exclude VAT; VAT is shown separately.",
-    ("exclusive", "zh"): "以上价格不含税，增值税另计。",
+    ("inclusive", "en"): "Prices include {tax} (tax-inclusive prices).",
+    ("inclusive", "zh"): "以上价格均为含税价（含{tax}）。",
+    ("exclusive", "en"): "Prices exclude {tax}; {tax} is shown separately.",
+    ("exclusive", "zh"): "以上价格不含税，{tax}另计。",
 }
 
 TEMPLATE_FIELDS: list[tuple[str, str]] = [
@@ -120,6 +121,12 @@ TEMPLATE_FIELDS: list[tuple[str, str]] = [
     ("totals.tax_inclusive", "true when prices include tax (含税价)"),
     ("totals.tax_mode", "inclusive or exclusive"),
     ("totals.has_tax", "false when no line is taxed: then tax_lines and terms.tax_note are empty"),
+    (
+        "totals.tax_name",
+        "the tax's name in the document's language, as set in documents.tax_name / tax_name_zh "
+        "(VAT, GST, sales tax; 增值税 on Chinese documents unless set)",
+    ),
+    ("totals.tax_label", "the same with a capital first letter, to start a label: Sales tax 8%"),
     ("terms.payment", "payment terms in the document's language"),
     ("terms.validity_days", "quote validity in days"),
     ("terms.tax_note", "sentence saying whether prices include tax"),
@@ -295,6 +302,7 @@ def build_context(
         if has_tax
     ]
     in_words = amount_in_words(totals.total, cur, lang, locale)
+    tax_name = settings.tax_names().get(lang) or settings.tax_names()["en"]
     context = {
         "doc": {
             "kind": kind,
@@ -348,11 +356,15 @@ def build_context(
             "tax_inclusive": totals.tax_mode == "inclusive",
             "tax_mode": totals.tax_mode,
             "has_tax": has_tax,
+            "tax_name": tax_name,
+            "tax_label": tax_name[:1].upper() + tax_name[1:],
         },
         "terms": {
             "payment": settings.payment_terms.get(lang) or DEFAULT_PAYMENT_TERMS.get(lang, ""),
             "validity_days": str(settings.validity_days),
-            "tax_note": TAX_NOTES.get((totals.tax_mode, lang), "") if has_tax else "",
+            "tax_note": TAX_NOTES.get((totals.tax_mode, lang), "").format(tax=tax_name)
+            if has_tax
+            else "",
         },
     }
     return add_flat_names(context, deal.extra)
@@ -369,7 +381,8 @@ def input_hash(
     """Fingerprint of everything a document is made from (not its number, date or format):
     every field of the deal and every other pipeline column (a template may print any of them:
     a changed 合作期限 or owner is a new revision), the stage as each document language names
-    it, the lines, the totals, the seller and the terms. The inputs, not the rendered context:
+    it, the lines, the totals, the seller, the terms and the tax's name (when set and shown).
+    The inputs, not the rendered context:
     a new name offered to templates, or a new way of formatting a value, changes no number.
 
     Same hash: re-issuing reuses the registered number; a different hash: a new revision."""
@@ -400,5 +413,10 @@ def input_hash(
         "terms": sorted(settings.payment_terms.items()),
         "validity_days": settings.validity_days if kind == "quote" else None,
     }
+    # the tax's name, where it is not the default and the document shows it (some line is
+    # taxed): a team that never sets it keeps the hashes, and so the numbers, it had
+    names = settings.tax_names()
+    if names != DEFAULT_TAX_NAMES and any(t.rate for t in totals.tax_lines):
+        payload["tax_name"] = names
     blob = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:16]

@@ -1,16 +1,19 @@
 """DOCX documents with docxtpl, autoescaped (the one docxtpl module).
 
 ``Müller & Söhne <KG>`` comes out as written: values are XML-escaped, never spliced in as XML.
-Text with line breaks (addresses) becomes Word line breaks.
+Text with line breaks (addresses) becomes Word line breaks. On a document on which no line is
+taxed, the table column that shows the lines' tax rates is left out, as in the HTML templates.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from docx.oxml.ns import qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, Listing
 
@@ -64,8 +67,55 @@ def _prepare(value: Any) -> Any:
     return value
 
 
+# a cell that prints a line's tax rate: {{ item.tax_rate }} (or another loop name's)
+_TAX_RATE = re.compile(r"\{\{[^{}]*\b\w+\.tax_rate\b[^{}]*\}\}")
+
+
+def _text_of(element: Any) -> str:
+    return "".join(t.text or "" for t in element.iter(qn("w:t")))
+
+
+def _drop_column(table: Any, shows: re.Pattern[str]) -> bool:
+    """Remove the column of ``table`` whose cells show ``shows`` (its header goes with it) and
+    give its width to the widest column, so the table keeps its width. Only in a plain grid:
+    every row has one cell per grid column (no merged cells), and the column holds no ``{%``
+    tag a removal could unbalance; else the table is left as it is (False)."""
+    grid = table.find(qn("w:tblGrid"))
+    cols = grid.findall(qn("w:gridCol")) if grid is not None else []
+    rows = [row.findall(qn("w:tc")) for row in table.findall(qn("w:tr"))]
+    if not cols or any(len(cells) != len(cols) for cells in rows):
+        return False
+    if any(cell.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}") is not None for r in rows for cell in r):
+        return False
+    found = [i for i in range(len(cols)) if any(shows.search(_text_of(r[i])) for r in rows)]
+    if len(found) != 1 or any("{%" in _text_of(r[found[0]]) for r in rows):
+        return False
+    gone = found[0]
+
+    def width(element: Any) -> int:
+        value = element.get(qn("w:w")) if element is not None else None
+        return int(value) if value and value.isdigit() else 0
+
+    extra = width(cols[gone])
+    wide = max((i for i in range(len(cols)) if i != gone), key=lambda i: width(cols[i]))
+    if extra:
+        cols[wide].set(qn("w:w"), str(width(cols[wide]) + extra))
+    grid.remove(cols[gone])
+    for cells in rows:
+        removed = cells[gone].find(f"{qn('w:tcPr')}/{qn('w:tcW')}")
+        kept = cells[wide].find(f"{qn('w:tcPr')}/{qn('w:tcW')}")
+        if kept is not None and kept.get(qn("w:type"), "dxa") == "dxa":
+            kept.set(qn("w:w"), str(width(kept) + width(removed)))
+        cells[gone].getparent().remove(cells[gone])
+    return True
+
+
 def render_docx(path: Path, context: dict[str, Any], *, logo: Path | None = None) -> bytes:
     tpl = _load(path)
+    if not context.get("totals", {}).get("has_tax", True):  # no line is taxed: no tax column
+        tpl.init_docx()
+        for table in list(tpl.docx.element.body.iter(qn("w:tbl"))):
+            _drop_column(table, _TAX_RATE)
     ctx = _prepare(context)
     seller = dict(ctx.get("seller", {}))
     seller["logo"] = InlineImage(tpl, str(logo), height=Mm(14)) if logo and logo.exists() else ""

@@ -124,6 +124,9 @@ DealField = Literal[
 DEAL_FIELDS: list[str] = list(get_args(DealField))
 
 
+# What documents call the tax unless documents.tax_name / tax_name_zh say otherwise (China's).
+DEFAULT_TAX_NAMES = {"en": "VAT", "zh": "增值税"}
+
 # The seller names a shipped profile comes with: documents refuse them (preflight).
 PLACEHOLDER_SELLER = "Your Company Ltd."
 PLACEHOLDER_SELLER_ZH = "贵公司名称"
@@ -171,6 +174,10 @@ class DocumentSettings:
     payment_terms: dict[str, str] = field(default_factory=dict)  # lang -> text
     tax_mode: str = "exclusive"
     default_tax_rate: Decimal = Decimal(0)
+    # the tax's name on documents (sales tax, GST ...), on Chinese ones tax_name_zh (falls back
+    # to tax_name); None: DEFAULT_TAX_NAMES
+    tax_name: str | None = None
+    tax_name_zh: str | None = None
     reconcile_tolerance: Decimal = Decimal(0)
     # what the deal amount is compared with: "lines" (sum of line totals less the document
     # discount: net for tax-exclusive prices, gross for tax-inclusive), "total" or "net"
@@ -194,6 +201,11 @@ class DocumentSettings:
 
     def kind(self, kind: str) -> KindSettings:
         return self.kinds[kind]
+
+    def tax_names(self) -> dict[str, str]:
+        """The tax's name on documents in each language: VAT / 增值税 unless set."""
+        zh = self.tax_name_zh or self.tax_name
+        return {"en": self.tax_name or DEFAULT_TAX_NAMES["en"], "zh": zh or DEFAULT_TAX_NAMES["zh"]}
 
 
 def templates_dir() -> Path:
@@ -268,6 +280,12 @@ def _existing(value: str, info: ValidationInfo) -> str:
     return value
 
 
+def _short_line(value: str | None) -> str | None:
+    if value is not None and (len(value) > 40 or any(c in value for c in "\r\n\t")):
+        raise problem(TAX_NAME_EXPECTED + " (at most 40 characters)")
+    return value
+
+
 def _known_stage(value: str, info: ValidationInfo) -> str:
     ids = (info.context or {}).get("stage_ids")
     if ids is not None and value not in ids:
@@ -318,6 +336,13 @@ ExistingFile = Annotated[
     str, BeforeValidator(_optional_text), Expect("a file path"), AfterValidator(_existing)
 ]
 StageRef = Annotated[str, Expect("a stage id"), AfterValidator(_known_stage)]
+TAX_NAME_EXPECTED = "the tax's name on documents, one short line: VAT, GST, sales tax, 增值税"
+TaxName = Annotated[
+    str | None,
+    BeforeValidator(_optional_text),
+    Expect(TAX_NAME_EXPECTED),
+    AfterValidator(_short_line),
+]
 HeaderList = Annotated[
     list[Annotated[str, *text("a header name")]],
     BeforeValidator(_to_list),
@@ -487,6 +512,8 @@ class DocumentsModel(ConfigModel):
     ] = None
     tax_mode: Annotated[TaxMode, Expect("'exclusive' or 'inclusive' (含税价)")] = "exclusive"
     default_tax_rate: Annotated[Decimal, *_rate_or_amount(rate=True)] = Decimal(0)
+    tax_name: TaxName = None
+    tax_name_zh: TaxName = None
     reconcile: Annotated[ReconcileModel, Expect("a mapping")] = ReconcileModel()
     default_language: Annotated[LanguageName, Expect("'en' or 'zh'")] | None = None
     locales: Annotated[
@@ -556,6 +583,8 @@ def build_documents(m: DocumentsModel | None, base_dir: Path | None) -> Document
         payment_terms=terms,
         tax_mode=m.tax_mode,
         default_tax_rate=m.default_tax_rate,
+        tax_name=m.tax_name,
+        tax_name_zh=m.tax_name_zh,
         reconcile_tolerance=m.reconcile.tolerance,
         reconcile_with=m.reconcile.against,
         default_language=m.default_language,

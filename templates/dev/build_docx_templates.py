@@ -1,11 +1,12 @@
 """Build the bundled DOCX templates (docxtpl tags in a python-docx document).
 
-    python templates/build_docx_templates.py
+    python templates/dev/build_docx_templates.py
 
 Writes quote.en.docx, quote.zh.docx, contract.en.docx and contract.zh.docx next to this file.
 The variables are the same as the HTML templates' (``salessheet quote --fields`` lists them).
 Edit a copy in Word to make your own: keep each ``{{ ... }}`` / ``{%tr ... %}`` tag in one
-piece of text (type it in one go, or paste it as plain text).
+piece of text (type it in one go, or paste it as plain text). On a document on which no line
+is taxed, salessheet leaves out the column showing ``{{ item.tax_rate }}`` (documents/docx.py).
 """
 
 from __future__ import annotations
@@ -36,10 +37,13 @@ LABELS = {
         "customer": {"quote": "Prepared for", "contract": "Buyer"},
         "seller": {"quote": "Your contact", "contract": "Seller"},
         "contact": "Contact",
-        "items": ["#", "Item", "Qty", "Unit", "Unit price", "Disc.", "VAT", "Amount"],
-        "subtotal": "Subtotal{{ ' (incl. VAT)' if totals.tax_inclusive else '' }}",
+        "items": ["#", "Item", "Qty", "Unit", "Unit price", "Disc.", "{{ totals.tax_label }}",
+                  "Amount"],  # fmt: skip
+        "subtotal": "Subtotal{{ ' (incl. ' ~ totals.tax_name ~ ')' if totals.tax_inclusive "
+        "and totals.has_tax else '' }}",
         "discount": "Discount ({{ totals.discount_rate }})",
-        "tax": "{{ 'incl. VAT' if totals.tax_inclusive else 'VAT' }} {{ line.rate }}",
+        "tax": "{{ 'incl. ' ~ totals.tax_name if totals.tax_inclusive else totals.tax_label }} "
+        "{{ line.rate }}",
         "total": {"quote": "Total", "contract": "Contract price"},
         "currency": "All amounts in {{ totals.currency_name }} ({{ totals.currency }}).",
         "words": "In words (大写): {{ totals.total_in_words }}",
@@ -95,7 +99,7 @@ LABELS = {
         "items": ["序号", "产品名称", "数量", "单位", "单价", "折扣", "税率", "金额"],
         "subtotal": "小计{{ '（含税）' if totals.tax_inclusive else '（不含税）' }}",
         "discount": "整单折扣（{{ totals.discount_rate }}）",
-        "tax": "{{ '其中增值税' if totals.tax_inclusive else '增值税' }} {{ line.rate }}",
+        "tax": "{{ '其中' if totals.tax_inclusive else '' }}{{ totals.tax_name }} {{ line.rate }}",
         "total": {"quote": "合计", "contract": "合同总价"},
         "currency": "币种：{{ totals.currency_name }}（{{ totals.currency }}）",
         "words": "合计金额（大写）：{{ totals.total_in_words }}",

@@ -87,6 +87,7 @@ class TaxGuess:
 
     lines: tuple[str, ...]  # YAML, from "documents:" on
     check: str
+    name: str | None = None  # documents.tax_name, where the country's tax is not a VAT
 
 
 @dataclass(frozen=True)

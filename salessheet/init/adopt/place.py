@@ -1,6 +1,6 @@
 """Where a team works, when its sheet does not say: the currency and time zone of its locale's
 country, or of this computer, each with the evidence and, where the guess is weak, what to check;
-and the tax its quotes carry (the built-in profiles' is China's VAT).
+and the tax its quotes carry and its name (the built-in profiles' is China's VAT).
 
 Used by `config init` (a sheet of another country than the profile's: an English HubSpot export
 under the Chinese b2b profile) and by `init` (a new English workbook on that profile).
@@ -21,6 +21,18 @@ from salessheet.init.adopt.model import CurrencyGuess, TaxGuess, ZoneGuess
 from salessheet.settings.profile import Profile
 
 WHY_ZONE = "it decides when today starts and when the nightly run runs"
+# What quotes call the tax in countries whose tax is not a VAT (documents.tax_name; documents
+# say VAT unless it is set). Elsewhere the config offers the key in a comment.
+TAX_NAMES = {
+    "US": "sales tax",
+    "CA": "GST/HST",
+    "AU": "GST",
+    "NZ": "GST",
+    "IN": "GST",
+    "SG": "GST",
+    "MY": "SST",
+    "JP": "consumption tax",
+}
 
 
 def locale_currency(locale: str, profile: Profile, today: dt.date) -> CurrencyGuess:
@@ -89,6 +101,13 @@ def tax_guess(country: str | None, profile: Profile) -> TaxGuess | None:
         return None
     mode = getattr(docs, "tax_mode", "exclusive")
     was = f"the {profile.name} profile's {rate * 100:.0f}% {mode} tax is {country_name(home)}'s VAT"
+    name = TAX_NAMES.get(country)
+    said = "what documents call the tax"
+    if name:
+        where = f"{country} ({country_name(country)})"
+        name_line = f"  tax_name: {name}  # {said}: {name} in {where}, not VAT"
+    else:
+        name_line = f"  # tax_name: VAT  # {said} (VAT unless set: sales tax, GST ...)"
     return TaxGuess(
         (
             "documents:",
@@ -96,7 +115,9 @@ def tax_guess(country: str | None, profile: Profile) -> TaxGuess | None:
             f"  tax_mode: exclusive  # prices before tax, the tax added on the document ({was})",
             "  default_tax_rate: 0%  # CHECK: no tax until you set yours here, or a Tax Rate on "
             "each line item",
+            name_line,
         ),
         f"quotes and contracts carry no tax until you set yours ({was}): set documents: "
         "default_tax_rate (and tax_mode), or give each line item a Tax Rate",
+        name,
     )

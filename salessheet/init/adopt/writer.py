@@ -156,6 +156,8 @@ def build_config(
     _stages(y, data, guess, profile)
     if guess.tax is not None:  # its CHECK is among the warnings above
         data["documents"] = {"tax_mode": "exclusive", "default_tax_rate": "0%"}
+        if guess.tax.name:
+            data["documents"]["tax_name"] = guess.tax.name
         y.lines.extend(guess.tax.lines)
     return Written(y.text(), data)
 
