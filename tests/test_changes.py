@@ -151,6 +151,22 @@ def test_default_window_is_the_last_seven_days(cli, nights) -> None:
     assert out["movement"]["won"] == {"deals": 2, "amount": "6000.00"}
 
 
+def test_a_window_ending_at_an_old_run_says_how_old(cli, nights) -> None:
+    # the last run was on 2026-11-02; asked on 2026-11-28 for the last 14 days, the window can
+    # only end at that run, and the user is told so, not shown a quiet fortnight as if it were
+    # the last one
+    path, _ = nights
+    out = changes(cli, path, "--days", "14", "--today", "2026-11-28")
+    assert (out["since"], out["until"]) == ("2026-10-19", "2026-11-02")
+    assert out["notes"][0] == (
+        "The last run, R0009, was on 2026-11-02, 26 days before today (2026-11-28): the window "
+        "ends there. What changed since is recorded by the next `salessheet run` (is the nightly "
+        "job still running?)."
+    )
+    on_the_day = changes(cli, path, "--days", "14", "--today", "2026-11-02")
+    assert not any("The last run" in n for n in on_the_day["notes"])
+
+
 def test_a_window_before_the_first_run_starts_there_and_says_so(cli, nights) -> None:
     path, _ = nights
     out = changes(cli, path, "--since", "2026-01-01", "--until", "2026-09-29")

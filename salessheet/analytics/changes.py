@@ -682,6 +682,15 @@ def changes_of(
             f"{len(ledger.problems)} ledger row(s) could not be read and are left out (they are "
             "kept in the sheet; `validate` lists them as ledger-unreadable)."
         )
+    runs = ledger.runs()
+    if until is None and runs and runs[-1][1] < p.today:
+        last_id, last = runs[-1]
+        gap = (p.today - last).days
+        notes.append(
+            f"The last run, {last_id}, was on {last.isoformat()}, {gap} day{'s' * (gap != 1)} "
+            f"before today ({p.today.isoformat()}): the window ends there. What changed since is "
+            "recorded by the next `salessheet run` (is the nightly job still running?)."
+        )
     out.notes = notes + out.notes
     out.source, out.sheet, out.profile = str(p.source), p.sheet, p.profile.name
     out.locale = p.profile.locale
