@@ -245,9 +245,13 @@ def run(
         report.extra["actions"] = [o.to_dict() for o in outcomes]
     if dry_run:
         report.extra["dry_run"] = {"changes": plan.describe(), "written": False}
+        if plan.note:
+            report.extra["dry_run"]["note"] = plan.note
         return report
     if plan.batch.is_empty():
         report.extra["written"] = {"cells": 0, "sheets": [], "unchanged": True}
+        if plan.note:
+            report.extra["written"]["note"] = plan.note
         return report
     result = p.store.write(plan.batch)
     report.extra["written"] = {
@@ -267,6 +271,8 @@ def run(
             "the sheet has no header row (header: none): no flag columns are written; the "
             "ledger and findings are in the tool's sheets"
         )
+    elif plan.note:
+        report.extra["written"]["note"] = plan.note
     return report
 
 

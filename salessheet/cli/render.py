@@ -195,6 +195,8 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
         lines += [f"  {c}" for c in changes[: (limit if limit > 0 else len(changes))]]
         if limit > 0 and len(changes) > limit:
             lines.append(f"  … and {len(changes) - limit} more (--limit 0 shows all)")
+        if report.extra["dry_run"].get("note"):
+            lines.append(report.extra["dry_run"]["note"])
     elif "written" in report.extra:
         w = report.extra["written"]
         if w.get("unchanged"):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from salessheet.core import catalogue as C
-from salessheet.core.cells import CellError, RawValue, WriteValue, a1
+from salessheet.core.cells import CellError, RawValue, WriteValue, a1, col_letter
 from salessheet.core.cellsafe import clip_cell_text, clip_rows
 from salessheet.core.findings import SEVERITY_ORDER, Finding
 from salessheet.core.owned import (
@@ -24,6 +24,7 @@ from salessheet.history.ledger import LedgerEvent
 from salessheet.history.ownership import check_replaceable
 from salessheet.history.snapshots import FORECAST_HEADER
 from salessheet.rules.engine import FINDINGS_HEADER, Evaluation
+from salessheet.settings.reading import MAX_COLUMN
 from salessheet.sheet.parsing import cell_text
 from salessheet.stores.base import CellWrite, RowGuard, SheetReplace, WriteBatch
 
@@ -51,6 +52,7 @@ class Change:
 class WritePlan:
     batch: WriteBatch
     changes: list[Change] = field(default_factory=list)
+    note: str | None = None  # why something usually written is not (no room for the flags)
 
     def describe(self) -> list[str]:
         return [f"{c.where}: {c.old!r} → {c.new!r}" for c in self.changes]
@@ -193,6 +195,18 @@ def plan_write(
         free = _free_columns(p.raw.rows, header_row, max([user_width, *owned.values()]) + 1)
         flag_col = flag_col or next(free)
         days_col = days_col or next(c for c in free if c > flag_col)
+    if max(flag_col, days_col) > MAX_COLUMN:
+        # A sheet used out to XFD: the ledger and findings still go to the tool's sheets (a
+        # refused write would lose tonight's stage history, every night), the flags cannot.
+        last = header[user_width - 1] if user_width else None
+        plan.note = (
+            f"sheet {p.sheet!r}: no flag columns written: they need two empty columns right "
+            f"of the table and there are not two left up to column {col_letter(MAX_COLUMN)}, the "
+            f"sheet's last (the header row ends at {a1(header_row, user_width)}: {last!r}). "
+            "The ledger and findings are in the tool's sheets; clear two columns right of "
+            "the table to get the flags."
+        )
+        return plan
     by_row: dict[int, list[Finding]] = defaultdict(list)
     for f in ev.findings:
         if f.status != "resolved" and f.row and f.sheet == p.sheet and f.row != header_row:

@@ -1,0 +1,79 @@
+"""Two nights of `run` on workbooks with the features real users' files have, from the CLI: every
+zip part outside what the tool owns keeps its bytes, the pipeline sheet keeps every cell and
+attribute outside the two flag columns, and the sheet's edges (no room left for the flags, a
+merged note where they would go) never cost the ledger or a user's cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from conftest import make_xlsx, parts
+from openpyxl import load_workbook
+
+from salessheet.core.owned import HISTORY_SHEET
+
+HEADER = ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Expected Close", "Lost Reason"]
+
+
+def pipeline(tmp_path: Path, name: str = "pipeline.xlsx") -> Path:
+    rows = [
+        HEADER,
+        ["X", "Acme", "Lead", 1000, "Ann", dt.date(2027, 1, 31), None],
+        ["Y", "Beta", "Negotiation", 5000, "Bob", dt.date(2027, 1, 31), None],
+        ["Z", "上海星河", "销售机会", 2000, "王芳", dt.date(2027, 2, 28), None],
+    ]
+    return make_xlsx(tmp_path / name, {"Pipeline": rows, "Notes": [["keep me"]]})
+
+
+def set_stage(path: Path, deal: str, stage: str) -> None:
+    wb = load_workbook(path)
+    for row in wb["Pipeline"].iter_rows(min_row=2):
+        if row[0].value == deal:
+            row[2].value = stage
+    wb.save(path)
+
+
+def stage_moves(path: Path) -> list[tuple]:
+    ws = load_workbook(path)[HISTORY_SHEET]
+    return [r[2:6] for r in ws.iter_rows(min_row=2, values_only=True) if r[3] == "stage"]
+
+
+# --------------------------------------------------------------------------- no room for flags
+
+
+def test_a_sheet_used_out_to_column_xfd_still_records_the_ledger(cli, tmp_path: Path) -> None:
+    """The header row reaches XFD (Excel's 16,384th and last column): the flag columns have
+    nowhere to go. Before, the whole write was refused, every night ("cell row 1, column 16385
+    is outside the sheet", exit 3, with a hint to close Excel): no stage history was ever
+    recorded. Now the ledger and findings are written, the pipeline sheet is not touched, and
+    the run says why there are no flags, naming the cell that ends the header row."""
+    path = pipeline(tmp_path)
+    wb = load_workbook(path)
+    wb["Pipeline"]["XFD1"] = "far note"
+    wb.save(path)
+    before = parts(path)
+
+    code, out = cli.json("run", path, "--today", "2026-11-02")
+    assert code in (0, 1), out
+    note = out["written"]["note"]
+    assert "no flag columns written" in note and "XFD1: 'far note'" in note
+    assert out["written"]["sheets"] == [
+        "salessheet history",
+        "salessheet findings",
+        "salessheet forecast",
+    ]
+    after = parts(path)
+    assert after["xl/worksheets/sheet1.xml"] == before["xl/worksheets/sheet1.xml"]
+    assert after["xl/worksheets/sheet2.xml"] == before["xl/worksheets/sheet2.xml"]
+
+    set_stage(path, "X", "Opportunity")
+    code, out = cli.json("run", path, "--today", "2026-11-09")
+    assert code in (0, 1), out
+    assert ("X", "stage", "lead", "opportunity") in stage_moves(path)
+    ws = load_workbook(path)["Pipeline"]
+    assert ws["XFD1"].value == "far note" and ws["H1"].value is None
+
+    res = cli("run", path, "--today", "2026-11-09", "--dry-run")
+    assert res.exit_code in (0, 1)
+    assert "no flag columns written" in res.stdout
