@@ -77,3 +77,31 @@ def test_a_sheet_used_out_to_column_xfd_still_records_the_ledger(cli, tmp_path: 
     res = cli("run", path, "--today", "2026-11-09", "--dry-run")
     assert res.exit_code in (0, 1)
     assert "no flag columns written" in res.stdout
+
+
+def test_flag_columns_go_around_a_merged_note_box_right_of_the_table(cli, tmp_path: Path) -> None:
+    """A note typed into a merged box right of the table (I2:K4): only I holds a value, so J
+    and K looked empty and the days column went into J, inside the box, where Excel never
+    shows a merged range's hidden cells: those deals' days were invisible and the box held
+    values its owner never typed. Now both flag columns skip every column of the box."""
+    path = pipeline(tmp_path)
+    wb = load_workbook(path)
+    ws = wb["Pipeline"]
+    ws["I2"] = "Team note: call every lead on Friday"
+    ws.merge_cells("I2:K4")
+    wb.save(path)
+    for day in ("2026-11-02", "2026-11-09"):
+        code, out = cli.json("run", path, "--today", day)
+        assert code in (0, 1), out
+        ws = load_workbook(path)["Pipeline"]
+        assert [ws.cell(1, c).value for c in range(8, 13)] == [
+            "⚑ salessheet: flags",
+            None,
+            None,
+            None,
+            "⚑ salessheet: days in stage",
+        ]
+        box = [ws.cell(r, c).value for r in range(2, 5) for c in range(9, 12)]
+        assert box == ["Team note: call every lead on Friday"] + [None] * 8
+        assert [str(m) for m in ws.merged_cells.ranges] == ["I2:K4"]
+        assert ws["L2"].value == (0 if day == "2026-11-02" else 7)

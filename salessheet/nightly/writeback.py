@@ -192,7 +192,8 @@ def plan_write(
     # the table without a header above it is the user's, never overwritten.
     flag_col, days_col = owned.get(FLAG_HEADER), owned.get(DAYS_HEADER)
     if flag_col is None or days_col is None:  # (every night after the first: both are there)
-        free = _free_columns(p.raw.rows, header_row, max([user_width, *owned.values()]) + 1)
+        start = max([user_width, *owned.values()]) + 1
+        free = _free_columns(p.raw.rows, p.raw.merged, header_row, start)
         flag_col = flag_col or next(free)
         days_col = days_col or next(c for c in free if c > flag_col)
     if max(flag_col, days_col) > MAX_COLUMN:
@@ -262,14 +263,23 @@ def plan_write(
     return plan
 
 
-def _free_columns(rows: list[list[RawValue]], header_row: int, start: int) -> Iterator[int]:
+def _free_columns(
+    rows: list[list[RawValue]],
+    merged: list[tuple[tuple[int, int], tuple[int, int]]],
+    header_row: int,
+    start: int,
+) -> Iterator[int]:
     """The columns from ``start`` on (1-based) holding no value in the header row or below,
-    in order."""
+    and no part of a merged range there (a note box right of the table: a flag written into
+    its hidden cells would never be seen), in order."""
     used: set[int] = set()
     for row in rows[header_row - 1 :]:
         for c in range(start - 1, len(row)):
             if row[c] not in (None, ""):
                 used.add(c + 1)
+    for (_top, left), (bottom, right) in merged:
+        if bottom + 1 >= header_row and right + 1 >= start:
+            used.update(range(max(left + 1, start), right + 2))
     return (c for c in itertools.count(start) if c not in used)
 
 
