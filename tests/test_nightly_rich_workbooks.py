@@ -105,3 +105,56 @@ def test_flag_columns_go_around_a_merged_note_box_right_of_the_table(cli, tmp_pa
         assert box == ["Team note: call every lead on Friday"] + [None] * 8
         assert [str(m) for m in ws.merged_cells.ranges] == ["I2:K4"]
         assert ws["L2"].value == (0 if day == "2026-11-02" else 7)
+
+
+# --------------------------------------------------------------------------- open in Excel
+
+
+def excel_owner_file(user: str) -> bytes:
+    """What Excel writes into ``~$name.xlsx`` while it has the workbook open."""
+    name = user.encode("cp1252")
+    wide = user.encode("utf-16-le")
+    head = bytes([len(name)]) + name
+    head += b"\x20" * (54 - len(head))
+    return head + len(user).to_bytes(2, "little") + wide + b"\x20" * 20
+
+
+def test_a_workbook_opened_through_its_real_path_is_refused_before_any_message_goes_out(
+    cli, tmp_path: Path, httpserver
+) -> None:
+    """The nightly job reaches the workbook through a link (a synced folder, a share mounted
+    elsewhere); Excel has it open under its real path, so its owner file ``~$pipeline.xlsx``
+    sits beside the real file. The check made before tonight's on_enter actions looked only
+    beside the link: the chat message went out, then the write was refused (exit 3) and the
+    actions were never recorded, so the next night sent them again. Now nothing is sent."""
+    httpserver.expect_request("/chat", method="POST").respond_with_json({"ok": True})
+    profile = tmp_path / "team.yaml"
+    profile.write_text(
+        "extends: b2b\n"
+        "notifications:\n  webhooks:\n"
+        f"    - {{kind: generic, url: '{httpserver.url_for('/chat')}', name: sales-chat}}\n"
+        "stages:\n  - id: negotiation\n    on_enter:\n"
+        "      - {notify: sales-chat, message: {en: A deal reached negotiation}}\n",
+        "utf-8",
+    )
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").mkdir()
+    real = pipeline(tmp_path / "real")
+    link = tmp_path / "link" / "pipeline.xlsx"
+    link.symlink_to(real)
+
+    assert cli.json("run", link, "--config", profile, "--today", "2026-11-02")[0] in (0, 1)
+    set_stage(real, "X", "Negotiation")
+    (tmp_path / "real" / "~$pipeline.xlsx").write_bytes(excel_owner_file("Alice Wang"))
+    before = real.read_bytes()
+
+    res = cli("run", link, "--config", profile, "--today", "2026-11-03")
+    assert res.exit_code == 3
+    assert "open in Excel by Alice Wang" in res.stderr
+    assert list(httpserver.log) == []
+    assert real.read_bytes() == before and link.is_symlink()
+
+    (tmp_path / "real" / "~$pipeline.xlsx").unlink()
+    code, out = cli.json("run", link, "--config", profile, "--today", "2026-11-03")
+    assert [a["status"] for a in out["actions"]] == ["done"]
+    assert len(httpserver.log) == 1

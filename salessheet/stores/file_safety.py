@@ -103,9 +103,23 @@ def lock_files(path: Path) -> list[Path]:
 
 
 def check_not_locked(path: Path) -> None:
-    """Refuse (exit 3) if Excel or LibreOffice has the workbook open (its lock file exists)."""
+    """Refuse (exit 3) if Excel or LibreOffice has the workbook open (its lock file exists),
+    beside ``path`` or, when ``path`` is a link, beside the file it leads to (opened there by
+    its real name, the lock file is there)."""
     path = Path(path)
-    excel, libre = lock_files(path)
+    places = [path]
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):  # a link loop: the write itself fails and says so
+        real = path
+    if real != path.absolute():
+        places.append(real)
+    for place in places:
+        _check_lock_files(path, place)
+
+
+def _check_lock_files(path: Path, place: Path) -> None:
+    excel, libre = lock_files(place)
     for lock, app, holder_of in (
         (libre, "LibreOffice", _libreoffice_holder),
         (excel, "Excel", _excel_holder),
