@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from salessheet.core.errors import StructureError
+from salessheet.core.errors import StructureError, WriteRefused
 from salessheet.core.report import CheckReport
 from salessheet.nightly.writeback import plan_write
 from salessheet.rules.engine import Evaluation, evaluate, unused_text_fields
@@ -247,6 +247,11 @@ def run(
         report.extra["dry_run"] = {"changes": plan.describe(), "written": False}
         if plan.note:
             report.extra["dry_run"]["note"] = plan.note
+        if not plan.batch.is_empty():
+            try:  # a dry run tells what a run now would do: refuse, if Excel has the file open
+                _refuse_early(p.store)
+            except WriteRefused as exc:
+                report.extra["dry_run"]["refused"] = {"message": exc.message, "hint": exc.hint}
         return report
     if plan.batch.is_empty():
         report.extra["written"] = {"cells": 0, "sheets": [], "unchanged": True}

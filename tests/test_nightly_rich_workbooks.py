@@ -10,6 +10,7 @@ from pathlib import Path
 
 from conftest import make_xlsx, parts
 from openpyxl import load_workbook
+from test_xlsx_patch import excel_owner_file
 
 from salessheet.core.owned import HISTORY_SHEET
 
@@ -110,15 +111,6 @@ def test_flag_columns_go_around_a_merged_note_box_right_of_the_table(cli, tmp_pa
 # --------------------------------------------------------------------------- open in Excel
 
 
-def excel_owner_file(user: str) -> bytes:
-    """What Excel writes into ``~$name.xlsx`` while it has the workbook open."""
-    name = user.encode("cp1252")
-    wide = user.encode("utf-16-le")
-    head = bytes([len(name)]) + name
-    head += b"\x20" * (54 - len(head))
-    return head + len(user).to_bytes(2, "little") + wide + b"\x20" * 20
-
-
 def test_a_workbook_opened_through_its_real_path_is_refused_before_any_message_goes_out(
     cli, tmp_path: Path, httpserver
 ) -> None:
@@ -158,3 +150,27 @@ def test_a_workbook_opened_through_its_real_path_is_refused_before_any_message_g
     code, out = cli.json("run", link, "--config", profile, "--today", "2026-11-03")
     assert [a["status"] for a in out["actions"]] == ["done"]
     assert len(httpserver.log) == 1
+
+
+def test_a_dry_run_says_a_run_now_would_be_refused_while_excel_has_the_file(
+    cli, tmp_path: Path
+) -> None:
+    """Someone tries tonight's run with --dry-run while a colleague has the workbook open: the
+    dry run listed the changes as if they could be written; the real run then refused (exit
+    3). Now the dry run says so, naming who has it open; its exit code still follows the
+    findings, and the file stays as it was."""
+    path = pipeline(tmp_path)
+    clean = cli("run", path, "--today", "2026-11-02", "--dry-run")
+    assert "would write nothing" not in clean.stdout
+    (tmp_path / "~$pipeline.xlsx").write_bytes(excel_owner_file("陈伟"))
+    before = path.read_bytes()
+    res = cli("run", path, "--today", "2026-11-02", "--dry-run")
+    assert res.exit_code == clean.exit_code
+    assert (
+        "A run now would write nothing (exit 3): "
+        f"{path}: the workbook is open in Excel by 陈伟 (lock file ~$pipeline.xlsx)"
+    ) in res.stdout
+    code, out = cli.json("run", path, "--today", "2026-11-02", "--dry-run")
+    assert "open in Excel by 陈伟" in out["dry_run"]["refused"]["message"]
+    assert path.read_bytes() == before
+    assert cli("run", path, "--today", "2026-11-02").exit_code == 3
