@@ -6,6 +6,7 @@ merged note where they would go) never cost the ledger or a user's cell."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
@@ -516,3 +517,26 @@ def sheet_part(zf: zipfile.ZipFile, sheet: str) -> str:
             t = target[rid]
             return t.lstrip("/") if t.startswith("/") else f"xl/{t}"
     raise AssertionError(f"no sheet {sheet}")
+
+
+# --------------------------------------------------------------------------- the file itself
+
+
+@pytest.mark.skipif(not hasattr(os, "setxattr"), reason="extended attributes are Linux-only here")
+def test_the_workbook_keeps_its_extended_attributes_night_after_night(cli, tmp_path: Path) -> None:
+    """A shared folder gives colleagues access by ACL, stored with other labels in the file's
+    extended attributes. The run writes a new file and renames it into place, and the new
+    file had none of them: after the first night the label was gone (and so, with an ACL, the
+    colleagues' access). Now the new file carries them over, every night."""
+    path = pipeline(tmp_path)
+    try:
+        os.setxattr(path, "user.team.owner", b"Ann (sales ops)")
+    except OSError as exc:
+        pytest.skip(f"this file system keeps no extended attributes ({exc})")
+    for day in ("2026-11-02", "2026-11-09"):
+        inode = path.stat().st_ino
+        code, out = cli.json("run", path, "--today", day)
+        assert code in (0, 1) and out["written"]["unchanged"] is False, out
+        assert path.stat().st_ino != inode  # a new file each night, renamed into place
+        assert os.getxattr(path, "user.team.owner") == b"Ann (sales ops)"
+        set_stage(path, "X", "Opportunity")
