@@ -540,3 +540,28 @@ def test_the_workbook_keeps_its_extended_attributes_night_after_night(cli, tmp_p
         assert path.stat().st_ino != inode  # a new file each night, renamed into place
         assert os.getxattr(path, "user.team.owner") == b"Ann (sales ops)"
         set_stage(path, "X", "Opportunity")
+
+
+def test_a_merged_band_out_to_xfd_leaves_no_room_and_the_run_says_which_columns(
+    cli, tmp_path: Path
+) -> None:
+    """A note merged across the rest of a deal's row (H3:XFD3) takes every column right of
+    the table: no flags (none hidden under the band), the ledger written, and the note names
+    the columns and why."""
+    path = pipeline(tmp_path)
+    wb = load_workbook(path)
+    wb["Pipeline"]["H3"] = "Beta: on hold until the budget is approved"
+    wb["Pipeline"].merge_cells("H3:XFD3")
+    wb.save(path)
+    code, out = cli.json("run", path, "--today", "2026-11-02")
+    assert code in (0, 1), out
+    assert out["written"]["note"] == (
+        "sheet 'Pipeline': no flag columns written: they need two empty columns right of the "
+        "table and there are not two left up to column XFD, the sheet's last (every column "
+        "from H to XFD holds a value or part of a merged range from row 1 down). The ledger "
+        "and findings are in the tool's sheets; clear two columns right of the table to get "
+        "the flags."
+    )
+    assert "salessheet history" in out["written"]["sheets"]
+    ws = load_workbook(path)["Pipeline"]
+    assert ws["H1"].value is None and ws["I2"].value is None

@@ -199,13 +199,19 @@ def plan_write(
     if max(flag_col, days_col) > MAX_COLUMN:
         # A sheet used out to XFD: the ledger and findings still go to the tool's sheets (a
         # refused write would lose tonight's stage history, every night), the flags cannot.
-        last = header[user_width - 1] if user_width else None
+        end = col_letter(MAX_COLUMN)
+        if user_width >= MAX_COLUMN - 1:
+            why = f"the header row ends at {a1(header_row, user_width)}: {header[user_width - 1]!r}"
+        else:
+            why = (
+                f"every column from {col_letter(user_width + 1)} to {end} holds a value or part "
+                f"of a merged range from row {header_row} down"
+            )
         plan.note = (
             f"sheet {p.sheet!r}: no flag columns written: they need two empty columns right "
-            f"of the table and there are not two left up to column {col_letter(MAX_COLUMN)}, the "
-            f"sheet's last (the header row ends at {a1(header_row, user_width)}: {last!r}). "
-            "The ledger and findings are in the tool's sheets; clear two columns right of "
-            "the table to get the flags."
+            f"of the table and there are not two left up to column {end}, the sheet's last "
+            f"({why}). The ledger and findings are in the tool's sheets; clear two columns "
+            "right of the table to get the flags."
         )
         return plan
     by_row: dict[int, list[Finding]] = defaultdict(list)
