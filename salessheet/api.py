@@ -236,6 +236,7 @@ def run(
         register=register,
         row_guards=p.store.checks_rows,
         describe=dry_run,
+        formula_columns=lambda: p.store.formula_columns(p.sheet, p.layout.header_row),
     )
     report = _report(ev)
     report.extra["events"] = [e.row() for e in ev.events]

@@ -565,3 +565,35 @@ def test_a_merged_band_out_to_xfd_leaves_no_room_and_the_run_says_which_columns(
     assert "salessheet history" in out["written"]["sheets"]
     ws = load_workbook(path)["Pipeline"]
     assert ws["H1"].value is None and ws["I2"].value is None
+
+
+def test_a_formula_column_whose_values_read_empty_is_not_taken_for_the_flags(
+    cli, tmp_path: Path
+) -> None:
+    """Right of the table, a column of formulas without a header: written by a script, they
+    carry no cached value (Excel's `=IF(..., "")` reads as empty too). It looked free, so the
+    first night put the flags header above the user's formulas and claimed the column; the
+    first night a deal had a flag, the write hit a formula and was refused (exit 3) — every
+    night after. Now the column is the user's and the flags go right of it."""
+    path = pipeline(tmp_path)
+    wb = load_workbook(path)
+    ws = wb["Pipeline"]
+    for r in range(2, 5):
+        ws[f"H{r}"] = f'=IF(D{r}>100000,"big","")'
+    wb.save(path)
+    code, out = cli.json("run", path, "--today", "2026-11-02")
+    assert code in (0, 1), out
+    ws = load_workbook(path)["Pipeline"]
+    assert [ws.cell(1, c).value for c in (8, 9, 10)] == [
+        None,
+        "⚑ salessheet: flags",
+        "⚑ salessheet: days in stage",
+    ]
+    set_stage(path, "X", "Contract")  # an illegal jump: X gets a flag tonight
+    code, out = cli.json("run", path, "--today", "2026-11-09")
+    assert code == 1, out
+    ws = load_workbook(path)["Pipeline"]
+    assert ws["I2"].value == "✖ illegal-transition lead→contract"
+    assert [ws[f"H{r}"].value for r in range(2, 5)] == [
+        f'=IF(D{r}>100000,"big","")' for r in range(2, 5)
+    ]

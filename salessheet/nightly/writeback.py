@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -113,6 +113,7 @@ def plan_write(
     register: SheetReplace | None = None,
     row_guards: bool = True,
     describe: bool = True,
+    formula_columns: Callable[[], frozenset[int]] | None = None,
 ) -> WritePlan:
     """Every text written is clipped to what a cell holds (with "…"), here and only here: a
     32,767-character cell quoted in a message must not stop the whole run from writing.
@@ -122,7 +123,10 @@ def plan_write(
     added after this run's events; ``register``: the document register after their documents;
     ``row_guards``: each changed row's cells as read, for a store that checks them (a copy of
     every written row: 100 MB at 100,000 deals, so not made for a store that does not);
-    ``describe``: note each cell's change for ``WritePlan.describe`` (a dry run shows them).
+    ``describe``: note each cell's change for ``WritePlan.describe`` (a dry run shows them);
+    ``formula_columns``: the pipeline sheet's columns holding a formula from the header row
+    down (the store's ``formula_columns``), asked only when a flag column is new: a formula
+    whose value reads as empty still makes its column the user's.
     Raises WriteRefused (exit 3) before anything is written if a sheet with the name of a
     tool-owned sheet is not the tool's (see ``history.ownership``)."""
     p = ev.pipeline
@@ -193,7 +197,8 @@ def plan_write(
     flag_col, days_col = owned.get(FLAG_HEADER), owned.get(DAYS_HEADER)
     if flag_col is None or days_col is None:  # (every night after the first: both are there)
         start = max([user_width, *owned.values()]) + 1
-        free = _free_columns(p.raw.rows, p.raw.merged, header_row, start)
+        formulas = formula_columns() if formula_columns is not None else frozenset()
+        free = _free_columns(p.raw.rows, p.raw.merged, header_row, start, formulas)
         flag_col = flag_col or next(free)
         days_col = days_col or next(c for c in free if c > flag_col)
     if max(flag_col, days_col) > MAX_COLUMN:
@@ -274,11 +279,12 @@ def _free_columns(
     merged: list[tuple[tuple[int, int], tuple[int, int]]],
     header_row: int,
     start: int,
+    formulas: frozenset[int] = frozenset(),
 ) -> Iterator[int]:
     """The columns from ``start`` on (1-based) holding no value in the header row or below,
-    and no part of a merged range there (a note box right of the table: a flag written into
-    its hidden cells would never be seen), in order."""
-    used: set[int] = set()
+    no formula (``formulas``) and no part of a merged range there (a note box right of the
+    table: a flag written into its hidden cells would never be seen), in order."""
+    used: set[int] = set(formulas)
     for row in rows[header_row - 1 :]:
         for c in range(start - 1, len(row)):
             if row[c] not in (None, ""):
