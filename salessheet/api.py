@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from salessheet.core.errors import StructureError
+from salessheet.core.errors import StructureError, WriteRefused
 from salessheet.core.report import CheckReport
 from salessheet.nightly.writeback import plan_write
 from salessheet.rules.engine import Evaluation, evaluate, unused_text_fields
@@ -236,6 +236,7 @@ def run(
         register=register,
         row_guards=p.store.checks_rows,
         describe=dry_run,
+        formula_columns=lambda: p.store.formula_columns(p.sheet, p.layout.header_row),
     )
     report = _report(ev)
     report.extra["events"] = [e.row() for e in ev.events]
@@ -245,9 +246,18 @@ def run(
         report.extra["actions"] = [o.to_dict() for o in outcomes]
     if dry_run:
         report.extra["dry_run"] = {"changes": plan.describe(), "written": False}
+        if plan.note:
+            report.extra["dry_run"]["note"] = plan.note
+        if not plan.batch.is_empty():
+            try:  # a dry run tells what a run now would do: refuse, if Excel has the file open
+                _refuse_early(p.store)
+            except WriteRefused as exc:
+                report.extra["dry_run"]["refused"] = {"message": exc.message, "hint": exc.hint}
         return report
     if plan.batch.is_empty():
         report.extra["written"] = {"cells": 0, "sheets": [], "unchanged": True}
+        if plan.note:
+            report.extra["written"]["note"] = plan.note
         return report
     store, batch = p.store, plan.batch
     # the deals, their cells and the evaluation are done with: a sheet of 100,000 deals frees
@@ -271,6 +281,8 @@ def run(
             "the sheet has no header row (header: none): no flag columns are written; the "
             "ledger and findings are in the tool's sheets"
         )
+    elif plan.note:
+        report.extra["written"]["note"] = plan.note
     return report
 
 

@@ -195,6 +195,12 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
         lines += [f"  {c}" for c in changes[: (limit if limit > 0 else len(changes))]]
         if limit > 0 and len(changes) > limit:
             lines.append(f"  … and {len(changes) - limit} more (--limit 0 shows all)")
+        if report.extra["dry_run"].get("note"):
+            lines.append(report.extra["dry_run"]["note"])
+        if refused := report.extra["dry_run"].get("refused"):
+            lines.append(f"A run now would write nothing (exit 3): {refused['message']}")
+            if refused.get("hint"):
+                lines.append(f"  hint: {refused['hint']}")
     elif "written" in report.extra:
         w = report.extra["written"]
         if w.get("unchanged"):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from salessheet.core import catalogue as C
-from salessheet.core.cells import CellError, RawValue, WriteValue, a1
+from salessheet.core.cells import CellError, RawValue, WriteValue, a1, col_letter
 from salessheet.core.cellsafe import clip_cell_text, clip_rows
 from salessheet.core.findings import SEVERITY_ORDER, Finding
 from salessheet.core.owned import (
@@ -24,6 +24,7 @@ from salessheet.history.ledger import LedgerEvent
 from salessheet.history.ownership import check_replaceable
 from salessheet.history.snapshots import FORECAST_HEADER
 from salessheet.rules.engine import FINDINGS_HEADER, Evaluation
+from salessheet.settings.reading import MAX_COLUMN
 from salessheet.sheet.parsing import cell_text
 from salessheet.stores.base import CellWrite, RowGuard, SheetReplace, WriteBatch
 
@@ -51,6 +52,7 @@ class Change:
 class WritePlan:
     batch: WriteBatch
     changes: list[Change] = field(default_factory=list)
+    note: str | None = None  # why something usually written is not (no room for the flags)
 
     def describe(self) -> list[str]:
         return [f"{c.where}: {c.old!r} → {c.new!r}" for c in self.changes]
@@ -111,6 +113,7 @@ def plan_write(
     register: SheetReplace | None = None,
     row_guards: bool = True,
     describe: bool = True,
+    formula_columns: Callable[[], frozenset[int]] | None = None,
 ) -> WritePlan:
     """Every text written is clipped to what a cell holds (with "…"), here and only here: a
     32,767-character cell quoted in a message must not stop the whole run from writing.
@@ -120,7 +123,10 @@ def plan_write(
     added after this run's events; ``register``: the document register after their documents;
     ``row_guards``: each changed row's cells as read, for a store that checks them (a copy of
     every written row: 100 MB at 100,000 deals, so not made for a store that does not);
-    ``describe``: note each cell's change for ``WritePlan.describe`` (a dry run shows them).
+    ``describe``: note each cell's change for ``WritePlan.describe`` (a dry run shows them);
+    ``formula_columns``: the pipeline sheet's columns holding a formula from the header row
+    down (the store's ``formula_columns``), asked only when a flag column is new: a formula
+    whose value reads as empty still makes its column the user's.
     Raises WriteRefused (exit 3) before anything is written if a sheet with the name of a
     tool-owned sheet is not the tool's (see ``history.ownership``)."""
     p = ev.pipeline
@@ -190,9 +196,29 @@ def plan_write(
     # the table without a header above it is the user's, never overwritten.
     flag_col, days_col = owned.get(FLAG_HEADER), owned.get(DAYS_HEADER)
     if flag_col is None or days_col is None:  # (every night after the first: both are there)
-        free = _free_columns(p.raw.rows, header_row, max([user_width, *owned.values()]) + 1)
+        start = max([user_width, *owned.values()]) + 1
+        formulas = formula_columns() if formula_columns is not None else frozenset()
+        free = _free_columns(p.raw.rows, p.raw.merged, header_row, start, formulas)
         flag_col = flag_col or next(free)
         days_col = days_col or next(c for c in free if c > flag_col)
+    if max(flag_col, days_col) > MAX_COLUMN:
+        # A sheet used out to XFD: the ledger and findings still go to the tool's sheets (a
+        # refused write would lose tonight's stage history, every night), the flags cannot.
+        end = col_letter(MAX_COLUMN)
+        if user_width >= MAX_COLUMN - 1:
+            why = f"the header row ends at {a1(header_row, user_width)}: {header[user_width - 1]!r}"
+        else:
+            why = (
+                f"every column from {col_letter(user_width + 1)} to {end} holds a value or part "
+                f"of a merged range from row {header_row} down"
+            )
+        plan.note = (
+            f"sheet {p.sheet!r}: no flag columns written: they need two empty columns right "
+            f"of the table and there are not two left up to column {end}, the sheet's last "
+            f"({why}). The ledger and findings are in the tool's sheets; clear two columns "
+            "right of the table to get the flags."
+        )
+        return plan
     by_row: dict[int, list[Finding]] = defaultdict(list)
     for f in ev.findings:
         if f.status != "resolved" and f.row and f.sheet == p.sheet and f.row != header_row:
@@ -250,14 +276,24 @@ def plan_write(
     return plan
 
 
-def _free_columns(rows: list[list[RawValue]], header_row: int, start: int) -> Iterator[int]:
+def _free_columns(
+    rows: list[list[RawValue]],
+    merged: list[tuple[tuple[int, int], tuple[int, int]]],
+    header_row: int,
+    start: int,
+    formulas: frozenset[int] = frozenset(),
+) -> Iterator[int]:
     """The columns from ``start`` on (1-based) holding no value in the header row or below,
-    in order."""
-    used: set[int] = set()
+    no formula (``formulas``) and no part of a merged range there (a note box right of the
+    table: a flag written into its hidden cells would never be seen), in order."""
+    used: set[int] = set(formulas)
     for row in rows[header_row - 1 :]:
         for c in range(start - 1, len(row)):
             if row[c] not in (None, ""):
                 used.add(c + 1)
+    for (_top, left), (bottom, right) in merged:
+        if bottom + 1 >= header_row and right + 1 >= start:
+            used.update(range(max(left + 1, start), right + 2))
     return (c for c in itertools.count(start) if c not in used)
 
 

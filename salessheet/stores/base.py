@@ -74,3 +74,9 @@ class Store(Protocol):
     def write(self, batch: WriteBatch) -> WriteReport:
         """Write owned cells and sheets in one batch; raise WriteRefused (exit 3) if unsafe."""
         ...
+
+    def formula_columns(self, sheet: str, first_row: int) -> frozenset[int]:
+        """The columns (1-based) of ``sheet`` holding a formula at or below ``first_row``, even
+        one whose value reads as empty: never free for the tool's new flag columns. Empty for
+        a store that cannot tell."""
+        ...

@@ -348,6 +348,9 @@ class CsvStore:
                     out[name] = RawSheet(name, read_csv_rows(side), visible=False)
         return out
 
+    def formula_columns(self, sheet: str, first_row: int) -> frozenset[int]:
+        return frozenset()  # a CSV holds no formulas
+
     def write(self, batch: WriteBatch) -> WriteReport:
         report = WriteReport()
         for sheet in batch.sheets:

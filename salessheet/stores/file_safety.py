@@ -103,9 +103,23 @@ def lock_files(path: Path) -> list[Path]:
 
 
 def check_not_locked(path: Path) -> None:
-    """Refuse (exit 3) if Excel or LibreOffice has the workbook open (its lock file exists)."""
+    """Refuse (exit 3) if Excel or LibreOffice has the workbook open (its lock file exists),
+    beside ``path`` or, when ``path`` is a link, beside the file it leads to (opened there by
+    its real name, the lock file is there)."""
     path = Path(path)
-    excel, libre = lock_files(path)
+    places = [path]
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):  # a link loop: the write itself fails and says so
+        real = path
+    if real != path.absolute():
+        places.append(real)
+    for place in places:
+        _check_lock_files(path, place)
+
+
+def _check_lock_files(path: Path, place: Path) -> None:
+    excel, libre = lock_files(place)
     for lock, app, holder_of in (
         (libre, "LibreOffice", _libreoffice_holder),
         (excel, "Excel", _excel_holder),
@@ -391,11 +405,33 @@ def atomic_replace(
 
 
 def _copy_owner_and_mode(original: Path, tmp: Path) -> None:
-    """The new file keeps the old one's permissions (and owner, where allowed)."""
+    """The new file keeps the old one's permissions (and owner, where allowed) and extended
+    attributes: the access a shared folder's ACL gives colleagues (``system.posix_acl_access``)
+    and the labels and tags other programs keep there. Renaming a new file into place would
+    otherwise drop them all, silently, every night."""
     try:
         st = os.stat(original)
     except OSError:
         return  # a new file: the temp file's own (private) mode stays
+    _copy_mode_and_owner(original, tmp, st)
+    _copy_xattrs(original, tmp)
+
+
+def _copy_xattrs(original: Path, tmp: Path) -> None:
+    if not hasattr(os, "listxattr"):  # Linux only (macOS and Windows keep them elsewhere)
+        return
+    try:
+        names = os.listxattr(original)
+    except OSError:
+        return  # a file system without extended attributes
+    for name in names:
+        try:
+            os.setxattr(tmp, name, os.getxattr(original, name))
+        except OSError:
+            pass  # one this process may not set (a security label): the others still go
+
+
+def _copy_mode_and_owner(original: Path, tmp: Path, st: os.stat_result) -> None:
     try:
         os.chmod(tmp, st.st_mode & 0o7777)
     except OSError:

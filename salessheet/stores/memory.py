@@ -26,6 +26,9 @@ class MemoryStore:
         # a memory sheet reads back what was written into it (a Decimal stays a Decimal)
         return {n: RawSheet(n, copy.deepcopy(self.data[n])) for n in names if n in self.data}  # type: ignore[arg-type]
 
+    def formula_columns(self, sheet: str, first_row: int) -> frozenset[int]:
+        return frozenset()  # values only: no formulas here
+
     def write(self, batch: WriteBatch) -> WriteReport:
         report = WriteReport()
         for cw in batch.cells:

@@ -48,6 +48,9 @@ class _ReadOnce:
     def read(self, names: list[str]) -> dict[str, RawSheet]:
         return {n: self._sheets[n] for n in names if n in self._sheets}
 
+    def formula_columns(self, sheet: str, first_row: int) -> frozenset[int]:  # pragma: no cover
+        return frozenset()  # never asked: config init writes nothing into the source
+
     def write(self, batch: WriteBatch) -> WriteReport:  # pragma: no cover - never called
         raise UsageError("config init never writes to the source")
 

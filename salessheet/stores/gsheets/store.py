@@ -206,6 +206,9 @@ class GSheetsStore:
             out[name].marked = tab.marked
         return out
 
+    def formula_columns(self, sheet: str, first_row: int) -> frozenset[int]:
+        return frozenset()  # read as values (UNFORMATTED_VALUE): formulas are not seen
+
     def write(self, batch: WriteBatch) -> WriteReport:
         """Write owned cells and sheets in one ``values.batchUpdate`` (RAW).
 

@@ -19,6 +19,8 @@ NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CELL_RE = re.compile(rb"<c\b([^>]*)>(.*?)</c>", re.S)
 _REF_RE = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _V_RE = re.compile(rb"<v>([^<]*)</v>")
+# a cell whose first child is a formula (<f> comes first in a cell, by the schema)
+_FORMULA_CELL_RE = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)>\s*<(?:[\w.-]+:)?f[\s/>]")
 
 
 @dataclass(frozen=True)
@@ -114,4 +116,17 @@ def error_cells(xml: bytes) -> dict[tuple[int, int], CellError]:
         if ref and v:
             col = col_number(ref.group(1).decode())
             out[(int(ref.group(2)) - 1, col - 1)] = CellError(v.group(1).decode())
+    return out
+
+
+def formula_columns_in(xml: bytes, first_row: int) -> set[int]:
+    """The columns (1-based) of a worksheet holding a formula at or below ``first_row``,
+    whatever its cached value: empty when it was never calculated (a file written by a
+    script) or when it shows "" (``=IF(..., "")``), and then only its XML tells it is there.
+    A cell without an ``r`` reference is not placed, and left out."""
+    out: set[int] = set()
+    for m in _FORMULA_CELL_RE.finditer(xml):
+        ref = _REF_RE.search(m.group(1))
+        if ref and int(ref.group(2)) >= first_row:
+            out.add(col_number(ref.group(1).decode()))
     return out

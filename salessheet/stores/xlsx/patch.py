@@ -503,11 +503,9 @@ def patch_xlsx(
         return WriteReport(unchanged=True)
     # Write where the bytes live: replacing a symlink would leave its target stale.
     real = path.resolve()
-    places = [path] if real == path.absolute() else [path, real]
 
     def safety_checks() -> None:
-        for place in places:
-            check_not_locked(place)
+        check_not_locked(path)  # beside the link and beside the file it leads to
         check_unchanged(real, read_fp)
 
     safety_checks()

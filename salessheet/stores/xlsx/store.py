@@ -30,7 +30,12 @@ from salessheet.stores.xlsx.careful import (
     sst_count,
     worksheet_prefix,
 )
-from salessheet.stores.xlsx.parts import SheetEntry, reader_parts, workbook_sheets
+from salessheet.stores.xlsx.parts import (
+    SheetEntry,
+    formula_columns_in,
+    reader_parts,
+    workbook_sheets,
+)
 from salessheet.stores.xlsx.scan import SheetScan
 from salessheet.stores.xlsx.split import (
     Cut,
@@ -293,6 +298,17 @@ class XlsxStore:
                 # this sheet whole
                 continue
         return started
+
+    def formula_columns(self, sheet: str, first_row: int) -> frozenset[int]:
+        part = next((s.part for s in self._sheets if s.name == sheet), "")
+        if not part:
+            return frozenset()  # a sheet only calamine could place: its XML is not known
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                xml = read_part(zf, part, self.path)
+        except _ZIP_ERRORS as exc:
+            raise SourceError(f"{self.path}: damaged workbook package ({exc})") from exc
+        return frozenset(formula_columns_in(xml, first_row))
 
     def plan(self, batch: WriteBatch) -> dict[str, bytes]:
         """The zip parts a write would change (empty: nothing would change)."""
