@@ -613,7 +613,7 @@ def map_table(
                 )
     table = MappedTable(layout, records, findings)
     if options.skips is not None:
-        skip = skipped_rows(rows, layout, options.skips, where, records)
+        skip = skipped_rows(rows, layout, options.skips, where, records, sheet.totals_rows)
         if skip:
             table.skipped = {row: lr.kind for row, lr in skip.items()}
             table.records = [rec for rec in records if rec.row not in skip]

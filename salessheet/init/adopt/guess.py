@@ -51,7 +51,13 @@ from salessheet.init.adopt.values import (
 )
 from salessheet.init.adopt.vocabulary import LANGUAGE_NAMES, LANGUAGE_WORDS, LOCALE_OF_LANGUAGE
 from salessheet.settings.profile import Profile
-from salessheet.sheet.layout import LayoutRow, TableShape, classify_above_header, classify_rows
+from salessheet.sheet.layout import (
+    LayoutRow,
+    TableShape,
+    classify_above_header,
+    classify_rows,
+    declared_totals,
+)
 from salessheet.sheet.units import CURRENCY_SYMBOLS, CURRENCY_WORDS
 
 SAMPLE_ROWS = 2000
@@ -244,7 +250,9 @@ class _SheetGuess:
 
     def _layout(self, header: HeaderGuess, shape: TableShape) -> list[LayoutRow]:
         above = classify_above_header(self.rows, shape) if header.row > 1 else []
-        return above + classify_rows(self.rows, shape)
+        declared = {lr.row: lr for lr in declared_totals(self.sheet.totals_rows, shape)}
+        below = [lr for lr in classify_rows(self.rows, shape) if lr.row not in declared]
+        return above + sorted([*below, *declared.values()], key=lambda lr: lr.row)
 
     def _shape(self, header: HeaderGuess, field_of: dict[int, str]) -> TableShape:
         col = {f: c + 1 for c, f in field_of.items()}

@@ -42,6 +42,7 @@ from salessheet.stores.xlsx.split import (
     piece_count,
     usable_cores,
 )
+from salessheet.stores.xlsx.tables import sheet_tables
 from salessheet.stores.xlsx.zipguard import check_package, read_part
 
 if TYPE_CHECKING:
@@ -190,6 +191,7 @@ class XlsxStore:
                     errors[name] = cut.errors
                     if cut.errors:  # error values go in before anyone reads the rows
                         sheet.complete()
+                _note_tables(zf, ctx.parts, out)
         except _ZIP_ERRORS as exc:
             raise SourceError(f"{self.path}: damaged workbook package ({exc})") from exc
         finally:
@@ -463,6 +465,23 @@ class _Pieces:
             self.pool.shutdown(wait=True, cancel_futures=True)
             if self._tmp is not None:
                 self._tmp.cleanup()
+
+
+def _note_tables(zf: zipfile.ZipFile, parts: dict[str, str], sheets: dict[str, RawSheet]) -> None:
+    """The totals rows of the Excel tables on the sheets read (tables.py)."""
+    lower = {n.lower(): n for n in zf.NameToInfo}
+
+    def find(name: str) -> str | None:
+        return name if name in zf.NameToInfo else lower.get(name.lower())
+
+    def read(name: str) -> bytes:
+        return read_part(zf, name, zf.filename)
+
+    for name, sheet in sheets.items():
+        if parts.get(name):
+            sheet.totals_rows = [
+                r for t in sheet_tables(find, read, parts[name]) for r in t.totals()
+            ]
 
 
 def _note_marks(path: Path, sheets: dict[str, RawSheet]) -> None:

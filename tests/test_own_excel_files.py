@@ -1,0 +1,157 @@
+"""A team's own Excel file, as a new user points salessheet at it: Excel tables with a totals
+row, formulas a script wrote without results, and files that are not what their name says."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+from conftest import TODAY
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table
+
+from salessheet import api
+
+HEADER = ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Expected Close"]
+DEALS = [
+    ["D-1", "Acme", "lead", 1000, "Ann", dt.date(2026, 12, 20)],
+    ["D-2", "Beta", "negotiation", 2500, "Bob", dt.date(2026, 12, 30)],
+    ["D-3", "Gamma", "opportunity", 4000, "Ann", dt.date(2027, 1, 15)],
+]
+
+
+def cache(path: Path, cells: dict[str, tuple[str, str]], part: str = "sheet1") -> None:
+    """Give cells of a sheet a formula and the value Excel saved for it: {"F8": ("SUM(..)",
+    "7500")} (openpyxl saves formulas without results). Each cell must already exist."""
+    with zipfile.ZipFile(path) as zf:
+        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    name = f"xl/worksheets/{part}.xml"
+    xml = items[name].decode()
+    for ref, (formula, value) in cells.items():
+        xml, n = re.subn(
+            rf'<c r="{ref}"[^>]*>.*?</c>', f'<c r="{ref}"><f>{formula}</f><v>{value}</v></c>', xml
+        )
+        assert n == 1, f"no cell {ref}"
+    items[name] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, data in items.items():
+            zf.writestr(n, data)
+
+
+def table_workbook(
+    path: Path, *, left: int = 1, top: int = 1, totals: dict[str, tuple[str, str]]
+) -> tuple[Path, int]:
+    """The deals as an Excel table (named Deals) whose top-left cell is (top, left), with a
+    totals row and no "Total" label: ``totals`` {header: (formula, cached value)}. Returns the
+    path and the totals row's number."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Pipeline"
+    for j, h in enumerate(HEADER):
+        ws.cell(top, left + j, h)
+    for i, deal in enumerate(DEALS, start=1):
+        for j, v in enumerate(deal):
+            ws.cell(top + i, left + j, v)
+    last = top + len(DEALS) + 1
+    for h, (formula, _) in totals.items():
+        ws.cell(last, left + HEADER.index(h), f"={formula}")
+    ref = f"{get_column_letter(left)}{top}:{get_column_letter(left + len(HEADER) - 1)}{last}"
+    table = Table(displayName="Deals", ref=ref, totalsRowCount=1)
+    table._initialise_columns()
+    for col, h in zip(table.tableColumns, HEADER, strict=True):
+        col.name = h
+    ws.add_table(table)
+    wb.save(path)
+    cache(
+        path,
+        {
+            f"{get_column_letter(left + HEADER.index(h))}{last}": (f, v)
+            for h, (f, v) in totals.items()
+        },
+    )
+    return path, last
+
+
+# --- an Excel table's totals row ----------------------------------------------------------
+
+
+def test_a_tables_totals_row_without_a_label_is_no_deal_wherever_the_table_sits(
+    tmp_path: Path,
+) -> None:
+    # Excel's totals row: an average of Amount, a count of Stage, no "Total" label anywhere;
+    # neither is the sum of the rows above, so only the table's definition tells it apart
+    book, last = table_workbook(
+        tmp_path / "deals.xlsx",
+        left=3,
+        top=4,
+        totals={
+            "Stage": ("SUBTOTAL(103,Deals[Stage])", "3"),
+            "Amount": ("SUBTOTAL(101,Deals[Amount])", "2500"),
+        },
+    )
+    assert last == 8
+    report = api.validate(book, today=TODAY)
+    assert [d.id for d in api.open_pipeline(book, today=TODAY).deals] == ["D-1", "D-2", "D-3"]
+    on_row = [(f.code, f.cell) for f in report.findings if f.row == last]
+    assert on_row == []  # was: missing-id C8, unknown-stage E8 ('3.0')
+    (skipped,) = [f for f in report.findings if f.code == "rows-skipped"]
+    assert skipped.details == {"rows": [8], "kinds": {"total": 1}}
+    assert skipped.message == (
+        "1 row not read as deals: row 8: the totals row of Excel table 'Deals' (C8:H8)"
+    )
+    figures = api.report(book, today=TODAY).to_dict()
+    assert figures["funnel"]["amount"]["by_currency"] == {"CNY": "7500.00"}
+    assert sum(s["deals"] for s in figures["funnel"]["stages"]) == 3
+
+
+def test_a_filtered_totals_row_is_skipped_even_with_layout_guesses_off(tmp_path: Path) -> None:
+    # D-2 filtered out: SUBTOTAL(109) saved the visible sum, 5000, which no sum rule matches;
+    # `layout_rows: none` turns guesses off, and the table's own definition is no guess
+    book, last = table_workbook(
+        tmp_path / "deals.xlsx", totals={"Amount": ("SUBTOTAL(109,Deals[Amount])", "5000")}
+    )
+    config = tmp_path / "team.yaml"
+    config.write_text("extends: b2b\nlayout_rows: none\n", "utf-8")
+    report = api.validate(book, profile=str(config), today=TODAY)
+    assert [f.code for f in report.findings if f.row == last] == []
+    p = api.open_pipeline(book, profile=str(config), today=TODAY)
+    assert [d.row for d in p.deals] == [2, 3, 4]
+    assert p.skipped_rows == {last: "total"}
+
+
+def test_a_table_beside_the_deals_leaves_their_rows_alone(tmp_path: Path) -> None:
+    # a stage summary as an Excel table to the right of the deals, its totals row on row 4,
+    # which holds a deal
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Pipeline"
+    ws.append([*HEADER, None, "Summary", "Deals"])
+    for deal in DEALS:
+        ws.append(deal)
+    ws["H2"], ws["I2"] = "open", 3
+    ws["H3"], ws["I3"] = "won", 0
+    ws["I4"] = "=SUBTOTAL(109,Summary[Deals])"
+    table = Table(displayName="Summary", ref="H1:I4", totalsRowCount=1)
+    table._initialise_columns()
+    ws.add_table(table)
+    book = tmp_path / "side.xlsx"
+    wb.save(book)
+    cache(book, {"I4": ("SUBTOTAL(109,Summary[Deals])", "3")})
+    p = api.open_pipeline(book, today=TODAY)
+    assert [d.id for d in p.deals] == ["D-1", "D-2", "D-3"]
+    assert p.skipped_rows == {}
+
+
+def test_config_init_lists_the_totals_row_and_its_config_reads_three_deals(
+    tmp_path: Path,
+) -> None:
+    book, last = table_workbook(
+        tmp_path / "deals.xlsx", totals={"Amount": ("SUBTOTAL(101,Deals[Amount])", "2500")}
+    )
+    result = api.config_init(book, today=TODAY)
+    assert [(r.row, r.kind) for r in result.guess.layout] == [(last, "total")]
+    assert len(api.open_pipeline(book, profile=str(result.path), today=TODAY).deals) == 3
+    assert api.validate(book, profile=str(result.path), today=TODAY).summary()["errors"] == 0
