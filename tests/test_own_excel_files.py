@@ -8,6 +8,7 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import TODAY
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -155,3 +156,80 @@ def test_config_init_lists_the_totals_row_and_its_config_reads_three_deals(
     assert [(r.row, r.kind) for r in result.guess.layout] == [(last, "total")]
     assert len(api.open_pipeline(book, profile=str(result.path), today=TODAY).deals) == 3
     assert api.validate(book, profile=str(result.path), today=TODAY).summary()["errors"] == 0
+
+
+# --- formulas a script saved without their results ----------------------------------------
+
+
+def scripted_workbook(path: Path, rows: int = 6) -> Path:
+    """What openpyxl (a script, an export tool) writes: Amount = Qty x Unit Price as formulas,
+    saved with no results (nothing calculated them)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Pipeline"
+    ws.append(["Deal ID", "Customer", "Stage", "Qty", "Unit Price", "Amount", "Owner", "Close"])
+    for r in range(2, rows + 2):
+        ws.append(
+            [f"D-{r}", f"C{r}", "negotiation", r, 100, f"=D{r}*E{r}", "Ann", dt.date(2027, 1, 1)]
+        )
+    wb.save(path)
+    return path
+
+
+def test_amounts_a_script_wrote_as_formulas_are_one_error_naming_the_column(
+    tmp_path: Path, cli
+) -> None:
+    book = scripted_workbook(tmp_path / "scripted.xlsx")
+    report = api.validate(book, today=TODAY)
+    (f,) = [f for f in report.findings if f.code == "formula-not-calculated"]
+    assert (f.severity, f.sheet, f.column, f.cell) == ("error", "Pipeline", "Amount", None)
+    assert f.message == (
+        "Amount (column F): 6 cells hold a formula whose result was never saved (F2 =D2*E2, "
+        "F3 =D3*E3, F4 =D4*E4 and 3 more), so they read as blank. The file was written by a "
+        "program that does not calculate formulas (a script, openpyxl, an export tool): open it "
+        "in Excel or LibreOffice, save it, and run again"
+    )
+    assert f.details == {"cells": ["F2", "F3", "F4", "F5", "F6", "F7"], "count": 6}
+    # negotiation requires an amount: no missing-field per row on top of the one error
+    assert [x.cell for x in report.findings if x.code == "missing-field"] == []
+    code, out = cli.json("validate", book, "--today", TODAY.isoformat())
+    assert code == 1
+    assert [x["code"] for x in out["findings"]].count("formula-not-calculated") == 1
+    notes = api.report(book, today=TODAY).to_dict()["notes"]
+    assert notes[0].startswith("Not counted: Amount (column F): 6 cells hold a formula")
+
+
+def test_the_same_formulas_with_the_results_excel_saved_read_as_amounts(tmp_path: Path) -> None:
+    book = scripted_workbook(tmp_path / "saved.xlsx", rows=2)
+    # as Excel saves them: each result, and a formula whose result is "" as text
+    cache(book, {"F2": ("D2*E2", "200"), "F3": ("D3*E3", "300")})
+    with zipfile.ZipFile(book) as zf:
+        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    xml = items["xl/worksheets/sheet1.xml"].decode()
+    xml = re.sub(r'<c r="B3"[^>]*>.*?</c>', '<c r="B3" t="str"><f>""</f><v></v></c>', xml)
+    items["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(book, "w") as zf:
+        for n, data in items.items():
+            zf.writestr(n, data)
+    report = api.validate(book, today=TODAY)
+    assert [f.code for f in report.findings if f.code == "formula-not-calculated"] == []
+    deals = api.open_pipeline(book, today=TODAY).deals
+    assert [str(d.values["amount"]) for d in deals] == ["200", "300"]
+
+
+def test_a_big_sheet_read_in_pieces_reports_its_unsaved_formulas_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from salessheet.stores.xlsx import split as xlsx_split
+    from salessheet.stores.xlsx.store import XlsxStore
+
+    if xlsx_split.usable_cores() < 2:
+        pytest.skip("a parallel read needs two cores")
+    monkeypatch.setattr(xlsx_split, "SPLIT_MIN_BYTES", 4096)
+    book = scripted_workbook(tmp_path / "big.xlsx", rows=300)
+    store = XlsxStore(str(book))
+    report = api.validate(book, today=TODAY)
+    store.read(["Pipeline"])
+    assert store.pieces_read["Pipeline"] >= 2
+    (f,) = [f for f in report.findings if f.code == "formula-not-calculated"]
+    assert f.details["count"] == 300

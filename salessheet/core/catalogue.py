@@ -129,6 +129,13 @@ AMBIGUOUS_DATE = register(
     "month first); they stay unread until the column has a date_order.",
     "sheet.table",
 )
+FORMULA_NOT_CALCULATED = register(
+    "formula-not-calculated",
+    "error",
+    "Cells of a column hold formulas whose results were never saved (a workbook a script wrote, "
+    "never opened in Excel or LibreOffice); they stay unread until the file is opened and saved.",
+    "sheet.formulas",
+)
 HEADER_NOTE = register(
     "header-note",
     "info",

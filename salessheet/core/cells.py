@@ -58,6 +58,9 @@ class RawSheet:
     marked: bool | None = None
     # the totals rows of the Excel tables on this sheet (a store that knows of none: empty)
     totals_rows: list[TotalsRow] = field(default_factory=list)
+    # 0-based (row, col) -> formula of each cell holding a formula whose result was never
+    # saved (a workbook a script wrote and no spreadsheet program calculated): read as blank
+    unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
     # A store may hand a sheet over while its later rows are still being read (a big xlsx
     # sheet parsed in pieces). ``rows`` always waits for all of them; a reader that can work

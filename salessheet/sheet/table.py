@@ -21,6 +21,7 @@ from salessheet.core.errors import StructureError
 from salessheet.core.findings import Finding, field_label, json_safe
 from salessheet.core.records import Deal, Record, TableLayout
 from salessheet.core.textnorm import normalise, without_brackets
+from salessheet.sheet.formulas import unsaved_formula_findings
 from salessheet.sheet.parsing import (
     MAX_MAGNITUDE,
     ParseContext,
@@ -619,6 +620,10 @@ def map_table(
             table.records = [rec for rec in records if rec.row not in skip]
             table.findings = [f for f in findings if f.row not in skip or f.row == header_row]
             table.findings.append(skipped_rows_finding(sheet.name, skip))
+    if sheet.unsaved_formulas:  # blank to calamine: unread, one finding per column
+        found, unread = unsaved_formula_findings(table.records, layout, sheet.unsaved_formulas)
+        table.findings += found
+        table.unread_cells |= unread
     for fname, kinds in date_kinds.items():
         if "dmy" in kinds and "mdy" in kinds:
             _unread_ambiguous_dates(table, fname, col_of[fname], header_of[fname])

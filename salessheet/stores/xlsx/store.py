@@ -188,6 +188,7 @@ class XlsxStore:
                         done=pieces.release,
                         xml_bytes=size,
                     )
+                    sheet.unsaved_formulas = cut.unsaved
                     errors[name] = cut.errors
                     if cut.errors:  # error values go in before anyone reads the rows
                         sheet.complete()
@@ -242,13 +243,15 @@ class XlsxStore:
         if reason is None:
             try:
                 rows, merged = self._calamine_whole(name)
-                return RawSheet(name, rows, merged, visible), scan.errors
+                sheet = RawSheet(name, rows, merged, visible, unsaved_formulas=scan.unsaved)
+                return sheet, scan.errors
             except _NotByCalamine as exc:
                 reason = str(exc)
         self.careful_read[name] = reason
         careful = ctx.careful(name, part, part_chunks(ctx.zf, part)(), scan.base_width)
         errors = {**scan.errors, **careful.errors}
-        return RawSheet(name, careful.rows, careful.merged, visible), errors
+        sheet = RawSheet(name, careful.rows, careful.merged, visible, unsaved_formulas=scan.unsaved)
+        return sheet, errors
 
     def _calamine_whole(self, name: str) -> tuple[list[list[RawValue]], list[Any]]:
         try:
