@@ -233,3 +233,108 @@ def test_a_big_sheet_read_in_pieces_reports_its_unsaved_formulas_too(
     assert store.pieces_read["Pipeline"] >= 2
     (f,) = [f for f in report.findings if f.code == "formula-not-calculated"]
     assert f.details["count"] == 300
+
+
+# --- files named like workbooks that are something else ------------------------------------
+
+SAVE_AS = "open it in Excel or LibreOffice and save it as an Excel workbook (.xlsx)"
+
+
+def _ods(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", "<office:document-content/>")
+    return path
+
+
+def _not_workbooks(folder: Path) -> dict[Path, tuple[str, str]]:
+    """file -> (message, hint) a user gets, for each kind of file a CRM export or another
+    program makes under a workbook's name."""
+    cases: dict[Path, tuple[str, str]] = {}
+    html = folder / "Opportunities.xlsx"
+    html.write_text(
+        '<html><head><meta charset="utf-8"></head><body><table><tr><td>Deal ID</td></tr>'
+        "</table></body></html>",
+        "utf-8",
+    )
+    cases[html] = (
+        f"{html}: a web page (HTML), not an Excel workbook, despite its .xlsx name; many CRM "
+        "'Excel' exports are an HTML table",
+        f"{SAVE_AS}, or export the report from the CRM as CSV",
+    )
+    csv_ = folder / "deals export.xlsx"
+    csv_.write_text("\ufeffDeal ID,Customer,Stage\r\nD-1,Acme,lead\r\n", "utf-8")
+    cases[csv_] = (
+        f"{csv_}: CSV text (separated by ','), not an Excel workbook, despite its .xlsx name",
+        f"rename it to deals export.csv and run again, or {SAVE_AS}",
+    )
+    tsv = folder / "report.xls"
+    tsv.write_text("Deal ID\tCustomer\tStage\nD-1\tAcme\tlead\n", "utf-8")
+    cases[tsv] = (
+        f"{tsv}: tab-separated text, not an Excel workbook, despite its .xls name",
+        f"rename it to report.csv and run again, or {SAVE_AS}",
+    )
+    xml2003 = folder / "crm.xls"
+    xml2003.write_text(
+        '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook '
+        'xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>',
+        "utf-8",
+    )
+    cases[xml2003] = (
+        f"{xml2003}: an XML Spreadsheet 2003 file (a CRM's 'Excel' export), not an Excel "
+        "workbook, despite its .xls name",
+        SAVE_AS,
+    )
+    ods = _ods(folder / "calc.ods")
+    renamed_ods = _ods(folder / "calc-renamed.xlsx")
+    for path in (ods, renamed_ods):
+        cases[path] = (
+            f"{path}: an OpenDocument spreadsheet (.ods, LibreOffice's own format), not an "
+            "Excel workbook",
+            "open it in LibreOffice and save it as an Excel workbook: File › Save As, file type "
+            "'Excel 2007-365 (.xlsx)'",
+        )
+    legacy = folder / "old.xls"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4096)
+    cases[legacy] = (f"{legacy}: a legacy Excel 97-2003 .xls workbook", SAVE_AS)
+    # Excel writes the stream directory of an encrypted workbook anywhere, often at the end
+    encrypted = folder / "locked.xlsx"
+    encrypted.write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        + b"\0" * (3 << 20)
+        + "EncryptionInfo".encode("utf-16-le")
+    )
+    cases[encrypted] = (
+        f"{encrypted}: the workbook is password-protected (encrypted)",
+        "open it in Excel, remove the password (File › Info › Protect Workbook), save, and run "
+        "again",
+    )
+    return cases
+
+
+def test_files_that_are_not_what_their_name_says_name_what_they_are_and_what_to_do(
+    tmp_path: Path, cli
+) -> None:
+    for path, (message, hint) in _not_workbooks(tmp_path).items():
+        for command in ("validate", "report"):
+            code, out = cli.json(command, path, "--today", TODAY.isoformat())
+            assert code == 2, (path, out)
+            assert (out["error"]["message"], out["error"]["hint"]) == (message, hint), path
+        result = cli("config", "init", path, "--out", tmp_path / "team.yaml")
+        assert result.exit_code == 2 and message in result.stderr, path
+
+
+def test_a_workbook_named_xls_is_told_to_be_renamed_and_an_xlsm_reads(tmp_path: Path, cli) -> None:
+    wb = Workbook()
+    wb.active.title = "Pipeline"
+    wb.active.append(HEADER)
+    wb.active.append(DEALS[0])
+    xls = tmp_path / "pipeline.xls"
+    wb.save(xls)
+    code, out = cli.json("validate", xls, "--today", TODAY.isoformat())
+    assert code == 2
+    assert out["error"]["message"] == f"{xls}: an Excel workbook (.xlsx) under a .xls name"
+    assert out["error"]["hint"] == "rename it to pipeline.xlsx and run again"
+    xlsm = tmp_path / "pipeline.xlsm"
+    wb.save(xlsm)
+    assert [d.id for d in api.open_pipeline(xlsm, today=TODAY).deals] == ["D-1"]

@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import python_calamine as calamine
 
@@ -22,6 +22,7 @@ from salessheet.core.cells import CellError, RawSheet, RawValue, SheetInfo
 from salessheet.core.errors import SourceError
 from salessheet.stores.base import WriteBatch, WriteReport
 from salessheet.stores.file_safety import regular_file
+from salessheet.stores.sniff import OLE_MAGIC, not_a_workbook
 from salessheet.stores.xlsx.careful import (
     CarefulSheet,
     is_panic,
@@ -48,7 +49,6 @@ from salessheet.stores.xlsx.zipguard import check_package, read_part
 if TYPE_CHECKING:
     from salessheet.stores.file_safety import FileFingerprint
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # what reading a damaged package can raise, besides SourceError
 _ZIP_ERRORS = (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError)
 
@@ -60,26 +60,33 @@ def check_is_xlsx(path: Path) -> None:
         raise SourceError(f"{path}: the file is empty, not a workbook")
     try:
         with path.open("rb") as fh:
-            head = fh.read(8)
-            rest = fh.read(1 << 20) if head == OLE_MAGIC else b""
+            head = fh.read(8192)
+            encrypted = head.startswith(OLE_MAGIC) and _names_encryption(fh, head)
     except OSError as exc:
         raise SourceError(f"{path}: cannot open the file ({exc.strerror})") from exc
-    if head == OLE_MAGIC:
-        if "EncryptionInfo".encode("utf-16-le") in rest:
-            raise SourceError(
-                f"{path}: the workbook is password-protected (encrypted)",
-                hint="open it in Excel, remove the password (File › Info › Protect Workbook), "
-                "save, and run again",
-            )
+    if encrypted:
         raise SourceError(
-            f"{path}: this is a legacy Excel 97-2003 .xls file, not {path.suffix}",
-            hint="open it in Excel or LibreOffice and save it as .xlsx",
+            f"{path}: the workbook is password-protected (encrypted)",
+            hint="open it in Excel, remove the password (File › Info › Protect Workbook), "
+            "save, and run again",
         )
-    if not head.startswith(b"PK"):
-        raise SourceError(
-            f"{path}: not an Excel workbook (the file is not a zip package)",
-            hint="if it is a CSV file, give it a .csv name",
-        )
+    error = not_a_workbook(path, head)  # a legacy .xls, an .ods, HTML or CSV named .xlsx
+    if error is not None:
+        raise error
+
+
+def _names_encryption(fh: BinaryIO, head: bytes) -> bool:
+    """An OLE file holding an ``EncryptionInfo`` stream: an encrypted Office Open XML workbook
+    (Excel puts the stream directory anywhere in the file, often near its end)."""
+    name = "EncryptionInfo".encode("utf-16-le")
+    tail = head
+    while True:
+        if name in tail:
+            return True
+        block = fh.read(1 << 20)
+        if not block:
+            return False
+        tail = tail[-len(name) :] + block
 
 
 class XlsxStore:
