@@ -338,3 +338,58 @@ def test_a_workbook_named_xls_is_told_to_be_renamed_and_an_xlsm_reads(tmp_path: 
     xlsm = tmp_path / "pipeline.xlsm"
     wb.save(xlsm)
     assert [d.id for d in api.open_pipeline(xlsm, today=TODAY).deals] == ["D-1"]
+
+
+# --- another table beside the deals -------------------------------------------------------
+
+
+def _beside(path: Path, right: list[list[object]]) -> Path:
+    """The deals in A:F, an empty column G, and ``right`` (header first) from column H."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Pipeline"
+    for r, row in enumerate([HEADER, *DEALS], start=1):
+        for c, v in enumerate(row, start=1):
+            ws.cell(r, c, v)
+    for r, row in enumerate(right, start=1):
+        for c, v in enumerate(row, start=8):
+            ws.cell(r, c, v)
+    wb.save(path)
+    return path
+
+
+def test_a_stage_list_beside_the_deals_is_left_out_with_one_note(tmp_path: Path) -> None:
+    # the list the Stage dropdown reads from, with each stage's probability, kept to the
+    # right of the deals: before, "columns C ('Stage') and H ('Stage') both map to the field
+    # 'stage'" stopped every command (exit 2)
+    book = _beside(
+        tmp_path / "lookup.xlsx",
+        [["Stage", "Probability"], ["lead", 0.1], ["opportunity", 0.25], ["negotiation", 0.6],
+         ["contract", 1], ["lost", 0]],
+    )  # fmt: skip
+    report = api.validate(book, today=TODAY)
+    p = api.open_pipeline(book, today=TODAY)
+    assert [d.id for d in p.deals] == ["D-1", "D-2", "D-3"]
+    assert "probability" not in p.layout.col_of  # the list's, not the deals'
+    (note,) = [f for f in report.findings if f.code == "header-note"]
+    assert (note.severity, note.row) == ("info", 1)
+    assert note.message == (
+        "columns H ('Stage'), I ('Probability') are another table beside the deals, after the "
+        "empty column G: not read (the deals' 'Stage' is column C); if they are deal columns, "
+        "remove the empty column before it"
+    )
+    figures = api.report(book, today=TODAY).to_dict()
+    assert figures["funnel"]["amount"]["by_currency"] == {"CNY": "7500.00"}
+
+
+def test_a_second_table_of_deals_beside_the_first_is_still_refused_with_the_way_out(
+    tmp_path: Path, cli
+) -> None:
+    # two teams' deals side by side: one table is read per sheet, so which is not guessed
+    book = _beside(tmp_path / "two.xlsx", [HEADER, ["E-1", "X", "lead", 10, "Zed", None]])
+    code, out = cli.json("validate", book, "--today", TODAY.isoformat())
+    assert code == 2
+    assert out["error"]["problems"][0] == (
+        "columns A ('Deal ID') and H ('Deal ID') both map to the field 'deal_id': rename or "
+        "remove one, or leave one out with ignore_columns: [H] in a config"
+    )

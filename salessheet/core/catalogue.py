@@ -140,7 +140,7 @@ HEADER_NOTE = register(
     "header-note",
     "info",
     "A header's bracketed text is no unit (`Amount (incl. VAT)`), or a column that is not money "
-    "has a unit: noted, not applied.",
+    "has a unit: noted, not applied; or another table's columns beside the deals, left out.",
     "sheet.table",
 )
 SHEET_PASSED_OVER = register(

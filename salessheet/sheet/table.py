@@ -21,6 +21,7 @@ from salessheet.core.errors import StructureError
 from salessheet.core.findings import Finding, field_label, json_safe
 from salessheet.core.records import Deal, Record, TableLayout
 from salessheet.core.textnorm import normalise, without_brackets
+from salessheet.sheet.beside import columns_beside
 from salessheet.sheet.formulas import unsaved_formula_findings
 from salessheet.sheet.parsing import (
     MAX_MAGNITUDE,
@@ -282,6 +283,7 @@ class _Header:
     unmapped: dict[int, str]
     width: int
     texts: dict[str, RawValue]  # field -> its header cell as written (None: headerless)
+    beside: str | None = None  # the note on another table's columns beside the deals, left out
 
 
 def _map_header(
@@ -325,13 +327,22 @@ def _map_header(
     unmapped: dict[int, str] = {}
     problems: list[str] = []
     width = 0
+    ignore = options.ignore_columns
+    names = [
+        (c, f, str(text).strip())
+        for c, text in enumerate(header, start=1)
+        if (f := match_header(text, exact)) is not None
+        and not (ignore and _ignored(text, c, ignore))
+    ]
+    beside, beside_note = columns_beside(lambda: sheet.rows, header_row, names, "deal_id")
     for c, text in enumerate(header, start=1):
         if isinstance(text, str) and text.strip() or not _blank(text):
             width = c
         fname = match_header(text, exact)
-        ignore = options.ignore_columns
         if fname is not None and ignore and _ignored(text, c, ignore):
             fname = None  # the config says this column holds no field
+        if c in beside:
+            fname = None  # another table beside the deals (noted once)
         if fname is None:
             if not _blank(text):
                 unmapped[c] = cell_text(text)
@@ -340,7 +351,8 @@ def _map_header(
             first = col_of[fname]
             problems.append(
                 f"columns {col_letter(first)} ({header_of[fname]!r}) and {col_letter(c)} "
-                f"({text!r}) both map to the field {fname!r}: rename or remove one"
+                f"({text!r}) both map to the field {fname!r}: rename or remove one, or leave "
+                f"one out with ignore_columns: [{col_letter(c)}] in a config"
             )
             continue
         col_of[fname] = c
@@ -373,7 +385,7 @@ def _map_header(
             sheets=[sheet],
             header_row=header_row,
         )
-    return _Header(header_row, col_of, header_of, unmapped, width, texts)
+    return _Header(header_row, col_of, header_of, unmapped, width, texts, beside_note)
 
 
 def _positional(
@@ -482,6 +494,8 @@ def map_table(
     )
     specs = {c.field: c for c in columns if c.field in col_of}
     units, findings = _units(h, specs, sheet.name, where)
+    if h.beside:
+        findings.append(Finding.of(HEADER_NOTE, h.beside, sheet=sheet.name, row=header_row))
     skipped: list[tuple[str, int]] = []
     if skip_text and sheet.error_cells is not None:
         for f in [f for f in specs if f in skip_text and specs[f].type == "text"]:
