@@ -393,3 +393,21 @@ def test_a_second_table_of_deals_beside_the_first_is_still_refused_with_the_way_
         "columns A ('Deal ID') and H ('Deal ID') both map to the field 'deal_id': rename or "
         "remove one, or leave one out with ignore_columns: [H] in a config"
     )
+
+
+def test_ids_and_stages_a_script_wrote_as_formulas_are_one_error_each_not_one_per_row(
+    tmp_path: Path,
+) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Pipeline"
+    ws.append(["Deal ID", "Customer", "Stage", "Amount", "Owner"])
+    for _ in range(4):
+        ws.append(['="D-"&ROW()', "x", '=IF(D2>0,"lead","lost")', 100, "Ann"])
+    book = tmp_path / "ids.xlsx"
+    wb.save(book)
+    report = api.validate(book, today=TODAY)
+    assert sorted((f.code, f.column) for f in report.findings if f.severity == "error") == [
+        ("formula-not-calculated", "Deal ID"),
+        ("formula-not-calculated", "Stage"),
+    ]
