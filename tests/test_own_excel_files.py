@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table
 
 from salessheet import api
+from salessheet.core.errors import StructureError
 
 HEADER = ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Expected Close"]
 DEALS = [
@@ -410,4 +411,63 @@ def test_ids_and_stages_a_script_wrote_as_formulas_are_one_error_each_not_one_pe
     assert sorted((f.code, f.column) for f in report.findings if f.severity == "error") == [
         ("formula-not-calculated", "Deal ID"),
         ("formula-not-calculated", "Stage"),
+    ]
+
+
+# --- a header on two rows -------------------------------------------------------------------
+
+
+def _two_row_header(path: Path, second: list[object]) -> Path:
+    """Deal ID, Customer, Stage and Owner merged down over rows 1-2; 'Deal value' merged
+    across D1:E1 over its sub-labels; ``second`` is row 2 (None where merged)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Pipeline"
+    ws.append(["Deal ID", "Customer", "Stage", "Deal value", None, "Owner"])
+    ws.append(second)
+    for c in "ABCF":
+        ws.merge_cells(f"{c}1:{c}2")
+    ws.merge_cells("D1:E1")
+    ws.append(["D-1", "Acme", "lead", 1000, "USD", "Ann"])
+    ws.append(["D-2", "Beta", "negotiation", 2000, "EUR", "Bob"])
+    wb.save(path)
+    return path
+
+
+def test_a_header_on_two_rows_with_merged_labels_is_one_header(tmp_path: Path) -> None:
+    # before: "data in merged cells A1:A2: unmerge them so each deal has its own cells" (x4)
+    book = _two_row_header(tmp_path / "two.xlsx", [None, None, None, "Amount", "Currency", None])
+    p = api.open_pipeline(book, today=TODAY)
+    assert p.layout.header_row == 2
+    assert p.layout.col_of == {
+        "deal_id": 1, "customer": 2, "stage": 3, "amount": 4, "currency": 5, "owner": 6
+    }  # fmt: skip
+    assert [(d.id, str(d.values["amount"]), d.values["currency"]) for d in p.deals] == [
+        ("D-1", "1000", "USD"),
+        ("D-2", "2000", "EUR"),
+    ]
+    result = api.config_init(book, today=TODAY)
+    assert {f: c["header"] for f, c in result.to_dict()["columns"].items()} == {
+        "deal_id": "Deal ID", "customer": "Customer", "stage": "Stage", "amount": "Amount",
+        "currency": "Currency", "owner": "Owner",
+    }  # fmt: skip
+    assert len(api.open_pipeline(book, profile=str(result.path), today=TODAY).deals) == 2
+
+
+def test_a_first_deal_under_labels_merged_down_over_it_is_still_refused(tmp_path: Path) -> None:
+    # the second row is a deal (text under the header's own labels, not under a group): the
+    # merges do reach into the data
+    book = tmp_path / "two.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Pipeline"
+    ws.append(["Deal ID", "Customer", "Stage", "Amount"])
+    ws.append([None, "Acme", None, None])
+    ws.merge_cells("A1:A2")
+    ws.append(["D-1", "Beta", "lead", 5])
+    wb.save(book)
+    with pytest.raises(StructureError) as err:
+        api.open_pipeline(book, today=TODAY)
+    assert err.value.problems == [
+        "data in merged cells A1:A2: unmerge them so each deal has its own cells"
     ]

@@ -41,6 +41,7 @@ from salessheet.sheet.parsing import (
     visible_id,
 )
 from salessheet.sheet.skips import SkipOptions, skipped_rows, skipped_rows_finding
+from salessheet.sheet.twoline import two_row_header
 from salessheet.sheet.units import ONE, describe, parse_header_unit
 
 HEADER_SCAN_ROWS = 30
@@ -320,6 +321,9 @@ def _map_header(
             )
         hr = found
     header = sheet.head(hr + 1)[hr]
+    two = two_row_header(sheet.head(hr + 2), hr, sheet.merged) if sheet.merged else None
+    if two is not None:  # labels merged down over a second header row: one header
+        hr, header = two
     header_row = hr + 1
     col_of: dict[str, int] = {}
     header_of: dict[str, str] = {}

@@ -85,7 +85,7 @@ def guess_config(
     headers: dict[str, HeaderGuess] = {}
     choice = choose_sheet(sheets, index, profile, sheet, headers)
     raw = sheets[choice.name]
-    header = headers.get(choice.name) or find_header(raw.rows, index)
+    header = headers.get(choice.name) or find_header(raw.rows, index, raw.merged)
     guesser = _SheetGuess(raw, profile, index, source, choice, today, local_zone, sheet_zone)
     return guesser.run(header)
 
@@ -137,7 +137,7 @@ def _survey(
     rows = sheet.rows
     if not rows:
         return _Survey(name, sheet.visible, 0, frozenset(), None, 0)
-    header = headers[name] = find_header(rows, index)
+    header = headers[name] = find_header(rows, index, sheet.merged)
     matches = {c: index.match(lbl) for c, lbl in enumerate(header.labels) if lbl}
     fields = {m.field for m in matches.values() if m and m.strength >= 0.6}
     stage = next(
