@@ -36,7 +36,7 @@ def _string_constants(path: Path) -> list[tuple[int, str]]:
 
 
 def test_the_catalogue_declares_every_code_once_with_severity_meaning_and_source() -> None:
-    assert len(CODES) == 23
+    assert len(CODES) == 24
     for code, check in CATALOGUE.items():
         assert check.code == code and KEBAB.fullmatch(code)
         assert check.severity in ("error", "warning", "info")
@@ -225,6 +225,13 @@ def test_real_runs_produce_every_catalogued_code_and_nothing_else(tmp_path: Path
     wb["Deals 2025"].append(["A", "x", "lead", "o"])
     wb.save(summary)
     seen.update(f.code for f in api.validate(summary, today=D(2026, 11, 28)).findings)
+    scripted = tmp_path / "scripted.xlsx"  # a formula openpyxl saved with no result
+    wb = Workbook()
+    wb.active.title = "Pipeline"
+    wb.active.append(["Deal ID", "Customer", "Stage", "Owner", "Amount"])
+    wb.active.append(["A", "x", "lead", "o", "=2*50"])
+    wb.save(scripted)
+    seen.update(f.code for f in api.validate(scripted, today=D(2026, 11, 28)).findings)
     seen.update(_action_failed_codes(tmp_path))
     assert seen == CODES
 

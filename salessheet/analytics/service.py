@@ -70,6 +70,7 @@ from salessheet.analytics import figures as fig
 from salessheet.analytics.display import n_of
 from salessheet.analytics.forecasting import forecast_accuracy
 from salessheet.analytics.model import AnalyticsReport, History, RateTable
+from salessheet.core.catalogue import FORMULA_NOT_CALCULATED
 from salessheet.core.errors import ConfigError, SourceError, UsageError
 from salessheet.core.formatting import is_known_currency
 from salessheet.rules.engine import Evaluation
@@ -163,6 +164,9 @@ def _build(
     duplicates = p.duplicate_note()
     if duplicates:  # stated where the numbers are shown
         report.notes.insert(0, f"Deals: {duplicates}.")
+    for finding in p.findings:  # figures read as blank: said before any other note
+        if finding.code == FORMULA_NOT_CALCULATED.code:
+            report.notes.insert(0, f"Not counted: {finding.message}.")
     return report
 
 

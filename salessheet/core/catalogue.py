@@ -129,11 +129,18 @@ AMBIGUOUS_DATE = register(
     "month first); they stay unread until the column has a date_order.",
     "sheet.table",
 )
+FORMULA_NOT_CALCULATED = register(
+    "formula-not-calculated",
+    "error",
+    "Cells of a column hold formulas whose results were never saved (a workbook a script wrote, "
+    "never opened in Excel or LibreOffice); they stay unread until the file is opened and saved.",
+    "sheet.formulas",
+)
 HEADER_NOTE = register(
     "header-note",
     "info",
     "A header's bracketed text is no unit (`Amount (incl. VAT)`), or a column that is not money "
-    "has a unit: noted, not applied.",
+    "has a unit: noted, not applied; or another table's columns beside the deals, left out.",
     "sheet.table",
 )
 SHEET_PASSED_OVER = register(

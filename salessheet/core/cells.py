@@ -27,6 +27,21 @@ RawValue = Union[
 WriteValue = Union[None, str, int, float, Decimal, dt.date]
 
 
+@dataclass(frozen=True)
+class TotalsRow:
+    """A totals row of an Excel table (a ListObject), as the workbook's own table definition
+    declares it (``totalsRowCount``): 1-based sheet row, the table's first and last column and
+    its first row (its header row, when it has one).
+    Its cells hold whatever the user put there (``=SUBTOTAL(109,[Amount])``, an average, a
+    count, or nothing): it is never a record, whatever it holds."""
+
+    table: str
+    row: int
+    first_col: int
+    last_col: int
+    top: int
+
+
 @dataclass
 class RawSheet:
     """One sheet as rows of raw cells. ``rows[0]`` is sheet row 1, ``rows[r][0]`` column A."""
@@ -41,6 +56,11 @@ class RawSheet:
     # the store found salessheet's ownership mark on this sheet (True), looked and found none
     # (False), or cannot mark sheets (None); see salessheet.history.ownership
     marked: bool | None = None
+    # the totals rows of the Excel tables on this sheet (a store that knows of none: empty)
+    totals_rows: list[TotalsRow] = field(default_factory=list)
+    # 0-based (row, col) -> formula of each cell holding a formula whose result was never
+    # saved (a workbook a script wrote and no spreadsheet program calculated): read as blank
+    unsaved_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
     # A store may hand a sheet over while its later rows are still being read (a big xlsx
     # sheet parsed in pieces). ``rows`` always waits for all of them; a reader that can work

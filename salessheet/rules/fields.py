@@ -81,11 +81,14 @@ def check_fields(p: Pipeline) -> list[Finding]:
         for s in profile.stages
     }
     stage_ids = [s.id for s in profile.stages]
+    unread = p.unread_cells  # (an id or stage formula with no saved result: said per column)
     for d in p.deals:
         values = d.values
         if not d.id:
             raw = d.raw_value("deal_id")
-            if is_blank(raw) or is_null_marker(raw, id_nulls):
+            if (is_blank(raw) or is_null_marker(raw, id_nulls)) and not (
+                unread and (d.row, d.cell("deal_id")) in unread
+            ):
                 out.append(missing_id(d, f"row {d.row} has data but no deal id"))
         if unknown_rows and d.row in unknown_rows:
             raw = d.raw_value("stage")
@@ -99,6 +102,8 @@ def check_fields(p: Pipeline) -> list[Finding]:
             continue
         if d.stage is None:
             raw = d.raw_value("stage")
+            if unread and (d.row, d.cell("stage")) in unread:
+                continue
             if is_blank(raw):
                 out.append(no_stage(d, "the stage is empty"))
             elif is_null_marker(raw, stage_nulls):  # NA, \N, 暂无: empty, never a silent skip

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from salessheet.core.cells import CellError, RawValue, col_letter
+from salessheet.core.cells import CellError, RawValue, TotalsRow, col_letter
 from salessheet.core.textnorm import normalise
 from salessheet.sheet.units import parse_header_unit
 
@@ -492,3 +492,29 @@ def classify_above_header(rows: Sequence[Sequence[RawValue]], shape: TableShape)
                 found = LayoutRow(rnum, "title", f"row {rnum}: {first!r} above the header")
         out.append(found)
     return out
+
+
+def declared_totals(totals: Sequence[TotalsRow], shape: TableShape) -> list[LayoutRow]:
+    """The totals rows an Excel table's own definition declares (``totalsRowCount``), below the
+    header, of a table that holds the deals: one spanning the id, stage or amount column (when
+    none of those is known, one whose header is the sheet's header row). Such a row is never a
+    deal, whatever it holds: a ``=SUBTOTAL(101,[Amount])`` average, a count, no label at all.
+    A table beside the deals (a stage summary to their right) leaves their rows alone."""
+    keys = [c for c in (shape.id_col, shape.stage_col, *shape.amount_cols) if c]
+    out: dict[int, LayoutRow] = {}
+    for t in totals:
+        if t.row <= shape.header_row or t.row in out:
+            continue
+        if keys:
+            ours = any(t.first_col <= c <= t.last_col for c in keys)
+        else:
+            ours = t.top == shape.header_row
+        if not ours:
+            continue
+        out[t.row] = LayoutRow(
+            t.row,
+            "total",
+            f"row {t.row}: the totals row of Excel table {t.table!r} "
+            f"({col_letter(t.first_col)}{t.row}:{col_letter(t.last_col)}{t.row})",
+        )
+    return sorted(out.values(), key=lambda lr: lr.row)

@@ -4,7 +4,9 @@
 header, instruction and example rows; ``classify_above_header`` finds totals and figures above
 the header (a ``=SUBTOTAL(...)`` on row 1). A config adds rows by number (``skip_rows.rows``)
 or by a column matching a pattern (``skip_rows.where``), and turns the automatic ones off with
-``layout_rows: none``. The mapper drops those rows and lists them once (``rows-skipped``).
+``layout_rows: none``. The totals row of an Excel table is skipped whatever it holds: the
+workbook's table definition says what it is. The mapper drops those rows and lists them once
+(``rows-skipped``).
 
 Blank separator rows are skipped silently, as before: an empty row holds nothing that could
 be taken for a deal or lost, and listing them would put a finding on nearly every hand-made
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from salessheet.core.catalogue import ROWS_SKIPPED
-from salessheet.core.cells import RawValue, col_letter
+from salessheet.core.cells import RawValue, TotalsRow, col_letter
 from salessheet.core.errors import StructureError
 from salessheet.core.findings import Finding
 from salessheet.core.records import Record, TableLayout
@@ -32,6 +34,7 @@ from salessheet.sheet.layout import (
     TableShape,
     classify_above_header,
     classify_rows,
+    declared_totals,
     is_label_not_id,
 )
 
@@ -148,11 +151,17 @@ def skipped_rows(
     options: SkipOptions,
     where: str,
     records: Sequence[Record] | None = None,
+    totals: Sequence[TotalsRow] = (),
 ) -> dict[int, LayoutRow]:
     """1-based row -> why it is not a record (blank separators excluded). ``records``: the
-    mapped rows, for the fast path when each of them is plainly a deal."""
+    mapped rows, for the fast path when each of them is plainly a deal. ``totals``: the
+    sheet's Excel-table totals rows (the workbook declares them: skipped even with
+    ``layout_rows: none``, which turns off guesses only)."""
     out: dict[int, LayoutRow] = {}
     hr = layout.header_row
+    declared = []
+    if totals and not layout.headerless:
+        declared = declared_totals(totals, _shape(layout, options))
     plain = records is not None and _every_row_a_deal(rows, layout, records)
     if options.layout_rows and plain and not layout.headerless and hr > 1:
         for lr in classify_above_header(rows, _shape(layout, options)):
@@ -174,6 +183,7 @@ def skipped_rows(
             for lr in classify_above_header(rows, shape):
                 if lr.kind in ABOVE_HEADER_KINDS:
                     out[lr.row] = lr
+    out.update((lr.row, lr) for lr in declared)  # (its evidence says the most)
     skip = options.skip
     if not skip:
         return dict(sorted(out.items()))

@@ -21,6 +21,8 @@ from salessheet.core.errors import StructureError
 from salessheet.core.findings import Finding, field_label, json_safe
 from salessheet.core.records import Deal, Record, TableLayout
 from salessheet.core.textnorm import normalise, without_brackets
+from salessheet.sheet.beside import columns_beside
+from salessheet.sheet.formulas import unsaved_formula_findings
 from salessheet.sheet.parsing import (
     MAX_MAGNITUDE,
     ParseContext,
@@ -39,6 +41,7 @@ from salessheet.sheet.parsing import (
     visible_id,
 )
 from salessheet.sheet.skips import SkipOptions, skipped_rows, skipped_rows_finding
+from salessheet.sheet.twoline import two_row_header
 from salessheet.sheet.units import ONE, describe, parse_header_unit
 
 HEADER_SCAN_ROWS = 30
@@ -281,6 +284,7 @@ class _Header:
     unmapped: dict[int, str]
     width: int
     texts: dict[str, RawValue]  # field -> its header cell as written (None: headerless)
+    beside: str | None = None  # the note on another table's columns beside the deals, left out
 
 
 def _map_header(
@@ -317,6 +321,9 @@ def _map_header(
             )
         hr = found
     header = sheet.head(hr + 1)[hr]
+    two = two_row_header(sheet.head(hr + 2), hr, sheet.merged) if sheet.merged else None
+    if two is not None:  # labels merged down over a second header row: one header
+        hr, header = two
     header_row = hr + 1
     col_of: dict[str, int] = {}
     header_of: dict[str, str] = {}
@@ -324,13 +331,22 @@ def _map_header(
     unmapped: dict[int, str] = {}
     problems: list[str] = []
     width = 0
+    ignore = options.ignore_columns
+    names = [
+        (c, f, str(text).strip())
+        for c, text in enumerate(header, start=1)
+        if (f := match_header(text, exact)) is not None
+        and not (ignore and _ignored(text, c, ignore))
+    ]
+    beside, beside_note = columns_beside(lambda: sheet.rows, header_row, names, "deal_id")
     for c, text in enumerate(header, start=1):
         if isinstance(text, str) and text.strip() or not _blank(text):
             width = c
         fname = match_header(text, exact)
-        ignore = options.ignore_columns
         if fname is not None and ignore and _ignored(text, c, ignore):
             fname = None  # the config says this column holds no field
+        if c in beside:
+            fname = None  # another table beside the deals (noted once)
         if fname is None:
             if not _blank(text):
                 unmapped[c] = cell_text(text)
@@ -339,7 +355,8 @@ def _map_header(
             first = col_of[fname]
             problems.append(
                 f"columns {col_letter(first)} ({header_of[fname]!r}) and {col_letter(c)} "
-                f"({text!r}) both map to the field {fname!r}: rename or remove one"
+                f"({text!r}) both map to the field {fname!r}: rename or remove one, or leave "
+                f"one out with ignore_columns: [{col_letter(c)}] in a config"
             )
             continue
         col_of[fname] = c
@@ -372,7 +389,7 @@ def _map_header(
             sheets=[sheet],
             header_row=header_row,
         )
-    return _Header(header_row, col_of, header_of, unmapped, width, texts)
+    return _Header(header_row, col_of, header_of, unmapped, width, texts, beside_note)
 
 
 def _positional(
@@ -481,6 +498,8 @@ def map_table(
     )
     specs = {c.field: c for c in columns if c.field in col_of}
     units, findings = _units(h, specs, sheet.name, where)
+    if h.beside:
+        findings.append(Finding.of(HEADER_NOTE, h.beside, sheet=sheet.name, row=header_row))
     skipped: list[tuple[str, int]] = []
     if skip_text and sheet.error_cells is not None:
         for f in [f for f in specs if f in skip_text and specs[f].type == "text"]:
@@ -613,12 +632,16 @@ def map_table(
                 )
     table = MappedTable(layout, records, findings)
     if options.skips is not None:
-        skip = skipped_rows(rows, layout, options.skips, where, records)
+        skip = skipped_rows(rows, layout, options.skips, where, records, sheet.totals_rows)
         if skip:
             table.skipped = {row: lr.kind for row, lr in skip.items()}
             table.records = [rec for rec in records if rec.row not in skip]
             table.findings = [f for f in findings if f.row not in skip or f.row == header_row]
             table.findings.append(skipped_rows_finding(sheet.name, skip))
+    if sheet.unsaved_formulas:  # blank to calamine: unread, one finding per column
+        found, unread = unsaved_formula_findings(table.records, layout, sheet.unsaved_formulas)
+        table.findings += found
+        table.unread_cells |= unread
     for fname, kinds in date_kinds.items():
         if "dmy" in kinds and "mdy" in kinds:
             _unread_ambiguous_dates(table, fname, col_of[fname], header_of[fname])

@@ -23,7 +23,9 @@ def open_store(source: str, *, credentials: str | None = None) -> Store:
             ) from exc
         return GSheetsStore(source, credentials=credentials)
     suffix = Path(source).suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
+    # (an .xls or .ods file is told apart by its content: an Excel workbook under that name is
+    # read, anything else is refused naming what it is and what to do)
+    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         from salessheet.stores.xlsx.store import XlsxStore
 
         return XlsxStore(source)
@@ -31,11 +33,6 @@ def open_store(source: str, *, credentials: str | None = None) -> Store:
         from salessheet.stores.csv import CsvStore
 
         return CsvStore(source)
-    if suffix == ".xls":
-        raise SourceError(
-            f"{source}: legacy .xls workbooks are not supported",
-            hint="open it in Excel or LibreOffice and save it as .xlsx",
-        )
     raise SourceError(
         f"{source}: unknown kind of source {suffix or '(no extension)'!r}",
         hint="give a .xlsx, .xlsm or .csv file, a Google Sheets URL, or gsheet:KEY",

@@ -51,7 +51,13 @@ from salessheet.init.adopt.values import (
 )
 from salessheet.init.adopt.vocabulary import LANGUAGE_NAMES, LANGUAGE_WORDS, LOCALE_OF_LANGUAGE
 from salessheet.settings.profile import Profile
-from salessheet.sheet.layout import LayoutRow, TableShape, classify_above_header, classify_rows
+from salessheet.sheet.layout import (
+    LayoutRow,
+    TableShape,
+    classify_above_header,
+    classify_rows,
+    declared_totals,
+)
 from salessheet.sheet.units import CURRENCY_SYMBOLS, CURRENCY_WORDS
 
 SAMPLE_ROWS = 2000
@@ -79,7 +85,7 @@ def guess_config(
     headers: dict[str, HeaderGuess] = {}
     choice = choose_sheet(sheets, index, profile, sheet, headers)
     raw = sheets[choice.name]
-    header = headers.get(choice.name) or find_header(raw.rows, index)
+    header = headers.get(choice.name) or find_header(raw.rows, index, raw.merged)
     guesser = _SheetGuess(raw, profile, index, source, choice, today, local_zone, sheet_zone)
     return guesser.run(header)
 
@@ -131,7 +137,7 @@ def _survey(
     rows = sheet.rows
     if not rows:
         return _Survey(name, sheet.visible, 0, frozenset(), None, 0)
-    header = headers[name] = find_header(rows, index)
+    header = headers[name] = find_header(rows, index, sheet.merged)
     matches = {c: index.match(lbl) for c, lbl in enumerate(header.labels) if lbl}
     fields = {m.field for m in matches.values() if m and m.strength >= 0.6}
     stage = next(
@@ -244,7 +250,9 @@ class _SheetGuess:
 
     def _layout(self, header: HeaderGuess, shape: TableShape) -> list[LayoutRow]:
         above = classify_above_header(self.rows, shape) if header.row > 1 else []
-        return above + classify_rows(self.rows, shape)
+        declared = {lr.row: lr for lr in declared_totals(self.sheet.totals_rows, shape)}
+        below = [lr for lr in classify_rows(self.rows, shape) if lr.row not in declared]
+        return above + sorted([*below, *declared.values()], key=lambda lr: lr.row)
 
     def _shape(self, header: HeaderGuess, field_of: dict[int, str]) -> TableShape:
         col = {f: c + 1 for c, f in field_of.items()}

@@ -35,6 +35,7 @@ from salessheet.init.adopt.vocabulary import (
 )
 from salessheet.settings.profile import Profile
 from salessheet.sheet.layout import value_shape
+from salessheet.sheet.twoline import Merge, two_row_header
 from salessheet.sheet.units import parse_header_unit
 
 HEADER_SCAN_ROWS = 30
@@ -211,8 +212,12 @@ def _blank(v: RawValue) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
-def find_header(rows: Sequence[Sequence[RawValue]], index: NameIndex) -> HeaderGuess:
-    """The row naming the most fields among the first 30, judged against the rows below it."""
+def find_header(
+    rows: Sequence[Sequence[RawValue]], index: NameIndex, merged: Sequence[Merge] = ()
+) -> HeaderGuess:
+    """The row naming the most fields among the first 30, judged against the rows below it;
+    with the row below it when the two make one header (``sheet.twoline``; ``merged``: the
+    sheet's merged ranges)."""
     head = rows[: HEADER_SCAN_ROWS + 50]
     width = max((len(r) for r in head), default=0)
     heads = [
@@ -268,8 +273,14 @@ def find_header(rows: Sequence[Sequence[RawValue]], index: NameIndex) -> HeaderG
         )
     labels, hits, n = details[best]
     header = rows[best]
+    two = two_row_header(rows, best, merged) if merged else None
+    if two is not None:
+        header = two[1]
     names = tuple(str(v).strip() if isinstance(v, str) and v.strip() else None for v in header)
     why = f"row {best + 1}: {labels} labels, {hits} of them name a known field"
+    if two is not None:
+        why += f"; with row {best + 2} one header (sub-labels under labels merged across)"
+        return HeaderGuess(best + 1, best + 3, names, why, hits)
     if best > 0:
         skipped = sum(1 for rr in rows[:best] if any(not _blank(v) for v in rr))
         if skipped:

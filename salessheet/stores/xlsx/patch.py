@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from salessheet.core.cells import WriteValue, col_letter, col_number
+from salessheet.core.cells import WriteValue, col_letter
 from salessheet.core.errors import WriteRefused
 from salessheet.stores.base import CellWrite, SheetReplace, WriteReport
 from salessheet.stores.file_safety import (
@@ -41,6 +41,9 @@ from salessheet.stores.xlsx.sheet_patch import (
     _SharedStrings,
     _SheetPatcher,
 )
+from salessheet.stores.xlsx.tables import relationships as _relationships
+from salessheet.stores.xlsx.tables import resolve as _resolve
+from salessheet.stores.xlsx.tables import sheet_tables
 from salessheet.stores.xlsx.xmltext import (
     _MAX_COL,
     _MAX_ROW,
@@ -137,19 +140,6 @@ class _Package:
                 return s
         folded = name.casefold()
         return next((s for s in self.sheets if s.name.casefold() == folded), None)
-
-
-def _relationships(xml: bytes) -> list[dict[str, str]]:
-    out = []
-    for m in re.finditer(rb"<(?:\w+:)?Relationship\b([^>]*?)/?>", xml):
-        out.append({k.decode(): html.unescape(v.decode()) for k, v in _attrs(m.group(1)).items()})
-    return out
-
-
-def _resolve(base_dir: str, target: str) -> str:
-    if target.startswith("/"):
-        return posixpath.normpath(target.lstrip("/"))
-    return posixpath.normpath(posixpath.join(base_dir, target))
 
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -279,35 +269,13 @@ def _group_cells(cells: Iterable[CellWrite]) -> dict[str, dict[int, dict[int, Wr
 def _table_guards(z: _Zip, sheet_part: str) -> list[tuple[str, int, int, int, int, str]]:
     """Rows of the sheet's Excel tables whose cells Excel keeps in step with the table's own
     definition (the header row, the totals row): (table, first col, last col, row, row, what)."""
-    rels_name = z.find(
-        posixpath.join(posixpath.dirname(sheet_part), "_rels", posixpath.basename(sheet_part))
-        + ".rels"
-    )
-    if rels_name is None:
-        return []
     guards = []
-    for rel in _relationships(z.read(rels_name)):
-        if not rel.get("Type", "").endswith("/table") or rel.get("TargetMode") == "External":
-            continue
-        part = z.find(_resolve(posixpath.dirname(sheet_part), rel.get("Target", "")))
-        if part is None:
-            continue
-        head = re.search(rb"<(?:\w+:)?table\b[^>]*>", z.read(part))
-        if head is None:
-            continue
-        attrs = {k.decode(): html.unescape(v.decode()) for k, v in _attrs(head.group(0)).items()}
-        refs = re.findall(r"([A-Za-z]+)(\d+)", attrs.get("ref", ""))
-        if len(refs) != 2:
-            continue
-        (c1, r1), (c2, r2) = refs
-        left, right, top, bottom = col_number(c1), col_number(c2), int(r1), int(r2)
-        name = attrs.get("displayName") or attrs.get("name") or part
-        header_rows = int(attrs.get("headerRowCount", "1") or 1)
-        total_rows = int(attrs.get("totalsRowCount", "0") or 0)
-        if header_rows:
-            guards.append((name, left, right, top, top + header_rows - 1, "header row"))
-        if total_rows:
-            guards.append((name, left, right, bottom - total_rows + 1, bottom, "totals row"))
+    for t in sheet_tables(z.find, z.read, sheet_part):
+        if t.header_rows:
+            guards.append((t.name, t.left, t.right, t.top, t.top + t.header_rows - 1, "header row"))
+        if t.totals_rows:
+            first = t.bottom - t.totals_rows + 1
+            guards.append((t.name, t.left, t.right, first, t.bottom, "totals row"))
     return guards
 
 

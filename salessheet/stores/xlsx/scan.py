@@ -21,6 +21,7 @@ small sheet is caught while a real 1,048,576-row sheet is not.
 from __future__ import annotations
 
 import functools
+import html
 import math
 import re
 
@@ -74,8 +75,25 @@ class SheetScan:
         # A cell element with another prefix (<x:c> where the sheet has none) is a cell to
         # calamine, and the searches below would not see it.
         self._other_prefix = re.compile(rb"<[\w.-]+:c[\s/>]") if not prefix else None
+        # a formula cell with no saved result: <f>..</f> then no <v>, or an empty one on a cell
+        # that is not text (Excel saves a formula's "" as t="str" with <v></v>). Such a cell
+        # ends in one of these tails, found at memchr speed; the regex runs only on those cells
+        self._formula_start = b"<" + prefix + b"f"
+        end = b"</" + prefix + b"c>"
+        self._unsaved_tails = (
+            b"</" + prefix + b"f>" + end,
+            b"/>" + end,
+            b"<" + prefix + b"v></" + prefix + b"v>" + end,
+        )
+        self._unsaved = re.compile(
+            b"<" + p + rb"f(?=[\s/>])[^>]*?(?:/>|>([^<]*)</" + p + rb"f>)"
+            rb"(\s*<" + p + rb"v\s*/>|\s*<" + p + rb"v>\s*</" + p + rb"v>)?\s*</" + p + rb"c>"
+        )
         self._carry = b""
         self.errors: dict[tuple[int, int], CellError] = {}  # cells holding an error value
+        # (0-based row, col) -> formula text of each cell whose formula result was never saved
+        # (a workbook written by a script and never opened in Excel): it reads as blank
+        self.unsaved: dict[tuple[int, int], str] = {}
         self.base_width = 0  # the columns of the sheet's first cells (its header area)
         # A cell or <row> outside the rows its piece holds (rows out of order, a cell naming
         # another row): pieces would overlap, so such a sheet is not cut but read whole.
@@ -147,6 +165,8 @@ class SheetScan:
             self.misplaced = True  # a row of an earlier piece's rows
             self.reason = self.reason or f"row {lo:,} after row {self.piece_lo - 1:,}"
         self.rows_seen = max(self.rows_seen, hi)
+        if self._formula_start in seg:
+            self._note_unsaved(seg)
         if self.reason is None:
             if (
                 self._other_prefix is not None
@@ -167,6 +187,36 @@ class SheetScan:
         # judged already: the error values are still wanted (calamine does not tell them)
         if b't="e"' in seg:
             self.errors.update(error_cells(seg))
+
+    def _note_unsaved(self, seg: bytes) -> None:
+        cell_start, find, rfind = self._cell_start, seg.find, seg.rfind
+        for tail in self._unsaved_tails:
+            at = find(tail)
+            while at >= 0:
+                start = rfind(cell_start, 0, at)
+                # (a formula's "" result, saved as text: the usual empty <v>, passed over fast)
+                if start >= 0 and find(b' t="str"', start, at) < 0:
+                    self._note_unsaved_cell(seg, start, at + len(tail))
+                at = find(tail, at + len(tail))
+
+    def _note_unsaved_cell(self, seg: bytes, start: int, end: int) -> None:
+        """The cell seg[start:end], if it holds a formula with no saved result."""
+        if start < 0:
+            return
+        m = self._unsaved.search(seg, start, end)
+        if m is None or m.end() != end:
+            return
+        tag = seg[start : seg.find(b">", start, m.start()) + 1]
+        if m.group(2) is not None:  # an empty <v>: a "" result when the cell is text
+            kind = _ATTR_T.search(tag)
+            if kind is not None and kind.group(1) in TEXT_KINDS:
+                return
+        refs = _ATTR_R.findall(tag)
+        ref = _PLAIN_REF.fullmatch(refs[0][1]) if len(refs) == 1 else None
+        if ref is None:
+            return  # a cell that cannot be placed (the scan's judgement covers it)
+        text = html.unescape(m.group(1).decode("utf-8", "replace")) if m.group(1) else ""
+        self.unsaved[(int(ref.group(2)) - 1, col_number(ref.group(1).decode()) - 1)] = text
 
     def _check_cells(self, seg: bytes, lo: int, hi: int) -> bool:
         """Every cell has one reference, inside rows lo..hi (those of the chunk's <row> tags) and

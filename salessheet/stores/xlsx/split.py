@@ -71,6 +71,8 @@ class Cut:
     errors: dict[tuple[int, int], CellError]  # every cell holding an error value (t="e")
     merged: list[tuple[tuple[int, int], tuple[int, int]]]  # from the sheet's <mergeCells>
     careful: list[str] = field(default_factory=list)  # why pieces went to the careful reader
+    # (row, col) -> formula of each cell whose formula result was never saved (scan.py)
+    unsaved: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
@@ -185,7 +187,7 @@ def cut_sheet(
             if writer is not None:  # no half-written piece left open (a full temp disk)
                 writer.abort()
             raise
-    return Cut(started, scan.errors, merged.finish(), careful)
+    return Cut(started, scan.errors, merged.finish(), careful, scan.unsaved)
 
 
 def _has_declaration(data: bytes, end: int) -> bool:

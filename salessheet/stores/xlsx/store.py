@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import python_calamine as calamine
 
@@ -22,6 +22,7 @@ from salessheet.core.cells import CellError, RawSheet, RawValue, SheetInfo
 from salessheet.core.errors import SourceError
 from salessheet.stores.base import WriteBatch, WriteReport
 from salessheet.stores.file_safety import regular_file
+from salessheet.stores.sniff import OLE_MAGIC, not_a_workbook
 from salessheet.stores.xlsx.careful import (
     CarefulSheet,
     is_panic,
@@ -47,12 +48,12 @@ from salessheet.stores.xlsx.split import (
     piece_count,
     usable_cores,
 )
+from salessheet.stores.xlsx.tables import sheet_tables
 from salessheet.stores.xlsx.zipguard import check_package, read_part
 
 if TYPE_CHECKING:
     from salessheet.stores.file_safety import FileFingerprint
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # what reading a damaged package can raise, besides SourceError
 _ZIP_ERRORS = (KeyError, zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError)
 
@@ -64,26 +65,33 @@ def check_is_xlsx(path: Path) -> None:
         raise SourceError(f"{path}: the file is empty, not a workbook")
     try:
         with path.open("rb") as fh:
-            head = fh.read(8)
-            rest = fh.read(1 << 20) if head == OLE_MAGIC else b""
+            head = fh.read(8192)
+            encrypted = head.startswith(OLE_MAGIC) and _names_encryption(fh, head)
     except OSError as exc:
         raise SourceError(f"{path}: cannot open the file ({exc.strerror})") from exc
-    if head == OLE_MAGIC:
-        if "EncryptionInfo".encode("utf-16-le") in rest:
-            raise SourceError(
-                f"{path}: the workbook is password-protected (encrypted)",
-                hint="open it in Excel, remove the password (File › Info › Protect Workbook), "
-                "save, and run again",
-            )
+    if encrypted:
         raise SourceError(
-            f"{path}: this is a legacy Excel 97-2003 .xls file, not {path.suffix}",
-            hint="open it in Excel or LibreOffice and save it as .xlsx",
+            f"{path}: the workbook is password-protected (encrypted)",
+            hint="open it in Excel, remove the password (File › Info › Protect Workbook), "
+            "save, and run again",
         )
-    if not head.startswith(b"PK"):
-        raise SourceError(
-            f"{path}: not an Excel workbook (the file is not a zip package)",
-            hint="if it is a CSV file, give it a .csv name",
-        )
+    error = not_a_workbook(path, head)  # a legacy .xls, an .ods, HTML or CSV named .xlsx
+    if error is not None:
+        raise error
+
+
+def _names_encryption(fh: BinaryIO, head: bytes) -> bool:
+    """An OLE file holding an ``EncryptionInfo`` stream: an encrypted Office Open XML workbook
+    (Excel puts the stream directory anywhere in the file, often near its end)."""
+    name = "EncryptionInfo".encode("utf-16-le")
+    tail = head
+    while True:
+        if name in tail:
+            return True
+        block = fh.read(1 << 20)
+        if not block:
+            return False
+        tail = tail[-len(name) :] + block
 
 
 class XlsxStore:
@@ -192,9 +200,11 @@ class XlsxStore:
                         done=pieces.release,
                         xml_bytes=size,
                     )
+                    sheet.unsaved_formulas = cut.unsaved
                     errors[name] = cut.errors
                     if cut.errors:  # error values go in before anyone reads the rows
                         sheet.complete()
+                _note_tables(zf, ctx.parts, out)
         except _ZIP_ERRORS as exc:
             raise SourceError(f"{self.path}: damaged workbook package ({exc})") from exc
         finally:
@@ -245,13 +255,15 @@ class XlsxStore:
         if reason is None:
             try:
                 rows, merged = self._calamine_whole(name)
-                return RawSheet(name, rows, merged, visible), scan.errors
+                sheet = RawSheet(name, rows, merged, visible, unsaved_formulas=scan.unsaved)
+                return sheet, scan.errors
             except _NotByCalamine as exc:
                 reason = str(exc)
         self.careful_read[name] = reason
         careful = ctx.careful(name, part, part_chunks(ctx.zf, part)(), scan.base_width)
         errors = {**scan.errors, **careful.errors}
-        return RawSheet(name, careful.rows, careful.merged, visible), errors
+        sheet = RawSheet(name, careful.rows, careful.merged, visible, unsaved_formulas=scan.unsaved)
+        return sheet, errors
 
     def _calamine_whole(self, name: str) -> tuple[list[list[RawValue]], list[Any]]:
         try:
@@ -479,6 +491,23 @@ class _Pieces:
             self.pool.shutdown(wait=True, cancel_futures=True)
             if self._tmp is not None:
                 self._tmp.cleanup()
+
+
+def _note_tables(zf: zipfile.ZipFile, parts: dict[str, str], sheets: dict[str, RawSheet]) -> None:
+    """The totals rows of the Excel tables on the sheets read (tables.py)."""
+    lower = {n.lower(): n for n in zf.NameToInfo}
+
+    def find(name: str) -> str | None:
+        return name if name in zf.NameToInfo else lower.get(name.lower())
+
+    def read(name: str) -> bytes:
+        return read_part(zf, name, zf.filename)
+
+    for name, sheet in sheets.items():
+        if parts.get(name):
+            sheet.totals_rows = [
+                r for t in sheet_tables(find, read, parts[name]) for r in t.totals()
+            ]
 
 
 def _note_marks(path: Path, sheets: dict[str, RawSheet]) -> None:
