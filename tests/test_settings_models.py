@@ -109,7 +109,8 @@ def test_missing_and_misplaced_keys(tmp_path: Path) -> None:
     )
     assert problems_of(cfg) == [
         f"{cfg}:1: name: missing, expected a text value",
-        f"{cfg}:4: columns.customer.alias: unknown key, expected one of: aliases, "
+        f"{cfg}:4: columns.customer.alias: unknown key (did you mean 'aliases'?), expected one "
+        "of: aliases, "
         "aliases_replace, column, currency, date_order, null_markers, required, scale, track, type",
         f"{cfg}:4: columns.customer.aliases: found nothing, expected at least one header name",
         f"{cfg}:7: stages[1] (won).label: missing, expected a non-empty text value",

@@ -18,7 +18,6 @@ from pydantic import (
     AfterValidator,
     BeforeValidator,
     Field,
-    ValidationError,
     ValidationInfo,
     model_validator,
 )
@@ -33,6 +32,7 @@ from salessheet.settings.base import (
     choice,
     item,
     loose_text,
+    near,
     problem,
     problems,
     text,
@@ -40,7 +40,7 @@ from salessheet.settings.base import (
 )
 from salessheet.settings.documents import DocumentsModel, build_documents
 from salessheet.settings.notify import NotificationsModel, build_notifications
-from salessheet.settings.problems import describe
+from salessheet.settings.problems import every_problem
 from salessheet.settings.reading import (
     ColumnPosition,
     CurrencyCode,
@@ -371,9 +371,11 @@ def _check_graph(graph: dict[str, list[str]] | None, info: ValidationInfo) -> An
         raise problem("a mapping stage → list of allowed stages")
     ids = (info.context or {}).get("stage_ids") or []
     wanted = f"one of the stages: {', '.join(ids)}"
-    bad = [item(wanted, found=src, sub=(src,)) for src in graph if src not in ids]
+    bad = [
+        item(wanted, found=src, sub=(src,), hint=near(src, ids)) for src in graph if src not in ids
+    ]
     bad += [
-        item(wanted, found=d, sub=(src, i))
+        item(wanted, found=d, sub=(src, i), hint=near(d, ids))
         for src, dsts in graph.items()
         for i, d in enumerate(dsts)
         if d not in ids
@@ -539,15 +541,21 @@ def _validate(data: Any, path: Path | None, where: Where | None) -> Profile:
         else None,
         "base_dir": path.parent if path else None,
         "scope": scope_of(columns, stages) if data.get("rules") else None,
+        # fields whose type: is not one: the checks that need the type wait for it
+        "unsure_fields": {
+            f
+            for f, c in columns.items()
+            if isinstance(c, dict) and c.get("type", "text") not in COLUMN_TYPES
+        }
+        if isinstance(columns, dict)
+        else set(),
     }
-    try:
-        model = ProfileFile.model_validate(data, context=context)
-    except ValidationError as exc:
-        found = describe(exc, ProfileFile, data, label, where)
+    model, found = every_problem(ProfileFile, data, context, label, where)
+    if model is None:
         n = len(found)
         raise ConfigError(
-            f"{label}: {n} problem{'s' if n > 1 else ''} in the config", found
-        ) from None
+            f"{label}: {n} problem{'s' if n > 1 else ''} in the config", [p.text for p in found]
+        )
     return _build(model, path, data)
 
 

@@ -192,6 +192,7 @@ def _misplaced_keys(m: Any) -> list[dict[str, Any]]:
                     note=f"found {key}: {value} on a {col.type} column, expected {key} only on "
                     f"{where} (give the column a type: that reads it, or drop {key}:)",
                     at=("columns", fname, key),
+                    reads=(("columns", fname, "type"),),
                 )
             )
     return found
@@ -223,6 +224,9 @@ def conflicting_formats(formats: list[str]) -> list[tuple[str, str, str]]:
     return out
 
 
+_SHAPE = (("header",), ("header_row",), ("first_row",))  # what says where the rows are
+
+
 def reading_problems(m: Any) -> list[dict[str, Any]]:
     """Problems no single key shows: positional columns without ``header: none`` (and the
     reverse), and a ``date_formats`` list that admits both day and month first."""
@@ -235,6 +239,7 @@ def reading_problems(m: Any) -> list[dict[str, Any]]:
                 "them (header: none means the sheet has no header row; first_row: says where "
                 "the data starts)",
                 at=("header_row",),
+                reads=_SHAPE,
             )
         )
     if m.first_row is not None and not headerless:
@@ -243,6 +248,7 @@ def reading_problems(m: Any) -> list[dict[str, Any]]:
                 note=f"found first_row: {m.first_row} without header: none, expected first_row "
                 "only for a sheet without a header row (the data starts below the header)",
                 at=("first_row",),
+                reads=_SHAPE,
             )
         )
     found += _misplaced_keys(m)
@@ -256,6 +262,7 @@ def reading_problems(m: Any) -> list[dict[str, Any]]:
                     note=f"found column: {col.column}, expected header: none at the top level "
                     "for columns mapped by position (otherwise columns are found by header)",
                     at=("columns", fname, "column"),
+                    reads=_SHAPE,
                 )
             )
         elif col.column in taken:
@@ -264,6 +271,7 @@ def reading_problems(m: Any) -> list[dict[str, Any]]:
                     note=f"found column: {col.column}, also the column of "
                     f"{taken[col.column]!r}, expected each column to hold one field",
                     at=("columns", fname, "column"),
+                    reads=(*_SHAPE, ("columns", taken[col.column], "column")),
                 )
             )
         taken.setdefault(col.column, fname)
@@ -276,6 +284,7 @@ def reading_problems(m: Any) -> list[dict[str, Any]]:
                         note=f"found no column: for {needed}, expected a column letter or "
                         "number (with header: none columns are mapped by position)",
                         at=("columns", needed),
+                        reads=_SHAPE,
                     )
                 )
     pairs = conflicting_formats(list(m.date_formats))
@@ -292,6 +301,7 @@ def reading_problems(m: Any) -> list[dict[str, Any]]:
                     "the order of day and month: drop one, or give every date column a "
                     f"date_order (dmy, mdy or ymd); without one: {', '.join(undated)}",
                     at=("date_formats",),
+                    reads=(("columns",),),
                 )
             )
     return found

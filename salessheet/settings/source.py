@@ -78,6 +78,7 @@ class Where(NamedTuple):
     line: int
     kids: dict[str, Where] | list[Where] | None = None
     place: int | None = None
+    via: int | None = None  # a value repeated by a YAML alias (*name, <<: *name): where it is
 
 
 def profile_path(name_or_path: str) -> Path:
@@ -252,11 +253,75 @@ def read_yaml_text(text: str, path: Path) -> tuple[Any, Where]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from exc
+        why = _syntax_hint(exc, text)
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}{why}") from exc
     finally:
         loader.dispose()
     file = str(path)
     return data, (_where(node, file, 1) if node is not None else Where(file, 1))
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _syntax_hint(exc: yaml.YAMLError, text: str) -> str:
+    """What the parser's words mean for a config a person edits: a tab, or a line indented so
+    that it lines up with no key (the parser notices it a line late, or at the line after)."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return ""
+    lines = text.splitlines()
+    if not 0 <= mark.line < len(lines):
+        return ""
+    here = lines[mark.line]
+    if "\t" in here[: mark.column + 1]:
+        return "; YAML indents with spaces only: replace the tab with spaces"
+    before = [
+        (i, t)
+        for i, t in enumerate(lines[: mark.line])
+        if t.strip() and not t.lstrip().startswith("#")
+    ]
+    problem = getattr(exc, "problem", None) or ""
+    context = getattr(exc, "context_mark", None)
+    n = _indent(here)
+    if "mapping values are not allowed" in problem:
+        if ": " in here[: mark.column].split("#")[0]:
+            return "; a text that holds ': ' goes in quotes"
+        if before:
+            i, above = before[-1]
+            key_at = len(above) - len(above.lstrip(" -"))
+            return (
+                f"; line {mark.line + 1} is indented {n} spaces, under line {i + 1} "
+                f"({above.strip()!r}), whose key (at {key_at} spaces) already has a value: "
+                "keys of one mapping line up in one column, and a key's own keys go under it "
+                "only when it has no value"
+            )
+        return ""
+    if context is None or ("expected key" not in problem and "'-' indicator" not in problem):
+        return ""
+    start, col = context.line + 1, context.column
+    if "'-' indicator" in problem and n == col:
+        return (
+            f"; line {mark.line + 1} is indented like the items of the list that starts at line "
+            f"{start} ({col} spaces) but does not start with '- ': a key of the item above goes "
+            f"under the item's first key, indented {col + 2} spaces"
+        )
+    what = "keys" if "key" in problem else "items (- ...)"
+    shown = (
+        f"; line {mark.line + 1} is indented {n} spaces, which lines up with none of the {what} "
+        f"of the block that starts at line {start} ({col} spaces)"
+    )
+    if before and before[-1][0] != context.line:
+        i, above = before[-1]
+        if _indent(above) == col:
+            shown += (
+                f"; line {i + 1} above it is one of those {what}: if it belongs under the key "
+                f"before it, indent it {n} spaces like line {mark.line + 1}"
+            )
+            return shown
+        shown += f", nor with line {i + 1} above it ({_indent(above)} spaces)"
+    return shown + ": lines of one mapping or list line up in one column"
 
 
 def _bad_scalar(node: yaml.Node | None) -> yaml.ScalarNode | None:
@@ -277,20 +342,34 @@ def _bad_scalar(node: yaml.Node | None) -> yaml.ScalarNode | None:
     return None
 
 
-def _where(node: yaml.Node, file: str, line: int) -> Where:
+def _where(
+    node: yaml.Node, file: str, line: int, seen: set[int] | None = None, via: int | None = None
+) -> Where:
+    """The lines of ``node``'s keys and items. A value met a second time (the tree is walked in
+    the file's order, and an anchor comes before its aliases) is one a YAML alias repeats: its
+    keys keep the lines where they are written, and ``via`` says where the alias uses them."""
+    seen = set() if seen is None else seen
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         kids: dict[str, Where] = {}
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
-                kids[key.value] = _where(value, file, key.start_mark.line + 1)
-        return Where(file, line, kids)
+                at = key.start_mark.line + 1
+                used = via
+                if used is None and id(key) in seen:
+                    used = line  # a key merged in from an anchor (<<: *name)
+                elif used is None and id(value) in seen:
+                    used = at  # key: *name
+                seen.add(id(key))
+                kids[key.value] = _where(value, file, at, seen, used)
+        return Where(file, line, kids, via=via)
     if isinstance(node, yaml.SequenceNode):
-        items = [
-            _where(v, file, v.start_mark.line + 1)._replace(place=i)
-            for i, v in enumerate(node.value)
-        ]
-        return Where(file, line, items)
-    return Where(file, line)
+        items = []
+        for i, v in enumerate(node.value):
+            used = via if via is not None or id(v) not in seen else line
+            items.append(_where(v, file, v.start_mark.line + 1, seen, used)._replace(place=i))
+        return Where(file, line, items, via=via)
+    return Where(file, line, via=via)
 
 
 def kid(where: Where | None, key: Any) -> Where | None:
