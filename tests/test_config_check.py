@@ -366,3 +366,59 @@ def test_the_loop_on_a_real_export(cli, tmp_path: Path) -> None:
     assert code in (0, 1) and out["summary"]["deals"] == 8800
     res = cli("rules", "--config", str(cfg))
     assert res.exit_code == 0 and "big-deal-contact" in res.stdout
+
+
+# ------------------------------------------------------------------------- headers and names
+
+
+def test_a_header_written_where_a_field_goes_names_its_field(tmp_path: Path) -> None:
+    """A team writing Chinese puts the header (客户, 金额) where the field name goes, and the
+    stage's Chinese name where its id goes."""
+    cfg = write(
+        tmp_path,
+        SMALL.replace("aliases: [Customer]", "aliases: [Customer, 客户]")
+        .replace("aliases: [Amount]", "aliases: [Amount, 金额]")
+        .replace("required: [customer]", "required: [客户]")
+        .replace("{id: negotiation, label: Negotiation,", "{id: 谈判, label: Negotiation,")
+        + "rules:\n"  # 14
+        + "  - id: big-deal\n"  # 15
+        + "    when: 金额 > 500000\n"  # 16
+        + "    require: [customer]\n",  # 17
+    )
+    assert problems_of(cfg) == [
+        "team.yaml:11: stages[1] (谈判).id: found '谈判' (text), expected a stage id in "
+        "lower_snake_case such as site_visit (names in other scripts go in label_zh: or "
+        "aliases:)",
+        "team.yaml:11: stages[1] (谈判).required[0]: found '客户' (text) (the header of "
+        "'customer': write customer), expected a field declared under columns (amount, "
+        "closing, customer, deal_id, stage)",
+        "team.yaml:16: rules[0] (big-deal).when: column 1: unexpected character '金' ('金额' is "
+        "the header of 'amount': write amount)",
+    ]
+
+
+def test_a_misspelt_field_under_columns_is_a_field_of_its_own(tmp_path: Path) -> None:
+    cfg = write(tmp_path, "extends: b2b\nname: team\ncolumns:\n  amout: {aliases: [Amount]}\n")
+    assert problems_of(cfg) == [
+        "team.yaml:4: columns.amout.aliases[0]: found 'Amount' (also an alias of 'amount'), "
+        "expected each header name to belong to one field ('amout' is a field of its own: did "
+        "you mean 'amount'?)"
+    ]
+
+
+def test_a_stage_the_sheet_writes_close_to_a_config_alias(cli, tmp_path: Path) -> None:
+    """A typo in a stage alias of the config: validate's unknown-stage finding says which
+    stage the sheet's value is close to, and how the config spells it."""
+    cfg = write(
+        tmp_path, SMALL.replace("label: Negotiation,", "label: Negotiation, aliases: [Proposl],")
+    )
+    book = tmp_path / "deals.csv"
+    book.write_text("ID,Stage,Customer,Amount\nD1,Proposal,ACME,100\nD2,Leed,ACME,5\nD3,Xyz,B,1\n")
+    code, out = cli.json("validate", str(book), "--config", str(cfg), "--today", "2026-12-01")
+    assert code == 1
+    got = [f["message"].split(";")[0] for f in out["findings"] if f["code"] == "unknown-stage"]
+    assert got == [
+        "unknown stage 'Proposal' (did you mean negotiation? the config spells it 'Proposl')",
+        "unknown stage 'Leed' (did you mean lead?)",
+        "unknown stage 'Xyz'",
+    ]

@@ -438,8 +438,12 @@ def test_a_misspelt_stage_id_in_an_extends_file_gets_a_did_you_mean(tmp_path: Pa
         "(stage 'negotiaton' is not one of the stages it extends, so it is a new stage; did you "
         "mean 'negotiation'?)",
     ]
-    # a new stage of its own name gets no guess
+    # a new stage of its own name gets no guess, but is told it is a new stage (a user who
+    # renamed an id to rename a stage learns how that is done)
     cfg.write_text("extends: b2b\nname: team\nstages:\n  - {id: pilot}\n", "utf-8")
     assert problems_of(cfg) == [
-        f"{cfg}:4: stages[0] (pilot).label: missing, expected a non-empty text value"
+        f"{cfg}:4: stages[0] (pilot).label: missing, expected a non-empty text value (stage "
+        "'pilot' is not one of the stages it extends (research, lead, opportunity, follow_up, "
+        "negotiation, contract, delivery, lost), so it is a new stage and needs a label; to "
+        "rename a stage, keep its id and set label:)"
     ]

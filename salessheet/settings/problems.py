@@ -241,7 +241,14 @@ def _new_stage_hint(data: Any, where: Where | None, loc: tuple[Any, ...]) -> str
     ]
     near = get_close_matches(sid, theirs, n=1, cutoff=0.75)
     if not near:
-        return ""
+        if not theirs:
+            return ""
+        others = [s["id"] for s in stages if isinstance(s, dict) and s.get("id") not in (sid, None)]
+        return (
+            f" (stage {sid!r} is not one of the stages it extends ({', '.join(map(str, others))}"
+            "), so it is a new stage and needs a label; to rename a stage, keep its id and set "
+            "label:)"
+        )
     return (
         f" (stage {sid!r} is not one of the stages it extends, so it is a new stage; "
         f"did you mean {near[0]!r}?)"

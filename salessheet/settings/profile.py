@@ -253,7 +253,12 @@ def _some_aliases(value: list[str], info: ValidationInfo) -> list[str]:
     return value
 
 
-FieldName = Annotated[str, *checked(ID_RE.match, "a field name in lower_snake_case")]
+FieldName = Annotated[
+    str,
+    *checked(
+        ID_RE.match, "a field name in lower_snake_case such as deal_type (headers go in aliases:)"
+    ),
+]
 Severity = Annotated[SeverityName, *choice(SEVERITIES)]
 HeaderNames = Annotated[
     list[Annotated[str, *text("a header name")]], Expect("a list of text values")
@@ -292,7 +297,14 @@ class ColumnModel(ConfigModel):
 class StageModel(ConfigModel):
     """One stage of the sales process."""
 
-    id: Annotated[str, *checked(ID_RE.match, "a stage id in lower_snake_case")]
+    id: Annotated[
+        str,
+        *checked(
+            ID_RE.match,
+            "a stage id in lower_snake_case such as site_visit (names in other scripts go in "
+            "label_zh: or aliases:)",
+        ),
+    ]
     label: Annotated[str, *text()]
     label_zh: Annotated[str, *text()] | None = None
     aliases: HeaderNames = []
@@ -328,6 +340,8 @@ def _check_columns(columns: dict[str, ColumnModel]) -> dict[str, ColumnModel]:
                     f"found {alias!r} (also an alias of {owner[n]!r}), "
                     "expected each header name to belong to one field"
                 )
+                if near(fname, [owner[n]]):  # columns: amout: a typo made a second field
+                    note += f" ({fname!r} is a field of its own: did you mean {owner[n]!r}?)"
                 found.append(item(note=note, sub=(fname, "aliases", i)))
     for needed in ("deal_id", "stage"):
         if needed not in columns:
@@ -541,6 +555,7 @@ def _validate(data: Any, path: Path | None, where: Where | None) -> Profile:
         else None,
         "base_dir": path.parent if path else None,
         "scope": scope_of(columns, stages) if data.get("rules") else None,
+        "headers": _headers(columns),
         # fields whose type: is not one: the checks that need the type wait for it
         "unsure_fields": {
             f
@@ -557,6 +572,18 @@ def _validate(data: Any, path: Path | None, where: Where | None) -> Profile:
             f"{label}: {n} problem{'s' if n > 1 else ''} in the config", [p.text for p in found]
         )
     return _build(model, path, data)
+
+
+def _headers(columns: Any) -> dict[str, str]:
+    """Each header name as written under ``aliases:`` (normalised) → its field: a header
+    written where a field name goes is said to be one (``联系人`` is the header of contact)."""
+    out: dict[str, str] = {}
+    for f, col in columns.items() if isinstance(columns, dict) else ():
+        aliases = col.get("aliases") if isinstance(col, dict) else None
+        for a in aliases if isinstance(aliases, list) else ():
+            if isinstance(a, str) and a.strip():
+                out.setdefault(normalise(a), str(f))
+    return out
 
 
 def _build(m: ProfileFile, path: Path | None, data: dict[str, Any]) -> Profile:

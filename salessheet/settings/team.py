@@ -26,6 +26,7 @@ from pydantic import AfterValidator, BeforeValidator, ValidationInfo, model_vali
 from pydantic.json_schema import WithJsonSchema
 
 from salessheet.core.catalogue import Check, profile_check, profile_code_problem
+from salessheet.core.textnorm import normalise
 from salessheet.settings.base import (
     ConfigModel,
     Expect,
@@ -190,7 +191,14 @@ def _compile(source: str, info: ValidationInfo) -> Any:
         unsure = (info.context or {}).get("unsure_fields") or ()
         if any(name in unsure for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source)):
             return source
-        raise problem(note=exc.describe(source)) from None
+        note = exc.describe(source)
+        word = re.match(r"""[^\s<>=!()\[\],+\-"]+""", source[exc.pos :])
+        headers = (info.context or {}).get("headers") or {}
+        field = headers.get(normalise(word.group())) if word else None
+        fields = scope.fields
+        if word and field is not None and word.group() not in fields and field in fields:
+            note += f" ({word.group()!r} is the header of {field!r}: write {field})"
+        raise problem(note=note) from None
 
 
 ConditionText = Annotated[
@@ -227,13 +235,23 @@ def declared_fields(value: list[str], info: ValidationInfo) -> list[str]:
     if fields:
         wanted = f"a field declared under columns ({', '.join(sorted(fields))})"
         bad = [
-            item(wanted, found=f, sub=(i,), hint=near(f, fields))
+            item(wanted, found=f, sub=(i,), hint=field_hint(f, fields, info))
             for i, f in enumerate(value)
             if f not in fields
         ]
         if bad:
             raise problems(bad)
     return value
+
+
+def field_hint(name: Any, fields: Any, info: ValidationInfo) -> str:
+    """A did-you-mean for a name where a field goes: a near field name, or the field whose
+    header it is (``联系人`` → contact)."""
+    headers = (info.context or {}).get("headers") or {}
+    field = headers.get(normalise(name)) if isinstance(name, str) else None
+    if field is not None:
+        return f" (the header of {field!r}: write {field})"
+    return near(name, fields)
 
 
 def _declared(value: list[str], info: ValidationInfo) -> list[str]:
