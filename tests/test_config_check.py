@@ -422,3 +422,25 @@ def test_a_stage_the_sheet_writes_close_to_a_config_alias(cli, tmp_path: Path) -
         "unknown stage 'Leed' (did you mean lead?)",
         "unknown stage 'Xyz'",
     ]
+
+
+def test_what_config_init_printed_saved_as_the_config(cli, tmp_path: Path) -> None:
+    """`salessheet config init deals.csv > team.yaml`: team.yaml holds the report; the config
+    went to deals.salessheet.yaml. config check (and validate) say so, instead of a YAML
+    error about indentation on line 3."""
+    book = tmp_path / "deals.csv"
+    book.write_text("Deal ID,Stage,Customer,Amount\nD1,Lead,ACME,100\nD2,Won,B,5\n")
+    res = cli("config", "init", str(book), "--today", "2026-12-01")
+    assert res.exit_code == 0
+    cfg = write(tmp_path, res.stdout)
+    wrote = tmp_path / "deals.salessheet.yaml"
+    assert wrote.is_file()
+    res = cli("config", "check", str(cfg))
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [
+        f"salessheet: {cfg}: this is what `salessheet config init` printed, not a config: the "
+        f"config it wrote is {wrote}",
+        f"  hint: check that one: `salessheet config check {wrote}` (config init writes the "
+        "config to a file; --out FILE chooses its name)",
+    ]
+    assert cli("config", "check", str(wrote)).exit_code == 0

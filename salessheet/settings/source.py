@@ -30,6 +30,8 @@ hundred bytes of nested aliases (a "billion laughs") are refused at once; and th
 from __future__ import annotations
 
 import copy
+import re
+import shlex
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -235,6 +237,7 @@ def read_yaml(path: Path) -> tuple[Any, Where]:
 
 def read_yaml_text(text: str, path: Path) -> tuple[Any, Where]:
     """Like ``read_yaml`` for text not (yet) in a file; ``path`` names it in messages."""
+    _refuse_init_report(text, path)
     loader = _Loader(text)
     node = None
     try:
@@ -259,6 +262,24 @@ def read_yaml_text(text: str, path: Path) -> tuple[Any, Where]:
         loader.dispose()
     file = str(path)
     return data, (_where(node, file, 1) if node is not None else Where(file, 1))
+
+
+_INIT_REPORT = re.compile(r"config init: wrote (.+?) \(extends [^)]*\)\s*$", re.M)
+
+
+def _refuse_init_report(text: str, path: Path) -> None:
+    """``salessheet config init sheet.xlsx > team.yaml`` saves what config init printed: the
+    config itself went to the file it names."""
+    m = _INIT_REPORT.match(text.lstrip("\ufeff"))
+    if m is None:
+        return
+    wrote = m.group(1)
+    raise ConfigError(
+        f"{path}: this is what `salessheet config init` printed, not a config: the config it "
+        f"wrote is {wrote}",
+        hint=f"check that one: `salessheet config check {shlex.quote(wrote)}` (config init "
+        "writes the config to a file; --out FILE chooses its name)",
+    )
 
 
 def _indent(line: str) -> int:
