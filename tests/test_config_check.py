@@ -335,8 +335,8 @@ def test_the_loop_on_a_real_export(cli, tmp_path: Path) -> None:
     assert code == 2
     got = [p.replace(str(cfg), "team.yaml") for p in out["error"]["problems"]]
     assert got == [
-        f"team.yaml:{at('currency: usd')}: currency: found 'usd' (text), expected an ISO 4217 "
-        "code such as CNY, USD or EUR",
+        f"team.yaml:{at('currency: usd')}: currency: found 'usd' (text) (did you mean 'USD'?), "
+        "expected an ISO 4217 code such as CNY, USD or EUR",
         f"team.yaml:{at('    currency: USD')}: columns.expected_close.currency: found currency: "
         "USD on a date column, expected currency only on a money column (give the column a "
         "type: that reads it, or drop currency:)",
@@ -444,3 +444,21 @@ def test_what_config_init_printed_saved_as_the_config(cli, tmp_path: Path) -> No
         "config to a file; --out FILE chooses its name)",
     ]
     assert cli("config", "check", str(wrote)).exit_code == 0
+
+
+def test_a_currency_written_as_a_name_or_a_sign_gets_its_code(tmp_path: Path) -> None:
+    cfg = write(
+        tmp_path,
+        "extends: b2b\nname: t\ncurrency: RMB\ncolumns:\n  amount: {currency: usd}\n"
+        "  discount: {type: money, currency: 美元}\n  notes: {currency: £}\n",
+    )
+    assert problems_of(cfg) == [
+        "team.yaml:3: currency: found 'RMB' (text) (did you mean 'CNY'?), expected an ISO 4217 "
+        "code such as CNY, USD or EUR",
+        "team.yaml:5: columns.amount.currency: found 'usd' (text) (did you mean 'USD'?), "
+        "expected an ISO 4217 code such as CNY, USD or EUR",
+        "team.yaml:6: columns.discount.currency: found '美元' (text) (did you mean 'USD'?), "
+        "expected an ISO 4217 code such as CNY, USD or EUR",
+        "team.yaml:7: columns.notes.currency: found '£' (text) (did you mean 'GBP'?), expected "
+        "an ISO 4217 code such as CNY, USD or EUR",
+    ]

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic.json_schema import WithJsonSchema
 
-from salessheet.settings.base import ConfigModel, Expect, checked, item, to_decimal
+from salessheet.settings.base import ConfigModel, Expect, item, problems, to_decimal
 
 DateOrderName = Literal["dmy", "mdy", "ymd"]
 LayoutMode = Literal["auto", "none"]
@@ -82,10 +82,41 @@ Scale = Annotated[
     WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
     Expect("a number above 0, e.g. 10000 for amounts written in 万 (ten thousands)"),
 ]
-CurrencyCode = Annotated[
-    str,
-    *checked(lambda v: re.fullmatch(r"[A-Z]{3}", v), "an ISO 4217 code such as CNY, USD or EUR"),
-]
+# how a team may write a currency where the code goes, and the code it means
+_CURRENCY_NAMES = {
+    "rmb": "CNY",
+    "人民币": "CNY",
+    "元": "CNY",
+    "¥": "CNY",
+    "￥": "CNY",
+    "$": "USD",
+    "us$": "USD",
+    "美元": "USD",
+    "美金": "USD",
+    "€": "EUR",
+    "欧元": "EUR",
+    "£": "GBP",
+    "英镑": "GBP",
+    "hk$": "HKD",
+    "港币": "HKD",
+    "港元": "HKD",
+    "日元": "JPY",
+}
+_CURRENCY = "an ISO 4217 code such as CNY, USD or EUR"
+
+
+def _currency_code(value: str) -> str:
+    if re.fullmatch(r"[A-Z]{3}", value) and value != "RMB":  # RMB: a name, not the code
+        return value
+    said = value.strip()
+    code = _CURRENCY_NAMES.get(said.lower()) or (
+        said.upper() if re.fullmatch(r"[A-Za-z]{3}", said) else None
+    )
+    hint = f" (did you mean {code!r}?)" if code else ""
+    raise problems([item(_CURRENCY, hint=hint)])
+
+
+CurrencyCode = Annotated[str, AfterValidator(_currency_code), Expect(_CURRENCY)]
 RowNumber = Annotated[
     Any,
     BeforeValidator(_row_spec),
