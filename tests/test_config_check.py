@@ -462,3 +462,27 @@ def test_a_currency_written_as_a_name_or_a_sign_gets_its_code(tmp_path: Path) ->
         "team.yaml:7: columns.notes.currency: found '£' (text) (did you mean 'GBP'?), expected "
         "an ISO 4217 code such as CNY, USD or EUR",
     ]
+
+
+def test_a_misspelt_key_is_one_problem_and_a_bad_pattern_says_why(tmp_path: Path) -> None:
+    """`colum:` for `column:` was two problems (an unknown key, and column missing); a
+    pattern that does not compile said only what a pattern is; 1万 in a rule, 'unexpected
+    character'."""
+    cfg = write(
+        tmp_path,
+        SMALL
+        + "skip_rows:\n"  # 14
+        + "  where:\n"  # 15
+        + '    - {column: Stage, matches: "(?i)total("}\n'  # 16
+        + '    - {colum: Stage, matches: "x"}\n'  # 17
+        + "rules:\n"  # 18
+        + "  - id: big-deal\n"  # 19
+        + "    check: amount > 1.5万\n",  # 20
+    )
+    assert problems_of(cfg) == [
+        "team.yaml:16: skip_rows.where[0].matches: found '(?i)total(' (text), expected a "
+        "regular expression (missing ), unterminated subpattern at position 9)",
+        "team.yaml:17: skip_rows.where[1].colum: unknown key (did you mean 'column'?), expected "
+        "one of: column, matches",
+        "team.yaml:20: rules[0] (big-deal).check: column 10: write the number out: 1.5万 is 15000",
+    ]

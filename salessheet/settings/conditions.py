@@ -91,6 +91,7 @@ NAME: /[A-Za-z_][A-Za-z0-9_]*/
 %ignore /[ \t\r\n]+/
 """
 
+_UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "千": Decimal(1000)}  # 1万 etc.
 _LANGUAGE_WORDS = {"and", "or", "not", "in", "is", "empty"}
 _CALLS = ("date", "days")
 _SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[A-Za-z_][A-Za-z0-9_]*|\S')
@@ -220,6 +221,13 @@ def _parse(text: str, fields: Mapping[str, str]) -> Any:
             "|": "use or",
             "!": "use not, or != to compare",
         }
+        if char in _UNITS and pos > 0 and text[pos - 1].isdigit():
+            number = re.search(r"\d+(\.\d+)?$", text[:pos])
+            start = number.start() if number else pos
+            amount = Decimal(text[start:pos]) * _UNITS[char]
+            raise ConditionError(
+                f"write the number out: {text[start : pos + 1]} is {amount.normalize():f}", start
+            ) from None
         raise ConditionError(hints.get(char) or f"unexpected character {char!r}", pos) from None
     except UnexpectedToken as exc:
         tok = exc.token

@@ -9,6 +9,7 @@ fields (unknown keys first in each mapping), so the order does not depend on pyd
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -49,6 +50,7 @@ class Problem(NamedTuple):
     file: str  # where the value was written ("" when not known)
     line: int
     reads: tuple[tuple[Any, ...], ...] = ()  # other values the check read (key paths)
+    kind: str = ""  # pydantic's error type ("missing", "extra_forbidden", ...)
 
 
 class _Step(NamedTuple):
@@ -128,13 +130,21 @@ def collect(
             hint = hint or _outdented_hint(step, err.get("input"))
             text = f"found {found_text(err.get('input'))}{hint}, expected {expected}"
             prune = step.loc
-        out.append(_problem(step, text, label, where, prefix, prune))
+        out.append(_problem(step, text, label, where, prefix, prune)._replace(kind=kind))
     return _in_order(out)
 
 
 def _in_order(found: list[Problem]) -> list[Problem]:
     """In the order of the models' fields; when lines are known, file by file, line by line;
-    each message once."""
+    each message once; a key missing where an unknown key is its near miss (``colum:``) is one
+    problem, the unknown key's (it says what was meant)."""
+    typos = {
+        p.loc[:-1] + (near_key,)
+        for p in found
+        if p.kind == "extra_forbidden" and p.loc
+        for near_key in _meant(p)
+    }
+    found = [p for p in found if not (p.kind == "missing" and p.loc in typos)]
     out = sorted(found, key=lambda p: p.rank)
     files = {f: i for i, f in reversed(list(enumerate(p.file for p in out)))}
     out.sort(key=lambda p: (files[p.file], p.line))
@@ -145,6 +155,12 @@ def _in_order(found: list[Problem]) -> list[Problem]:
             seen.add(p.text)
             unique.append(p)
     return unique
+
+
+def _meant(p: Problem) -> list[str]:
+    """The key an unknown key's message suggests (its did-you-mean), if any."""
+    m = re.search(r"did you mean '([^']+)'\?\)", p.text)
+    return [m.group(1)] if m else []
 
 
 def _same(loc: tuple[Any, ...]) -> tuple[Any, ...]:

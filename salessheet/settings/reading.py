@@ -61,7 +61,7 @@ def _regex(value: Any) -> Any:
         try:
             re.compile(value)
         except re.error as exc:
-            raise ValueError(f"a regular expression ({exc})") from None
+            raise problems([item(f"a regular expression ({exc})")]) from None
     return value
 
 
