@@ -486,3 +486,18 @@ def test_a_misspelt_key_is_one_problem_and_a_bad_pattern_says_why(tmp_path: Path
         "one of: column, matches",
         "team.yaml:20: rules[0] (big-deal).check: column 10: write the number out: 1.5万 is 15000",
     ]
+
+
+def test_a_wrong_column_letter_is_not_also_a_column_without_headers(tmp_path: Path) -> None:
+    """With header: none a column is found by its letter: a wrong letter was also reported as
+    'aliases: found nothing, expected at least one header name' (the check read the letter
+    as absent)."""
+    cfg = write(
+        tmp_path,
+        "name: t\nheader: none\ncolumns:\n  deal_id: {column: A}\n  stage: {column: ZZZZ}\n"
+        "stages:\n  - {id: lead, label: Lead}\n  - {id: lost, label: Lost, outcome: lost}\n",
+    )
+    assert problems_of(cfg) == [
+        "team.yaml:5: columns.stage.column: found 'ZZZZ' (text), expected a column letter such "
+        "as E, or a column number from 1",
+    ]

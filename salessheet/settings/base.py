@@ -163,10 +163,10 @@ def item(
     hint: str = "",
 ) -> dict[str, Any]:
     """One problem of several (see ``problem``). ``reads``: the values the check read to find
-    it (key paths, as ``sub``: inside the value validated; default: everything at the place
-    named): a problem found while one of them could not be read as written waits for the next
-    check (salessheet.settings.problems.every_problem). ``hint``: said after the value found,
-    such as ``near``'s did-you-mean."""
+    it (key paths relative as the place is: with ``at``, to the mapping; else to the value;
+    default: everything at the place named): a problem found while one of them could not be
+    read as written waits for the next check (salessheet.settings.problems.every_problem).
+    ``hint``: said after the value found, such as ``near``'s did-you-mean."""
     return {
         "expected": expected,
         "found": found,

@@ -100,7 +100,9 @@ def collect(
             for it in err["ctx"]["items"]:
                 full = base + tuple(it["sub"] or ()) if it["at"] is None else base[:-1] + it["at"]
                 full = to_origin(full)
-                reads = tuple(to_origin(base + tuple(r)) for r in it.get("reads") or ())
+                # relative to what the place is relative to: the mapping (at) or the value
+                root = base if it["at"] is None else base[:-1]
+                reads = tuple(to_origin(root + tuple(r)) for r in it.get("reads") or ())
                 step = _walk(model, shown, full, start)
                 if it["note"]:
                     text = it["note"]

@@ -248,8 +248,11 @@ def _holiday(value: Any) -> Any:
 
 
 def _some_aliases(value: list[str], info: ValidationInfo) -> list[str]:
-    if not value and info.data.get("column") is None:
-        raise problem("at least one header name")
+    # (a column: that is wrong is not in info.data: said there, and it may be the position)
+    if not value and "column" in info.data and info.data["column"] is None:
+        raise problems(
+            [item("at least one header name", at=("aliases",), reads=(("aliases",), ("column",)))]
+        )
     return value
 
 
