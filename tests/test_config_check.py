@@ -501,3 +501,19 @@ def test_a_wrong_column_letter_is_not_also_a_column_without_headers(tmp_path: Pa
         "team.yaml:5: columns.stage.column: found 'ZZZZ' (text), expected a column letter such "
         "as E, or a column number from 1",
     ]
+
+
+def test_a_stage_key_written_at_the_top_level_says_where_it_belongs(tmp_path: Path) -> None:
+    """`required:` one indentation level too far left, after the stages: a top-level key
+    nobody knows; it is a key of each stage (and of each column: the entry above decides)."""
+    cfg = write(
+        tmp_path, SMALL + "  - {id: paid, label: Paid, outcome: won}\nrequired: [customer]\n"
+    )
+    assert problems_of(cfg) == [
+        "team.yaml:15: required: unknown key (required is a key of each entry of stages: if it "
+        "belongs to the entry above it, indent it under that entry), expected one of: "
+        "approvers, columns, currency, date_formats, description, documents, extends, "
+        "first_row, header, header_row, ignore_columns, layout_rows, locale, name, "
+        "notifications, null_markers, report, rules, sheet, skip_rows, stages, stages_replace, "
+        "stall, timezone, transitions, version"
+    ]

@@ -89,12 +89,46 @@ class ConfigModel(BaseModel):
         return [f.alias or name for name, f in cls.model_fields.items()]
 
     @classmethod
-    def unknown_key_note(cls, key: Any) -> str:
+    def unknown_key_note(cls, key: Any, above: Any = None) -> str:
+        """``above``: the key written just before it in the same mapping, if known."""
         keys = cls.keys()
         hint = near(key, keys)
         if not hint and isinstance(key, str) and _CHINESE_KEYS.get(key.strip()) in keys:
             hint = f" (config keys are English: did you mean {_CHINESE_KEYS[key.strip()]!r}?)"
+        if not hint:
+            hint = cls._inner_key_hint(key, above)
         return f"{cls.unknown_word}{hint}, expected one of: {', '.join(sorted(keys))}"
+
+    @classmethod
+    def _inner_key_hint(cls, key: Any, above: Any = None) -> str:
+        """`` (required is a key of each entry of stages: ...)``: a key written one level
+        too far left, out of the list or mapping above it (that one first, when it has the
+        key: stages and columns both have required)."""
+        holders = []
+        for name, f in cls.model_fields.items():
+            inner = _model_in(f.annotation)
+            if inner is not None and key in inner.keys():
+                holders.append(f.alias or name)
+        if not holders:
+            return ""
+        where = above if above in holders else holders[0]
+        return (
+            f" ({key} is a key of each entry of {where}: if it belongs to the entry above it, "
+            "indent it under that entry)"
+        )
+
+
+def _model_in(tp: Any) -> type[ConfigModel] | None:
+    """The ConfigModel a field holds: itself, or the items of a list or the values of a
+    mapping of them."""
+    tp, _ = unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, ConfigModel):
+        return None  # a mapping of its own: its keys sit under its name, not in entries
+    for arg in get_args(tp)[-1:]:
+        inner, _ = unwrap(arg)
+        if isinstance(inner, type) and issubclass(inner, ConfigModel):
+            return inner
+    return None
 
 
 # keys a team writing Chinese may write for the English ones (only said when the mapping

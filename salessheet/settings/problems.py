@@ -116,7 +116,8 @@ def collect(
         if kind == "extra_forbidden":
             holder = step.holder
             key = step.loc[-1] if step.loc else "?"
-            text = holder.unknown_key_note(key) if holder else "unknown key"
+            above = _key_above(start, step.loc)
+            text = holder.unknown_key_note(key, above) if holder else "unknown key"
             prune = step.loc
         elif kind == "missing":
             expect = expect_of(step.meta)
@@ -157,6 +158,19 @@ def _in_order(found: list[Problem]) -> list[Problem]:
             seen.add(p.text)
             unique.append(p)
     return unique
+
+
+def _key_above(where: Where | None, loc: tuple[Any, ...]) -> str | None:
+    """The key written just above the key at ``loc``, in the same mapping of the same file."""
+    for el in loc[:-1]:
+        where = kid(where, el)
+    this = kid(where, loc[-1]) if loc else None
+    if where is None or this is None or not isinstance(where.kids, dict):
+        return None
+    before = [
+        (w.line, k) for k, w in where.kids.items() if w.file == this.file and w.line < this.line
+    ]
+    return max(before)[1] if before else None
 
 
 def _meant(p: Problem) -> list[str]:
