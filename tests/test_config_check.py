@@ -517,3 +517,18 @@ def test_a_stage_key_written_at_the_top_level_says_where_it_belongs(tmp_path: Pa
         "notifications, null_markers, report, rules, sheet, skip_rows, stages, stages_replace, "
         "stall, timezone, transitions, version"
     ]
+
+
+def test_a_holiday_that_is_no_date_is_listed_with_the_rest(tmp_path: Path) -> None:
+    """2026-02-30 unquoted is a YAML date that is none: it stopped the whole file at a YAML
+    error; now it is one problem among the others."""
+    cfg = write(
+        tmp_path,
+        SMALL.replace("currency: USD", "currency: usd") + "stall:\n  holidays: [CN, 2026-02-30]\n",
+    )
+    assert problems_of(cfg) == [
+        "team.yaml:2: currency: found 'usd' (text) (did you mean 'USD'?), expected an ISO 4217 "
+        "code such as CNY, USD or EUR",
+        "team.yaml:15: stall.holidays[1]: found '2026-02-30' (text) (day is out of range for "
+        "month), expected an ISO date or a country code (CN)",
+    ]

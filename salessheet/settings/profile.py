@@ -243,8 +243,10 @@ def _holiday(value: Any) -> Any:
         return value
     try:
         return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError("not a date") from None
+    except ValueError as exc:
+        # 2026-02-30: written as a date, but no day of the calendar
+        why = f" ({exc})" if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", str(value)) else ""
+        raise problems([item("an ISO date or a country code (CN)", hint=why)]) from None
 
 
 def _some_aliases(value: list[str], info: ValidationInfo) -> list[str]:

@@ -242,7 +242,7 @@ def read_yaml_text(text: str, path: Path) -> tuple[Any, Where]:
     node = None
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        data = _construct(loader, node) if node is not None else None
     except ValueError as exc:  # a timestamp that is no date, such as 2026-13-01
         node_at = _bad_scalar(node)
         mark = node_at.start_mark if node_at is not None else None
@@ -343,6 +343,27 @@ def _syntax_hint(exc: yaml.YAMLError, text: str) -> str:
             return shown
         shown += f", nor with line {i + 1} above it ({_indent(above)} spaces)"
     return shown + ": lines of one mapping or list line up in one column"
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAX_NOT_DATES = 100
+
+
+def _construct(loader: Any, node: yaml.Node) -> Any:
+    """The document's data. A value YAML takes for a date but is none (``2026-13-01``) is
+    read as the text it is, so the config's checks name it at its key path among every
+    other problem, instead of the whole file stopping at the first one."""
+    for _ in range(_MAX_NOT_DATES):
+        try:
+            return loader.construct_document(node)
+        except ValueError:
+            bad = _bad_scalar(node)
+            if bad is None or bad.tag == _STR_TAG:
+                raise
+            bad.tag = _STR_TAG
+            loader.constructed_objects, loader.recursive_objects = {}, {}
+            loader.state_generators, loader.deep_construct = [], False
+    return loader.construct_document(node)
 
 
 def _bad_scalar(node: yaml.Node | None) -> yaml.ScalarNode | None:
