@@ -150,6 +150,7 @@ def test_hints_name_the_command_and_the_config_to_check(tmp_path: Path) -> None:
     quoted = shlex.quote(str(config))
     assert (
         err["hint"]
-        == f"fix the key named, then `salessheet config check {quoted}` lists any other problem"
+        == f"fix the keys named and run again; `salessheet config check {quoted}` checks the "
+        "config on its own"
     )
     assert "COMMAND" not in res.stderr

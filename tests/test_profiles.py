@@ -106,7 +106,7 @@ def test_broken_config_lists_every_problem_with_key_path(tmp_path: Path) -> None
         load_profile(str(cfg))
     problems = exc.value.problems
     expected = [
-        f"{cfg}:2: currency: found 'rmb' (text), expected an ISO 4217 code",
+        f"{cfg}:2: currency: found 'rmb' (text) (did you mean 'CNY'?), expected an ISO 4217 code",
         f"{cfg}:3: timezone: found 'Mars/Base' (text), expected an IANA time zone",
         f"{cfg}:6: columns.stage.type: found 'colour' (text), expected one of id, text, stage",
         f"{cfg}:8: stages[0] (lead).probability: found 1.5 (a number), expected a number from 0 "

@@ -455,8 +455,8 @@ def test_named_rows_and_patterns_are_skipped_and_automatic_ones_can_be_turned_of
         'such as "120-135"',
         "skip_rows.rows[1]: found '5-3' (text), expected a row number such as 3, or a range "
         'such as "120-135"',
-        "skip_rows.where[0].matches: found '(' (text), expected a regular expression such as "
-        "(?i)^(sub)?total",
+        "skip_rows.where[0].matches: found '(' (text), expected a regular expression (missing "
+        "), unterminated subpattern at position 0)",
     ]
 
 

@@ -82,8 +82,8 @@ def test_every_problem_in_every_section_is_listed_at_once(tmp_path: Path) -> Non
         "days ≥ 1",
         f"{cfg}:12: transitions.graph.lead[1]: found 'paid' (text), expected one of the stages: "
         "lead, won, lost",
-        f"{cfg}:14: stall.holidays[1]: found '2026-13-01' (text), expected an ISO date or a "
-        "country code (CN)",
+        f"{cfg}:14: stall.holidays[1]: found '2026-13-01' (text) (month must be in 1..12), "
+        "expected an ISO date or a country code (CN)",
         f"{cfg}:16: documents.validity_days: found -1 (a number), expected a whole number of "
         "days >= 0",
         f"{cfg}:17: documents.quote.stages[1]: found 'offer' (text), expected one of the "
@@ -109,7 +109,8 @@ def test_missing_and_misplaced_keys(tmp_path: Path) -> None:
     )
     assert problems_of(cfg) == [
         f"{cfg}:1: name: missing, expected a text value",
-        f"{cfg}:4: columns.customer.alias: unknown key, expected one of: aliases, "
+        f"{cfg}:4: columns.customer.alias: unknown key (did you mean 'aliases'?), expected one "
+        "of: aliases, "
         "aliases_replace, column, currency, date_order, null_markers, required, scale, track, type",
         f"{cfg}:4: columns.customer.aliases: found nothing, expected at least one header name",
         f"{cfg}:7: stages[1] (won).label: missing, expected a non-empty text value",
@@ -119,12 +120,11 @@ def test_missing_and_misplaced_keys(tmp_path: Path) -> None:
 def test_a_date_that_is_no_date_names_its_line(tmp_path: Path) -> None:
     cfg = tmp_path / "team.yaml"
     cfg.write_text(SMALL + "stall:\n  holidays: [2026-10-01, 2026-13-01]\n", "utf-8")
-    with pytest.raises(ConfigError) as exc:
-        load_profile(str(cfg))
-    assert exc.value.message == (
-        f"{cfg}: not valid YAML at line 11, column 26: 2026-13-01 is not a date "
-        "(month must be in 1..12)"
-    )
+    # read as the text it is, so it is listed with every other problem, at its key path
+    assert problems_of(cfg) == [
+        f"{cfg}:11: stall.holidays[1]: found '2026-13-01' (text) (month must be in 1..12), "
+        "expected an ISO date or a country code (CN)"
+    ]
 
 
 def test_config_check_shows_the_line(cli, tmp_path: Path) -> None:
@@ -437,8 +437,12 @@ def test_a_misspelt_stage_id_in_an_extends_file_gets_a_did_you_mean(tmp_path: Pa
         "(stage 'negotiaton' is not one of the stages it extends, so it is a new stage; did you "
         "mean 'negotiation'?)",
     ]
-    # a new stage of its own name gets no guess
+    # a new stage of its own name gets no guess, but is told it is a new stage (a user who
+    # renamed an id to rename a stage learns how that is done)
     cfg.write_text("extends: b2b\nname: team\nstages:\n  - {id: pilot}\n", "utf-8")
     assert problems_of(cfg) == [
-        f"{cfg}:4: stages[0] (pilot).label: missing, expected a non-empty text value"
+        f"{cfg}:4: stages[0] (pilot).label: missing, expected a non-empty text value (stage "
+        "'pilot' is not one of the stages it extends (research, lead, opportunity, follow_up, "
+        "negotiation, contract, delivery, lost), so it is a new stage and needs a label; to "
+        "rename a stage, keep its id and set label:)"
     ]

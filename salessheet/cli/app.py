@@ -177,6 +177,18 @@ _DEFAULT_HINTS = {
 }
 
 
+def config_hint(exc: ConfigError, config: str | None, checking: bool = False) -> str:
+    """What to do about a config that does not load: every problem found is listed, so fix
+    them and run again (``checking``: the command was `config check` itself)."""
+    what = "the keys named" if exc.problems else "the file where named"
+    if checking and config:
+        return f"fix {what}, then run `salessheet config check {shlex.quote(config)}` again"
+    if config:
+        check = f"salessheet config check {shlex.quote(config)}"
+        return f"fix {what} and run again; `{check}` checks the config on its own"
+    return f"fix {what}; `salessheet config check FILE` checks a config on its own"
+
+
 def classify(
     exc: BaseException, command: str = "salessheet", config: str | None = None
 ) -> tuple[int, str, list[str], str]:
@@ -188,13 +200,7 @@ def classify(
         command = exc.ctx.command_path  # raised while the command line was parsed
     usage_hint = _DEFAULT_HINTS[2].format(command=command)
     if isinstance(exc, ConfigError) and not exc.hint:
-        check = f"salessheet config check {shlex.quote(config)}" if config else None
-        hint = (
-            f"fix the key named, then `{check}` lists any other problem"
-            if check
-            else "fix the key named; `salessheet config check FILE` lists every problem"
-        )
-        return exc.exit_code, exc.message, list(exc.problems), hint
+        return exc.exit_code, exc.message, list(exc.problems), config_hint(exc, config)
     if isinstance(exc, SalessheetError):
         code = exc.exit_code
         default = usage_hint if code == 2 else _DEFAULT_HINTS.get(code, "")

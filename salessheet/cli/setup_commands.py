@@ -123,9 +123,16 @@ def config_check(c: Ctx, file: str, fmt: str, **_: Any) -> int:
       salessheet config check config/b2b.yaml
       salessheet config check my-team.yaml --format json
     """
+    from salessheet.cli.app import config_hint
+    from salessheet.core.errors import ConfigError
     from salessheet.settings.profile import load_profile
 
-    prof = load_profile(file)
+    try:
+        prof = load_profile(file)
+    except ConfigError as exc:
+        # every problem found is listed: the hint says to run this again, not another command
+        exc.hint = exc.hint or config_hint(exc, file, checking=True)
+        raise
     stages = " → ".join(s.id for s in prof.stages if s.outcome != "lost")
     # (a broken config raises ConfigError: every problem as file:line: key.path: found, expected)
     text = (

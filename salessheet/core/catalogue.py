@@ -80,7 +80,8 @@ def profile_code_problem(code: str) -> str | None:
     """Why ``code`` cannot be the id of a profile's rule, or None when it can."""
     if not _PROFILE_CODE.fullmatch(code):
         return (
-            "a rule id in kebab-case: lowercase words joined by hyphens, such as discount-approval"
+            "a rule id in kebab-case: two or more lowercase words joined by hyphens, such as "
+            "discount-approval"
         )
     if code in CATALOGUE:
         return f"an id that is not a built-in finding code ({code} is one: see salessheet rules)"

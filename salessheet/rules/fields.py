@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from difflib import get_close_matches
 
 from salessheet.core import catalogue as C
 from salessheet.core.cells import a1
 from salessheet.core.cellsafe import quote_value
 from salessheet.core.findings import Finding, field_label, json_safe
 from salessheet.core.records import Deal
-from salessheet.core.textnorm import is_zh
+from salessheet.core.textnorm import is_zh, normalise
 from salessheet.settings.profile import Profile, Stage
 from salessheet.sheet.parsing import is_blank, is_null_marker, null_marker_set
 from salessheet.sheet.pipeline import Pipeline
@@ -82,6 +83,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
     }
     stage_ids = [s.id for s in profile.stages]
     unread = p.unread_cells  # (an id or stage formula with no saved result: said per column)
+    near_stage: dict[object, str] = {}  # raw stage -> its did-you-mean (once per spelling)
     for d in p.deals:
         values = d.values
         if not d.id:
@@ -92,10 +94,13 @@ def check_fields(p: Pipeline) -> list[Finding]:
                 out.append(missing_id(d, f"row {d.row} has data but no deal id"))
         if unknown_rows and d.row in unknown_rows:
             raw = d.raw_value("stage")
+            if raw not in near_stage:
+                near_stage[raw] = _near_stage(raw, profile)
             out.append(
                 unknown_stage(
                     d,
-                    f"unknown stage {quote_value(json_safe(raw))}; allowed: {allowed}",
+                    f"unknown stage {quote_value(json_safe(raw))}{near_stage[raw]}; "
+                    f"allowed: {allowed}",
                     details={"allowed": list(stage_ids)},
                 )
             )
@@ -198,3 +203,22 @@ def _stage_word(stage: Stage, zh: bool) -> str:
     if not word or word.casefold().replace("-", "_") == stage.id.casefold():
         return ""
     return f" ({word})"
+
+
+def _near_stage(raw: object, profile: Profile) -> str:
+    """`` (did you mean negotiation? 'Proposl' is its alias in the config)`` for a stage
+    written close to one of the profile's spellings: a typo in the sheet, or in the config."""
+    if not isinstance(raw, str) or not raw.strip():
+        return ""
+    written: dict[str, tuple[str, str]] = {}  # normalised spelling -> (as written, stage id)
+    for s in profile.stages:
+        for spelling in (s.id, s.label, s.label_zh, *s.aliases):
+            if spelling:
+                written.setdefault(normalise(spelling), (spelling, s.id))
+    got = get_close_matches(normalise(raw), list(written), n=1, cutoff=0.75)
+    if not got:
+        return ""
+    spelling, sid = written[got[0]]
+    if spelling == sid:
+        return f" (did you mean {sid}?)"
+    return f" (did you mean {sid}? the config spells it {spelling!r})"

@@ -12,8 +12,9 @@ Adding a key to a config is one line in a model: ``new_key: Annotated[int, Expec
 """
 
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
+from difflib import get_close_matches
 from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
@@ -88,8 +89,84 @@ class ConfigModel(BaseModel):
         return [f.alias or name for name, f in cls.model_fields.items()]
 
     @classmethod
-    def unknown_key_note(cls, key: Any) -> str:
-        return f"{cls.unknown_word}, expected one of: {', '.join(sorted(cls.keys()))}"
+    def unknown_key_note(cls, key: Any, above: Any = None) -> str:
+        """``above``: the key written just before it in the same mapping, if known."""
+        keys = cls.keys()
+        hint = near(key, keys)
+        if not hint and isinstance(key, str) and _CHINESE_KEYS.get(key.strip()) in keys:
+            hint = f" (config keys are English: did you mean {_CHINESE_KEYS[key.strip()]!r}?)"
+        if not hint:
+            hint = cls._inner_key_hint(key, above)
+        return f"{cls.unknown_word}{hint}, expected one of: {', '.join(sorted(keys))}"
+
+    @classmethod
+    def _inner_key_hint(cls, key: Any, above: Any = None) -> str:
+        """`` (required is a key of each entry of stages: ...)``: a key written one level
+        too far left, out of the list or mapping above it (that one first, when it has the
+        key: stages and columns both have required)."""
+        holders = []
+        for name, f in cls.model_fields.items():
+            inner = _model_in(f.annotation)
+            if inner is not None and key in inner.keys():
+                holders.append(f.alias or name)
+        if not holders:
+            return ""
+        where = above if above in holders else holders[0]
+        return (
+            f" ({key} is a key of each entry of {where}: if it belongs to the entry above it, "
+            "indent it under that entry)"
+        )
+
+
+def _model_in(tp: Any) -> type[ConfigModel] | None:
+    """The ConfigModel a field holds: itself, or the items of a list or the values of a
+    mapping of them."""
+    tp, _ = unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, ConfigModel):
+        return None  # a mapping of its own: its keys sit under its name, not in entries
+    for arg in get_args(tp)[-1:]:
+        inner, _ = unwrap(arg)
+        if isinstance(inner, type) and issubclass(inner, ConfigModel):
+            return inner
+    return None
+
+
+# keys a team writing Chinese may write for the English ones (only said when the mapping
+# has that key)
+_CHINESE_KEYS = {
+    "名称": "name",
+    "货币": "currency",
+    "币种": "currency",
+    "时区": "timezone",
+    "语言": "locale",
+    "工作表": "sheet",
+    "表头行": "header_row",
+    "列": "columns",
+    "字段": "columns",
+    "阶段": "stages",
+    "规则": "rules",
+    "类型": "type",
+    "别名": "aliases",
+    "必填": "required",
+    "标签": "label",
+    "中文标签": "label_zh",
+    "概率": "probability",
+    "结果": "outcome",
+    "条件": "when",
+    "检查": "check",
+    "级别": "severity",
+    "消息": "message",
+}
+
+
+def near(word: Any, choices: Iterable[str]) -> str:
+    """`` (did you mean 'currency'?)`` for a near miss of one of ``choices``, else ''.
+    Case and spaces do not count (``Negotiation`` is a near miss of ``negotiation``)."""
+    if not isinstance(word, str) or not word.strip():
+        return ""
+    folded = {c.lower().replace(" ", "_"): c for c in choices if isinstance(c, str)}
+    got = get_close_matches(word.strip().lower().replace(" ", "_"), list(folded), n=1, cutoff=0.75)
+    return f" (did you mean {folded[got[0]]!r}?)" if got and folded[got[0]] != word else ""
 
 
 def problem(
@@ -116,8 +193,23 @@ def item(
     note: str | None = None,
     at: tuple[Any, ...] | None = None,
     sub: tuple[Any, ...] | None = None,
+    reads: tuple[tuple[Any, ...], ...] = (),
+    hint: str = "",
 ) -> dict[str, Any]:
-    return {"expected": expected, "found": found, "note": note, "at": at, "sub": sub}
+    """One problem of several (see ``problem``). ``reads``: the values the check read to find
+    it (key paths relative as the place is: with ``at``, to the mapping; else to the value;
+    default: everything at the place named): a problem found while one of them could not be
+    read as written waits for the next check (salessheet.settings.problems.every_problem).
+    ``hint``: said after the value found, such as ``near``'s did-you-mean."""
+    return {
+        "expected": expected,
+        "found": found,
+        "note": note,
+        "at": at,
+        "sub": sub,
+        "reads": reads,
+        "hint": hint,
+    }
 
 
 def problems(items: list[dict[str, Any]]) -> PydanticCustomError:

@@ -91,6 +91,7 @@ NAME: /[A-Za-z_][A-Za-z0-9_]*/
 %ignore /[ \t\r\n]+/
 """
 
+_UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "千": Decimal(1000)}  # 1万 etc.
 _LANGUAGE_WORDS = {"and", "or", "not", "in", "is", "empty"}
 _CALLS = ("date", "days")
 _SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[A-Za-z_][A-Za-z0-9_]*|\S')
@@ -220,6 +221,13 @@ def _parse(text: str, fields: Mapping[str, str]) -> Any:
             "|": "use or",
             "!": "use not, or != to compare",
         }
+        if char in _UNITS and pos > 0 and text[pos - 1].isdigit():
+            number = re.search(r"\d+(\.\d+)?$", text[:pos])
+            start = number.start() if number else pos
+            amount = Decimal(text[start:pos]) * _UNITS[char]
+            raise ConditionError(
+                f"write the number out: {text[start : pos + 1]} is {amount.normalize():f}", start
+            ) from None
         raise ConditionError(hints.get(char) or f"unexpected character {char!r}", pos) from None
     except UnexpectedToken as exc:
         tok = exc.token
@@ -228,6 +236,15 @@ def _parse(text: str, fields: Mapping[str, str]) -> Any:
         pos = tok.start_pos if tok.start_pos is not None else len(text)
         if tok.type == "NAME" and str(tok) in _LANGUAGE_WORDS:
             raise ConditionError(f"{str(tok)!r} is misplaced here", pos) from None
+        after_is = re.search(r"\bis(\s+not)?$", text[:pos].rstrip())
+        if after_is and tok.type in ("NAME", "STRING", "NUMBER", "PERCENT"):
+            value = str(tok) if tok.type != "NAME" else f'"{tok}"'
+            op = "!=" if after_is.group(1) else "=="
+            raise ConditionError(
+                f"is{after_is.group(1) or ''} goes with empty (contact is empty, contact is not "
+                f"empty); to compare with a value, write {op} {value}",
+                after_is.start(),
+            ) from None
         raise ConditionError(f"unexpected {str(tok)!r}", pos) from None
     except UnexpectedInput as exc:  # pragma: no cover - the two above are what LALR raises
         pos = getattr(exc, "pos_in_stream", 0) or 0
@@ -528,8 +545,12 @@ class _Compiler:
             )
         sid = self.scope.stage_names.get(normalise(str(node.const)))
         if sid is None:
+            near = get_close_matches(
+                normalise(str(node.const)), list(self.scope.stage_names), n=1, cutoff=0.75
+            )
+            hint = f" (did you mean {self.scope.stage_names[near[0]]!r}?)" if near else ""
             raise ConditionError(
-                f"unknown stage {node.const!r}; expected one of the profile's stages: "
+                f"unknown stage {node.const!r}{hint}; expected one of the profile's stages: "
                 f"{', '.join(self.scope.stage_ids)} (ids, labels or aliases)",
                 node.pos,
             )

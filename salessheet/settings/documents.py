@@ -31,7 +31,10 @@ from salessheet.settings.base import (
     Metadata,
     checked,
     choice,
+    item,
+    near,
     problem,
+    problems,
     text,
 )
 from salessheet.settings.problems import best_effort
@@ -289,7 +292,8 @@ def _short_line(value: str | None) -> str | None:
 def _known_stage(value: str, info: ValidationInfo) -> str:
     ids = (info.context or {}).get("stage_ids")
     if ids is not None and value not in ids:
-        raise problem(f"one of the profile's stages: {', '.join(ids)}")
+        wanted = f"one of the profile's stages: {', '.join(ids)}"
+        raise problems([item(wanted, hint=near(value, ids))])
     return value
 
 

@@ -124,10 +124,10 @@ def normalize_owner(name: str) -> str:
 
 class _NotifyModel(ConfigModel):
     @classmethod
-    def unknown_key_note(cls, key: Any) -> str:
+    def unknown_key_note(cls, key: Any, above: Any = None) -> str:
         if isinstance(key, str) and key.lower() in _SECRET_KEYS:
             return _SECRETS_NOTE
-        return super().unknown_key_note(key)
+        return super().unknown_key_note(key, above)
 
 
 Language = Annotated[LanguageName, *choice(LANGUAGES, fold=True)]

@@ -9,16 +9,17 @@ fields (unknown keys first in each mapping), so the order does not depend on pyd
 
 from __future__ import annotations
 
-import copy
+import re
 import types
 import typing
+from collections.abc import Callable
 from difflib import get_close_matches
 from typing import Annotated, Any, NamedTuple, TypeVar, Union, get_args, get_origin
 
 from pydantic import Tag, ValidationError
 from pydantic_core import ErrorDetails
 
-from salessheet.settings.base import MISSING, ConfigModel, expect_of, found_text
+from salessheet.settings.base import MISSING, ConfigModel, expect_of, found_text, near
 from salessheet.settings.base import unwrap as _unwrap
 from salessheet.settings.source import Where, kid
 
@@ -48,6 +49,8 @@ class Problem(NamedTuple):
     prune: tuple[Any, ...] | None  # what to drop for a best-effort retry
     file: str  # where the value was written ("" when not known)
     line: int
+    reads: tuple[tuple[Any, ...], ...] = ()  # other values the check read (key paths)
+    kind: str = ""  # pydantic's error type ("missing", "extra_forbidden", ...)
 
 
 class _Step(NamedTuple):
@@ -79,12 +82,16 @@ def collect(
     label: str,
     where: Where | None = None,
     prefix: tuple[Any, ...] = (),
+    origin: tuple[Any, Callable[[tuple[Any, ...]], tuple[Any, ...]]] | None = None,
 ) -> list[Problem]:
+    """The problems of ``exc``. ``origin``: when ``data`` is a pruned copy (see ``every_problem``),
+    the data as written and the function that maps a key path in the copy to one in it: the
+    messages then name the places as written."""
     out: list[Problem] = []
-    seen: set[str] = set()
     start = where
     for el in prefix:
         start = kid(start, el)
+    shown, to_origin = origin if origin is not None else (data, _same)
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         kind = err["type"]
@@ -92,19 +99,25 @@ def collect(
             base = _walk(model, data, loc).loc
             for it in err["ctx"]["items"]:
                 full = base + tuple(it["sub"] or ()) if it["at"] is None else base[:-1] + it["at"]
-                step = _walk(model, data, full, start)
+                full = to_origin(full)
+                # relative to what the place is relative to: the mapping (at) or the value
+                root = base if it["at"] is None else base[:-1]
+                reads = tuple(to_origin(root + tuple(r)) for r in it.get("reads") or ())
+                step = _walk(model, shown, full, start)
                 if it["note"]:
                     text = it["note"]
                 else:
                     value = step.value if it["found"] is MISSING else it["found"]
-                    text = f"found {found_text(value)}, expected {it['expected']}"
-                out.append(_problem(step, text, label, where, prefix, full))
+                    hint = it.get("hint") or ""
+                    text = f"found {found_text(value)}{hint}, expected {it['expected']}"
+                out.append(_problem(step, text, label, where, prefix, full, reads))
             continue
-        step = _walk(model, data, loc, start)
+        step = _walk(model, shown, to_origin(loc), start)
         if kind == "extra_forbidden":
             holder = step.holder
             key = step.loc[-1] if step.loc else "?"
-            text = holder.unknown_key_note(key) if holder else "unknown key"
+            above = _key_above(start, step.loc)
+            text = holder.unknown_key_note(key, above) if holder else "unknown key"
             prune = step.loc
         elif kind == "missing":
             expect = expect_of(step.meta)
@@ -114,19 +127,60 @@ def collect(
         else:
             expect = expect_of(step.meta)
             expected = expect.text if expect else _generic(err, step.tp)
-            text = f"found {found_text(err.get('input'))}, expected {expected}"
+            hint = ""
+            if kind == "literal_error" and get_origin(step.tp) is typing.Literal:
+                hint = near(err.get("input"), [str(a) for a in get_args(step.tp)])
+            hint = hint or _outdented_hint(step, err.get("input"))
+            text = f"found {found_text(err.get('input'))}{hint}, expected {expected}"
             prune = step.loc
-        out.append(_problem(step, text, label, where, prefix, prune))
-    # in the order of the models' fields; when lines are known, file by file, line by line
-    out.sort(key=lambda p: p.rank)
+        out.append(_problem(step, text, label, where, prefix, prune)._replace(kind=kind))
+    return _in_order(out)
+
+
+def _in_order(found: list[Problem]) -> list[Problem]:
+    """In the order of the models' fields; when lines are known, file by file, line by line;
+    each message once; a key missing where an unknown key is its near miss (``colum:``) is one
+    problem, the unknown key's (it says what was meant)."""
+    typos = {
+        p.loc[:-1] + (near_key,)
+        for p in found
+        if p.kind == "extra_forbidden" and p.loc
+        for near_key in _meant(p)
+    }
+    found = [p for p in found if not (p.kind == "missing" and p.loc in typos)]
+    out = sorted(found, key=lambda p: p.rank)
     files = {f: i for i, f in reversed(list(enumerate(p.file for p in out)))}
     out.sort(key=lambda p: (files[p.file], p.line))
+    seen: set[str] = set()
     unique = []
     for p in out:
         if p.text not in seen:
             seen.add(p.text)
             unique.append(p)
     return unique
+
+
+def _key_above(where: Where | None, loc: tuple[Any, ...]) -> str | None:
+    """The key written just above the key at ``loc``, in the same mapping of the same file."""
+    for el in loc[:-1]:
+        where = kid(where, el)
+    this = kid(where, loc[-1]) if loc else None
+    if where is None or this is None or not isinstance(where.kids, dict):
+        return None
+    before = [
+        (w.line, k) for k, w in where.kids.items() if w.file == this.file and w.line < this.line
+    ]
+    return max(before)[1] if before else None
+
+
+def _meant(p: Problem) -> list[str]:
+    """The key an unknown key's message suggests (its did-you-mean), if any."""
+    m = re.search(r"did you mean '([^']+)'\?\)", p.text)
+    return [m.group(1)] if m else []
+
+
+def _same(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    return loc
 
 
 def _problem(
@@ -136,6 +190,7 @@ def _problem(
     where: Where | None,
     prefix: tuple[Any, ...],
     prune: tuple[Any, ...] | None,
+    reads: tuple[tuple[Any, ...], ...] = (),
 ) -> Problem:
     shown = ".".join(prefix)  # the section, when a section is parsed on its own
     if step.path:
@@ -148,7 +203,24 @@ def _problem(
         w = nxt
     head = f"{w.file}:{w.line}" if w is not None else label
     message = f"{head}: {shown}: {text}" if shown else f"{head}: {text}"
-    return Problem(step.rank, step.loc, message, prune, w.file if w else "", w.line if w else 0)
+    if w is not None and w.via is not None and w.via != w.line:
+        message += f" (the value is used at line {w.via} through a YAML alias)"
+    file, line = (w.file, w.line) if w is not None else ("", 0)
+    return Problem(step.rank, step.loc, message, prune, file, line, reads)
+
+
+def _outdented_hint(step: _Step, value: Any) -> str:
+    """``columns.currency: EUR``, meant as the currency of the column above it: a key of an
+    entry written one indentation level too far left becomes an entry itself."""
+    tp, key = step.tp, step.loc[-1] if step.loc else None
+    if isinstance(value, (dict, list)) or not isinstance(key, str) or len(step.loc) < 2:
+        return ""
+    if not (isinstance(tp, type) and issubclass(tp, ConfigModel)) or key not in tp.keys():
+        return ""
+    return (
+        f" ({key} is also a key of each entry of {step.loc[-2]}: if it belongs to the entry "
+        "above it, indent it under that entry)"
+    )
 
 
 def _generic(err: ErrorDetails, tp: Any) -> str:
@@ -201,7 +273,14 @@ def _new_stage_hint(data: Any, where: Where | None, loc: tuple[Any, ...]) -> str
     ]
     near = get_close_matches(sid, theirs, n=1, cutoff=0.75)
     if not near:
-        return ""
+        if not theirs:
+            return ""
+        others = [s["id"] for s in stages if isinstance(s, dict) and s.get("id") not in (sid, None)]
+        return (
+            f" (stage {sid!r} is not one of the stages it extends ({', '.join(map(str, others))}"
+            "), so it is a new stage and needs a label; to rename a stage, keep its id and set "
+            "label:)"
+        )
     return (
         f" (stage {sid!r} is not one of the stages it extends, so it is a new stage; "
         f"did you mean {near[0]!r}?)"
@@ -282,7 +361,7 @@ def prune(data: Any, locs: list[tuple[Any, ...]]) -> Any:
     """A copy of ``data`` without the values at ``locs`` (so defaults take their place)."""
     if any(not loc for loc in locs):
         return None
-    out = copy.deepcopy(data)
+    out = _copy(data)
     drops: dict[int, tuple[Any, list[Any]]] = {}
     for loc in locs:
         parent = out
@@ -305,6 +384,17 @@ def prune(data: Any, locs: list[tuple[Any, ...]]) -> Any:
     return out
 
 
+def _copy(data: Any) -> Any:
+    """A copy in which no two places share a mapping or list: a YAML alias repeats one value
+    at two places (deepcopy keeps them shared), and taking a bad value away at one of them
+    must leave the other as written."""
+    if isinstance(data, dict):
+        return {k: _copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_copy(v) for v in data]
+    return data
+
+
 def best_effort(
     model: type[M], data: Any, context: dict[str, Any], label: str, prefix: tuple[Any, ...]
 ) -> tuple[M | None, list[str]]:
@@ -323,3 +413,97 @@ def best_effort(
         except ValidationError as exc:
             found = collect(exc, model, data, label, None, prefix)
     return None, messages
+
+
+# ------------------------------------------------------------------------------ every problem
+
+MAX_PASSES = 8  # each pass can only find problems in parts the passes before let validate
+
+
+def every_problem(
+    model: type[M],
+    data: Any,
+    context: dict[str, Any],
+    label: str,
+    where: Where | None = None,
+) -> tuple[M | None, list[Problem]]:
+    """The model, or every problem this validation can find in one go.
+
+    Pydantic runs a check across keys (no stage twice, a ``currency`` only on a money column,
+    ...) only once the values it reads have validated, so a first pass hides those checks
+    behind any problem elsewhere in the file: a user would fix one round of problems to meet
+    the next. Here each pass validates the data less every value found bad so far (defaults
+    take their place), and keeps the new problems, named at their places as written, that read
+    none of those values: a check that read a default instead of what the user wrote could
+    report a problem the file does not have, so it waits for the next run.
+    """
+    try:
+        return model.model_validate(data, context=context), []
+    except ValidationError as exc:
+        found = collect(exc, model, data, label, where)
+    pruned = {p.prune for p in found if p.prune is not None}
+    for _ in range(MAX_PASSES - 1):
+        if not pruned or () in pruned:
+            break  # nothing to take away, or the whole file is wrong
+        less = prune(data, list(pruned))
+        try:
+            model.model_validate(less, context=context)
+            break
+        except ValidationError as exc:
+            more = collect(exc, model, less, label, where, origin=(data, _origin(data, pruned)))
+        found += [p for p in more if not _reads_pruned(p, pruned)]
+        more_pruned = {p.prune for p in more if p.prune is not None} - pruned
+        if not more_pruned:
+            break
+        pruned |= more_pruned
+    return None, _in_order(found)
+
+
+def _reads_pruned(p: Problem, pruned: set[tuple[Any, ...]]) -> bool:
+    """Did the check behind ``p`` read a value taken away? Its own place and what it says it
+    read (``item(reads=...)``); a check that does not say read everything at its place."""
+
+    def overlap(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+        n = min(len(a), len(b))
+        return a[:n] == b[:n]
+
+    for gone in pruned:
+        if p.loc[: len(gone)] == gone:  # the place itself, or what holds it
+            return True
+        if any(overlap(r, gone) for r in p.reads or (p.loc,)):
+            return True
+    return False
+
+
+def _origin(
+    data: Any, pruned: set[tuple[Any, ...]]
+) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """Maps a key path in ``prune(data, pruned)`` to the same place in ``data``: list items
+    after a removed one moved up; the path names them where the user wrote them."""
+    gone: dict[tuple[Any, ...], list[int]] = {}
+    for loc in pruned:
+        if loc and isinstance(loc[-1], int):
+            gone.setdefault(loc[:-1], []).append(loc[-1])
+    for removed in gone.values():
+        removed.sort()
+
+    def to_origin(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+        out: list[Any] = []
+        value = data
+        path: tuple[Any, ...] = ()
+        for el in loc:
+            if isinstance(value, list) and isinstance(el, int) and not isinstance(el, bool):
+                for g in gone.get(path, ()):
+                    if g <= el:
+                        el += 1
+                value = value[el] if 0 <= el < len(value) else MISSING
+            elif isinstance(value, dict) and el in value:
+                value = value[el]
+            else:
+                out.append(el)  # a union's tag, or a key not written: not a place in the data
+                continue
+            out.append(el)
+            path = (*path, el)
+        return tuple(out)
+
+    return to_origin

@@ -18,7 +18,6 @@ from pydantic import (
     AfterValidator,
     BeforeValidator,
     Field,
-    ValidationError,
     ValidationInfo,
     model_validator,
 )
@@ -33,6 +32,7 @@ from salessheet.settings.base import (
     choice,
     item,
     loose_text,
+    near,
     problem,
     problems,
     text,
@@ -40,7 +40,7 @@ from salessheet.settings.base import (
 )
 from salessheet.settings.documents import DocumentsModel, build_documents
 from salessheet.settings.notify import NotificationsModel, build_notifications
-from salessheet.settings.problems import describe
+from salessheet.settings.problems import every_problem
 from salessheet.settings.reading import (
     ColumnPosition,
     CurrencyCode,
@@ -243,17 +243,27 @@ def _holiday(value: Any) -> Any:
         return value
     try:
         return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError("not a date") from None
+    except ValueError as exc:
+        # 2026-02-30: written as a date, but no day of the calendar
+        why = f" ({exc})" if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", str(value)) else ""
+        raise problems([item("an ISO date or a country code (CN)", hint=why)]) from None
 
 
 def _some_aliases(value: list[str], info: ValidationInfo) -> list[str]:
-    if not value and info.data.get("column") is None:
-        raise problem("at least one header name")
+    # (a column: that is wrong is not in info.data: said there, and it may be the position)
+    if not value and "column" in info.data and info.data["column"] is None:
+        raise problems(
+            [item("at least one header name", at=("aliases",), reads=(("aliases",), ("column",)))]
+        )
     return value
 
 
-FieldName = Annotated[str, *checked(ID_RE.match, "a field name in lower_snake_case")]
+FieldName = Annotated[
+    str,
+    *checked(
+        ID_RE.match, "a field name in lower_snake_case such as deal_type (headers go in aliases:)"
+    ),
+]
 Severity = Annotated[SeverityName, *choice(SEVERITIES)]
 HeaderNames = Annotated[
     list[Annotated[str, *text("a header name")]], Expect("a list of text values")
@@ -292,7 +302,14 @@ class ColumnModel(ConfigModel):
 class StageModel(ConfigModel):
     """One stage of the sales process."""
 
-    id: Annotated[str, *checked(ID_RE.match, "a stage id in lower_snake_case")]
+    id: Annotated[
+        str,
+        *checked(
+            ID_RE.match,
+            "a stage id in lower_snake_case such as site_visit (names in other scripts go in "
+            "label_zh: or aliases:)",
+        ),
+    ]
     label: Annotated[str, *text()]
     label_zh: Annotated[str, *text()] | None = None
     aliases: HeaderNames = []
@@ -328,6 +345,8 @@ def _check_columns(columns: dict[str, ColumnModel]) -> dict[str, ColumnModel]:
                     f"found {alias!r} (also an alias of {owner[n]!r}), "
                     "expected each header name to belong to one field"
                 )
+                if near(fname, [owner[n]]):  # columns: amout: a typo made a second field
+                    note += f" ({fname!r} is a field of its own: did you mean {owner[n]!r}?)"
                 found.append(item(note=note, sub=(fname, "aliases", i)))
     for needed in ("deal_id", "stage"):
         if needed not in columns:
@@ -371,9 +390,11 @@ def _check_graph(graph: dict[str, list[str]] | None, info: ValidationInfo) -> An
         raise problem("a mapping stage → list of allowed stages")
     ids = (info.context or {}).get("stage_ids") or []
     wanted = f"one of the stages: {', '.join(ids)}"
-    bad = [item(wanted, found=src, sub=(src,)) for src in graph if src not in ids]
+    bad = [
+        item(wanted, found=src, sub=(src,), hint=near(src, ids)) for src in graph if src not in ids
+    ]
     bad += [
-        item(wanted, found=d, sub=(src, i))
+        item(wanted, found=d, sub=(src, i), hint=near(d, ids))
         for src, dsts in graph.items()
         for i, d in enumerate(dsts)
         if d not in ids
@@ -539,16 +560,35 @@ def _validate(data: Any, path: Path | None, where: Where | None) -> Profile:
         else None,
         "base_dir": path.parent if path else None,
         "scope": scope_of(columns, stages) if data.get("rules") else None,
+        "headers": _headers(columns),
+        # fields whose type: is not one: the checks that need the type wait for it
+        "unsure_fields": {
+            f
+            for f, c in columns.items()
+            if isinstance(c, dict) and c.get("type", "text") not in COLUMN_TYPES
+        }
+        if isinstance(columns, dict)
+        else set(),
     }
-    try:
-        model = ProfileFile.model_validate(data, context=context)
-    except ValidationError as exc:
-        found = describe(exc, ProfileFile, data, label, where)
+    model, found = every_problem(ProfileFile, data, context, label, where)
+    if model is None:
         n = len(found)
         raise ConfigError(
-            f"{label}: {n} problem{'s' if n > 1 else ''} in the config", found
-        ) from None
+            f"{label}: {n} problem{'s' if n > 1 else ''} in the config", [p.text for p in found]
+        )
     return _build(model, path, data)
+
+
+def _headers(columns: Any) -> dict[str, str]:
+    """Each header name as written under ``aliases:`` (normalised) → its field: a header
+    written where a field name goes is said to be one (``联系人`` is the header of contact)."""
+    out: dict[str, str] = {}
+    for f, col in columns.items() if isinstance(columns, dict) else ():
+        aliases = col.get("aliases") if isinstance(col, dict) else None
+        for a in aliases if isinstance(aliases, list) else ():
+            if isinstance(a, str) and a.strip():
+                out.setdefault(normalise(a), str(f))
+    return out
 
 
 def _build(m: ProfileFile, path: Path | None, data: dict[str, Any]) -> Profile:

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic.json_schema import WithJsonSchema
 
-from salessheet.settings.base import ConfigModel, Expect, checked, item, to_decimal
+from salessheet.settings.base import ConfigModel, Expect, item, problems, to_decimal
 
 DateOrderName = Literal["dmy", "mdy", "ymd"]
 LayoutMode = Literal["auto", "none"]
@@ -61,7 +61,7 @@ def _regex(value: Any) -> Any:
         try:
             re.compile(value)
         except re.error as exc:
-            raise ValueError(f"a regular expression ({exc})") from None
+            raise problems([item(f"a regular expression ({exc})")]) from None
     return value
 
 
@@ -82,10 +82,41 @@ Scale = Annotated[
     WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
     Expect("a number above 0, e.g. 10000 for amounts written in 万 (ten thousands)"),
 ]
-CurrencyCode = Annotated[
-    str,
-    *checked(lambda v: re.fullmatch(r"[A-Z]{3}", v), "an ISO 4217 code such as CNY, USD or EUR"),
-]
+# how a team may write a currency where the code goes, and the code it means
+_CURRENCY_NAMES = {
+    "rmb": "CNY",
+    "人民币": "CNY",
+    "元": "CNY",
+    "¥": "CNY",
+    "￥": "CNY",
+    "$": "USD",
+    "us$": "USD",
+    "美元": "USD",
+    "美金": "USD",
+    "€": "EUR",
+    "欧元": "EUR",
+    "£": "GBP",
+    "英镑": "GBP",
+    "hk$": "HKD",
+    "港币": "HKD",
+    "港元": "HKD",
+    "日元": "JPY",
+}
+_CURRENCY = "an ISO 4217 code such as CNY, USD or EUR"
+
+
+def _currency_code(value: str) -> str:
+    if re.fullmatch(r"[A-Z]{3}", value) and value != "RMB":  # RMB: a name, not the code
+        return value
+    said = value.strip()
+    code = _CURRENCY_NAMES.get(said.lower()) or (
+        said.upper() if re.fullmatch(r"[A-Za-z]{3}", said) else None
+    )
+    hint = f" (did you mean {code!r}?)" if code else ""
+    raise problems([item(_CURRENCY, hint=hint)])
+
+
+CurrencyCode = Annotated[str, AfterValidator(_currency_code), Expect(_CURRENCY)]
 RowNumber = Annotated[
     Any,
     BeforeValidator(_row_spec),
@@ -192,6 +223,7 @@ def _misplaced_keys(m: Any) -> list[dict[str, Any]]:
                     note=f"found {key}: {value} on a {col.type} column, expected {key} only on "
                     f"{where} (give the column a type: that reads it, or drop {key}:)",
                     at=("columns", fname, key),
+                    reads=(("columns", fname, "type"),),
                 )
             )
     return found
@@ -223,6 +255,9 @@ def conflicting_formats(formats: list[str]) -> list[tuple[str, str, str]]:
     return out
 
 
+_SHAPE = (("header",), ("header_row",), ("first_row",))  # what says where the rows are
+
+
 def reading_problems(m: Any) -> list[dict[str, Any]]:
     """Problems no single key shows: positional columns without ``header: none`` (and the
     reverse), and a ``date_formats`` list that admits both day and month first."""
@@ -235,6 +270,7 @@ def reading_problems(m: Any) -> list[dict[str, Any]]:
                 "them (header: none means the sheet has no header row; first_row: says where "
                 "the data starts)",
                 at=("header_row",),
+                reads=_SHAPE,
             )
         )
     if m.first_row is not None and not headerless:
@@ -243,6 +279,7 @@ def reading_problems(m: Any) -> list[dict[str, Any]]:
                 note=f"found first_row: {m.first_row} without header: none, expected first_row "
                 "only for a sheet without a header row (the data starts below the header)",
                 at=("first_row",),
+                reads=_SHAPE,
             )
         )
     found += _misplaced_keys(m)
@@ -256,6 +293,7 @@ def reading_problems(m: Any) -> list[dict[str, Any]]:
                     note=f"found column: {col.column}, expected header: none at the top level "
                     "for columns mapped by position (otherwise columns are found by header)",
                     at=("columns", fname, "column"),
+                    reads=_SHAPE,
                 )
             )
         elif col.column in taken:
@@ -264,6 +302,7 @@ def reading_problems(m: Any) -> list[dict[str, Any]]:
                     note=f"found column: {col.column}, also the column of "
                     f"{taken[col.column]!r}, expected each column to hold one field",
                     at=("columns", fname, "column"),
+                    reads=(*_SHAPE, ("columns", taken[col.column], "column")),
                 )
             )
         taken.setdefault(col.column, fname)
@@ -276,6 +315,7 @@ def reading_problems(m: Any) -> list[dict[str, Any]]:
                         note=f"found no column: for {needed}, expected a column letter or "
                         "number (with header: none columns are mapped by position)",
                         at=("columns", needed),
+                        reads=_SHAPE,
                     )
                 )
     pairs = conflicting_formats(list(m.date_formats))
@@ -292,6 +332,7 @@ def reading_problems(m: Any) -> list[dict[str, Any]]:
                     "the order of day and month: drop one, or give every date column a "
                     f"date_order (dmy, mdy or ymd); without one: {', '.join(undated)}",
                     at=("date_formats",),
+                    reads=(("columns",),),
                 )
             )
     return found

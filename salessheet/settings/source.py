@@ -30,6 +30,8 @@ hundred bytes of nested aliases (a "billion laughs") are refused at once; and th
 from __future__ import annotations
 
 import copy
+import re
+import shlex
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -78,6 +80,7 @@ class Where(NamedTuple):
     line: int
     kids: dict[str, Where] | list[Where] | None = None
     place: int | None = None
+    via: int | None = None  # a value repeated by a YAML alias (*name, <<: *name): where it is
 
 
 def profile_path(name_or_path: str) -> Path:
@@ -234,11 +237,12 @@ def read_yaml(path: Path) -> tuple[Any, Where]:
 
 def read_yaml_text(text: str, path: Path) -> tuple[Any, Where]:
     """Like ``read_yaml`` for text not (yet) in a file; ``path`` names it in messages."""
+    _refuse_init_report(text, path)
     loader = _Loader(text)
     node = None
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        data = _construct(loader, node) if node is not None else None
     except ValueError as exc:  # a timestamp that is no date, such as 2026-13-01
         node_at = _bad_scalar(node)
         mark = node_at.start_mark if node_at is not None else None
@@ -252,11 +256,114 @@ def read_yaml_text(text: str, path: Path) -> tuple[Any, Where]:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}: not valid YAML{where}: {problem}") from exc
+        why = _syntax_hint(exc, text)
+        raise ConfigError(f"{path}: not valid YAML{where}: {problem}{why}") from exc
     finally:
         loader.dispose()
     file = str(path)
     return data, (_where(node, file, 1) if node is not None else Where(file, 1))
+
+
+_INIT_REPORT = re.compile(r"config init: wrote (.+?) \(extends [^)]*\)\s*$", re.M)
+
+
+def _refuse_init_report(text: str, path: Path) -> None:
+    """``salessheet config init sheet.xlsx > team.yaml`` saves what config init printed: the
+    config itself went to the file it names."""
+    m = _INIT_REPORT.match(text.lstrip("\ufeff"))
+    if m is None:
+        return
+    wrote = m.group(1)
+    raise ConfigError(
+        f"{path}: this is what `salessheet config init` printed, not a config: the config it "
+        f"wrote is {wrote}",
+        hint=f"check that one: `salessheet config check {shlex.quote(wrote)}` (config init "
+        "writes the config to a file; --out FILE chooses its name)",
+    )
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _syntax_hint(exc: yaml.YAMLError, text: str) -> str:
+    """What the parser's words mean for a config a person edits: a tab, or a line indented so
+    that it lines up with no key (the parser notices it a line late, or at the line after)."""
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return ""
+    lines = text.splitlines()
+    if not 0 <= mark.line < len(lines):
+        return ""
+    here = lines[mark.line]
+    if "\t" in here[: mark.column + 1]:
+        return "; YAML indents with spaces only: replace the tab with spaces"
+    before = [
+        (i, t)
+        for i, t in enumerate(lines[: mark.line])
+        if t.strip() and not t.lstrip().startswith("#")
+    ]
+    problem = getattr(exc, "problem", None) or ""
+    context = getattr(exc, "context_mark", None)
+    n = _indent(here)
+    if "mapping values are not allowed" in problem:
+        if ": " in here[: mark.column].split("#")[0]:
+            return "; a text that holds ': ' goes in quotes"
+        if before:
+            i, above = before[-1]
+            key_at = len(above) - len(above.lstrip(" -"))
+            return (
+                f"; line {mark.line + 1} is indented {n} spaces, under line {i + 1} "
+                f"({above.strip()!r}), whose key (at {key_at} spaces) already has a value: "
+                "keys of one mapping line up in one column, and a key's own keys go under it "
+                "only when it has no value"
+            )
+        return ""
+    if context is None or ("expected key" not in problem and "'-' indicator" not in problem):
+        return ""
+    start, col = context.line + 1, context.column
+    if "'-' indicator" in problem and n == col:
+        return (
+            f"; line {mark.line + 1} is indented like the items of the list that starts at line "
+            f"{start} ({col} spaces) but does not start with '- ': a key of the item above goes "
+            f"under the item's first key, indented {col + 2} spaces"
+        )
+    what = "keys" if "key" in problem else "items (- ...)"
+    shown = (
+        f"; line {mark.line + 1} is indented {n} spaces, which lines up with none of the {what} "
+        f"of the block that starts at line {start} ({col} spaces)"
+    )
+    if before and before[-1][0] != context.line:
+        i, above = before[-1]
+        if _indent(above) == col:
+            shown += (
+                f"; line {i + 1} above it is one of those {what}: if it belongs under the key "
+                f"before it, indent it {n} spaces like line {mark.line + 1}"
+            )
+            return shown
+        shown += f", nor with line {i + 1} above it ({_indent(above)} spaces)"
+    return shown + ": lines of one mapping or list line up in one column"
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAX_NOT_DATES = 100
+
+
+def _construct(loader: Any, node: yaml.Node) -> Any:
+    """The document's data. A value YAML takes for a date but is none (``2026-13-01``) is
+    read as the text it is, so the config's checks name it at its key path among every
+    other problem, instead of the whole file stopping at the first one."""
+    for _ in range(_MAX_NOT_DATES):
+        try:
+            return loader.construct_document(node)
+        except ValueError:
+            bad = _bad_scalar(node)
+            if bad is None or bad.tag == _STR_TAG:
+                raise
+            bad.tag = _STR_TAG
+            loader.constructed_objects, loader.recursive_objects = {}, {}
+            loader.state_generators, loader.deep_construct = [], False
+    return loader.construct_document(node)
 
 
 def _bad_scalar(node: yaml.Node | None) -> yaml.ScalarNode | None:
@@ -277,20 +384,34 @@ def _bad_scalar(node: yaml.Node | None) -> yaml.ScalarNode | None:
     return None
 
 
-def _where(node: yaml.Node, file: str, line: int) -> Where:
+def _where(
+    node: yaml.Node, file: str, line: int, seen: set[int] | None = None, via: int | None = None
+) -> Where:
+    """The lines of ``node``'s keys and items. A value met a second time (the tree is walked in
+    the file's order, and an anchor comes before its aliases) is one a YAML alias repeats: its
+    keys keep the lines where they are written, and ``via`` says where the alias uses them."""
+    seen = set() if seen is None else seen
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         kids: dict[str, Where] = {}
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
-                kids[key.value] = _where(value, file, key.start_mark.line + 1)
-        return Where(file, line, kids)
+                at = key.start_mark.line + 1
+                used = via
+                if used is None and id(key) in seen:
+                    used = line  # a key merged in from an anchor (<<: *name)
+                elif used is None and id(value) in seen:
+                    used = at  # key: *name
+                seen.add(id(key))
+                kids[key.value] = _where(value, file, at, seen, used)
+        return Where(file, line, kids, via=via)
     if isinstance(node, yaml.SequenceNode):
-        items = [
-            _where(v, file, v.start_mark.line + 1)._replace(place=i)
-            for i, v in enumerate(node.value)
-        ]
-        return Where(file, line, items)
-    return Where(file, line)
+        items = []
+        for i, v in enumerate(node.value):
+            used = via if via is not None or id(v) not in seen else line
+            items.append(_where(v, file, v.start_mark.line + 1, seen, used)._replace(place=i))
+        return Where(file, line, items, via=via)
+    return Where(file, line, via=via)
 
 
 def kid(where: Where | None, key: Any) -> Where | None:

@@ -17,6 +17,7 @@ and ``on_enter:`` (the README's "Your team's rules" explains each key).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, get_args
@@ -25,7 +26,17 @@ from pydantic import AfterValidator, BeforeValidator, ValidationInfo, model_vali
 from pydantic.json_schema import WithJsonSchema
 
 from salessheet.core.catalogue import Check, profile_check, profile_code_problem
-from salessheet.settings.base import ConfigModel, Expect, choice, item, problem, problems, text
+from salessheet.core.textnorm import normalise
+from salessheet.settings.base import (
+    ConfigModel,
+    Expect,
+    choice,
+    item,
+    near,
+    problem,
+    problems,
+    text,
+)
 from salessheet.settings.conditions import Condition, ConditionError, Scope, compile_condition
 from salessheet.settings.notify import is_email_address, normalize_owner
 
@@ -175,7 +186,19 @@ def _compile(source: str, info: ValidationInfo) -> Any:
     try:
         return compile_condition(source, scope)
     except ConditionError as exc:
-        raise problem(note=exc.describe(source)) from None
+        # a field whose type: is wrong (reported there) reads as text: what the condition
+        # does with it cannot be judged yet
+        unsure = (info.context or {}).get("unsure_fields") or ()
+        if any(name in unsure for name in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source)):
+            return source
+        note = exc.describe(source)
+        word = re.match(r"""[^\s<>=!()\[\],+\-"]+""", source[exc.pos :])
+        headers = (info.context or {}).get("headers") or {}
+        field = headers.get(normalise(word.group())) if word else None
+        fields = scope.fields
+        if word and field is not None and word.group() not in fields and field in fields:
+            note += f" ({word.group()!r} is the header of {field!r}: write {field})"
+        raise problem(note=note) from None
 
 
 ConditionText = Annotated[
@@ -211,10 +234,24 @@ def declared_fields(value: list[str], info: ValidationInfo) -> list[str]:
     fields = (info.context or {}).get("fields")
     if fields:
         wanted = f"a field declared under columns ({', '.join(sorted(fields))})"
-        bad = [item(wanted, found=f, sub=(i,)) for i, f in enumerate(value) if f not in fields]
+        bad = [
+            item(wanted, found=f, sub=(i,), hint=field_hint(f, fields, info))
+            for i, f in enumerate(value)
+            if f not in fields
+        ]
         if bad:
             raise problems(bad)
     return value
+
+
+def field_hint(name: Any, fields: Any, info: ValidationInfo) -> str:
+    """A did-you-mean for a name where a field goes: a near field name, or the field whose
+    header it is (``联系人`` → contact)."""
+    headers = (info.context or {}).get("headers") or {}
+    field = headers.get(normalise(name)) if isinstance(name, str) else None
+    if field is not None:
+        return f" (the header of {field!r}: write {field})"
+    return near(name, fields)
 
 
 def _declared(value: list[str], info: ValidationInfo) -> list[str]:
@@ -241,7 +278,8 @@ class RuleModel(ConfigModel):
     def _require_or_check(self) -> RuleModel:
         if (self.require is None) == (self.check is None):
             note = "expected either require: [fields] or check: <condition>"
-            raise problem(note=note + (", not both" if self.require is not None else ""))
+            note += ", not both" if self.require is not None else ""
+            raise problems([item(note=note, reads=(("require",), ("check",)))])
         return self
 
 
@@ -274,12 +312,14 @@ class ActionModel(ConfigModel):
         found = []
         if (self.issue is None) == (self.notify is None):
             note = "expected one of issue: quote|contract or notify: ADDRESS|TARGET"
-            found.append(item(note=note + (", not both" if self.issue else "")))
+            note += ", not both" if self.issue else ""
+            found.append(item(note=note, reads=(("issue",), ("notify",))))
         if self.format is not None and self.issue is None:
             found.append(item(note="format goes with issue: (the document's format)",
-                              sub=("format",)))  # fmt: skip
+                              sub=("format",), reads=(("format",), ("issue",))))  # fmt: skip
         if self.message is not None and self.notify is None:
-            found.append(item(note="message goes with notify:", sub=("message",)))
+            note = "message goes with notify:"
+            found.append(item(note=note, sub=("message",), reads=(("message",), ("notify",))))
         if found:
             raise problems(found)
         return self
@@ -316,7 +356,8 @@ def scope_of(columns: Any, stages: Any) -> Scope | None:
 
 
 def check_approvers(value: ApproversModel | None, info: ValidationInfo) -> Any:
-    columns = info.data.get("columns")
+    # the fields as written (a column with a wrong key is still declared)
+    columns = (info.context or {}).get("fields") or info.data.get("columns")
     if value is not None and columns is not None and APPROVER_FIELD not in columns:
         raise problem(
             note=f"approvers are names for the {APPROVER_FIELD} column, but columns has no "
@@ -360,6 +401,10 @@ def document_stages(kind: str, rule: Any, stages: list[Any]) -> list[str]:
     return open_ids[-1:] + [s.id for s in stages if s.outcome == "won"]
 
 
+_DOCUMENTS = (("documents",),)  # what on_enter checks read besides the stage
+_NOTIFY = (("notifications",),)
+
+
 def check_actions(stages: list[Any], documents: Any, notifications: Any) -> list[dict[str, Any]]:
     """``on_enter`` against the rest of the profile: a document the stage may issue, an
     e-mail address when e-mail is set up, a webhook target that exists."""
@@ -380,7 +425,7 @@ def check_actions(stages: list[Any], documents: Any, notifications: Any) -> list
                         f"a {a.issue} cannot be issued in stage {s.id} (documents.{a.issue}."
                         f"stages allows {', '.join(allowed) or 'no stage'})"
                     )
-                    found.append(item(note=note, sub=(*where, "issue")))
+                    found.append(item(note=note, sub=(*where, "issue"), reads=_DOCUMENTS))
                 continue
             target = a.notify or ""
             if "@" in target:
@@ -389,14 +434,14 @@ def check_actions(stages: list[Any], documents: Any, notifications: Any) -> list
                                       sub=(*where, "notify")))  # fmt: skip
                 elif notifications is None or notifications.email is None:
                     note = f"notify {target}: e-mail needs notifications.email (the SMTP server)"
-                    found.append(item(note=note, sub=(*where, "notify")))
+                    found.append(item(note=note, sub=(*where, "notify"), reads=_NOTIFY))
             elif target not in hooks:
                 names = ", ".join(hooks) if hooks else "none has a name"
                 note = (
                     f"found {target!r}, expected an e-mail address or the name of a target "
                     f"in notifications.webhooks ({names})"
                 )
-                found.append(item(note=note, sub=(*where, "notify")))
+                found.append(item(note=note, sub=(*where, "notify"), reads=_NOTIFY))
     return found
 
 
