@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from salessheet import api
 from salessheet.core.records import Deal, TableLayout
+from salessheet.notify.digest import build_digest
 from salessheet.notify.stage_alerts import headline, lines, stage_alert
 from salessheet.settings.profile import load_profile
 from salessheet.sheet.stagenames import stage_names
@@ -116,6 +117,37 @@ def test_a_chinese_team_reads_its_own_stage_names(cli, tmp_path: Path) -> None:
     assert not any(i in str(m) for m in sheet_messages for i in IDS)
 
 
+def test_run_stalled_and_changes_text_name_the_sheets_stages(cli, tmp_path: Path) -> None:
+    book, _ = chinese_pipeline(cli, tmp_path)
+    res = cli("stalled", book, "--today", "2026-11-28")
+    rows = [line.split()[:3] for line in res.stdout.splitlines() if line.startswith("  D-")]
+    assert rows == [
+        ["D-4", "王强", "客户跟进"],
+        ["D-1", "张伟", "报价与谈判"],
+        ["D-4", "王强", "客户跟进"],
+    ]
+    code, out = cli.json("stalled", book, "--today", "2026-11-28")
+    assert [(r["stage"], r["stage_label"]) for r in out["stalled"]][:2] == [
+        ("follow_up", "客户跟进"), ("negotiation", "报价与谈判"),
+    ]  # fmt: skip
+    res = cli("run", book, "--today", "2026-11-28", "--dry-run")
+    assert "Stage changes" not in res.stdout  # nothing new since tonight's run
+    changes = cli("changes", book, "--since", "2026-11-01", "--until", "2026-11-28")
+    moves = [line.split()[2:] for line in changes.stdout.splitlines() if " R0002 " in line]
+    assert ["D-2", "stage", "forward", "客户开发", "→", "报价与谈判"] in moves
+    assert ["D-3", "stage", "back", "报价与谈判", "→", "销售机会"] in moves
+    assert any(m[:3] == ["D-5", "won", "报价与谈判"] and m[4] == "合同签订" for m in moves)
+    page = tmp_path / "changes.html"
+    cli("changes", book, "--since", "2026-11-01", "--until", "2026-11-28", "--html", page)
+    assert "<td>客户开发</td><td>报价与谈判</td>" in page.read_text("utf-8")
+    assert "<td>lead</td>" not in page.read_text("utf-8")
+    code, out = cli.json("changes", book, "--since", "2026-11-01", "--until", "2026-11-28")
+    won = next(d for d in out["deals"] if d["kind"] == "won")
+    assert (won["from"], won["to"], won["from_label"], won["to_label"]) == (
+        "negotiation", "contract", "报价与谈判", "合同签订",
+    )  # fmt: skip
+
+
 def test_the_run_lists_each_stage_change_in_the_sheets_words(cli, tmp_path: Path) -> None:
     book = tmp_path / "商机.xlsx"
     assert cli("init", book, "--lang", "zh").exit_code == 0
@@ -126,6 +158,18 @@ def test_the_run_lists_each_stage_change_in_the_sheets_words(cli, tmp_path: Path
     assert "Stage changes since the last run (3):" in res.stdout
     assert "  D-2          客户开发 → 报价与谈判" in res.stdout.splitlines()
     assert "  D-5          报价与谈判 → 合同签订" in res.stdout.splitlines()
+
+
+def test_the_digest_of_a_chinese_sheet_names_its_stages_in_an_english_mail(
+    cli, tmp_path: Path
+) -> None:
+    _, out = chinese_pipeline(cli, tmp_path)
+    text = build_digest(out, language="en").text
+    assert "  D-5 · 李娜 · 报价与谈判 → 合同签订 · CN¥88,000.00" in text.splitlines()
+    won = out["since_last_run"]["won"][0]
+    assert (won["from"], won["to"], won["from_label"], won["to_label"]) == (
+        "negotiation", "contract", "报价与谈判", "合同签订",
+    )  # fmt: skip
 
 
 def test_a_stage_alert_names_the_stage_as_the_deals_cell_does() -> None:
