@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from pathlib import Path
 
+from conftest import corpus_file
 from openpyxl import load_workbook
 
 from salessheet import api
@@ -160,6 +162,29 @@ def test_the_run_lists_each_stage_change_in_the_sheets_words(cli, tmp_path: Path
     assert "  D-5          报价与谈判 → 合同签订" in res.stdout.splitlines()
 
 
+def test_an_english_ui_on_a_chinese_sheet_names_the_stages_as_the_sheet_does(
+    cli, tmp_path: Path
+) -> None:
+    """locale en_US (English messages and report) on a sheet typed in Chinese: the user must
+    find the stage in the sheet, so 报价与谈判, not Negotiation, and no stage left in English."""
+    book, _ = chinese_pipeline(cli, tmp_path)
+    config = tmp_path / "en.yaml"
+    config.write_text("extends: b2b\nlocale: en_US\n", "utf-8")
+    code, out = cli.json("validate", book, "--config", config, "--today", "2026-11-28")
+    assert messages(out)[("missing-field", "D-1")] == "amount is required in stage 报价与谈判"
+    report = cli("report", book, "--config", config, "--today", "2026-11-28")
+    lines_ = report.stdout.splitlines()
+    start = lines_.index(next(x for x in lines_ if x.startswith("Funnel")))
+    funnel = [x.split()[0] for x in lines_[start + 3 : start + 11]]
+    assert (
+        funnel == "市场调研 客户开发 销售机会 客户跟进 报价与谈判 合同签订 交付与售后 丢单".split()
+    )
+    assert "Lead" not in report.stdout and "Negotiation" not in report.stdout
+    code, figures = cli.json("report", book, "--config", config, "--today", "2026-11-28")
+    assert figures["stage_labels"]["negotiation"] == "报价与谈判"
+    assert figures["funnel"]["stages"][4]["stage"] == "negotiation"  # ids stay ids
+
+
 def test_the_digest_of_a_chinese_sheet_names_its_stages_in_an_english_mail(
     cli, tmp_path: Path
 ) -> None:
@@ -252,3 +277,24 @@ def test_an_english_team_with_its_own_stage_names_reads_them(cli, tmp_path: Path
     )
     stages = {f["details"]["stage"] for f in out["findings"] if "stage" in f.get("details", {})}
     assert stages == {"negotiation"}
+
+
+def test_hubspot_export_findings_name_hubspots_stages(cli, tmp_path: Path) -> None:
+    src = corpus_file("toofancodes_hubspotdummydata_deals", "hubspot_deals.csv")
+    result = api.config_init(src, out=tmp_path / "hubspot.yaml", today=dt.date(2025, 5, 2))
+    code, out = cli.json("validate", src, "--config", result.path, "--today", "2025-06-01")
+    passed = [f for f in out["findings"] if f["code"] == "close-date-passed"]
+    assert passed
+    written = {"Appointment Scheduled", "Qualified to Buy", "Presentation Scheduled",
+               "Decision Maker Bought-In", "Contract Sent"}  # fmt: skip
+    assert {f["message"].rsplit("still in ", 1)[1] for f in passed} <= written
+    assert {f["details"]["stage"] for f in passed} <= {"lead", "opportunity", "follow_up",
+                                                       "negotiation"}  # fmt: skip
+    code, figures = cli.json("report", src, "--config", result.path, "--today", "2025-06-01")
+    assert figures["stage_labels"]["negotiation"] == "Contract Sent"
+    assert (
+        figures["stage_labels"]["follow_up"] == "Presentation Scheduled / Decision Maker Bought-In"
+    )
+    text = cli("report", src, "--config", result.path, "--today", "2025-06-01").stdout
+    assert "Contract Sent → Closed Won" in text and "Negotiation" not in text
+    json.dumps(figures)
