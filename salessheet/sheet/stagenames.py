@@ -83,12 +83,15 @@ def _is_chinese(text: str) -> bool:
 
 def stage_names(profile: Profile, deals: Iterable[Deal]) -> StageNames:
     """The names of ``profile``'s stages as the stage cells of ``deals`` write them."""
-    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    raw: Counter[tuple[str, RawValue]] = Counter()  # (stage, cell) counted before any text work
     for d in deals:
         if d.stage is not None:
-            text = written(d.raw_value("stage"))
-            if text:
-                seen[d.stage][text] += 1
+            raw[(d.stage, d.raw_value("stage"))] += 1
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    for (sid, cell), n in raw.items():
+        text = written(cell)
+        if text:
+            seen[sid][text] += n
     # which of the profile's words a spelling is: the id as written (``negotiation``), the
     # Chinese label or the label (``Negotiation``, ``NEGOTIATION``)
     id_words = {s.id: frozenset((s.id, s.id.replace("_", " "))) for s in profile.stages}
