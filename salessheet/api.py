@@ -169,6 +169,8 @@ def stalled(
                 "owner": f.owner,
                 "customer": deal.values.get("customer") if deal else None,
                 "stage": f.details.get("stage") or (deal.stage if deal else None),
+                "stage_label": f.details.get("stage_label")
+                or (ev.pipeline.stage_names.of(deal) if deal else None),
                 "code": f.code,
                 "days": f.details.get("days"),
                 "threshold": f.details.get("threshold"),
@@ -239,6 +241,7 @@ def run(
         formula_columns=lambda: p.store.formula_columns(p.sheet, p.layout.header_row),
     )
     report = _report(ev)
+    report.extra["stage_labels"] = p.stage_names.as_dict()  # id -> as the sheet writes it
     report.extra["events"] = [e.row() for e in ev.events]
     if moved is not None:
         report.extra["since_last_run"] = moved
@@ -369,6 +372,7 @@ def _carry_out(
                 p.profile, d.deal, d.stage, d.action.message, from_stage=d.from_stage,
                 entered=d.entered_on, source=str(p.source), sheet=p.sheet,
                 documents=[(o.document, o.number, Path(o.file).name) for o in docs],
+                names=p.stage_names,
             )  # fmt: skip
             alerts.append(AlertJob(alert, d.action.channel or "email", d.action.target or ""))
         attempts = send_stage_alerts(

@@ -183,7 +183,8 @@ def test_text_and_html(cli, nights, tmp_path: Path) -> None:
     lines = res.stdout.splitlines()
     assert "  Opening                  5  ¥15,000.00" in lines
     assert "  = Closing                4   ¥8,300.00" in lines
-    assert "  2026-10-02  R0005  D     lost         follow_up → lost         −¥2,400.00" in lines
+    # the stages as the sheet writes them (Follow-up, Lost), not their ids (follow_up, lost)
+    assert "  2026-10-02  R0005  D     lost         Follow-up → Lost         −¥2,400.00" in lines
     page = html.read_text(encoding="utf-8")
     assert page.count("<svg") == 1 and 'id="chart-waterfall"' in page
     assert "<script" not in page and "http" not in page.split("</style>")[1].split("<footer")[0]
@@ -339,6 +340,8 @@ def test_since_last_run_is_in_the_run_report(nights) -> None:
         "currency": "CNY",
         "from": "negotiation",
         "to": "contract",
+        "from_label": "Negotiation",  # as the sheet writes the stages
+        "to_label": "Contract",
         "amount": "5000.00",
     }
     assert night3["amount_changes"] == [

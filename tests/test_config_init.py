@@ -662,9 +662,9 @@ def test_a_placeholder_for_nobody_is_written_as_the_columns_null_marker(tmp_path
         "(read as blank, so required-field checks see it)\n"
     ) in text
     assert "null_markers: [Unassigned]" not in text.split("columns:")[0]  # not sheet-wide
-    assert missing_fields(path, result.path) == [
-        ("Owner", "D3", "owner is required in stage negotiation"),
-        ("Owner", "D5", "owner is required in stage negotiation"),
+    assert missing_fields(path, result.path) == [  # the stage as the team's sheet names it
+        ("Owner", "D3", "owner is required in stage Proposal"),
+        ("Owner", "D5", "owner is required in stage Proposal"),
     ]
 
 

@@ -36,12 +36,12 @@ def test_team_digest_in_english_and_chinese(cli, tmp_path) -> None:
     en = build_digest(night3, language="en").text
     assert "Since the last run (2026-09-29 → 2026-09-30)" in en
     assert "Open pipeline CN¥16,300.00 → CN¥10,700.00 (6 → 5 deals)" in en
-    assert "Won (1)\n  B · Bob · negotiation → contract · CN¥5,000.00" in en
+    assert "Won (1)\n  B · Bob · Negotiation → Contract · CN¥5,000.00" in en
     assert "Amount changes of 20% or more (1)\n  D · Bob · CN¥3,000.00 → CN¥2,400.00 (-20%)" in en
     zh = build_digest(night3, language="zh").text
     assert "自上次运行以来（2026-09-29 → 2026-09-30）" in zh
     assert "在手管道 ¥16,300.00 → ¥10,700.00（6 → 5 个商机）" in zh
-    assert "赢单（1）\n  B · Bob · negotiation → contract · ¥5,000.00" in zh
+    assert "赢单（1）\n  B · Bob · Negotiation → Contract · ¥5,000.00" in zh
     assert "金额变动 ≥ 20%（1）" in zh
     html = build_digest(night3, language="zh").html
     assert '<ul class="moved">' in html and "赢单（1）" in html
@@ -54,7 +54,7 @@ def test_owner_digest_lists_only_their_deals(cli, tmp_path) -> None:
     assert "New deals" not in ann  # F is Cy's
     assert "Open pipeline" not in ann  # team totals are for the team digest
     cy = build_digest(night2, owner="cy").text
-    assert "New deals (1)\n  F · Cy · lead · CN¥800.00" in cy
+    assert "New deals (1)\n  F · Cy · Lead · CN¥800.00" in cy
 
 
 def test_threshold_comes_from_the_profile(cli, tmp_path) -> None:
@@ -126,7 +126,7 @@ def test_a_same_day_rerun_mails_what_the_failed_night_recorded(cli, tmp_path, sm
     assert out["events"] == [] and out["written"]["unchanged"] is True  # nothing new to record
     assert out["since_last_run"]["rerun_of"] == "R0002"
     assert "Since the last run (2026-09-28 → 2026-09-29)" in body
-    assert "New deals (1)\n  F · Cy · lead · CN¥800.00" in body
+    assert "New deals (1)\n  F · Cy · Lead · CN¥800.00" in body
     assert "Amount changes of 20% or more (1)\n  A · Ann" in body
 
 

@@ -259,13 +259,14 @@ def test_stage_that_does_not_allow_the_document_renders_nothing(book: Path, tmp_
     result = issue_documents(load(book), "quote", ["D-3"], fmt="pdf", out_dir=out)
     assert result.issued == []
     assert result.failed[0].problems == [
-        "stage 'lead' (Lead) does not allow a quote; allowed stages: opportunity, follow_up, "
-        "negotiation"
+        # the stages as this (mixed, mostly ids) sheet writes them
+        "stage 'Lead' does not allow a quote; allowed stages: opportunity, follow_up, "
+        "negotiation / 报价与谈判"
     ]
     contract = issue_documents(load(book), "contract", ["D-3", "D-404"], out_dir=out)
     assert [f.problems[0] for f in contract.failed] == [
-        "stage 'lead' (Lead) does not allow a contract; allowed stages: negotiation, contract, "
-        "delivery",
+        "stage 'Lead' does not allow a contract; allowed stages: negotiation / 报价与谈判, "
+        "contract, delivery",
         "no deal with id 'D-404' in sheet 'Pipeline'",
     ]
     assert not out.exists()

@@ -106,7 +106,7 @@ def test_texts_built_from_long_cells_are_clipped_in_the_findings_and_the_ledger(
     [finding] = [f for f in out["findings"] if f["code"] == "illegal-transition"]
     assert finding["severity"] == "info" and finding["message"].endswith(reason)
     findings_texts = _sheet_texts(path, "salessheet findings")
-    [written] = [t for t in findings_texts if t.startswith("stage lead → negotiation")]
+    [written] = [t for t in findings_texts if t.startswith("stage Lead → Negotiation")]
     assert _units(written) == MAX_CELL_UNITS and written.endswith("😀…")
     assert finding["message"].startswith(written[:-1])
     history = _sheet_texts(path, "salessheet history")

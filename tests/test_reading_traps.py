@@ -246,7 +246,7 @@ def test_null_markers_in_the_stage_are_missing_field_with_the_cell(tmp_path: Pat
     assert got == [
         ("missing-field", "C2", "NA", "the stage is empty (NA)"),
         ("missing-field", "C3", "\\N", "the stage is empty (\\N)"),
-        ("missing-field", "B4", "暂无", "customer is required in stage lead (客户开发)"),
+        ("missing-field", "B4", "暂无", "customer is required in stage Lead"),
     ]
     p = api.open_pipeline(book, today=TODAY)
     assert p.deal("D-3").values["amount"] is None  # ＮＡ is NA after NFKC
@@ -619,7 +619,7 @@ def test_a_spanish_team_reads_its_own_stage_without_chinese(tmp_path: Path) -> N
     )
     report = api.validate(book, profile=str(cfg), today=TODAY)
     assert [f.message for f in report.findings if f.code == "missing-field"] == [
-        "amount is required in stage ganada"
+        "amount is required in stage Ganada"  # as the sheet writes it
     ]
 
 
@@ -708,23 +708,28 @@ def test_run_clears_its_own_stale_flags_and_nothing_else(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("config", "word"),
     [
-        ("extends: b2b\n", " (客户开发)"),  # the Chinese profile: the Chinese label
-        ("extends: b2b\nlocale: en_US\n", ""),  # English: 'Lead' says no more than 'lead'
+        ("extends: b2b\n", "客户开发"),  # the Chinese profile, a sheet in Chinese
+        ("extends: b2b\n", "Lead"),  # the Chinese profile, a sheet in English: never 客户开发
+        ("extends: b2b\nlocale: en_US\n", "客户开发"),  # English messages, a Chinese sheet
+        ("extends: b2b\nlocale: en_US\n", "lead"),  # a sheet that writes the ids
         (
             "extends: b2b\nlocale: es_ES\nstages:\n  - id: lead\n    label: Cliente potencial\n",
-            " (Cliente potencial)",  # a Spanish team's own label, never 客户开发
+            "Cliente potencial",  # a Spanish team's own label, never 客户开发
         ),
     ],
 )
-def test_a_missing_field_names_the_stage_in_the_profiles_language(
+def test_a_missing_field_names_the_stage_as_the_sheet_writes_it(
     tmp_path: Path, config: str, word: str
 ) -> None:
+    """The user must find the stage in the sheet: the message names it as the cell does,
+    whatever the profile's language, and never by an id the sheet does not use."""
     book = make_xlsx(
         tmp_path / "p.xlsx",
-        {"Pipeline": [["Deal ID", "Customer", "Stage", "Owner"], ["D-1", None, "Lead", "Ann"]]},
+        {"Pipeline": [["Deal ID", "Customer", "Stage", "Owner"], ["D-1", None, word, "Ann"]]},
     )
     cfg = tmp_path / "team.yaml"
     cfg.write_text(config, "utf-8")
     report = api.validate(book, today=TODAY, profile=load_profile(str(cfg)))
     [f] = [f for f in report.findings if f.code == "missing-field"]
-    assert f.message == "customer is required in stage lead" + word
+    assert f.message == "customer is required in stage " + word
+    assert f.details == {"stage": "lead", "stage_label": word}

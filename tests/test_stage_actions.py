@@ -165,7 +165,8 @@ def action_rows(path: Path) -> list[list[Any]]:
 
 
 def done(deal: str, action: str, **extra: Any) -> dict:
-    return {"deal_id": deal, "stage": "negotiation", "action": action, "status": "done",
+    return {"deal_id": deal, "stage": "negotiation", "stage_label": "negotiation",
+            "action": action, "status": "done",
             "attempt": 1, "number": None, "file": None, "new": None, "error": None,
             "reason": None, "retry": None} | extra  # fmt: skip
 

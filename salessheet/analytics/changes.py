@@ -77,6 +77,7 @@ INFO_KINDS = ("stage_forward", "stage_backward", "owner_changed", "close_moved")
 KINDS = (*MOVEMENT_KEYS[1:-1], *INFO_KINDS)
 # order of a deal's events within one run (see the module doc)
 _RANK = {"seen": 0, "returned": 1, "values": 2, "close": 4, "stage": 5, "removed": 6}
+_STAGED = frozenset(("seen", "stage", "returned", "removed"))  # events whose From/To are stages
 ZERO = Decimal(0)
 
 
@@ -131,9 +132,13 @@ class DealChange:
     run: str
     owner: str = ""
     before: Decimal | None = None  # amount before an increase/decrease (for percentages)
+    stages: bool = False  # from and to are stage ids (a stage move, a deal new or gone)
+    # from and to as the sheet writes those stages (``name_stages``); None: not stages
+    from_label: str | None = None
+    to_label: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "deal_id": self.deal_id,
             "kind": self.kind,
             "from": self.from_,
@@ -144,6 +149,18 @@ class DealChange:
             "currency": self.currency,
             "owner": self.owner or None,
         }
+        if self.from_label is not None:
+            out["from_label"], out["to_label"] = self.from_label, self.to_label
+        return out
+
+
+def name_stages(changes: list[DealChange], name: Callable[[str], str]) -> None:
+    """Give each change of stage its stages as the sheet writes them (``name``: a pipeline's
+    ``stage_names``): what a user reads, beside the ids scripts read."""
+    for c in changes:
+        if c.stages:
+            c.from_label = name(c.from_) if c.from_ else ""
+            c.to_label = name(c.to) if c.to else ""
 
 
 @dataclass
@@ -261,6 +278,7 @@ class _Flow:
     pair: tuple[Decimal | None, str] | None = None  # (amount, currency) entering or leaving
     before: tuple[Decimal | None, str] | None = None  # amount change: before and after
     after: tuple[Decimal | None, str] | None = None
+    stages: bool = False  # from_ and to are stage ids
 
 
 class _Valuer:
@@ -438,7 +456,7 @@ def _step(
     pair = valuer.pair(st) if now_in else (None, "")
     if now_in:
         currencies[e.deal_id].add(pair[1])
-    flow = _Flow(e.deal_id, "", e.from_, e.to, e.run, e.run_date)
+    flow = _Flow(e.deal_id, "", e.from_, e.to, e.run, e.run_date, stages=e.event in _STAGED)
     if not was_in and now_in:
         flow.pair = pair
         if e.event == "seen":
@@ -464,7 +482,7 @@ def _step(
                 flow.from_, flow.to = e.from_ or old_stage, ""
         return [flow]
     if was_in and now_in and old_pair is not None and old_pair != pair:
-        flow.kind, flow.before, flow.after = "amount", old_pair, pair
+        flow.kind, flow.before, flow.after, flow.stages = "amount", old_pair, pair, False
         return [flow]
     if not existed:
         return []
@@ -549,8 +567,9 @@ def _aggregate(
         where = bucket(f.deal)
         m = movement_for(where)
         change = DealChange(
-            f.deal, f.kind, f.from_, f.to, ZERO, where, f.date, f.run, owners.get(f.deal, "")
-        )
+            f.deal, f.kind, f.from_, f.to, ZERO, where, f.date, f.run, owners.get(f.deal, ""),
+            stages=f.stages,
+        )  # fmt: skip
         if f.kind == "amount":
             old, new = value(f.before, where), value(f.after, where)
             delta = new - old
@@ -692,6 +711,7 @@ def changes_of(
             "recorded by the next `salessheet run` (is the nightly job still running?)."
         )
     out.notes = notes + out.notes
+    name_stages(out.deals, p.stage_names)
     out.source, out.sheet, out.profile = str(p.source), p.sheet, p.profile.name
     out.locale = p.profile.locale
     return out

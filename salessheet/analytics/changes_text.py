@@ -96,7 +96,8 @@ def render_changes(c: Changes, *, limit: int = DEAL_ROWS) -> str:
     rows = []
     for d in moves[: limit or None]:
         change = money(d.amount_change, d.currency, loc, signed=True) if d.amount_change else ""
-        what = f"{d.from_} → {d.to}" if d.from_ or d.to else ""
+        src, dst = (d.from_label, d.to_label) if d.from_label is not None else (d.from_, d.to)
+        what = f"{src} → {dst}" if src or dst else ""
         rows.append(
             [d.date.isoformat(), d.run, d.deal_id, KIND_TEXT.get(d.kind, d.kind), what, change]
         )

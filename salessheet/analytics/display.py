@@ -4,6 +4,7 @@ Terminal widths are ``core.display``'s."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from salessheet.analytics.model import Money, StageRef
@@ -14,11 +15,20 @@ WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
 
 
-def stage_name(s: StageRef | None, locale: str, both: bool = True) -> str:
-    """``报价与谈判 Negotiation`` for Chinese locales (or just one of them), ``Negotiation``."""
+def stage_name(
+    s: StageRef | None, locale: str, both: bool = True, names: Mapping[str, str] | None = None
+) -> str:
+    """``报价与谈判 Negotiation`` for Chinese locales (or just one of them), ``Negotiation``.
+    With ``names`` (the report's ``stage_names``: the sheet's own words) a stage is named as
+    the sheet writes it (``Contract Sent``, or ``报价与谈判`` in an English report), the
+    English label after a Chinese one as before."""
     if s is None:
         return "—"
-    if is_zh(locale) and s.label_zh:
+    name = names.get(s.id) if names else None
+    zh = is_zh(locale)
+    if name and not (zh and name == s.label_zh):
+        return name
+    if zh and s.label_zh:
         return f"{s.label_zh} {s.label}" if both and s.label != s.label_zh else s.label_zh
     return s.label or s.id
 

@@ -655,6 +655,7 @@ def stalled_deals(
                 amount=fact.amount if fact else None,
                 currency=fact.currency if fact else profile.currency,
                 cell=f.cell,
+                stage_label=f.details.get("stage_label"),
             )
         )
 

@@ -46,7 +46,7 @@ def _context(r: AnalyticsReport) -> dict[str, Any]:
         reasons.append(("(no reason given)", r.lost_reasons.without_reason))
 
     def stage(s: StageRef | None, both: bool = True) -> str:
-        return D.stage_name(s, loc, both=both)
+        return D.stage_name(s, loc, both=both, names=r.stage_names)
 
     return {
         "r": r,

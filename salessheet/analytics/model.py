@@ -363,6 +363,7 @@ class StalledDeal:
     amount: Decimal | None
     currency: str
     cell: str | None
+    stage_label: str | None = None  # the stage as the deal's cell writes it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -370,6 +371,7 @@ class StalledDeal:
             "customer": self.customer,
             "owner": self.owner,
             "stage": self.stage.id if self.stage else None,
+            "stage_label": self.stage_label,
             "days": self.days,
             "threshold": self.threshold,
             "since": self.since,
@@ -455,6 +457,9 @@ class AnalyticsReport:
     slips: Slips
     lost_reasons: LostReasons
     notes: list[str] = field(default_factory=list)
+    # stage id -> its name for this report's reader: the sheet's own word for it, else the
+    # profile's label in the report's language (``StageNames.for_reader``)
+    stage_names: dict[str, str] = field(default_factory=dict)
     accuracy: Any = None  # forecasting.ForecastAccuracy: forecast made before a month vs won
 
     def summary(self) -> dict[str, Any]:
@@ -491,4 +496,5 @@ class AnalyticsReport:
             "lost_reasons": self.lost_reasons.to_dict(),
             "forecast_accuracy": self.accuracy.to_dict() if self.accuracy is not None else None,
             "notes": list(self.notes),
+            "stage_labels": dict(self.stage_names),
         }

@@ -43,13 +43,16 @@ figure carries the number of deals it rests on in ``deals``)::
      "owners": [{"owner" (null: no owner), "deals", "open", "open_amount": Money,
                  "weighted": Money, "won", "lost", "win_rate", "cycle_median_days",
                  "cycle_deals", "stalled"}],
-     "stalled": [{"deal_id", "customer", "owner", "stage", "days", "threshold", "since",
-                  "clock", "amount", "currency", "cell"}],
+     "stalled": [{"deal_id", "customer", "owner", "stage", "stage_label" (as the deal's cell
+                  writes it), "days", "threshold", "since", "clock", "amount", "currency",
+                  "cell"}],
      "slips": {"available", "runs", "deals", "deals_slipped"|null, "total_slips"|null,
                "by_count": {"1": n, ...}, "top": [{"deal_id", "owner", "slips",
                "expected_close"}], "close_date_passed", "note"},
      "lost_reasons": {"deals", "without_reason", "reasons": [{"reason", "deals"}]},
-     "notes": [str, ...]}
+     "notes": [str, ...],
+     "stage_labels": {stage id: the name the report gives it: as the sheet writes it, else
+                      the profile's label in the report's language}}
 
 ``basis`` of time in stage: ``ledger`` = completed stays the ledger recorded (3+ needed);
 ``current`` = days so far of the deals now in the stage (from the sheet's stage dates or the
@@ -73,6 +76,7 @@ from salessheet.analytics.model import AnalyticsReport, History, RateTable
 from salessheet.core.catalogue import FORMULA_NOT_CALCULATED
 from salessheet.core.errors import ConfigError, SourceError, UsageError
 from salessheet.core.formatting import is_known_currency
+from salessheet.core.textnorm import is_zh
 from salessheet.rules.engine import Evaluation
 
 
@@ -160,6 +164,8 @@ def _build(
         ),
     )
     report.accuracy = forecast_accuracy(evaluation, table)
+    zh = is_zh(profile.locale)  # each stage as the sheet writes it, else in the report's language
+    report.stage_names = {s.id: p.stage_names.for_reader(s.id, zh) for s in profile.stages}
     report.notes = _notes(report, facts, table, today)
     duplicates = p.duplicate_note()
     if duplicates:  # stated where the numbers are shown

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from salessheet.analytics.changes import DealChange, movement
+from salessheet.analytics.changes import DealChange, movement, name_stages
 from salessheet.core.money import round_money
 from salessheet.history.transitions import current_rows
 
@@ -44,7 +44,10 @@ def since_last_run(
         threshold_percent = getattr(settings, "amount_change_percent", DEFAULT_THRESHOLD)
     owners = {i: str(d.values.get("owner") or "").strip() for i, d in current_rows(p).items()}
     c = movement(ledger, p.profile, runs_between=between, sheet_owners=owners)
-    stages = {d_id: d.stage for d_id, d in current_rows(p).items()}
+    rows = current_rows(p)
+    stages = {d_id: d.stage for d_id, d in rows.items()}
+    names = p.stage_names  # ids stay the keys; the labels are the sheet's words for people
+    name_stages(c.deals, names)
 
     def base(d: DealChange) -> dict[str, Any]:
         return {"deal_id": d.deal_id, "owner": d.owner or None, "currency": d.currency}
@@ -70,17 +73,37 @@ def since_last_run(
         out["until"] = {"run": None, "date": p.today.isoformat()}
     for d in c.deals:
         if d.kind == "new":
+            row = rows.get(d.deal_id)
             out["new"].append(
-                base(d) | {"stage": d.to, "amount": amount(d.amount_change, d.currency)}
+                base(d)
+                | {
+                    "stage": d.to,
+                    "stage_label": names.of(row) if row and row.stage == d.to else d.to_label,
+                    "amount": amount(d.amount_change, d.currency),
+                }
             )
         elif d.kind in ("won", "lost"):
+            row = rows.get(d.deal_id)
             out[d.kind].append(
                 base(d)
-                | {"from": d.from_, "to": d.to, "amount": amount(d.amount_change, d.currency)}
+                | {
+                    "from": d.from_,
+                    "to": d.to,
+                    "from_label": d.from_label,
+                    "to_label": names.of(row) if row and row.stage == d.to else d.to_label,
+                    "amount": amount(d.amount_change, d.currency),
+                }
             )
         elif d.kind in ("close_moved", "pushed_out") and _later(d.from_, d.to):
+            row = rows.get(d.deal_id)
             out["pushed"].append(
-                base(d) | {"from": d.from_, "to": d.to or None, "stage": stages.get(d.deal_id)}
+                base(d)
+                | {
+                    "from": d.from_,
+                    "to": d.to or None,
+                    "stage": stages.get(d.deal_id),
+                    "stage_label": names.of(row) if row else None,
+                }
             )
         elif d.kind in ("increased", "decreased"):
             before = d.before or Decimal(0)

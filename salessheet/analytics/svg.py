@@ -89,8 +89,8 @@ def _clip(text: str, px: float) -> str:
     return text + "…"
 
 
-def _stage_label(s: StageRef, loc: str) -> str:
-    return D.stage_name(s, loc)
+def _stage_label(s: StageRef, loc: str, names: dict[str, str] | None = None) -> str:
+    return D.stage_name(s, loc, names=names)
 
 
 def funnel_chart(r: AnalyticsReport, width: int = 560) -> str:
@@ -100,7 +100,7 @@ def funnel_chart(r: AnalyticsReport, width: int = 560) -> str:
     lost_gap = 12
     height = top + len(rows) * (row_h + gap) + lost_gap + 4
     svg = Svg(width, height, "Funnel: deals per stage", "chart-funnel")
-    labels = [_stage_label(x.stage, loc) for x in rows]
+    labels = [_stage_label(x.stage, loc, r.stage_names) for x in rows]
     lx = _label_col(labels)
     value_w = 118
     area = width - lx - value_w - 8
@@ -143,7 +143,8 @@ def conversion_chart(r: AnalyticsReport, width: int = 560) -> str:
     worst = r.bottleneck.worst_conversion
     rows = list(conv.rows)
     labels = [
-        f"{D.stage_name(c.stage, loc, both=False)} → {D.stage_name(c.next_stage, loc, both=False)}"
+        f"{D.stage_name(c.stage, loc, both=False, names=r.stage_names)} → "
+        f"{D.stage_name(c.next_stage, loc, both=False, names=r.stage_names)}"
         for c in rows
     ] + ["Win rate 赢单率" if D.is_zh(loc) else "Win rate (won / closed)"]
     row_h, gap, top = 24, 10, 22
@@ -181,7 +182,7 @@ def time_chart(r: AnalyticsReport, width: int = 560) -> str:
     loc = r.locale
     times = r.time_in_stage
     longest = r.bottleneck.longest_time
-    labels = [_stage_label(t.stage, loc) for t in times]
+    labels = [_stage_label(t.stage, loc, r.stage_names) for t in times]
     row_h, gap, top = 22, 12, 24
     height = top + len(times) * (row_h + gap) + 26
     svg = Svg(width, height, "Time in stage: median and p90 days", "chart-time")

@@ -62,13 +62,13 @@ class _Fmt:
     """The report's locale and currency, bound once for the section functions."""
 
     def __init__(self, r: AnalyticsReport):
-        self.loc, self.cur = r.locale, r.currency
+        self.loc, self.cur, self.names = r.locale, r.currency, r.stage_names
 
     def money(self, m: Money) -> str:
         return D.money_compact(m, self.cur, self.loc)
 
     def stage(self, s: StageRef | None, both: bool = True) -> str:
-        return D.stage_name(s, self.loc, both=both)
+        return D.stage_name(s, self.loc, both=both, names=self.names)
 
 
 Section = Callable[[AnalyticsReport, _Fmt, int], list[str]]
@@ -310,7 +310,7 @@ def _stalled(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
         [
             sd.deal_id,
             sd.owner or "—",
-            f.stage(sd.stage, both=False),
+            sd.stage_label or f.stage(sd.stage, both=False),
             D.days(sd.days),
             D.days(sd.threshold),
             "" if sd.amount is None else D.compact(sd.amount, sd.currency, f.loc),

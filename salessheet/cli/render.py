@@ -167,7 +167,8 @@ def render_stalled(report: CheckReport, *, limit: int = 50) -> str:
         limit_s = "" if r["threshold"] is None else str(r["threshold"])
         lines.append(
             f"  {ljust(r['deal_id'] or '-', 10)} {ljust(str(r['owner'] or '-'), 14)} "
-            f"{ljust(str(r['stage'] or '-'), 12)} {days:>5} {limit_s:>5}  {f.code}: {f.message}"
+            f"{ljust(str(r.get('stage_label') or r['stage'] or '-'), 12)} {days:>5} {limit_s:>5}"
+            f"  {f.code}: {f.message}"
         )
     if len(shown) < len(rows):
         lines.append(f"  … and {len(rows) - len(shown)} more (--limit 0 shows all)")
@@ -186,7 +187,11 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
         lines.append(f"Ledger: {count(len(seeded), 'deal')} recorded for the first time.")
     if moves:
         lines.append(f"Stage changes since the last run ({len(moves)}):")
-        lines += [f"  {e[2]:<12} {e[4]} → {e[5]}" for e in moves[: max(limit, 1)]]
+        name = report.extra.get("stage_labels", {})  # the stages as the sheet writes them
+        lines += [
+            f"  {e[2]:<12} {name.get(e[4], e[4])} → {name.get(e[5], e[5])}"
+            for e in moves[: max(limit, 1)]
+        ]
     if "actions" in report.extra:
         lines += render_actions(report.extra["actions"], dry_run="dry_run" in report.extra)
     if "dry_run" in report.extra:
@@ -243,7 +248,8 @@ def render_actions(actions: list[dict[str, Any]], *, dry_run: bool) -> list[str]
             detail = f"{a['error']} ({then})"
         elif a.get("reason"):
             detail = a["reason"]
-        text = f"  {ljust(a['deal_id'], 12)} {ljust(a['stage'], 12)} {a['action']}: {status}"
+        stage = a.get("stage_label") or a["stage"]
+        text = f"  {ljust(a['deal_id'], 12)} {ljust(stage, 12)} {a['action']}: {status}"
         lines.append(f"{text} — {detail}" if detail else text)
     return lines
 

@@ -8,6 +8,7 @@ configured tolerance, unless ``allow_mismatch``); a quote's validity date is not
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -125,18 +126,26 @@ def preflight(
     line_items_place: str = "",
     field_cells: dict[str, tuple[str, str]] | None = None,
     sheet: str = "",
+    stage_names: Callable[[str], str] = str,
+    written_stage: str = "",
 ) -> list[str]:
-    """Every problem with issuing ``kind`` for ``deal``; empty when it may be issued."""
+    """Every problem with issuing ``kind`` for ``deal``; empty when it may be issued.
+    ``stage_names`` names a stage as the sheet writes it, ``written_stage`` is the deal's own
+    stage cell: what the user can find in the sheet (ids otherwise)."""
     problems: list[str] = list(row_problems or [])
     noun = "a quote" if kind == "quote" else "a contract"
     if seller is not None:
         problems += seller_problems(seller, noun, lang)
+    allowed_text = ", ".join(map(stage_names, allowed))
     if deal.stage is None:
-        problems.append(f"the stage is blank or unknown; {noun} needs one of: {', '.join(allowed)}")
+        problems.append(f"the stage is blank or unknown; {noun} needs one of: {allowed_text}")
     elif deal.stage not in allowed:
-        shown = f"{deal.stage!r}" + (f" ({stage_label})" if stage_label else "")
+        written = written_stage or deal.stage
+        shown = f"{written!r}" + (
+            f" ({stage_label})" if stage_label and stage_label != written else ""
+        )
         problems.append(
-            f"stage {shown} does not allow {noun}; allowed stages: {', '.join(allowed) or 'none'}"
+            f"stage {shown} does not allow {noun}; allowed stages: {allowed_text or 'none'}"
         )
     for name in required:
         value = currency if name == "currency" else getattr(deal, name, None)

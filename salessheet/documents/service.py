@@ -401,6 +401,8 @@ def _issue_one(
         currency=currency,
         allowed=reader.allowed,
         stage_label=data.stage_label,
+        stage_names=pipeline.stage_names,
+        written_stage=pipeline.stage_names.of(deal) if deal.stage else "",
         required=reader.kind_settings.required,
         items=items,
         item_problems=item_problems,

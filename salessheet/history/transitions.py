@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from salessheet.core import catalogue as C
@@ -29,15 +30,16 @@ class Verdict:
     reason: str
 
 
-def judge(profile: Profile, src: str, dst: str) -> Verdict | None:
-    """None if the move is allowed, else what is wrong with it."""
+def judge(profile: Profile, src: str, dst: str, name: Callable[[str], str] = str) -> Verdict | None:
+    """None if the move is allowed, else what is wrong with it; ``name`` names a stage in the
+    reason (the sheet's words for it: ``Pipeline.stage_names``)."""
     if src == dst:
         return None
     t = profile.transitions
     a, b = profile.stage(src), profile.stage(dst)
     if a.terminal:
         return Verdict(
-            C.REOPENED_DEAL, t.reopen, f"{src} is a terminal stage; the deal was reopened"
+            C.REOPENED_DEAL, t.reopen, f"{name(src)} is a terminal stage; the deal was reopened"
         )
     if b.outcome == "lost":
         if a.is_open or t.to_lost_from == "any":
@@ -48,18 +50,18 @@ def judge(profile: Profile, src: str, dst: str) -> Verdict | None:
     if t.mode == "graph":
         if dst in t.graph.get(src, []):
             return None
-        allowed = ", ".join(t.graph.get(src, [])) or "nothing"
+        allowed = ", ".join(map(name, t.graph.get(src, []))) or "nothing"
         return Verdict(
-            C.ILLEGAL_TRANSITION, t.undeclared, f"from {src} the allowed moves are: {allowed}"
+            C.ILLEGAL_TRANSITION, t.undeclared, f"from {name(src)} the allowed moves are: {allowed}"
         )
     order = [s.id for s in profile.stages if s.outcome != "lost"]
     i, j = order.index(src), order.index(dst)
     if j == i + 1:
         return None
     if j > i + 1:
-        skipped = ", ".join(order[i + 1 : j])
+        skipped = ", ".join(map(name, order[i + 1 : j]))
         return Verdict(C.ILLEGAL_TRANSITION, t.skip_forward, f"skipped {skipped}")
-    return Verdict(C.BACKWARD_TRANSITION, t.backward, f"moved back from {src} to {dst}")
+    return Verdict(C.BACKWARD_TRANSITION, t.backward, f"moved back from {name(src)} to {name(dst)}")
 
 
 def _entered_date(d: Deal, today: dt.date, after: dt.date | None) -> tuple[dt.date, str]:
@@ -172,16 +174,18 @@ def transition_findings(
     out: list[Finding] = []
     by_id = {d.id: d for d in p.deals if d.id}
     header = p.layout.header_of.get("stage", "Stage")
+    names = p.stage_names  # how the sheet writes each stage: what messages say
     for ev in this_run:
         if ev.event == "removed":  # the deal's row is gone: the finding names its column
+            last = names(ev.from_)
             out.append(
                 Finding.of(
                     C.DEAL_REMOVED,
-                    f"deal {ev.deal_id} (last seen in {ev.from_}) is no longer in the sheet",
+                    f"deal {ev.deal_id} (last seen in {last}) is no longer in the sheet",
                     deal_id=ev.deal_id,
                     sheet=p.sheet,
                     column=header,
-                    details={"last_stage": ev.from_, "event": True},
+                    details={"last_stage": ev.from_, "last_stage_label": last, "event": True},
                 )
             )
     for deal_id, st in state.items():
@@ -189,13 +193,26 @@ def transition_findings(
         e = st.last_stage_event
         if d is None or e is None or d.stage != e.to or "reverted" in e.note:
             continue
-        verdict = judge(p.profile, e.from_, e.to)
-        if verdict is None or verdict.severity == "allow":
+        first = judge(p.profile, e.from_, e.to)
+        if first is None or first.severity == "allow":
             continue
+        src, dst = names(e.from_), names.of(d)  # the new stage as the deal's cell writes it
+
+        def name(stage: str, to: str = e.to, dst: str = dst) -> str:
+            return dst if stage == to else names(stage)
+
+        verdict = judge(p.profile, e.from_, e.to, name) or first  # its reason in sheet words
         override = d.values.get("override_reason")
-        severity = verdict.severity
-        message = f"stage {e.from_} → {e.to} on {e.effective or e.run_date}: {verdict.reason}"
-        details = {"from": e.from_, "to": e.to, "run": e.run, "seen": e.run_date.isoformat()}
+        severity = first.severity  # the same move: the same check and severity
+        message = f"stage {src} → {dst} on {e.effective or e.run_date}: {verdict.reason}"
+        details = {
+            "from": e.from_,
+            "to": e.to,
+            "from_label": src,
+            "to_label": dst,
+            "run": e.run,
+            "seen": e.run_date.isoformat(),
+        }
         if override:
             severity = "info"
             who = d.values.get("owner") or "unknown"

@@ -61,6 +61,7 @@ class DueAction:
     entered: str  # the run that saw the deal enter the stage
     entered_on: dt.date
     from_stage: str | None  # the stage it came from
+    stage_label: str = ""  # the stage as the deal's cell writes it
 
     @property
     def text(self) -> str:
@@ -92,6 +93,7 @@ class Outcome:
     error: str = ""  # why it failed
     reason: str = ""  # why it was skipped
     due: DueAction | None = field(default=None, repr=False)
+    stage_label: str = ""  # the stage as the sheet writes it (the id when not known)
 
     @property
     def gave_up(self) -> bool:
@@ -106,6 +108,7 @@ class Outcome:
         return {
             "deal_id": self.deal_id,
             "stage": self.stage,
+            "stage_label": self.stage_label or self.stage,
             "action": self.action,
             "status": self.status,
             "attempt": self.attempt,
@@ -150,7 +153,8 @@ class ActionPlan:
 
 
 def _outcome(d: DueAction, status: str, r: Result | None = None) -> Outcome:
-    out = Outcome(d.deal.id, d.stage.id, d.text, status, d.attempt, d.entered, due=d)
+    out = Outcome(d.deal.id, d.stage.id, d.text, status, d.attempt, d.entered, due=d,
+                  stage_label=d.stage_label)  # fmt: skip
     if r is not None:
         out.number, out.file, out.new = r.number, r.file, r.new
         out.error = "" if r.ok else short_error(r.error or "failed")
@@ -165,6 +169,7 @@ def plan_actions(ev: Evaluation) -> ActionPlan:
     if not any(s.on_enter for s in profile.stages):
         return plan
     rows = current_rows(p)
+    names = p.stage_names  # how the sheet writes each stage: what outcomes and reasons say
     seen: set[tuple[str, str, str, str]] = set()
 
     def add(d: DueAction) -> None:
@@ -177,8 +182,10 @@ def plan_actions(ev: Evaluation) -> ActionPlan:
         if e.event != "stage" or "reverted" in e.note or e.deal_id not in rows:
             continue
         stage = profile.stage(e.to)
+        entering = rows[e.deal_id]
         for a in stage.on_enter:
-            add(DueAction(rows[e.deal_id], stage, a, 1, e.run, e.effective or e.run_date, e.from_))
+            add(DueAction(entering, stage, a, 1, e.run, e.effective or e.run_date, e.from_,
+                          names.of(entering)))  # fmt: skip
     for rec in action_log(ev.ledger).values():
         if rec.status != FAILED or rec.gave_up:
             continue
@@ -190,12 +197,12 @@ def plan_actions(ev: Evaluation) -> ActionPlan:
         if deal is None or not (st is not None and st.present):
             reason = "the deal is no longer in the sheet"
         elif deal.stage != rec.stage or not still_in(st, rec.stage, rec.entered):
-            reason = f"the deal left {rec.stage}"
+            reason = f"the deal left {names(rec.stage)}"
         else:
             stage_now = profile.stage(rec.stage)
             action = next((a for a in stage_now.on_enter if a.describe() == rec.action), None)
             if action is None:
-                reason = f"{rec.stage} no longer lists this action"
+                reason = f"{names(rec.stage)} no longer lists this action"
         if reason:
             plan.dropped.append(
                 Outcome(
@@ -206,6 +213,7 @@ def plan_actions(ev: Evaluation) -> ActionPlan:
                     rec.attempt,
                     rec.entered,
                     reason=reason,
+                    stage_label=names(rec.stage),
                 )  # fmt: skip
             )
             continue
@@ -215,7 +223,7 @@ def plan_actions(ev: Evaluation) -> ActionPlan:
         last = st.last_stage_event
         assert last is not None
         add(DueAction(deal, stage_now, action, rec.attempt + 1, rec.entered,
-                      last.effective or last.run_date, last.from_))  # fmt: skip
+                      last.effective or last.run_date, last.from_, names.of(deal)))  # fmt: skip
     return plan
 
 
@@ -279,7 +287,7 @@ def given_up(outcomes: Sequence[Outcome]) -> list[Finding]:
     for o in outcomes:
         if o.gave_up and o.due is not None:
             d = o.due
-            out.append(action_failed(d.deal, d.stage, d.action, o.attempt, o.error))
+            out.append(action_failed(d.deal, d.stage, d.action, o.attempt, o.error, d.stage_label))
     return out
 
 

@@ -96,7 +96,10 @@ def flag_text(findings: list[Finding]) -> str | None:
         if f.code == C.STALLED_DEAL.code:
             detail = f" {f.details.get('days')}d>{f.details.get('threshold')}d"
         elif f.code in _TRANSITION_CODES:
-            detail = f" {f.details.get('from')}→{f.details.get('to')}"
+            det = f.details  # the stages as the sheet writes them (ids from older findings)
+            detail = (
+                f" {det.get('from_label', det.get('from'))}→{det.get('to_label', det.get('to'))}"
+            )
         elif f.code == C.MISSING_FIELD.code and f.column:
             detail = f" {f.column}"
         parts.append(f"{MARKS[f.severity]} {f.code}{detail}")

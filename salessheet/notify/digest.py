@@ -435,11 +435,14 @@ def moved_sections(d: Digest, max_items: int, esc: Escape = _plain) -> list[tupl
     def amount(x: Mapping[str, Any], key: str = "amount") -> str:
         return esc(_money(x.get(key), x.get("currency"), lang))
 
+    def stage(x: Mapping[str, Any], key: str) -> str:
+        """A stage as the sheet writes it (its id in a report of an earlier version)."""
+        return esc(_one_line(x.get(f"{key}_label") or x.get(key) or ""))
+
     groups = {
-        "new": lambda x: f"{deal(x)} · {who(x)} · {esc(str(x.get('stage') or ''))} · {amount(x)}",
+        "new": lambda x: f"{deal(x)} · {who(x)} · {stage(x, 'stage')} · {amount(x)}",
         "won": lambda x: (
-            f"{deal(x)} · {who(x)} · {esc(str(x.get('from') or ''))} → "
-            f"{esc(str(x.get('to') or ''))} · {amount(x)}"
+            f"{deal(x)} · {who(x)} · {stage(x, 'from')} → {stage(x, 'to')} · {amount(x)}"
         ),
         "pushed": lambda x: (
             f"{deal(x)} · {who(x)} · {esc(str(x.get('from') or ''))} → "

@@ -31,6 +31,7 @@ from salessheet.notify.results import Attempt
 from salessheet.settings.notify import DEFAULT_SECRET_ENV, NotificationSettings, WebhookTarget
 from salessheet.settings.profile import Profile, Stage
 from salessheet.settings.team import Bilingual
+from salessheet.sheet.stagenames import StageNames
 
 EVENT = "salessheet.stage_entered"
 DOC_NAMES = {
@@ -78,18 +79,23 @@ def stage_alert(
     documents: Sequence[tuple[str | None, str, str]] = (),
     source: str = "",
     sheet: str = "",
+    names: StageNames | None = None,
 ) -> StageAlert:
-    """The alert about ``deal`` that entered ``stage`` (from ``from_stage``, an id)."""
+    """The alert about ``deal`` that entered ``stage`` (from ``from_stage``, an id). With
+    ``names`` (the pipeline's ``stage_names``) the stages are named as the sheet writes them,
+    in a message of either language; else by the profile's labels."""
     came = next((s for s in profile.stages if s.id == from_stage), None)
     amount = deal.values.get("amount")
     currency = deal.values.get("currency")
+    if names is None:
+        names = StageNames({}, {s.id: (s.label, s.label_zh) for s in profile.stages})
     return StageAlert(
         deal.id,
         stage.id,
-        stage.label,
-        stage.label_zh,
-        came.label if came else from_stage,
-        came.label_zh if came else None,
+        names.for_reader(stage.id, False, deal),
+        names.for_reader(stage.id, True, deal),
+        names.for_reader(came.id, False) if came else from_stage,
+        names.for_reader(came.id, True) if came else None,
         entered,
         _text(deal.values.get("customer")),
         _text(deal.values.get("owner")),

@@ -10,8 +10,8 @@ from salessheet.core.cells import a1
 from salessheet.core.cellsafe import quote_value
 from salessheet.core.findings import Finding, field_label, json_safe
 from salessheet.core.records import Deal
-from salessheet.core.textnorm import is_zh, normalise
-from salessheet.settings.profile import Profile, Stage
+from salessheet.core.textnorm import normalise
+from salessheet.settings.profile import Profile
 from salessheet.sheet.parsing import is_blank, is_null_marker, null_marker_set
 from salessheet.sheet.pipeline import Pipeline
 from salessheet.sheet.table import ColumnSpec, suggest_header
@@ -24,7 +24,8 @@ def check_fields(p: Pipeline) -> list[Finding]:
     of = Finding.of
     profile = p.profile
     col_of = p.layout.col_of
-    allowed = ", ".join(profile.stage_spellings())
+    names = p.stage_names  # how the sheet writes each stage: what messages say
+    allowed = ", ".join(names(s.id) for s in profile.stages)
     missing_cols: dict[str, list[str]] = defaultdict(list)
     for st in profile.stages:
         for f in st.required:
@@ -38,7 +39,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
         out.append(
             of(
                 C.MISSING_COLUMN,
-                f"no {label(f)} column, but stages {', '.join(stage_ids)} require it "
+                f"no {label(f)} column, but stages {', '.join(map(names, stage_ids))} require it "
                 f"({affected} deals there now){hint}",
                 severity="error" if affected else "warning",
                 sheet=p.sheet,
@@ -62,19 +63,13 @@ def check_fields(p: Pipeline) -> list[Finding]:
     close_passed = by(C.CLOSE_DATE_PASSED, layout, "expected_close")
     close_first = by(C.CLOSE_BEFORE_CREATED, layout, "expected_close")
     mismatch = by(C.CURRENCY_MISMATCH, layout, "amount")
-    # stage id -> (stage, is open, [(field, its missing-field maker, message, its column)])
-    zh = is_zh(profile.locale)
+    # stage id -> (stage, is open, [(field, its missing-field maker, message start, column)])
     required = {
         s.id: (
             s,
             s.is_open,
             [
-                (
-                    f,
-                    by(C.MISSING_FIELD, layout, f),
-                    f"{label(f)} is required in stage {s.id}" + _stage_word(s, zh),
-                    col_of[f],
-                )
+                (f, by(C.MISSING_FIELD, layout, f), f"{label(f)} is required in stage ", col_of[f])
                 for f in s.required
                 if f in col_of
             ],
@@ -115,12 +110,14 @@ def check_fields(p: Pipeline) -> list[Finding]:
                 out.append(no_stage(d, f"the stage is empty ({str(raw).strip()})"))
             continue
         stage, is_open, needed = required[d.stage]
+        name = ""  # the deal's stage as its cell writes it, looked up when a message needs it
         for f, missing, message, col in needed:
             if values.get(f) is not None:
                 continue
             if bad_cells and (d.row, a1(d.row, col)) in bad_cells:
                 continue  # already reported as bad-value
-            out.append(missing(d, message, details={"stage": stage.id}))
+            name = name or names.of(d)
+            out.append(missing(d, message + name, details={"stage": stage.id, "stage_label": name}))
         amount = values.get("amount")
         if amount is not None and amount < 0:
             out.append(negative(d, f"amount {amount} is negative"))
@@ -128,13 +125,13 @@ def check_fields(p: Pipeline) -> list[Finding]:
         if close is not None and close < today and is_open:
             days = (today - close).days
             iso = close.isoformat()
+            name = name or names.of(d)
             out.append(
                 close_passed(
                     d,
-                    f"expected close {iso} passed {days} days ago and the deal is still in "
-                    f"{stage.id}",
+                    f"expected close {iso} passed {days} days ago and the deal is still in {name}",
                     value=iso,
-                    details={"days": days},
+                    details={"days": days, "stage": stage.id, "stage_label": name},
                 )
             )
         created = values.get("created")
@@ -194,15 +191,6 @@ def _own_markers(profile: Profile, field: str) -> tuple[str, ...]:
     """The null markers a column has on top of the profile's (``columns.X.null_markers``)."""
     col = profile.column(field)
     return col.null_markers if col is not None else ()
-
-
-def _stage_word(stage: Stage, zh: bool) -> str:
-    """The stage as the team names it, after its id: the Chinese label in a Chinese profile,
-    else the label (a Spanish team's "Ganada"), when it says more than the id."""
-    word = (stage.label_zh or stage.label) if zh else stage.label
-    if not word or word.casefold().replace("-", "_") == stage.id.casefold():
-        return ""
-    return f" ({word})"
 
 
 def _near_stage(raw: object, profile: Profile) -> str:

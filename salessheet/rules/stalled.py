@@ -87,7 +87,13 @@ def stalled_findings(p: Pipeline, state: dict[str, DealState]) -> list[Finding]:
                     stalled["next_step_date"](
                         d,
                         f"next step was due {due.isoformat()} ({days} days ago)",
-                        details={"clock": clock, "days": days, "threshold": 0, "stage": d.stage},
+                        details={
+                            "clock": clock,
+                            "days": days,
+                            "threshold": 0,
+                            "stage": d.stage,
+                            "stage_label": p.stage_names.of(d),
+                        },
                     )
                 )
             continue
@@ -108,7 +114,8 @@ def stalled_findings(p: Pipeline, state: dict[str, DealState]) -> list[Finding]:
             days = (today - since).days
         if days > threshold:
             iso = since.isoformat()
-            what = "no activity for" if field == "last_activity" else f"in {d.stage} for"
+            name = p.stage_names.of(d)  # the stage as the deal's cell writes it
+            what = "no activity for" if field == "last_activity" else f"in {name} for"
             out.append(
                 stalled[field](
                     d,
@@ -119,6 +126,7 @@ def stalled_findings(p: Pipeline, state: dict[str, DealState]) -> list[Finding]:
                         "threshold": threshold,
                         "since": iso,
                         "stage": d.stage,
+                        "stage_label": name,
                     },
                 )
             )

@@ -199,16 +199,22 @@ def attach_guidance(p: Pipeline, findings: Iterable[Finding]) -> None:
 
 
 def action_failed(
-    deal: Deal, stage: Stage, action: StageAction, attempts: int, error: str
+    deal: Deal, stage: Stage, action: StageAction, attempts: int, error: str, name: str = ""
 ) -> Finding:
     """The finding of an ``on_enter`` action that failed ``attempts`` times (the night it was
-    due and the retries after)."""
+    due and the retries after); ``name``: the stage as the sheet writes it (else its id)."""
+    name = name or stage.id
     return Finding.of(
         C.ACTION_FAILED,
-        f"on entering {stage.id}: {action.describe()} failed {attempts} times; last error: {error}",
+        f"on entering {name}: {action.describe()} failed {attempts} times; last error: {error}",
         record=deal,
         field="stage",
-        details={"stage": stage.id, "action": action.describe(), "attempts": attempts},
+        details={
+            "stage": stage.id,
+            "stage_label": name,
+            "action": action.describe(),
+            "attempts": attempts,
+        },
     )
 
 
@@ -232,5 +238,6 @@ def action_findings(p: Pipeline, ledger: Ledger, state: Mapping[str, DealState])
         stage = p.profile.stage(rec.stage)
         action = next((a for a in stage.on_enter if a.describe() == rec.action), None)
         if action is not None:
-            out.append(action_failed(deal, stage, action, rec.attempt, rec.error))
+            name = p.stage_names.of(deal)
+            out.append(action_failed(deal, stage, action, rec.attempt, rec.error, name))
     return out

@@ -16,6 +16,7 @@ from salessheet.core.cells import RawSheet
 from salessheet.core.findings import Finding
 from salessheet.core.records import Deal, TableLayout
 from salessheet.settings.profile import Profile
+from salessheet.sheet.stagenames import StageNames, stage_names
 
 
 @dataclass
@@ -35,6 +36,14 @@ class Pipeline:
     _counted: list[Deal] | None = field(default=None, repr=False)
     _superseded: set[int] | None = field(default=None, repr=False)
     _id_counts: Counter[str] | None = field(default=None, repr=False)
+    _stage_names: StageNames | None = field(default=None, repr=False)
+
+    @property
+    def stage_names(self) -> StageNames:
+        """How this sheet names each stage (``sheet.stagenames``): what messages say."""
+        if self._stage_names is None:
+            self._stage_names = stage_names(self.profile, self.deals)
+        return self._stage_names
 
     def deal(self, deal_id: str) -> Deal | None:
         """The deal with this id (the last row holding it)."""
