@@ -230,6 +230,7 @@ def run(
         )
         add_findings(ev, given_up(outcomes))
         rows = ledger_rows(outcomes, actions)
+    store, sheet_name, header_row = p.store, p.sheet, p.layout.header_row
     plan = plan_write(
         ev,
         cells=cells_writable,
@@ -238,7 +239,7 @@ def run(
         register=register,
         row_guards=p.store.checks_rows,
         describe=dry_run,
-        formula_columns=lambda: p.store.formula_columns(p.sheet, p.layout.header_row),
+        formula_columns=lambda: store.formula_columns(sheet_name, header_row),
     )
     report = _report(ev)
     report.extra["stage_labels"] = p.stage_names.as_dict()  # id -> as the sheet writes it
@@ -262,7 +263,7 @@ def run(
         if plan.note:
             report.extra["written"]["note"] = plan.note
         return report
-    store, batch = p.store, plan.batch
+    batch, note = plan.batch, plan.note
     # the deals, their cells and the evaluation are done with: a sheet of 100,000 deals frees
     # ~300 MB before the write builds the new sheets' XML
     del p, ev, plan, actions, forecast, outcomes
@@ -284,8 +285,8 @@ def run(
             "the sheet has no header row (header: none): no flag columns are written; the "
             "ledger and findings are in the tool's sheets"
         )
-    elif plan.note:
-        report.extra["written"]["note"] = plan.note
+    elif note:
+        report.extra["written"]["note"] = note
     return report
 
 
