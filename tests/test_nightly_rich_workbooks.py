@@ -593,7 +593,7 @@ def test_a_formula_column_whose_values_read_empty_is_not_taken_for_the_flags(
     code, out = cli.json("run", path, "--today", "2026-11-09")
     assert code == 1, out
     ws = load_workbook(path)["Pipeline"]
-    assert ws["I2"].value == "✖ illegal-transition lead→contract"
+    assert ws["I2"].value == "✖ illegal-transition Lead→Contract"
     assert [ws[f"H{r}"].value for r in range(2, 5)] == [
         f'=IF(D{r}>100000,"big","")' for r in range(2, 5)
     ]
