@@ -46,6 +46,11 @@ class StageNames:
     written: frozenset[str] = frozenset()  # stages some cell holds
     # stage id -> the spellings that are its id ("follow_up", "follow up"), as written
     id_words: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # (type, cell) -> written(cell): a sheet holds a handful of stage spellings, asked for
+    # once per finding (100,000 findings asked the same few cells to be trimmed and split)
+    _texts: dict[tuple[type, RawValue], str] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def __call__(self, stage_id: str | None) -> str:
         if not stage_id:
@@ -57,7 +62,14 @@ class StageNames:
         hold the stage, e.g. a deal in the ledger but not in the sheet)."""
         if deal.stage is None:
             return ""
-        return written(deal.raw_value("stage")) or self(deal.stage)
+        return self._written(deal.raw_value("stage")) or self(deal.stage)
+
+    def _written(self, raw: RawValue) -> str:
+        key = (type(raw), raw)  # 1, 1.0 and True are equal keys but read differently
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = written(raw)
+        return text
 
     def for_reader(self, stage_id: str, zh: bool, deal: Deal | None = None) -> str:
         """The name for a reader of a known language (a Chinese chat, an English e-mail): the
@@ -65,7 +77,7 @@ class StageNames:
         a stage no cell holds in the language of a sheet that writes words; in a sheet that
         writes ids (or has no stages yet) the profile's label in the reader's language."""
         if deal is not None and deal.stage == stage_id:
-            text = written(deal.raw_value("stage"))
+            text = self._written(deal.raw_value("stage"))
             if text and text not in self.id_words.get(stage_id, ()):
                 return text
         if stage_id in self.worded or (self.in_words and stage_id not in self.written):
