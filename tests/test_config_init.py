@@ -464,7 +464,8 @@ def test_a_sheet_that_names_no_currency_is_in_its_countrys(
         # (English documents), the key offered in a comment
         name = {
             "USD": "  tax_name: sales tax  # what documents call the tax: sales tax in US (United "
-            "States), not VAT\n",
+            "States), not VAT\n"
+            "  tax_name_zh: 销售税  # and on Chinese documents (not 增值税)\n",
             "EUR": "  # tax_name: VAT  # what documents call the tax (VAT unless set: sales tax, "
             "GST ...)\n",
         }[currency]
@@ -477,7 +478,12 @@ def test_a_sheet_that_names_no_currency_is_in_its_countrys(
             "each line item\n" + name
         )
         assert (docs.tax_mode, docs.default_tax_rate) == ("exclusive", Decimal(0))
-        assert docs.tax_names()["en"] == ("sales tax" if currency == "USD" else "VAT")
+        # a Chinese quote for a US team said 其中sales tax: it names the tax in Chinese too
+        assert docs.tax_names() == (
+            {"en": "sales tax", "zh": "销售税"}
+            if currency == "USD"
+            else {"en": "VAT", "zh": "增值税"}
+        )
         assert "# CHECK: quotes and contracts carry no tax until you set yours" in text
 
 

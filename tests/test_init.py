@@ -446,6 +446,9 @@ def test_the_english_config_follows_this_computers_country(
     assert (team.locale, team.currency, team.timezone) == settings
     docs = team.documents
     assert (docs.tax_mode, str(docs.default_tax_rate.normalize()), docs.tax_names()["en"]) == tax
+    # and in Chinese on a Chinese quote (a US team's read 其中sales tax)
+    zh = {"VAT": "增值税", "GST": "商品及服务税", "sales tax": "销售税"}[tax[2]]
+    assert docs.tax_names()["zh"] == zh
     taxed = tax[:2] != ("exclusive", "0")
     assert any(c.startswith("quotes and contracts carry no tax") for c in done.checks) != taxed
     # the example line items carry China's VAT only where the team's config charges it

@@ -88,6 +88,7 @@ class TaxGuess:
     lines: tuple[str, ...]  # YAML, from "documents:" on
     check: str
     name: str | None = None  # documents.tax_name, where the country's tax is not a VAT
+    name_zh: str | None = None  # documents.tax_name_zh: its name on Chinese documents
 
 
 @dataclass(frozen=True)

@@ -21,17 +21,18 @@ from salessheet.init.adopt.model import CurrencyGuess, TaxGuess, ZoneGuess
 from salessheet.settings.profile import Profile
 
 WHY_ZONE = "it decides when today starts and when the nightly run runs"
-# What quotes call the tax in countries whose tax is not a VAT (documents.tax_name; documents
-# say VAT unless it is set). Elsewhere the config offers the key in a comment.
+# What quotes call the tax in countries whose tax is not a VAT (documents.tax_name, and
+# tax_name_zh on Chinese ones; documents say VAT / 增值税 unless they are set). Elsewhere the
+# config offers the key in a comment.
 TAX_NAMES = {
-    "US": "sales tax",
-    "CA": "GST/HST",
-    "AU": "GST",
-    "NZ": "GST",
-    "IN": "GST",
-    "SG": "GST",
-    "MY": "SST",
-    "JP": "consumption tax",
+    "US": ("sales tax", "销售税"),
+    "CA": ("GST/HST", "商品及服务税/统一销售税"),
+    "AU": ("GST", "商品及服务税"),
+    "NZ": ("GST", "商品及服务税"),
+    "IN": ("GST", "商品及服务税"),
+    "SG": ("GST", "商品及服务税"),
+    "MY": ("SST", "销售及服务税"),
+    "JP": ("consumption tax", "消费税"),
 }
 
 
@@ -101,13 +102,16 @@ def tax_guess(country: str | None, profile: Profile) -> TaxGuess | None:
         return None
     mode = getattr(docs, "tax_mode", "exclusive")
     was = f"the {profile.name} profile's {rate * 100:.0f}% {mode} tax is {country_name(home)}'s VAT"
-    name = TAX_NAMES.get(country)
+    name, name_zh = TAX_NAMES.get(country, (None, None))
     said = "what documents call the tax"
     if name:
         where = f"{country} ({country_name(country)})"
-        name_line = f"  tax_name: {name}  # {said}: {name} in {where}, not VAT"
+        name_lines: tuple[str, ...] = (
+            f"  tax_name: {name}  # {said}: {name} in {where}, not VAT",
+            f"  tax_name_zh: {name_zh}  # and on Chinese documents (not 增值税)",
+        )
     else:
-        name_line = f"  # tax_name: VAT  # {said} (VAT unless set: sales tax, GST ...)"
+        name_lines = (f"  # tax_name: VAT  # {said} (VAT unless set: sales tax, GST ...)",)
     return TaxGuess(
         (
             "documents:",
@@ -115,9 +119,10 @@ def tax_guess(country: str | None, profile: Profile) -> TaxGuess | None:
             f"  tax_mode: exclusive  # prices before tax, the tax added on the document ({was})",
             "  default_tax_rate: 0%  # CHECK: no tax until you set yours here, or a Tax Rate on "
             "each line item",
-            name_line,
+            *name_lines,
         ),
         f"quotes and contracts carry no tax until you set yours ({was}): set documents: "
         "default_tax_rate (and tax_mode), or give each line item a Tax Rate",
         name,
+        name_zh,
     )

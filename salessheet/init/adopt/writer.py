@@ -158,6 +158,8 @@ def build_config(
         data["documents"] = {"tax_mode": "exclusive", "default_tax_rate": "0%"}
         if guess.tax.name:
             data["documents"]["tax_name"] = guess.tax.name
+        if guess.tax.name_zh:
+            data["documents"]["tax_name_zh"] = guess.tax.name_zh
         y.lines.extend(guess.tax.lines)
     return Written(y.text(), data)
 
