@@ -102,9 +102,11 @@ def read_products(
     ctx: ParseContext,
     source: str = "",
     where: str | None = None,
-) -> tuple[dict[str, Record], list[str]]:
+) -> tuple[dict[str, Record], dict[int, list[str]]]:
+    """The price list by SKU (casefolded), and each row's problems (a line that uses the row
+    takes them on)."""
     if sheet is None:
-        return {}, []
+        return {}, {}
     table = map_table(
         sheet,
         _specs(settings.product_columns, {"sku"}),
@@ -113,13 +115,38 @@ def read_products(
         id_field="sku",
         where=where,
     )
-    problems = [f.message for f in table.findings if f.code == BAD_VALUE.code]
+    problems: dict[int, list[str]] = defaultdict(list)
+    for f in table.findings:
+        if f.code == BAD_VALUE.code:
+            problems[f.row or 0].append(f"sheet {sheet.name!r}: {f.message}")
     products: dict[str, Record] = {}
     for rec in table.records:
+        problems[rec.row].extend(unsaved_formulas(sheet, rec))
         sku = rec.values.get("sku")
         if sku:
             products.setdefault(sku.casefold(), rec)
-    return products, [f"sheet {sheet.name!r}: {p}" for p in problems]
+    return products, {row: found for row, found in problems.items() if found}
+
+
+def unsaved_formulas(sheet: RawSheet, rec: Record) -> list[str]:
+    """A problem for each of the row's mapped cells holding a formula whose result was never
+    saved (a workbook written by a script): it reads as blank, so a line would be priced
+    from the price list, or refused as blank, while Excel shows the formula's value."""
+    unsaved = sheet.unsaved_formulas
+    if not unsaved:
+        return []
+    out = []
+    for name, col in sorted(rec.layout.col_of.items(), key=lambda fc: fc[1]):
+        formula = unsaved.get((rec.row - 1, col - 1))
+        if formula is None:
+            continue
+        shown = f" ={formula}" if formula else ""
+        out.append(
+            f"{_where(rec, name)}: the formula{shown} has no saved result, so it reads as "
+            "blank (the file was written by a program that does not calculate formulas): open "
+            "it in Excel or LibreOffice, save it, and run again"
+        )
+    return out
 
 
 def read_line_items(
@@ -168,6 +195,10 @@ def read_line_items(
             continue  # a note or subtotal row without a deal id
         mine = problems[deal_id]
         mine.extend(bad_rows.get(rec.row, []))
+        unsaved = unsaved_formulas(sheet, rec)
+        if unsaved:  # not priced from blanks: the line's own checks would mislead
+            mine.extend(unsaved)
+            continue
         item = _line(rec, products, settings, mine, product_problems)
         if item is not None:
             items[deal_id].append(item)
@@ -181,7 +212,7 @@ def _line(
     products: dict[str, Record],
     settings: DocumentSettings,
     problems: list[str],
-    product_problems: list[str],
+    product_problems: dict[int, list[str]],
 ) -> LineItem | None:
     v: dict[str, Any] = rec.values
     sku = v.get("sku")
@@ -195,7 +226,7 @@ def _line(
         )
     pv = product.values if product is not None else {}
     if product is not None:
-        problems.extend(p for p in product_problems if f" {product.row}" in p)
+        problems.extend(product_problems.get(product.row, ()))
 
     def pick(name: str) -> Any:
         return v.get(name) if v.get(name) is not None else pv.get(name)
