@@ -236,6 +236,71 @@ def test_a_big_sheet_read_in_pieces_reports_its_unsaved_formulas_too(
     assert f.details["count"] == 300
 
 
+def xlsxwriter_like(path: Path, rows: int = 2, *, recalc_flag: bool = True) -> Path:
+    """What xlsxwriter (pandas' default Excel writer) saves: each formula with 0 as its
+    result, and the workbook flagged to be recalculated on opening (``fullCalcOnLoad``).
+    ``recalc_flag=False``: the flag gone, as Excel or LibreOffice save it (a 0 is then real)."""
+    book = scripted_workbook(path, rows=rows)
+    with zipfile.ZipFile(book) as zf:
+        items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    sheet = items["xl/worksheets/sheet1.xml"]
+    assert sheet.count(b"</f><v></v></c>") == rows
+    items["xl/worksheets/sheet1.xml"] = sheet.replace(b"</f><v></v></c>", b"</f><v>0</v></c>")
+    workbook = items["xl/workbook.xml"]
+    assert b'<calcPr calcId="124519" fullCalcOnLoad="1"/>' in workbook
+    if not recalc_flag:
+        items["xl/workbook.xml"] = workbook.replace(
+            b'<calcPr calcId="124519" fullCalcOnLoad="1"/>', b'<calcPr calcId="191029"/>'
+        )
+    with zipfile.ZipFile(book, "w") as zf:
+        for n, data in items.items():
+            zf.writestr(n, data)
+    return book
+
+
+def test_formulas_xlsxwriter_saved_with_a_placeholder_0_are_not_amounts_of_0(
+    tmp_path: Path,
+) -> None:
+    # pandas.to_excel with formulas: every amount read 0, and the report's pipeline was 0
+    # without a word
+    book = xlsxwriter_like(tmp_path / "pandas.xlsx", rows=4)
+    report = api.validate(book, today=TODAY)
+    (f,) = [f for f in report.findings if f.code == "formula-not-calculated"]
+    assert f.message.startswith(
+        "Amount (column F): 4 cells hold a formula whose result was never saved (F2 =D2*E2, "
+    )
+    assert f.details == {"cells": ["F2", "F3", "F4", "F5"], "count": 4}
+    deals = api.open_pipeline(book, today=TODAY).deals
+    assert [d.values["amount"] for d in deals] == [None] * 4  # unread, not 0
+
+
+def test_a_0_excel_saved_as_a_formulas_result_is_an_amount_of_0(tmp_path: Path) -> None:
+    book = xlsxwriter_like(tmp_path / "saved.xlsx", rows=2, recalc_flag=False)
+    report = api.validate(book, today=TODAY)
+    assert [f.code for f in report.findings if f.code == "formula-not-calculated"] == []
+    deals = api.open_pipeline(book, today=TODAY).deals
+    assert [str(d.values["amount"]) for d in deals] == ["0", "0"]
+
+
+def test_a_big_xlsxwriter_sheet_read_in_pieces_says_so_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from salessheet.stores.xlsx import split as xlsx_split
+    from salessheet.stores.xlsx.store import XlsxStore
+
+    if xlsx_split.usable_cores() < 2:
+        pytest.skip("a parallel read needs two cores")
+    monkeypatch.setattr(xlsx_split, "SPLIT_MIN_BYTES", 4096)
+    book = xlsxwriter_like(tmp_path / "big.xlsx", rows=300)
+    store = XlsxStore(str(book))
+    store.read(["Pipeline"])
+    assert store.pieces_read["Pipeline"] >= 2
+    (f,) = [
+        f for f in api.validate(book, today=TODAY).findings if f.code == "formula-not-calculated"
+    ]
+    assert f.details["count"] == 300
+
+
 # --- files named like workbooks that are something else ------------------------------------
 
 SAVE_AS = "open it in Excel or LibreOffice and save it as an Excel workbook (.xlsx)"
@@ -396,22 +461,34 @@ def test_a_second_table_of_deals_beside_the_first_is_still_refused_with_the_way_
     )
 
 
+@pytest.mark.parametrize("writer", ["openpyxl", "xlsxwriter"])
 def test_ids_and_stages_a_script_wrote_as_formulas_are_one_error_each_not_one_per_row(
-    tmp_path: Path,
+    tmp_path: Path, writer: str
 ) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "Pipeline"
-    ws.append(["Deal ID", "Customer", "Stage", "Amount", "Owner"])
+    ws.append(["Deal ID", "Customer", "Stage", "Amount", "Owner", "Expected Close"])
     for _ in range(4):
-        ws.append(['="D-"&ROW()', "x", '=IF(D2>0,"lead","lost")', 100, "Ann"])
+        ws.append(['="D-"&ROW()', "x", '=IF(D2>0,"lead","lost")', 100, "Ann", "=TODAY()+30"])
     book = tmp_path / "ids.xlsx"
     wb.save(book)
+    if writer == "xlsxwriter":  # each result saved as 0: id "0" four times, stage 0, 1899-12-30
+        with zipfile.ZipFile(book) as zf:
+            items = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+        sheet = items["xl/worksheets/sheet1.xml"]
+        items["xl/worksheets/sheet1.xml"] = sheet.replace(b"</f><v></v></c>", b"</f><v>0</v></c>")
+        with zipfile.ZipFile(book, "w") as zf:
+            for n, data in items.items():
+                zf.writestr(n, data)
     report = api.validate(book, today=TODAY)
     assert sorted((f.code, f.column) for f in report.findings if f.severity == "error") == [
         ("formula-not-calculated", "Deal ID"),
+        ("formula-not-calculated", "Expected Close"),
         ("formula-not-calculated", "Stage"),
     ]
+    # (and the b2b profile's lost stage needs a lost-reason column this sheet lacks)
+    assert [f.code for f in report.findings if f.severity != "error"] == ["missing-column"]
 
 
 # --- a header on two rows -------------------------------------------------------------------

@@ -23,14 +23,20 @@ SHOWN = 3  # cells named in the message
 def unsaved_formula_findings(
     records: Sequence[Record], layout: TableLayout, unsaved: dict[tuple[int, int], str]
 ) -> tuple[list[Finding], set[tuple[int, str]]]:
-    """The findings, one per mapped column, and the (row, A1) cells to leave unread."""
+    """The findings, one per mapped column, and the (row, A1) cells left unread (their
+    records' values are set to None)."""
     findings: list[Finding] = []
     unread: set[tuple[int, str]] = set()
     if not unsaved:
         return findings, unread
     for field, col in sorted(layout.col_of.items(), key=lambda fc: fc[1]):
         c0 = col - 1
-        rows = [rec.row for rec in records if (rec.row - 1, c0) in unsaved]
+        rows = []
+        for rec in records:
+            if (rec.row - 1, c0) in unsaved:
+                rows.append(rec.row)
+                # unread: xlsxwriter saves a placeholder 0 that calamine reads as a value
+                rec.values[field] = None
         if not rows:
             continue
         unread.update((r, a1(r, col)) for r in rows)

@@ -640,6 +640,8 @@ def map_table(
             table.findings.append(skipped_rows_finding(sheet.name, skip))
     if sheet.unsaved_formulas:  # blank to calamine: unread, one finding per column
         found, unread = unsaved_formula_findings(table.records, layout, sheet.unsaved_formulas)
+        if unread:  # a placeholder 0 (xlsxwriter) read as a date or stage is no bad value
+            table.findings = [f for f in table.findings if (f.row, f.cell) not in unread]
         table.findings += found
         table.unread_cells |= unread
     for fname, kinds in date_kinds.items():

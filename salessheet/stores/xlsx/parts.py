@@ -79,6 +79,22 @@ def reader_parts(zf: zipfile.ZipFile) -> tuple[list[str], str | None]:
     return [n for n in dict.fromkeys(wanted) if n in names], strings
 
 
+_FULL_CALC = re.compile(
+    rb"""<(?:[\w.-]+:)?calcPr\b[^>]*?\sfullCalcOnLoad\s*=\s*["'](?:1|true)["']"""
+)
+
+
+def results_are_placeholders(zf: zipfile.ZipFile) -> bool:
+    """The workbook asks to be recalculated when opened (``fullCalcOnLoad``): written by a
+    program that does not calculate (xlsxwriter and its kin save every formula's result as 0,
+    openpyxl saves none), and never saved by Excel or LibreOffice since (they drop the flag).
+    A formula's saved 0 is then no result."""
+    try:
+        return _FULL_CALC.search(read_part(zf, _main_part(zf), zf.filename)) is not None
+    except (KeyError, SyntaxError, ValueError):
+        return False
+
+
 def workbook_sheets(zf: zipfile.ZipFile) -> list[SheetEntry]:
     """The workbook's sheets in tab order, from workbook.xml and its relationships."""
     main = _main_part(zf)

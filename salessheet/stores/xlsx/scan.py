@@ -62,7 +62,9 @@ class SheetScan:
     it is, else why not ("its cells span 1,048,576 rows x 78 columns", ...).
     """
 
-    def __init__(self, prefix: bytes = b"") -> None:
+    def __init__(self, prefix: bytes = b"", *, zero_is_unsaved: bool = False) -> None:
+        """``zero_is_unsaved``: the workbook's formula results are placeholders
+        (``parts.results_are_placeholders``): a formula's saved 0 is no result either."""
         self.prefix = prefix
         p = re.escape(prefix)
         self._cell_start = b"<" + prefix + b"c"
@@ -80,14 +82,28 @@ class SheetScan:
         # ends in one of these tails, found at memchr speed; the regex runs only on those cells
         self._formula_start = b"<" + prefix + b"f"
         end = b"</" + prefix + b"c>"
-        self._unsaved_tails = (
+        self._unsaved_tails: tuple[bytes, ...] = (
             b"</" + prefix + b"f>" + end,
             b"/>" + end,
             b"<" + prefix + b"v></" + prefix + b"v>" + end,
         )
+        zero = b""
+        if zero_is_unsaved:  # xlsxwriter's <f>B2*C2</f><v>0</v>
+            self._unsaved_tails += (b"<" + prefix + b"v>0</" + prefix + b"v>" + end,)
+            zero = rb"|\s*<" + p + rb"v>0</" + p + rb"v>"
         self._unsaved = re.compile(
             b"<" + p + rb"f(?=[\s/>])[^>]*?(?:/>|>([^<]*)</" + p + rb"f>)"
-            rb"(\s*<" + p + rb"v\s*/>|\s*<" + p + rb"v>\s*</" + p + rb"v>)?\s*</" + p + rb"c>"
+            rb"(\s*<"
+            + p
+            + rb"v\s*/>|\s*<"
+            + p
+            + rb"v>\s*</"
+            + p
+            + rb"v>"
+            + zero
+            + rb")?\s*</"
+            + p
+            + rb"c>"
         )
         self._carry = b""
         self.errors: dict[tuple[int, int], CellError] = {}  # cells holding an error value
@@ -209,7 +225,9 @@ class SheetScan:
         tag = seg[start : seg.find(b">", start, m.start()) + 1]
         if m.group(2) is not None:  # an empty <v>: a "" result when the cell is text
             kind = _ATTR_T.search(tag)
-            if kind is not None and kind.group(1) in TEXT_KINDS:
+            # (a placeholder 0 only where it is a number: shared string 0 is text, 0 FALSE)
+            kinds = TEXT_KINDS + (b"b", b"e") if b"0" in m.group(2) else TEXT_KINDS
+            if kind is not None and kind.group(1) in kinds:
                 return
         refs = _ATTR_R.findall(tag)
         ref = _PLAIN_REF.fullmatch(refs[0][1]) if len(refs) == 1 else None

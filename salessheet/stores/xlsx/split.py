@@ -109,11 +109,15 @@ def cut_sheet(
     folder: Path,
     start: Callable[[Path, str | None], Future[Piece]],
     label: str = "",
+    *,
+    zero_is_unsaved: bool = False,
 ) -> Cut:
     """Stream worksheet ``part`` out of ``zf`` into ``pieces`` workbooks in ``folder``, each with
     a consecutive range of its rows and the ``shared_parts`` (name, bytes) a reader needs,
     calling ``start(path, careful)`` on each as soon as it is complete; ``careful`` is None when
     calamine may read the piece as it is, else why not.
+
+    ``zero_is_unsaved``: the workbook's formula results are placeholders (SheetScan).
 
     Raises NotCuttable when the XML is not plainly cuttable; pieces already started are then
     simply not used.
@@ -135,7 +139,7 @@ def cut_sheet(
             raise NotCuttable("an empty or unusual worksheet")
         if worksheet_prefix(head):
             raise NotCuttable("a namespace prefix")
-        scan = SheetScan()
+        scan = SheetScan(zero_is_unsaved=zero_is_unsaved)
         scan.feed(head)
         consumed = len(head)  # bytes of the sheet XML before ``pending``
         writer: _PieceWriter | None = None

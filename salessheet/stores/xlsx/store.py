@@ -35,6 +35,7 @@ from salessheet.stores.xlsx.parts import (
     SheetEntry,
     formula_columns_in,
     reader_parts,
+    results_are_placeholders,
     workbook_sheets,
 )
 from salessheet.stores.xlsx.scan import SheetScan
@@ -250,7 +251,7 @@ class XlsxStore:
         except _CalamineOnly:
             rows, merged = self._calamine_whole(name)
             return RawSheet(name, rows, merged, visible), None
-        scan = _scan_part(ctx.zf, part)
+        scan = _scan_part(ctx.zf, part, zero_is_unsaved=ctx.placeholders)
         reason = scan.end_piece(from_row_one=True)
         if reason is None:
             try:
@@ -303,7 +304,16 @@ class XlsxStore:
 
             try:
                 folder = ctx.pieces.folder() / str(i)
-                cut = cut_sheet(ctx.zf, part, k, ctx.shared(), folder, start, ctx.label(name))
+                cut = cut_sheet(
+                    ctx.zf,
+                    part,
+                    k,
+                    ctx.shared(),
+                    folder,
+                    start,
+                    ctx.label(name),
+                    zero_is_unsaved=ctx.placeholders,
+                )
                 started[name] = (cut, size)
             except (NotCuttable, OSError):
                 # unusual XML, or no usable temp folder or room in it for the pieces: read
@@ -349,6 +359,8 @@ class _ReadContext:
         self._strings_part: str | None = None
         self._strings: int | None = None
         self._n = 0
+        # xlsxwriter's workbooks: each formula's saved 0 is a placeholder, not its result
+        self.placeholders = results_are_placeholders(zf)
 
     def label(self, name: str) -> str:
         return f"{self.store.path}, sheet {name!r}"
@@ -445,12 +457,12 @@ def read_head(zf: zipfile.ZipFile, name: str, n: int = 4096) -> bytes:
         return src.read(n)
 
 
-def _scan_part(zf: zipfile.ZipFile, part: str) -> SheetScan:
+def _scan_part(zf: zipfile.ZipFile, part: str, *, zero_is_unsaved: bool = False) -> SheetScan:
     """A sheet part fed through a SheetScan (not yet judged)."""
     scan: SheetScan | None = None
     for block in part_chunks(zf, part)():
         if scan is None:
-            scan = SheetScan(worksheet_prefix(block[:65536]))
+            scan = SheetScan(worksheet_prefix(block[:65536]), zero_is_unsaved=zero_is_unsaved)
         scan.feed(block)
     return scan or SheetScan()
 
