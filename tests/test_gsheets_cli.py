@@ -307,3 +307,38 @@ def test_dry_run_writes_nothing(api, workbook: Path):
     assert out["dry_run"]["changes"]
     assert {s.title: s.grid() for s in book.sheets} == before
     assert dict(api.counts) == {"spreadsheets.get": 1, "values.batchGet": 1}
+
+
+def test_flags_never_land_on_formulas_whose_values_read_empty(api, workbook: Path):
+    """Right of the table, formulas showing "" (=IF(..., "")) read as empty cells: the first
+    run took the column for its flags and wrote its header and flags over the user's formulas
+    (Google keeps no copy). Now nothing is written in that sheet, the row says why, and the
+    ledger is still recorded."""
+    drop_owned(workbook)
+    book = upload(api, workbook)
+    pipeline = book.sheet("Pipeline")
+    width = len([v for v in pipeline.grid()[0] if v not in (None, "")])
+    letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[width]  # the first column right of the table
+    formulas = {f"{letter}{r}": Formula(f'=IF(D{r}>100000,"big","")') for r in (2, 3, 4)}
+    for ref, formula in formulas.items():
+        pipeline.set(ref, formula)
+    before = {ref: pipeline.get(ref) for ref in formulas}
+    grid_before = pipeline.grid()
+
+    code, out = salessheet(api, "run", SOURCE, "--today", "2026-11-28")
+
+    assert code in (0, 1), out
+    assert {ref: pipeline.get(ref) for ref in formulas} == before
+    assert pipeline.grid() == grid_before  # not a header, not a flag
+    assert out["written"]["skipped_rows"] == [
+        [
+            "Pipeline",
+            1,
+            f'{letter}2 holds a formula (=IF(D2>100000,"big","")) whose value reads as '
+            f"empty: column {letter} is not free, so no flags were written tonight. Give column "
+            f"{letter} a header (or move its formulas) and the next run puts its columns right "
+            "of it",
+        ]
+    ]
+    history = book.sheet("salessheet history").grid()
+    assert len(history) > 1, "the ledger is written all the same"

@@ -84,6 +84,9 @@ _READ_PARAMS = {
     "dateTimeRenderOption": "SERIAL_NUMBER",
     "majorDimension": "ROWS",
 }
+# The re-read before writing shows formulas as written (other cells as _READ_PARAMS): a formula
+# whose value reads "" (=IF(..., "")) looks like a free cell, and must not be written over.
+_REREAD_PARAMS = {**_READ_PARAMS, "valueRenderOption": "FORMULA"}
 _MAX_COLUMN_RANGES = 20  # above this, re-read one box per sheet instead of one range per column
 
 
@@ -207,7 +210,10 @@ class GSheetsStore:
         return out
 
     def formula_columns(self, sheet: str, first_row: int) -> frozenset[int]:
-        return frozenset()  # read as values (UNFORMATTED_VALUE): formulas are not seen
+        # read as values (UNFORMATTED_VALUE): formulas are not seen here (a request of their
+        # own would pass the nightly budget of 5); the re-read before writing sees them, and
+        # a column to be written that holds one is left alone (``write``)
+        return frozenset()
 
     def write(self, batch: WriteBatch) -> WriteReport:
         """Write owned cells and sheets in one ``values.batchUpdate`` (RAW).
@@ -232,12 +238,41 @@ class GSheetsStore:
             changes = []
             for col, expected in sorted(guard.expected.items()):
                 now = fresh.get((tab.title, guard.row, col), "")
+                if _formula(now) or (isinstance(now, str) and now.startswith("'=")):
+                    continue  # a formula: its value was read, the re-read shows its text
                 if not same_value(expected, now):
                     changes.append(
                         f"{col_letter(col)}{guard.row} was {_show(expected)}, now {_show(now)}"
                     )
             if changes:
                 skipped[(guard.sheet, guard.row)] = "edited since read: " + "; ".join(changes)
+
+        # A cell to be written that holds a formula (its value read as empty, so its column
+        # looked free): none of that sheet's cells is written (not even the header, so the
+        # column is not claimed); the first row written says why. The ledger still is.
+        # (The re-read covers each written column from its first written row to its last.)
+        formula_at: dict[str, tuple[int, int, str]] = {}  # sheet -> (row, col, formula)
+        first_row: dict[str, int] = {}
+        written_cols: set[tuple[str, int]] = set()
+        for cw in batch.cells:
+            tab = self._match(meta, cw.sheet)
+            if tab is None or cw.sheet in replaced:
+                continue
+            first_row[tab.title] = min(first_row.get(tab.title, cw.row), cw.row)
+            written_cols.add((tab.title, cw.col))
+        for (title, row, col), now in fresh.items():
+            if (title, col) in written_cols and _formula(now):
+                seen = formula_at.get(title)
+                if seen is None or (row, col) < seen[:2]:  # the first one: named
+                    formula_at[title] = (row, col, str(now))
+        for title, (row, col, text) in formula_at.items():
+            letter = col_letter(col)
+            skipped[(title, first_row[title])] = (
+                f"{letter}{row} holds a formula ({_clip(text)}) whose value reads as empty: "
+                f"column {letter} is not free, so no flags were written tonight. Give column "
+                f"{letter} a header (or move its formulas) and the next run puts its columns "
+                "right of it"
+            )
 
         # cells, minus skipped rows and cells that already hold the value
         cell_plan: dict[str, dict[tuple[int, int], Any]] = {}
@@ -251,6 +286,8 @@ class GSheetsStore:
                 )
                 continue
             if (cw.sheet, cw.row) in skipped or (tab.title, cw.row) in skipped:
+                continue
+            if tab.title in formula_at:
                 continue
             value = to_api(cw.value)
             if same_value(fresh.get((tab.title, cw.row, cw.col), ""), value):
@@ -422,7 +459,7 @@ class GSheetsStore:
             return {}
         answer = self._call(
             "re-read before writing",
-            lambda http: http.values_batch_get(self.key, ranges, params=dict(_READ_PARAMS)),
+            lambda http: http.values_batch_get(self.key, ranges, params=dict(_REREAD_PARAMS)),
             writing=True,
         )
         fresh: dict[tuple[str, int, int], RawValue] = {}
@@ -691,3 +728,12 @@ def _grid_requests(
                 }
             )
     return requests
+
+
+def _formula(value: Any) -> bool:
+    """A re-read cell holding a formula (the FORMULA render gives its text)."""
+    return isinstance(value, str) and value.startswith("=")
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
