@@ -491,6 +491,26 @@ def test_ids_and_stages_a_script_wrote_as_formulas_are_one_error_each_not_one_pe
     assert [f.code for f in report.findings if f.severity != "error"] == ["missing-column"]
 
 
+def test_a_summary_table_under_the_deals_is_left_out_of_the_pipeline(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Pipeline"
+    ws.append(["Deal ID", "Customer", "Stage", "Amount", "Owner", "Expected Close"])
+    for i in range(2, 8):
+        ws.append([f"D-{i}", "Acme", "lead", 1000 * i, "Ann", dt.date(2027, 1, 1)])
+    ws.append([])
+    ws.append(["Stage", "Deals", "Amount"])
+    ws.append(["lead", 6, 27000])
+    ws.append(["negotiation", 0, 0])
+    book = tmp_path / "summary.xlsx"
+    wb.save(book)
+    assert len(api.open_pipeline(book, today=TODAY).deals) == 6
+    report = api.validate(book, today=TODAY)
+    (skipped,) = [f for f in report.findings if f.code == "rows-skipped"]
+    assert skipped.details == {"rows": [9, 10, 11], "kinds": {"other-table": 3}}
+    assert [f.code for f in report.findings if f.severity == "error"] == []
+
+
 # --- a header on two rows -------------------------------------------------------------------
 
 

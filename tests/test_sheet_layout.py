@@ -86,6 +86,47 @@ def test_sectioned_tracker_titles_subtotals_blanks_repeated_header_total():
     assert 20 not in by_row
 
 
+def _with_summary_below(deals_after: bool = False) -> list[list]:
+    """Six deals, an empty row, then a summary by stage someone built under the table (its
+    formulas' cached values); ``deals_after``: an empty row and more deals below it."""
+    rows: list[list] = [["Pipeline"], [], HEADER]
+    for i in range(1, 7):  # rows 4-9
+        rows.append([f"D-{i}", f"Acme {i}", "Lead", 1000 * i, "Ann", dt.date(2027, 1, i)])
+    rows.append([None] * 6)  # row 10
+    rows.append(["Stage", "Deals", "Amount"])  # row 11: its header, in other columns
+    rows.append(["Lead", 6.0, 21000.0])  # rows 12-13: read as deals "Lead" and "Negotiation"
+    rows.append(["Negotiation", 0.0, 0.0])
+    if deals_after:
+        rows.append([None] * 6)  # row 14
+        rows.append(["D-7", "Beta", "Lead", 700, "Bob", dt.date(2027, 2, 1)])  # row 15
+    return rows
+
+
+def test_a_table_below_the_deals_is_not_read_as_deals():
+    # before: deals "Stage" (stage 'Amount'), "Lead" and "Negotiation" (stage 0.0): 9 deals,
+    # two unknown-stage errors, and 21,000 more in the pipeline
+    found = classify_rows(_with_summary_below(), SHAPE)
+    assert kinds(found) == [(10, "blank"), (11, "other-table"), (12, "other-table"),
+                            (13, "other-table")]  # fmt: skip
+    assert found[1].evidence == (
+        "row 11: after an empty row, the header of another table ('Stage', 'Amount' in other "
+        "columns than the deals' header): it and its rows up to the next empty row"
+    )
+    assert found[2].evidence == "row 12: in the table that starts on row 11"
+    # it ends at the next empty row: deals below it are deals
+    after = classify_rows(_with_summary_below(deals_after=True), SHAPE)
+    assert kinds(after)[-2:] == [(13, "other-table"), (14, "blank")]
+
+
+def test_header_words_in_a_row_of_deals_or_without_an_empty_row_make_no_table():
+    rows = _with_summary_below()
+    del rows[9]  # no empty row before it: judged row by row, as before
+    assert all(k != "other-table" for _, k in kinds(classify_rows(rows, SHAPE)))
+    rows = _with_summary_below()
+    rows[10] = ["D-7", "Beta", "Stage", 700, "Amount", None]  # header words in a deal's cells
+    assert all(k != "other-table" for _, k in kinds(classify_rows(rows, SHAPE)))
+
+
 def test_rows_above_the_header():
     rows = sectioned_tracker()
     assert kinds(classify_above_header(rows, SHAPE)) == [(1, "title")]

@@ -40,6 +40,7 @@ KINDS = (
     "second-header",  # a second header row (English keys under Chinese labels, or units)
     "instruction",  # "必填，从下拉选择", "required", "YYYY-MM-DD" right below the header
     "example",  # "示例", "e.g." rows right below the header
+    "other-table",  # after an empty row, a table of its own (a summary by stage) to its end
 )
 
 
@@ -248,6 +249,9 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
             ]
         )
     out: list[LayoutRow] = []
+    header_words = frozenset(header_norm.values())
+    after_blank = False  # the row before is empty (a block may start here)
+    other_table = 0  # the row where a table below the deals starts (0: none open)
     pre_data = True
     after_footer = False  # a report export's footer began: the lone cells after it are its too
     since_break, since_count, grand, grand_count, breaks = 0.0, 0, 0.0, 0, 0
@@ -279,11 +283,21 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
             filled = [(c, v) for c, v in enumerate(row) if not _blank(v)]
             if not filled:
                 out.append(LayoutRow(rnum, "blank", f"row {rnum}: empty, between data rows"))
+                after_blank, other_table = True, 0
                 continue
-            if pre_data:
+            if other_table:
+                found = LayoutRow(
+                    rnum,
+                    "other-table",
+                    f"row {rnum}: in the table that starts on row {other_table}",
+                )
+            elif pre_data:
                 found = _pre_data_kind(rnum, filled, header_norm)
             if found is None:
                 found = _repeated_header(rnum, filled, header_norm)
+            if found is None and after_blank and not pre_data:
+                found = _other_header(rnum, filled, header_norm, header_words)
+                other_table = rnum if found is not None else 0
             if found is None:
                 found = _total_row(rnum, filled)
             if found is None and amount_col is not None and grand_count and keyed:
@@ -300,6 +314,9 @@ def classify_rows(rows: Sequence[Sequence[RawValue]], shape: TableShape) -> list
                 after_footer = after_footer or found is not None
                 if found is None:
                     found = _section_row(rnum, filled[0], ic, sc, ids)
+        after_blank = False
+        if protected:
+            other_table = 0  # a deal: whatever was below the deals has ended
         if found is None:
             pre_data = False
             x = row[amount_col] if amount_col is not None and amount_col < n else None
@@ -408,6 +425,32 @@ def _repeated_header(
     if same >= 2 and same >= 0.6 * len(header_norm):
         return LayoutRow(rnum, "repeated-header", f"row {rnum}: repeats {same} header labels")
     return None
+
+
+def _other_header(
+    rnum: int,
+    filled: list[tuple[int, RawValue]],
+    header_norm: dict[int, str],
+    header_words: frozenset[str],
+) -> LayoutRow | None:
+    """After an empty row, the header of another table: text only, two or more of the deals'
+    header labels but in other columns (a "Stage | Deals | Amount" summary under the table)."""
+    if len(filled) < 2 or not all(isinstance(v, str) for _, v in filled):
+        return None
+    moved = [
+        v.strip()
+        for c, v in filled
+        if isinstance(v, str) and (n := normalise(v)) in header_words and header_norm.get(c) != n
+    ]
+    if len(moved) < 2:
+        return None
+    shown = ", ".join(repr(m) for m in moved[:3])
+    return LayoutRow(
+        rnum,
+        "other-table",
+        f"row {rnum}: after an empty row, the header of another table ({shown} in other "
+        "columns than the deals' header): it and its rows up to the next empty row",
+    )
 
 
 def _total_row(rnum: int, filled: list[tuple[int, RawValue]]) -> LayoutRow | None:
