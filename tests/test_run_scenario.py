@@ -350,3 +350,21 @@ def test_an_illegal_move_redone_after_its_revert_is_flagged_again(cli, tmp_path:
     assert load_workbook(path)["Pipeline"]["H3"].value == (
         "✖ illegal-transition 销售机会→Negotiation"
     )
+
+
+def test_run_text_lists_every_stage_change_with_limit_0(cli, tmp_path: Path) -> None:
+    """`--limit 0` means all: it listed only the first of three stage changes."""
+    path = build(tmp_path)
+    cli("run", path, "--today", "2026-11-02")
+    edit(path, X="Opportunity", Y="Contract", Z="客户跟进")
+    lines = cli("run", path, "--today", "2026-11-03", "--limit", "0").stdout.splitlines()
+    i = lines.index("Stage changes since the last run (3):")
+    assert lines[i + 1 : i + 4] == [
+        "  X            Lead → Opportunity",
+        "  Y            Negotiation → Contract",
+        "  Z            Opportunity → 客户跟进",
+    ]
+    edit(path, X="Lead", Y="Negotiation", Z="销售机会")
+    lines = cli("run", path, "--today", "2026-11-04", "--limit", "2").stdout.splitlines()
+    i = lines.index("Stage changes since the last run (3):")
+    assert lines[i + 3] == "  … and 1 more (--limit 0 shows all)"
