@@ -443,3 +443,15 @@ def test_a_currency_column_in_words_counts_as_its_iso_code(cli, tmp_path: Path) 
     assert rep["funnel"]["amount"]["by_currency"] == {"CNY": "170000.00", "USD": "20000.00"}
     snap = load_workbook(path)["salessheet forecast"]
     assert {r[3] for r in snap.iter_rows(min_row=2, values_only=True)} == {"CNY"}
+
+
+def test_yen_sign_amount_with_currency_written_renminbi_is_no_mismatch(cli, tmp_path: Path) -> None:
+    """'¥100,000' beside 币种 '人民币' was a currency-mismatch: 'written in CNY but the
+    currency column says 人民币'."""
+    head = ["商机编号", "客户名称", "销售阶段", "金额", "币种", "负责人"]
+    path = make_xlsx(
+        tmp_path / "商机.xlsx",
+        {"商机": [head, ["S-1", "甲公司", "客户开发", "¥100,000", "人民币", "张伟"]]},
+    )
+    code, out = cli.json("validate", path, "--today", "2026-03-02")
+    assert [f["code"] for f in out["findings"] if f["code"] == "currency-mismatch"] == []
