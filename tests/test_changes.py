@@ -398,3 +398,60 @@ def test_waterfall_and_accuracy_read_in_headless_chromium(cli, nights, tmp_path:
         assert (0x1E, 0x3A, 0x8A) in colours, name  # navy: closing / forecast 1 week before
         if name == "changes":
             assert (0xDC, 0x26, 0x26) in colours  # red: taken away
+
+
+def test_a_currency_column_in_words_counts_as_its_iso_code(cli, tmp_path: Path) -> None:
+    """币种 written 人民币 / 美元 (as Chinese CRMs export it): the CNY waterfall said ¥0.00 open
+    and 人民币 moved as a currency of its own beside it; report summed 人民币 apart from CNY."""
+    from conftest import make_xlsx
+    from openpyxl import load_workbook
+
+    head = ["商机编号", "客户名称", "销售阶段", "金额", "币种", "负责人", "预计成交日期"]
+    close = dt.date(2026, 6, 30)
+    path = make_xlsx(
+        tmp_path / "商机.xlsx",
+        {
+            "商机": [
+                head,
+                ["S-1", "甲公司", "客户开发", 100000, "人民币", "张伟", close],
+                ["S-2", "乙公司", "销售机会", 20000, "美元", "李娜", close],
+                ["S-3", "丙公司", "销售机会", 50000, "CNY", "张伟", close],
+            ]
+        },
+    )
+    assert cli("run", path, "--today", "2026-03-02").exit_code == 0
+    wb = load_workbook(path)
+    wb["商机"]["D2"] = 120000  # S-1 up by 20,000 CNY
+    wb["商机"]["C3"] = "丢单"  # S-2 lost
+    wb.save(path)
+    cli("run", path, "--today", "2026-03-03")
+    code, out = cli.json("changes", path, "--today", "2026-03-03")
+    assert code == 0 and out["currency"] == "CNY"
+    m = out["movement"]
+    assert (m["opening"], m["increased"], m["closing"]) == (
+        {"deals": 2, "amount": "150000.00"},
+        {"deals": 1, "amount": "20000.00"},
+        {"deals": 2, "amount": "170000.00"},
+    )
+    usd = out["other_currencies"]["USD"]
+    assert list(out["other_currencies"]) == ["USD"]
+    assert (usd["opening"], usd["lost"]) == (
+        {"deals": 1, "amount": "20000.00"},
+        {"deals": 1, "amount": "20000.00"},
+    )
+    code, rep = cli.json("report", path, "--today", "2026-03-03")
+    assert rep["funnel"]["amount"]["by_currency"] == {"CNY": "170000.00", "USD": "20000.00"}
+    snap = load_workbook(path)["salessheet forecast"]
+    assert {r[3] for r in snap.iter_rows(min_row=2, values_only=True)} == {"CNY"}
+
+
+def test_yen_sign_amount_with_currency_written_renminbi_is_no_mismatch(cli, tmp_path: Path) -> None:
+    """'¥100,000' beside 币种 '人民币' was a currency-mismatch: 'written in CNY but the
+    currency column says 人民币'."""
+    head = ["商机编号", "客户名称", "销售阶段", "金额", "币种", "负责人"]
+    path = make_xlsx(
+        tmp_path / "商机.xlsx",
+        {"商机": [head, ["S-1", "甲公司", "客户开发", "¥100,000", "人民币", "张伟"]]},
+    )
+    code, out = cli.json("validate", path, "--today", "2026-03-02")
+    assert [f["code"] for f in out["findings"] if f["code"] == "currency-mismatch"] == []

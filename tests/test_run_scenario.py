@@ -323,3 +323,48 @@ def test_a_finding_on_the_whole_sheet_is_kept_under_no_deal_id(cli, tmp_path: Pa
     wb.save(path)
     code, out, _before, _after = run(cli, path, "2026-11-04")
     assert findings(out, "rows-skipped") == [(None, "persisting", "info")]
+
+
+def test_an_illegal_move_redone_after_its_revert_is_flagged_again(cli, tmp_path: Path) -> None:
+    """Y skips follow-up, is put back, then a week later skips it again: the second skip is the
+    same illegal move, not an undo of the revert."""
+    path = build(tmp_path)
+    edit(path, Y="Opportunity")
+    run(cli, path, "2026-11-02")  # Y seen in opportunity
+    edit(path, Y="Negotiation")  # opportunity -> negotiation skips follow-up
+    _, out, _, _ = run(cli, path, "2026-11-03")
+    assert findings(out, "illegal-transition") == [("Y", "new", "error")]
+    edit(path, Y="Opportunity")  # put back: a revert, not a backward move
+    _, out, _, _ = run(cli, path, "2026-11-04")
+    assert findings(out, "illegal-transition") == [("Y", "resolved", "error")]
+    assert findings(out, "backward-transition") == []
+    edit(path, Y="Negotiation")  # the same skip again
+    code, out, _, _ = run(cli, path, "2026-11-11")
+    assert code == 1
+    assert findings(out, "illegal-transition") == [("Y", "new", "error")]
+    [y] = [f for f in out["findings"] if f["code"] == "illegal-transition"]
+    assert y["message"] == "stage 销售机会 → Negotiation on 2026-11-11: skipped Follow-up"
+    assert [(e[2], e[4], e[5], e[8]) for e in out["events"] if e[3] == "stage"] == [
+        ("Y", "opportunity", "negotiation", "")
+    ]
+    assert load_workbook(path)["Pipeline"]["H3"].value == (
+        "✖ illegal-transition 销售机会→Negotiation"
+    )
+
+
+def test_run_text_lists_every_stage_change_with_limit_0(cli, tmp_path: Path) -> None:
+    """`--limit 0` means all: it listed only the first of three stage changes."""
+    path = build(tmp_path)
+    cli("run", path, "--today", "2026-11-02")
+    edit(path, X="Opportunity", Y="Contract", Z="客户跟进")
+    lines = cli("run", path, "--today", "2026-11-03", "--limit", "0").stdout.splitlines()
+    i = lines.index("Stage changes since the last run (3):")
+    assert lines[i + 1 : i + 4] == [
+        "  X            Lead → Opportunity",
+        "  Y            Negotiation → Contract",
+        "  Z            Opportunity → 客户跟进",
+    ]
+    edit(path, X="Lead", Y="Negotiation", Z="销售机会")
+    lines = cli("run", path, "--today", "2026-11-04", "--limit", "2").stdout.splitlines()
+    i = lines.index("Stage changes since the last run (3):")
+    assert lines[i + 3] == "  … and 1 more (--limit 0 shows all)"

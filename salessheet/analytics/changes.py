@@ -40,6 +40,7 @@ from decimal import Decimal
 from typing import Any, TypeGuard
 
 from salessheet.analytics.model import RateTable
+from salessheet.core.currency import currency_code
 from salessheet.core.errors import UsageError
 from salessheet.core.money import round_money
 from salessheet.history.fields import UNKNOWN, as_decimal
@@ -309,7 +310,7 @@ class _Valuer:
 
     def pair(self, st: DealState) -> tuple[Decimal | None, str]:
         amount = as_decimal(self._value(st, "amount"))
-        currency = self._value(st, "currency").strip().upper() or self.default_currency
+        currency = currency_code(self._value(st, "currency"), self.default_currency)
         return amount, currency
 
     def owner(self, st: DealState) -> str:

@@ -54,6 +54,7 @@ from salessheet.analytics.model import (
     WinRate,
 )
 from salessheet.core.catalogue import STALLED_DEAL
+from salessheet.core.currency import currency_code
 from salessheet.core.money import round_money
 from salessheet.core.records import StageSpan
 from salessheet.settings.profile import Profile, Stage
@@ -271,7 +272,7 @@ def deal_facts(
             amount = None
         # the amount header's currency (Amount (USD), 预计金额（万元）), else the currency column
         cur = d.layout.currency_of.get("amount") or v.get("currency")
-        currency = (cur.strip().upper() or default_currency) if cur else default_currency
+        currency = currency_code(cur, default_currency)
         ec = v.get("expected_close")
         raw = v.get("probability") if divisor is not None else None
         if raw is None or stage.outcome != "open":

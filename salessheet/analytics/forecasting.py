@@ -23,6 +23,7 @@ from typing import Any
 
 from salessheet.analytics import figures as fig
 from salessheet.analytics.model import RateTable
+from salessheet.core.currency import currency_code
 from salessheet.core.money import round_money
 from salessheet.core.owned import FORECAST_SHEET
 from salessheet.history.fields import as_decimal
@@ -208,7 +209,7 @@ def ledger_wins(ledger: Ledger, profile: Any, sheet: dict[str, Any]) -> list[Win
             e.deal_id,
             e.effective or e.run_date,
             amount,
-            str(currency).strip().upper() or profile.currency,
+            currency_code(currency, profile.currency),
             str(owner or "").strip(),
         )
     return list(wins.values())

@@ -188,10 +188,10 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
     if moves:
         lines.append(f"Stage changes since the last run ({len(moves)}):")
         name = report.extra.get("stage_labels", {})  # the stages as the sheet writes them
-        lines += [
-            f"  {e[2]:<12} {name.get(e[4], e[4])} → {name.get(e[5], e[5])}"
-            for e in moves[: max(limit, 1)]
-        ]
+        shown = moves if limit <= 0 else moves[:limit]  # --limit 0: all
+        lines += [f"  {e[2]:<12} {name.get(e[4], e[4])} → {name.get(e[5], e[5])}" for e in shown]
+        if len(shown) < len(moves):
+            lines.append(f"  … and {len(moves) - len(shown)} more (--limit 0 shows all)")
     if "actions" in report.extra:
         lines += render_actions(report.extra["actions"], dry_run="dry_run" in report.extra)
     if "dry_run" in report.extra:

@@ -134,7 +134,12 @@ def observe(
             eff, source = _entered_date(d, today, st.entered)
             note = ""
             prev = st.last_stage_event
-            if prev is not None and prev.from_ == d.stage and judge(p.profile, prev.from_, prev.to):
+            if (
+                prev is not None
+                and prev.from_ == d.stage
+                and "reverted" not in prev.note  # undoing a revert redoes the flagged move
+                and judge(p.profile, prev.from_, prev.to)
+            ):
                 note = "reverted"
             override = d.values.get("override_reason")
             if override and judge(p.profile, st.stage, d.stage):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from salessheet.core.currency import currency_code
 from salessheet.core.records import Deal
 from salessheet.notify import chattext, webhooks
 from salessheet.notify import email as email_channel
@@ -100,7 +101,7 @@ def stage_alert(
         _text(deal.values.get("customer")),
         _text(deal.values.get("owner")),
         amount if isinstance(amount, Decimal) else None,
-        str(currency).strip().upper() if currency else profile.currency,
+        currency_code(currency, profile.currency),
         message,
         tuple((kind or "", number, file) for kind, number, file in documents),
         source,

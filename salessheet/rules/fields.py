@@ -8,6 +8,7 @@ from difflib import get_close_matches
 from salessheet.core import catalogue as C
 from salessheet.core.cells import a1
 from salessheet.core.cellsafe import quote_value
+from salessheet.core.currency import currency_code
 from salessheet.core.findings import Finding, field_label, json_safe
 from salessheet.core.records import Deal
 from salessheet.core.textnorm import normalise
@@ -143,7 +144,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
             )
         mark = values.get("amount_currency_mark")
         cur = values.get("currency") if mark else None
-        if mark and cur and mark != str(cur).upper():
+        if mark and cur and mark != currency_code(cur, mark):
             out.append(
                 mismatch(d, f"the amount is written in {mark} but the currency column says {cur}")
             )
