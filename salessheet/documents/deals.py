@@ -10,11 +10,12 @@ from collections import Counter
 from typing import Any
 
 from salessheet.core.catalogue import BAD_VALUE
+from salessheet.core.currency import currency_code
 from salessheet.core.findings import json_safe
 from salessheet.core.owned import OWNED_COLUMN_PREFIX
 from salessheet.core.textnorm import normalise
 from salessheet.documents.context import DealData
-from salessheet.documents.line_items import currency_code, rate_from
+from salessheet.documents.line_items import rate_from
 from salessheet.documents.preflight import StageInfo, allowed_stages
 from salessheet.settings.documents import LANGUAGES, DocumentSettings
 from salessheet.settings.profile import Profile
@@ -179,5 +180,5 @@ class DealReader:
         header = deal.layout.currency_of.get("amount")  # Amount (USD): the amount's own
         cur = header or data.currency or deal.values.get("amount_currency_mark")
         if cur:
-            return currency_code(str(cur))
+            return currency_code(str(cur), "")
         return self.profile.currency

@@ -16,23 +16,15 @@ from typing import Any
 
 from salessheet.core.catalogue import BAD_VALUE
 from salessheet.core.cells import RawSheet
+from salessheet.core.currency import currency_code
 from salessheet.core.findings import json_safe
 from salessheet.core.records import Record
 from salessheet.documents.money import LineItem
 from salessheet.settings.documents import DocumentSettings
-from salessheet.sheet.parsing import CURRENCY_MARKS, ParseContext
+from salessheet.sheet.parsing import ParseContext
 from salessheet.sheet.table import ColumnSpec, map_table
 
 HUNDRED = Decimal(100)
-CURRENCY_WORDS = {"人民币": "CNY", "美元": "USD", "欧元": "EUR", "英镑": "GBP", "日元": "JPY"}
-
-
-def currency_code(text: str) -> str:
-    """``RMB``, ``¥``, ``人民币`` -> ``CNY``; an ISO code as is (upper-cased)."""
-    t = text.strip()
-    return (
-        CURRENCY_WORDS.get(t) or CURRENCY_MARKS.get(t.upper()) or CURRENCY_MARKS.get(t) or t.upper()
-    )
 
 
 @dataclass
@@ -67,7 +59,7 @@ def normalise_rate(value: Decimal) -> Decimal | None:
 def _currency(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
-    return currency_code(value)
+    return currency_code(value, "")
 
 
 def rate_from(raw: Any, value: Decimal) -> Decimal | None:

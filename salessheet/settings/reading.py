@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic.json_schema import WithJsonSchema
 
+from salessheet.core.currency import known_currency
 from salessheet.settings.base import ConfigModel, Expect, item, problems, to_decimal
 
 DateOrderName = Literal["dmy", "mdy", "ymd"]
@@ -83,25 +84,6 @@ Scale = Annotated[
     Expect("a number above 0, e.g. 10000 for amounts written in 万 (ten thousands)"),
 ]
 # how a team may write a currency where the code goes, and the code it means
-_CURRENCY_NAMES = {
-    "rmb": "CNY",
-    "人民币": "CNY",
-    "元": "CNY",
-    "¥": "CNY",
-    "￥": "CNY",
-    "$": "USD",
-    "us$": "USD",
-    "美元": "USD",
-    "美金": "USD",
-    "€": "EUR",
-    "欧元": "EUR",
-    "£": "GBP",
-    "英镑": "GBP",
-    "hk$": "HKD",
-    "港币": "HKD",
-    "港元": "HKD",
-    "日元": "JPY",
-}
 _CURRENCY = "an ISO 4217 code such as CNY, USD or EUR"
 
 
@@ -109,9 +91,7 @@ def _currency_code(value: str) -> str:
     if re.fullmatch(r"[A-Z]{3}", value) and value != "RMB":  # RMB: a name, not the code
         return value
     said = value.strip()
-    code = _CURRENCY_NAMES.get(said.lower()) or (
-        said.upper() if re.fullmatch(r"[A-Za-z]{3}", said) else None
-    )
+    code = known_currency(said) or (said.upper() if re.fullmatch(r"[A-Za-z]{3}", said) else None)
     hint = f" (did you mean {code!r}?)" if code else ""
     raise problems([item(_CURRENCY, hint=hint)])
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from salessheet.core.currency import CURRENCY_SYMBOLS, CURRENCY_WORDS
 from salessheet.core.formatting import is_known_currency
 
 ONE = Decimal(1)
@@ -60,47 +61,6 @@ CJK_SCALES = {
     "百万": Decimal(10**6),
     "千万": Decimal(10**7),
     "亿": Decimal(10**8),
-}
-# Currency symbols and words (ISO codes are recognised through Babel's list).
-CURRENCY_SYMBOLS = {
-    "$": "USD",
-    "US$": "USD",
-    "€": "EUR",
-    "£": "GBP",
-    "¥": "CNY",
-    "￥": "CNY",
-    "₹": "INR",
-    "₩": "KRW",
-    "₽": "RUB",
-    "HK$": "HKD",
-    "NT$": "TWD",
-    "CA$": "CAD",
-    "C$": "CAD",
-    "AU$": "AUD",
-    "A$": "AUD",
-    "NZ$": "NZD",
-    "SG$": "SGD",
-    "S$": "SGD",
-    "R$": "BRL",
-    "MX$": "MXN",
-}
-CURRENCY_WORDS = {
-    "元": "CNY",
-    "人民币": "CNY",
-    "rmb": "CNY",
-    "yuan": "CNY",
-    "美元": "USD",
-    "美金": "USD",
-    "dollar": "USD",
-    "dollars": "USD",
-    "欧元": "EUR",
-    "euro": "EUR",
-    "euros": "EUR",
-    "英镑": "GBP",
-    "日元": "JPY",
-    "円": "JPY",
-    "港元": "HKD",
-    "港币": "HKD",
 }
 # Words that may stand in a unit without changing it: "(in thousands of USD)", "（单位：万元）".
 FILLER = {"in", "of", "en", "de", "von", "à", "单位", "unit", "units", "x", "×", "s"}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from itertools import zip_longest
 
 from salessheet.core.cells import CellError, RawSheet, RawValue
+from salessheet.core.currency import currency_code
 from salessheet.core.errors import SourceError
 from salessheet.core.formatting import territory_of
 from salessheet.core.owned import COMPANION_SHEETS
@@ -58,7 +59,6 @@ from salessheet.sheet.layout import (
     classify_rows,
     declared_totals,
 )
-from salessheet.sheet.units import CURRENCY_SYMBOLS, CURRENCY_WORDS
 
 SAMPLE_ROWS = 2000
 _LANG_OF_SOURCE = {"German": "de", "Spanish": "es", "French": "fr", "Chinese CRMs": "zh"}
@@ -549,7 +549,7 @@ class _SheetGuess:
             codes: Counter[str] = Counter()
             for v, n in cvs[cur.column - 1].counts.items():
                 if cvs[cur.column - 1].kind_of.get(v) in ("text", "code"):
-                    codes[_currency_code(str(v))] += n
+                    codes[currency_code(str(v), "")] += n
             if codes:
                 top, n = codes.most_common(1)[0]
                 total = sum(codes.values())
@@ -621,13 +621,3 @@ class _SheetGuess:
                     "marker says it is an example — delete it if it is not a deal"
                 )
         return out
-
-
-def _currency_code(text: str) -> str:
-    t = text.strip()
-    return (
-        CURRENCY_WORDS.get(t)
-        or CURRENCY_WORDS.get(t.lower())
-        or CURRENCY_SYMBOLS.get(t)
-        or (t.upper())
-    )

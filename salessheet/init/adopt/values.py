@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from salessheet.core.cells import CellError, RawValue
+from salessheet.core.currency import CURRENCY_SYMBOLS
 from salessheet.init.adopt.vocabulary import (
     BOOLEAN_PAIRS,
     NULL_MARKERS,
@@ -23,7 +24,7 @@ from salessheet.init.adopt.vocabulary import (
     UNASSIGNED_MARKERS,
 )
 from salessheet.sheet.parsing import CELL_UNITS, EXCEL_EPOCH, SERIAL_MAX, SERIAL_MIN
-from salessheet.sheet.units import COMMON_CODES, CURRENCY_SYMBOLS
+from salessheet.sheet.units import COMMON_CODES
 
 # kinds of a single value
 BLANK, NULL, ERROR, BOOL, DATE, DATE_TEXT, SERIAL, NUMBER, NUMBER_TEXT, MONEY_TEXT = (
