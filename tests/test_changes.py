@@ -400,13 +400,17 @@ def test_waterfall_and_accuracy_read_in_headless_chromium(cli, nights, tmp_path:
             assert (0xDC, 0x26, 0x26) in colours  # red: taken away
 
 
-def test_a_currency_column_in_words_counts_as_its_iso_code(cli, tmp_path: Path) -> None:
+@pytest.mark.parametrize("currency_header", ["币种", "货币"])  # 货币: not read before
+def test_a_currency_column_in_words_counts_as_its_iso_code(
+    cli, tmp_path: Path, currency_header: str
+) -> None:
     """币种 written 人民币 / 美元 (as Chinese CRMs export it): the CNY waterfall said ¥0.00 open
-    and 人民币 moved as a currency of its own beside it; report summed 人民币 apart from CNY."""
+    and 人民币 moved as a currency of its own beside it; report summed 人民币 apart from CNY.
+    A column headed 货币 was not read at all: the 20,000 USD counted as yuan."""
     from conftest import make_xlsx
     from openpyxl import load_workbook
 
-    head = ["商机编号", "客户名称", "销售阶段", "金额", "币种", "负责人", "预计成交日期"]
+    head = ["商机编号", "客户名称", "销售阶段", "金额", currency_header, "负责人", "预计成交日期"]
     close = dt.date(2026, 6, 30)
     path = make_xlsx(
         tmp_path / "商机.xlsx",
