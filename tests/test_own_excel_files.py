@@ -568,3 +568,22 @@ def test_a_first_deal_under_labels_merged_down_over_it_is_still_refused(tmp_path
     assert err.value.problems == [
         "data in merged cells A1:A2: unmerge them so each deal has its own cells"
     ]
+
+
+def test_a_close_date_one_day_past_says_1_day(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Pipeline"
+    ws.append(["Deal ID", "Customer", "Stage", "Amount", "Owner", "Expected Close"])
+    ws.append(["D-1", "Acme", "lead", 1000, "Ann", TODAY - dt.timedelta(days=1)])
+    ws.append(["D-2", "Beta", "lead", 1000, "Ann", TODAY - dt.timedelta(days=2)])
+    book = tmp_path / "days.xlsx"
+    wb.save(book)
+    passed = [
+        f.message for f in api.validate(book, today=TODAY).findings if f.code == "close-date-passed"
+    ]
+    yesterday, before = (TODAY - dt.timedelta(days=n) for n in (1, 2))
+    assert passed == [
+        f"expected close {yesterday} passed 1 day ago and the deal is still in lead",
+        f"expected close {before} passed 2 days ago and the deal is still in lead",
+    ]

@@ -10,6 +10,7 @@ from salessheet.core.cells import a1
 from salessheet.core.cellsafe import quote_value
 from salessheet.core.currency import currency_code
 from salessheet.core.findings import Finding, field_label, json_safe
+from salessheet.core.findings import days as n_days
 from salessheet.core.records import Deal
 from salessheet.core.textnorm import normalise
 from salessheet.settings.profile import Profile
@@ -130,7 +131,8 @@ def check_fields(p: Pipeline) -> list[Finding]:
             out.append(
                 close_passed(
                     d,
-                    f"expected close {iso} passed {days} days ago and the deal is still in {name}",
+                    f"expected close {iso} passed {n_days(days)} ago and the deal is still in "
+                    f"{name}",
                     value=iso,
                     details={"days": days, "stage": stage.id, "stage_label": name},
                 )
