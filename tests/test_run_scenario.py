@@ -368,3 +368,18 @@ def test_run_text_lists_every_stage_change_with_limit_0(cli, tmp_path: Path) -> 
     lines = cli("run", path, "--today", "2026-11-04", "--limit", "2").stdout.splitlines()
     i = lines.index("Stage changes since the last run (3):")
     assert lines[i + 3] == "  … and 1 more (--limit 0 shows all)"
+
+
+def test_text_tables_show_long_deal_ids_whole(cli, tmp_path: Path) -> None:
+    """HubSpot's ids all start "DEAL-": `stalled` clipped them to 10 columns ("DEAL-b2b1…"),
+    and `validate` to 12, so no two rows could be told apart."""
+    from conftest import make_xlsx
+
+    ids = ["DEAL-b2b1a8c3f0", "DEAL-b2b1a8c3f1"]
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Stage Date"]
+    rows = [[i, "Acme", "negotiation", 1000, "Ann", dt.date(2026, 9, 1)] for i in ids]
+    path = make_xlsx(tmp_path / "hubspot.xlsx", {"Pipeline": [head, *rows]})
+    for command in ("stalled", "validate"):
+        out = cli(command, path, "--today", "2026-11-28").output
+        for deal in ids:
+            assert f" {deal} " in out, (command, out)

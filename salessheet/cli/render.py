@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import shlex
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from salessheet.core.catalogue import MISSING_COLUMN, UNKNOWN_STAGE
-from salessheet.core.display import ljust
+from salessheet.core.display import ljust, width
 from salessheet.core.findings import Finding, sort_findings
 from salessheet.core.report import CheckReport
 from salessheet.history.actions import MAX_ATTEMPTS
@@ -31,11 +32,20 @@ def _value(v: object) -> str:
     return text if len(text) <= 30 else text[:27] + "…"
 
 
-def finding_line(f: Finding, *, mark_new: bool = True) -> str:
+ID_COLUMNS = 24  # the widest a deal id column grows to (ids longer than that are clipped)
+
+
+def id_width(ids: Iterable[str], least: int) -> int:
+    """The deal id column's width for these ids: ``least`` or the longest, up to ID_COLUMNS
+    (HubSpot's ids all start "DEAL-": clipped to 10 columns, no two could be told apart)."""
+    return min(ID_COLUMNS, max([least, *(width(i) for i in ids)]))
+
+
+def finding_line(f: Finding, *, mark_new: bool = True, deal_width: int = 12) -> str:
     where = f.cell or (f"row {f.row}" if f.row else "")
     status = f" [{f.status}]" if f.status == "new" and mark_new else ""
     deal = f.deal_id or "-"
-    return f"  {ljust(where, 7)} {ljust(deal, 12)} {f.code:<20} {f.message}{status}"
+    return f"  {ljust(where, 7)} {ljust(deal, deal_width)} {f.code:<20} {f.message}{status}"
 
 
 GROUP_MIN = 3  # this many identical findings (all but the cell) are shown as one line
@@ -65,9 +75,9 @@ def _grouped(findings: list[Finding]) -> list[list[Finding]]:
     return out
 
 
-def group_line(group: list[Finding], *, mark_new: bool = True) -> str:
+def group_line(group: list[Finding], *, mark_new: bool = True, deal_width: int = 12) -> str:
     if len(group) == 1:
-        return finding_line(group[0], mark_new=mark_new)
+        return finding_line(group[0], mark_new=mark_new, deal_width=deal_width)
     f = group[0]
     cells = [x.cell or (f"row {x.row}" if x.row else "") for x in group]
     shown = ", ".join(c for c in cells[:GROUP_CELLS] if c)
@@ -76,7 +86,7 @@ def group_line(group: list[Finding], *, mark_new: bool = True) -> str:
     deals = {x.deal_id for x in group}
     deal = (f.deal_id or "-") if len(deals) == 1 else f"×{len(group)}"
     return (
-        f"  {ljust(cells[0], 7)} {ljust(deal, 12)} {f.code:<20} {f.message} "
+        f"  {ljust(cells[0], 7)} {ljust(deal, deal_width)} {f.code:<20} {f.message} "
         f"(×{len(group)}: {shown}{more}){status}"
     )
 
@@ -113,7 +123,8 @@ def render_report(report: CheckReport, *, title: str, limit: int = 50, fix: bool
         lines.append(f"{HEADINGS[sev]} ({len(group)}): {summary}")
         runs = _grouped(group)
         shown = runs if limit <= 0 else runs[:limit]
-        lines += [group_line(g, mark_new=has_history) for g in shown]
+        dw = id_width((g[0].deal_id or "-" for g in shown), 12)
+        lines += [group_line(g, mark_new=has_history, deal_width=dw) for g in shown]
         if len(shown) < len(runs):
             rest = sum(len(g) for g in runs[len(shown) :])
             lines.append(
@@ -159,14 +170,15 @@ def render_stalled(report: CheckReport, *, limit: int = 50) -> str:
     if not rows:
         lines.append("No stalled deals.")
         return "\n".join(lines)
-    head = f"  {'deal':<10} {'owner':<14} {'stage':<12} {'days':>5} {'limit':>5}  what"
-    lines.append(head)
     shown = rows if limit <= 0 else rows[:limit]
+    dw = id_width((r["deal_id"] or "-" for r in shown), 10)
+    head = f"  {ljust('deal', dw)} {'owner':<14} {'stage':<12} {'days':>5} {'limit':>5}  what"
+    lines.append(head)
     for r, f in zip(shown, report.findings, strict=False):
         days = "" if r["days"] is None else str(r["days"])
         limit_s = "" if r["threshold"] is None else str(r["threshold"])
         lines.append(
-            f"  {ljust(r['deal_id'] or '-', 10)} {ljust(str(r['owner'] or '-'), 14)} "
+            f"  {ljust(r['deal_id'] or '-', dw)} {ljust(str(r['owner'] or '-'), 14)} "
             f"{ljust(str(r.get('stage_label') or r['stage'] or '-'), 12)} {days:>5} {limit_s:>5}"
             f"  {f.code}: {f.message}"
         )
