@@ -402,3 +402,25 @@ def test_json_top_level_keys_are_the_documented_ones(tmp_path: Path) -> None:
             "deals_without_amount": 0,
         },
     }
+
+
+def test_time_in_stage_says_why_a_stage_has_no_figures(cli, tmp_path: Path) -> None:
+    """After six runs the text said "no entry dates — needs 2+ runs" for every stage whose
+    deals had sat there since the first run, and for stages nobody was in."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner"]
+    rows = [["D-1", "A", "lead", 100, "Ann"], ["D-2", "B", "lead", 200, "Ann"],
+            ["D-3", "C", "negotiation", 300, "Bob"]]  # fmt: skip
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *rows]})
+    for day in ("2026-11-01", "2026-11-08"):
+        cli("run", path, "--today", day)
+    text = cli("report", path, "--today", "2026-11-09").output
+    lines = text[text.index("Time in stage") :].splitlines()[3:9]
+    based_on = [line.split("—")[-1].strip() for line in lines]
+    assert based_on == [
+        "no deal there yet",  # research
+        "2 entered before the first run",  # lead
+        "no deal there yet",
+        "no deal there yet",
+        "1 entered before the first run",  # negotiation
+        "no deal there yet",
+    ]

@@ -12,7 +12,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 
 from salessheet.analytics import display as D
-from salessheet.analytics.model import AnalyticsReport, Money, StageRef
+from salessheet.analytics.model import AnalyticsReport, Money, StageRef, StageTime
 from salessheet.core.display import clip, ljust, rjust
 from salessheet.core.display import width as columns
 
@@ -22,8 +22,18 @@ OWNER_HEADERS = ("Owner", "Deals", "Open", "Open weighted", "Won", "Lost", "Win"
 BASIS_TEXT = {
     "ledger": "completed stays (ledger)",
     "current": "deals there now, so far",
-    "none": "no entry dates — needs 2+ runs",
+    "none": "no entry dates",  # (the text says why: _basis)
 }
+
+
+def _basis(t: StageTime) -> str:
+    """What a stage's time figures rest on; for none, why: its deals have been there since
+    before the first run (no entry date: a stage-date column gives them), or none is there."""
+    if t.basis != "none":
+        return BASIS_TEXT[t.basis]
+    if t.unknown_entry:
+        return f"{t.unknown_entry:,} entered before the first run"
+    return "no deal there yet"
 
 
 def table(
@@ -193,7 +203,7 @@ def _time_in_stage(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
             str(t.deals) if t.basis != "none" else "—",
             D.days(t.median),
             D.days(t.p90),
-            BASIS_TEXT[t.basis],
+            _basis(t),
         ]
         for t in r.time_in_stage
     ]
