@@ -350,7 +350,7 @@ def _close_dates(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     out.append(
         f"  Expected close pushed back: {D.n_of(sl.deals_slipped, 'open deal')}, "
         f"{sl.total_slips} push{'' if sl.total_slips == 1 else 'es'} "
-        f"in all, over {sl.runs + 1} runs"
+        f"in all, over {D.n_of(sl.runs, 'run')} and today's sheet"
     )
     for t in sl.top[:5]:
         out.append(f"    {t['deal_id']:<12} {ljust(t['owner'] or '—', 16)} "
