@@ -26,7 +26,9 @@ def days_between(
     """Days from ``start`` to ``end`` (end counted, start not). Negative if end < start."""
     if not business:
         return (end - start).days
-    if end <= start:
+    if end == start:
+        return 0
+    if end < start:
         return -days_between(end, start, business=True, holidays=holidays, calendar=calendar)
     off = set(holidays)
     if calendar:
