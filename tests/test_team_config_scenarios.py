@@ -43,3 +43,93 @@ def test_business_day_stalls_count_on_the_first_night_and_after(tmp_path: Path, 
     assert [(f["deal_id"], f["message"]) for f in out["findings"]] == [
         ("D-1", "in negotiation for 4 business days (limit 3) since 2026-09-30")
     ]
+
+
+MISTAKES = """\
+extends: b2b
+rules:
+  - id: big-deal-wan
+    when: amount > 50万
+    require: [approver]
+  - id: big-deal-dollars
+    when: amount > $500k
+    require: [approver]
+  - id: big-deal-commas
+    when: amount >= 1,000,000
+    require: [approver]
+  - id: discount-whole
+    when: discount > 20
+    require: [approver]
+  - id: close-slash
+    when: expected_close < date("2026/12/31")
+    require: [approver]
+  - id: close-bare
+    when: expected_close < 2026-12-31
+    require: [approver]
+  - id: close-soon
+    when: expected_close < today + 30
+    require: [approver]
+  - id: curly-quotes
+    when: stage == “报价与谈判”
+    require: [approver]
+"""
+
+
+def test_config_check_says_how_to_write_what_a_team_typed(tmp_path: Path, cli: Cli) -> None:
+    """Thresholds written as people write them (50万, $500k, 1,000,000, 20 for 20 %), dates
+    as the sheet shows them, and a Chinese input method's quotes: each problem says what to
+    write. Before: `unexpected character '$'`, `unexpected ','`, nothing at all for
+    `discount > 20` (a rule that never fires), `date() takes a date in double quotes` for a
+    date that was in double quotes."""
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(MISTAKES, "utf-8")
+    result = cli("config", "check", cfg)
+    assert result.exit_code == 2
+    output = result.output.replace(str(cfg), "team.yaml")
+    lines = [line for line in output.splitlines() if line.startswith("  - ")]
+    assert lines == [
+        "  - team.yaml:4: rules[0] (big-deal-wan).when: column 10: write the number out: "
+        "50万 is 500000",
+        "  - team.yaml:7: rules[1] (big-deal-dollars).when: column 10: write the number out: "
+        "$500k is 500000 (amounts compare in the deal's own currency, with no currency mark)",
+        "  - team.yaml:10: rules[2] (big-deal-commas).when: column 11: write the number out: "
+        "1,000,000 is 1000000",
+        "  - team.yaml:13: rules[3] (discount-whole).when: column 12: discount is a percentage, "
+        "read as a fraction (20% is 0.2): 20 would mean 2000%; write 20%",
+        "  - team.yaml:16: rules[4] (close-slash).when: column 23: date() takes year-month-day, "
+        'such as date("2026-12-31"); found "2026/12/31": write date("2026-12-31")',
+        "  - team.yaml:19: rules[5] (close-bare).when: column 18: cannot compare expected_close "
+        '(a date) with 2026-12-31 (a number); write dates as date("2026-12-31")',
+        "  - team.yaml:22: rules[6] (close-soon).when: column 24: cannot add 30 (a number) to "
+        "today (a date); + and - work on numbers, or on a date and days(n): write today + "
+        "days(30)",
+        "  - team.yaml:25: rules[7] (curly-quotes).when: column 10: text goes in straight "
+        'double quotes, such as "Li", not “…: type them with the input method\'s English '
+        "(half-width) punctuation",
+    ]
+
+
+def test_full_width_punctuation_and_a_spaced_percent_are_read(tmp_path: Path, cli: Cli) -> None:
+    """A Chinese input method types （ ） ＞ ％ and the ideographic space: the condition means
+    what the ASCII would, and fires on exactly the rows it should."""
+    src = tmp_path / "deals.csv"
+    with src.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(
+            [["商机编号", "客户", "阶段", "负责人", "金额", "预计成交日期", "折扣", "审批人"],
+             ["S-1", "甲", "报价与谈判", "张伟", 600000, "2026-12-31", "25%", ""],
+             ["S-2", "乙", "报价与谈判", "张伟", 400000, "2026-12-31", "25%", ""],
+             ["S-3", "丙", "报价与谈判", "张伟", 600000, "2026-12-31", "20%", ""],
+             ["S-4", "丁", "报价与谈判", "张伟", 600000, "2026-12-31", "30%", "李娜"]]
+        )  # fmt: skip
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(
+        "extends: b2b\nrules:\n  - id: big-discount\n"
+        "    when: （amount　＞　500000） and discount > 20 ％\n"
+        "    require: [approver]\n    severity: error\n",
+        "utf-8",
+    )
+    assert cli("config", "check", cfg).exit_code == 0
+    code, out = cli.json("validate", src, "--config", cfg, "--today", "2026-11-28")
+    assert code == 1
+    team = [(f["code"], f["deal_id"], f["cell"]) for f in out["findings"] if f["deal_id"]]
+    assert team == [("big-discount", "S-1", "H2")]
