@@ -133,3 +133,26 @@ def test_full_width_punctuation_and_a_spaced_percent_are_read(tmp_path: Path, cl
     assert code == 1
     team = [(f["code"], f["deal_id"], f["cell"]) for f in out["findings"] if f["deal_id"]]
     assert team == [("big-discount", "S-1", "H2")]
+
+
+def test_a_stage_name_without_quotes_is_told_to_quote_it(tmp_path: Path, cli: Cli) -> None:
+    """`stage == negotiation` listed every field of the profile ('unknown name'), and
+    `stage >= 报价与谈判` said only `unexpected character '报'`."""
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(
+        "extends: b2b\nrules:\n"
+        "  - id: won-contract\n    when: stage == negotiation\n    require: [contract_no]\n"
+        "  - id: late-contact\n    when: stage >= 报价与谈判\n    check: contact is not empty\n",
+        "utf-8",
+    )
+    result = cli("config", "check", cfg)
+    output = result.output.replace(str(cfg), "team.yaml")
+    assert (result.exit_code, [x for x in output.splitlines() if x.startswith("  - ")]) == (
+        2,
+        [
+            "  - team.yaml:4: rules[0] (won-contract).when: column 10: 'negotiation' is a stage: "
+            'a stage name goes in double quotes, write "negotiation"',
+            "  - team.yaml:7: rules[1] (late-contact).when: column 10: unexpected character '报' "
+            '(a stage name goes in double quotes: write "报价与谈判")',
+        ],
+    )

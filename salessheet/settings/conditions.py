@@ -387,6 +387,10 @@ class _Compiler:
             return Node("date", pos, lambda v, t: t, text="today", offset=dt.timedelta(0))
         if name in _CALLS:
             raise ConditionError(f"{name} is a function: write {name}(...)", pos)
+        if normalise(name) in self.scope.stage_names:  # stage == negotiation
+            raise ConditionError(
+                f'{name!r} is a stage: a stage name goes in double quotes, write "{name}"', pos
+            )
         near = get_close_matches(name, [*self.scope.fields, "today"], n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         raise ConditionError(
