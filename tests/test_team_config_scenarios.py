@@ -156,3 +156,31 @@ def test_a_stage_name_without_quotes_is_told_to_quote_it(tmp_path: Path, cli: Cl
             '(a stage name goes in double quotes: write "报价与谈判")',
         ],
     )
+
+
+def test_holiday_calendars_are_checked_when_the_config_loads(tmp_path: Path, cli: Cli) -> None:
+    """`holidays: [XX]` passed `config check` and then crashed `stalled` and `run` (exit 70,
+    NotImplementedError: Country XX not available); `[CN, US]` silently used US only; `cn`
+    was refused although it is CN; `2026-10-1` said only `Invalid isoformat string`."""
+    src = write_csv(tmp_path / "deals.csv", [["D-1", "Acme", "lead", "Ann", 1000, "2026-12-31"]])
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(
+        "extends: b2b\nstall:\n  business_days: true\n  holidays: [XX, 2026-10-1, CN, US]\n",
+        "utf-8",
+    )
+    result = cli("stalled", src, "--config", cfg, "--today", "2026-11-28")
+    output = result.output.replace(str(cfg), "team.yaml")
+    assert (result.exit_code, [x for x in output.splitlines() if x.startswith("  - ")]) == (
+        2,
+        [
+            "  - team.yaml:4: stall.holidays[0]: found 'XX' (text), expected a country code the "
+            "holiday calendar knows (CN, US, GB, DE, ...)",
+            "  - team.yaml:4: stall.holidays[1]: found '2026-10-1' (text) (write 2026-10-01), "
+            "expected an ISO date or a country code (CN)",
+            "  - team.yaml:4: stall.holidays[3]: found 'US' (text), expected one country code "
+            "(the calendar of CN); the other country's days off go in as ISO dates",
+        ],
+    )
+    cfg.write_text("extends: b2b\nstall:\n  business_days: true\n  holidays: [cn]\n", "utf-8")
+    assert cli("config", "check", cfg).exit_code == 0
+    assert cli("stalled", src, "--config", cfg, "--today", "2026-11-28").exit_code == 0

@@ -1,29 +1,12 @@
-"""Counting days: calendar or business days, with a holiday list (the only `holidays` import)."""
+"""Counting days: calendar or business days, with a holiday list (salessheet.core.calendar)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
+from salessheet.core.calendar import country_holidays, country_workdays
 
-@lru_cache(maxsize=32)
-def country_holidays(code: str, year: int) -> frozenset[dt.date]:
-    try:
-        import holidays
-    except ImportError:  # pragma: no cover - optional
-        return frozenset()
-    return frozenset(holidays.country_holidays(code, years=year).keys())
-
-
-@lru_cache(maxsize=32)
-def country_workdays(code: str, year: int) -> frozenset[dt.date]:
-    """The Saturdays and Sundays a country works (China's 调休 make-up days around a holiday)."""
-    try:
-        import holidays
-    except ImportError:  # pragma: no cover - optional
-        return frozenset()
-    days = getattr(holidays.country_holidays(code, years=year), "weekend_workdays", ())
-    return frozenset(d for d in days if d.year == year)
+__all__ = ["country_holidays", "country_workdays", "days_between"]
 
 
 def days_between(
