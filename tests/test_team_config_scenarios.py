@@ -184,3 +184,21 @@ def test_holiday_calendars_are_checked_when_the_config_loads(tmp_path: Path, cli
     cfg.write_text("extends: b2b\nstall:\n  business_days: true\n  holidays: [cn]\n", "utf-8")
     assert cli("config", "check", cfg).exit_code == 0
     assert cli("stalled", src, "--config", cfg, "--today", "2026-11-28").exit_code == 0
+
+
+def test_a_misspelt_chinese_stage_is_suggested_in_chinese(tmp_path: Path, cli: Cli) -> None:
+    """`stage == "合同签定"` (签定 for 签订) suggested `did you mean 'contract'?`: the id, not
+    the name the team writes."""
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(
+        "extends: b2b\nrules:\n  - id: won-contract\n"
+        '    when: stage in ["报价与谈判", "合同签定"]\n    require: [contract_no]\n',
+        "utf-8",
+    )
+    result = cli("config", "check", cfg)
+    assert result.exit_code == 2
+    assert (
+        "rules[0] (won-contract).when: column 20: unknown stage '合同签定' (did you mean "
+        "'合同签订' (contract)?); expected one of the profile's stages: research, lead, "
+        "opportunity, follow_up, negotiation, contract, delivery, lost (ids, labels or aliases)"
+    ) in result.output

@@ -635,7 +635,10 @@ class _Compiler:
             near = get_close_matches(
                 normalise(str(node.const)), list(self.scope.stage_names), n=1, cutoff=0.75
             )
-            hint = f" (did you mean {self.scope.stage_names[near[0]]!r}?)" if near else ""
+            hint = ""
+            if near:  # 合同签定: did you mean '合同签订' (contract)? in the words it was near
+                sid = self.scope.stage_names[near[0]]
+                hint = f" (did you mean {near[0]!r}{f' ({sid})' if near[0] != sid else ''}?)"
             raise ConditionError(
                 f"unknown stage {node.const!r}{hint}; expected one of the profile's stages: "
                 f"{', '.join(self.scope.stage_ids)} (ids, labels or aliases)",
