@@ -202,3 +202,36 @@ def test_a_misspelt_chinese_stage_is_suggested_in_chinese(tmp_path: Path, cli: C
         "'合同签订' (contract)?); expected one of the profile's stages: research, lead, "
         "opportunity, follow_up, negotiation, contract, delivery, lost (ids, labels or aliases)"
     ) in result.output
+
+
+def test_a_check_on_an_unreadable_cell_is_reported_once_as_bad_value(
+    tmp_path: Path, cli: Cli
+) -> None:
+    """预计成交日期 `下周` was a bad-value AND a `close-in-future: 预计成交日期已过` (the date has
+    not passed: it could not be read), as a Discount of `abc` failed `discount <= 20%`."""
+    src = tmp_path / "deals.csv"
+    src.write_text(
+        "商机编号,客户,阶段,负责人,金额（万元）,预计成交日期,折扣\n"
+        "S-1,甲,报价与谈判,张伟,60,2026-12-20,25%\n"
+        "S-2,乙,报价与谈判,张伟,50,2026-12-20,abc\n"
+        "S-3,丙,报价与谈判,张伟,70,下周,10%\n"
+        "S-4,丁,报价与谈判,张伟,70,2026-11-01,10%\n",
+        "utf-8",
+    )
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(
+        "extends: b2b\nrules:\n"
+        "  - id: close-in-future\n    check: expected_close >= today\n"
+        "    message: 预计成交日期已过\n"
+        "  - id: discount-cap\n    check: discount <= 20%\n",
+        "utf-8",
+    )
+    code, out = cli.json("validate", src, "--config", cfg, "--today", "2026-11-28")
+    got = [(f["code"], f["cell"], f["value"]) for f in out["findings"] if f["deal_id"]]
+    assert sorted(got) == [
+        ("bad-value", "F4", "下周"),
+        ("bad-value", "G3", "abc"),
+        ("close-date-passed", "F5", "2026-11-01"),
+        ("close-in-future", "F5", "2026-11-01"),
+        ("discount-cap", "G2", "25%"),
+    ]

@@ -72,9 +72,20 @@ def team_findings(p: Pipeline) -> list[Finding]:
             continue
         test = rule.test.test
         failing = [d for d in matched if not test(d.values, today)]
+        if failing and p.findings:
+            failing = _readable(p, rule.test, failing)
         if failing:
             out += _failed(p, rule, failing)
     return out
+
+
+def _readable(p: Pipeline, condition: Condition, deals: list[Deal]) -> list[Deal]:
+    """``deals`` without those whose cell for a field ``condition`` reads could not be read
+    (``下周`` in a date column: a ``bad-value``, as for ``require:``): that cell is reported as
+    unreadable; it did not fail the check."""
+    bad = {(f.row, f.cell) for f in p.findings}
+    names = condition.fields
+    return [d for d in deals if not any((d.row, d.cell(n)) in bad for n in names)]
 
 
 def _lacking(condition: Condition, col_of: Mapping[str, int]) -> list[str]:
