@@ -235,3 +235,29 @@ def test_a_check_on_an_unreadable_cell_is_reported_once_as_bad_value(
         ("close-in-future", "F5", "2026-11-01"),
         ("discount-cap", "G2", "25%"),
     ]
+
+
+def test_a_failed_check_names_the_cell_of_the_part_that_failed(tmp_path: Path, cli: Cli) -> None:
+    """`check: owner is not empty and amount > 55` on a deal with an owner and an amount of 50
+    pointed at the Owner cell (D3, owner filled): the cell of the first field, not of the
+    part that failed."""
+    src = write_csv(
+        tmp_path / "deals.csv",
+        [["D-1", "Acme", "lead", "", 60, "2026-12-31"],
+         ["D-2", "Beta", "lead", "Bob", 50, "2026-12-31"],
+         ["D-3", "Gamma", "lead", "Cy", 70, "2026-12-31"]],
+    )  # fmt: skip
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(
+        "extends: b2b\nrules:\n  - id: owner-and-size\n"
+        "    check: owner is not empty and amount > 55\n",
+        "utf-8",
+    )
+    code, out = cli.json("validate", src, "--config", cfg, "--today", "2026-11-28")
+    rule = "owner-and-size"  # the team's own code (not the catalogue's)
+    got = [
+        (f["deal_id"], f["cell"], f["column"], f["value"])
+        for f in out["findings"]
+        if f["code"] == rule
+    ]
+    assert got == [("D-1", "D2", "Owner", None), ("D-2", "E3", "Amount", "50")]

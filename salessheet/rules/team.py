@@ -183,11 +183,18 @@ def _failed(p: Pipeline, rule: TeamRule, failing: list[Deal]) -> list[Finding]:
     test = rule.test
     assert test is not None
     col_of = p.layout.col_of
-    shown = next((f for f in test.fields if f in col_of), None)
     message = _message(p, rule, f"does not meet {test.source}{_when(rule)}")
     of = Finding.of
     check = rule.check
-    return [of(check, message, record=d, field=shown) for d in failing]
+    today = p.today
+    out: list[Finding] = []
+    for d in failing:
+        # the cell of the part that failed: amount's, not owner's, in
+        # `owner is not empty and amount > 5` on a deal with an owner and a small amount
+        names = test.failed_fields(d.values, today)
+        shown = next((f for f in (*names, *test.fields) if f in col_of), None)
+        out.append(of(check, message, record=d, field=shown))
+    return out
 
 
 def attach_guidance(p: Pipeline, findings: Iterable[Finding]) -> None:

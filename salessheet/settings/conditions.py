@@ -166,6 +166,17 @@ class Condition:
     source: str
     fields: tuple[str, ...]
     test: Test = field(repr=False, compare=False)
+    # ``a and b and c``: each operand's fields and test, so that a failed check can name the
+    # cell of the part that failed (``amount`` in ``owner is not empty and amount > 5``)
+    parts: tuple[tuple[tuple[str, ...], Test], ...] = field(default=(), repr=False, compare=False)
+
+    def failed_fields(self, values: Mapping[str, Any], today: dt.date) -> tuple[str, ...]:
+        """The fields of the first operand of a top-level ``and`` that fails on ``values``
+        (all the condition's fields when it is no ``and``, or each operand holds)."""
+        for names, test in self.parts:
+            if not test(values, today):
+                return names
+        return self.fields
 
     def __call__(self, values: Mapping[str, Any], today: dt.date) -> bool:
         return self.test(values, today)
@@ -329,7 +340,26 @@ def compile_condition(text: str, scope: Scope) -> Condition:
             node.pos,
         )
     fn = node.getter()
-    return Condition(text, tuple(dict.fromkeys(compiler.used)), fn)
+    parts: list[tuple[tuple[str, ...], Test]] = []
+    if getattr(tree, "data", None) == "and_":
+        for operand in _operands(tree):
+            part = _Compiler(folded, scope)
+            test = part.node(operand).getter()
+            parts.append((tuple(dict.fromkeys(part.used)), test))
+    return Condition(text, tuple(dict.fromkeys(compiler.used)), fn, tuple(parts))
+
+
+def _operands(tree: Any) -> list[Any]:
+    """The operands of ``a and b and c`` (a left-leaning tree), in order."""
+    out: list[Any] = []
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if getattr(node, "data", None) == tree.data:
+            todo.extend(reversed(node.children))
+        else:
+            out.append(node)
+    return out
 
 
 class _Compiler:
@@ -464,15 +494,7 @@ class _Compiler:
 
     def _chain(self, tree: Any, word: str) -> list[Fn]:
         """The operands of ``a and b and c`` (a left-leaning tree), flattened, in order."""
-        parts: list[Any] = []
-        todo = [tree]
-        while todo:
-            node = todo.pop()
-            if getattr(node, "data", None) == tree.data:
-                todo.extend(reversed(node.children))
-            else:
-                parts.append(node)
-        return [self._condition(p, word).getter() for p in parts]
+        return [self._condition(p, word).getter() for p in _operands(tree)]
 
     def c_or(self, tree: Any) -> Node:
         return Node("bool", _pos(tree), any_of(self._chain(tree, "or")))
