@@ -33,7 +33,7 @@ HOMES = {
     "docx": "salessheet/documents/docx.py",
     "babel": "salessheet/core/formatting.py",
     "wcwidth": "salessheet/core/display.py",
-    "holidays": "salessheet/rules/calendar.py",
+    "holidays": "salessheet/core/calendar.py",
     "lark": "salessheet/settings/conditions.py",
     "yaml": "salessheet/settings/",
     "pydantic": "salessheet/settings/",

@@ -72,9 +72,20 @@ def team_findings(p: Pipeline) -> list[Finding]:
             continue
         test = rule.test.test
         failing = [d for d in matched if not test(d.values, today)]
+        if failing and p.findings:
+            failing = _readable(p, rule.test, failing)
         if failing:
             out += _failed(p, rule, failing)
     return out
+
+
+def _readable(p: Pipeline, condition: Condition, deals: list[Deal]) -> list[Deal]:
+    """``deals`` without those whose cell for a field ``condition`` reads could not be read
+    (``下周`` in a date column: a ``bad-value``, as for ``require:``): that cell is reported as
+    unreadable; it did not fail the check."""
+    bad = {(f.row, f.cell) for f in p.findings}
+    names = condition.fields
+    return [d for d in deals if not any((d.row, d.cell(n)) in bad for n in names)]
 
 
 def _lacking(condition: Condition, col_of: Mapping[str, int]) -> list[str]:
@@ -172,11 +183,18 @@ def _failed(p: Pipeline, rule: TeamRule, failing: list[Deal]) -> list[Finding]:
     test = rule.test
     assert test is not None
     col_of = p.layout.col_of
-    shown = next((f for f in test.fields if f in col_of), None)
     message = _message(p, rule, f"does not meet {test.source}{_when(rule)}")
     of = Finding.of
     check = rule.check
-    return [of(check, message, record=d, field=shown) for d in failing]
+    today = p.today
+    out: list[Finding] = []
+    for d in failing:
+        # the cell of the part that failed: amount's, not owner's, in
+        # `owner is not empty and amount > 5` on a deal with an owner and a small amount
+        names = test.failed_fields(d.values, today)
+        shown = next((f for f in (*names, *test.fields) if f in col_of), None)
+        out.append(of(check, message, record=d, field=shown))
+    return out
 
 
 def attach_guidance(p: Pipeline, findings: Iterable[Finding]) -> None:

@@ -84,7 +84,7 @@ arguments: or_expr ("," or_expr)*
 NOT: "not"
 COMP_OP: "==" | "!=" | "<=" | ">=" | "<" | ">"
 ADD_OP: "+" | "-"
-PERCENT: /\d+(\.\d+)?%/
+PERCENT: /\d+(\.\d+)?[ \t]*%/
 NUMBER: /\d+(\.\d+)?/
 STRING: /"(?:[^"\\\n]|\\.)*"/
 NAME: /[A-Za-z_][A-Za-z0-9_]*/
@@ -92,6 +92,16 @@ NAME: /[A-Za-z_][A-Za-z0-9_]*/
 """
 
 _UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "千": Decimal(1000)}  # 1万 etc.
+# 500k, $1.5m, 50w (万), 1,200,000: how people write amounts, not how the language does
+_SCALES = {"k": Decimal(1000), "m": Decimal(1_000_000), "w": Decimal(10_000), **_UNITS}
+_WRITTEN_NUMBER = re.compile(
+    r"(?:(?P<cur>[$¥€£])[ \t]*)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?P<unit>[kKmMwW](?![A-Za-z0-9_])|[万亿千])?"
+)
+# what a Chinese input method types in full width (（ ） ％ ＞ ＝, the ideographic space):
+# the ASCII character it stands for, one for one, so that columns stay where they were
+_FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_CURLY_QUOTES = "“”‘’「」"
 _LANGUAGE_WORDS = {"and", "or", "not", "in", "is", "empty"}
 _CALLS = ("date", "days")
 _SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[A-Za-z_][A-Za-z0-9_]*|\S')
@@ -156,6 +166,17 @@ class Condition:
     source: str
     fields: tuple[str, ...]
     test: Test = field(repr=False, compare=False)
+    # ``a and b and c``: each operand's fields and test, so that a failed check can name the
+    # cell of the part that failed (``amount`` in ``owner is not empty and amount > 5``)
+    parts: tuple[tuple[tuple[str, ...], Test], ...] = field(default=(), repr=False, compare=False)
+
+    def failed_fields(self, values: Mapping[str, Any], today: dt.date) -> tuple[str, ...]:
+        """The fields of the first operand of a top-level ``and`` that fails on ``values``
+        (all the condition's fields when it is no ``and``, or each operand holds)."""
+        for names, test in self.parts:
+            if not test(values, today):
+                return names
+        return self.fields
 
     def __call__(self, values: Mapping[str, Any], today: dt.date) -> bool:
         return self.test(values, today)
@@ -186,6 +207,12 @@ def _prescan(text: str, fields: Mapping[str, str]) -> None:
                 raise ConditionError(f"{what} not part of the rule language", pos)
         elif tok == "'":
             raise ConditionError('text goes in double quotes, such as "Li"', pos)
+        elif tok in _CURLY_QUOTES:
+            raise ConditionError(
+                f'text goes in straight double quotes, such as "Li", not {tok}…: type them '
+                "with the input method's English (half-width) punctuation",
+                pos,
+            )
         elif tok in "([":
             stack.append((tok, pos))
         elif tok in ")]":
@@ -221,19 +248,18 @@ def _parse(text: str, fields: Mapping[str, str]) -> Any:
             "|": "use or",
             "!": "use not, or != to compare",
         }
-        if char in _UNITS and pos > 0 and text[pos - 1].isdigit():
-            number = re.search(r"\d+(\.\d+)?$", text[:pos])
-            start = number.start() if number else pos
-            amount = Decimal(text[start:pos]) * _UNITS[char]
-            raise ConditionError(
-                f"write the number out: {text[start : pos + 1]} is {amount.normalize():f}", start
-            ) from None
+        written = _written_number(text, pos)
+        if written is not None:
+            raise written from None
         raise ConditionError(hints.get(char) or f"unexpected character {char!r}", pos) from None
     except UnexpectedToken as exc:
         tok = exc.token
         if tok.type == "$END":
             raise ConditionError("the condition ends too early", len(text.rstrip())) from None
         pos = tok.start_pos if tok.start_pos is not None else len(text)
+        written = _written_number(text, pos)
+        if written is not None:
+            raise written from None
         if tok.type == "NAME" and str(tok) in _LANGUAGE_WORDS:
             raise ConditionError(f"{str(tok)!r} is misplaced here", pos) from None
         after_is = re.search(r"\bis(\s+not)?$", text[:pos].rstrip())
@@ -251,6 +277,45 @@ def _parse(text: str, fields: Mapping[str, str]) -> Any:
         raise ConditionError("cannot read the condition", pos) from None
 
 
+def _written_number(text: str, pos: int) -> ConditionError | None:
+    """``50万``, ``$500k``, ``500,000``, ``¥1.2m``: a number written with a currency mark, a
+    scale or thousands separators, around ``pos``: say the number to write instead."""
+    for m in _WRITTEN_NUMBER.finditer(text):
+        if not m.start() <= pos <= m.end():
+            continue
+        cur, num, unit = m.group("cur"), m.group("num"), m.group("unit")
+        if not (cur or unit or "," in num):
+            return None
+        value = Decimal(num.replace(",", "")) * _SCALES.get((unit or "").lower(), Decimal(1))
+        out = f"{value.normalize():f}"
+        tail = " (amounts compare in the deal's own currency, with no currency mark)" if cur else ""
+        return ConditionError(f"write the number out: {m.group()} is {out}{tail}", m.start())
+    return None
+
+
+_DATE_YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_DATE_DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
+
+
+def _iso_of(text: str) -> str | None:
+    """``2026/12/31``, ``2026年12月31日``, ``2026-2-3``, ``31/12/2026``: the ISO date it means,
+    when only one reading is a real day (``03/04/2026`` could be either: None)."""
+    text = text.strip()
+    candidates: list[tuple[int, int, int]] = []
+    if m := _DATE_YMD.fullmatch(text):
+        candidates.append((int(m[1]), int(m[2]), int(m[3])))
+    elif m := _DATE_DMY.fullmatch(text):
+        a, b, year = int(m[1]), int(m[2]), int(m[3])
+        candidates += [(year, b, a), (year, a, b)] if a != b else [(year, a, b)]
+    days: set[dt.date] = set()
+    for y, mo, d in candidates:
+        try:
+            days.add(dt.date(y, mo, d))
+        except ValueError:
+            pass
+    return days.pop().isoformat() if len(days) == 1 else None
+
+
 # ----------------------------------------------------------------------------- compiling
 
 
@@ -264,8 +329,9 @@ def _pos(node: Any) -> int:
 
 def compile_condition(text: str, scope: Scope) -> Condition:
     """The compiled condition, or a ConditionError naming what is wrong and where."""
-    tree = _parse(text, scope.fields)
-    compiler = _Compiler(text, scope)
+    folded = text.translate(_FULL_WIDTH)
+    tree = _parse(folded, scope.fields)
+    compiler = _Compiler(folded, scope)
     node = compiler.node(tree)
     if node.kind != "bool":
         raise ConditionError(
@@ -274,7 +340,26 @@ def compile_condition(text: str, scope: Scope) -> Condition:
             node.pos,
         )
     fn = node.getter()
-    return Condition(text, tuple(dict.fromkeys(compiler.used)), fn)
+    parts: list[tuple[tuple[str, ...], Test]] = []
+    if getattr(tree, "data", None) == "and_":
+        for operand in _operands(tree):
+            part = _Compiler(folded, scope)
+            test = part.node(operand).getter()
+            parts.append((tuple(dict.fromkeys(part.used)), test))
+    return Condition(text, tuple(dict.fromkeys(compiler.used)), fn, tuple(parts))
+
+
+def _operands(tree: Any) -> list[Any]:
+    """The operands of ``a and b and c`` (a left-leaning tree), in order."""
+    out: list[Any] = []
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        if getattr(node, "data", None) == tree.data:
+            todo.extend(reversed(node.children))
+        else:
+            out.append(node)
+    return out
 
 
 class _Compiler:
@@ -307,7 +392,8 @@ class _Compiler:
 
     def c_percent(self, tree: Any) -> Node:
         tok = tree.children[0]
-        return Node("number", _pos(tok), const=Decimal(str(tok)[:-1]) / 100, text=str(tok))
+        value = Decimal(str(tok)[:-1].rstrip())
+        return Node("number", _pos(tok), const=value / 100, text=str(tok))
 
     def c_string(self, tree: Any) -> Node:
         tok = tree.children[0]
@@ -331,6 +417,10 @@ class _Compiler:
             return Node("date", pos, lambda v, t: t, text="today", offset=dt.timedelta(0))
         if name in _CALLS:
             raise ConditionError(f"{name} is a function: write {name}(...)", pos)
+        if normalise(name) in self.scope.stage_names:  # stage == negotiation
+            raise ConditionError(
+                f'{name!r} is a stage: a stage name goes in double quotes, write "{name}"', pos
+            )
         near = get_close_matches(name, [*self.scope.fields, "today"], n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         raise ConditionError(
@@ -366,9 +456,15 @@ class _Compiler:
         if name == "date":
             text = arg.const if arg.kind == "string" else None
             if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
-                raise ConditionError(
-                    'date() takes a date in double quotes, such as date("2026-12-31")', arg.pos
+                # 2026/12/31, 2026年12月31日, date(2026-12-31): say the date to write
+                iso = _iso_of(text if isinstance(text, str) else arg.text)
+                fix = f': write date("{iso}")' if iso else ""
+                what = (
+                    f'date() takes year-month-day, such as date("2026-12-31"); found {arg.text}'
+                    if isinstance(text, str)
+                    else 'date() takes a date in double quotes, such as date("2026-12-31")'
                 )
+                raise ConditionError(what + fix, arg.pos)
             try:
                 day = dt.date.fromisoformat(text)
             except ValueError as exc:
@@ -398,15 +494,7 @@ class _Compiler:
 
     def _chain(self, tree: Any, word: str) -> list[Fn]:
         """The operands of ``a and b and c`` (a left-leaning tree), flattened, in order."""
-        parts: list[Any] = []
-        todo = [tree]
-        while todo:
-            node = todo.pop()
-            if getattr(node, "data", None) == tree.data:
-                todo.extend(reversed(node.children))
-            else:
-                parts.append(node)
-        return [self._condition(p, word).getter() for p in parts]
+        return [self._condition(p, word).getter() for p in _operands(tree)]
 
     def c_or(self, tree: Any) -> Node:
         return Node("bool", _pos(tree), any_of(self._chain(tree, "or")))
@@ -457,10 +545,13 @@ class _Compiler:
                 _pos(op_tok),
             )
         else:
+            fix = ""
+            if kinds == ("date", "number") and b.is_const:  # today + 30
+                fix = f": write {a.text} {op} days({b.text})"
             raise ConditionError(
                 f"cannot {'add' if op == '+' else 'subtract'} {b.describe()} "
                 f"{'to' if op == '+' else 'from'} {a.describe()}; + and - work on numbers, "
-                "or on a date and days(n)",
+                f"or on a date and days(n){fix}",
                 _pos(op_tok),
             )
         if a.is_const and b.is_const:
@@ -520,7 +611,22 @@ class _Compiler:
             return self._compare_text(a, op, b, pos)
         if a.kind != b.kind:
             raise ConditionError(self._mismatch(a, b), b.pos)
+        self._percent_scale(a, b)
         return Node("bool", pos, compare(a, op, b))
+
+    def _percent_scale(self, a: Node, b: Node) -> None:
+        """``discount > 20``: a percent field holds fractions (20% is 0.2), so a plain number
+        above 1 means more than 100 %: a rule that can never fire as meant."""
+        for f, c in ((a, b), (b, a)):
+            ftype = self.scope.fields.get(f.field) if f.field is not None else None
+            if ftype != "percent" or not c.is_const or c.kind != "number":
+                continue
+            if "%" not in c.text and isinstance(c.const, Decimal) and c.const > 1:
+                raise ConditionError(
+                    f"{f.field} is a percentage, read as a fraction (20% is 0.2): "
+                    f"{c.text} would mean {c.const * 100:f}%; write {c.text}%",
+                    c.pos,
+                )
 
     def _mismatch(self, a: Node, b: Node) -> str:
         text = f"cannot compare {a.describe()} with {b.describe()}"
@@ -533,6 +639,9 @@ class _Compiler:
                     pass
                 if _ISO_DATE.fullmatch(side.const):
                     return text + f'; write dates as date("{side.const}")'
+            iso = _iso_of(side.text) if side.kind == "number" else None
+            if iso is not None:  # expected_close < 2026-12-31: a subtraction of numbers
+                return text + f'; write dates as date("{iso}")'
         return text
 
     def _stage_of(self, node: Node) -> str:
@@ -548,7 +657,10 @@ class _Compiler:
             near = get_close_matches(
                 normalise(str(node.const)), list(self.scope.stage_names), n=1, cutoff=0.75
             )
-            hint = f" (did you mean {self.scope.stage_names[near[0]]!r}?)" if near else ""
+            hint = ""
+            if near:  # 合同签定: did you mean '合同签订' (contract)? in the words it was near
+                sid = self.scope.stage_names[near[0]]
+                hint = f" (did you mean {near[0]!r}{f' ({sid})' if near[0] != sid else ''}?)"
             raise ConditionError(
                 f"unknown stage {node.const!r}{hint}; expected one of the profile's stages: "
                 f"{', '.join(self.scope.stage_ids)} (ids, labels or aliases)",

@@ -6,6 +6,7 @@ the line, the key path, what was found and what was expected. The result is a ``
 plain frozen dataclasses (``Stage``, ``ColumnDef``, ...) that the other layers use.
 """
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from pydantic import (
 )
 from pydantic.json_schema import WithJsonSchema
 
+from salessheet.core.calendar import countries
 from salessheet.core.errors import ConfigError
 from salessheet.core.textnorm import normalise
 from salessheet.settings.base import (
@@ -239,14 +241,46 @@ def _is_zone(name: str) -> bool:
 
 
 def _holiday(value: Any) -> Any:
-    if isinstance(value, dt.date) or (isinstance(value, str) and re.fullmatch(r"[A-Z]{2}", value)):
+    if isinstance(value, dt.date):
         return value
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z]{2}", value.strip()):
+        code = value.strip().upper()  # cn: CN
+        known = countries()
+        if known is not None and code not in known:
+            near = {"UK": "GB", "EN": "GB", "ZH": "CN", "JA": "JP", "KO": "KR"}.get(code)
+            hint = f" (did you mean {near!r}?)" if near in known else ""
+            raise problems(
+                [item("a country code the holiday calendar knows (CN, US, GB, DE, ...)", hint=hint)]
+            )
+        return code
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError as exc:
-        # 2026-02-30: written as a date, but no day of the calendar
+        # 2026-02-30: written as a date, but no day of the calendar; 2026-10-1: not padded
         why = f" ({exc})" if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", str(value)) else ""
+        if m := re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", str(value).strip()):
+            with contextlib.suppress(ValueError):
+                why = f" (write {dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()})"
         raise problems([item("an ISO date or a country code (CN)", hint=why)]) from None
+
+
+def _one_country(value: list[Any] | None) -> list[Any] | None:
+    """One country's calendar: a second code would silently replace the first."""
+    codes = [(i, h) for i, h in enumerate(value or ()) if isinstance(h, str)]
+    other = [(i, h) for i, h in codes if h != codes[0][1]]
+    if other:
+        i, code = other[0]
+        raise problems(
+            [
+                item(
+                    f"one country code (the calendar of {codes[0][1]}); the other country's "
+                    "days off go in as ISO dates",
+                    found=code,
+                    sub=(i,),
+                )
+            ]
+        )
+    return value
 
 
 def _some_aliases(value: list[str], info: ValidationInfo) -> list[str]:
@@ -424,7 +458,11 @@ class StallModel(ConfigModel):
     """How stalled deals are counted."""
 
     business_days: Annotated[bool, Expect("true or false")] = False
-    holidays: Annotated[list[Holiday] | None, Expect("a list of ISO dates or country codes")] = []
+    holidays: Annotated[
+        list[Holiday] | None,
+        AfterValidator(_one_country),
+        Expect("a list of ISO dates or country codes"),
+    ] = []
     slip_warning_after: Annotated[int, Field(ge=1), Expect("a whole number ≥ 1")] = 3
 
 

@@ -198,6 +198,9 @@ def _compile(source: str, info: ValidationInfo) -> Any:
         fields = scope.fields
         if word and field is not None and word.group() not in fields and field in fields:
             note += f" ({word.group()!r} is the header of {field!r}: write {field})"
+        elif word and exc.message.startswith("unexpected character"):
+            if normalise(word.group()) in scope.stage_names:  # stage >= 报价与谈判
+                note += f' (a stage name goes in double quotes: write "{word.group()}")'
         raise problem(note=note) from None
 
 
