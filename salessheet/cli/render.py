@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 from salessheet.core.catalogue import MISSING_COLUMN, UNKNOWN_STAGE
-from salessheet.core.display import ljust
+from salessheet.core.display import ljust, width
 from salessheet.core.findings import Finding, sort_findings
 from salessheet.core.report import CheckReport
 from salessheet.history.actions import MAX_ATTEMPTS
@@ -31,11 +31,21 @@ def _value(v: object) -> str:
     return text if len(text) <= 30 else text[:27] + "…"
 
 
-def finding_line(f: Finding, *, mark_new: bool = True) -> str:
+DEAL_COLS = 12  # the deal id column: at least this wide, wider for longer ids ...
+MAX_DEAL_COLS = 24  # ... up to this (a Salesforce id has 18 characters, a Zoho one 24)
+
+
+def columns_for(texts: list[str], least: int, most: int) -> int:
+    """A column's width: its widest text (in terminal columns), within ``least`` and ``most``.
+    An id clipped to a fixed width would show different deals as one (``0068a0000…``)."""
+    return max(least, min(most, max((width(t) for t in texts), default=0)))
+
+
+def finding_line(f: Finding, *, mark_new: bool = True, deal_cols: int = DEAL_COLS) -> str:
     where = f.cell or (f"row {f.row}" if f.row else "")
     status = f" [{f.status}]" if f.status == "new" and mark_new else ""
     deal = f.deal_id or "-"
-    return f"  {ljust(where, 7)} {ljust(deal, 12)} {f.code:<20} {f.message}{status}"
+    return f"  {ljust(where, 7)} {ljust(deal, deal_cols)} {f.code:<20} {f.message}{status}"
 
 
 GROUP_MIN = 3  # this many identical findings (all but the cell) are shown as one line
@@ -65,18 +75,23 @@ def _grouped(findings: list[Finding]) -> list[list[Finding]]:
     return out
 
 
-def group_line(group: list[Finding], *, mark_new: bool = True) -> str:
+def _group_deal(group: list[Finding]) -> str:
+    """The deal column of a line: the one deal's id, or ``×N`` for a group of several."""
+    if len({x.deal_id for x in group}) == 1:
+        return group[0].deal_id or "-"
+    return f"×{len(group)}"
+
+
+def group_line(group: list[Finding], *, mark_new: bool = True, deal_cols: int = DEAL_COLS) -> str:
     if len(group) == 1:
-        return finding_line(group[0], mark_new=mark_new)
+        return finding_line(group[0], mark_new=mark_new, deal_cols=deal_cols)
     f = group[0]
     cells = [x.cell or (f"row {x.row}" if x.row else "") for x in group]
     shown = ", ".join(c for c in cells[:GROUP_CELLS] if c)
     more = ", …" if len(group) > GROUP_CELLS else ""
     status = " [new]" if f.status == "new" and mark_new else ""
-    deals = {x.deal_id for x in group}
-    deal = (f.deal_id or "-") if len(deals) == 1 else f"×{len(group)}"
     return (
-        f"  {ljust(cells[0], 7)} {ljust(deal, 12)} {f.code:<20} {f.message} "
+        f"  {ljust(cells[0], 7)} {ljust(_group_deal(group), deal_cols)} {f.code:<20} {f.message} "
         f"(×{len(group)}: {shown}{more}){status}"
     )
 
@@ -103,6 +118,18 @@ def render_report(report: CheckReport, *, title: str, limit: int = 50, fix: bool
     active = [f for f in findings if f.status != "resolved"]
     # "[new]" only means something once there is a previous run to compare with
     has_history = any(f.status != "new" for f in findings)
+    shown_runs: dict[str, list[list[Finding]]] = {}
+    for sev in ("error", "warning", "info"):
+        runs = _grouped([f for f in active if f.severity == sev])
+        shown_runs[sev] = runs if limit <= 0 else runs[:limit]
+    resolved = [f for f in findings if f.status == "resolved"]
+    resolved_shown = resolved[: max(limit, 1)]
+    deal_cols = columns_for(
+        [_group_deal(g) for runs in shown_runs.values() for g in runs]
+        + [f.deal_id or "-" for f in resolved_shown],
+        DEAL_COLS,
+        MAX_DEAL_COLS,
+    )
     for sev in ("error", "warning", "info"):
         group = [f for f in active if f.severity == sev]
         if not group:
@@ -112,18 +139,17 @@ def render_report(report: CheckReport, *, title: str, limit: int = 50, fix: bool
         lines.append("")
         lines.append(f"{HEADINGS[sev]} ({len(group)}): {summary}")
         runs = _grouped(group)
-        shown = runs if limit <= 0 else runs[:limit]
-        lines += [group_line(g, mark_new=has_history) for g in shown]
+        shown = shown_runs[sev]
+        lines += [group_line(g, mark_new=has_history, deal_cols=deal_cols) for g in shown]
         if len(shown) < len(runs):
             rest = sum(len(g) for g in runs[len(shown) :])
             lines.append(
                 f"  … and {rest} more (--limit 0 shows all, --format json gives every finding)"
             )
-    resolved = [f for f in findings if f.status == "resolved"]
     if resolved:
         lines.append("")
         lines.append(f"Resolved since the last run ({len(resolved)}):")
-        lines += [f"  {f.deal_id or '-':<12} {f.code}" for f in resolved[: max(limit, 1)]]
+        lines += [f"  {ljust(f.deal_id or '-', deal_cols)} {f.code}" for f in resolved_shown]
     s = report.summary()
     lines.append("")
     if not active:
@@ -159,15 +185,26 @@ def render_stalled(report: CheckReport, *, limit: int = 50) -> str:
     if not rows:
         lines.append("No stalled deals.")
         return "\n".join(lines)
-    head = f"  {'deal':<10} {'owner':<14} {'stage':<12} {'days':>5} {'limit':>5}  what"
-    lines.append(head)
     shown = rows if limit <= 0 else rows[:limit]
-    for r, f in zip(shown, report.findings, strict=False):
+    deals = [r["deal_id"] or "-" for r in shown]
+    owners = [str(r["owner"] or "-") for r in shown]
+    stages = [str(r.get("stage_label") or r["stage"] or "-") for r in shown]
+    # sized to what they hold: ids clipped to a fixed width showed different deals as one
+    d_cols = columns_for(deals, 10, MAX_DEAL_COLS)
+    o_cols = columns_for(owners, 14, 20)
+    s_cols = columns_for(stages, 12, 24)
+    lines.append(
+        f"  {ljust('deal', d_cols)} {ljust('owner', o_cols)} {ljust('stage', s_cols)}"
+        f" {'days':>5} {'limit':>5}  what"
+    )
+    for r, f, deal, owner, stage in zip(
+        shown, report.findings, deals, owners, stages, strict=False
+    ):
         days = "" if r["days"] is None else str(r["days"])
         limit_s = "" if r["threshold"] is None else str(r["threshold"])
         lines.append(
-            f"  {ljust(r['deal_id'] or '-', 10)} {ljust(str(r['owner'] or '-'), 14)} "
-            f"{ljust(str(r.get('stage_label') or r['stage'] or '-'), 12)} {days:>5} {limit_s:>5}"
+            f"  {ljust(deal, d_cols)} {ljust(owner, o_cols)} "
+            f"{ljust(stage, s_cols)} {days:>5} {limit_s:>5}"
             f"  {f.code}: {f.message}"
         )
     if len(shown) < len(rows):
@@ -188,9 +225,11 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
     if moves:
         lines.append(f"Stage changes since the last run ({len(moves)}):")
         name = report.extra.get("stage_labels", {})  # the stages as the sheet writes them
+        moved = moves[: max(limit, 1)]
+        cols = columns_for([str(e[2]) for e in moved], DEAL_COLS, MAX_DEAL_COLS)
         lines += [
-            f"  {e[2]:<12} {name.get(e[4], e[4])} → {name.get(e[5], e[5])}"
-            for e in moves[: max(limit, 1)]
+            f"  {ljust(str(e[2]), cols)} {name.get(e[4], e[4])} → {name.get(e[5], e[5])}"
+            for e in moved
         ]
     if "actions" in report.extra:
         lines += render_actions(report.extra["actions"], dry_run="dry_run" in report.extra)
@@ -234,6 +273,8 @@ def render_actions(actions: list[dict[str, Any]], *, dry_run: bool) -> list[str]
         parts = ", ".join(f"{counts[s]} {s}" for s in ("done", "failed", "skipped") if counts[s])
         head = f"On-enter actions ({parts}):"
     lines = [head]
+    d_cols = columns_for([a["deal_id"] for a in actions], DEAL_COLS, MAX_DEAL_COLS)
+    s_cols = columns_for([a.get("stage_label") or a["stage"] for a in actions], 12, 24)
     for a in actions:
         status = a["status"]
         if status == "failed":
@@ -249,7 +290,7 @@ def render_actions(actions: list[dict[str, Any]], *, dry_run: bool) -> list[str]
         elif a.get("reason"):
             detail = a["reason"]
         stage = a.get("stage_label") or a["stage"]
-        text = f"  {ljust(a['deal_id'], 12)} {ljust(stage, 12)} {a['action']}: {status}"
+        text = f"  {ljust(a['deal_id'], d_cols)} {ljust(stage, s_cols)} {a['action']}: {status}"
         lines.append(f"{text} — {detail}" if detail else text)
     return lines
 
