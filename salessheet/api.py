@@ -476,9 +476,20 @@ def schedule(
     the source's time zone (a Google Sheet's own, else the profile's), whatever ``tz`` is."""
     from zoneinfo import ZoneInfo
 
-    from salessheet.nightly.scheduler import run_scheduler, scheduler_paths, utc_now
+    from salessheet.nightly.scheduler import (
+        run_scheduler,
+        scheduler_paths,
+        utc_now,
+        validate_at,
+        validate_tz,
+    )
+    from salessheet.stores.registry import is_gsheets, open_store
 
     zone = tz or profile.timezone
+    at = validate_at(at)  # a bad --at or --tz: exit 2 before the scheduler says it started
+    validate_tz(zone)
+    if not is_gsheets(source):  # a missing, unreadable or foreign file: exit 2 now, not at 02:00
+        open_store(source, credentials=credentials).sheets()
     if notify_options is not None:  # bad options: exit 2 now, not after every night's run
         notification_settings(profile, env=env, **notify_options)
     lock, log = scheduler_paths(source, state_dir, env=env)

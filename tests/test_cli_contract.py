@@ -4,6 +4,7 @@ deals apart, errors that say how to fix them, and a scheduler that refuses a bad
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 # Salesforce ids: 18 characters, the first 9 shared by every deal of an org
@@ -58,3 +59,30 @@ def test_short_ids_keep_the_narrow_columns(cli, example_copy: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[2] == "  deal       owner          stage         days limit  what"
     assert lines[3].startswith("  D-0013     Tom Baker      Negotiation     26    10  ")
+
+
+def test_schedule_refuses_a_missing_file_at_once(cli, tmp_path: Path) -> None:
+    """A typo in the file name started a scheduler that waited until 02:00 to fail, and every
+    night after; it is now exit 2 at once, with the error object in JSON."""
+    missing = tmp_path / "pipline.xlsx"
+    result = cli("schedule", missing, "--at", "02:00", "--format", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {
+        "error": {
+            "code": 2,
+            "message": f"{missing}: no such file",
+            "problems": [],
+            "hint": "see `main schedule --help` for usage and examples",  # CliRunner's name
+        }
+    }
+    assert "every day at" not in result.stderr
+    assert not (tmp_path / ".salessheet").exists()
+
+
+def test_schedule_names_a_bad_time_before_saying_it_started(cli, example_copy: Path) -> None:
+    result = cli("schedule", example_copy, "--at", "25:00")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "salessheet: --at '25:00': expected a time of day as HH:MM, e.g. 02:00\n"
+        "  hint: see `main schedule --help` for usage and examples\n"
+    )
