@@ -5,7 +5,13 @@ deals apart, errors that say how to fix them, and a scheduler that refuses a bad
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 # Salesforce ids: 18 characters, the first 9 shared by every deal of an org
 SF_IDS = ("0068a00001M8W5HAAV", "0068a00001M8WCRAA3", "0068a00001M8WCSAA3")
@@ -85,4 +91,77 @@ def test_schedule_names_a_bad_time_before_saying_it_started(cli, example_copy: P
     assert result.stderr == (
         "salessheet: --at '25:00': expected a time of day as HH:MM, e.g. 02:00\n"
         "  hint: see `main schedule --help` for usage and examples\n"
+    )
+
+
+def test_a_folder_given_as_the_source_names_the_files_in_it(cli, tmp_path: Path) -> None:
+    """`validate exports` (a folder, no extension) said "unknown kind of source
+    '(no extension)'"; it now says it is a folder and which files to give instead."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "deals.csv").write_text("Deal ID,Stage\nD1,lead\n", encoding="utf-8")
+    (folder / "~$pipeline.xlsx").write_bytes(b"lock")
+    result = cli("validate", folder, "--format", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == {
+        "code": 2,
+        "message": f"{folder}: is a folder, not a pipeline file",
+        "problems": [],
+        "hint": f"give the file itself, e.g. {folder / 'deals.csv'}",
+    }
+
+
+def unreadable_run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI on files it may not read: as root (who reads a chmod 000 file anyway) in a
+    process without the capability to override file permissions."""
+    command = [sys.executable, "-m", "salessheet", *args]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: a chmod 000 file stays readable")
+        drop = "-dac_override,-dac_read_search"
+        command = [setpriv, f"--inh-caps={drop}", f"--bounding-set={drop}", "--", *command]
+    return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "message"),
+    [
+        ("deals.csv", ("validate", "deals.csv"), "deals.csv: cannot read the file"),
+        ("team.yaml", ("config", "check", "team.yaml"), "team.yaml: cannot read the config file"),
+    ],
+)
+def test_an_unreadable_file_says_how_to_get_at_it(
+    tmp_path: Path, name: str, args: tuple[str, ...], message: str
+) -> None:
+    """A chmod 000 file was answered with "see `salessheet validate --help`", which does not
+    help: the hint now says how to get read access."""
+    path = tmp_path / name
+    path.write_text("Deal ID,Stage\nD1,lead\n", encoding="utf-8")
+    path.chmod(0)
+    try:
+        result = unreadable_run(tmp_path, *args, "--format", "json")
+    finally:
+        path.chmod(0o644)
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["error"] == {
+        "code": 2,
+        "message": f"{message} (Permission denied)",
+        "problems": [],
+        "hint": f"you may not read this file: if it is yours, `chmod u+r {name}`; else ask its "
+        f"owner (`ls -l {name}` shows who) or work on a copy you can read",
+    }
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_rate_table_shows_what_one_looks_like(cli, example_copy: Path) -> None:
+    """The hint for a broken --rates file was "`salessheet config check FILE` checks a config
+    on its own": a rate table is no config."""
+    rates = example_copy.parent / "rates.json"
+    rates.write_text("USD: 7.1\n", encoding="utf-8")
+    result = cli("report", example_copy, "--rates", rates, "--format", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["hint"] == (
+        'a rate table is JSON: {"as_of": "2026-11-28", "base": "CNY", "rates": {"USD": "7.10"}} '
+        "(units of the base per unit of each currency)"
     )

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from salessheet.core.errors import SourceError, WriteRefused
-from salessheet.core.files import fsync_dir, silent_unlink
+from salessheet.core.files import fsync_dir, read_error_hint, silent_unlink
 
 BACKUP_DIR = ".salessheet-backups"
 KEEP_BACKUPS = 5  # the README promises "the last 5" previous versions
@@ -47,7 +47,9 @@ def regular_file(path: Path, kind: str) -> os.stat_result:
     except FileNotFoundError:
         raise SourceError(f"{path}: no such file") from None
     except OSError as exc:
-        raise SourceError(f"{path}: cannot open the file ({exc.strerror})") from exc
+        raise SourceError(
+            f"{path}: cannot open the file ({exc.strerror})", hint=read_error_hint(path, exc)
+        ) from exc
     if stat.S_ISDIR(st.st_mode):
         raise SourceError(f"{path}: is a folder, not {kind}")
     if not stat.S_ISREG(st.st_mode):
