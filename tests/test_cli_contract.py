@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -165,3 +166,53 @@ def test_a_bad_rate_table_shows_what_one_looks_like(cli, example_copy: Path) -> 
         'a rate table is JSON: {"as_of": "2026-11-28", "base": "CNY", "rates": {"USD": "7.10"}} '
         "(units of the base per unit of each currency)"
     )
+
+
+def test_a_quote_refused_for_the_placeholder_seller_says_how_to_name_it(
+    cli, example_copy: Path
+) -> None:
+    """A new user's first `quote pipeline.xlsx D-0042` was refused with "fix the pipeline or
+    line items": the pipeline was fine, the seller needs a config they did not have yet."""
+    result = cli("quote", example_copy, "D-0042", "--json")
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["problems"] == [
+        "D-0042: the seller is still the profile's placeholder '贵公司名称'; a quote needs your "
+        "company's name: set documents.seller.name_zh in your config"
+    ]
+    assert error["hint"] == (
+        "your company's name goes in a config that extends the profile: `printf 'extends: "
+        "b2b\\ndocuments:\\n  seller: {name: Acme Trading Ltd., name_zh: 艾克美贸易有限公司}\\n' "
+        "> team.yaml`, then add --config team.yaml (with a config of your own, set "
+        "documents.seller there) and run again"
+    )
+    # the command in the hint, run as given, makes the quote
+    hint_command = error["hint"].split("`")[1]
+    subprocess.run(["sh", "-c", hint_command], cwd=example_copy.parent, check=True)
+    folder = example_copy.parent
+    done = cli("quote", example_copy, "D-0042", "--config", folder / "team.yaml", "--out", folder)
+    assert done.exit_code == 0, done.output
+
+
+@pytest.mark.parametrize("kind", ["quote", "contract"])
+def test_the_document_help_examples_run_on_the_bundled_example(
+    cli, example_copy: Path, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every example in `quote --help` was refused on the bundled example (and on any sheet
+    without a config): the seller placeholder. They now name the config they need."""
+    text = cli(kind, "--help").stdout
+    block = text.split("Examples:\n", 1)[1].split("\n\n", 1)[0]
+    examples = [line.strip() for line in block.splitlines()]
+    assert examples[0].startswith("printf 'extends: b2b")
+    monkeypatch.chdir(example_copy.parent)
+    for example in examples:
+        if "--format pdf" in example:
+            example = example.replace("--format pdf", "--format html")  # (no PDF engine needed)
+        if example.startswith("printf"):
+            subprocess.run(["sh", "-c", example], cwd=example_copy.parent, check=True)
+            continue
+        args = shlex.split(example)[1:]
+        result = cli(*[str(example_copy) if a == "pipeline.xlsx" else a for a in args])
+        # 1: a batch on the example issues most deals and refuses its deliberately broken ones
+        assert result.exit_code in (0, 1), (example, result.output)
+        assert "the seller is still" not in result.output, example

@@ -33,7 +33,7 @@ from salessheet.documents.html import MissingVariable, html_variables, render_ht
 from salessheet.documents.line_items import read_line_items
 from salessheet.documents.money import Totals, compute_totals
 from salessheet.documents.pdf import render_pdfs
-from salessheet.documents.preflight import preflight
+from salessheet.documents.preflight import SELLER_HINT, SELLER_PLACEHOLDER, preflight
 from salessheet.documents.register import Register, check_register, display_number
 from salessheet.settings.documents import (
     FORMATS,
@@ -114,6 +114,17 @@ class IssueResult:
         """``DEAL: problem``, one line per problem of every refused deal."""
         return [f"{f.deal_id}: {p}" for f in self.failed for p in f.problems]
 
+    def hint(self) -> str:
+        """What to do about the refused deals: name the seller in a config (a new user has
+        none yet) when that is what stopped them, and fix the sheet for the rest."""
+        problems = [p for f in self.failed for p in f.problems]
+        seller = any(p.startswith(SELLER_PLACEHOLDER) for p in problems)
+        other = any(not p.startswith(SELLER_PLACEHOLDER) for p in problems)
+        parts = ([SELLER_HINT] if seller else []) + (
+            ["fix the pipeline or line items"] if other else []
+        )
+        return "; ".join(parts) + " and run again"
+
     def error(self) -> PreflightError | None:
         """The PreflightError (exit 2) listing every problem of every refused deal, when deals
         were refused and none was issued. A batch that issued some and refused others is no
@@ -125,7 +136,7 @@ class IssueResult:
             f"{n} deal{'s' if n > 1 else ''} refused: no {self.kind} produced for "
             f"{', '.join(f.deal_id for f in self.failed)}",
             self.refusals(),
-            hint="fix the pipeline or line items and run again",
+            hint=self.hint(),
         )
 
     def to_dict(self) -> dict[str, Any]:
