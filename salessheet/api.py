@@ -632,6 +632,19 @@ def init(
     return Initialised(made, config.path, config.checks)
 
 
+def config_beside(source: str) -> str | None:
+    """The config ``init`` or ``config init`` wrote beside a file source
+    (``<name>.salessheet.yaml``), if there is one: a command run without it reads the sheet
+    with the built-in profile."""
+    from salessheet.init.adopt.service import default_out
+    from salessheet.stores.registry import is_gsheets
+
+    if is_gsheets(source):
+        return None
+    path = default_out(source)
+    return str(path) if path.is_file() else None
+
+
 @dataclass(frozen=True)
 class Initialised:
     """What ``init`` made: the workbook (a path, or a Google Sheet's source), the team's config

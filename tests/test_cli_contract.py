@@ -216,3 +216,25 @@ def test_the_document_help_examples_run_on_the_bundled_example(
         # 1: a batch on the example issues most deals and refuses its deliberately broken ones
         assert result.exit_code in (0, 1), (example, result.output)
         assert "the seller is still" not in result.output, example
+
+
+def test_validate_points_at_the_config_init_wrote_beside_the_workbook(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`init small-team.xlsx --profile lite` writes small-team.salessheet.yaml beside it; a
+    validate without it reads the sheet as b2b (2 unknown stages) and told the user to run
+    `salessheet config init small-team.xlsx`, which refuses: that file already exists."""
+    monkeypatch.chdir(tmp_path)
+    made = cli("init", "small-team.xlsx", "--profile", "lite", "--today", "2026-11-28")
+    assert made.exit_code == 0, made.output
+    assert (tmp_path / "small-team.salessheet.yaml").is_file()
+    result = cli("validate", "small-team.xlsx", "--today", "2026-11-28")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-2:] == [
+        "Most of these say the b2b profile does not fit this sheet; the config written for it, "
+        "small-team.salessheet.yaml, was not used: pass it with --config",
+        "  salessheet validate small-team.xlsx --config small-team.salessheet.yaml",
+    ]
+    fixed = cli(*result.stdout.splitlines()[-1].split()[1:], "--today", "2026-11-28")
+    assert fixed.exit_code == 0, fixed.output
+    assert "No problems found in 2 deals." in fixed.stdout

@@ -96,19 +96,31 @@ def group_line(group: list[Finding], *, mark_new: bool = True, deal_cols: int = 
     )
 
 
-def fix_command(report: CheckReport) -> str | None:
+def fix_command(
+    report: CheckReport, beside: str | None = None, command: str = "validate"
+) -> str | None:
     """The one command that fixes most findings, when most say the built-in profile does not
-    fit the sheet (stages it does not know, columns it lacks)."""
+    fit the sheet (stages it does not know, columns it lacks): ``command`` again with the
+    config ``beside`` the file (``init`` or ``config init`` wrote it), else ``config init``."""
     if report.profile not in BUILTIN_PROFILES:
         return None
     active = [f for f in report.findings if f.status != "resolved" and f.severity != "info"]
     misfit = sum(1 for f in active if f.code in MISFIT)
     if not misfit or misfit * 2 < len(active):
         return None
+    if beside:
+        return f"salessheet {command} {shlex.quote(report.source)} --config {shlex.quote(beside)}"
     return f"salessheet config init {shlex.quote(report.source)}"
 
 
-def render_report(report: CheckReport, *, title: str, limit: int = 50, fix: bool = True) -> str:
+def render_report(
+    report: CheckReport,
+    *,
+    title: str,
+    limit: int = 50,
+    fix: bool = True,
+    beside: str | None = None,
+) -> str:
     lines = [
         f"{title}: {report.source} — sheet {report.sheet!r}, {count(report.deals, 'deal')}, "
         f"profile {report.profile}, today {report.today.isoformat()}"
@@ -160,14 +172,20 @@ def render_report(report: CheckReport, *, title: str, limit: int = 50, fix: bool
         f"{s['info']} info ({s['new']} new, {s['resolved']} resolved)"
     )
     if fix:
-        lines += fix_lines(report)
+        lines += fix_lines(report, beside, title)
     return "\n".join(lines)
 
 
-def fix_lines(report: CheckReport) -> list[str]:
-    command = fix_command(report)
+def fix_lines(report: CheckReport, beside: str | None = None, title: str = "validate") -> list[str]:
+    command = fix_command(report, beside, title)
     if not command:
         return []
+    if beside:
+        return [
+            f"Most of these say the {report.profile} profile does not fit this sheet; the "
+            f"config written for it, {beside}, was not used: pass it with --config",
+            f"  {command}",
+        ]
     return [
         f"Most of these say the {report.profile} profile does not fit this sheet; a config "
         "written for the sheet fixes them:",
@@ -214,7 +232,7 @@ def render_stalled(report: CheckReport, *, limit: int = 50) -> str:
     return "\n".join(lines)
 
 
-def render_run(report: CheckReport, *, limit: int = 50) -> str:
+def render_run(report: CheckReport, *, limit: int = 50, beside: str | None = None) -> str:
     text = render_report(report, title="run", limit=limit, fix=False)
     lines = [text, ""]
     events = report.extra.get("events", [])
@@ -259,7 +277,7 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
             lines.append(f"  skipped {sheet} row {row}: {why}")
         if w.get("note"):
             lines.append(w["note"])
-    return "\n".join(lines + fix_lines(report)).rstrip()
+    return "\n".join(lines + fix_lines(report, beside, "run")).rstrip()
 
 
 def render_actions(actions: list[dict[str, Any]], *, dry_run: bool) -> list[str]:
