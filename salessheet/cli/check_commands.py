@@ -24,7 +24,7 @@ def validate(c: Ctx, source: str, limit: int, **_: Any) -> int:
     \b
     Examples:
       salessheet validate pipeline.xlsx
-      salessheet validate pipeline.xlsx --sheet 商机 --today 2026-11-28
+      salessheet validate pipeline.xlsx --sheet Pipeline --today 2026-11-28
       salessheet validate deals.csv --config examples/maven.yaml --format json
     """
     from salessheet.api import config_beside, validate_evaluation

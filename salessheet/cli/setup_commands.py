@@ -266,7 +266,7 @@ def config_init(
     Examples:
       salessheet config init deals.csv
       salessheet config init "Sales Pipeline.xlsx" --out team.yaml
-      salessheet config init 商机.xlsx --sheet 商机 --profile lite
+      salessheet config init 商机.xlsx --sheet Pipeline --profile lite
       salessheet config init export.csv --format json
     """
     import datetime as dt
