@@ -262,3 +262,30 @@ def test_the_help_examples_on_pipeline_xlsx_run_on_the_bundled_example(
         assert result.exit_code in (0, 1), (line, result.output)
         ran += 1
     assert ran >= 2
+
+
+@pytest.mark.parametrize(
+    ("selection", "named"),
+    [
+        (("D-0042", "--all"), "D-0042 and --all"),
+        (("--stage", "negotiation", "--all"), "--stage negotiation and --all"),
+        (("D-0042", "D-0012", "--stage", "lead"), "D-0042 D-0012 and --stage lead"),
+    ],
+)
+def test_a_document_run_takes_one_selection(
+    cli, example_copy: Path, selection: tuple[str, ...], named: str
+) -> None:
+    """`quote pipeline.xlsx D-0042 --all` issued the one quote and ignored --all (and --stage
+    ignored --all) without a word: two selections are now a usage error, nothing written."""
+    before = example_copy.read_bytes()
+    out = example_copy.parent / "out"
+    result = cli("quote", example_copy, *selection, "--out", out, "--json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == {
+        "code": 2,
+        "message": f"give DEAL_IDs, --stage or --all, not {named}",
+        "problems": [],
+        "hint": "one selection per run: run it once for each",
+    }
+    assert example_copy.read_bytes() == before
+    assert not out.exists()

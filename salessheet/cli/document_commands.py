@@ -103,6 +103,16 @@ def _document_command(kind: str) -> None:
             raise UsageError("give the SOURCE (and a DEAL_ID, --stage or --all)")
         if not deal_ids and not stage and not all_deals:
             raise UsageError("give a DEAL_ID, --stage STAGE or --all")
+        given = [
+            *([" ".join(deal_ids)] if deal_ids else []),
+            *([f"--stage {stage}"] if stage else []),
+            *(["--all"] if all_deals else []),
+        ]
+        if len(given) > 1:  # one of them used to win silently: `D-0042 --all` issued one quote
+            raise UsageError(
+                f"give DEAL_IDs, --stage or --all, not {' and '.join(given)}",
+                hint="one selection per run: run it once for each",
+            )
         bar = None
         # (not into a log: a bar that cannot redraw prints only its label, "quotes")
         show_bar = c.fmt == "text" and (stage or all_deals or len(deal_ids) > 1)
