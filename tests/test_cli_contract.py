@@ -289,3 +289,22 @@ def test_a_document_run_takes_one_selection(
     }
     assert example_copy.read_bytes() == before
     assert not out.exists()
+
+
+def test_the_report_stalled_table_shows_each_long_deal_id_whole(cli, tmp_path: Path) -> None:
+    """The report's "Stalled deals now" clipped ids to 12 columns: `0068a00001M…` three times."""
+    source = tmp_path / "opportunities.csv"
+    rows = ["Deal ID,Customer,Stage,Amount,Owner,Stage Date"]
+    rows += [
+        f"{deal},Customer {i},negotiation,1000,{SF_OWNER},2026-10-01"
+        for i, deal in enumerate(SF_IDS)
+    ]
+    source.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = cli("report", source, "--today", "2026-11-28")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    start = lines.index("Stalled deals now — 3")
+    assert lines[start + 1].startswith("  Deal                Owner               Stage ")
+    assert [line.split()[:2] for line in lines[start + 3 : start + 6]] == [
+        [deal, SF_OWNER] for deal in SF_IDS
+    ]
