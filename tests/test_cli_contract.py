@@ -308,3 +308,32 @@ def test_the_report_stalled_table_shows_each_long_deal_id_whole(cli, tmp_path: P
     assert [line.split()[:2] for line in lines[start + 3 : start + 6]] == [
         [deal, SF_OWNER] for deal in SF_IDS
     ]
+
+
+@pytest.mark.parametrize(
+    ("command", "day"),
+    [
+        (("report",), "9999-12-31"),
+        (("run", "--dry-run"), "9999-12-31"),
+        (("run", "--dry-run"), "0001-01-01"),
+    ],
+)
+def test_a_today_out_of_range_is_a_usage_error_not_a_bug(
+    cli, example_copy: Path, command: tuple[str, ...], day: str
+) -> None:
+    """`report --today 9999-12-31` said "internal error: ValueError: year 10000 is out of
+    range" (exit 70, "this is a bug"); `run --today 0001-01-01` an OverflowError."""
+    result = cli(command[0], example_copy, *command[1:], "--today", day, "--format", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["message"] == (
+        f"Invalid value for '--today': '{day}' is not a date salessheet can run on: give one "
+        "from 1900-01-01 to 2999-12-31"
+    )
+
+
+@pytest.mark.parametrize("day", ["1900-01-01", "2999-12-31"])
+def test_the_ends_of_the_today_range_run(cli, example_copy: Path, day: str) -> None:
+    for command in (("report",), ("run",), ("changes",)):
+        result = cli(command[0], example_copy, *command[1:], "--today", day, "--format", "json")
+        assert result.exit_code in (0, 1), (command, day, result.stdout[:300])
+        assert "error" not in json.loads(result.stdout)

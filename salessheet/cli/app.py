@@ -70,13 +70,25 @@ class Ctx:
         return today if isinstance(today, dt.date) else today(self.profile.timezone)
 
 
+# The dates --today may name: a run's dates reach a year or so either side of today (quote
+# validity, forecast months, stall clocks), which year 1 or 9999 takes past what Python's dates
+# hold ("internal error: year 10000 is out of range", exit 70, for a typo).
+TODAY_RANGE = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
+
+
 def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+    first, last = TODAY_RANGE
+    if param.name == "today" and not first <= day <= last:
+        raise click.BadParameter(
+            f"{value!r} is not a date salessheet can run on: give one from {first} to {last}"
+        )
+    return day
 
 
 findings_limit = click.option(
