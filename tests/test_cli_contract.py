@@ -337,3 +337,34 @@ def test_the_ends_of_the_today_range_run(cli, example_copy: Path, day: str) -> N
         result = cli(command[0], example_copy, *command[1:], "--today", day, "--format", "json")
         assert result.exit_code in (0, 1), (command, day, result.stdout[:300])
         assert "error" not in json.loads(result.stdout)
+
+
+def test_an_empty_config_is_refused_not_read_as_the_b2b_profile(cli, tmp_path: Path) -> None:
+    """`validate deals.csv --config "$CFG"` with CFG unset validated against b2b (exit 1 and
+    findings the team's config would not give) instead of saying the config was missing."""
+    source = tmp_path / "deals.csv"
+    source.write_text("Deal ID,Customer,Stage\nD1,Acme,Quoted\n", encoding="utf-8")
+    result = cli("validate", source, "--config", "", "--format", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == {
+        "code": 2,
+        "message": "--config is empty",
+        "problems": [],
+        "hint": "give the config file (is the variable that holds it unset?), or leave "
+        "--config out to use the b2b profile",
+    }
+
+
+@pytest.mark.parametrize("command", [("validate",), ("config", "init")])
+def test_an_empty_source_says_so(cli, tmp_path: Path, command: tuple[str, ...]) -> None:
+    """`validate ""` said ": unknown kind of source '(no extension)'"; `config init ""` was
+    "internal error: ValueError: PosixPath('.') has an empty name" (exit 70)."""
+    result = cli(*command, "", "--format", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == {
+        "code": 2,
+        "message": "no source given: SOURCE is empty",
+        "problems": [],
+        "hint": "give a .xlsx, .xlsm or .csv file, a Google Sheets URL, or gsheet:KEY "
+        "(is the variable that holds it unset?)",
+    }

@@ -40,6 +40,18 @@ class Ctx:
     def profile(self) -> Profile:
         from salessheet.settings.profile import load_profile  # pydantic: only when needed
 
+        # an empty value (`--config "$CFG"` with CFG unset) is refused: read as "not given",
+        # the run quietly checked the sheet against b2b instead of the team's config
+        for option in ("config", "profile"):
+            if self.opts.get(option) is not None and not str(self.opts[option]).strip():
+                from salessheet.core.errors import UsageError
+
+                raise UsageError(
+                    f"--{option} is empty",
+                    hint=f"give the {'config file' if option == 'config' else 'profile'} "
+                    f"(is the variable that holds it unset?), or leave --{option} out to use "
+                    "the b2b profile",
+                )
         if self.opts.get("config"):
             return load_profile(self.opts["config"])
         return load_profile(self.opts.get("profile") or "b2b")

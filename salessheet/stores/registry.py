@@ -7,12 +7,19 @@ from pathlib import Path
 from salessheet.core.errors import SourceError
 from salessheet.stores.base import Store
 
+EMPTY_SOURCE_HINT = (
+    "give a .xlsx, .xlsm or .csv file, a Google Sheets URL, or gsheet:KEY "
+    "(is the variable that holds it unset?)"
+)
+
 
 def is_gsheets(source: str) -> bool:
     return source.startswith("gsheet:") or "docs.google.com/spreadsheets" in source
 
 
 def open_store(source: str, *, credentials: str | None = None) -> Store:
+    if not source.strip():  # `validate "$FILE"` with FILE unset
+        raise SourceError("no source given: SOURCE is empty", hint=EMPTY_SOURCE_HINT)
     if is_gsheets(source):
         try:
             from salessheet.stores.gsheets.store import GSheetsStore
