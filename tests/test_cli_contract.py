@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import make_xlsx
 
 # Salesforce ids: 18 characters, the first 9 shared by every deal of an org
 SF_IDS = ("0068a00001M8W5HAAV", "0068a00001M8WCRAA3", "0068a00001M8WCSAA3")
@@ -368,3 +369,35 @@ def test_an_empty_source_says_so(cli, tmp_path: Path, command: tuple[str, ...]) 
         "hint": "give a .xlsx, .xlsm or .csv file, a Google Sheets URL, or gsheet:KEY "
         "(is the variable that holds it unset?)",
     }
+
+
+def test_demo_never_overwrites_a_teams_own_files(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`salessheet demo --out .` in the team's folder deleted their pipeline.xlsx and
+    report.html and put the demo's in their place (exit 0; the backup it kept was of the
+    demo's copy). It now refuses, exit 2, and changes nothing."""
+    monkeypatch.chdir(tmp_path)
+    ours = make_xlsx(
+        tmp_path / "pipeline.xlsx", {"Pipeline": [["Deal ID", "Stage"], ["A-1", "Lead"]]}
+    )
+    before = ours.read_bytes()
+    (tmp_path / "report.html").write_text("<h1>board report</h1>", encoding="utf-8")
+    result = cli("demo", "--out", ".")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "salessheet: .: already holds pipeline.xlsx, report.html, which the demo would "
+        "overwrite; nothing was changed\n"
+        "  hint: give --out a new or empty folder (or one an earlier demo made), or leave --out "
+        "out for a temporary folder\n"
+    )
+    assert ours.read_bytes() == before
+    assert (tmp_path / "report.html").read_text(encoding="utf-8") == "<h1>board report</h1>"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipeline.xlsx", "report.html"]
+
+
+def test_demo_runs_again_in_its_own_folder(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "tour"
+    assert cli("demo", "--out", folder).exit_code == 0
+    assert cli("demo", "--out", folder).exit_code == 0
+    assert (folder / "pipeline.xlsx").is_file()
