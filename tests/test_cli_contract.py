@@ -401,3 +401,23 @@ def test_demo_runs_again_in_its_own_folder(cli, tmp_path: Path) -> None:
     assert cli("demo", "--out", folder).exit_code == 0
     assert cli("demo", "--out", folder).exit_code == 0
     assert (folder / "pipeline.xlsx").is_file()
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("d-0042", "no deal with id 'd-0042' in sheet 'Pipeline' (did you mean 'D-0042'?)"),
+        ("42", "no deal with id '42' in sheet 'Pipeline' (did you mean 'D-0042'?)"),
+        ("D-9999", "no deal with id 'D-9999' in sheet 'Pipeline'"),
+    ],
+)
+def test_an_unknown_deal_id_suggests_the_sheets_spelling(
+    cli, example_copy: Path, typed: str, problem: str
+) -> None:
+    """`quote pipeline.xlsx d-0042` said only "no deal with id 'd-0042'" and told the user to
+    "fix the pipeline or line items": the typo was on the command line."""
+    result = cli("quote", example_copy, typed, "--json", "--out", example_copy.parent)
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["problems"] == [f"{typed}: {problem}"]
+    assert error["hint"] == "give the deal id as the sheet's id column writes it and run again"

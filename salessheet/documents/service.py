@@ -119,10 +119,13 @@ class IssueResult:
         none yet) when that is what stopped them, and fix the sheet for the rest."""
         problems = [p for f in self.failed for p in f.problems]
         seller = any(p.startswith(SELLER_PLACEHOLDER) for p in problems)
-        other = any(not p.startswith(SELLER_PLACEHOLDER) for p in problems)
-        parts = ([SELLER_HINT] if seller else []) + (
-            ["fix the pipeline or line items"] if other else []
-        )
+        unknown = any(p.startswith(NO_DEAL) for p in problems)
+        other = any(not p.startswith((SELLER_PLACEHOLDER, NO_DEAL)) for p in problems)
+        parts = [SELLER_HINT] if seller else []
+        if unknown:  # a typo on the command line: the sheet is fine
+            parts.append("give the deal id as the sheet's id column writes it")
+        if other:
+            parts.append("fix the pipeline or line items")
         return "; ".join(parts) + " and run again"
 
     def error(self) -> PreflightError | None:
@@ -371,6 +374,27 @@ def _fingerprint(run: _Run, deal: Any, data: DealData, totals: Totals) -> str:
     )
 
 
+NO_DEAL = "no deal with id"
+
+
+def _near_ids(wanted: str, ids: list[str]) -> list[str]:
+    """The sheet's ids a mistyped one probably meant: the same but for case or spaces
+    (``d-0042``), the same number (``42`` for ``D-0042``), else the closest spellings."""
+    import difflib
+    import re
+
+    folded = wanted.strip().casefold()
+    same = [i for i in ids if i.strip().casefold() == folded]
+    if same:
+        return same[:3]
+    digits = wanted.strip().lstrip("0")
+    if digits.isdigit():
+        numbered = [i for i in ids if re.sub(r"\D", "", i).lstrip("0") == digits]
+        if numbered:
+            return numbered[:3]
+    return difflib.get_close_matches(wanted, ids, n=3, cutoff=0.8)
+
+
 def _issue_one(
     run: _Run,
     deal_id: str,
@@ -384,7 +408,9 @@ def _issue_one(
     pipeline = run.pipeline
     settings = run.settings
     if deal is None:
-        return None, [f"no deal with id {deal_id!r} in sheet {pipeline.sheet!r}"]
+        near = _near_ids(deal_id, [d.id for d in pipeline.deals if d.id])
+        also = f" (did you mean {' or '.join(repr(i) for i in near)}?)" if near else ""
+        return None, [f"{NO_DEAL} {deal_id!r} in sheet {pipeline.sheet!r}{also}"]
     reader = run.reader
     data, problems = reader.read(deal)
     lang = reader.lang_for(deal)
