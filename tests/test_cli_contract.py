@@ -8,6 +8,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -421,3 +422,27 @@ def test_an_unknown_deal_id_suggests_the_sheets_spelling(
     error = json.loads(result.stdout)["error"]
     assert error["problems"] == [f"{typed}: {problem}"]
     assert error["hint"] == "give the deal id as the sheet's id column writes it and run again"
+
+
+def test_schedule_json_prints_one_object_when_it_stops(example_copy: Path, tmp_path: Path) -> None:
+    """`schedule --format json` stopped by SIGTERM printed nothing on stdout: no JSON object,
+    though --format json promises one."""
+    command = [sys.executable, "-m", "salessheet", "schedule", str(example_copy), "--at", "02:00"]
+    command += ["--state-dir", str(tmp_path / "state"), "--format", "json"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if line.startswith("scheduler started"):
+                break
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+    assert json.loads(out) == {
+        "source": str(example_copy),
+        "at": "02:00",
+        "status": "stopped",
+        "exit_code": 0,
+    }
