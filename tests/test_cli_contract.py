@@ -446,3 +446,18 @@ def test_schedule_json_prints_one_object_when_it_stops(example_copy: Path, tmp_p
         "status": "stopped",
         "exit_code": 0,
     }
+
+
+def test_a_tool_owned_sheet_given_as_the_pipeline_says_what_it_is(cli, example_copy: Path) -> None:
+    """`validate pipeline.xlsx --sheet "salessheet history"` said "no header row found in the
+    first 30 rows" and suggested `config init`, as though the ledger were a pipeline."""
+    assert cli("run", example_copy, "--today", "2026-11-28").exit_code == 1
+    result = cli("validate", example_copy, "--sheet", "salessheet history", "--format", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == {
+        "code": 2,
+        "message": f"{example_copy}: sheet 'salessheet history' is one salessheet writes (its own "
+        "records), not a pipeline",
+        "problems": [],
+        "hint": "give --sheet the sheet that holds the deals: 'Pipeline'",
+    }
