@@ -59,12 +59,12 @@ def load_pipeline(
                 hint=f"sheets in this file: {', '.join(repr(n) for n in names)}",
             )
         if sheet in OWNED_SHEETS:  # was: "no header row found", and a config init hint
-            deals = [n for n in names if n not in COMPANION_SHEETS]
+            tabs = [n for n in names if n not in COMPANION_SHEETS]
             raise SourceError(
                 f"{source}: sheet {sheet!r} is one salessheet writes (its own records), "
                 "not a pipeline",
                 hint="give --sheet the sheet that holds the deals"
-                + (f": {', '.join(repr(n) for n in deals)}" if deals else ""),
+                + (f": {', '.join(repr(n) for n in tabs)}" if tabs else ""),
             )
         candidates = [sheet]
     else:
