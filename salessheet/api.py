@@ -607,21 +607,28 @@ def init(
     today: dt.date,
     credentials: str | None = None,
     local_zone: str | None = None,
+    sheet: str | None = None,
 ) -> Initialised:
     """A new pipeline workbook (xlsx or Google Sheet) for the profile; never overwrites.
+    ``sheet``: the pipeline sheet's name (default: the profile's, else ``Pipeline``).
 
     In another language than the bundled profile's (English on the Chinese b2b), also the
     team's config beside it (``<name>.salessheet.yaml``: locale, currency and time zone, from
     ``local_zone``, this computer's IANA time zone, if known); the workbook is drawn with it."""
+    from dataclasses import replace
+
     from salessheet.init.team_config import team_config, write_team_config
-    from salessheet.init.workbook import check_target, init_workbook
+    from salessheet.init.workbook import check_sheet_name, check_target, init_workbook
 
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if sheet is not None:  # --sheet was ignored: the tab was "Pipeline" whatever it said
+        check_sheet_name(sheet)
     target = check_target(path)  # before the config: a bad target writes neither file
     config = team_config(target, prof, lang, today=today, local_zone=local_zone)
+    drawn = config.profile if config else prof
     made = init_workbook(
         target,
-        profile=config.profile if config else prof,
+        profile=replace(drawn, sheet=sheet) if sheet is not None else drawn,
         lang=lang,
         today=today,
         credentials=credentials,

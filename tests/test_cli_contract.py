@@ -461,3 +461,37 @@ def test_a_tool_owned_sheet_given_as_the_pipeline_says_what_it_is(cli, example_c
         "problems": [],
         "hint": "give --sheet the sheet that holds the deals: 'Pipeline'",
     }
+
+
+def test_init_names_the_pipeline_sheet_as_sheet_says(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`init pipeline.xlsx --sheet Deals` took the option and made a sheet called Pipeline;
+    the next `validate pipeline.xlsx --sheet Deals` then said "no sheet named 'Deals'"."""
+    from openpyxl import load_workbook
+
+    monkeypatch.chdir(tmp_path)
+    made = cli("init", "pipeline.xlsx", "--sheet", "Deals", "--today", "2026-11-28")
+    assert made.exit_code == 0, made.output
+    assert made.stdout.startswith(
+        "created pipeline.xlsx (b2b profile, en): sheets Deals, Line Items and instructions"
+    )
+    assert load_workbook(tmp_path / "pipeline.xlsx").sheetnames == [
+        "Deals",
+        "Line Items",
+        "Instructions",
+    ]
+    config = "pipeline.salessheet.yaml"
+    checked = cli("validate", "pipeline.xlsx", "--sheet", "Deals", "--config", config)
+    assert checked.exit_code == 0, checked.output
+    assert "No problems found in 2 deals." in checked.stdout
+
+
+def test_init_refuses_a_sheet_name_excel_does_not_take(cli, tmp_path: Path) -> None:
+    target = tmp_path / "pipeline.xlsx"
+    result = cli("init", target, "--sheet", "Q1/Q2", "--format", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["message"] == (
+        "--sheet 'Q1/Q2' holds /, which Excel does not allow in a sheet name"
+    )
+    assert not target.exists()

@@ -80,6 +80,7 @@ def init(c: Ctx, path: str, lang: str, **_: Any) -> int:
         today=c.today_date(),
         credentials=c.credentials,
         local_zone=this_computers_zone(),
+        sheet=c.sheet,
     )
     made = done.workbook
     if done.config is not None:
@@ -89,8 +90,8 @@ def init(c: Ctx, path: str, lang: str, **_: Any) -> int:
     else:
         option = f"--profile {profile.name}"
     text = (
-        f"created {made} ({profile.name} profile, {lang}): sheets Pipeline, Line Items and "
-        f"instructions, two example deals"
+        f"created {made} ({profile.name} profile, {lang}): sheets {c.sheet or 'Pipeline'}, "
+        "Line Items and instructions, two example deals"
     )
     if done.config is not None:
         from salessheet.init.adopt.vocabulary import LANGUAGE_NAMES
