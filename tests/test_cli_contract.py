@@ -495,3 +495,17 @@ def test_init_refuses_a_sheet_name_excel_does_not_take(cli, tmp_path: Path) -> N
         "--sheet 'Q1/Q2' holds /, which Excel does not allow in a sheet name"
     )
     assert not target.exists()
+
+
+def test_a_stage_that_allows_no_quote_is_refused_at_once(cli, example_copy: Path) -> None:
+    """`quote pipeline.xlsx --stage 丢单` listed each of its 10 lost deals as refused, two
+    problems apiece, then hinted "fix the pipeline or line items": the stage was the mistake."""
+    result = cli("quote", example_copy, "--stage", "丢单", "--json", "--out", example_copy.parent)
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == {
+        "code": 2,
+        "message": "stage '丢单' does not allow a quote: no quote is issued in it",
+        "problems": [],
+        "hint": "stages that allow one: opportunity / Opportunity / 销售机会; follow_up / "
+        "Follow-up / 客户跟进; negotiation / Negotiation / 报价与谈判",
+    }

@@ -182,6 +182,7 @@ def _select(
     deal_ids: list[str] | None,
     stage: str | None,
     all_deals: bool,
+    kind: str = "quote",
 ) -> list[tuple[str, Any]]:
     if deal_ids:
         return [(i, pipeline.deal(i)) for i in dict.fromkeys(str(i).strip() for i in deal_ids)]
@@ -192,6 +193,13 @@ def _select(
             raise UsageError(
                 f"unknown stage {stage!r}",
                 hint=f"stages: {'; '.join(pipeline.profile.stage_spellings())}",
+            )
+        if stage_id not in allowed:  # was: every deal of the stage refused, one by one
+            ids = [s.id for s in pipeline.profile.stages]
+            spelt = dict(zip(ids, pipeline.profile.stage_spellings(), strict=True))
+            raise UsageError(
+                f"stage {stage!r} does not allow a {kind}: no {kind} is issued in it",
+                hint=f"stages that allow one: {'; '.join(spelt.get(s, s) for s in allowed)}",
             )
         chosen = [d for d in pipeline.deals if d.stage == stage_id and d.id]
     elif all_deals:
@@ -239,7 +247,7 @@ def issue_documents(
     settings: DocumentSettings = pipeline.profile.documents or default_settings()
     reader = DealReader(pipeline, settings, kind, lang)
     run = _Run(pipeline, settings, reader, kind, fmt, allow_mismatch)
-    selected = _select(pipeline, reader.allowed, deal_ids, stage, all_deals)
+    selected = _select(pipeline, reader.allowed, deal_ids, stage, all_deals, kind)
     result = IssueResult(kind, fmt, Path(out_dir), dry_run)
     if not selected:
         return result
