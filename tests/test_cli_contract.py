@@ -509,3 +509,23 @@ def test_a_stage_that_allows_no_quote_is_refused_at_once(cli, example_copy: Path
         "hint": "stages that allow one: opportunity / Opportunity / 销售机会; follow_up / "
         "Follow-up / 客户跟进; negotiation / Negotiation / 报价与谈判",
     }
+
+
+def test_a_mistyped_file_name_suggests_the_file_that_is_there(
+    cli, example_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`validate pipline.xlsx` said only "no such file" and "see `salessheet validate
+    --help`"; it now names the file beside it whose name is close."""
+    monkeypatch.chdir(example_copy.parent)
+    result = cli("validate", "pipline.xlsx", "--format", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == {
+        "code": 2,
+        "message": "pipline.xlsx: no such file",
+        "problems": [],
+        "hint": "did you mean pipeline.xlsx?",
+    }
+    result = cli("validate", "exports/pipeline.xlsx", "--format", "json")
+    assert json.loads(result.stdout)["error"]["hint"] == (
+        "the folder exports does not exist: check the path"
+    )
