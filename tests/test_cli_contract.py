@@ -529,3 +529,34 @@ def test_a_mistyped_file_name_suggests_the_file_that_is_there(
     assert json.loads(result.stdout)["error"]["hint"] == (
         "the folder exports does not exist: check the path"
     )
+
+
+def test_a_quote_into_a_folder_it_may_not_write_names_the_folder(
+    example_copy: Path, tmp_path: Path
+) -> None:
+    """`quote ... --out rodir` (a read-only folder) said "/…/rodir/.Q-2026-0001_….html.tmp:
+    permission denied": a hidden temporary file the user never asked for."""
+    folder = tmp_path / "rodir"
+    folder.mkdir()
+    (tmp_path / "team.yaml").write_text(
+        "extends: b2b\ndocuments:\n  seller: {name: Acme, name_zh: 艾克美}\n", encoding="utf-8"
+    )
+    before = example_copy.read_bytes()
+    folder.chmod(0o555)
+    try:
+        result = unreadable_run(
+            tmp_path, "quote", str(example_copy), "D-0042", "--config", "team.yaml",
+            "--out", "rodir", "--json",
+        )  # fmt: skip
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 2, result.stderr
+    assert json.loads(result.stdout)["error"] == {
+        "code": 2,
+        "message": "rodir: cannot write Q-2026-0001_上海星河科技有限公司.html there "
+        "(Permission denied); nothing was registered",
+        "problems": [],
+        "hint": "give --out a folder you can write to (it is created if missing)",
+    }
+    assert example_copy.read_bytes() == before
+    assert list(folder.iterdir()) == []

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from salessheet.core.cellsafe import clip_rows
-from salessheet.core.errors import ConfigError, PreflightError, UsageError
+from salessheet.core.errors import ConfigError, PreflightError, SourceError, UsageError
 from salessheet.core.formatting import is_known_currency
 from salessheet.core.textnorm import normalise
 from salessheet.documents.context import (
@@ -280,11 +280,19 @@ def issue_documents(
 
     def finish(prepared: _Prepared, payload: bytes) -> None:
         target = prepared.document.path
-        out.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
         existed = target.exists()
-        tmp.write_bytes(payload)
-        tmp.replace(target)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(payload)
+            tmp.replace(target)
+        except OSError as exc:  # was: ".Q-2026-0001_….html.tmp: permission denied"
+            tmp.unlink(missing_ok=True)
+            raise SourceError(
+                f"{out}: cannot write {target.name} there ({exc.strerror or exc}); "
+                "nothing was registered",
+                hint="give --out a folder you can write to (it is created if missing)",
+            ) from exc
         if not existed:
             written.append(target)
         result.issued.append(prepared.document)
