@@ -560,3 +560,20 @@ def test_a_quote_into_a_folder_it_may_not_write_names_the_folder(
     }
     assert example_copy.read_bytes() == before
     assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize(("command", "what"), [("report", "report"), ("changes", "page")])
+def test_an_html_file_that_cannot_be_written_says_what_to_give(
+    cli, example_copy: Path, command: str, what: str
+) -> None:
+    """`report --html somedir` (a folder) ended with "see `salessheet report --help`"."""
+    folder = example_copy.parent / "out"
+    folder.mkdir()
+    result = cli(command, example_copy, "--html", folder, "--format", "json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == {
+        "code": 2,
+        "message": f"{folder}: cannot write the HTML {what} (Is a directory)",
+        "problems": [],
+        "hint": "give --html a file in a folder you can write to",
+    }

@@ -335,5 +335,8 @@ def save_html(report: AnalyticsReport, path: str | Path) -> Path:
     try:
         write_atomic(path, html.encode("utf-8"))
     except OSError as exc:
-        raise SourceError(f"{path}: cannot write the HTML report ({exc.strerror or exc})") from exc
+        raise SourceError(
+            f"{path}: cannot write the HTML report ({exc.strerror or exc})",
+            hint="give --html a file in a folder you can write to",
+        ) from exc
     return path
