@@ -476,9 +476,20 @@ def schedule(
     the source's time zone (a Google Sheet's own, else the profile's), whatever ``tz`` is."""
     from zoneinfo import ZoneInfo
 
-    from salessheet.nightly.scheduler import run_scheduler, scheduler_paths, utc_now
+    from salessheet.nightly.scheduler import (
+        run_scheduler,
+        scheduler_paths,
+        utc_now,
+        validate_at,
+        validate_tz,
+    )
+    from salessheet.stores.registry import is_gsheets, open_store
 
     zone = tz or profile.timezone
+    at = validate_at(at)  # a bad --at or --tz: exit 2 before the scheduler says it started
+    validate_tz(zone)
+    if not is_gsheets(source):  # a missing, unreadable or foreign file: exit 2 now, not at 02:00
+        open_store(source, credentials=credentials).sheets()
     if notify_options is not None:  # bad options: exit 2 now, not after every night's run
         notification_settings(profile, env=env, **notify_options)
     lock, log = scheduler_paths(source, state_dir, env=env)
@@ -596,21 +607,28 @@ def init(
     today: dt.date,
     credentials: str | None = None,
     local_zone: str | None = None,
+    sheet: str | None = None,
 ) -> Initialised:
     """A new pipeline workbook (xlsx or Google Sheet) for the profile; never overwrites.
+    ``sheet``: the pipeline sheet's name (default: the profile's, else ``Pipeline``).
 
     In another language than the bundled profile's (English on the Chinese b2b), also the
     team's config beside it (``<name>.salessheet.yaml``: locale, currency and time zone, from
     ``local_zone``, this computer's IANA time zone, if known); the workbook is drawn with it."""
+    from dataclasses import replace
+
     from salessheet.init.team_config import team_config, write_team_config
-    from salessheet.init.workbook import check_target, init_workbook
+    from salessheet.init.workbook import check_sheet_name, check_target, init_workbook
 
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if sheet is not None:  # --sheet was ignored: the tab was "Pipeline" whatever it said
+        check_sheet_name(sheet)
     target = check_target(path)  # before the config: a bad target writes neither file
     config = team_config(target, prof, lang, today=today, local_zone=local_zone)
+    drawn = config.profile if config else prof
     made = init_workbook(
         target,
-        profile=config.profile if config else prof,
+        profile=replace(drawn, sheet=sheet) if sheet is not None else drawn,
         lang=lang,
         today=today,
         credentials=credentials,
@@ -619,6 +637,19 @@ def init(
         return Initialised(made, None, ())
     write_team_config(config)
     return Initialised(made, config.path, config.checks)
+
+
+def config_beside(source: str) -> str | None:
+    """The config ``init`` or ``config init`` wrote beside a file source
+    (``<name>.salessheet.yaml``), if there is one: a command run without it reads the sheet
+    with the built-in profile."""
+    from salessheet.init.adopt.service import default_out
+    from salessheet.stores.registry import is_gsheets
+
+    if is_gsheets(source):
+        return None
+    path = default_out(source)
+    return str(path) if path.is_file() else None
 
 
 @dataclass(frozen=True)

@@ -66,5 +66,8 @@ def save_changes_html(c: Changes, path: str | Path) -> Path:
     try:
         write_atomic(path, render_changes_html(c).encode("utf-8"))
     except OSError as exc:
-        raise SourceError(f"{path}: cannot write the HTML page ({exc.strerror or exc})") from exc
+        raise SourceError(
+            f"{path}: cannot write the HTML page ({exc.strerror or exc})",
+            hint="give --html a file in a folder you can write to",
+        ) from exc
     return path

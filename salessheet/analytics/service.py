@@ -75,6 +75,7 @@ from salessheet.analytics.forecasting import forecast_accuracy
 from salessheet.analytics.model import AnalyticsReport, History, RateTable
 from salessheet.core.catalogue import FORMULA_NOT_CALCULATED
 from salessheet.core.errors import ConfigError, SourceError, UsageError
+from salessheet.core.files import read_error_hint
 from salessheet.core.formatting import is_known_currency
 from salessheet.core.textnorm import is_zh
 from salessheet.rules.engine import Evaluation
@@ -284,9 +285,15 @@ def check_rates(rates: object, where: str = "rate table") -> RateTable:
         raise ConfigError(
             f"{where}: {len(problems)} problem(s)",
             problems=problems,
-            hint='e.g. {"as_of": "2026-11-28", "base": "CNY", "rates": {"USD": "7.10"}}',
+            hint=RATES_HINT,
         )
     return {"as_of": day, "base": base, "rates": clean}
+
+
+RATES_HINT = (
+    'a rate table is JSON: {"as_of": "2026-11-28", "base": "CNY", "rates": {"USD": "7.10"}} '
+    "(units of the base per unit of each currency)"
+)
 
 
 def load_rates(path: str | Path) -> RateTable:
@@ -298,14 +305,18 @@ def load_rates(path: str | Path) -> RateTable:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the rate table ({exc.strerror or exc})") from exc
+        raise ConfigError(
+            f"{path}: cannot read the rate table ({exc.strerror or exc})",
+            hint=read_error_hint(path, exc) or RATES_HINT,
+        ) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: the rate table is not UTF-8 text") from exc
+        raise ConfigError(f"{path}: the rate table is not UTF-8 text", hint=RATES_HINT) from exc
     try:
         data = json.loads(text, parse_float=Decimal, parse_int=Decimal)
     except json.JSONDecodeError as exc:
         raise ConfigError(
-            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+            hint=RATES_HINT,
         ) from exc
     return check_rates(data, where=str(path))
 
@@ -324,5 +335,8 @@ def save_html(report: AnalyticsReport, path: str | Path) -> Path:
     try:
         write_atomic(path, html.encode("utf-8"))
     except OSError as exc:
-        raise SourceError(f"{path}: cannot write the HTML report ({exc.strerror or exc})") from exc
+        raise SourceError(
+            f"{path}: cannot write the HTML report ({exc.strerror or exc})",
+            hint="give --html a file in a folder you can write to",
+        ) from exc
     return path

@@ -40,6 +40,18 @@ class Ctx:
     def profile(self) -> Profile:
         from salessheet.settings.profile import load_profile  # pydantic: only when needed
 
+        # an empty value (`--config "$CFG"` with CFG unset) is refused: read as "not given",
+        # the run quietly checked the sheet against b2b instead of the team's config
+        for option in ("config", "profile"):
+            if self.opts.get(option) is not None and not str(self.opts[option]).strip():
+                from salessheet.core.errors import UsageError
+
+                raise UsageError(
+                    f"--{option} is empty",
+                    hint=f"give the {'config file' if option == 'config' else 'profile'} "
+                    f"(is the variable that holds it unset?), or leave --{option} out to use "
+                    "the b2b profile",
+                )
         if self.opts.get("config"):
             return load_profile(self.opts["config"])
         return load_profile(self.opts.get("profile") or "b2b")
@@ -70,13 +82,25 @@ class Ctx:
         return today if isinstance(today, dt.date) else today(self.profile.timezone)
 
 
+# The dates --today may name: a run's dates reach a year or so either side of today (quote
+# validity, forecast months, stall clocks), which year 1 or 9999 takes past what Python's dates
+# hold ("internal error: year 10000 is out of range", exit 70, for a typo).
+TODAY_RANGE = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
+
+
 def _parse_today(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+    first, last = TODAY_RANGE
+    if param.name == "today" and not first <= day <= last:
+        raise click.BadParameter(
+            f"{value!r} is not a date salessheet can run on: give one from {first} to {last}"
+        )
+    return day
 
 
 findings_limit = click.option(

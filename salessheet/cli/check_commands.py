@@ -24,10 +24,10 @@ def validate(c: Ctx, source: str, limit: int, **_: Any) -> int:
     \b
     Examples:
       salessheet validate pipeline.xlsx
-      salessheet validate pipeline.xlsx --sheet 商机 --today 2026-11-28
+      salessheet validate pipeline.xlsx --sheet Pipeline --today 2026-11-28
       salessheet validate deals.csv --config examples/maven.yaml --format json
     """
-    from salessheet.api import validate_evaluation
+    from salessheet.api import config_beside, validate_evaluation
     from salessheet.cli.render import render_report
 
     with working(f"validate {source}"):
@@ -35,7 +35,12 @@ def validate(c: Ctx, source: str, limit: int, **_: Any) -> int:
             source, profile=c.profile, sheet=c.sheet, today=c.today(), credentials=c.credentials
         )
         report = ev.check_report()
-    emit(report, lambda: render_report(report, title="validate", limit=limit), c.fmt)
+    beside = None if c.opts.get("config") else config_beside(source)
+    emit(
+        report,
+        lambda: render_report(report, title="validate", limit=limit, beside=beside),
+        c.fmt,
+    )
     leave_to_exit((ev, report))  # the deals and cells too: 2 million objects
     return report.exit_code
 
@@ -141,7 +146,7 @@ def run(
       salessheet run pipeline.xlsx --dry-run
       salessheet run pipeline.xlsx --today 2026-11-28 --format json
     """
-    from salessheet.api import notification_settings
+    from salessheet.api import config_beside, notification_settings
     from salessheet.api import run as api_run
     from salessheet.cli.render import render_run
 
@@ -170,7 +175,8 @@ def run(
 
         results = api_notify(report, c.profile, env=os.environ, **notifying)
         report.extra["notifications"] = [r.to_dict() for r in results]
-    emit(report, lambda: render_run(report, limit=limit), c.fmt)
+    beside = None if c.opts.get("config") else config_beside(source)
+    emit(report, lambda: render_run(report, limit=limit, beside=beside), c.fmt)
     for r in results:
         click.echo(r.render(), err=True)
     return report.exit_code  # a failed notification or action never changes the exit code

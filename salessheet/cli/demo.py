@@ -11,6 +11,7 @@ from typing import Any
 
 from salessheet import api
 from salessheet.cli.render import render_report, render_run, render_stalled
+from salessheet.core.errors import UsageError
 from salessheet.core.resources import data_dir
 from salessheet.settings.profile import Profile, load_profile
 from salessheet.stores.base import CellWrite, WriteBatch
@@ -41,9 +42,43 @@ def _heading(echo: Callable[[str], None], n: int, text: str) -> None:
     echo(f"━━ {n}. {text} " + "━" * max(0, 70 - len(text)))
 
 
+# What the demo writes into its folder, and the mark it leaves there: a folder with the mark is
+# an earlier demo's, whose files a new demo may replace; any other folder's are the user's.
+DEMO_FILES = ("pipeline.xlsx", "report.html", "changes.html", "documents")
+DEMO_MARK = ".salessheet-demo"
+
+
+def demo_folder(out: str | None) -> Path:
+    """The demo's folder: a new temporary one, or ``out`` when nothing the demo writes is
+    there yet (or an earlier demo wrote it). `demo --out .` beside a team's own pipeline.xlsx
+    deleted the team's workbook and report.html and put the demo's in their place."""
+    if not out:
+        folder = Path(tempfile.mkdtemp(prefix="salessheet-demo-"))
+    else:
+        folder = Path(out)
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(
+                f"{folder}: is a file, not a folder; nothing was changed",
+                hint="give --out a folder for the demo's copy and documents",
+            )
+        taken = [n for n in DEMO_FILES if (folder / n).exists() or (folder / n).is_symlink()]
+        if taken and not (folder / DEMO_MARK).is_file():
+            raise UsageError(
+                f"{folder}: already holds {', '.join(taken)}, which the demo would overwrite; "
+                "nothing was changed",
+                hint="give --out a new or empty folder (or one an earlier demo made), or leave "
+                "--out out for a temporary folder",
+            )
+        folder.mkdir(parents=True, exist_ok=True)
+    (folder / DEMO_MARK).write_text(
+        "Made by `salessheet demo`: a later demo may replace the files it wrote here.\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
 def run_demo(out: str | None = None, *, echo: Callable[[str], None] = print) -> Path:
-    folder = Path(out) if out else Path(tempfile.mkdtemp(prefix="salessheet-demo-"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = demo_folder(out)
     workbook = folder / "pipeline.xlsx"
     if workbook.exists():
         workbook.unlink()

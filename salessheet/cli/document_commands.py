@@ -28,12 +28,15 @@ def _document_command(kind: str) -> None:
     ids) goes on past refused deals: exit 1 when some were issued and some refused
     (both listed), exit 2 only when nothing was written.
 
+    The seller (your company) comes from a config: documents.seller.
+
     \b
     Examples:
-      salessheet {kind} pipeline.xlsx D-0042
-      salessheet {kind} pipeline.xlsx D-0042 --format pdf --out quotes/
-      salessheet {kind} pipeline.xlsx --stage negotiation --format docx
-      salessheet {kind} pipeline.xlsx --all --dry-run
+      printf 'extends: b2b\\ndocuments:\\n  seller: {{name: Acme, name_zh: 艾克美}}\\n' > team.yaml
+      salessheet {kind} pipeline.xlsx D-0042 --config team.yaml
+      salessheet {kind} pipeline.xlsx D-0042 --config team.yaml --format pdf --out {kind}s/
+      salessheet {kind} pipeline.xlsx --stage negotiation --config team.yaml --format docx
+      salessheet {kind} pipeline.xlsx --all --config team.yaml --dry-run
       salessheet {kind} --fields --lang zh
     """,
     )
@@ -100,8 +103,20 @@ def _document_command(kind: str) -> None:
             raise UsageError("give the SOURCE (and a DEAL_ID, --stage or --all)")
         if not deal_ids and not stage and not all_deals:
             raise UsageError("give a DEAL_ID, --stage STAGE or --all")
+        given = [
+            *([" ".join(deal_ids)] if deal_ids else []),
+            *([f"--stage {stage}"] if stage else []),
+            *(["--all"] if all_deals else []),
+        ]
+        if len(given) > 1:  # one of them used to win silently: `D-0042 --all` issued one quote
+            raise UsageError(
+                f"give DEAL_IDs, --stage or --all, not {' and '.join(given)}",
+                hint="one selection per run: run it once for each",
+            )
         bar = None
+        # (not into a log: a bar that cannot redraw prints only its label, "quotes")
         show_bar = c.fmt == "text" and (stage or all_deals or len(deal_ids) > 1)
+        show_bar = show_bar and sys.stderr.isatty()
 
         def progress(done: int, total: int, deal_id: str) -> None:
             nonlocal bar
@@ -153,7 +168,7 @@ def _document_command(kind: str) -> None:
             text += (
                 f"\n{len(result.failed)} deal(s) refused, no {kind} for them:\n"
                 + "\n".join(f"  {line}" for line in result.refusals())
-                + "\n  hint: fix the pipeline or line items and run again"
+                + f"\n  hint: {result.hint()}"
             )
         emit(result.to_dict(), text, c.fmt)
         return result.exit_code

@@ -62,7 +62,7 @@ def rules(c: Ctx, fmt: str, **_: Any) -> int:
     """
     checks = list(CATALOGUE.values())
     team: list[Check] = []
-    if c.opts.get("config") or c.opts.get("profile"):
+    if c.opts.get("config") is not None or c.opts.get("profile") is not None:
         team = [r.check for r in c.profile.rules]
     if fmt == "markdown":
         click.echo(markdown_table([*checks, *team]), nl=False)

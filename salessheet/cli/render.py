@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shlex
 from collections import Counter
-from collections.abc import Iterable
 from typing import Any
 
 from salessheet.core.catalogue import MISSING_COLUMN, UNKNOWN_STAGE
@@ -32,20 +31,21 @@ def _value(v: object) -> str:
     return text if len(text) <= 30 else text[:27] + "…"
 
 
-ID_COLUMNS = 24  # the widest a deal id column grows to (ids longer than that are clipped)
+DEAL_COLS = 12  # the deal id column: at least this wide, wider for longer ids ...
+MAX_DEAL_COLS = 24  # ... up to this (a Salesforce id has 18 characters, a Zoho one 24)
 
 
-def id_width(ids: Iterable[str], least: int) -> int:
-    """The deal id column's width for these ids: ``least`` or the longest, up to ID_COLUMNS
-    (HubSpot's ids all start "DEAL-": clipped to 10 columns, no two could be told apart)."""
-    return min(ID_COLUMNS, max([least, *(width(i) for i in ids)]))
+def columns_for(texts: list[str], least: int, most: int) -> int:
+    """A column's width: its widest text (in terminal columns), within ``least`` and ``most``.
+    An id clipped to a fixed width would show different deals as one (``0068a0000…``)."""
+    return max(least, min(most, max((width(t) for t in texts), default=0)))
 
 
-def finding_line(f: Finding, *, mark_new: bool = True, deal_width: int = 12) -> str:
+def finding_line(f: Finding, *, mark_new: bool = True, deal_cols: int = DEAL_COLS) -> str:
     where = f.cell or (f"row {f.row}" if f.row else "")
     status = f" [{f.status}]" if f.status == "new" and mark_new else ""
     deal = f.deal_id or "-"
-    return f"  {ljust(where, 7)} {ljust(deal, deal_width)} {f.code:<20} {f.message}{status}"
+    return f"  {ljust(where, 7)} {ljust(deal, deal_cols)} {f.code:<20} {f.message}{status}"
 
 
 GROUP_MIN = 3  # this many identical findings (all but the cell) are shown as one line
@@ -75,35 +75,52 @@ def _grouped(findings: list[Finding]) -> list[list[Finding]]:
     return out
 
 
-def group_line(group: list[Finding], *, mark_new: bool = True, deal_width: int = 12) -> str:
+def _group_deal(group: list[Finding]) -> str:
+    """The deal column of a line: the one deal's id, or ``×N`` for a group of several."""
+    if len({x.deal_id for x in group}) == 1:
+        return group[0].deal_id or "-"
+    return f"×{len(group)}"
+
+
+def group_line(group: list[Finding], *, mark_new: bool = True, deal_cols: int = DEAL_COLS) -> str:
     if len(group) == 1:
-        return finding_line(group[0], mark_new=mark_new, deal_width=deal_width)
+        return finding_line(group[0], mark_new=mark_new, deal_cols=deal_cols)
     f = group[0]
     cells = [x.cell or (f"row {x.row}" if x.row else "") for x in group]
     shown = ", ".join(c for c in cells[:GROUP_CELLS] if c)
     more = ", …" if len(group) > GROUP_CELLS else ""
     status = " [new]" if f.status == "new" and mark_new else ""
-    deals = {x.deal_id for x in group}
-    deal = (f.deal_id or "-") if len(deals) == 1 else f"×{len(group)}"
     return (
-        f"  {ljust(cells[0], 7)} {ljust(deal, deal_width)} {f.code:<20} {f.message} "
+        f"  {ljust(cells[0], 7)} {ljust(_group_deal(group), deal_cols)} {f.code:<20} {f.message} "
         f"(×{len(group)}: {shown}{more}){status}"
     )
 
 
-def fix_command(report: CheckReport) -> str | None:
+def fix_command(
+    report: CheckReport, beside: str | None = None, command: str = "validate"
+) -> str | None:
     """The one command that fixes most findings, when most say the built-in profile does not
-    fit the sheet (stages it does not know, columns it lacks)."""
+    fit the sheet (stages it does not know, columns it lacks): ``command`` again with the
+    config ``beside`` the file (``init`` or ``config init`` wrote it), else ``config init``."""
     if report.profile not in BUILTIN_PROFILES:
         return None
     active = [f for f in report.findings if f.status != "resolved" and f.severity != "info"]
     misfit = sum(1 for f in active if f.code in MISFIT)
     if not misfit or misfit * 2 < len(active):
         return None
+    if beside:
+        return f"salessheet {command} {shlex.quote(report.source)} --config {shlex.quote(beside)}"
     return f"salessheet config init {shlex.quote(report.source)}"
 
 
-def render_report(report: CheckReport, *, title: str, limit: int = 50, fix: bool = True) -> str:
+def render_report(
+    report: CheckReport,
+    *,
+    title: str,
+    limit: int = 50,
+    fix: bool = True,
+    beside: str | None = None,
+) -> str:
     lines = [
         f"{title}: {report.source} — sheet {report.sheet!r}, {count(report.deals, 'deal')}, "
         f"profile {report.profile}, today {report.today.isoformat()}"
@@ -113,6 +130,18 @@ def render_report(report: CheckReport, *, title: str, limit: int = 50, fix: bool
     active = [f for f in findings if f.status != "resolved"]
     # "[new]" only means something once there is a previous run to compare with
     has_history = any(f.status != "new" for f in findings)
+    shown_runs: dict[str, list[list[Finding]]] = {}
+    for sev in ("error", "warning", "info"):
+        runs = _grouped([f for f in active if f.severity == sev])
+        shown_runs[sev] = runs if limit <= 0 else runs[:limit]
+    resolved = [f for f in findings if f.status == "resolved"]
+    resolved_shown = resolved[: max(limit, 1)]
+    deal_cols = columns_for(
+        [_group_deal(g) for runs in shown_runs.values() for g in runs]
+        + [f.deal_id or "-" for f in resolved_shown],
+        DEAL_COLS,
+        MAX_DEAL_COLS,
+    )
     for sev in ("error", "warning", "info"):
         group = [f for f in active if f.severity == sev]
         if not group:
@@ -122,19 +151,17 @@ def render_report(report: CheckReport, *, title: str, limit: int = 50, fix: bool
         lines.append("")
         lines.append(f"{HEADINGS[sev]} ({len(group)}): {summary}")
         runs = _grouped(group)
-        shown = runs if limit <= 0 else runs[:limit]
-        dw = id_width((g[0].deal_id or "-" for g in shown), 12)
-        lines += [group_line(g, mark_new=has_history, deal_width=dw) for g in shown]
+        shown = shown_runs[sev]
+        lines += [group_line(g, mark_new=has_history, deal_cols=deal_cols) for g in shown]
         if len(shown) < len(runs):
             rest = sum(len(g) for g in runs[len(shown) :])
             lines.append(
                 f"  … and {rest} more (--limit 0 shows all, --format json gives every finding)"
             )
-    resolved = [f for f in findings if f.status == "resolved"]
     if resolved:
         lines.append("")
         lines.append(f"Resolved since the last run ({len(resolved)}):")
-        lines += [f"  {f.deal_id or '-':<12} {f.code}" for f in resolved[: max(limit, 1)]]
+        lines += [f"  {ljust(f.deal_id or '-', deal_cols)} {f.code}" for f in resolved_shown]
     s = report.summary()
     lines.append("")
     if not active:
@@ -145,14 +172,20 @@ def render_report(report: CheckReport, *, title: str, limit: int = 50, fix: bool
         f"{s['info']} info ({s['new']} new, {s['resolved']} resolved)"
     )
     if fix:
-        lines += fix_lines(report)
+        lines += fix_lines(report, beside, title)
     return "\n".join(lines)
 
 
-def fix_lines(report: CheckReport) -> list[str]:
-    command = fix_command(report)
+def fix_lines(report: CheckReport, beside: str | None = None, title: str = "validate") -> list[str]:
+    command = fix_command(report, beside, title)
     if not command:
         return []
+    if beside:
+        return [
+            f"Most of these say the {report.profile} profile does not fit this sheet; the "
+            f"config written for it, {beside}, was not used: pass it with --config",
+            f"  {command}",
+        ]
     return [
         f"Most of these say the {report.profile} profile does not fit this sheet; a config "
         "written for the sheet fixes them:",
@@ -171,15 +204,25 @@ def render_stalled(report: CheckReport, *, limit: int = 50) -> str:
         lines.append("No stalled deals.")
         return "\n".join(lines)
     shown = rows if limit <= 0 else rows[:limit]
-    dw = id_width((r["deal_id"] or "-" for r in shown), 10)
-    head = f"  {ljust('deal', dw)} {'owner':<14} {'stage':<12} {'days':>5} {'limit':>5}  what"
-    lines.append(head)
-    for r, f in zip(shown, report.findings, strict=False):
+    deals = [r["deal_id"] or "-" for r in shown]
+    owners = [str(r["owner"] or "-") for r in shown]
+    stages = [str(r.get("stage_label") or r["stage"] or "-") for r in shown]
+    # sized to what they hold: ids clipped to a fixed width showed different deals as one
+    d_cols = columns_for(deals, 10, MAX_DEAL_COLS)
+    o_cols = columns_for(owners, 14, 20)
+    s_cols = columns_for(stages, 12, 24)
+    lines.append(
+        f"  {ljust('deal', d_cols)} {ljust('owner', o_cols)} {ljust('stage', s_cols)}"
+        f" {'days':>5} {'limit':>5}  what"
+    )
+    for r, f, deal, owner, stage in zip(
+        shown, report.findings, deals, owners, stages, strict=False
+    ):
         days = "" if r["days"] is None else str(r["days"])
         limit_s = "" if r["threshold"] is None else str(r["threshold"])
         lines.append(
-            f"  {ljust(r['deal_id'] or '-', dw)} {ljust(str(r['owner'] or '-'), 14)} "
-            f"{ljust(str(r.get('stage_label') or r['stage'] or '-'), 12)} {days:>5} {limit_s:>5}"
+            f"  {ljust(deal, d_cols)} {ljust(owner, o_cols)} "
+            f"{ljust(stage, s_cols)} {days:>5} {limit_s:>5}"
             f"  {f.code}: {f.message}"
         )
     if len(shown) < len(rows):
@@ -189,7 +232,7 @@ def render_stalled(report: CheckReport, *, limit: int = 50) -> str:
     return "\n".join(lines)
 
 
-def render_run(report: CheckReport, *, limit: int = 50) -> str:
+def render_run(report: CheckReport, *, limit: int = 50, beside: str | None = None) -> str:
     text = render_report(report, title="run", limit=limit, fix=False)
     lines = [text, ""]
     events = report.extra.get("events", [])
@@ -200,10 +243,14 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
     if moves:
         lines.append(f"Stage changes since the last run ({len(moves)}):")
         name = report.extra.get("stage_labels", {})  # the stages as the sheet writes them
-        shown = moves if limit <= 0 else moves[:limit]  # --limit 0: all
-        lines += [f"  {e[2]:<12} {name.get(e[4], e[4])} → {name.get(e[5], e[5])}" for e in shown]
-        if len(shown) < len(moves):
-            lines.append(f"  … and {len(moves) - len(shown)} more (--limit 0 shows all)")
+        moved = moves if limit <= 0 else moves[:limit]  # --limit 0: all
+        cols = columns_for([str(e[2]) for e in moved], DEAL_COLS, MAX_DEAL_COLS)
+        lines += [
+            f"  {ljust(str(e[2]), cols)} {name.get(e[4], e[4])} → {name.get(e[5], e[5])}"
+            for e in moved
+        ]
+        if len(moved) < len(moves):
+            lines.append(f"  … and {len(moves) - len(moved)} more (--limit 0 shows all)")
     if "actions" in report.extra:
         lines += render_actions(report.extra["actions"], dry_run="dry_run" in report.extra)
     if "dry_run" in report.extra:
@@ -232,7 +279,7 @@ def render_run(report: CheckReport, *, limit: int = 50) -> str:
             lines.append(f"  skipped {sheet} row {row}: {why}")
         if w.get("note"):
             lines.append(w["note"])
-    return "\n".join(lines + fix_lines(report)).rstrip()
+    return "\n".join(lines + fix_lines(report, beside, "run")).rstrip()
 
 
 def render_actions(actions: list[dict[str, Any]], *, dry_run: bool) -> list[str]:
@@ -246,6 +293,8 @@ def render_actions(actions: list[dict[str, Any]], *, dry_run: bool) -> list[str]
         parts = ", ".join(f"{counts[s]} {s}" for s in ("done", "failed", "skipped") if counts[s])
         head = f"On-enter actions ({parts}):"
     lines = [head]
+    d_cols = columns_for([a["deal_id"] for a in actions], DEAL_COLS, MAX_DEAL_COLS)
+    s_cols = columns_for([a.get("stage_label") or a["stage"] for a in actions], 12, 24)
     for a in actions:
         status = a["status"]
         if status == "failed":
@@ -261,7 +310,7 @@ def render_actions(actions: list[dict[str, Any]], *, dry_run: bool) -> list[str]
         elif a.get("reason"):
             detail = a["reason"]
         stage = a.get("stage_label") or a["stage"]
-        text = f"  {ljust(a['deal_id'], 12)} {ljust(stage, 12)} {a['action']}: {status}"
+        text = f"  {ljust(a['deal_id'], d_cols)} {ljust(stage, s_cols)} {a['action']}: {status}"
         lines.append(f"{text} — {detail}" if detail else text)
     return lines
 

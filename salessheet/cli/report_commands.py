@@ -155,7 +155,7 @@ def schedule(
 
     stop = threading.Event()
     with stop_on_signals(stop, echo):
-        return api_schedule(
+        code = api_schedule(
             source,
             at=at,
             tz=tz,
@@ -174,6 +174,9 @@ def schedule(
             echo=echo,
             stop=stop,
         )
+    if c.fmt == "json":  # the one JSON object --format json promises, once it has stopped
+        emit({"source": source, "at": at, "status": "stopped", "exit_code": code}, "", c.fmt)
+    return code
 
 
 @contextmanager

@@ -80,6 +80,7 @@ def init(c: Ctx, path: str, lang: str, **_: Any) -> int:
         today=c.today_date(),
         credentials=c.credentials,
         local_zone=this_computers_zone(),
+        sheet=c.sheet,
     )
     made = done.workbook
     if done.config is not None:
@@ -89,8 +90,8 @@ def init(c: Ctx, path: str, lang: str, **_: Any) -> int:
     else:
         option = f"--profile {profile.name}"
     text = (
-        f"created {made} ({profile.name} profile, {lang}): sheets Pipeline, Line Items and "
-        f"instructions, two example deals"
+        f"created {made} ({profile.name} profile, {lang}): sheets {c.sheet or 'Pipeline'}, "
+        "Line Items and instructions, two example deals"
     )
     if done.config is not None:
         from salessheet.init.adopt.vocabulary import LANGUAGE_NAMES
@@ -266,7 +267,7 @@ def config_init(
     Examples:
       salessheet config init deals.csv
       salessheet config init "Sales Pipeline.xlsx" --out team.yaml
-      salessheet config init 商机.xlsx --sheet 商机 --profile lite
+      salessheet config init 商机.xlsx --sheet Pipeline --profile lite
       salessheet config init export.csv --format json
     """
     import datetime as dt

@@ -3,11 +3,27 @@ the report writer; knows nothing of spreadsheets."""
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
+import shlex
 from pathlib import Path
 
-__all__ = ["fsync_dir", "silent_unlink", "write_atomic"]
+__all__ = ["fsync_dir", "read_error_hint", "silent_unlink", "write_atomic"]
+
+
+def read_error_hint(path: Path | str, exc: OSError) -> str | None:
+    """How to fix a file that could not be read, when the error says (no permission: whose
+    file it is decides; a file on a disk that failed: copy it), else None."""
+    quoted = shlex.quote(str(path))
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (
+            f"you may not read this file: if it is yours, `chmod u+r {quoted}`; else ask its "
+            f"owner (`ls -l {quoted}` shows who) or work on a copy you can read"
+        )
+    if exc.errno == errno.EIO:
+        return "the disk could not read the file: copy it from a backup or another disk"
+    return None
 
 
 def silent_unlink(path: Path) -> None:

@@ -48,6 +48,15 @@ def allowed_stages(kind: str, rule: StageRule, stages: list[StageInfo]) -> list[
     return document_stages(kind, rule, stages)
 
 
+SELLER_PLACEHOLDER = "the seller is still the profile's placeholder"
+SELLER_HINT = (
+    "your company's name goes in a config that extends the profile: "
+    "`printf 'extends: b2b\\ndocuments:\\n  seller: {name: Acme Trading Ltd., "
+    "name_zh: 艾克美贸易有限公司}\\n' > team.yaml`, then add --config team.yaml "
+    "(with a config of your own, set documents.seller there)"
+)
+
+
 def seller_problems(seller: Any, noun: str = "a document", lang: str = "en") -> list[str]:
     """The seller name the document shows is still the profile's placeholder: it would reach a
     customer with 'Your Company Ltd.' on it. A Chinese document shows ``name_zh`` (``name``
@@ -61,7 +70,7 @@ def seller_problems(seller: Any, noun: str = "a document", lang: str = "en") -> 
     if shown not in (PLACEHOLDER_SELLER, PLACEHOLDER_SELLER_ZH):
         return []
     return [
-        f"the seller is still the profile's placeholder {shown!r}; {noun} needs "
+        f"{SELLER_PLACEHOLDER} {shown!r}; {noun} needs "
         f"your company's name: set documents.seller.{key} in your config"
     ]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from salessheet.core.cellsafe import clip_rows
-from salessheet.core.errors import ConfigError, PreflightError, UsageError
+from salessheet.core.errors import ConfigError, PreflightError, SourceError, UsageError
 from salessheet.core.formatting import is_known_currency
 from salessheet.core.textnorm import normalise
 from salessheet.documents.context import (
@@ -33,7 +33,7 @@ from salessheet.documents.html import MissingVariable, html_variables, render_ht
 from salessheet.documents.line_items import read_line_items
 from salessheet.documents.money import Totals, compute_totals
 from salessheet.documents.pdf import render_pdfs
-from salessheet.documents.preflight import preflight
+from salessheet.documents.preflight import SELLER_HINT, SELLER_PLACEHOLDER, preflight
 from salessheet.documents.register import Register, check_register, display_number
 from salessheet.settings.documents import (
     FORMATS,
@@ -114,6 +114,20 @@ class IssueResult:
         """``DEAL: problem``, one line per problem of every refused deal."""
         return [f"{f.deal_id}: {p}" for f in self.failed for p in f.problems]
 
+    def hint(self) -> str:
+        """What to do about the refused deals: name the seller in a config (a new user has
+        none yet) when that is what stopped them, and fix the sheet for the rest."""
+        problems = [p for f in self.failed for p in f.problems]
+        seller = any(p.startswith(SELLER_PLACEHOLDER) for p in problems)
+        unknown = any(p.startswith(NO_DEAL) for p in problems)
+        other = any(not p.startswith((SELLER_PLACEHOLDER, NO_DEAL)) for p in problems)
+        parts = [SELLER_HINT] if seller else []
+        if unknown:  # a typo on the command line: the sheet is fine
+            parts.append("give the deal id as the sheet's id column writes it")
+        if other:
+            parts.append("fix the pipeline or line items")
+        return "; ".join(parts) + " and run again"
+
     def error(self) -> PreflightError | None:
         """The PreflightError (exit 2) listing every problem of every refused deal, when deals
         were refused and none was issued. A batch that issued some and refused others is no
@@ -125,7 +139,7 @@ class IssueResult:
             f"{n} deal{'s' if n > 1 else ''} refused: no {self.kind} produced for "
             f"{', '.join(f.deal_id for f in self.failed)}",
             self.refusals(),
-            hint="fix the pipeline or line items and run again",
+            hint=self.hint(),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -168,6 +182,7 @@ def _select(
     deal_ids: list[str] | None,
     stage: str | None,
     all_deals: bool,
+    kind: str = "quote",
 ) -> list[tuple[str, Any]]:
     if deal_ids:
         return [(i, pipeline.deal(i)) for i in dict.fromkeys(str(i).strip() for i in deal_ids)]
@@ -178,6 +193,13 @@ def _select(
             raise UsageError(
                 f"unknown stage {stage!r}",
                 hint=f"stages: {'; '.join(pipeline.profile.stage_spellings())}",
+            )
+        if stage_id not in allowed:  # was: every deal of the stage refused, one by one
+            ids = [s.id for s in pipeline.profile.stages]
+            spelt = dict(zip(ids, pipeline.profile.stage_spellings(), strict=True))
+            raise UsageError(
+                f"stage {stage!r} does not allow a {kind}: no {kind} is issued in it",
+                hint=f"stages that allow one: {'; '.join(spelt.get(s, s) for s in allowed)}",
             )
         chosen = [d for d in pipeline.deals if d.stage == stage_id and d.id]
     elif all_deals:
@@ -225,7 +247,7 @@ def issue_documents(
     settings: DocumentSettings = pipeline.profile.documents or default_settings()
     reader = DealReader(pipeline, settings, kind, lang)
     run = _Run(pipeline, settings, reader, kind, fmt, allow_mismatch)
-    selected = _select(pipeline, reader.allowed, deal_ids, stage, all_deals)
+    selected = _select(pipeline, reader.allowed, deal_ids, stage, all_deals, kind)
     result = IssueResult(kind, fmt, Path(out_dir), dry_run)
     if not selected:
         return result
@@ -258,11 +280,19 @@ def issue_documents(
 
     def finish(prepared: _Prepared, payload: bytes) -> None:
         target = prepared.document.path
-        out.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
         existed = target.exists()
-        tmp.write_bytes(payload)
-        tmp.replace(target)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(payload)
+            tmp.replace(target)
+        except OSError as exc:  # was: ".Q-2026-0001_….html.tmp: permission denied"
+            tmp.unlink(missing_ok=True)
+            raise SourceError(
+                f"{out}: cannot write {target.name} there ({exc.strerror or exc}); "
+                "nothing was registered",
+                hint="give --out a folder you can write to (it is created if missing)",
+            ) from exc
         if not existed:
             written.append(target)
         result.issued.append(prepared.document)
@@ -360,6 +390,27 @@ def _fingerprint(run: _Run, deal: Any, data: DealData, totals: Totals) -> str:
     )
 
 
+NO_DEAL = "no deal with id"
+
+
+def _near_ids(wanted: str, ids: list[str]) -> list[str]:
+    """The sheet's ids a mistyped one probably meant: the same but for case or spaces
+    (``d-0042``), the same number (``42`` for ``D-0042``), else the closest spellings."""
+    import difflib
+    import re
+
+    folded = wanted.strip().casefold()
+    same = [i for i in ids if i.strip().casefold() == folded]
+    if same:
+        return same[:3]
+    digits = wanted.strip().lstrip("0")
+    if digits.isdigit():
+        numbered = [i for i in ids if re.sub(r"\D", "", i).lstrip("0") == digits]
+        if numbered:
+            return numbered[:3]
+    return difflib.get_close_matches(wanted, ids, n=3, cutoff=0.8)
+
+
 def _issue_one(
     run: _Run,
     deal_id: str,
@@ -373,7 +424,9 @@ def _issue_one(
     pipeline = run.pipeline
     settings = run.settings
     if deal is None:
-        return None, [f"no deal with id {deal_id!r} in sheet {pipeline.sheet!r}"]
+        near = _near_ids(deal_id, [d.id for d in pipeline.deals if d.id])
+        also = f" (did you mean {' or '.join(repr(i) for i in near)}?)" if near else ""
+        return None, [f"{NO_DEAL} {deal_id!r} in sheet {pipeline.sheet!r}{also}"]
     reader = run.reader
     data, problems = reader.read(deal)
     lang = reader.lang_for(deal)

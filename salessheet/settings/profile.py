@@ -559,6 +559,11 @@ def load_profile(name_or_path: str = "b2b", overrides: dict[str, Any] | None = N
     ``extends:`` chains are resolved; ``overrides`` is merged into the result (mappings key by
     key) before validation.
     """
+    if not str(name_or_path).strip():  # Path("") is the current folder
+        raise ConfigError(
+            "no config given: the name is empty",
+            hint="give a config file's path or a profile name (b2b, b2c, lite)",
+        )
     path = profile_path(name_or_path)
     if not path.exists():
         if name_or_path not in BUILTIN_PROFILES and "/" not in name_or_path and not path.suffix:

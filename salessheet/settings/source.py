@@ -44,6 +44,7 @@ from yaml.events import AliasEvent
 from yaml.resolver import Resolver
 
 from salessheet.core.errors import ConfigError
+from salessheet.core.files import read_error_hint
 from salessheet.core.resources import data_dir
 
 # Limits on a config file. Each is far beyond what a person writes: the shipped profiles are
@@ -209,7 +210,10 @@ def _read_text(path: Path) -> str:
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror or exc})") from exc
+        raise ConfigError(
+            f"{path}: cannot read the config file ({exc.strerror or exc})",
+            hint=read_error_hint(path, exc),
+        ) from exc
     if len(raw) > MAX_CONFIG_BYTES:  # it grew since stat
         raise _too_big(path, len(raw))
     try:

@@ -58,6 +58,14 @@ def load_pipeline(
                 f"{source}: no sheet named {sheet!r}",
                 hint=f"sheets in this file: {', '.join(repr(n) for n in names)}",
             )
+        if sheet in OWNED_SHEETS:  # was: "no header row found", and a config init hint
+            tabs = [n for n in names if n not in COMPANION_SHEETS]
+            raise SourceError(
+                f"{source}: sheet {sheet!r} is one salessheet writes (its own records), "
+                "not a pipeline",
+                hint="give --sheet the sheet that holds the deals"
+                + (f": {', '.join(repr(n) for n in tabs)}" if tabs else ""),
+            )
         candidates = [sheet]
     else:
         visible = [s.name for s in infos if s.visible and s.name not in OWNED_SHEETS]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from salessheet.core.cells import RawSheet, RawValue, SheetInfo, col_letter
 from salessheet.core.errors import SourceError, WriteRefused
+from salessheet.core.files import read_error_hint
 from salessheet.core.owned import OWNED_SHEETS
 from salessheet.stores.base import WriteBatch, WriteReport
 from salessheet.stores.file_safety import regular_file
@@ -164,7 +165,9 @@ def read_csv_rows(path: Path) -> list[list[RawValue]]:
         with open(path, "rb") as fh:
             data = fh.read(MAX_CSV_BYTES + 1)
     except OSError as exc:
-        raise SourceError(f"{path}: cannot read the file ({exc.strerror})") from exc
+        raise SourceError(
+            f"{path}: cannot read the file ({exc.strerror})", hint=read_error_hint(path, exc)
+        ) from exc
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise SourceError(
             f"{path}: this is an Excel workbook, not a CSV file",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from salessheet.core.errors import SourceError, WriteRefused
-from salessheet.core.files import fsync_dir, silent_unlink
+from salessheet.core.files import fsync_dir, read_error_hint, silent_unlink
 
 BACKUP_DIR = ".salessheet-backups"
 KEEP_BACKUPS = 5  # the README promises "the last 5" previous versions
@@ -39,15 +39,39 @@ class FileFingerprint:
     sha256: str
 
 
+def missing_file_hint(path: Path) -> str | None:
+    """For a file that is not there: the folder that is missing, or the name meant (a file of
+    the same kind whose name is close: ``pipline.xlsx`` → ``pipeline.xlsx``)."""
+    import difflib
+
+    folder = path.parent
+    if not folder.is_dir():
+        return f"the folder {folder} does not exist: check the path"
+    try:
+        names = [
+            p.name
+            for p in folder.iterdir()
+            if p.suffix.lower() == path.suffix.lower() and not p.name.startswith(("~$", "."))
+        ]
+    except OSError:
+        return None
+    near = difflib.get_close_matches(path.name, names, n=3, cutoff=0.6)
+    if near:
+        return f"did you mean {' or '.join(str(folder / n) for n in near)}?"
+    return None
+
+
 def regular_file(path: Path, kind: str) -> os.stat_result:
     """The file's stat, or a SourceError naming the path when it is missing, unreadable, a
     folder or not a regular file (``kind``: what it should be, "a workbook", "a CSV file")."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise SourceError(f"{path}: no such file") from None
+        raise SourceError(f"{path}: no such file", hint=missing_file_hint(Path(path))) from None
     except OSError as exc:
-        raise SourceError(f"{path}: cannot open the file ({exc.strerror})") from exc
+        raise SourceError(
+            f"{path}: cannot open the file ({exc.strerror})", hint=read_error_hint(path, exc)
+        ) from exc
     if stat.S_ISDIR(st.st_mode):
         raise SourceError(f"{path}: is a folder, not {kind}")
     if not stat.S_ISREG(st.st_mode):

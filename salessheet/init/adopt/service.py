@@ -11,7 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from salessheet.core.cells import RawSheet, SheetInfo
-from salessheet.core.errors import ConfigError, SalessheetError, StructureError, UsageError
+from salessheet.core.errors import (
+    ConfigError,
+    SalessheetError,
+    SourceError,
+    StructureError,
+    UsageError,
+)
 from salessheet.core.files import fsync_dir
 from salessheet.core.owned import OWNED_SHEETS
 from salessheet.core.report import CheckReport
@@ -23,7 +29,7 @@ from salessheet.settings.profile import BUILTIN_PROFILES, Profile, load_profile,
 from salessheet.settings.source import read_yaml_text
 from salessheet.sheet.load import load_pipeline
 from salessheet.stores.base import Store, WriteBatch, WriteReport
-from salessheet.stores.registry import is_gsheets, open_store
+from salessheet.stores.registry import EMPTY_SOURCE_HINT, is_gsheets, open_store
 
 CONFIG_SUFFIX = ".salessheet.yaml"
 
@@ -97,6 +103,8 @@ class ConfigInit:
 
 def default_out(source: str) -> Path:
     """``<source name>.salessheet.yaml`` beside the source (a Google Sheet: in this folder)."""
+    if not source.strip():
+        raise SourceError("no source given: SOURCE is empty", hint=EMPTY_SOURCE_HINT)
     if is_gsheets(source):
         key = source.split("gsheet:", 1)[-1].split("/d/", 1)[-1].split("/", 1)[0]
         return Path(f"{key[:40]}{CONFIG_SUFFIX}")

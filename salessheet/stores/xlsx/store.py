@@ -20,6 +20,7 @@ import python_calamine as calamine
 
 from salessheet.core.cells import CellError, RawSheet, RawValue, SheetInfo
 from salessheet.core.errors import SourceError
+from salessheet.core.files import read_error_hint
 from salessheet.stores.base import WriteBatch, WriteReport
 from salessheet.stores.file_safety import regular_file
 from salessheet.stores.sniff import OLE_MAGIC, not_a_workbook
@@ -69,7 +70,9 @@ def check_is_xlsx(path: Path) -> None:
             head = fh.read(8192)
             encrypted = head.startswith(OLE_MAGIC) and _names_encryption(fh, head)
     except OSError as exc:
-        raise SourceError(f"{path}: cannot open the file ({exc.strerror})") from exc
+        raise SourceError(
+            f"{path}: cannot open the file ({exc.strerror})", hint=read_error_hint(path, exc)
+        ) from exc
     if encrypted:
         raise SourceError(
             f"{path}: the workbook is password-protected (encrypted)",
