@@ -459,3 +459,40 @@ def test_yen_sign_amount_with_currency_written_renminbi_is_no_mismatch(cli, tmp_
     )
     code, out = cli.json("validate", path, "--today", "2026-03-02")
     assert [f["code"] for f in out["findings"] if f["code"] == "currency-mismatch"] == []
+
+
+def test_an_amount_change_reads_as_money_and_one_run_is_one_run(cli, tmp_path: Path) -> None:
+    """`changes` showed an amount change as the ledger's raw text (68652 → 82000); `report`
+    said "1 runs"; a missing column "(1 deals there now)"."""
+    from conftest import make_xlsx
+    from openpyxl import load_workbook
+
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Currency"]
+    path = make_xlsx(
+        tmp_path / "p.xlsx",
+        {
+            "Pipeline": [
+                head,
+                ["D-1", "Acme", "negotiation", 68652, "Ann", "USD"],
+                ["D-2", "Beta", "lost", 500, "Bob", "USD"],  # no Lost Reason column
+            ]
+        },
+    )
+    assert cli("run", path, "--today", "2026-03-02").exit_code in (0, 1)
+    wb = load_workbook(path)
+    wb["Pipeline"]["D2"] = 82000
+    wb.save(path)
+    cli("run", path, "--today", "2026-03-03")
+    text = cli("changes", path, "--today", "2026-03-03").output
+    assert "  amount up  US$68,652.00 → US$82,000.00  +US$13,348.00" in text, text
+    report = cli("report", path, "--today", "2026-03-03").output
+    assert "2 runs since 2026-03-02" in report, report
+    code, out = cli.json("validate", path, "--today", "2026-03-03")
+    (missing,) = [
+        f["message"]
+        for f in out["findings"]
+        if f["code"] == "missing-column" and f["details"]["field"] == "lost_reason"
+    ]
+    assert missing.startswith(
+        "no lost reason column, but stages lost require it (1 deal there now)"
+    )

@@ -49,6 +49,14 @@ def money(amount: Decimal, currency: str, locale: str, signed: bool = False) -> 
     return text
 
 
+def _amount(text: str, currency: str, locale: str) -> str:
+    """A ledger amount (written as text) as money; as it is when it is not a number."""
+    try:
+        return money(Decimal(text), currency, locale) if text else text
+    except (ArithmeticError, ValueError):
+        return text
+
+
 def waterfall_lines(m: Movement, locale: str, close_by: bool) -> list[str]:
     rows = []
     for key, line in m.lines.items():
@@ -97,6 +105,8 @@ def render_changes(c: Changes, *, limit: int = DEAL_ROWS) -> str:
     for d in moves[: limit or None]:
         change = money(d.amount_change, d.currency, loc, signed=True) if d.amount_change else ""
         src, dst = (d.from_label, d.to_label) if d.from_label is not None else (d.from_, d.to)
+        if d.kind in ("increased", "decreased"):  # 68652 → 82000 as the amounts it says
+            src, dst = _amount(d.from_, d.currency, loc), _amount(d.to, d.currency, loc)
         what = f"{src} → {dst}" if src or dst else ""
         rows.append(
             [d.date.isoformat(), d.run, d.deal_id, KIND_TEXT.get(d.kind, d.kind), what, change]

@@ -194,7 +194,8 @@ def _notes(
     else:
         h = report.history
         notes.append(
-            f"Ledger history: {h.runs} runs from {h.first_run} to {h.last_run}."  # ISO dates
+            f"Ledger history: {h.runs} run{'' if h.runs == 1 else 's'} from {h.first_run} to "
+            f"{h.last_run}."  # ISO dates
         )
     if report.conversion.note:
         notes.append(report.conversion.note[0].upper() + report.conversion.note[1:] + ".")

@@ -103,7 +103,7 @@ def _header(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     hist = (
         "no earlier run (history starts today)"
         if not h.runs
-        else f"{h.runs} runs since {h.first_run}"  # an ISO date
+        else f"{D.n_of(h.runs, 'run')} since {h.first_run}"  # an ISO date
     )
     return [
         f"report: {r.source}",

@@ -42,7 +42,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
             of(
                 C.MISSING_COLUMN,
                 f"no {label(f)} column, but stages {', '.join(map(names, stage_ids))} require it "
-                f"({affected} deals there now){hint}",
+                f"({affected} deal{'' if affected == 1 else 's'} there now){hint}",
                 severity="error" if affected else "warning",
                 sheet=p.sheet,
                 row=p.layout.header_row or None,
