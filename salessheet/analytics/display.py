@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from salessheet.analytics.model import Money, StageRef
-from salessheet.core.formatting import currency_symbol, format_money
+from salessheet.core.formatting import count, currency_symbol, format_money
 from salessheet.core.textnorm import is_zh as is_zh  # D.is_zh for the renderers
 
 WAN = Decimal(10_000)
@@ -89,7 +89,7 @@ def money_full(m: Money, currency: str, locale: str) -> str:
 
 def n_of(n: int, word: str) -> str:
     """``1 deal`` / ``2 deals``; ``1 lost deal`` / ``2 lost deals``."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    return count(n, word)
 
 
 def pct(x: float | None, none: str = "—") -> str:

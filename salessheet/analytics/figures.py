@@ -55,6 +55,7 @@ from salessheet.analytics.model import (
 )
 from salessheet.core.catalogue import STALLED_DEAL
 from salessheet.core.currency import currency_code
+from salessheet.core.formatting import count
 from salessheet.core.money import round_money
 from salessheet.core.records import StageSpan
 from salessheet.settings.profile import Profile, Stage
@@ -417,7 +418,7 @@ def conversion(facts: Sequence[DealFacts], profile: Profile, window: Window) -> 
     note = ""
     if lost_unknown:
         note = (
-            f"{lost_unknown} lost deal{'' if lost_unknown == 1 else 's'} first seen already lost: "
+            f"{count(lost_unknown, 'lost deal')} first seen already lost: "
             "the stage lost at is unknown, so they are left out of the stage conversion (the "
             "ledger records it for deals lost from now on)"
         )

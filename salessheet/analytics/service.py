@@ -76,7 +76,7 @@ from salessheet.analytics.model import AnalyticsReport, History, RateTable
 from salessheet.core.catalogue import FORMULA_NOT_CALCULATED
 from salessheet.core.errors import ConfigError, SourceError, UsageError
 from salessheet.core.files import read_error_hint
-from salessheet.core.formatting import is_known_currency
+from salessheet.core.formatting import count, is_known_currency
 from salessheet.core.textnorm import is_zh
 from salessheet.rules.engine import Evaluation
 
@@ -194,8 +194,8 @@ def _notes(
     else:
         h = report.history
         notes.append(
-            f"Ledger history: {h.runs} run{'' if h.runs == 1 else 's'} from {h.first_run} to "
-            f"{h.last_run}."  # ISO dates
+            # (ISO dates)
+            f"Ledger history: {count(h.runs, 'run')} from {h.first_run} to {h.last_run}."
         )
     if report.conversion.note:
         notes.append(report.conversion.note[0].upper() + report.conversion.note[1:] + ".")

@@ -15,6 +15,7 @@ from salessheet.analytics import display as D
 from salessheet.analytics.model import AnalyticsReport, Money, StageRef, StageTime
 from salessheet.core.display import clip, ljust, rjust
 from salessheet.core.display import width as columns
+from salessheet.core.formatting import count
 
 STALLED_ROWS = 20
 OWNER_HEADERS = ("Owner", "Deals", "Open", "Open weighted", "Won", "Lost", "Win", "Cycle d (n)",
@@ -351,7 +352,7 @@ def _close_dates(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
         return [*out, f"  Slips: {sl.note}", ""]
     out.append(
         f"  Expected close pushed back: {D.n_of(sl.deals_slipped, 'open deal')}, "
-        f"{sl.total_slips} push{'' if sl.total_slips == 1 else 'es'} "
+        f"{count(sl.total_slips, 'push', 'pushes')} "
         f"in all, over {D.n_of(sl.runs, 'run')} and today's sheet"
     )
     for t in sl.top[:5]:

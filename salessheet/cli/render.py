@@ -10,15 +10,10 @@ from typing import Any
 from salessheet.core.catalogue import MISSING_COLUMN, UNKNOWN_STAGE
 from salessheet.core.display import ljust, width
 from salessheet.core.findings import Finding, sort_findings
+from salessheet.core.formatting import count
 from salessheet.core.report import CheckReport
 from salessheet.history.actions import MAX_ATTEMPTS
 from salessheet.settings.source import BUILTIN_PROFILES
-
-
-def count(n: int, noun: str, plural: str | None = None) -> str:
-    """``1 error``, ``2 errors``, ``0 deals`` (English; "info" and "stalled" do not change)."""
-    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
-
 
 HEADINGS = {"error": "Errors", "warning": "Warnings", "info": "Info"}
 STATUS_MARK = {"new": "new", "persisting": "", "resolved": "resolved"}

@@ -340,8 +340,3 @@ def findings_json(findings: Iterable[Finding], chunk: int = 2048) -> Iterator[st
     if out:
         text = ", ".join(out)
         yield text if first else ", " + text
-
-
-def days(n: int) -> str:
-    """``1 day``, ``3 days``: a count of days as a message says it."""
-    return f"{n} day" if n == 1 else f"{n} days"

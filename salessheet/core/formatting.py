@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 # takes longer to import than it takes them to check a thousand deals.
 
 __all__ = [
+    "count",
     "country_currency",
     "currency_digits",
     "currency_name",
@@ -39,6 +40,13 @@ __all__ = [
     "territory_zones",
     "zone_country",
 ]
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """How a message counts things, in English: ``1 error``, ``2 errors``, ``0 deals``
+    (``plural`` for a noun that does not take an s: ``count(n, "push", "pushes")``; "info"
+    and "stalled" do not change)."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 
 @lru_cache(maxsize=64)

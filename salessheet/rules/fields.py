@@ -10,7 +10,7 @@ from salessheet.core.cells import a1
 from salessheet.core.cellsafe import quote_value
 from salessheet.core.currency import currency_code
 from salessheet.core.findings import Finding, field_label, json_safe
-from salessheet.core.findings import days as n_days
+from salessheet.core.formatting import count
 from salessheet.core.records import Deal
 from salessheet.core.textnorm import normalise
 from salessheet.settings.profile import Profile
@@ -42,7 +42,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
             of(
                 C.MISSING_COLUMN,
                 f"no {label(f)} column, but stages {', '.join(map(names, stage_ids))} require it "
-                f"({affected} deal{'' if affected == 1 else 's'} there now){hint}",
+                f"({count(affected, 'deal')} there now){hint}",
                 severity="error" if affected else "warning",
                 sheet=p.sheet,
                 row=p.layout.header_row or None,
@@ -131,8 +131,8 @@ def check_fields(p: Pipeline) -> list[Finding]:
             out.append(
                 close_passed(
                     d,
-                    f"expected close {iso} passed {n_days(days)} ago and the deal is still in "
-                    f"{name}",
+                    f"expected close {iso} passed {count(days, 'day')} ago and the deal is still "
+                    f"in {name}",
                     value=iso,
                     details={"days": days, "stage": stage.id, "stage_label": name},
                 )

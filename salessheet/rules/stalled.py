@@ -6,7 +6,7 @@ import datetime as dt
 
 from salessheet.core import catalogue as C
 from salessheet.core.findings import Finding
-from salessheet.core.findings import days as n_days
+from salessheet.core.formatting import count
 from salessheet.core.records import Deal
 from salessheet.history.ledger import DealState
 from salessheet.rules.calendar import days_between
@@ -87,7 +87,7 @@ def stalled_findings(p: Pipeline, state: dict[str, DealState]) -> list[Finding]:
                 out.append(
                     stalled["next_step_date"](
                         d,
-                        f"next step was due {due.isoformat()} ({n_days(days)} ago)",
+                        f"next step was due {due.isoformat()} ({count(days, 'day')} ago)",
                         details={
                             "clock": clock,
                             "days": days,

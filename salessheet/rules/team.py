@@ -18,6 +18,7 @@ from typing import Any
 from salessheet.core import catalogue as C
 from salessheet.core.cellsafe import quote_value
 from salessheet.core.findings import Finding, field_label
+from salessheet.core.formatting import count
 from salessheet.core.records import Deal
 from salessheet.history.actions import action_log, still_in
 from salessheet.history.ledger import DealState, Ledger
@@ -97,7 +98,7 @@ def _unreadable(
     p: Pipeline, rule: TeamRule, condition: Condition, how: str, n: int
 ) -> list[Finding]:
     """One finding on the header per field of ``condition`` the sheet has no column for."""
-    deals = f"{n} deal{'s' if n != 1 else ''}"
+    deals = count(n, "deal")
     if condition is rule.when:
         tail = f"{condition.source}: the rule is not checked ({deals})"
     else:
@@ -137,7 +138,7 @@ def _required(p: Pipeline, rule: TeamRule, matched: list[Deal]) -> list[Finding]
                 of(
                     check,
                     f"no {field_label(name)} column, but rule {rule.id} requires it "
-                    f"({n} deal{'s' if n != 1 else ''}{_when(rule)})",
+                    f"({count(n, 'deal')}{_when(rule)})",
                     sheet=p.sheet,
                     row=p.layout.header_row,
                     column=field_label(name),
