@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from salessheet.core.cells import RawSheet, RawValue, SheetInfo, col_letter
+from salessheet.core.display import clip
 from salessheet.core.errors import (
     SalessheetError,
     SourceError,
@@ -268,7 +269,7 @@ class GSheetsStore:
         for title, (row, col, text) in formula_at.items():
             letter = col_letter(col)
             skipped[(title, first_row[title])] = (
-                f"{letter}{row} holds a formula ({_clip(text)}) whose value reads as empty: "
+                f"{letter}{row} holds a formula ({clip(text, 60)}) whose value reads as empty: "
                 f"column {letter} is not free, so no flags were written tonight. Give column "
                 f"{letter} a header (or move its formulas) and the next run puts its columns "
                 "right of it"
@@ -733,7 +734,3 @@ def _grid_requests(
 def _formula(value: Any) -> bool:
     """A re-read cell holding a formula (the FORMULA render gives its text)."""
     return isinstance(value, str) and value.startswith("=")
-
-
-def _clip(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
