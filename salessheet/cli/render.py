@@ -125,10 +125,10 @@ def render_report(
     active = [f for f in findings if f.status != "resolved"]
     # "[new]" only means something once there is a previous run to compare with
     has_history = any(f.status != "new" for f in findings)
-    shown_runs: dict[str, list[list[Finding]]] = {}
-    for sev in ("error", "warning", "info"):
-        runs = _grouped([f for f in active if f.severity == sev])
-        shown_runs[sev] = runs if limit <= 0 else runs[:limit]
+    # each severity's findings, grouped once: the deal column is as wide as what is shown
+    by_sev = {sev: [f for f in active if f.severity == sev] for sev in ("error", "warning", "info")}
+    all_runs = {sev: _grouped(group) for sev, group in by_sev.items()}
+    shown_runs = {sev: runs if limit <= 0 else runs[:limit] for sev, runs in all_runs.items()}
     resolved = [f for f in findings if f.status == "resolved"]
     resolved_shown = resolved[: max(limit, 1)]
     deal_cols = columns_for(
@@ -137,16 +137,14 @@ def render_report(
         DEAL_COLS,
         MAX_DEAL_COLS,
     )
-    for sev in ("error", "warning", "info"):
-        group = [f for f in active if f.severity == sev]
+    for sev, group in by_sev.items():
         if not group:
             continue
         counts = Counter(f.code for f in group)
         summary = ", ".join(f"{c} {n}" for c, n in counts.most_common())
         lines.append("")
         lines.append(f"{HEADINGS[sev]} ({len(group)}): {summary}")
-        runs = _grouped(group)
-        shown = shown_runs[sev]
+        runs, shown = all_runs[sev], shown_runs[sev]
         lines += [group_line(g, mark_new=has_history, deal_cols=deal_cols) for g in shown]
         if len(shown) < len(runs):
             rest = sum(len(g) for g in runs[len(shown) :])
