@@ -103,3 +103,21 @@ def col_number(letters: str) -> int:
 def a1(row: int, col: int) -> str:
     """1-based row and column to an A1 reference."""
     return f"{col_letter(col)}{row}"
+
+
+_BAD_SHEET_CHARS = frozenset("[]:*?/\\")
+
+
+def sheet_name_problem(name: str) -> str | None:
+    """What Excel refuses in a sheet name (1-31 characters, none of ``[]:*?/\``, no
+    apostrophe at either end), said as the end of a sentence about it; None when it is fine."""
+    bad = sorted(set(name) & _BAD_SHEET_CHARS)
+    if not name:
+        return "is empty"
+    if len(name) > 31:
+        return f"has {len(name)} characters; Excel takes at most 31"
+    if bad:
+        return f"holds {' '.join(bad)}, which Excel does not allow in a sheet name"
+    if name.startswith("'") or name.endswith("'"):
+        return "starts or ends with an apostrophe, which Excel does not allow"
+    return None

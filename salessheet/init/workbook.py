@@ -84,25 +84,16 @@ def _init_gsheet(target: str, plan: InitPlan, credentials: str | None) -> None:
     GSheetsStore(target, credentials=credentials).initialise(plan)
 
 
-_BAD_SHEET_CHARS = frozenset("[]:*?/\\")
-
-
 def check_sheet_name(name: str) -> None:
     """A name Excel and Google Sheets take for a new sheet, and not one of the workbook's
     others (a UsageError naming what is wrong otherwise)."""
+    from salessheet.core.cells import sheet_name_problem
     from salessheet.core.owned import COMPANION_SHEETS
 
-    bad = sorted(set(name) & _BAD_SHEET_CHARS)
-    problem = None
-    if not name.strip():
-        problem = "is empty"
-    elif len(name) > 31:
-        problem = f"has {len(name)} characters; Excel takes at most 31"
-    elif bad:
-        problem = f"holds {' '.join(bad)}, which Excel does not allow in a sheet name"
-    elif name.startswith("'") or name.endswith("'"):
-        problem = "starts or ends with an apostrophe, which Excel does not allow"
-    elif name.casefold() in {n.casefold() for n in (*COMPANION_SHEETS, "Instructions", "使用说明")}:
+    problem = "is empty" if not name.strip() else sheet_name_problem(name)
+    if problem is None and name.casefold() in {
+        n.casefold() for n in (*COMPANION_SHEETS, "Instructions", "使用说明")
+    }:
         problem = "is the name of another sheet init makes or salessheet owns"
     if problem:
         raise UsageError(

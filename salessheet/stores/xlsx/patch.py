@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from salessheet.core.cells import WriteValue, col_letter
+from salessheet.core.cells import WriteValue, col_letter, sheet_name_problem
 from salessheet.core.errors import WriteRefused
 from salessheet.stores.base import CellWrite, SheetReplace, WriteReport
 from salessheet.stores.file_safety import (
@@ -142,17 +142,8 @@ class _Package:
         return next((s for s in self.sheets if s.name.casefold() == folded), None)
 
 
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-
-
 def _check_sheet_name(name: str) -> None:
-    if (
-        not name
-        or len(name) > 31
-        or _BAD_SHEET_CHARS.search(name)
-        or name[0] == "'"
-        or name[-1] == "'"
-    ):
+    if sheet_name_problem(name) is not None:
         raise WriteRefused(
             f"cannot create a sheet named {name!r}: Excel sheet names have 1-31 characters, "
             "none of []:*?/\\, and do not start or end with an apostrophe."
