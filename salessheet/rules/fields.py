@@ -50,7 +50,7 @@ def check_fields(p: Pipeline) -> list[Finding]:
                 details={"field": f, "stages": stage_ids, "deals": affected},
             )
         )
-    bad_cells = {(f.row, f.cell) for f in p.findings} | p.unread_cells
+    bad_cells = p.finding_cells() | p.unread_cells
     nulls = null_marker_set(profile.null_markers)
     id_nulls, stage_nulls = (nulls | null_marker_set(_own_markers(profile, f)) for f in _KEYS)
     today = p.today

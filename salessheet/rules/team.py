@@ -84,7 +84,7 @@ def _readable(p: Pipeline, condition: Condition, deals: list[Deal]) -> list[Deal
     """``deals`` without those whose cell for a field ``condition`` reads could not be read
     (``下周`` in a date column: a ``bad-value``, as for ``require:``): that cell is reported as
     unreadable; it did not fail the check."""
-    bad = {(f.row, f.cell) for f in p.findings}
+    bad = p.finding_cells()
     names = condition.fields
     return [d for d in deals if not any((d.row, d.cell(n)) in bad for n in names)]
 
@@ -129,7 +129,7 @@ def _required(p: Pipeline, rule: TeamRule, matched: list[Deal]) -> list[Finding]
     of = Finding.of
     check = rule.check
     col_of = p.layout.col_of
-    bad_cells = {(f.row, f.cell) for f in p.findings}
+    bad_cells = p.finding_cells()
     approvers = p.profile.approvers
     for name in rule.require:
         if name not in col_of:

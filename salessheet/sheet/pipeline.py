@@ -37,6 +37,7 @@ class Pipeline:
     _superseded: set[int] | None = field(default=None, repr=False)
     _id_counts: Counter[str] | None = field(default=None, repr=False)
     _stage_names: StageNames | None = field(default=None, repr=False)
+    _finding_cells: set[tuple[int | None, str | None]] | None = field(default=None, repr=False)
 
     @property
     def stage_names(self) -> StageNames:
@@ -44,6 +45,13 @@ class Pipeline:
         if self._stage_names is None:
             self._stage_names = stage_names(self.profile, self.deals)
         return self._stage_names
+
+    def finding_cells(self) -> set[tuple[int | None, str | None]]:
+        """(row, A1) of each cell a reading finding is about (a bad-value, ...): the rules
+        leave such a cell to that finding rather than report it again."""
+        if self._finding_cells is None:
+            self._finding_cells = {(f.row, f.cell) for f in self.findings}
+        return self._finding_cells
 
     def deal(self, deal_id: str) -> Deal | None:
         """The deal with this id (the last row holding it)."""
