@@ -646,3 +646,33 @@ def test_a_condition_on_a_column_the_sheet_lacks_is_one_finding(tmp_path: Path) 
          "no discount column, but rule contact-in-negotiation checks it (4 deals when "
          'stage == "negotiation")', {"field": "discount", "deals": 4}),
     ]  # fmt: skip
+
+
+def test_a_check_passes_where_a_field_it_compares_is_empty(tmp_path: Path) -> None:
+    """check: is judged as SQL's CHECK: a part comparing an empty field is unknown and passes.
+    A team capping discounts at 30% does not want every deal without a discount flagged; a
+    team that wants the field filled says so (is not empty, or require:)."""
+    cfg = team_profile(
+        tmp_path,
+        "extends: b2b\nrules:\n"
+        "  - id: discount-cap\n    check: discount <= 30%\n"
+        "  - id: discount-cap-filled\n    check: discount is not empty and discount <= 30%\n"
+        "  - id: big-needs-contact\n    check: amount < 500000 or contact is not empty\n",
+    )
+    rows = [
+        ["D-1", "Acme", "lead", "Ann", 1000, CLOSE, "Li", None, None, None],  # no discount
+        ["D-2", "Beta", "lead", "Ann", 1000, CLOSE, "Li", 0.4, None, None],  # 40% > 30%
+        ["D-3", "Gamma", "lead", "Ann", 1000, CLOSE, "Li", 0.3, None, None],  # 30%: fine
+        ["D-4", "Delta", "lead", "Ann", None, CLOSE, None, 0.1, None, None],  # no amount
+        ["D-5", "Eps", "lead", "Ann", 900000, CLOSE, None, 0.1, None, None],  # big, no contact
+    ]  # fmt: skip
+    report = api.validate(workbook(tmp_path / "p.xlsx", rows), profile=str(cfg), today=TODAY)
+    rules = {"discount-cap", "discount-cap-filled", "big-needs-contact"}
+    found = [(f.code, f.deal_id, f.cell) for f in report.findings if f.code in rules]
+    assert found == [
+        ("discount-cap", "D-2", "H3"),
+        ("discount-cap-filled", "D-1", "H2"),  # the part that failed: is not empty
+        ("discount-cap-filled", "D-2", "H3"),
+        # D-4: amount < 500000 compares an empty amount: unknown, so the check passes
+        ("big-needs-contact", "D-5", "E6"),
+    ]

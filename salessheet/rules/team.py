@@ -71,8 +71,8 @@ def team_findings(p: Pipeline) -> list[Finding]:
         if _lacking(rule.test, col_of):
             out += _unreadable(p, rule, rule.test, "checks it", len(matched))
             continue
-        test = rule.test.test
-        failing = [d for d in matched if not test(d.values, today)]
+        fails = rule.test.check_failure
+        failing = [d for d in matched if fails(d.values, today) is not None]
         if failing and p.findings:
             failing = _readable(p, rule.test, failing)
         if failing:
@@ -192,7 +192,7 @@ def _failed(p: Pipeline, rule: TeamRule, failing: list[Deal]) -> list[Finding]:
     for d in failing:
         # the cell of the part that failed: amount's, not owner's, in
         # `owner is not empty and amount > 5` on a deal with an owner and a small amount
-        names = test.failed_fields(d.values, today)
+        names = test.check_failure(d.values, today) or test.fields
         shown = next((f for f in (*names, *test.fields) if f in col_of), None)
         out.append(of(check, message, record=d, field=shown))
     return out

@@ -10,7 +10,8 @@ The language is small, fixed and safe (the README's "Your team's rules" is its r
   parentheses, and ``+ -`` on numbers and on a date with ``days(n)``;
 - ``stage`` compares by the profile's stage order with a quoted stage id, label or alias; text
   compares ignoring case and spacing (as headers are matched); a comparison with an empty field
-  is false (test emptiness with ``is empty``).
+  is false (test emptiness with ``is empty``), and a ``check:`` passes where a field it compares
+  is empty (``Condition.check_failure``).
 
 Why it lives in ``settings``: a bad expression is a config error that must name the rule, the
 column in the expression and the YAML line, which only the settings layer knows; and the rules
@@ -166,17 +167,31 @@ class Condition:
     source: str
     fields: tuple[str, ...]
     test: Test = field(repr=False, compare=False)
-    # ``a and b and c``: each operand's fields and test, so that a failed check can name the
-    # cell of the part that failed (``amount`` in ``owner is not empty and amount > 5``)
-    parts: tuple[tuple[tuple[str, ...], Test], ...] = field(default=(), repr=False, compare=False)
+    # ``a and b and c``: each operand's fields, the fields it compares (not only tests with
+    # ``is empty``) and its test, so that a failed check can name the cell of the part that
+    # failed (``amount`` in ``owner is not empty and amount > 5``)
+    parts: tuple[tuple[tuple[str, ...], tuple[str, ...], Test], ...] = field(
+        default=(), repr=False, compare=False
+    )
+    # the fields the condition compares: ``discount`` in ``discount <= 30%``, not ``contact``
+    # in ``contact is not empty``
+    compared: tuple[str, ...] = ()
 
-    def failed_fields(self, values: Mapping[str, Any], today: dt.date) -> tuple[str, ...]:
-        """The fields of the first operand of a top-level ``and`` that fails on ``values``
-        (all the condition's fields when it is no ``and``, or each operand holds)."""
-        for names, test in self.parts:
-            if not test(values, today):
-                return names
-        return self.fields
+    def check_failure(self, values: Mapping[str, Any], today: dt.date) -> tuple[str, ...] | None:
+        """As a ``check:``: None when ``values`` pass, else the fields of the part that failed.
+
+        A check is judged as SQL's CHECK constraint is: a part (an operand of a top-level
+        ``and``, or the whole condition) that compares an empty field is unknown, and unknown
+        passes. ``check: discount <= 30%`` passes a deal with no discount; ``discount is not
+        empty and discount <= 30%`` does not."""
+        parts = self.parts or ((self.fields, self.compared, self.test),)
+        for names, compared, test in parts:
+            if test(values, today):
+                continue
+            if any(values.get(f) is None for f in compared):
+                continue  # unknown: a comparison with an empty field
+            return names
+        return None
 
     def __call__(self, values: Mapping[str, Any], today: dt.date) -> bool:
         return self.test(values, today)
@@ -340,13 +355,17 @@ def compile_condition(text: str, scope: Scope) -> Condition:
             node.pos,
         )
     fn = node.getter()
-    parts: list[tuple[tuple[str, ...], Test]] = []
+    parts: list[tuple[tuple[str, ...], tuple[str, ...], Test]] = []
     if getattr(tree, "data", None) == "and_":
         for operand in _operands(tree):
             part = _Compiler(folded, scope)
             test = part.node(operand).getter()
-            parts.append((tuple(dict.fromkeys(part.used)), test))
-    return Condition(text, tuple(dict.fromkeys(compiler.used)), fn, tuple(parts))
+            parts.append((_once(part.used), _once(part.compared), test))
+    return Condition(text, _once(compiler.used), fn, tuple(parts), _once(compiler.compared))
+
+
+def _once(names: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(names))
 
 
 def _operands(tree: Any) -> list[Any]:
@@ -367,6 +386,7 @@ class _Compiler:
         self.text = text
         self.scope = scope
         self.used: list[str] = []
+        self.compared: list[str] = []  # the fields read other than by ``is empty``
         self.stage_index = {sid: i for i, sid in enumerate(scope.stage_ids)}
 
     def snippet(self, node: Any) -> str:
@@ -411,6 +431,7 @@ class _Compiler:
         ftype = self.scope.fields.get(name)
         if ftype is not None:
             self.used.append(name)
+            self.compared.append(name)
             kind = _KIND_OF_TYPE.get(ftype, "text")
             return Node(kind, pos, lambda v, t: v.get(name), field=name, text=name)
         if name == "today":
@@ -507,7 +528,9 @@ class _Compiler:
         return Node("bool", _pos(tree), lambda v, t: not a(v, t))
 
     def c_empty(self, tree: Any, negate: bool = False) -> Node:
+        compared = len(self.compared)
         node = self.node(tree.children[0])
+        del self.compared[compared:]  # tested for emptiness, not compared
         if node.field is None:
             words = "is not empty" if negate else "is empty"
             raise ConditionError(
