@@ -648,6 +648,12 @@ def test_a_quote_from_the_placeholder_seller_is_refused_naming_the_key(
     english.write_text("extends: b2b\ndocuments:\n  seller:\n    name: Acme Inc.\n", "utf-8")
     ok = cli(*args, "--lang", "en", "--config", english)
     assert ok.exit_code == 0, ok.output
+    # ...and its Chinese quotes name it as it does: the profile's 贵公司名称 is not kept for them
+    zh = cli(*args, "--config", english, "--today", "2026-11-29")
+    assert zh.exit_code == 0, zh.output
+    [html] = [p for p in (tmp_path / "q").glob("*.html") if "报价单" in p.read_text("utf-8")]
+    text = html.read_text("utf-8")
+    assert "Acme Inc." in text and "贵公司名称" not in text
     assert "Acme Inc." in next((tmp_path / "q").glob("*.html")).read_text("utf-8")
     ok = cli(*args, "--config", seller_config(tmp_path))
     assert ok.exit_code == 0, ok.output

@@ -578,11 +578,13 @@ def build_documents(m: DocumentsModel | None, base_dir: Path | None) -> Document
         if aliases:
             deal_cols[key] = list(aliases) + deal_cols[key]
     seller = m.seller
+    names = {k: getattr(seller, k) for k in Seller.__dataclass_fields__ if k != "logo"}
+    if names["name_zh"] == PLACEHOLDER_SELLER_ZH and names["name"] != PLACEHOLDER_SELLER:
+        # a team that named itself (seller.name) kept the profile's Chinese placeholder: its
+        # Chinese documents show that name, rather than being refused for 贵公司名称
+        names["name_zh"] = None
     return DocumentSettings(
-        seller=Seller(
-            **{k: getattr(seller, k) for k in Seller.__dataclass_fields__ if k != "logo"},
-            logo=_resolve(seller.logo, base_dir) if seller.logo else None,
-        ),
+        seller=Seller(**names, logo=_resolve(seller.logo, base_dir) if seller.logo else None),
         validity_days=m.validity_days,
         payment_terms=terms,
         tax_mode=m.tax_mode,
