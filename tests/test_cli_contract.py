@@ -577,3 +577,38 @@ def test_an_html_file_that_cannot_be_written_says_what_to_give(
         "problems": [],
         "hint": "give --html a file in a folder you can write to",
     }
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_full_disk_under_the_output_is_exit_2_saying_so(example_copy: Path, fmt: str) -> None:
+    """`validate --format json > out.json` on a full disk exited 1 (which says "error
+    findings") with a traceback; as text it blamed "a file" and asked for permissions."""
+    command = [sys.executable, "-m", "salessheet", "validate", str(example_copy), "--format", fmt,
+               "--today", "2026-11-28"]  # fmt: skip
+    with open("/dev/full", "w") as full:
+        res = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert res.returncode == 2
+    assert res.stderr == (
+        "salessheet: could not write the output: the disk is full\n"
+        "  hint: free some space, or send the output to a file on another disk (> FILE)\n"
+    )
+
+
+def test_a_reader_that_stops_early_cuts_the_output_short_without_a_traceback(
+    example_copy: Path,
+) -> None:
+    """`validate --format json | head -c 10`: once the reader is gone, the next write fails;
+    that was an internal error (exit 70) asking for a bug report."""
+    command = [sys.executable, "-m", "salessheet", "validate", str(example_copy), "--format",
+               "json", "--today", "2026-11-28"]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader stops before the first byte (as head does after its lines)
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 2
+    assert err == (
+        "salessheet: the output was cut short: the program reading it stopped (a pipe such as "
+        "| head)\n  hint: nothing else is affected; to keep the whole output, send it to a file "
+        "(> FILE)\n"
+    )

@@ -9,6 +9,7 @@ import errno
 import functools
 import importlib
 import json
+import os
 import re
 import shlex
 import sys
@@ -22,7 +23,7 @@ import click
 from salessheet import __version__
 from salessheet.cli.gcpause import paused_gc
 from salessheet.cli.ticker import Ticker
-from salessheet.core.errors import ConfigError, SalessheetError
+from salessheet.core.errors import ConfigError, OutputError, SalessheetError
 
 if TYPE_CHECKING:
     from salessheet.settings.profile import Profile
@@ -234,13 +235,47 @@ def classify(
     if isinstance(exc, click.exceptions.ClickException):  # bad option, missing argument
         return 2, exc.format_message(), [], usage_hint
     if isinstance(exc, OSError) and exc.errno in _USER_OS_ERRORS:
-        where = exc.filename if exc.filename is not None else "a file"
         reason = _USER_OS_ERRORS[exc.errno]
-        return 2, f"{where}: {reason}", [], "choose another path, or fix the folder's permissions"
+        if exc.errno == errno.ENOSPC:
+            hint = "free some space on that disk (and in the temp folder, $TMPDIR) and run again"
+        elif exc.errno == errno.EROFS:
+            hint = "choose a path on a disk that can be written"
+        else:
+            hint = "choose another path, or fix the folder's permissions"
+        if exc.filename is None:  # a write to an open file: the disk is the same for all
+            return 2, f"could not write a file: {reason}", [], hint
+        return 2, f"{exc.filename}: {reason}", [], hint
     if isinstance(exc, MemoryError):
         return 70, "internal error: out of memory", [], _DEFAULT_HINTS[70]
     name = type(exc).__name__
     return 70, f"internal error: {name}: {exc}", [], _DEFAULT_HINTS[70]
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device once writing to it failed: what could not be
+    written stays buffered, and Python's last flush would fail (and print) a second time."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def to_stdout(text: str = "", *, nl: bool = True, color: bool | None = None) -> None:
+    """Write ``text`` to standard output; a failed write is an OutputError (exit 2) that says
+    why (a full disk, a pipe such as ``| head`` that stopped reading), not an internal error."""
+    try:
+        click.echo(text, nl=nl, color=color)
+    except OSError as exc:
+        _silence_stdout()
+        if exc.errno == errno.EPIPE:
+            raise OutputError(
+                "the output was cut short: the program reading it stopped (a pipe such as | head)",
+                hint="nothing else is affected; to keep the whole output, send it to a file "
+                "(> FILE)",
+            ) from exc
+        reason = _USER_OS_ERRORS.get(exc.errno or 0) or exc.strerror or str(exc)
+        raise OutputError(
+            f"could not write the output: {reason}",
+            hint="free some space, or send the output to a file on another disk (> FILE)",
+        ) from exc
 
 
 def fail(exc: BaseException, fmt: str, debug: bool, config: str | None = None) -> None:
@@ -249,9 +284,12 @@ def fail(exc: BaseException, fmt: str, debug: bool, config: str | None = None) -
     code, message, problems, hint = classify(exc, command, config)
     if debug:
         traceback.print_exception(exc)
-    if fmt == "json":
+    if fmt == "json" and not isinstance(exc, OutputError):
         err = {"code": code, "message": message, "problems": problems, "hint": hint}
-        click.echo(json.dumps({"error": err}, ensure_ascii=False))
+        try:
+            click.echo(json.dumps({"error": err}, ensure_ascii=False))
+        except OSError:
+            _silence_stdout()  # the message still goes to stderr
     lines = [f"salessheet: {message}"] + [f"  - {p}" for p in problems]
     if hint:
         lines.append(f"  hint: {hint}")
@@ -382,7 +420,7 @@ def emit(obj: Any, text: str | Lazy, fmt: str) -> None:
     function so that only the one asked for is made. A CheckReport is streamed: its head, then its
     findings a few thousand at a time, never the whole document in memory."""
     if fmt != "json":
-        click.echo(terminal_safe(text() if callable(text) else text))
+        to_stdout(terminal_safe(text() if callable(text) else text))
         return
     if callable(obj):
         obj = obj()
@@ -392,10 +430,10 @@ def emit(obj: Any, text: str | Lazy, fmt: str) -> None:
         # color=True: the JSON has no raw escape characters, so spare click's ANSI-stripping
         # pass over megabytes of text when stdout is not a terminal.
         for piece in obj.iter_json():
-            click.echo(piece, nl=False, color=True)
-        click.echo("")
+            to_stdout(piece, nl=False, color=True)
+        to_stdout()
     else:
-        click.echo(json.dumps(obj, ensure_ascii=False, indent=None))
+        to_stdout(json.dumps(obj, ensure_ascii=False, indent=None))
 
 
 @click.group(

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from salessheet.cli.app import Ctx, data_options, emit, guarded, main
+from salessheet.cli.app import Ctx, data_options, emit, guarded, main, to_stdout
 from salessheet.core.errors import UsageError
 
 
@@ -151,7 +151,7 @@ def _document_command(kind: str) -> None:
         err = result.error()
         if err is not None:  # refused, and nothing written: exit 2 with every problem
             if c.fmt == "text":
-                click.echo(f"no {kind} written")
+                to_stdout(f"no {kind} written")
             raise err
         lines = []
         for d in result.issued:

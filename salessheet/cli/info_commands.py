@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from salessheet.cli.app import Ctx, emit, guarded, main
+from salessheet.cli.app import Ctx, emit, guarded, main, to_stdout
 from salessheet.core.catalogue import CATALOGUE, Check, markdown_table
 from salessheet.core.display import ljust
 
@@ -65,7 +65,7 @@ def rules(c: Ctx, fmt: str, **_: Any) -> int:
     if c.opts.get("config") is not None or c.opts.get("profile") is not None:
         team = [r.check for r in c.profile.rules]
     if fmt == "markdown":
-        click.echo(markdown_table([*checks, *team]), nl=False)
+        to_stdout(markdown_table([*checks, *team]), nl=False)
         return 0
     emit(lambda: [x.to_dict() for x in [*checks, *team]], lambda: render_rules(checks, team), fmt)
     return 0

@@ -14,6 +14,7 @@ from salessheet.cli.app import (
     emit,
     guarded,
     main,
+    to_stdout,
 )
 
 
@@ -186,11 +187,11 @@ def config_show(c: Ctx, fmt: str, **_: Any) -> int:
     prof = c.profile
     data = anchored(prof.raw, prof.path.parent.resolve()) if prof.path else prof.raw
     if fmt == "json":
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        to_stdout(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         return 0
     source = prof.path.name if prof.path else "<config>"
     header = f"salessheet profile {prof.name!r}, effective config (from {source}, extends resolved)"
-    click.echo(dump_yaml(data, header), nl=False)
+    to_stdout(dump_yaml(data, header), nl=False)
     return 0
 
 
@@ -212,7 +213,7 @@ def config_schema(c: Ctx, **_: Any) -> int:
 
     from salessheet.settings.schema import config_schema as schema
 
-    click.echo(json.dumps(schema(), ensure_ascii=False, indent=2))
+    to_stdout(json.dumps(schema(), ensure_ascii=False, indent=2))
     return 0
 
 

@@ -80,3 +80,8 @@ class StoreUnavailable(SalessheetError):
     """The store could not be reached (network, auth, quota) after retries (exit 4)."""
 
     exit_code = 4
+
+
+class OutputError(SalessheetError):
+    """Standard output could not be written: a full disk, or a pipe whose reader stopped
+    (exit 2). Raised by the command line, which is what writes there."""
