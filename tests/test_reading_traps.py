@@ -252,7 +252,7 @@ def test_null_markers_in_the_stage_are_missing_field_with_the_cell(tmp_path: Pat
     assert p.deal("D-3").values["amount"] is None  # ＮＡ is NA after NFKC
     figures = api.report(book, today=TODAY).to_dict()
     assert figures["funnel"]["unstaged_rows"] == 2
-    assert any("2 row(s) with a blank or unknown stage left out" in n for n in figures["notes"])
+    assert any("2 rows with a blank or unknown stage left out" in n for n in figures["notes"])
 
 
 # --- 4. duplicate ids -------------------------------------------------------------------------

@@ -232,7 +232,10 @@ def _notes(
     if missing_amount:
         notes.append(f"{n_of(missing_amount, 'deal')} without an amount: counted, not summed.")
     if report.funnel.unstaged:
-        notes.append(f"{report.funnel.unstaged} row(s) with a blank or unknown stage left out.")
+        notes.append(
+            f"{count(report.funnel.unstaged, 'row')} with a blank or unknown stage left out "
+            "(`changes` counts those the ledger knows in their last known stage)."
+        )
     notes.append(
         "Conversion: a deal has reached every stage up to the furthest one it is or was in. "
         "p90 is the nearest-rank 90th percentile. Days are calendar days."
