@@ -170,6 +170,13 @@ def test_any_comparison_with_an_empty_field_is_false() -> None:
     assert holds("today + days(1) > today", blank)  # no field: nothing empty
 
 
+def test_numbers_listed_without_spaces_stay_a_list() -> None:
+    """Only a group of three digits that must be a thousands group is refused: a list written
+    without spaces, whose groups could be items, keeps its items."""
+    assert compile_condition("amount in [100,200,300]", SCOPE)({"amount": Decimal(200)}, TODAY)
+    assert compile_condition("amount in [1,500]", SCOPE)({"amount": Decimal(500)}, TODAY)
+
+
 def test_text_tests_stay_right_across_deals() -> None:
     cond = compile_condition('owner == "ann lee" or owner in ["Bob"]', SCOPE)
     owners = ["Bob", "Ann Lee", "Cy", "ANN  LEE", None, "Bob", "Cy"]
@@ -327,6 +334,25 @@ STAGES = "research, lead, opportunity, follow_up, negotiation, contract, deliver
             'amount in [1, "a"]',
             15,
             'this list is compared with amount (a number), but holds "a" (text)',
+        ),
+        # thousands separators inside a list: [1,000, 2000] was silently [1, 0, 2000]
+        (
+            "amount in [1,000, 2000]",
+            12,
+            "write the number out: 1,000 is 1000; separate the items of a list with a comma and "
+            "a space",
+        ),
+        (
+            "amount in [1000, 2,500.5]",
+            18,
+            "write the number out: 2,500.5 is 2500.5; separate the items of a list with a comma "
+            "and a space",
+        ),
+        (
+            "amount in [1,000,000]",
+            12,
+            "write the number out: 1,000,000 is 1000000; separate the items of a list with a "
+            "comma and a space",
         ),
         (
             "today is empty",

@@ -28,6 +28,7 @@ tree and calls no ``eval``. Types are checked when compiling (``stage > 5`` is r
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import keyword
 import re
@@ -457,7 +458,37 @@ class _Compiler:
                 raise ConditionError(
                     "a list holds values written out: text, numbers or dates", it.pos
                 )
+        self._thousands_in_list(items)
         return Node("list", _pos(tree), items=items)
+
+    def _thousands_in_list(self, items: list[Node]) -> None:
+        """``[1,000, 2000]`` is three numbers to the grammar (1, 0 and 2000): a number after a
+        comma with no space, written as a group of three digits, is a thousands group when it
+        starts with 0 (no number is written so) or when the list's other items are separated
+        by a comma and a space. ``[100,200,300]`` and ``[1,500]`` stay lists."""
+        text = self.text
+        pairs = list(itertools.pairwise(items))
+        spaced = any(
+            text[a.pos + len(a.text) : b.pos].strip() == "," and text[b.pos - 1] == " "
+            for a, b in pairs
+        )
+        for a, b in pairs:
+            if a.kind != "number" or b.kind != "number":
+                continue
+            joined = text[a.pos + len(a.text) : b.pos] == ","
+            if (
+                joined
+                and re.fullmatch(r"\d{1,3}", a.text)
+                and re.fullmatch(r"\d{3}(?:\.\d+)?", b.text)
+            ):
+                if b.text.startswith("0") or spaced:
+                    written = _written_number(text, b.pos)
+                    if written is not None:
+                        raise ConditionError(
+                            f"{written.message}; separate the items of a list with a comma and a "
+                            "space",
+                            written.pos,
+                        )
 
     def c_call(self, tree: Any) -> Node:
         func = tree.children[0]
