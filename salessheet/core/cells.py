@@ -109,7 +109,7 @@ _BAD_SHEET_CHARS = frozenset("[]:*?/\\")
 
 
 def sheet_name_problem(name: str) -> str | None:
-    """What Excel refuses in a sheet name (1-31 characters, none of ``[]:*?/\``, no
+    """What Excel refuses in a sheet name (1-31 characters, none of ``[]:*?/\\``, no
     apostrophe at either end), said as the end of a sentence about it; None when it is fine."""
     bad = sorted(set(name) & _BAD_SHEET_CHARS)
     if not name:

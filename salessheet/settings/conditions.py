@@ -52,6 +52,7 @@ from salessheet.settings.condition_closures import (
     memo_normalise,
     text_test,
 )
+from salessheet.settings.condition_hints import iso_of, written_number
 
 __all__ = ["Condition", "ConditionError", "Scope", "compile_condition"]
 
@@ -93,13 +94,6 @@ NAME: /[A-Za-z_][A-Za-z0-9_]*/
 %ignore /[ \t\r\n]+/
 """
 
-_UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "千": Decimal(1000)}  # 1万 etc.
-# 500k, $1.5m, 50w (万), 1,200,000: how people write amounts, not how the language does
-_SCALES = {"k": Decimal(1000), "m": Decimal(1_000_000), "w": Decimal(10_000), **_UNITS}
-_WRITTEN_NUMBER = re.compile(
-    r"(?:(?P<cur>[$¥€£])[ \t]*)?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?P<unit>[kKmMwW](?![A-Za-z0-9_])|[万亿千])?"
-)
 # what a Chinese input method types in full width (（ ） ％ ＞ ＝, the ideographic space):
 # the ASCII character it stands for, one for one, so that columns stay where they were
 _FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -264,18 +258,18 @@ def _parse(text: str, fields: Mapping[str, str]) -> Any:
             "|": "use or",
             "!": "use not, or != to compare",
         }
-        written = _written_number(text, pos)
+        written = written_number(text, pos)
         if written is not None:
-            raise written from None
+            raise ConditionError(*written) from None
         raise ConditionError(hints.get(char) or f"unexpected character {char!r}", pos) from None
     except UnexpectedToken as exc:
         tok = exc.token
         if tok.type == "$END":
             raise ConditionError("the condition ends too early", len(text.rstrip())) from None
         pos = tok.start_pos if tok.start_pos is not None else len(text)
-        written = _written_number(text, pos)
+        written = written_number(text, pos)
         if written is not None:
-            raise written from None
+            raise ConditionError(*written) from None
         if tok.type == "NAME" and str(tok) in _LANGUAGE_WORDS:
             raise ConditionError(f"{str(tok)!r} is misplaced here", pos) from None
         after_is = re.search(r"\bis(\s+not)?$", text[:pos].rstrip())
@@ -291,45 +285,6 @@ def _parse(text: str, fields: Mapping[str, str]) -> Any:
     except UnexpectedInput as exc:  # pragma: no cover - the two above are what LALR raises
         pos = getattr(exc, "pos_in_stream", 0) or 0
         raise ConditionError("cannot read the condition", pos) from None
-
-
-def _written_number(text: str, pos: int) -> ConditionError | None:
-    """``50万``, ``$500k``, ``500,000``, ``¥1.2m``: a number written with a currency mark, a
-    scale or thousands separators, around ``pos``: say the number to write instead."""
-    for m in _WRITTEN_NUMBER.finditer(text):
-        if not m.start() <= pos <= m.end():
-            continue
-        cur, num, unit = m.group("cur"), m.group("num"), m.group("unit")
-        if not (cur or unit or "," in num):
-            return None
-        value = Decimal(num.replace(",", "")) * _SCALES.get((unit or "").lower(), Decimal(1))
-        out = f"{value.normalize():f}"
-        tail = " (amounts compare in the deal's own currency, with no currency mark)" if cur else ""
-        return ConditionError(f"write the number out: {m.group()} is {out}{tail}", m.start())
-    return None
-
-
-_DATE_YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-_DATE_DMY = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
-
-
-def _iso_of(text: str) -> str | None:
-    """``2026/12/31``, ``2026年12月31日``, ``2026-2-3``, ``31/12/2026``: the ISO date it means,
-    when only one reading is a real day (``03/04/2026`` could be either: None)."""
-    text = text.strip()
-    candidates: list[tuple[int, int, int]] = []
-    if m := _DATE_YMD.fullmatch(text):
-        candidates.append((int(m[1]), int(m[2]), int(m[3])))
-    elif m := _DATE_DMY.fullmatch(text):
-        a, b, year = int(m[1]), int(m[2]), int(m[3])
-        candidates += [(year, b, a), (year, a, b)] if a != b else [(year, a, b)]
-    days: set[dt.date] = set()
-    for y, mo, d in candidates:
-        try:
-            days.add(dt.date(y, mo, d))
-        except ValueError:
-            pass
-    return days.pop().isoformat() if len(days) == 1 else None
 
 
 # ----------------------------------------------------------------------------- compiling
@@ -482,12 +437,11 @@ class _Compiler:
                 and re.fullmatch(r"\d{3}(?:\.\d+)?", b.text)
             ):
                 if b.text.startswith("0") or spaced:
-                    written = _written_number(text, b.pos)
+                    written = written_number(text, b.pos)
                     if written is not None:
+                        message, at = written
                         raise ConditionError(
-                            f"{written.message}; separate the items of a list with a comma and a "
-                            "space",
-                            written.pos,
+                            f"{message}; separate the items of a list with a comma and a space", at
                         )
 
     def c_call(self, tree: Any) -> Node:
@@ -509,7 +463,7 @@ class _Compiler:
             text = arg.const if arg.kind == "string" else None
             if not isinstance(text, str) or not _ISO_DATE.fullmatch(text):
                 # 2026/12/31, 2026年12月31日, date(2026-12-31): say the date to write
-                iso = _iso_of(text if isinstance(text, str) else arg.text)
+                iso = iso_of(text if isinstance(text, str) else arg.text)
                 fix = f': write date("{iso}")' if iso else ""
                 what = (
                     f'date() takes year-month-day, such as date("2026-12-31"); found {arg.text}'
@@ -693,7 +647,7 @@ class _Compiler:
                     pass
                 if _ISO_DATE.fullmatch(side.const):
                     return text + f'; write dates as date("{side.const}")'
-            iso = _iso_of(side.text) if side.kind == "number" else None
+            iso = iso_of(side.text) if side.kind == "number" else None
             if iso is not None:  # expected_close < 2026-12-31: a subtraction of numbers
                 return text + f'; write dates as date("{iso}")'
         return text
