@@ -170,6 +170,22 @@ def test_any_comparison_with_an_empty_field_is_false() -> None:
     assert holds("today + days(1) > today", blank)  # no field: nothing empty
 
 
+@pytest.mark.parametrize(
+    "expr",
+    [
+        'stage >= "negotiation" and stage != "lost"',
+        "amount > 5 and amount < 6",
+        "amount >= 5 and amount <= 5",
+        'owner == "Ann" and owner == "ann "',  # text compares ignoring case and spacing
+        'expected_close > date("2026-12-01") and expected_close <= date("2026-12-02")',
+        "amount > 1 and (amount < 0 or owner is empty)",  # only top-level parts are paired
+        "expected_close < today + days(30) and expected_close > today",
+    ],
+)
+def test_parts_that_can_hold_together_are_accepted(expr: str) -> None:
+    compile_condition(expr, SCOPE)
+
+
 def test_numbers_listed_without_spaces_stay_a_list() -> None:
     """Only a group of three digits that must be a thousands group is refused: a list written
     without spaces, whose groups could be items, keeps its items."""
@@ -334,6 +350,28 @@ STAGES = "research, lead, opportunity, follow_up, negotiation, contract, deliver
             'amount in [1, "a"]',
             15,
             'this list is compared with amount (a number), but holds "a" (text)',
+        ),
+        # two parts that exclude each other: the rule never applied (or failed every deal)
+        (
+            "amount > 500000 and amount < 1000",
+            21,
+            "amount > 500000 and amount < 1000 can never both hold: no amount is both",
+        ),
+        (
+            'stage > "contract" and stage < "delivery"',  # adjacent stages: none between
+            24,
+            'stage > "contract" and stage < "delivery" can never both hold: no stage is both',
+        ),
+        (
+            'owner == "Ann" and amount > 5 and owner in ["Bob", "Cy"]',
+            35,
+            'owner == "Ann" and owner in ["Bob", "Cy"] can never both hold: no owner is both',
+        ),
+        (
+            'expected_close >= date("2026-12-02") and expected_close < date("2026-12-02")',
+            42,
+            'expected_close >= date("2026-12-02") and expected_close < date("2026-12-02") can '
+            "never both hold: no expected close is both",
         ),
         # thousands separators inside a list: [1,000, 2000] was silently [1, 0, 2000]
         (

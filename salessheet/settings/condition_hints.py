@@ -1,6 +1,6 @@
 """What a number or a date typed the way people write them (``50万``, ``$500k``, ``1,000``,
-``2026/12/31``) should be written as in a condition: the hints of the rule language's error
-messages (salessheet.settings.conditions)."""
+``2026/12/31``) should be written as in a condition, and the full-width punctuation a Chinese
+input method types: the hints of the rule language's messages (salessheet.settings.conditions)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+# what a Chinese input method types in full width (（ ） ％ ＞ ＝, the ideographic space):
+# the ASCII character it stands for, one for one, so that columns stay where they were
+FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+CURLY_QUOTES = "“”‘’「」"  # typed for text, which goes in straight double quotes
 _UNITS = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "千": Decimal(1000)}  # 1万 etc.
 # 500k, $1.5m, 50w (万), 1,200,000: how people write amounts, not how the language does
 _SCALES = {"k": Decimal(1000), "m": Decimal(1_000_000), "w": Decimal(10_000), **_UNITS}

@@ -52,7 +52,8 @@ from salessheet.settings.condition_closures import (
     memo_normalise,
     text_test,
 )
-from salessheet.settings.condition_hints import iso_of, written_number
+from salessheet.settings.condition_hints import CURLY_QUOTES, FULL_WIDTH, iso_of, written_number
+from salessheet.settings.condition_reach import Atom, conflict
 
 __all__ = ["Condition", "ConditionError", "Scope", "compile_condition"]
 
@@ -94,10 +95,6 @@ NAME: /[A-Za-z_][A-Za-z0-9_]*/
 %ignore /[ \t\r\n]+/
 """
 
-# what a Chinese input method types in full width (（ ） ％ ＞ ＝, the ideographic space):
-# the ASCII character it stands for, one for one, so that columns stay where they were
-_FULL_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-_CURLY_QUOTES = "“”‘’「」"
 _LANGUAGE_WORDS = {"and", "or", "not", "in", "is", "empty"}
 _CALLS = ("date", "days")
 _SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[A-Za-z_][A-Za-z0-9_]*|\S')
@@ -217,7 +214,7 @@ def _prescan(text: str, fields: Mapping[str, str]) -> None:
                 raise ConditionError(f"{what} not part of the rule language", pos)
         elif tok == "'":
             raise ConditionError('text goes in double quotes, such as "Li"', pos)
-        elif tok in _CURLY_QUOTES:
+        elif tok in CURLY_QUOTES:
             raise ConditionError(
                 f'text goes in straight double quotes, such as "Li", not {tok}…: type them '
                 "with the input method's English (half-width) punctuation",
@@ -300,7 +297,7 @@ def _pos(node: Any) -> int:
 
 def compile_condition(text: str, scope: Scope) -> Condition:
     """The compiled condition, or a ConditionError naming what is wrong and where."""
-    folded = text.translate(_FULL_WIDTH)
+    folded = text.translate(FULL_WIDTH)
     tree = _parse(folded, scope.fields)
     compiler = _Compiler(folded, scope)
     node = compiler.node(tree)
@@ -310,6 +307,14 @@ def compile_condition(text: str, scope: Scope) -> Condition:
             + node.describe(),
             node.pos,
         )
+    operands = _operands(tree) if getattr(tree, "data", None) == "and_" else [tree]
+    clash = conflict(_atoms(folded, scope, operands), len(scope.stage_ids))
+    if clash is not None:
+        a, b = clash
+        raise ConditionError(
+            f"{a.text} and {b.text} can never both hold: no {a.field.replace('_', ' ')} is both",
+            b.pos,
+        )
     fn = node.getter()
     parts: list[tuple[tuple[str, ...], tuple[str, ...], Test]] = []
     if getattr(tree, "data", None) == "and_":
@@ -318,6 +323,30 @@ def compile_condition(text: str, scope: Scope) -> Condition:
             test = part.node(operand).getter()
             parts.append((_once(part.used), _once(part.compared), test))
     return Condition(text, _once(compiler.used), fn, tuple(parts), _once(compiler.compared))
+
+
+def _atoms(text: str, scope: Scope, operands: list[Any]) -> list[Atom]:
+    """The operands that compare a field with a constant, as atoms (condition_reach)."""
+    out: list[Atom] = []
+    for tree in operands:
+        kind = getattr(tree, "data", None)
+        if kind not in ("compare", "in_"):
+            continue
+        c = _Compiler(text, scope)
+        a, b = c.node(tree.children[0]), c.node(tree.children[-1])
+        if kind == "compare":
+            op = str(tree.children[1])
+            if a.field is None:
+                a, b, op = b, a, FLIP[op]
+            value = c.constant(a, b) if a.field is not None and b.is_const else None
+        else:
+            op = "in"
+            values = [c.constant(a, it) for it in b.items or ()]
+            ok = a.field is not None and b.items and None not in values
+            value = frozenset(values) if ok else None
+        if value is not None and a.field is not None:
+            out.append(Atom(a.field, op, value, c.snippet(tree), _pos(tree)))
+    return out
 
 
 def _once(names: list[str]) -> tuple[str, ...]:
@@ -359,6 +388,16 @@ class _Compiler:
         if not out.text:
             out.text = self.snippet(tree)
         return out
+
+    def constant(self, field: Node, const: Node) -> Any:
+        """What ``field`` is compared with, as condition_reach compares it (None: not judged)."""
+        if field.kind == "stage":
+            return self.stage_index[self._stage_of(const)]
+        if field.kind == "text" and const.kind == "string":
+            return normalise(str(const.const))
+        if field.kind == const.kind and const.kind in ("number", "date"):
+            return const.const
+        return None
 
     # --- literals and names ---------------------------------------------------------------
 
