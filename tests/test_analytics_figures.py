@@ -428,3 +428,31 @@ def test_time_in_stage_says_why_a_stage_has_no_figures(cli, tmp_path: Path) -> N
         "1 entered before the first run",  # negotiation
         "no deal there yet",
     ]
+
+
+def test_conversion_leaves_out_stages_no_deal_was_ever_in(tmp_path: Path) -> None:
+    """A team that never uses Research (winkeldev's Salesforce export starts at 'Interes') saw
+    'Research → Interes 309 309 100%': every deal taken to have passed a stage nobody uses.
+    Rows now run between the stages deals are or were in; a skipped middle stage (Opportunity)
+    joins its neighbours, and the note names what was left out."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner"]
+    rows = [["A", "Acme", "Lead", 100, "Ann"], ["B", "Beta", "Lead", 100, "Ann"],
+            ["C", "Chi", "Follow-up", 100, "Bo"], ["D", "Del", "Negotiation", 100, "Bo"],
+            ["E", "Eps", "Contract", 100, "Bo"]]  # fmt: skip
+    book = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *rows]})
+    rep = build_report(evaluate_source(book, today=TODAY))
+    c = rep.to_dict()["conversion"]
+    got = [(r["stage"], r["next_stage"], r["deals"], r["advanced"], r["rate"])
+           for r in c["stages"]]  # fmt: skip
+    assert got == [
+        ("lead", "follow_up", 5, 3, 0.6),
+        ("follow_up", "negotiation", 3, 2, 0.6667),
+        ("negotiation", "contract", 2, 1, 0.5),
+    ]
+    assert c["note"] == (
+        "no deal is or was in Research, Opportunity: left out of the conversion (a deal first "
+        "seen further on is not counted as having passed it)"
+    )
+    text = render_text(rep)
+    assert "Research →" not in text and "Opportunity →" not in text
+    assert "  Lead → Follow-up" in text

@@ -134,7 +134,8 @@ def _build(
 
     stalled = fig.stalled_deals(evaluation.findings, by_id, profile)
     stalled_by_owner = Counter((s.owner or "").strip() for s in stalled)
-    conv = fig.conversion(facts, profile, window)
+    seen = {f.stage.id for f in facts} | {s.stage for stays in spans.values() for s in stays}
+    conv = fig.conversion(facts, profile, window, seen)
     times = fig.time_in_stage(spans, facts, profile, today, entered_now)
     runs = sorted({(e.run, e.run_date) for e in previous.events}, key=lambda x: x[1])
     history = History(len(runs), runs[0][1] if runs else None, runs[-1][1] if runs else None)
