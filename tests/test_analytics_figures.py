@@ -456,3 +456,25 @@ def test_conversion_leaves_out_stages_no_deal_was_ever_in(tmp_path: Path) -> Non
     text = render_text(rep)
     assert "Research →" not in text and "Opportunity →" not in text
     assert "  Lead → Follow-up" in text
+
+
+def test_open_deals_without_amount_or_close_date_are_not_read_as_zero(tmp_path: Path) -> None:
+    """Maven's export leaves Prospecting and Engaging deals without close_value and close_date:
+    the report read 'Open pipeline, weighted: $0.00' and '0 of 2089 open deals are past their
+    expected close' with no word that none of them had an amount or a date to be past."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Currency", "Owner", "Expected Close"]
+    rows = [["A", "Acme", "Lead", None, "USD", "Ann", None],
+            ["B", "Beta", "Negotiation", None, "USD", "Ann", None],
+            ["C", "Chi", "Negotiation", 1000, "USD", "Bo", D(2026, 11, 1)],
+            ["E", "Eps", "Contract", 500, "USD", "Bo", D(2026, 10, 1)]]  # fmt: skip
+    book = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *rows]})
+    rep = build_report(evaluate_source(book, today=TODAY))
+    sl = rep.to_dict()["slips"]
+    assert (sl["deals"], sl["close_date_passed"], sl["close_date_unknown"]) == (3, 1, 2)
+    lines = render_text(rep).splitlines()
+    assert "  Open pipeline, weighted: US$600.00" in lines  # C: 60 % of 1,000
+    assert (
+        "                           2 of 3 open deals have no amount: counted, not summed" in lines
+    )
+    assert "  1 of 3 open deals are past their expected close; 2 have none" in lines
+    assert "past the expected close date; 2 have none." in render_html(rep)

@@ -630,6 +630,7 @@ def slips(
         top,
         passed,
         note,
+        sum(1 for f in open_deals if f.expected_close is None),
     )
 
 

@@ -393,6 +393,7 @@ class Slips:
     top: list[dict[str, Any]]  # {"deal_id", "owner", "slips", "expected_close"}
     close_date_passed: int  # open deals whose expected close is before today
     note: str = ""
+    close_date_unknown: int = 0  # open deals without an expected close (neither past nor not)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -404,6 +405,7 @@ class Slips:
             "by_count": {str(k): v for k, v in sorted(self.by_count.items())},
             "top": self.top,
             "close_date_passed": self.close_date_passed,
+            "close_date_unknown": self.close_date_unknown,
             "note": self.note,
         }
 

@@ -48,7 +48,8 @@ figure carries the number of deals it rests on in ``deals``)::
                   "cell"}],
      "slips": {"available", "runs", "deals", "deals_slipped"|null, "total_slips"|null,
                "by_count": {"1": n, ...}, "top": [{"deal_id", "owner", "slips",
-               "expected_close"}], "close_date_passed", "note"},
+               "expected_close"}], "close_date_passed",
+               "close_date_unknown" (open deals without an expected close), "note"},
      "lost_reasons": {"deals", "without_reason", "reasons": [{"reason", "deals"}]},
      "notes": [str, ...],
      "stage_labels": {stage id: the name the report gives it: as the sheet writes it, else

@@ -123,6 +123,11 @@ def _summary(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
         f"(win rate {D.pct(wr.rate)} of {wr.closed} closed) · {s['stalled']} stalled now",
         f"  Open pipeline, weighted: {D.money_full(r.forecast.weighted, f.cur, f.loc)}",
     ]
+    if r.forecast.weighted.missing:  # a pipeline of unpriced deals is not worth $0.00
+        out.append(
+            f"                           {r.forecast.weighted.missing} of {s['open']} open "
+            "deals have no amount: counted, not summed"
+        )
     b = r.bottleneck
     parts = []
     if b.worst_conversion:
@@ -346,7 +351,8 @@ def _close_dates(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     sl = r.slips
     out = [
         "Close dates",
-        f"  {sl.close_date_passed} of {sl.open_deals} open deals are past their expected close",
+        f"  {sl.close_date_passed} of {sl.open_deals} open deals are past their expected close"
+        + (f"; {sl.close_date_unknown} have none" if sl.close_date_unknown else ""),
     ]
     if not sl.available:
         return [*out, f"  Slips: {sl.note}", ""]
