@@ -456,6 +456,15 @@ def test_conversion_leaves_out_stages_no_deal_was_ever_in(tmp_path: Path) -> Non
     text = render_text(rep)
     assert "Research →" not in text and "Opportunity →" not in text
     assert "  Lead → Follow-up" in text
+    # named as the report names them: a sheet that writes its stages in Chinese reads Chinese
+    rows = [["A", "甲", "客户开发", 100, "王芳"], ["B", "乙", "报价与谈判", 100, "王芳"]]
+    book = make_xlsx(tmp_path / "zh.xlsx", {"Pipeline": [head, *rows]})
+    c = build_report(evaluate_source(book, today=TODAY)).to_dict()["conversion"]
+    assert [(r["stage"], r["next_stage"]) for r in c["stages"]] == [
+        ("lead", "negotiation"),
+        ("negotiation", "contract"),
+    ]
+    assert c["note"].startswith("no deal is or was in 市场调研, 销售机会, 客户跟进: left out")
 
 
 def test_open_deals_without_amount_or_close_date_are_not_read_as_zero(tmp_path: Path) -> None:

@@ -435,13 +435,15 @@ def conversion(
             "the stage lost at is unknown, so they are left out of the stage conversion (the "
             "ledger records it for deals lost from now on)"
         )
-    if unused and known:
-        names = ", ".join(s.label for s in unused)
-        notes.append(
-            f"no deal is or was in {names}: left out of the conversion (a deal first seen "
-            "further on is not counted as having passed it)"
-        )
-    return Conversion(rows, known, lost_unknown, wr, undated, "; ".join(notes))
+    return Conversion(
+        rows,
+        known,
+        lost_unknown,
+        wr,
+        undated,
+        "; ".join(notes),
+        [s.id for s in unused] if known else [],
+    )
 
 
 def time_in_stage(

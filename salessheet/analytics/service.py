@@ -169,6 +169,7 @@ def _build(
     report.accuracy = forecast_accuracy(evaluation, table)
     zh = is_zh(profile.locale)  # each stage as the sheet writes it, else in the report's language
     report.stage_names = {s.id: p.stage_names.for_reader(s.id, zh) for s in profile.stages}
+    conv.name_unused(report.stage_names)
     report.notes = _notes(report, facts, table, today)
     duplicates = p.duplicate_note()
     if duplicates:  # stated where the numbers are shown

@@ -352,7 +352,11 @@ def _close_dates(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     out = [
         "Close dates",
         f"  {sl.close_date_passed} of {sl.open_deals} open deals are past their expected close"
-        + (f"; {sl.close_date_unknown} have none" if sl.close_date_unknown else ""),
+        + (
+            f"; {sl.close_date_unknown} {'has' if sl.close_date_unknown == 1 else 'have'} none"
+            if sl.close_date_unknown
+            else ""
+        ),
     ]
     if not sl.available:
         return [*out, f"  Slips: {sl.note}", ""]
