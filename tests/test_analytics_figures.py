@@ -487,3 +487,18 @@ def test_open_deals_without_amount_or_close_date_are_not_read_as_zero(tmp_path: 
     )
     assert "  1 of 3 open deals are past their expected close; 2 have none" in lines
     assert "past the expected close date; 2 have none." in render_html(rep)
+
+
+def test_time_in_stage_before_any_run_does_not_speak_of_a_first_run(tmp_path: Path) -> None:
+    """A new user's first report (no `run` yet, no stage dates: Maven's export) read '1,589
+    entered before the first run' though there was no run at all."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner"]
+    rows = [["D-1", "A", "lead", 100, "Ann"], ["D-2", "B", "lead", 200, "Ann"]]
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *rows]})
+    text = render_text(build_report(evaluate_source(path, today=TODAY)))
+    lines = text[text.index("Time in stage") :].splitlines()
+    assert [line.split("  ")[-1] for line in lines[3:5]] == [
+        "no deal there yet",  # research
+        "2 there, no run yet",  # lead
+    ]
+    assert "before the first run" not in text

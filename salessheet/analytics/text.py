@@ -27,11 +27,13 @@ BASIS_TEXT = {
 }
 
 
-def _basis(t: StageTime) -> str:
+def _basis(t: StageTime, runs: int) -> str:
     """What a stage's time figures rest on; for none, why: its deals have been there since
     before the first run (no entry date: a stage-date column gives them), or none is there."""
     if t.basis != "none":
         return BASIS_TEXT[t.basis]
+    if t.unknown_entry and not runs:  # there is no first run yet to have entered before
+        return f"{t.unknown_entry:,} there, no run yet"
     if t.unknown_entry:
         return f"{t.unknown_entry:,} entered before the first run"
     return "no deal there yet"
@@ -209,7 +211,7 @@ def _time_in_stage(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
             str(t.deals) if t.basis != "none" else "—",
             D.days(t.median),
             D.days(t.p90),
-            _basis(t),
+            _basis(t, r.history.runs),
         ]
         for t in r.time_in_stage
     ]
