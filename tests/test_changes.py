@@ -232,6 +232,25 @@ def test_rates_convert_every_currency_into_the_base(cli, tmp_path: Path) -> None
     assert out["movement"]["closing"] == {"deals": 2, "amount": "2065.00"}
 
 
+def test_report_open_pipeline_is_the_changes_closing_to_the_cent(cli, tmp_path: Path) -> None:
+    """ayusophia's amounts have three decimals (8.016): changes rounds each deal once (half up)
+    and closed at $274,957.00 while the report summed the raw amounts to $274,957.02. Three
+    deals of 100.005: 100.01 each, 300.03 in both (the raw sum 300.015 read 300.02)."""
+    header = [*story.HEADER, "Currency"]
+    body = [[k, "Acme", "Lead", Decimal("100.005"), "Ann", dt.date(2026, 12, 20), None, "USD"]
+            for k in ("A", "B", "C")]  # fmt: skip
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [header, *body]})
+    cli.json("run", path, "--today", "2026-10-01")
+    cli.json("run", path, "--today", "2026-10-02")
+    out = changes(cli, path, "--since", "2026-10-01", "--until", "2026-10-02")
+    assert out["other_currencies"]["USD"]["closing"] == {"deals": 3, "amount": "300.03"}
+    code, rep = cli.json("report", path, "--today", "2026-10-02")
+    lead = next(s for s in rep["funnel"]["stages"] if s["stage"] == "lead")
+    assert lead["amount"]["by_currency"] == {"USD": "300.03"}
+    assert rep["forecast"]["buckets"][3]["amount"]["by_currency"] == {"USD": "300.03"}  # Dec
+    assert rep["owners"][0]["open_amount"]["by_currency"] == {"USD": "300.03"}
+
+
 def test_a_deal_that_changes_currency_is_named_with_its_currencies(cli, tmp_path: Path) -> None:
     """Without rates the deal counts in its latest currency throughout, and a note says so,
     naming it; with rates the change of currency is a change of amount whose from and to

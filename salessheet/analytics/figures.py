@@ -111,7 +111,9 @@ class Pricing:
                 missing += 1
                 continue
             c = f.currency
-            a_by[c] = a_by.get(c, ZERO) + x
+            # each deal's amount rounded once to the currency's minor unit, as `changes` values
+            # it: the report's open pipeline is the changes' closing, to the cent
+            a_by[c] = a_by.get(c, ZERO) + round_money(x, c)
             w_by[c] = w_by.get(c, ZERO) + w
             if convert:
                 rate = rates.get(c)
