@@ -515,3 +515,25 @@ def test_an_amount_change_reads_as_money_and_one_run_is_one_run(cli, tmp_path: P
     assert missing.startswith(
         "no lost reason column, but stages lost require it (1 deal there now)"
     )
+
+
+def test_the_html_page_shows_an_amount_change_as_the_text_does(cli, tmp_path: Path) -> None:
+    """On winkeldev's nights the text read 'MX$200,000.00 → MX$201,000.00' while the HTML page
+    of the same changes read '200000' and '201000.0' (the ledger's raw text), and its chart
+    said '1 deals'."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Currency"]
+    path = make_xlsx(
+        tmp_path / "p.xlsx",
+        {"Pipeline": [head, ["D-1", "Acme", "negotiation", 200000, "Ann", "MXN"]]},
+    )
+    cli("run", path, "--today", "2026-03-02")
+    wb = load_workbook(path)
+    wb["Pipeline"]["D2"] = 201000.0
+    wb.save(path)
+    cli("run", path, "--today", "2026-03-03")
+    html = tmp_path / "changes.html"
+    text = cli("changes", path, "--today", "2026-03-03", "--html", html).output
+    assert "  amount up  MX$200,000.00 → MX$201,000.00  +MX$1,000.00" in text, text
+    page = html.read_text(encoding="utf-8")
+    assert "<td>amount up</td><td>MX$200,000.00</td><td>MX$201,000.00</td>" in page
+    assert "201000.0" not in page and "1 deals" not in page
