@@ -502,3 +502,12 @@ def test_time_in_stage_before_any_run_does_not_speak_of_a_first_run(tmp_path: Pa
         "2 there, no run yet",  # lead
     ]
     assert "before the first run" not in text
+
+
+def test_a_pipeline_with_nothing_closed_says_so_for_the_win_rate(tmp_path: Path) -> None:
+    """The Chinese 商机 template (one open deal) read 'Win rate (won / closed): — — 0 won,
+    0 lost': two dashes and no sentence."""
+    head = ["Deal ID", "Customer", "Stage", "Amount"]
+    book = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, ["A", "甲", "客户开发", 52]]})
+    lines = render_text(build_report(evaluate_source(book, today=TODAY))).splitlines()
+    assert "  Win rate (won / closed): none yet — no deal won or lost" in lines

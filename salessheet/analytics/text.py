@@ -198,7 +198,11 @@ def _conversion(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
         "<>>>>>",
         max_widths=[40, 6, 8, 11, 10, 10],
     )
-    out.append(f"  Win rate (won / closed): {D.pct(wr.rate)} — {wr.won} won, {wr.lost} lost")
+    out.append(
+        f"  Win rate (won / closed): {D.pct(wr.rate)} — {wr.won} won, {wr.lost} lost"
+        if wr.closed
+        else "  Win rate (won / closed): none yet — no deal won or lost"
+    )
     if cv.note:
         out += _wrap("Note: " + cv.note, width, "  ")
     return [*out, ""]
