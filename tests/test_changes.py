@@ -537,3 +537,24 @@ def test_the_html_page_shows_an_amount_change_as_the_text_does(cli, tmp_path: Pa
     page = html.read_text(encoding="utf-8")
     assert "<td>amount up</td><td>MX$200,000.00</td><td>MX$201,000.00</td>" in page
     assert "201000.0" not in page and "1 deals" not in page
+
+
+def test_a_deal_whose_stage_was_blanked_is_named_in_the_notes(cli, tmp_path: Path) -> None:
+    """Zoho's sheet with one stage cleared and one typed 'Foo': changes closed at 1722 open deals
+    while the report counted 1720 and only the report said why."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner"]
+    body = [["A", "Acme", "lead", 100, "Ann"], ["B", "Beta", "lead", 200, "Ann"]]
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *body]})
+    cli("run", path, "--today", "2026-03-02")
+    wb = load_workbook(path)
+    wb["Pipeline"]["C3"] = None  # B's stage cleared
+    wb.save(path)
+    cli("run", path, "--today", "2026-03-03")
+    out = changes(cli, path, "--today", "2026-03-03")
+    assert out["movement"]["closing"] == {"deals": 2, "amount": "300.00"}
+    assert out["notes"][0] == (
+        "1 deal in the sheet now with a blank or unknown stage is counted in its last stage "
+        "the ledger knows (`report` leaves them out of its figures)."
+    )
+    code, rep = cli.json("report", path, "--today", "2026-03-03")
+    assert rep["summary"]["open"] == 1

@@ -42,6 +42,7 @@ from typing import Any, TypeGuard
 from salessheet.analytics.model import RateTable
 from salessheet.core.currency import currency_code
 from salessheet.core.errors import UsageError
+from salessheet.core.formatting import count
 from salessheet.core.money import round_money
 from salessheet.history.fields import UNKNOWN, as_decimal
 from salessheet.history.ledger import DealState, Ledger, LedgerEvent, Replay
@@ -685,7 +686,8 @@ def changes_of(
         )
         sheet = None
     ledger = Ledger.from_sheet(sheet)
-    owners = {d_id: str(d.values.get("owner") or "").strip() for d_id, d in current_rows(p).items()}
+    rows = current_rows(p)
+    owners = {d_id: str(d.values.get("owner") or "").strip() for d_id, d in rows.items()}
     out = movement(
         ledger,
         p.profile,
@@ -701,6 +703,15 @@ def changes_of(
         notes.append(
             f"{len(ledger.problems)} ledger row(s) could not be read and are left out (they are "
             "kept in the sheet; `validate` lists them as ledger-unreadable)."
+        )
+    known = {s.id for s in p.profile.stages}
+    unstaged_ids = {d_id for d_id, d in rows.items() if d.stage not in known}
+    unstaged = len(unstaged_ids & {e.deal_id for e in ledger.events}) if unstaged_ids else 0
+    if unstaged:  # the report leaves them out: say why the two totals differ
+        notes.append(
+            f"{count(unstaged, 'deal')} in the sheet now with a blank or unknown stage "
+            f"{'is' if unstaged == 1 else 'are'} counted in {'its' if unstaged == 1 else 'their'} "
+            "last stage the ledger knows (`report` leaves them out of its figures)."
         )
     runs = ledger.runs()
     if until is None and runs and runs[-1][1] < p.today:
