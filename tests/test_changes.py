@@ -558,3 +558,18 @@ def test_a_deal_whose_stage_was_blanked_is_named_in_the_notes(cli, tmp_path: Pat
     )
     code, rep = cli.json("report", path, "--today", "2026-03-03")
     assert rep["summary"]["open"] == 1
+
+
+def test_a_cleared_amount_reads_as_blank(cli, tmp_path: Path) -> None:
+    """Zoho's deal 1455 with its Amount cleared read 'amount down  $10,700.00 →' and nothing."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Currency"]
+    path = make_xlsx(
+        tmp_path / "p.xlsx", {"Pipeline": [head, ["A", "Acme", "lead", 10700, "Ann", "USD"]]}
+    )
+    cli("run", path, "--today", "2026-03-02")
+    wb = load_workbook(path)
+    wb["Pipeline"]["D2"] = None
+    wb.save(path)
+    cli("run", path, "--today", "2026-03-03")
+    text = cli("changes", path, "--today", "2026-03-03").output
+    assert "  amount down  US$10,700.00 → (blank)  −US$10,700.00" in text, text

@@ -60,8 +60,9 @@ def _amount(text: str, currency: str, locale: str) -> str:
 def move_ends(d: DealChange, locale: str) -> tuple[str, str]:
     """A move's from and to as every rendering shows them: stages as the sheet writes them,
     an amount change as money (US$68,652.00 → US$82,000.00, not 68652 → 82000.0)."""
-    if d.kind in ("increased", "decreased"):
-        return _amount(d.from_, d.currency, locale), _amount(d.to, d.currency, locale)
+    if d.kind in ("increased", "decreased"):  # a cleared cell: the amount left the sums
+        a, b = (_amount(x, d.currency, locale) or "(blank)" for x in (d.from_, d.to))
+        return a, b
     src, dst = (d.from_label, d.to_label) if d.from_label is not None else (d.from_, d.to)
     return src or "", dst or ""
 
