@@ -511,3 +511,21 @@ def test_a_pipeline_with_nothing_closed_says_so_for_the_win_rate(tmp_path: Path)
     book = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, ["A", "甲", "客户开发", 52]]})
     lines = render_text(build_report(evaluate_source(book, today=TODAY))).splitlines()
     assert "  Win rate (won / closed): none yet — no deal won or lost" in lines
+
+
+def test_a_won_stage_is_not_named_the_slowest(tmp_path: Path) -> None:
+    """A Salesforce-like sheet whose 'Closed Won' deals carry the day they were won as their
+    stage date read 'Bottleneck: … longest Closed Won (median 696 days …)': days since the win.
+    The slowest stage is chosen among the open ones; the time table still shows Closed Won."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Stage Date"]
+    rows = [[f"W{i}", "c", "Closed Won", 100, "Ann", D(2025, 1, 1)] for i in range(5)] + [
+        [f"O{i}", "c", "Negotiation", 100, "Ann", D(2026, 10, 1)] for i in range(5)
+    ]
+    book = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *rows]})
+    rep = build_report(evaluate_source(book, today=TODAY))
+    out = rep.to_dict()
+    assert out["bottleneck"]["longest_time"] == {
+        "stage": "negotiation", "median_days": 58, "basis": "current", "deals": 5}  # fmt: skip
+    assert by_stage(out["time_in_stage"])["contract"]["median_days"] == 696
+    text = render_text(rep)
+    assert "              longest Negotiation (median 58 days, 5 deals there now)" in text

@@ -504,11 +504,16 @@ def time_in_stage(
     return out
 
 
-def bottleneck(conv: Conversion, times: Sequence[StageTime]) -> Bottleneck:
+def bottleneck(
+    conv: Conversion, times: Sequence[StageTime], open_stages: Iterable[str] | None = None
+) -> Bottleneck:
+    """``open_stages``: the stages the slowest one is chosen from. A won stage is no bottleneck:
+    its deals' days there are days since the win (Closed Won, 696 days, read as the slowest)."""
     rows = [r for r in conv.rows if r.rate is not None]
     solid = [r for r in rows if r.reached >= MIN_CONVERSION_DEALS]  # else too few to name one
     worst = min(solid, key=lambda r: (r.rate, -r.reached)) if solid else None
-    timed = [t for t in times if t.median is not None]
+    pick = set(open_stages) if open_stages is not None else None
+    timed = [t for t in times if t.median is not None and (pick is None or t.stage.id in pick)]
     ledger = [t for t in timed if t.basis == "ledger" and len(t.completed) >= MIN_COMPLETED]
     pool = ledger or timed
     longest = max(pool, key=lambda t: (t.median, t.p90 or 0)) if pool else None

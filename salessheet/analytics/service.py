@@ -155,7 +155,7 @@ def _build(
         funnel=fig.funnel(facts, profile, pricing, unstaged, basis),
         conversion=conv,
         time_in_stage=times,
-        bottleneck=fig.bottleneck(conv, times),
+        bottleneck=fig.bottleneck(conv, times, (s.id for s in profile.stages if s.is_open)),
         forecast=fig.forecast(facts, today, pricing),
         owners=fig.sort_owners(
             fig.owners(facts, window, pricing, stalled_by_owner), profile.currency
