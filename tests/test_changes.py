@@ -573,3 +573,21 @@ def test_a_cleared_amount_reads_as_blank(cli, tmp_path: Path) -> None:
     cli("run", path, "--today", "2026-03-03")
     text = cli("changes", path, "--today", "2026-03-03").output
     assert "  amount down  US$10,700.00 → (blank)  −US$10,700.00" in text, text
+
+
+def test_a_quiet_night_is_not_taken_for_a_stopped_job(cli, tmp_path: Path) -> None:
+    """A run that finds nothing new adds no ledger row: after one quiet night `changes` said
+    'The last run, R0001, was on 2026-03-02, 1 day before today … (is the nightly job still
+    running?)' though the job had run. Every run leaves its forecast snapshot: that says so."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner"]
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, ["A", "Acme", "lead", 100, "Ann"]]})
+    cli("run", path, "--today", "2026-03-02")
+    cli("run", path, "--today", "2026-03-03")  # nothing changed
+    notes = changes(cli, path, "--today", "2026-03-03")["notes"]
+    assert notes[0] == (
+        "Nothing changed after run R0001 of 2026-03-02: the runs since, the last on 2026-03-03, "
+        "found nothing new to record."
+    )
+    assert not any("still running" in n for n in notes)
+    later = changes(cli, path, "--today", "2026-03-06")["notes"]
+    assert later[1].startswith("The last run was on 2026-03-03, 3 days before today (2026-03-06)")

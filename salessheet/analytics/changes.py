@@ -672,6 +672,7 @@ def changes_of(
 ) -> Changes:
     """``movement`` of a loaded pipeline's ledger (the `salessheet history` sheet read with it);
     never writes anything."""
+    from salessheet.analytics.forecasting import read_history
     from salessheet.core.owned import HISTORY_SHEET
     from salessheet.history.ledger import HEADER
     from salessheet.history.ownership import is_ours
@@ -716,12 +717,24 @@ def changes_of(
     runs = ledger.runs()
     if until is None and runs and runs[-1][1] < p.today:
         last_id, last = runs[-1]
-        gap = (p.today - last).days
-        notes.append(
-            f"The last run, {last_id}, was on {last.isoformat()}, {gap} day{'s' * (gap != 1)} "
-            f"before today ({p.today.isoformat()}): the window ends there. What changed since is "
-            "recorded by the next `salessheet run` (is the nightly job still running?)."
-        )
+        # a run that found nothing new adds no ledger row, but every run leaves its forecast
+        # snapshot: a quiet night is not a nightly job that stopped
+        quiet = [d for d in read_history(p).days() if last < d <= p.today]
+        if quiet:
+            notes.append(
+                f"Nothing changed after run {last_id} of {last.isoformat()}: the runs since, "
+                f"the last on {quiet[-1].isoformat()}, found nothing new to record."
+            )
+        if not quiet or quiet[-1] < p.today:
+            seen = quiet[-1] if quiet else last
+            gap = (p.today - seen).days
+            which = f"The last run, {last_id}," if seen == last else "The last run"
+            notes.append(
+                f"{which} was on {seen.isoformat()}, {gap} day{'s' * (gap != 1)} "
+                f"before today ({p.today.isoformat()}): the window ends there. What changed "
+                "since is recorded by the next `salessheet run` (is the nightly job still "
+                "running?)."
+            )
     out.notes = notes + out.notes
     name_stages(out.deals, p.stage_names)
     out.source, out.sheet, out.profile = str(p.source), p.sheet, p.profile.name
