@@ -234,6 +234,13 @@ def _notes(
     missing_amount = report.funnel.amount.missing
     if missing_amount:
         notes.append(f"{n_of(missing_amount, 'deal')} without an amount: counted, not summed.")
+    no_id = sum(1 for f in facts if not f.id)
+    if no_id:  # counted in the figures, but the ledger (and so `changes`) keys deals by id
+        notes.append(
+            f"{count(no_id, 'deal')} without a deal id: counted here, but the ledger cannot "
+            "follow it (no stage history, and `changes` leaves it out); `validate` lists it "
+            "as missing-id."
+        )
     if report.funnel.unstaged:
         notes.append(
             f"{count(report.funnel.unstaged, 'row')} with a blank or unknown stage left out "
