@@ -609,3 +609,24 @@ def test_the_report_says_a_deal_without_id_is_not_in_changes(cli, tmp_path: Path
         "1 deal without a deal id: counted here, but the ledger cannot follow it (no stage "
         "history, and `changes` leaves it out); `validate` lists it as missing-id."
     ) in rep["notes"]
+
+
+def test_a_deal_s_moves_in_one_run_are_listed_in_the_order_they_count(cli, tmp_path: Path) -> None:
+    """Zoho's deal 1832, deleted one night and put back won the next, was listed 'won' and then
+    'restored'; deal 1941 'restored' before its 'amount up' only by luck of the alphabet."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner"]
+    body = [["A", "Acme", "lead", 100, "Ann"], ["B", "Beta", "lead", 200, "Ann"]]
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *body]})
+    cli("run", path, "--today", "2026-03-02")
+    wb = load_workbook(path)
+    wb["Pipeline"].delete_rows(2, 2)
+    wb.save(path)
+    cli("run", path, "--today", "2026-03-03")
+    wb = load_workbook(path)
+    wb["Pipeline"].append(["A", "Acme", "contract", 100, "Ann"])
+    wb["Pipeline"].append(["B", "Beta", "lead", 250, "Ann"])
+    wb.save(path)
+    cli("run", path, "--today", "2026-03-04")
+    out = changes(cli, path, "--since", "2026-03-02", "--today", "2026-03-04")
+    night = [(d["deal_id"], d["kind"]) for d in out["deals"] if d["date"] == "2026-03-04"]
+    assert night == [("A", "restored"), ("A", "won"), ("B", "restored"), ("B", "increased")]

@@ -77,6 +77,11 @@ SIGN = {
 }
 INFO_KINDS = ("stage_forward", "stage_backward", "owner_changed", "close_moved")
 KINDS = (*MOVEMENT_KEYS[1:-1], *INFO_KINDS)
+# a deal's moves within one run listed in the order they count (_RANK): back in the sheet,
+# then its amount, then its close date, then its stage, then out of the sheet
+_LISTED = ("new", "restored", "increased", "decreased", "owner_changed", "close_moved",
+           "pushed_out", "pulled_in", "stage_forward", "stage_backward", "won", "lost",
+           "reopened", "removed")  # fmt: skip
 # order of a deal's events within one run (see the module doc)
 _RANK = {"seen": 0, "returned": 1, "values": 2, "close": 4, "stage": 5, "removed": 6}
 _STAGED = frozenset(("seen", "stage", "returned", "removed"))  # events whose From/To are stages
@@ -596,7 +601,7 @@ def _aggregate(
     run_pos: dict[str, int] = {}
     for c in out.deals:
         run_pos.setdefault(c.run, len(run_pos))
-    out.deals.sort(key=lambda c: (run_pos[c.run], c.deal_id, KINDS.index(c.kind)))
+    out.deals.sort(key=lambda c: (run_pos[c.run], c.deal_id, _LISTED.index(c.kind)))
 
 
 def _amount_text(pair: tuple[Decimal | None, str] | None, named: bool = False) -> str:
