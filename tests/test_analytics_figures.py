@@ -428,3 +428,104 @@ def test_time_in_stage_says_why_a_stage_has_no_figures(cli, tmp_path: Path) -> N
         "1 entered before the first run",  # negotiation
         "no deal there yet",
     ]
+
+
+def test_conversion_leaves_out_stages_no_deal_was_ever_in(tmp_path: Path) -> None:
+    """A team that never uses Research (winkeldev's Salesforce export starts at 'Interes') saw
+    'Research → Interes 309 309 100%': every deal taken to have passed a stage nobody uses.
+    Rows now run between the stages deals are or were in; a skipped middle stage (Opportunity)
+    joins its neighbours, and the note names what was left out."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner"]
+    rows = [["A", "Acme", "Lead", 100, "Ann"], ["B", "Beta", "Lead", 100, "Ann"],
+            ["C", "Chi", "Follow-up", 100, "Bo"], ["D", "Del", "Negotiation", 100, "Bo"],
+            ["E", "Eps", "Contract", 100, "Bo"]]  # fmt: skip
+    book = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *rows]})
+    rep = build_report(evaluate_source(book, today=TODAY))
+    c = rep.to_dict()["conversion"]
+    got = [(r["stage"], r["next_stage"], r["deals"], r["advanced"], r["rate"])
+           for r in c["stages"]]  # fmt: skip
+    assert got == [
+        ("lead", "follow_up", 5, 3, 0.6),
+        ("follow_up", "negotiation", 3, 2, 0.6667),
+        ("negotiation", "contract", 2, 1, 0.5),
+    ]
+    assert c["note"] == (
+        "no deal is or was in Research, Opportunity: left out of the conversion (a deal first "
+        "seen further on is not counted as having passed it)"
+    )
+    text = render_text(rep)
+    assert "Research →" not in text and "Opportunity →" not in text
+    assert "  Lead → Follow-up" in text
+    # named as the report names them: a sheet that writes its stages in Chinese reads Chinese
+    rows = [["A", "甲", "客户开发", 100, "王芳"], ["B", "乙", "报价与谈判", 100, "王芳"]]
+    book = make_xlsx(tmp_path / "zh.xlsx", {"Pipeline": [head, *rows]})
+    c = build_report(evaluate_source(book, today=TODAY)).to_dict()["conversion"]
+    assert [(r["stage"], r["next_stage"]) for r in c["stages"]] == [
+        ("lead", "negotiation"),
+        ("negotiation", "contract"),
+    ]
+    assert c["note"].startswith("no deal is or was in 市场调研, 销售机会, 客户跟进: left out")
+
+
+def test_open_deals_without_amount_or_close_date_are_not_read_as_zero(tmp_path: Path) -> None:
+    """Maven's export leaves Prospecting and Engaging deals without close_value and close_date:
+    the report read 'Open pipeline, weighted: $0.00' and '0 of 2089 open deals are past their
+    expected close' with no word that none of them had an amount or a date to be past."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Currency", "Owner", "Expected Close"]
+    rows = [["A", "Acme", "Lead", None, "USD", "Ann", None],
+            ["B", "Beta", "Negotiation", None, "USD", "Ann", None],
+            ["C", "Chi", "Negotiation", 1000, "USD", "Bo", D(2026, 11, 1)],
+            ["E", "Eps", "Contract", 500, "USD", "Bo", D(2026, 10, 1)]]  # fmt: skip
+    book = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *rows]})
+    rep = build_report(evaluate_source(book, today=TODAY))
+    sl = rep.to_dict()["slips"]
+    assert (sl["deals"], sl["close_date_passed"], sl["close_date_unknown"]) == (3, 1, 2)
+    lines = render_text(rep).splitlines()
+    assert "  Open pipeline, weighted: US$600.00" in lines  # C: 60 % of 1,000
+    assert (
+        "                           2 of 3 open deals have no amount: counted, not summed" in lines
+    )
+    assert "  1 of 3 open deals are past their expected close; 2 have none" in lines
+    assert "past the expected close date; 2 have none." in render_html(rep)
+
+
+def test_time_in_stage_before_any_run_does_not_speak_of_a_first_run(tmp_path: Path) -> None:
+    """A new user's first report (no `run` yet, no stage dates: Maven's export) read '1,589
+    entered before the first run' though there was no run at all."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner"]
+    rows = [["D-1", "A", "lead", 100, "Ann"], ["D-2", "B", "lead", 200, "Ann"]]
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *rows]})
+    text = render_text(build_report(evaluate_source(path, today=TODAY)))
+    lines = text[text.index("Time in stage") :].splitlines()
+    assert [line.split("  ")[-1] for line in lines[3:5]] == [
+        "no deal there yet",  # research
+        "2 there, no run yet",  # lead
+    ]
+    assert "before the first run" not in text
+
+
+def test_a_pipeline_with_nothing_closed_says_so_for_the_win_rate(tmp_path: Path) -> None:
+    """The Chinese 商机 template (one open deal) read 'Win rate (won / closed): — — 0 won,
+    0 lost': two dashes and no sentence."""
+    head = ["Deal ID", "Customer", "Stage", "Amount"]
+    book = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, ["A", "甲", "客户开发", 52]]})
+    lines = render_text(build_report(evaluate_source(book, today=TODAY))).splitlines()
+    assert "  Win rate (won / closed): none yet — no deal won or lost" in lines
+
+
+def test_a_won_stage_is_not_named_the_slowest(tmp_path: Path) -> None:
+    """A Salesforce-like sheet whose 'Closed Won' deals carry the day they were won as their
+    stage date read 'Bottleneck: … longest Closed Won (median 696 days …)': days since the win.
+    The slowest stage is chosen among the open ones; the time table still shows Closed Won."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Stage Date"]
+    rows = [[f"W{i}", "c", "Closed Won", 100, "Ann", D(2025, 1, 1)] for i in range(5)] + [
+        [f"O{i}", "c", "Negotiation", 100, "Ann", D(2026, 10, 1)] for i in range(5)
+    ]
+    book = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *rows]})
+    rep = build_report(evaluate_source(book, today=TODAY))
+    out = rep.to_dict()
+    assert out["bottleneck"]["longest_time"] == {
+        "stage": "negotiation", "median_days": 58, "basis": "current", "deals": 5}  # fmt: skip
+    assert by_stage(out["time_in_stage"])["contract"]["median_days"] == 696
+    text = render_text(rep)
+    assert "              longest Negotiation (median 58 days, 5 deals there now)" in text

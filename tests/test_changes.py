@@ -232,6 +232,25 @@ def test_rates_convert_every_currency_into_the_base(cli, tmp_path: Path) -> None
     assert out["movement"]["closing"] == {"deals": 2, "amount": "2065.00"}
 
 
+def test_report_open_pipeline_is_the_changes_closing_to_the_cent(cli, tmp_path: Path) -> None:
+    """ayusophia's amounts have three decimals (8.016): changes rounds each deal once (half up)
+    and closed at $274,957.00 while the report summed the raw amounts to $274,957.02. Three
+    deals of 100.005: 100.01 each, 300.03 in both (the raw sum 300.015 read 300.02)."""
+    header = [*story.HEADER, "Currency"]
+    body = [[k, "Acme", "Lead", Decimal("100.005"), "Ann", dt.date(2026, 12, 20), None, "USD"]
+            for k in ("A", "B", "C")]  # fmt: skip
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [header, *body]})
+    cli.json("run", path, "--today", "2026-10-01")
+    cli.json("run", path, "--today", "2026-10-02")
+    out = changes(cli, path, "--since", "2026-10-01", "--until", "2026-10-02")
+    assert out["other_currencies"]["USD"]["closing"] == {"deals": 3, "amount": "300.03"}
+    code, rep = cli.json("report", path, "--today", "2026-10-02")
+    lead = next(s for s in rep["funnel"]["stages"] if s["stage"] == "lead")
+    assert lead["amount"]["by_currency"] == {"USD": "300.03"}
+    assert rep["forecast"]["buckets"][3]["amount"]["by_currency"] == {"USD": "300.03"}  # Dec
+    assert rep["owners"][0]["open_amount"]["by_currency"] == {"USD": "300.03"}
+
+
 def test_a_deal_that_changes_currency_is_named_with_its_currencies(cli, tmp_path: Path) -> None:
     """Without rates the deal counts in its latest currency throughout, and a note says so,
     naming it; with rates the change of currency is a change of amount whose from and to
@@ -496,3 +515,118 @@ def test_an_amount_change_reads_as_money_and_one_run_is_one_run(cli, tmp_path: P
     assert missing.startswith(
         "no lost reason column, but stages lost require it (1 deal there now)"
     )
+
+
+def test_the_html_page_shows_an_amount_change_as_the_text_does(cli, tmp_path: Path) -> None:
+    """On winkeldev's nights the text read 'MX$200,000.00 → MX$201,000.00' while the HTML page
+    of the same changes read '200000' and '201000.0' (the ledger's raw text), and its chart
+    said '1 deals'."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Currency"]
+    path = make_xlsx(
+        tmp_path / "p.xlsx",
+        {"Pipeline": [head, ["D-1", "Acme", "negotiation", 200000, "Ann", "MXN"]]},
+    )
+    cli("run", path, "--today", "2026-03-02")
+    wb = load_workbook(path)
+    wb["Pipeline"]["D2"] = 201000.0
+    wb.save(path)
+    cli("run", path, "--today", "2026-03-03")
+    html = tmp_path / "changes.html"
+    text = cli("changes", path, "--today", "2026-03-03", "--html", html).output
+    assert "  amount up  MX$200,000.00 → MX$201,000.00  +MX$1,000.00" in text, text
+    page = html.read_text(encoding="utf-8")
+    assert "<td>amount up</td><td>MX$200,000.00</td><td>MX$201,000.00</td>" in page
+    assert "201000.0" not in page and "1 deals" not in page
+
+
+def test_a_deal_whose_stage_was_blanked_is_named_in_the_notes(cli, tmp_path: Path) -> None:
+    """Zoho's sheet with one stage cleared and one typed 'Foo': changes closed at 1722 open deals
+    while the report counted 1720 and only the report said why."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner"]
+    body = [["A", "Acme", "lead", 100, "Ann"], ["B", "Beta", "lead", 200, "Ann"]]
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *body]})
+    cli("run", path, "--today", "2026-03-02")
+    wb = load_workbook(path)
+    wb["Pipeline"]["C3"] = None  # B's stage cleared
+    wb.save(path)
+    cli("run", path, "--today", "2026-03-03")
+    out = changes(cli, path, "--today", "2026-03-03")
+    assert out["movement"]["closing"] == {"deals": 2, "amount": "300.00"}
+    assert out["notes"][0] == (
+        "1 deal in the sheet now with a blank or unknown stage is counted in its last stage "
+        "the ledger knows (`report` leaves them out of its figures)."
+    )
+    code, rep = cli.json("report", path, "--today", "2026-03-03")
+    assert rep["summary"]["open"] == 1
+
+
+def test_a_cleared_amount_reads_as_blank(cli, tmp_path: Path) -> None:
+    """Zoho's deal 1455 with its Amount cleared read 'amount down  $10,700.00 →' and nothing."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner", "Currency"]
+    path = make_xlsx(
+        tmp_path / "p.xlsx", {"Pipeline": [head, ["A", "Acme", "lead", 10700, "Ann", "USD"]]}
+    )
+    cli("run", path, "--today", "2026-03-02")
+    wb = load_workbook(path)
+    wb["Pipeline"]["D2"] = None
+    wb.save(path)
+    cli("run", path, "--today", "2026-03-03")
+    text = cli("changes", path, "--today", "2026-03-03").output
+    assert "  amount down  US$10,700.00 → (blank)  −US$10,700.00" in text, text
+
+
+def test_a_quiet_night_is_not_taken_for_a_stopped_job(cli, tmp_path: Path) -> None:
+    """A run that finds nothing new adds no ledger row: after one quiet night `changes` said
+    'The last run, R0001, was on 2026-03-02, 1 day before today … (is the nightly job still
+    running?)' though the job had run. Every run leaves its forecast snapshot: that says so."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner"]
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, ["A", "Acme", "lead", 100, "Ann"]]})
+    cli("run", path, "--today", "2026-03-02")
+    cli("run", path, "--today", "2026-03-03")  # nothing changed
+    notes = changes(cli, path, "--today", "2026-03-03")["notes"]
+    assert notes[0] == (
+        "Nothing changed after run R0001 of 2026-03-02: the runs since, the last on 2026-03-03, "
+        "found nothing new to record."
+    )
+    assert not any("still running" in n for n in notes)
+    later = changes(cli, path, "--today", "2026-03-06")["notes"]
+    assert later[1].startswith("The last run was on 2026-03-03, 3 days before today (2026-03-06)")
+
+
+def test_the_report_says_a_deal_without_id_is_not_in_changes(cli, tmp_path: Path) -> None:
+    """A row with a stage and an amount but no deal id is in the report's figures (¥600 open)
+    but not in the ledger (changes closed at ¥400): nothing said why the two differed."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner"]
+    rows = [["A", "c", "lead", 100, "Ann"], [None, "c2", "lead", 200, "Ann"],
+            ["C", "c3", "negotiation", 300, "Bo"]]  # fmt: skip
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *rows]})
+    cli("run", path, "--today", "2026-03-02")
+    assert changes(cli, path, "--today", "2026-03-02")["movement"]["closing"] == {
+        "deals": 2, "amount": "400.00"}  # fmt: skip
+    code, rep = cli.json("report", path, "--today", "2026-03-02")
+    assert rep["funnel"]["amount"]["by_currency"] == {"CNY": "600.00"}
+    assert (
+        "1 deal without a deal id: counted here, but the ledger cannot follow it (no stage "
+        "history, and `changes` leaves it out); `validate` lists it as missing-id."
+    ) in rep["notes"]
+
+
+def test_a_deal_s_moves_in_one_run_are_listed_in_the_order_they_count(cli, tmp_path: Path) -> None:
+    """Zoho's deal 1832, deleted one night and put back won the next, was listed 'won' and then
+    'restored'; deal 1941 'restored' before its 'amount up' only by luck of the alphabet."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Owner"]
+    body = [["A", "Acme", "lead", 100, "Ann"], ["B", "Beta", "lead", 200, "Ann"]]
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *body]})
+    cli("run", path, "--today", "2026-03-02")
+    wb = load_workbook(path)
+    wb["Pipeline"].delete_rows(2, 2)
+    wb.save(path)
+    cli("run", path, "--today", "2026-03-03")
+    wb = load_workbook(path)
+    wb["Pipeline"].append(["A", "Acme", "contract", 100, "Ann"])
+    wb["Pipeline"].append(["B", "Beta", "lead", 250, "Ann"])
+    wb.save(path)
+    cli("run", path, "--today", "2026-03-04")
+    out = changes(cli, path, "--since", "2026-03-02", "--today", "2026-03-04")
+    night = [(d["deal_id"], d["kind"]) for d in out["deals"] if d["date"] == "2026-03-04"]
+    assert night == [("A", "restored"), ("A", "won"), ("B", "restored"), ("B", "increased")]

@@ -45,6 +45,21 @@ def test_stalled_shows_each_long_deal_id_whole(cli, tmp_path: Path) -> None:
     assert [line.split()[0] for line in lines[3:6]] == list(SF_IDS)
 
 
+def test_stalled_counts_deals_not_findings(cli, tmp_path: Path) -> None:
+    """winkeldev's export: 34 deals stalled and 143 past their close date, the 34 among the 143,
+    and stalled said '177 deals need attention'; a deal with both is one deal."""
+    path = tmp_path / "p.csv"
+    path.write_text(
+        "Deal ID,Customer,Stage,Amount,Owner,Expected Close,Stage Date\n"
+        "A,Acme,negotiation,100,Ann,2026-10-01,2026-09-01\n"  # stalled and past its close
+        "B,Beta,negotiation,100,Ann,2026-10-01,2026-11-27\n",  # past its close only
+        encoding="utf-8",
+    )
+    result = cli("stalled", path, "--today", "2026-11-28")
+    assert [line.split()[0] for line in result.stdout.splitlines()[3:6]] == ["A", "A", "B"]
+    assert result.stdout.splitlines()[-1] == "2 deals need attention (3 findings)."
+
+
 def test_findings_show_each_long_deal_id_whole(cli, tmp_path: Path) -> None:
     """validate clipped ids to 12 columns (`0068a00001J…`): the ids are now whole, and every
     line of the report keeps one column for them."""

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -280,7 +280,8 @@ def independent(path: Path, e: Expect) -> tuple[int, Counter[str], dict[tuple[st
             amount = money(row[col[e.amount]])
             if amount is not None:
                 cur = str(row[col[e.currency]]).strip() if e.currency else "*"
-                amounts[(stage, cur)] += amount
+                # each deal rounded once, half up, as the report and changes value it
+                amounts[(stage, cur)] += amount.quantize(CENT, ROUND_HALF_UP)
     return len(deals), per_stage, dict(amounts)
 
 

@@ -42,6 +42,7 @@ from typing import Any, TypeGuard
 from salessheet.analytics.model import RateTable
 from salessheet.core.currency import currency_code
 from salessheet.core.errors import UsageError
+from salessheet.core.formatting import count
 from salessheet.core.money import round_money
 from salessheet.history.fields import UNKNOWN, as_decimal
 from salessheet.history.ledger import DealState, Ledger, LedgerEvent, Replay
@@ -76,6 +77,11 @@ SIGN = {
 }
 INFO_KINDS = ("stage_forward", "stage_backward", "owner_changed", "close_moved")
 KINDS = (*MOVEMENT_KEYS[1:-1], *INFO_KINDS)
+# a deal's moves within one run listed in the order they count (_RANK): back in the sheet,
+# then its amount, then its close date, then its stage, then out of the sheet
+_LISTED = ("new", "restored", "increased", "decreased", "owner_changed", "close_moved",
+           "pushed_out", "pulled_in", "stage_forward", "stage_backward", "won", "lost",
+           "reopened", "removed")  # fmt: skip
 # order of a deal's events within one run (see the module doc)
 _RANK = {"seen": 0, "returned": 1, "values": 2, "close": 4, "stage": 5, "removed": 6}
 _STAGED = frozenset(("seen", "stage", "returned", "removed"))  # events whose From/To are stages
@@ -595,7 +601,7 @@ def _aggregate(
     run_pos: dict[str, int] = {}
     for c in out.deals:
         run_pos.setdefault(c.run, len(run_pos))
-    out.deals.sort(key=lambda c: (run_pos[c.run], c.deal_id, KINDS.index(c.kind)))
+    out.deals.sort(key=lambda c: (run_pos[c.run], c.deal_id, _LISTED.index(c.kind)))
 
 
 def _amount_text(pair: tuple[Decimal | None, str] | None, named: bool = False) -> str:
@@ -671,6 +677,7 @@ def changes_of(
 ) -> Changes:
     """``movement`` of a loaded pipeline's ledger (the `salessheet history` sheet read with it);
     never writes anything."""
+    from salessheet.analytics.forecasting import read_history
     from salessheet.core.owned import HISTORY_SHEET
     from salessheet.history.ledger import HEADER
     from salessheet.history.ownership import is_ours
@@ -685,7 +692,8 @@ def changes_of(
         )
         sheet = None
     ledger = Ledger.from_sheet(sheet)
-    owners = {d_id: str(d.values.get("owner") or "").strip() for d_id, d in current_rows(p).items()}
+    rows = current_rows(p)
+    owners = {d_id: str(d.values.get("owner") or "").strip() for d_id, d in rows.items()}
     out = movement(
         ledger,
         p.profile,
@@ -702,15 +710,36 @@ def changes_of(
             f"{len(ledger.problems)} ledger row(s) could not be read and are left out (they are "
             "kept in the sheet; `validate` lists them as ledger-unreadable)."
         )
+    known = {s.id for s in p.profile.stages}
+    unstaged_ids = {d_id for d_id, d in rows.items() if d.stage not in known}
+    unstaged = len(unstaged_ids & {e.deal_id for e in ledger.events}) if unstaged_ids else 0
+    if unstaged:  # the report leaves them out: say why the two totals differ
+        notes.append(
+            f"{count(unstaged, 'deal')} in the sheet now with a blank or unknown stage "
+            f"{'is' if unstaged == 1 else 'are'} counted in {'its' if unstaged == 1 else 'their'} "
+            "last stage the ledger knows (`report` leaves them out of its figures)."
+        )
     runs = ledger.runs()
     if until is None and runs and runs[-1][1] < p.today:
         last_id, last = runs[-1]
-        gap = (p.today - last).days
-        notes.append(
-            f"The last run, {last_id}, was on {last.isoformat()}, {gap} day{'s' * (gap != 1)} "
-            f"before today ({p.today.isoformat()}): the window ends there. What changed since is "
-            "recorded by the next `salessheet run` (is the nightly job still running?)."
-        )
+        # a run that found nothing new adds no ledger row, but every run leaves its forecast
+        # snapshot: a quiet night is not a nightly job that stopped
+        quiet = [d for d in read_history(p).days() if last < d <= p.today]
+        if quiet:
+            notes.append(
+                f"Nothing changed after run {last_id} of {last.isoformat()}: the runs since, "
+                f"the last on {quiet[-1].isoformat()}, found nothing new to record."
+            )
+        if not quiet or quiet[-1] < p.today:
+            seen = quiet[-1] if quiet else last
+            gap = (p.today - seen).days
+            which = f"The last run, {last_id}," if seen == last else "The last run"
+            notes.append(
+                f"{which} was on {seen.isoformat()}, {gap} day{'s' * (gap != 1)} "
+                f"before today ({p.today.isoformat()}): the window ends there. What changed "
+                "since is recorded by the next `salessheet run` (is the nightly job still "
+                "running?)."
+            )
     out.notes = notes + out.notes
     name_stages(out.deals, p.stage_names)
     out.source, out.sheet, out.profile = str(p.source), p.sheet, p.profile.name

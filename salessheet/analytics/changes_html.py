@@ -8,7 +8,7 @@ from typing import Any
 
 from salessheet.analytics import display as D
 from salessheet.analytics.changes import Changes
-from salessheet.analytics.changes_text import KIND_TEXT, LABELS, money
+from salessheet.analytics.changes_text import KIND_TEXT, LABELS, money, move_ends
 from salessheet.analytics.svg_history import waterfall_chart
 from salessheet.core.errors import SourceError
 from salessheet.core.formatting import format_money
@@ -52,6 +52,8 @@ def _context(c: Changes) -> dict[str, Any]:
         "notes": [DEFINITIONS, *c.notes],
         "DEAL_ROWS": DEAL_ROWS,
         "format_money": lambda amount, currency: format_money(amount, currency, loc),
+        "ends": lambda d: move_ends(d, loc),
+        "n_of": D.n_of,
         "signed": lambda amount, currency: money(Decimal(amount), currency, loc, signed=True),
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from salessheet.analytics.changes import Changes, Movement
+from salessheet.analytics.changes import Changes, DealChange, Movement
 from salessheet.analytics.text import table
 from salessheet.core.display import clip
 from salessheet.core.formatting import format_money
@@ -57,6 +57,16 @@ def _amount(text: str, currency: str, locale: str) -> str:
         return text
 
 
+def move_ends(d: DealChange, locale: str) -> tuple[str, str]:
+    """A move's from and to as every rendering shows them: stages as the sheet writes them,
+    an amount change as money (US$68,652.00 → US$82,000.00, not 68652 → 82000.0)."""
+    if d.kind in ("increased", "decreased"):  # a cleared cell: the amount left the sums
+        a, b = (_amount(x, d.currency, locale) or "(blank)" for x in (d.from_, d.to))
+        return a, b
+    src, dst = (d.from_label, d.to_label) if d.from_label is not None else (d.from_, d.to)
+    return src or "", dst or ""
+
+
 def waterfall_lines(m: Movement, locale: str, close_by: bool) -> list[str]:
     rows = []
     for key, line in m.lines.items():
@@ -104,9 +114,7 @@ def render_changes(c: Changes, *, limit: int = DEAL_ROWS) -> str:
     rows = []
     for d in moves[: limit or None]:
         change = money(d.amount_change, d.currency, loc, signed=True) if d.amount_change else ""
-        src, dst = (d.from_label, d.to_label) if d.from_label is not None else (d.from_, d.to)
-        if d.kind in ("increased", "decreased"):  # 68652 → 82000 as the amounts it says
-            src, dst = _amount(d.from_, d.currency, loc), _amount(d.to, d.currency, loc)
+        src, dst = move_ends(d, loc)
         what = f"{src} → {dst}" if src or dst else ""
         rows.append(
             [d.date.isoformat(), d.run, d.deal_id, KIND_TEXT.get(d.kind, d.kind), what, change]

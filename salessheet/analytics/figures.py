@@ -4,7 +4,8 @@ Definitions (the report's notes repeat the ones a reader needs):
 
 - Progression: the profile's stages that are not ``lost``, in profile order. A deal has
   *reached* every stage up to the furthest one it is or was in (a deal first seen in
-  negotiation is taken to have passed the stages before it).
+  negotiation is taken to have passed the stages before it). An open stage no deal is or was
+  in (in the sheet or the ledger) is left out: the team does not use it.
 - A lost deal's furthest stage comes from the ledger (the stages it was seen in before it was
   lost); a deal first seen already lost has none and is left out of the conversion.
 - Close date of a won/lost deal: the day it entered its won/lost stage when the ledger saw the
@@ -110,7 +111,9 @@ class Pricing:
                 missing += 1
                 continue
             c = f.currency
-            a_by[c] = a_by.get(c, ZERO) + x
+            # each deal's amount rounded once to the currency's minor unit, as `changes` values
+            # it: the report's open pipeline is the changes' closing, to the cent
+            a_by[c] = a_by.get(c, ZERO) + round_money(x, c)
             w_by[c] = w_by.get(c, ZERO) + w
             if convert:
                 rate = rates.get(c)
@@ -374,10 +377,21 @@ def funnel(
     )
 
 
-def conversion(facts: Sequence[DealFacts], profile: Profile, window: Window) -> Conversion:
+def conversion(
+    facts: Sequence[DealFacts],
+    profile: Profile,
+    window: Window,
+    seen: Iterable[str] | None = None,
+) -> Conversion:
+    """``seen``: the stages some deal is or was in (the sheet and the ledger). An open stage
+    no deal was ever seen in gets no row: a deal first seen further on is taken to have passed
+    it, so its row would read 100% of every deal for a stage the team does not use."""
     progression = [s for s in profile.stages if s.outcome != "lost"]
     open_count = sum(1 for s in progression if s.outcome == "open")
-    n_rows = min(open_count, len(progression) - 1)
+    used = set(seen) if seen is not None else {s.id for s in progression}
+    # the stages a row starts or ends at: the used ones, and the first won stage (the goal)
+    kept = [i for i, s in enumerate(progression) if s.id in used or i == open_count]
+    unused = [s for s in progression[:open_count] if s.id not in used]
     active = [f for f in facts if window.active_in(f)]
     at: Counter[int] = Counter()  # furthest stage -> deals
     open_at: Counter[int] = Counter()
@@ -400,13 +414,14 @@ def conversion(facts: Sequence[DealFacts], profile: Profile, window: Window) -> 
     rows = [
         ConversionRow(
             stage_ref(progression[i]),
-            stage_ref(progression[i + 1]),
+            stage_ref(progression[j]),
             reached=reached(i),
-            advanced=reached(i + 1),
+            advanced=reached(j),
             still_here=open_at[i],
             lost_here=lost_at[i],
         )
-        for i in range(n_rows)
+        for i, j in zip(kept, kept[1:], strict=False)
+        if i < open_count
     ]
     closed = [f for f in facts if f.outcome != "open"]
     in_window = [f for f in closed if window.closed_in(f)]
@@ -415,14 +430,22 @@ def conversion(facts: Sequence[DealFacts], profile: Profile, window: Window) -> 
         sum(1 for f in in_window if f.outcome == "won"),
         sum(1 for f in in_window if f.outcome == "lost"),
     )
-    note = ""
+    notes = []
     if lost_unknown:
-        note = (
+        notes.append(
             f"{count(lost_unknown, 'lost deal')} first seen already lost: "
             "the stage lost at is unknown, so they are left out of the stage conversion (the "
             "ledger records it for deals lost from now on)"
         )
-    return Conversion(rows, known, lost_unknown, wr, undated, note)
+    return Conversion(
+        rows,
+        known,
+        lost_unknown,
+        wr,
+        undated,
+        "; ".join(notes),
+        [s.id for s in unused] if known else [],
+    )
 
 
 def time_in_stage(
@@ -481,11 +504,16 @@ def time_in_stage(
     return out
 
 
-def bottleneck(conv: Conversion, times: Sequence[StageTime]) -> Bottleneck:
+def bottleneck(
+    conv: Conversion, times: Sequence[StageTime], open_stages: Iterable[str] | None = None
+) -> Bottleneck:
+    """``open_stages``: the stages the slowest one is chosen from. A won stage is no bottleneck:
+    its deals' days there are days since the win (Closed Won, 696 days, read as the slowest)."""
     rows = [r for r in conv.rows if r.rate is not None]
     solid = [r for r in rows if r.reached >= MIN_CONVERSION_DEALS]  # else too few to name one
     worst = min(solid, key=lambda r: (r.rate, -r.reached)) if solid else None
-    timed = [t for t in times if t.median is not None]
+    pick = set(open_stages) if open_stages is not None else None
+    timed = [t for t in times if t.median is not None and (pick is None or t.stage.id in pick)]
     ledger = [t for t in timed if t.basis == "ledger" and len(t.completed) >= MIN_COMPLETED]
     pool = ledger or timed
     longest = max(pool, key=lambda t: (t.median, t.p90 or 0)) if pool else None
@@ -611,6 +639,7 @@ def slips(
         top,
         passed,
         note,
+        sum(1 for f in open_deals if f.expected_close is None),
     )
 
 

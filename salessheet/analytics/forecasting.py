@@ -59,7 +59,8 @@ def snapshot_rows(p: Any) -> list[SnapshotRow]:
             groups[(f.owner, bucket(f.expected_close, p.today), f.currency)].append(f)
     rows = []
     for (owner, month, currency), fs in groups.items():
-        amount = sum((f.amount for f in fs if f.amount is not None), ZERO)
+        # rounded per deal, as the report and `changes` add amounts up
+        amount = sum((round_money(f.amount, currency) for f in fs if f.amount is not None), ZERO)
         weighted = sum((f.weighted for f in fs if f.weighted is not None), ZERO)
         rows.append(
             SnapshotRow(

@@ -194,6 +194,17 @@ class Conversion:
     win_rate: WinRate
     closed_undated: int  # closed deals left out of a window because their close date is unknown
     note: str = ""
+    unused: list[str] = field(default_factory=list)  # open stages no deal is or was in: no row
+
+    def name_unused(self, names: dict[str, str]) -> None:
+        """Add to the note the stages left out, named as the report names them."""
+        if not self.unused:
+            return
+        said = (
+            f"no deal is or was in {', '.join(names.get(s, s) for s in self.unused)}: left out "
+            "of the conversion (a deal first seen further on is not counted as having passed it)"
+        )
+        self.note = f"{self.note}; {said}" if self.note else said
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -393,6 +404,7 @@ class Slips:
     top: list[dict[str, Any]]  # {"deal_id", "owner", "slips", "expected_close"}
     close_date_passed: int  # open deals whose expected close is before today
     note: str = ""
+    close_date_unknown: int = 0  # open deals without an expected close (neither past nor not)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -404,6 +416,7 @@ class Slips:
             "by_count": {str(k): v for k, v in sorted(self.by_count.items())},
             "top": self.top,
             "close_date_passed": self.close_date_passed,
+            "close_date_unknown": self.close_date_unknown,
             "note": self.note,
         }
 

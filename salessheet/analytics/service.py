@@ -48,7 +48,8 @@ figure carries the number of deals it rests on in ``deals``)::
                   "cell"}],
      "slips": {"available", "runs", "deals", "deals_slipped"|null, "total_slips"|null,
                "by_count": {"1": n, ...}, "top": [{"deal_id", "owner", "slips",
-               "expected_close"}], "close_date_passed", "note"},
+               "expected_close"}], "close_date_passed",
+               "close_date_unknown" (open deals without an expected close), "note"},
      "lost_reasons": {"deals", "without_reason", "reasons": [{"reason", "deals"}]},
      "notes": [str, ...],
      "stage_labels": {stage id: the name the report gives it: as the sheet writes it, else
@@ -134,7 +135,8 @@ def _build(
 
     stalled = fig.stalled_deals(evaluation.findings, by_id, profile)
     stalled_by_owner = Counter((s.owner or "").strip() for s in stalled)
-    conv = fig.conversion(facts, profile, window)
+    seen = {f.stage.id for f in facts} | {s.stage for stays in spans.values() for s in stays}
+    conv = fig.conversion(facts, profile, window, seen)
     times = fig.time_in_stage(spans, facts, profile, today, entered_now)
     runs = sorted({(e.run, e.run_date) for e in previous.events}, key=lambda x: x[1])
     history = History(len(runs), runs[0][1] if runs else None, runs[-1][1] if runs else None)
@@ -153,7 +155,7 @@ def _build(
         funnel=fig.funnel(facts, profile, pricing, unstaged, basis),
         conversion=conv,
         time_in_stage=times,
-        bottleneck=fig.bottleneck(conv, times),
+        bottleneck=fig.bottleneck(conv, times, (s.id for s in profile.stages if s.is_open)),
         forecast=fig.forecast(facts, today, pricing),
         owners=fig.sort_owners(
             fig.owners(facts, window, pricing, stalled_by_owner), profile.currency
@@ -167,6 +169,7 @@ def _build(
     report.accuracy = forecast_accuracy(evaluation, table)
     zh = is_zh(profile.locale)  # each stage as the sheet writes it, else in the report's language
     report.stage_names = {s.id: p.stage_names.for_reader(s.id, zh) for s in profile.stages}
+    conv.name_unused(report.stage_names)
     report.notes = _notes(report, facts, table, today)
     duplicates = p.duplicate_note()
     if duplicates:  # stated where the numbers are shown
@@ -231,6 +234,13 @@ def _notes(
     missing_amount = report.funnel.amount.missing
     if missing_amount:
         notes.append(f"{n_of(missing_amount, 'deal')} without an amount: counted, not summed.")
+    no_id = sum(1 for f in facts if not f.id)
+    if no_id:  # counted in the figures, but the ledger (and so `changes`) keys deals by id
+        notes.append(
+            f"{count(no_id, 'deal')} without a deal id: counted here, but the ledger cannot "
+            "follow it (no stage history, and `changes` leaves it out); `validate` lists it "
+            "as missing-id."
+        )
     if report.funnel.unstaged:
         notes.append(
             f"{count(report.funnel.unstaged, 'row')} with a blank or unknown stage left out "

@@ -24,6 +24,7 @@ from salessheet.analytics.svg import (
     Svg,
     _clip,
 )
+from salessheet.core.formatting import count
 
 WATERFALL_LABELS = {
     "opening": ("Opening", "期初"),
@@ -102,7 +103,7 @@ def waterfall_chart(
         h = y(lo) - y(hi)
         label = _label(k, locale)
         value = D.compact(line.amount, currency, locale)
-        tip = f"{label}: {line.deals} deals, {value}"
+        tip = f"{label}: {count(line.deals, 'deal')}, {value}"
         if line.amount or k in ("opening", "closing"):
             svg.rect(cx - bar_w / 2, y(hi), bar_w, max(h, 1.5), fill, rx=2, title=tip)
         else:

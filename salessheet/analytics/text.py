@@ -27,11 +27,13 @@ BASIS_TEXT = {
 }
 
 
-def _basis(t: StageTime) -> str:
+def _basis(t: StageTime, runs: int) -> str:
     """What a stage's time figures rest on; for none, why: its deals have been there since
     before the first run (no entry date: a stage-date column gives them), or none is there."""
     if t.basis != "none":
         return BASIS_TEXT[t.basis]
+    if t.unknown_entry and not runs:  # there is no first run yet to have entered before
+        return f"{t.unknown_entry:,} there, no run yet"
     if t.unknown_entry:
         return f"{t.unknown_entry:,} entered before the first run"
     return "no deal there yet"
@@ -123,6 +125,11 @@ def _summary(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
         f"(win rate {D.pct(wr.rate)} of {wr.closed} closed) · {s['stalled']} stalled now",
         f"  Open pipeline, weighted: {D.money_full(r.forecast.weighted, f.cur, f.loc)}",
     ]
+    if r.forecast.weighted.missing:  # a pipeline of unpriced deals is not worth $0.00
+        out.append(
+            f"                           {r.forecast.weighted.missing} of {s['open']} open "
+            "deals have no amount: counted, not summed"
+        )
     b = r.bottleneck
     parts = []
     if b.worst_conversion:
@@ -191,7 +198,11 @@ def _conversion(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
         "<>>>>>",
         max_widths=[40, 6, 8, 11, 10, 10],
     )
-    out.append(f"  Win rate (won / closed): {D.pct(wr.rate)} — {wr.won} won, {wr.lost} lost")
+    out.append(
+        f"  Win rate (won / closed): {D.pct(wr.rate)} — {wr.won} won, {wr.lost} lost"
+        if wr.closed
+        else "  Win rate (won / closed): none yet — no deal won or lost"
+    )
     if cv.note:
         out += _wrap("Note: " + cv.note, width, "  ")
     return [*out, ""]
@@ -204,7 +215,7 @@ def _time_in_stage(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
             str(t.deals) if t.basis != "none" else "—",
             D.days(t.median),
             D.days(t.p90),
-            _basis(t),
+            _basis(t, r.history.runs),
         ]
         for t in r.time_in_stage
     ]
@@ -346,7 +357,12 @@ def _close_dates(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     sl = r.slips
     out = [
         "Close dates",
-        f"  {sl.close_date_passed} of {sl.open_deals} open deals are past their expected close",
+        f"  {sl.close_date_passed} of {sl.open_deals} open deals are past their expected close"
+        + (
+            f"; {sl.close_date_unknown} {'has' if sl.close_date_unknown == 1 else 'have'} none"
+            if sl.close_date_unknown
+            else ""
+        ),
     ]
     if not sl.available:
         return [*out, f"  Slips: {sl.note}", ""]

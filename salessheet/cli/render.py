@@ -221,7 +221,10 @@ def render_stalled(report: CheckReport, *, limit: int = 50) -> str:
     if len(shown) < len(rows):
         lines.append(f"  … and {len(rows) - len(shown)} more (--limit 0 shows all)")
     lines.append("")
-    lines.append(f"{count(len(rows), 'deal')} {'needs' if len(rows) == 1 else 'need'} attention.")
+    # one line per finding; a deal both stalled and past its close date has two
+    deals_n = len({f.deal_id or f"row {f.row}" for f in report.findings})
+    more = f" ({count(len(rows), 'finding')})" if deals_n != len(rows) else ""
+    lines.append(f"{count(deals_n, 'deal')} {'needs' if deals_n == 1 else 'need'} attention{more}.")
     return "\n".join(lines)
 
 
