@@ -529,3 +529,23 @@ def test_a_won_stage_is_not_named_the_slowest(tmp_path: Path) -> None:
     assert by_stage(out["time_in_stage"])["contract"]["median_days"] == 696
     text = render_text(rep)
     assert "              longest Negotiation (median 58 days, 5 deals there now)" in text
+
+
+def test_a_report_on_one_deal_counts_it_as_one(tmp_path: Path) -> None:
+    """A new team's first sheet may hold one deal (the Chinese 商机 template does): the report
+    read '1 deals', '1 open deals' in its text, its page and the charts' tips."""
+    head = ["Deal ID", "Customer", "Stage", "Amount", "Currency", "Owner", "Expected Close"]
+    rows = [["A", "Acme", "Negotiation", 1000, "USD", "Ann", D(2026, 12, 20)]]
+    book = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": [head, *rows]})
+    rep = build_report(evaluate_source(book, today=TODAY))
+    text = render_text(rep)
+    for line in ("  1 deal · 1 open · won 0 / lost 0",
+                 "Funnel — 1 deal; ",
+                 "Conversion — 1 deal (share",
+                 "Forecast — 1 open deal by expected close month",
+                 "  0 of 1 open deal are past their expected close"):  # fmt: skip
+        assert line in text
+    page = render_html(rep)
+    assert ">1 open deal<" in page and ": 1 deal, " in page
+    for wrong in ("1 deals", "1 open deals", "1 runs", "1 lost deals"):
+        assert f" {wrong}" not in text and f" {wrong}" not in page and f">{wrong}" not in page

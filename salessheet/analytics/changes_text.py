@@ -7,7 +7,7 @@ from decimal import Decimal
 from salessheet.analytics.changes import Changes, DealChange, Movement
 from salessheet.analytics.text import table
 from salessheet.core.display import clip
-from salessheet.core.formatting import format_money
+from salessheet.core.formatting import count, format_money
 
 LABELS = {
     "opening": "Opening",
@@ -103,7 +103,7 @@ def render_changes(c: Changes, *, limit: int = DEAL_ROWS) -> str:
     for code, m in sorted(c.other_currencies.items()):
         if not m.moved and m.lines["opening"] == m.lines["closing"]:
             line = m.lines["closing"]
-            quiet.append(f"{code} {line.deals} deals {money(line.amount, code, loc)}")
+            quiet.append(f"{code} {count(line.deals, 'deal')} {money(line.amount, code, loc)}")
             continue
         lines.append("")
         lines += waterfall_lines(m, loc, c.close_by is not None)

@@ -83,7 +83,7 @@ def money_compact(m: Money, currency: str, locale: str) -> str:
 def money_full(m: Money, currency: str, locale: str) -> str:
     text = " + ".join(format_money(v, c, locale) for c, v in money_parts(m, currency))
     if m.unpriced:
-        text += f" (+{m.unpriced} deals without a rate)"
+        text += f" (+{count(m.unpriced, 'deal')} without a rate)"
     return text
 
 

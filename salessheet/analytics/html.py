@@ -85,7 +85,7 @@ def _big(m: Money, r: AnalyticsReport) -> str:
 
 def _others(m: Money, r: AnalyticsReport) -> str:
     if m.converted is not None:
-        return f"{m.unpriced} deals without a rate · " if m.unpriced else ""
+        return f"{D.n_of(m.unpriced, 'deal')} without a rate · " if m.unpriced else ""
     rest = [D.compact(v, c, r.locale) for c, v in sorted(m.by_currency.items()) if c != r.currency]
     return ("+ " + " ".join(rest) + " · ") if rest else ""
 

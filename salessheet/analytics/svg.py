@@ -125,7 +125,7 @@ def funnel_chart(r: AnalyticsReport, width: int = 560) -> str:
         money = _primary_compact(x.amount, r)
         svg.rect(
             cx - w / 2, y, max(w, 2 if x.deals else 0), row_h, fill, rx=4,
-            title=f"{labels[i]}: {x.deals} deals, {money}",
+            title=f"{labels[i]}: {D.n_of(x.deals, 'deal')}, {money}",
         )  # fmt: skip
         svg.text(lx - 10, y + row_h / 2 + 4.5, labels[i], anchor="end")
         count_fill = "#ffffff" if w > 34 else INK
@@ -167,7 +167,7 @@ def conversion_chart(r: AnalyticsReport, width: int = 560) -> str:
         svg.rect(lx, y, area, row_h, GREY_LIGHT)
         if rate is not None:
             svg.rect(lx, y, area * rate, row_h, fill,
-                     title=f"{labels[i]}: {num} of {den} deals")  # fmt: skip
+                     title=f"{labels[i]}: {num} of {D.n_of(den, 'deal')}")  # fmt: skip
         svg.text(lx - 10, y + row_h / 2 + 4.5, labels[i], anchor="end",
                  weight="bold" if is_worst or last else "normal")  # fmt: skip
         value = f"{D.pct(rate)}  {num}/{den}" if rate is not None else "no deals"
@@ -208,7 +208,7 @@ def time_chart(r: AnalyticsReport, width: int = 560) -> str:
         slow = longest is t
         solid = AMBER if slow else BLUE
         light = AMBER_LIGHT if slow else "#bfdbfe"
-        tip = f"{labels[i]}: median {D.days(t.median)} d, p90 {t.p90} d, {t.deals} deals"
+        tip = f"{labels[i]}: median {D.days(t.median)} d, p90 {t.p90} d, {D.n_of(t.deals, 'deal')}"
         svg.rect(lx, y, (t.p90 or 0) * scale, row_h, light, title=tip)
         svg.rect(lx, y + 4, float(t.median) * scale, row_h - 8, solid, rx=2, title=tip)
         mark = "" if t.basis == "ledger" else " *"
@@ -254,7 +254,7 @@ def forecast_chart(r: AnalyticsReport, width: int = 560) -> str:
         solid = RED if b.key == "overdue" else (GREY if b.key == "no-date" else BLUE)
         label = D.bucket_label(b.key, loc)
         tip = (
-            f"{label}: {b.deals} deals, weighted {D.money_compact(b.weighted, cur, loc)} "
+            f"{label}: {D.n_of(b.deals, 'deal')}, weighted {D.money_compact(b.weighted, cur, loc)} "
             f"of {D.money_compact(b.amount, cur, loc)}"
         )
         svg.rect(cx - bar_w / 2, base_y - ah, bar_w, ah, light, rx=2, title=tip)
@@ -316,7 +316,7 @@ def owners_chart(r: AnalyticsReport, width: int = 1100, limit: int = 20) -> str:
         v = values[i]
         w = float(v / top_v) * (left_w - 230)
         svg.rect(lx, y, w, row_h, BLUE,
-                 title=f"{labels[i]}: {o.open} open deals, weighted "
+                 title=f"{labels[i]}: {D.n_of(o.open, 'open deal')}, weighted "
                        f"{D.money_full(o.weighted, cur, loc)}")  # fmt: skip
         svg.text(lx + w + 6, y + row_h / 2 + 4.5,
                  f"{o.open} open" if by_count else

@@ -121,7 +121,7 @@ def _summary(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     wr = r.conversion.win_rate
     out = [
         "Summary",
-        f"  {s['deals']} deals · {s['open']} open · won {wr.won} / lost {wr.lost} "
+        f"  {count(s['deals'], 'deal')} · {s['open']} open · won {wr.won} / lost {wr.lost} "
         f"(win rate {D.pct(wr.rate)} of {wr.closed} closed) · {s['stalled']} stalled now",
         f"  Open pipeline, weighted: {D.money_full(r.forecast.weighted, f.cur, f.loc)}",
     ]
@@ -135,7 +135,8 @@ def _summary(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     if b.worst_conversion:
         c = b.worst_conversion
         parts.append(
-            f"lowest conversion {f.stage(c.stage)} ({D.pct(c.rate)} of {c.reached} deals move on)"
+            f"lowest conversion {f.stage(c.stage)} "
+            f"({D.pct(c.rate)} of {count(c.reached, 'deal')} move on)"
         )
     if b.longest_time:
         t = b.longest_time
@@ -165,7 +166,7 @@ def _funnel(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     total = ["Total", str(fu.deals), "100%" if fu.deals else "—", f.money(fu.amount),
              f.money(fu.weighted)]  # fmt: skip
     return [
-        f"Funnel — {fu.deals} deals; {fu.probability.note}",
+        f"Funnel — {count(fu.deals, 'deal')}; {fu.probability.note}",
         *table(
             ["Stage", "Deals", "Share", "Amount", "Weighted"],
             rows,
@@ -191,7 +192,9 @@ def _conversion(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
         ]
         for c in cv.rows
     ]
-    out = [f"Conversion — {cv.deals} deals (share of deals at a stage that reached the next)"]
+    out = [
+        f"Conversion — {count(cv.deals, 'deal')} (share of deals at a stage that reached the next)"
+    ]
     out += table(
         ["Stage → next", "Deals", "Moved on", "Still there", "Lost there", "Conversion"],
         rows,
@@ -242,7 +245,7 @@ def _forecast(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     ]
     total_amount = _sum_money([bk.amount for bk in fc.buckets])
     return [
-        f"Forecast — {fc.deals} open deals by expected close month{rate_note}",
+        f"Forecast — {count(fc.deals, 'open deal')} by expected close month{rate_note}",
         *table(
             ["Expected close", "Deals", "Amount", "Weighted"],
             rows,
@@ -357,7 +360,8 @@ def _close_dates(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     sl = r.slips
     out = [
         "Close dates",
-        f"  {sl.close_date_passed} of {sl.open_deals} open deals are past their expected close"
+        f"  {sl.close_date_passed} of {count(sl.open_deals, 'open deal')} "
+        "are past their expected close"
         + (
             f"; {sl.close_date_unknown} {'has' if sl.close_date_unknown == 1 else 'have'} none"
             if sl.close_date_unknown
@@ -379,7 +383,7 @@ def _close_dates(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
 
 def _lost_reasons(r: AnalyticsReport, f: _Fmt, width: int) -> list[str]:
     lr = r.lost_reasons
-    out = [f"Lost reasons — {lr.deals} lost deals"]
+    out = [f"Lost reasons — {count(lr.deals, 'lost deal')}"]
     if lr.reasons or lr.without_reason:
         rows = [[reason, str(n), D.pct(n / lr.deals)] for reason, n in lr.reasons]
         if lr.without_reason:
