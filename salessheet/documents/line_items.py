@@ -8,6 +8,7 @@ rate then come from the ``Products`` sheet. Rates and discounts may be written a
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,10 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from salessheet.core.catalogue import BAD_VALUE
-from salessheet.core.cells import RawSheet
+from salessheet.core.cells import RawSheet, col_letter
 from salessheet.core.currency import currency_code
 from salessheet.core.findings import json_safe
-from salessheet.core.records import Record
+from salessheet.core.records import Record, TableLayout
+from salessheet.core.textnorm import normalise
 from salessheet.documents.money import LineItem
 from salessheet.settings.documents import DocumentSettings
 from salessheet.sheet.parsing import ParseContext
@@ -67,6 +69,50 @@ def rate_from(raw: Any, value: Decimal) -> Decimal | None:
     if isinstance(raw, str) and raw.strip().endswith("%"):
         return value if 0 <= value <= 1 else None
     return normalise_rate(value)
+
+
+# what a price header says about tax: 单价（不含税）, 含税单价, Unit price (excl. VAT) ...
+# (the exclusive words first: 不含税 holds 含税)
+_TAX_WORD = r"[\s.-]*(?:sales tax|tax|vat|gst)\b"
+_EXCLUDES_TAX = re.compile(
+    r"不含税|未含税|未税|除税|税前|\b(?:excl|excluding|ex|before|pre|without|net of)\b" + _TAX_WORD
+)
+_INCLUDES_TAX = re.compile(
+    r"含税|\b(?:incl|including|inc|with)\b" + _TAX_WORD + r"|\b(?:tax|vat|gst) included\b"
+)
+
+
+def header_tax_mode(header: str) -> str | None:
+    """``exclusive`` or ``inclusive`` when a price header says so, else None."""
+    n = normalise(header)
+    if _EXCLUDES_TAX.search(n):
+        return "exclusive"
+    if _INCLUDES_TAX.search(n):
+        return "inclusive"
+    return None
+
+
+def price_header_conflict(layout: TableLayout, tax_mode: str, place: str = "") -> str | None:
+    """The problem when the unit-price header says the prices include (or exclude) tax and
+    documents.tax_mode says the opposite: the tax would be counted twice, or not at all."""
+    header = layout.header_of.get("unit_price")
+    said = header_tax_mode(header) if header else None
+    if said is None or said == tax_mode:
+        return None
+    cell = f"{col_letter(layout.col_of['unit_price'])}{layout.header_row}"
+    where = place or f"sheet {layout.sheet!r}"
+    if said == "inclusive":
+        consequence = "include tax, but documents.tax_mode is exclusive, so the tax would be "
+        consequence += "added to them a second time"
+        other = "if the prices do exclude tax, head the column 单价 or Unit price"
+    else:
+        consequence = "exclude tax, but documents.tax_mode is inclusive (含税价), so the tax "
+        consequence += "would be taken out of them and the total would lack it"
+        other = "if the prices do include tax, head the column 单价 or 含税单价"
+    return (
+        f"{where} {cell}: the header {header!r} says the unit prices {consequence}: set "
+        f"documents.tax_mode: {said} in the config (or, {other})"
+    )
 
 
 def _where(rec: Record, name: str) -> str:
@@ -235,6 +281,8 @@ def _line(
     if price is None:
         if rec.raw_value("unit_price") in (None, "") and product is not None:
             problems.append(f"{_where(rec, 'unit_price')}: no unit price for SKU {sku!r}")
+        elif "unit_price" not in rec.layout.col_of and not sku:
+            _once(problems, _no_price_column(rec, settings))
         elif rec.raw_value("unit_price") in (None, "") and not sku:
             problems.append(f"{_where(rec, 'unit_price')}: the unit price is blank")
         return None
@@ -258,6 +306,12 @@ def _line(
             or pv.get("unit_price_currency_mark")
             or product.layout.currency_of.get("unit_price")
         )
+    if tax:  # a line without tax is the same in either mode
+        priced_by = rec if v.get("unit_price") is not None else product
+        if priced_by is not None:
+            conflict = price_header_conflict(priced_by.layout, settings.tax_mode)
+            if conflict is not None:
+                _once(problems, conflict)
     return LineItem(
         quantity=quantity,
         unit_price=price,
@@ -270,4 +324,26 @@ def _line(
         currency=_currency(currency),
         sheet=rec.sheet,
         row=rec.row,
+    )
+
+
+def _once(problems: list[str], problem: str) -> None:
+    """A problem of the whole sheet: said once per deal, not on each of its lines."""
+    if problem not in problems:
+        problems.append(problem)
+
+
+def _no_price_column(rec: Record, settings: DocumentSettings) -> str:
+    """No column of the sheet is the unit price: name the headers that look like one."""
+    accepted = settings.line_item_columns["unit_price"][1]
+    looks = [
+        f"column {col_letter(c)} ({h!r})"
+        for c, h in sorted(rec.layout.unmapped.items())
+        if "价" in h or "price" in h.casefold()
+    ]
+    seen = f"; {', '.join(looks)} is not one of them" if looks else ""
+    return (
+        f"sheet {rec.sheet!r}: no column on row {rec.layout.header_row} is the unit price "
+        f"(accepted headers: {', '.join(accepted)}{seen}): rename the price column's header, "
+        "or add yours to documents.line_items.columns.unit_price in the config"
     )
