@@ -7,8 +7,10 @@ taxed, the table column that shows the lines' tax rates is left out, as in the H
 
 from __future__ import annotations
 
+import html
 import io
 import re
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from salessheet.core.templating import (
     docx_environment,
 )
 from salessheet.documents.html import MissingVariable, template_refused
+from salessheet.documents.tagcheck import refuse_full_width_tags
 
 
 @lru_cache(maxsize=16)
@@ -135,8 +138,31 @@ def render_docx(path: Path, context: dict[str, Any], *, logo: Path | None = None
     return out.getvalue()
 
 
+_TEXT_PART = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
+_RUN_TEXT = re.compile(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>")
+
+
+def _paragraph_texts(path: Path) -> str:
+    """The text of the template's body, headers, footers and notes, a paragraph a line (its
+    runs joined, as Word splits what was typed in one go)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(_template_bytes(path, path.stat().st_mtime))) as z:
+            names = [n for n in z.namelist() if _TEXT_PART.fullmatch(n)]
+            parts = [z.read(n).decode("utf-8", "replace") for n in names]
+    except OSError as exc:
+        raise ConfigError(f"template {path}: cannot read it ({exc})") from exc
+    except zipfile.BadZipFile as exc:
+        raise ConfigError(f"template {path}: not a DOCX file ({exc})") from exc
+    return "\n".join(
+        html.unescape("".join(_RUN_TEXT.findall(paragraph)))
+        for xml in parts
+        for paragraph in xml.split("</w:p>")
+    )
+
+
 def docx_variables(path: Path) -> set[str]:
     """Top-level names the DOCX template reads."""
+    refuse_full_width_tags(path, _paragraph_texts(path))
     try:
         return set(_load(path).get_undeclared_template_variables(docx_environment()))
     except TemplateError as exc:
