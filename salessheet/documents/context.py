@@ -27,7 +27,7 @@ from salessheet.core.formatting import (
 )
 from salessheet.core.money import round_money
 from salessheet.documents.chinese_amount import chinese_uppercase
-from salessheet.documents.money import Totals
+from salessheet.documents.money import LineItem, Totals
 from salessheet.settings.documents import DEFAULT_TAX_NAMES, DocumentSettings, Seller
 
 TITLES = {
@@ -101,6 +101,11 @@ TEMPLATE_FIELDS: list[tuple[str, str]] = [
     ("items[].discount", "line discount as a percentage (blank when none)"),
     ("items[].tax_rate", "tax rate as a percentage"),
     ("items[].total", "line total (quantity x unit price x (1 - discount), rounded)"),
+    (
+        "items[].extra",
+        "mapping: the line's other Line Items columns by header, as text (item.extra['备注']; "
+        "item.备注 for a plain name)",
+    ),
     ("totals.currency", "ISO currency code, e.g. CNY"),
     ("totals.currency_name", "currency name in the document's language"),
     ("totals.subtotal", "sum of line totals (incl. tax when prices are tax-inclusive)"),
@@ -276,7 +281,7 @@ def build_context(
     def money(v: Decimal) -> str:
         return format_money(v, cur, locale)
 
-    items = []
+    items: list[dict[str, Any]] = []
     for i, line in enumerate(totals.lines, start=1):
         it = line.item
         items.append(
@@ -293,6 +298,12 @@ def build_context(
                 "total": money(line.total),
             }
         )
+        # the line's other columns: item.extra['备注'], and item.备注 unless a field's name
+        extra = dict(it.extra)
+        items[-1]["extra"] = extra
+        for header, text in extra.items():
+            if header.isidentifier() and header not in items[-1]:
+                items[-1][header] = text
     # a document on which no line is taxed (a team that has set no tax yet) shows no tax at
     # all: no tax column, no "VAT 0%" line, no sentence about tax
     has_tax = any(t.rate for t in totals.tax_lines)
@@ -370,6 +381,12 @@ def build_context(
     return add_flat_names(context, deal.extra)
 
 
+def _other_columns(item: LineItem) -> list[list[tuple[str, str]]]:
+    """A line's filled other columns, for the hash: none adds nothing (the hash it had)."""
+    filled = sorted((h, t) for h, t in item.extra if t)
+    return [filled] if filled else []
+
+
 def input_hash(
     *,
     kind: str,
@@ -404,6 +421,7 @@ def input_hash(
                 str(p.item.discount.normalize()),
                 str(p.item.tax_rate.normalize()),
                 str(p.total),
+                *_other_columns(p.item),
             ]
             for p in totals.lines
         ],

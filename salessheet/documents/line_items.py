@@ -23,7 +23,7 @@ from salessheet.core.records import Record, TableLayout
 from salessheet.core.textnorm import normalise
 from salessheet.documents.money import LineItem
 from salessheet.settings.documents import DocumentSettings
-from salessheet.sheet.parsing import ParseContext
+from salessheet.sheet.parsing import ParseContext, ParseFailure, parse_text
 from salessheet.sheet.table import ColumnSpec, map_table
 
 HUNDRED = Decimal(100)
@@ -324,7 +324,20 @@ def _line(
         currency=_currency(currency),
         sheet=rec.sheet,
         row=rec.row,
+        extra=_other_columns(rec),
     )
+
+
+def _other_columns(rec: Record) -> tuple[tuple[str, str], ...]:
+    """The row's unmapped columns by header, as text (``items[].extra`` on documents)."""
+    out = []
+    for header, raw in rec.extra.items():
+        try:
+            text = "" if raw is None else parse_text(raw) or ""
+        except ParseFailure:
+            text = str(raw)
+        out.append((header.strip(), text))
+    return tuple(out)
 
 
 def _once(problems: list[str], problem: str) -> None:

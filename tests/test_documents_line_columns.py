@@ -1,0 +1,81 @@
+"""A line-item sheet's own columns (参与人员, 备注 ...) on the document, as the Chinese project
+quote of the corpus (changer_cn_quote_template) lays out its lines: a template prints them as
+``item.extra['备注']`` or ``item.备注``; before, the template was refused with 'the data lacks
+it' beside a sheet that had the column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from docx import Document
+from openpyxl import Workbook, load_workbook
+from test_documents_issue import CLOSE, load, profile_with_documents, register_rows
+
+from salessheet.documents.docx import docx_text
+from salessheet.documents.service import issue_documents
+
+
+def _book(path: Path) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "商机"
+    ws.append(["商机编号", "客户名称", "阶段", "金额", "币种", "负责人", "联系人", "预计成交日期"])
+    ws.append(["SJ-001", "社区科技有限公司", "报价与谈判", 75000, "CNY", "王铭基", "李经理", CLOSE])
+    li = wb.create_sheet("Line Items")
+    li.append(["商机编号", "产品名称", "参与人员", "数量", "单位", "含税单价", "税率", "备注"])
+    li.append(["SJ-001", "需求确认与分析", "产品经理、技术经理", 5, "人天", 3000, "6%", "必须"])
+    li.append(["SJ-001", "系统架构设计", "技术经理", 10, "人天", 3000, "6%", None])
+    li.append(["SJ-001", "云服务器租赁", "项目经理", 1, "年", 30000, "13%", "比市场价优惠10%"])
+    wb.save(path)
+    return path
+
+
+def _issue(tmp_path: Path, book: Path, template: Path, fmt: str, out: str):
+    profile = profile_with_documents(quote={"templates": {"zh": {fmt: str(template)}}})
+    result = issue_documents(
+        load(book, profile), "quote", ["SJ-001"], fmt=fmt, out_dir=tmp_path / out
+    )
+    assert result.failed == []
+    return result.issued[0]
+
+
+def test_an_html_quote_prints_the_lines_own_columns(tmp_path: Path) -> None:
+    book = _book(tmp_path / "p.xlsx")
+    template = tmp_path / "quote.html"
+    template.write_text(
+        "{% for item in items %}{{ item.no }}|{{ item.product }}|{{ item.参与人员 }}|"
+        "{{ item.extra['备注'] }}|{{ item.total }}\n{% endfor %}{{ 合计 }}",
+        "utf-8",
+    )
+    doc = _issue(tmp_path, book, template, "html", "a")
+    assert doc.path.read_text("utf-8") == (
+        "1|需求确认与分析|产品经理、技术经理|必须|¥15,000.00\n"
+        "2|系统架构设计|技术经理||¥30,000.00\n"  # a blank remark prints as blank
+        "3|云服务器租赁|项目经理|比市场价优惠10%|¥30,000.00\n"
+        "¥75,000.00"
+    )
+    # a changed remark is a changed document: a revision, as for a pipeline column
+    wb = load_workbook(book)
+    wb["Line Items"]["H3"] = "可选"
+    wb.save(book)
+    again = _issue(tmp_path, book, template, "html", "b")
+    assert (again.number, again.registered) == ("Q-2026-0001-R2", True)
+    assert "2|系统架构设计|技术经理|可选|" in again.path.read_text("utf-8")
+    assert [r[1] for r in register_rows(book)[1:]] == [1, 2]
+
+
+def test_a_word_quote_prints_the_lines_own_columns(tmp_path: Path) -> None:
+    book = _book(tmp_path / "p.xlsx")
+    word = Document()
+    table = word.add_table(rows=4, cols=4)
+    for i, head in enumerate(["产品名称", "参与人员", "备注", "金额"]):
+        table.cell(0, i).text = head
+    table.cell(1, 0).text = "{%tr for item in items %}"
+    for i, tag in enumerate(["item.product", "item.参与人员", "item.备注", "item.total"]):
+        table.cell(2, i).text = "{{ " + tag + " }}"
+    table.cell(3, 0).text = "{%tr endfor %}"
+    word.save(tmp_path / "quote.docx")
+    doc = _issue(tmp_path, book, tmp_path / "quote.docx", "docx", "a")
+    text = docx_text(doc.path.read_bytes())
+    assert "云服务器租赁\n项目经理\n比市场价优惠10%\n¥30,000.00" in text
+    assert "系统架构设计\n技术经理\n\n¥30,000.00" in text
