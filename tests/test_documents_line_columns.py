@@ -79,3 +79,35 @@ def test_a_word_quote_prints_the_lines_own_columns(tmp_path: Path) -> None:
     text = docx_text(doc.path.read_bytes())
     assert "云服务器租赁\n项目经理\n比市场价优惠10%\n¥30,000.00" in text
     assert "系统架构设计\n技术经理\n\n¥30,000.00" in text
+
+
+def test_lines_no_column_names_are_refused_not_issued_nameless(tmp_path: Path) -> None:
+    """The sheet heads its names 任务模块 (no alias): the quote went out listing '1  5 人天
+    ¥3,000.00', nothing saying what the customer buys."""
+    book = _book(tmp_path / "p.xlsx")
+    wb = load_workbook(book)
+    wb["Line Items"]["B1"] = "任务模块"
+    wb.save(book)
+    result = issue_documents(load(book), "quote", ["SJ-001"], out_dir=tmp_path / "out")
+    assert result.issued == []
+    assert result.failed[0].problems == [
+        "sheet 'Line Items': no column on row 1 names the products, so the document would list "
+        "lines without names (accepted headers: Product, Item, Product name, 产品, 产品名称, 品名, "
+        "名称, Description, Details, Specification, 描述, 说明, 规格, SKU, Product code, Item "
+        "code, Part number, 产品编号, 物料编码; the sheet's other columns: B ('任务模块'), C "
+        "('参与人员'), H ('备注')): rename the column that names them, or add its header to "
+        "documents.line_items.columns.product in the config"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_line_with_a_blank_name_is_refused(tmp_path: Path) -> None:
+    book = _book(tmp_path / "p.xlsx")
+    wb = load_workbook(book)
+    wb["Line Items"]["B3"] = None
+    wb.save(book)
+    result = issue_documents(load(book), "quote", ["SJ-001"], out_dir=tmp_path / "out")
+    assert result.failed[0].problems == [
+        "sheet 'Line Items' row 3: the line has no product name, description or SKU, so the "
+        "document would not say what it is: fill one of them"
+    ]

@@ -306,6 +306,9 @@ def _line(
             or pv.get("unit_price_currency_mark")
             or product.layout.currency_of.get("unit_price")
         )
+    if not (pick("product") or pick("description") or sku):
+        _once(problems, _nameless(rec, settings))
+        return None
     if tax:  # a line without tax is the same in either mode
         priced_by = rec if v.get("unit_price") is not None else product
         if priced_by is not None:
@@ -359,4 +362,23 @@ def _no_price_column(rec: Record, settings: DocumentSettings) -> str:
         f"sheet {rec.sheet!r}: no column on row {rec.layout.header_row} is the unit price "
         f"(accepted headers: {', '.join(accepted)}{seen}): rename the price column's header, "
         "or add yours to documents.line_items.columns.unit_price in the config"
+    )
+
+
+def _nameless(rec: Record, settings: DocumentSettings) -> str:
+    """A line that would go out with no name: its cells are blank, or no column names it."""
+    cols = settings.line_item_columns
+    if any(f in rec.layout.col_of for f in ("product", "description", "sku")):
+        return (
+            f"sheet {rec.sheet!r} row {rec.row}: the line has no product name, description or "
+            "SKU, so the document would not say what it is: fill one of them"
+        )
+    others = ", ".join(f"{col_letter(c)} ({h!r})" for c, h in sorted(rec.layout.unmapped.items()))
+    accepted = ", ".join(a for f in ("product", "description", "sku") for a in cols[f][1])
+    return (
+        f"sheet {rec.sheet!r}: no column on row {rec.layout.header_row} names the products, so "
+        f"the document would list lines without names (accepted headers: {accepted}"
+        + (f"; the sheet's other columns: {others}" if others else "")
+        + "): rename the column that names them, or add its header to "
+        "documents.line_items.columns.product in the config"
     )
