@@ -162,11 +162,46 @@ def _paragraph_texts(path: Path) -> str:
 
 def docx_variables(path: Path) -> set[str]:
     """Top-level names the DOCX template reads."""
-    refuse_full_width_tags(path, _paragraph_texts(path))
+    text = _paragraph_texts(path)
+    refuse_full_width_tags(path, text)
+    hint = "fix the tag in Word (type it in one go, {{ name }} or {% ... %}), save, and run again"
     try:
-        return set(_load(path).get_undeclared_template_variables(docx_environment()))
+        names = set(_load(path).get_undeclared_template_variables(docx_environment()))
     except TemplateError as exc:
-        raise ConfigError(f"template {path}: {exc}") from exc
+        where = _faulty_paragraph(text)
+        also = f", in the paragraph {where[0]!r}" if where else ""
+        raise ConfigError(f"template {path}: {exc}{also}", hint=hint) from exc
+    # Jinja prints a lone }} as text: a placeholder that lost its {{
+    stray = _faulty_paragraph(text, parse=False)
+    if stray is not None:
+        paragraph, piece = stray
+        raise ConfigError(
+            f"template {path}: a {piece!r} without its pair, in the paragraph {paragraph!r}, "
+            "would be printed as it is",
+            hint=hint,
+        )
+    return names
+
+
+_DOCXTPL_PREFIX = re.compile(r"^\{\{(?:r|p|tr|tc)\s")
+_PIECE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{\{|\}\}|\{%|%\}")
+
+
+def _faulty_paragraph(text: str, *, parse: bool = True) -> tuple[str, str] | None:
+    """The first paragraph whose tags do not parse on their own: an unclosed ``{{``, a stray
+    ``}}``, or a ``{{ ... }}`` that is no expression (the template's XML line would say
+    nothing to whoever wrote it in Word)."""
+    env = docx_environment()
+    for paragraph in text.split("\n"):
+        for piece in _PIECE.findall(paragraph):
+            if piece in ("{{", "}}", "{%", "%}"):
+                return paragraph.strip(), piece
+            if parse and piece.startswith("{{"):
+                try:  # docxtpl's {{r x }} / {{p x }} are its own: Jinja sees {{ x }}
+                    env.parse(_DOCXTPL_PREFIX.sub("{{ ", piece))
+                except TemplateError:
+                    return paragraph.strip(), piece
+    return None
 
 
 def docx_text(data: bytes) -> str:

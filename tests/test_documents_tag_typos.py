@@ -1,5 +1,6 @@
-"""Template tags typed with a Chinese input method's full-width braces (｛｛ 联系人 ｝｝) are
-plain text to Jinja2 and docxtpl: the document would go out with the placeholder in it."""
+"""Template tags typed wrong in Word: full-width braces (｛｛ 联系人 ｝｝, a Chinese input
+method's) or a lone }} are plain text to Jinja2 and docxtpl, so the document would go out with
+the placeholder in it; a tag that does not parse was reported without saying where it is."""
 
 from __future__ import annotations
 
@@ -67,5 +68,42 @@ def test_an_html_template_with_a_full_width_block_tag_is_refused(tmp_path: Path)
 
 def test_full_width_braces_outside_a_tag_are_text(tmp_path: Path) -> None:
     template = _word(tmp_path / "t.docx", ["注：｛以下略｝ 甲方：{{ 客户名称 }}"])
+    result = _issue(tmp_path, template, "docx")
+    assert result.failed == [] and len(result.issued) == 1
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "message"),
+    [
+        (
+            "金额：{金额}} 元",
+            "a '}}' without its pair, in the paragraph '金额：{金额}} 元', would be printed "
+            "as it is",
+        ),
+        (
+            "客户：{{ 客户名称 }",
+            "unexpected '}', in the paragraph '客户：{{ 客户名称 }'",
+        ),
+        (
+            "客户：{{ 客户 名称 }}",
+            "expected token 'end of print statement', got '名称', in the paragraph "
+            "'客户：{{ 客户 名称 }}'",
+        ),
+    ],
+)
+def test_a_broken_word_tag_names_its_paragraph(
+    tmp_path: Path, paragraph: str, message: str
+) -> None:
+    """Before: a lone }} went out printed (exit 0); a syntax error said only "unexpected '}'"
+    of a template that may run to pages."""
+    template = _word(tmp_path / "合同.docx", ["甲方：{{ 客户名称 }}", paragraph])
+    with pytest.raises(ConfigError) as caught:
+        _issue(tmp_path, template, "docx")
+    assert caught.value.message == f"template {template}: {message}"
+    assert not (tmp_path / "out").exists()
+
+
+def test_docxtpl_rich_text_tags_are_no_typo(tmp_path: Path) -> None:
+    template = _word(tmp_path / "t.docx", ["甲方：{{r 客户名称 }}", "{{p 联系人 }}"])
     result = _issue(tmp_path, template, "docx")
     assert result.failed == [] and len(result.issued) == 1
