@@ -111,3 +111,31 @@ def test_a_line_with_a_blank_name_is_refused(tmp_path: Path) -> None:
         "sheet 'Line Items' row 3: the line has no product name, description or SKU, so the "
         "document would not say what it is: fill one of them"
     ]
+
+
+def test_a_csv_pipelines_line_problems_name_the_file(tmp_path: Path) -> None:
+    """A CSV pipeline's line items are a file beside it: the problems said "sheet 'Line
+    Items'", a sheet the team does not have; the price list likewise."""
+    csv = tmp_path / "deals.csv"
+    csv.write_text(
+        "商机编号,客户名称,阶段,金额,币种\nSJ-001,社区科技有限公司,报价与谈判,100,CNY\n", "gbk"
+    )
+    (tmp_path / "deals.salessheet-Line-Items.csv").write_text(
+        "商机编号,产品编号,产品名称,数量,单价（不含税）,税率\n"
+        "SJ-001,,需求分析,15,2000,6%\n"
+        "SJ-001,SV-1,,15人天,,\n",
+        "gbk",
+    )
+    (tmp_path / "deals.salessheet-Products.csv").write_text(
+        "SKU,名称,单价,税率\nSV-1,实施服务,100,百分之六\n", "gbk"
+    )
+    result = issue_documents(load(csv), "quote", ["SJ-001"], out_dir=tmp_path / "out")
+    beside = "file deals.salessheet-{}.csv beside deals.csv"
+    assert result.failed[0].problems == [
+        f"{beside.format('Line-Items')} E1: the header '单价（不含税）' says the unit prices "
+        "exclude tax, but documents.tax_mode is inclusive (含税价), so the tax would be taken "
+        "out of them and the total would lack it: set documents.tax_mode: exclusive in the "
+        "config (or, if the prices do include tax, head the column 单价 or 含税单价)",
+        f"{beside.format('Line-Items')}: 数量 D3: cannot read '15人天': not a number",
+        f"{beside.format('Products')}: 税率 D2: cannot read '百分之六': not a number",
+    ]

@@ -241,8 +241,21 @@ def read_line_items(
         if item is not None:
             items[deal_id].append(item)
     out.items = dict(items)
-    out.problems = {k: v for k, v in problems.items() if v}
+    out.problems = {k: _placed(v, place) for k, v in problems.items() if v}
     return out
+
+
+_SHEET_FIRST = re.compile(r"^sheet '([^']*)'")
+
+
+def _placed(problems: list[str], place: Callable[[str], str] | None) -> list[str]:
+    """The problems as the user finds them: a CSV pipeline's line items and price list are
+    files beside it, so ``sheet 'Line Items' C2: ...`` reads ``file
+    deals.salessheet-Line-Items.csv beside deals.csv C2: ...`` (each problem here starts with
+    the sheet it is about)."""
+    if place is None:
+        return problems
+    return [_SHEET_FIRST.sub(lambda m: place(m.group(1)), p, count=1) for p in problems]
 
 
 def _line(
@@ -308,7 +321,6 @@ def _line(
         )
     if not (pick("product") or pick("description") or sku):
         _once(problems, _nameless(rec, settings))
-        return None
     if tax:  # a line without tax is the same in either mode
         priced_by = rec if v.get("unit_price") is not None else product
         if priced_by is not None:
