@@ -139,3 +139,28 @@ def test_a_csv_pipelines_line_problems_name_the_file(tmp_path: Path) -> None:
         f"{beside.format('Line-Items')}: 数量 D3: cannot read '15人天': not a number",
         f"{beside.format('Products')}: 税率 D2: cannot read '百分之六': not a number",
     ]
+
+
+def test_a_pipeline_column_the_profile_maps_prints_by_its_header(tmp_path: Path) -> None:
+    """README: a template prints any pipeline column by its header. 备注 and 预计成交日期 are
+    columns the profile reads as fields (notes, expected_close): they were refused as 'neither a
+    template field nor a pipeline column' beside a sheet that had them."""
+    book = _book(tmp_path / "p.xlsx")
+    wb = load_workbook(book)
+    ws = wb["商机"]
+    ws["I1"], ws["I2"] = "备注", "老客户，优先排期"
+    ws["J1"], ws["J2"] = "审批人", "刘总"
+    wb.save(book)
+    template = tmp_path / "quote.html"
+    template.write_text("{{ 客户名称 }}|{{ 备注 }}|{{ 预计成交日期 }}|{{ 负责人 }}", "utf-8")
+    doc = _issue(tmp_path, book, template, "html", "a")
+    assert doc.path.read_text("utf-8") == "社区科技有限公司|老客户，优先排期|2026年12月28日|王铭基"
+    # a column the profile reads as a field documents do not print says so
+    template.write_text("{{ 审批人 }}", "utf-8")
+    profile = profile_with_documents(quote={"templates": {"zh": {"html": str(template)}}})
+    refused = issue_documents(load(book, profile), "quote", ["SJ-001"], out_dir=tmp_path / "b")
+    assert refused.failed[0].problems == [
+        "template quote.html uses '审批人': that pipeline column is the profile's field "
+        "'approver', which documents do not offer (salessheet quote --fields lists the fields "
+        "they do)"
+    ]

@@ -186,7 +186,27 @@ TEMPLATE_FIELDS.append(
 )
 
 
-def add_flat_names(context: dict[str, Any], extra: dict[str, str]) -> dict[str, Any]:
+# a mapped pipeline column, printed by its own header ({{ 备注 }}, {{ 预计成交日期 }}), shows
+# what the template field of the same data shows
+FIELD_TARGETS = {
+    "deal_id": "deal.id",
+    "customer": "customer.name",
+    "stage": "deal.stage_label",
+    "amount": "deal.amount",
+    "currency": "totals.currency",
+    "owner": "deal.owner",
+    "contact": "customer.contact",
+    "email": "customer.email",
+    "phone": "customer.phone",
+    "address": "customer.address",
+    "notes": "deal.notes",
+    "expected_close": "deal.expected_close",
+}
+
+
+def add_flat_names(
+    context: dict[str, Any], extra: dict[str, str], headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Add FLAT_ALIASES and the deal's other columns (by header) as top-level names.
 
     The built-in names go first and win: a pipeline column headed like one of them (合同编号,
@@ -199,6 +219,11 @@ def add_flat_names(context: dict[str, Any], extra: dict[str, str]) -> dict[str, 
         name = header.strip()
         if name.isidentifier() and name not in context:
             context[name] = value
+    for fname, header in (headers or {}).items():
+        shows, name = FIELD_TARGETS.get(fname), header.strip()
+        if shows is not None and name.isidentifier() and name not in context:
+            group, key = shows.split(".")
+            context[name] = context[group][key]
     return context
 
 
@@ -224,6 +249,8 @@ class DealData:
     document_discount: Decimal | None = None
     valid_until: dt.date | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # the pipeline's header of each field the profile maps (备注 -> notes): not an input
+    headers: dict[str, str] = field(default_factory=dict)
 
     def field_value(self, name: str) -> Any:
         return getattr(self, "deal_id" if name == "deal_id" else name, None)
@@ -378,7 +405,7 @@ def build_context(
             else "",
         },
     }
-    return add_flat_names(context, deal.extra)
+    return add_flat_names(context, deal.extra, deal.headers)
 
 
 def _other_columns(item: LineItem) -> list[list[tuple[str, str]]]:
@@ -403,7 +430,8 @@ def input_hash(
     a new name offered to templates, or a new way of formatting a value, changes no number.
 
     Same hash: re-issuing reuses the registered number; a different hash: a new revision."""
-    skip = ("stage_label", "extra", "language")  # the language: another file of one number
+    # the language: another file of one number; headers: names, not data
+    skip = ("stage_label", "extra", "language", "headers")
     fields = [k for k in DealData.__dataclass_fields__ if k not in skip]
     payload = {
         "kind": kind,

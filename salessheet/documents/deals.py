@@ -115,6 +115,7 @@ class DealReader:
                 for k, val in deal.extra.items()
                 if not str(k).strip().startswith(OWNED_COLUMN_PREFIX)  # run's flags, day counts
             },
+            headers=dict(deal.layout.header_of),
         )
         self._optional_columns(deal, data, problems)
         return data, problems
