@@ -113,3 +113,26 @@ def test_a_price_column_under_an_unknown_header_is_named_once(tmp_path: Path) ->
         "the price column's header, or add yours to documents.line_items.columns.unit_price in "
         "the config"
     ]
+
+
+def test_a_discount_column_the_profile_maps_is_the_documents_discount(tmp_path: Path) -> None:
+    """The b2b profile reads 折扣 / Discount as its own `discount` field, so documents never
+    saw the column they document as the document discount: the quote left the 10 % out."""
+    for header in ("折扣", "Discount"):
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "商机"
+        ws.append([*PIPELINE[0], header])
+        ws.append([*PIPELINE[1][:3], 92700, *PIPELINE[1][4:], "10%"])
+        li = wb.create_sheet("Line Items")
+        li.append(["商机编号", "产品名称", "数量", "单位", "含税单价", "税率"])
+        li.append(["SJ-001", "需求分析", 15, "人天", 2000, "6%"])
+        li.append(["SJ-001", "系统设计", 20, "人天", 2500, "6%"])
+        li.append(["SJ-001", "云服务器", 1, "年", 23000, "13%"])
+        book = tmp_path / f"{header}.xlsx"
+        wb.save(book)
+        result = _quote(book, tmp_path / header, "inclusive")
+        assert result.failed == []
+        html = result.issued[0].path.read_text("utf-8")
+        assert "整单折扣 (10%)" in html and "−¥10,300.00" in html
+        assert "¥92,700.00" in html and "玖万贰仟柒佰元整" in html
