@@ -107,3 +107,21 @@ def test_docxtpl_rich_text_tags_are_no_typo(tmp_path: Path) -> None:
     template = _word(tmp_path / "t.docx", ["甲方：{{r 客户名称 }}", "{{p 联系人 }}"])
     result = _issue(tmp_path, template, "docx")
     assert result.failed == [] and len(result.issued) == 1
+
+
+def test_a_table_row_tag_outside_a_table_names_its_paragraph(tmp_path: Path) -> None:
+    """docxtpl's {%tr %} works only in a table row; elsewhere Jinja said only "Encountered
+    unknown tag 'tr'." of the whole template."""
+    template = _word(
+        tmp_path / "t.docx", ["{%tr for item in items %}", "{{ item.product }}", "{%tr endfor %}"]
+    )
+    with pytest.raises(ConfigError) as caught:
+        _issue(tmp_path, template, "docx")
+    assert caught.value.message == (
+        f"template {template}: Encountered unknown tag 'tr', in the paragraph "
+        "'{%tr for item in items %}'"
+    )
+    assert caught.value.hint == (
+        "a '{%tr' tag repeats a table row: put it in a cell of the table it repeats, in a row "
+        "of its own"
+    )

@@ -168,9 +168,15 @@ def docx_variables(path: Path) -> set[str]:
     try:
         names = set(_load(path).get_undeclared_template_variables(docx_environment()))
     except TemplateError as exc:
-        where = _faulty_paragraph(text)
+        where = _faulty_paragraph(text) or _unknown_tag_paragraph(text, str(exc))
         also = f", in the paragraph {where[0]!r}" if where else ""
-        raise ConfigError(f"template {path}: {exc}{also}", hint=hint) from exc
+        if where and re.match(r"\{%-?\s*(tr|tc)\b", where[1]):
+            hint = (
+                f"a {where[1][:4]!r} tag repeats a table {'row' if 'tr' in where[1] else 'column'}"
+                ": put it in a cell of the table it repeats, in a row of its own"
+            )
+        said = str(exc).rstrip(".") if also else str(exc)
+        raise ConfigError(f"template {path}: {said}{also}", hint=hint) from exc
     # Jinja prints a lone }} as text: a placeholder that lost its {{
     stray = _faulty_paragraph(text, parse=False)
     if stray is not None:
@@ -185,6 +191,20 @@ def docx_variables(path: Path) -> set[str]:
 
 _DOCXTPL_PREFIX = re.compile(r"^\{\{(?:r|p|tr|tc)\s")
 _PIECE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{\{|\}\}|\{%|%\}")
+
+
+def _unknown_tag_paragraph(text: str, message: str) -> tuple[str, str] | None:
+    """The paragraph holding the tag Jinja calls unknown (docxtpl's {%tr %} outside a table
+    is one: only a table row turns it into Jinja's {% %})."""
+    m = re.search(r"unknown tag '(\w+)'", message)
+    if m is None:
+        return None
+    tag = re.compile(r"\{%-?\s*" + re.escape(m.group(1)) + r"\b.*?%\}")
+    for paragraph in text.split("\n"):
+        found = tag.search(paragraph)
+        if found:
+            return paragraph.strip(), found.group()
+    return None
 
 
 def _faulty_paragraph(text: str, *, parse: bool = True) -> tuple[str, str] | None:
