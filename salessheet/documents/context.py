@@ -27,7 +27,7 @@ from salessheet.core.formatting import (
 )
 from salessheet.core.money import round_money
 from salessheet.documents.chinese_amount import chinese_uppercase
-from salessheet.documents.money import Totals
+from salessheet.documents.money import LineItem, Totals
 from salessheet.settings.documents import DEFAULT_TAX_NAMES, DocumentSettings, Seller
 
 TITLES = {
@@ -101,6 +101,11 @@ TEMPLATE_FIELDS: list[tuple[str, str]] = [
     ("items[].discount", "line discount as a percentage (blank when none)"),
     ("items[].tax_rate", "tax rate as a percentage"),
     ("items[].total", "line total (quantity x unit price x (1 - discount), rounded)"),
+    (
+        "items[].extra",
+        "mapping: the line's other Line Items columns by header, as text (item.extra['备注']; "
+        "item.备注 for a plain name)",
+    ),
     ("totals.currency", "ISO currency code, e.g. CNY"),
     ("totals.currency_name", "currency name in the document's language"),
     ("totals.subtotal", "sum of line totals (incl. tax when prices are tax-inclusive)"),
@@ -181,7 +186,27 @@ TEMPLATE_FIELDS.append(
 )
 
 
-def add_flat_names(context: dict[str, Any], extra: dict[str, str]) -> dict[str, Any]:
+# a mapped pipeline column, printed by its own header ({{ 备注 }}, {{ 预计成交日期 }}), shows
+# what the template field of the same data shows
+FIELD_TARGETS = {
+    "deal_id": "deal.id",
+    "customer": "customer.name",
+    "stage": "deal.stage_label",
+    "amount": "deal.amount",
+    "currency": "totals.currency",
+    "owner": "deal.owner",
+    "contact": "customer.contact",
+    "email": "customer.email",
+    "phone": "customer.phone",
+    "address": "customer.address",
+    "notes": "deal.notes",
+    "expected_close": "deal.expected_close",
+}
+
+
+def add_flat_names(
+    context: dict[str, Any], extra: dict[str, str], headers: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Add FLAT_ALIASES and the deal's other columns (by header) as top-level names.
 
     The built-in names go first and win: a pipeline column headed like one of them (合同编号,
@@ -194,6 +219,11 @@ def add_flat_names(context: dict[str, Any], extra: dict[str, str]) -> dict[str, 
         name = header.strip()
         if name.isidentifier() and name not in context:
             context[name] = value
+    for fname, header in (headers or {}).items():
+        shows, name = FIELD_TARGETS.get(fname), header.strip()
+        if shows is not None and name.isidentifier() and name not in context:
+            group, key = shows.split(".")
+            context[name] = context[group][key]
     return context
 
 
@@ -219,6 +249,8 @@ class DealData:
     document_discount: Decimal | None = None
     valid_until: dt.date | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # the pipeline's header of each field the profile maps (备注 -> notes): not an input
+    headers: dict[str, str] = field(default_factory=dict)
 
     def field_value(self, name: str) -> Any:
         return getattr(self, "deal_id" if name == "deal_id" else name, None)
@@ -276,7 +308,7 @@ def build_context(
     def money(v: Decimal) -> str:
         return format_money(v, cur, locale)
 
-    items = []
+    items: list[dict[str, Any]] = []
     for i, line in enumerate(totals.lines, start=1):
         it = line.item
         items.append(
@@ -293,6 +325,12 @@ def build_context(
                 "total": money(line.total),
             }
         )
+        # the line's other columns: item.extra['备注'], and item.备注 unless a field's name
+        extra = dict(it.extra)
+        items[-1]["extra"] = extra
+        for header, text in extra.items():
+            if header.isidentifier() and header not in items[-1]:
+                items[-1][header] = text
     # a document on which no line is taxed (a team that has set no tax yet) shows no tax at
     # all: no tax column, no "VAT 0%" line, no sentence about tax
     has_tax = any(t.rate for t in totals.tax_lines)
@@ -367,7 +405,13 @@ def build_context(
             else "",
         },
     }
-    return add_flat_names(context, deal.extra)
+    return add_flat_names(context, deal.extra, deal.headers)
+
+
+def _other_columns(item: LineItem) -> list[list[tuple[str, str]]]:
+    """A line's filled other columns, for the hash: none adds nothing (the hash it had)."""
+    filled = sorted((h, t) for h, t in item.extra if t)
+    return [filled] if filled else []
 
 
 def input_hash(
@@ -386,7 +430,8 @@ def input_hash(
     a new name offered to templates, or a new way of formatting a value, changes no number.
 
     Same hash: re-issuing reuses the registered number; a different hash: a new revision."""
-    skip = ("stage_label", "extra", "language")  # the language: another file of one number
+    # the language: another file of one number; headers: names, not data
+    skip = ("stage_label", "extra", "language", "headers")
     fields = [k for k in DealData.__dataclass_fields__ if k not in skip]
     payload = {
         "kind": kind,
@@ -404,6 +449,7 @@ def input_hash(
                 str(p.item.discount.normalize()),
                 str(p.item.tax_rate.normalize()),
                 str(p.total),
+                *_other_columns(p.item),
             ]
             for p in totals.lines
         ],

@@ -115,6 +115,7 @@ class DealReader:
                 for k, val in deal.extra.items()
                 if not str(k).strip().startswith(OWNED_COLUMN_PREFIX)  # run's flags, day counts
             },
+            headers=dict(deal.layout.header_of),
         )
         self._optional_columns(deal, data, problems)
         return data, problems
@@ -131,7 +132,11 @@ class DealReader:
 
     def _optional_columns(self, deal: Any, data: DealData, problems: list[str]) -> None:
         cols = self.settings.deal_columns
-        raw_discount = _extra_value(deal.extra, cols["document_discount"])
+        # the deal's other columns, and those the profile maps to fields of its own: b2b reads
+        # 折扣 / Discount as its `discount`, and documents must not then miss the discount
+        columns = {h: deal.raw_value(f) for f, h in deal.layout.header_of.items()}
+        columns.update(deal.extra)
+        raw_discount = _extra_value(columns, cols["document_discount"])
         if raw_discount is not None:
             try:
                 rate = rate_from(raw_discount, parse_percent(raw_discount, self.ctx))
@@ -145,13 +150,13 @@ class DealReader:
                         "write it as 5%, 0.05 or 5"
                     )
             data.document_discount = rate
-        raw_until = _extra_value(deal.extra, cols["valid_until"])
+        raw_until = _extra_value(columns, cols["valid_until"])
         if raw_until is not None:
             try:
                 data.valid_until = parse_date(raw_until, self.ctx)
             except ParseFailure as exc:
                 problems.append(f"valid-until date {json_safe(raw_until)!r}: {exc}")
-        tax_id = _extra_value(deal.extra, cols["customer_tax_id"])
+        tax_id = _extra_value(columns, cols["customer_tax_id"])
         if tax_id is not None:
             data.customer_tax_id = _text(tax_id)
 

@@ -7,8 +7,10 @@ taxed, the table column that shows the lines' tax rates is left out, as in the H
 
 from __future__ import annotations
 
+import html
 import io
 import re
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from salessheet.core.templating import (
     docx_environment,
 )
 from salessheet.documents.html import MissingVariable, template_refused
+from salessheet.documents.tagcheck import refuse_full_width_tags
 
 
 @lru_cache(maxsize=16)
@@ -135,12 +138,90 @@ def render_docx(path: Path, context: dict[str, Any], *, logo: Path | None = None
     return out.getvalue()
 
 
+_TEXT_PART = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
+_RUN_TEXT = re.compile(r"<w:t(?:\s[^>]*)?>([^<]*)</w:t>")
+
+
+def _paragraph_texts(path: Path) -> str:
+    """The text of the template's body, headers, footers and notes, a paragraph a line (its
+    runs joined, as Word splits what was typed in one go)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(_template_bytes(path, path.stat().st_mtime))) as z:
+            names = [n for n in z.namelist() if _TEXT_PART.fullmatch(n)]
+            parts = [z.read(n).decode("utf-8", "replace") for n in names]
+    except OSError as exc:
+        raise ConfigError(f"template {path}: cannot read it ({exc})") from exc
+    except zipfile.BadZipFile as exc:
+        raise ConfigError(f"template {path}: not a DOCX file ({exc})") from exc
+    return "\n".join(
+        html.unescape("".join(_RUN_TEXT.findall(paragraph)))
+        for xml in parts
+        for paragraph in xml.split("</w:p>")
+    )
+
+
 def docx_variables(path: Path) -> set[str]:
     """Top-level names the DOCX template reads."""
+    text = _paragraph_texts(path)
+    refuse_full_width_tags(path, text)
+    hint = "fix the tag in Word (type it in one go, {{ name }} or {% ... %}), save, and run again"
     try:
-        return set(_load(path).get_undeclared_template_variables(docx_environment()))
+        names = set(_load(path).get_undeclared_template_variables(docx_environment()))
     except TemplateError as exc:
-        raise ConfigError(f"template {path}: {exc}") from exc
+        where = _faulty_paragraph(text) or _unknown_tag_paragraph(text, str(exc))
+        also = f", in the paragraph {where[0]!r}" if where else ""
+        if where and re.match(r"\{%-?\s*(tr|tc)\b", where[1]):
+            hint = (
+                f"a {where[1][:4]!r} tag repeats a table {'row' if 'tr' in where[1] else 'column'}"
+                ": put it in a cell of the table it repeats, in a row of its own"
+            )
+        said = str(exc).rstrip(".") if also else str(exc)
+        raise ConfigError(f"template {path}: {said}{also}", hint=hint) from exc
+    # Jinja prints a lone }} as text: a placeholder that lost its {{
+    stray = _faulty_paragraph(text, parse=False)
+    if stray is not None:
+        paragraph, piece = stray
+        raise ConfigError(
+            f"template {path}: a {piece!r} without its pair, in the paragraph {paragraph!r}, "
+            "would be printed as it is",
+            hint=hint,
+        )
+    return names
+
+
+_DOCXTPL_PREFIX = re.compile(r"^\{\{(?:r|p|tr|tc)\s")
+_PIECE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{\{|\}\}|\{%|%\}")
+
+
+def _unknown_tag_paragraph(text: str, message: str) -> tuple[str, str] | None:
+    """The paragraph holding the tag Jinja calls unknown (docxtpl's {%tr %} outside a table
+    is one: only a table row turns it into Jinja's {% %})."""
+    m = re.search(r"unknown tag '(\w+)'", message)
+    if m is None:
+        return None
+    tag = re.compile(r"\{%-?\s*" + re.escape(m.group(1)) + r"\b.*?%\}")
+    for paragraph in text.split("\n"):
+        found = tag.search(paragraph)
+        if found:
+            return paragraph.strip(), found.group()
+    return None
+
+
+def _faulty_paragraph(text: str, *, parse: bool = True) -> tuple[str, str] | None:
+    """The first paragraph whose tags do not parse on their own: an unclosed ``{{``, a stray
+    ``}}``, or a ``{{ ... }}`` that is no expression (the template's XML line would say
+    nothing to whoever wrote it in Word)."""
+    env = docx_environment()
+    for paragraph in text.split("\n"):
+        for piece in _PIECE.findall(paragraph):
+            if piece in ("{{", "}}", "{%", "%}"):
+                return paragraph.strip(), piece
+            if parse and piece.startswith("{{"):
+                try:  # docxtpl's {{r x }} / {{p x }} are its own: Jinja sees {{ x }}
+                    env.parse(_DOCXTPL_PREFIX.sub("{{ ", piece))
+                except TemplateError:
+                    return paragraph.strip(), piece
+    return None
 
 
 def docx_text(data: bytes) -> str:

@@ -22,6 +22,7 @@ from salessheet.core.templating import (
     html_environment,
     undeclared_variables,
 )
+from salessheet.documents.tagcheck import refuse_full_width_tags
 
 
 class MissingVariable(Exception):
@@ -72,6 +73,7 @@ def html_variables(path: Path) -> set[str]:
     env = html_environment(str(path.parent.resolve()))
     try:
         source = path.read_text(encoding="utf-8")
+        refuse_full_width_tags(path, source)
         return undeclared_variables(env, source)
     except TemplateSyntaxError as exc:
         raise ConfigError(

@@ -8,6 +8,7 @@ rate then come from the ``Products`` sheet. Rates and discounts may be written a
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,13 +16,14 @@ from decimal import Decimal
 from typing import Any
 
 from salessheet.core.catalogue import BAD_VALUE
-from salessheet.core.cells import RawSheet
+from salessheet.core.cells import RawSheet, col_letter
 from salessheet.core.currency import currency_code
 from salessheet.core.findings import json_safe
-from salessheet.core.records import Record
+from salessheet.core.records import Record, TableLayout
+from salessheet.core.textnorm import normalise
 from salessheet.documents.money import LineItem
 from salessheet.settings.documents import DocumentSettings
-from salessheet.sheet.parsing import ParseContext
+from salessheet.sheet.parsing import ParseContext, ParseFailure, parse_text
 from salessheet.sheet.table import ColumnSpec, map_table
 
 HUNDRED = Decimal(100)
@@ -69,15 +71,77 @@ def rate_from(raw: Any, value: Decimal) -> Decimal | None:
     return normalise_rate(value)
 
 
+# what a price header says about tax: 单价（不含税）, 含税单价, Unit price (excl. VAT) ...
+# (the exclusive words first: 不含税 holds 含税)
+_TAX_WORD = r"[\s.-]*(?:sales tax|tax|vat|gst)\b"
+_EXCLUDES_TAX = re.compile(
+    r"不含税|未含税|未税|除税|税前|\b(?:excl|excluding|ex|before|pre|without|net of)\b" + _TAX_WORD
+)
+_INCLUDES_TAX = re.compile(
+    r"含税|\b(?:incl|including|inc|with)\b" + _TAX_WORD + r"|\b(?:tax|vat|gst) included\b"
+)
+
+
+def header_tax_mode(header: str) -> str | None:
+    """``exclusive`` or ``inclusive`` when a price header says so, else None."""
+    n = normalise(header)
+    if _EXCLUDES_TAX.search(n):
+        return "exclusive"
+    if _INCLUDES_TAX.search(n):
+        return "inclusive"
+    return None
+
+
+def price_header_conflict(layout: TableLayout, tax_mode: str, place: str = "") -> str | None:
+    """The problem when the unit-price header says the prices include (or exclude) tax and
+    documents.tax_mode says the opposite: the tax would be counted twice, or not at all."""
+    header = layout.header_of.get("unit_price")
+    said = header_tax_mode(header) if header else None
+    if said is None or said == tax_mode:
+        return None
+    cell = f"{col_letter(layout.col_of['unit_price'])}{layout.header_row}"
+    where = place or f"sheet {layout.sheet!r}"
+    if said == "inclusive":
+        consequence = "include tax, but documents.tax_mode is exclusive, so the tax would be "
+        consequence += "added to them a second time"
+        other = "if the prices do exclude tax, head the column 单价 or Unit price"
+    else:
+        consequence = "exclude tax, but documents.tax_mode is inclusive (含税价), so the tax "
+        consequence += "would be taken out of them and the total would lack it"
+        other = "if the prices do include tax, head the column 单价 or 含税单价"
+    return (
+        f"{where} {cell}: the header {header!r} says the unit prices {consequence}: set "
+        f"documents.tax_mode: {said} in the config (or, {other})"
+    )
+
+
 def _where(rec: Record, name: str) -> str:
     cell = rec.cell(name) or f"row {rec.row}"
     return f"sheet {rec.sheet!r} {cell}"
 
 
+# a discount as Chinese sales write it: 9折 / 九折 (the customer pays 90 %), 95折 / 九五折 /
+# 9.5折 (95 %), 八八折 (88 %)
+_ZHE = re.compile(
+    r"\s*([1-9](?:\.\d+)?|[1-9][1-9]|[一二三四五六七八九][一二三四五六七八九]?)\s*折\s*"
+)
+_ZH_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")}
+
+
+def zhe_discount(raw: Any) -> Decimal | None:
+    """The discount a ``9折``-style cell means (9折 -> 0.1, 九五折 -> 0.05), else None."""
+    m = _ZHE.fullmatch(raw) if isinstance(raw, str) else None
+    if m is None:
+        return None
+    digits = "".join(_ZH_DIGITS.get(c, c) for c in m.group(1))
+    paid = Decimal(digits) / (HUNDRED if len(digits) == 2 else 10)
+    return 1 - paid if 0 < paid < 1 else None
+
+
 def _rate(rec: Record, name: str, label: str, problems: list[str]) -> Decimal | None:
     value = rec.values.get(name)
     if value is None:
-        return None
+        return zhe_discount(rec.raw_value(name)) if name == "discount" else None
     raw = rec.raw_value(name)
     rate = rate_from(raw, value)
     if rate is None:
@@ -177,6 +241,8 @@ def read_line_items(
     )
     bad_rows: dict[int, list[str]] = defaultdict(list)
     for f in table.findings:
+        if f.column == table.layout.header_of.get("discount") and zhe_discount(f.value):
+            continue  # 9折: read by _rate
         if f.code == BAD_VALUE.code:  # header notes are no problem of a line
             bad_rows[f.row or 0].append(f"sheet {sheet.name!r}: {f.message}")
     items: dict[str, list[LineItem]] = defaultdict(list)
@@ -195,8 +261,21 @@ def read_line_items(
         if item is not None:
             items[deal_id].append(item)
     out.items = dict(items)
-    out.problems = {k: v for k, v in problems.items() if v}
+    out.problems = {k: _placed(v, place) for k, v in problems.items() if v}
     return out
+
+
+_SHEET_FIRST = re.compile(r"^sheet '([^']*)'")
+
+
+def _placed(problems: list[str], place: Callable[[str], str] | None) -> list[str]:
+    """The problems as the user finds them: a CSV pipeline's line items and price list are
+    files beside it, so ``sheet 'Line Items' C2: ...`` reads ``file
+    deals.salessheet-Line-Items.csv beside deals.csv C2: ...`` (each problem here starts with
+    the sheet it is about)."""
+    if place is None:
+        return problems
+    return [_SHEET_FIRST.sub(lambda m: place(m.group(1)), p, count=1) for p in problems]
 
 
 def _line(
@@ -235,6 +314,8 @@ def _line(
     if price is None:
         if rec.raw_value("unit_price") in (None, "") and product is not None:
             problems.append(f"{_where(rec, 'unit_price')}: no unit price for SKU {sku!r}")
+        elif "unit_price" not in rec.layout.col_of and not sku:
+            _once(problems, _no_price_column(rec, settings))
         elif rec.raw_value("unit_price") in (None, "") and not sku:
             problems.append(f"{_where(rec, 'unit_price')}: the unit price is blank")
         return None
@@ -258,6 +339,14 @@ def _line(
             or pv.get("unit_price_currency_mark")
             or product.layout.currency_of.get("unit_price")
         )
+    if not (pick("product") or pick("description") or sku):
+        _once(problems, _nameless(rec, settings))
+    if tax:  # a line without tax is the same in either mode
+        priced_by = rec if v.get("unit_price") is not None else product
+        if priced_by is not None:
+            conflict = price_header_conflict(priced_by.layout, settings.tax_mode)
+            if conflict is not None:
+                _once(problems, conflict)
     return LineItem(
         quantity=quantity,
         unit_price=price,
@@ -270,4 +359,58 @@ def _line(
         currency=_currency(currency),
         sheet=rec.sheet,
         row=rec.row,
+        extra=_other_columns(rec),
+    )
+
+
+def _other_columns(rec: Record) -> tuple[tuple[str, str], ...]:
+    """The row's unmapped columns by header, as text (``items[].extra`` on documents)."""
+    out = []
+    for header, raw in rec.extra.items():
+        try:
+            text = "" if raw is None else parse_text(raw) or ""
+        except ParseFailure:
+            text = str(raw)
+        out.append((header.strip(), text))
+    return tuple(out)
+
+
+def _once(problems: list[str], problem: str) -> None:
+    """A problem of the whole sheet: said once per deal, not on each of its lines."""
+    if problem not in problems:
+        problems.append(problem)
+
+
+def _no_price_column(rec: Record, settings: DocumentSettings) -> str:
+    """No column of the sheet is the unit price: name the headers that look like one."""
+    accepted = settings.line_item_columns["unit_price"][1]
+    looks = [
+        f"column {col_letter(c)} ({h!r})"
+        for c, h in sorted(rec.layout.unmapped.items())
+        if "价" in h or "price" in h.casefold()
+    ]
+    seen = f"; {', '.join(looks)} is not one of them" if looks else ""
+    return (
+        f"sheet {rec.sheet!r}: no column on row {rec.layout.header_row} is the unit price "
+        f"(accepted headers: {', '.join(accepted)}{seen}): rename the price column's header, "
+        "or add yours to documents.line_items.columns.unit_price in the config"
+    )
+
+
+def _nameless(rec: Record, settings: DocumentSettings) -> str:
+    """A line that would go out with no name: its cells are blank, or no column names it."""
+    cols = settings.line_item_columns
+    if any(f in rec.layout.col_of for f in ("product", "description", "sku")):
+        return (
+            f"sheet {rec.sheet!r} row {rec.row}: the line has no product name, description or "
+            "SKU, so the document would not say what it is: fill one of them"
+        )
+    others = ", ".join(f"{col_letter(c)} ({h!r})" for c, h in sorted(rec.layout.unmapped.items()))
+    accepted = ", ".join(a for f in ("product", "description", "sku") for a in cols[f][1])
+    return (
+        f"sheet {rec.sheet!r}: no column on row {rec.layout.header_row} names the products, so "
+        f"the document would list lines without names (accepted headers: {accepted}"
+        + (f"; the sheet's other columns: {others}" if others else "")
+        + "): rename the column that names them, or add its header to "
+        "documents.line_items.columns.product in the config"
     )

@@ -40,6 +40,8 @@ class LineItem:
     currency: str | None = None
     sheet: str | None = None
     row: int | None = None  # 1-based sheet row, for messages
+    # the row's other columns (备注, 参与人员 ...) as (header, text); blank: ""
+    extra: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -373,12 +373,24 @@ def _template_names(path: Path, source_fmt: str) -> set[str]:
     return docx_variables(path) if source_fmt == "docx" else html_variables(path)
 
 
-def _unknown_names(path: Path, names: set[str], context: dict[str, Any]) -> list[str]:
-    return [
-        f"template {path.name} uses {name!r}, which is neither a template field nor a "
-        "pipeline column (salessheet quote --fields lists the fields)"
-        for name in sorted(names - context.keys())
-    ]
+def _unknown_names(
+    path: Path, names: set[str], context: dict[str, Any], headers: dict[str, str]
+) -> list[str]:
+    mapped = {h.strip(): f for f, h in headers.items()}
+    out = []
+    for name in sorted(names - context.keys()):
+        if name in mapped:  # 审批人: the profile reads it as a field documents do not offer
+            out.append(
+                f"template {path.name} uses {name!r}: that pipeline column is the profile's "
+                f"field {mapped[name]!r}, which documents do not offer (salessheet quote "
+                "--fields lists the fields they do)"
+            )
+        else:
+            out.append(
+                f"template {path.name} uses {name!r}, which is neither a template field nor a "
+                "pipeline column (salessheet quote --fields lists the fields)"
+            )
+    return out
 
 
 def _fingerprint(run: _Run, deal: Any, data: DealData, totals: Totals) -> str:
@@ -507,7 +519,7 @@ def _issue_one(
         issue_date=assignment.issue_date,
         valid_until=assignment.valid_until,
     )
-    unknown = _unknown_names(template, checked[template], context)
+    unknown = _unknown_names(template, checked[template], context, data.headers)
     if unknown:
         return None, unknown
     other_lang = lang if lang != reader.default_lang() else None  # never the same file name
