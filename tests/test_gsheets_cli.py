@@ -342,3 +342,40 @@ def test_flags_never_land_on_formulas_whose_values_read_empty(api, workbook: Pat
     ]
     history = book.sheet("salessheet history").grid()
     assert len(history) > 1, "the ledger is written all the same"
+
+
+def test_spreadsheet_deleted_during_the_run_exits_4_and_the_next_night_recovers(
+    api, workbook: Path
+):
+    """Someone deletes the spreadsheet while the nightly run works (Google then answers 404 to
+    the write): the key is not wrong, so the message must not say to copy the address again and
+    the exit code is 4 (store unreachable, run again), not 2 (bad input). Once it is restored
+    from the Trash, the next run writes the ledger it could not."""
+    from salessheet.cli import main
+
+    book = upload(api, drop_owned(workbook))
+    write = api._values_batch_update
+
+    def deleted_meanwhile(key: str, **kwargs: Any) -> dict[str, Any]:
+        api.spreadsheets.pop(key)  # moved to the Trash after the run read it
+        return write(key, **kwargs)
+
+    api._values_batch_update = deleted_meanwhile  # type: ignore[method-assign]
+    result = CliRunner().invoke(main, ["run", SOURCE, "--today", "2026-11-28"], env=api.env())
+
+    assert result.exit_code == 4
+    assert result.stderr.splitlines() == [
+        f"salessheet: spreadsheet {KEY} was there when this run opened it, but Google answered"
+        " 404 when trying to write it: it was deleted while the run worked; nothing was written",
+        "  hint: if it was deleted by mistake, restore it from Google Drive's Trash; then run"
+        f" again ({SOURCE})",
+    ]
+    assert book.sheet("salessheet history").grid() == []  # (its empty tab came first)
+    assert all(v is None or not str(v).startswith("⚑") for v in book.sheet("Pipeline").grid()[0])
+
+    api._values_batch_update = write  # type: ignore[method-assign]
+    api.spreadsheets[KEY] = book  # restored from the Trash
+    code, out = salessheet(api, "run", SOURCE, "--today", "2026-11-28")
+    assert code in (0, 1)
+    assert out["written"]["skipped_rows"] == []
+    assert book.sheet("salessheet history").grid()[0][:4] == ["Run", "Run Date", "Deal ID", "Event"]

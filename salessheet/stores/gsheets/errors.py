@@ -52,9 +52,12 @@ def api_error(
     who: str,
     emulated: bool,
     attempts: int,
+    opened: bool = False,
 ) -> SalessheetError:
     """Our error for Google's answer ``exc`` to trying to ``action`` ``where`` (``writing``: a
-    change). ``who``: the account to share the sheet with; ``attempts``: the tries made."""
+    change). ``who``: the account to share the sheet with; ``attempts``: the tries made;
+    ``opened``: Google already answered for this spreadsheet in this run (so a 404 means it went
+    away meanwhile, not a wrong key)."""
     code, status, message = error_parts(exc)
     error = _error_for(
         code,
@@ -67,6 +70,7 @@ def api_error(
         who=who,
         emulated=emulated,
         after=f" after {attempts} attempts" if attempts > 1 else "",
+        opened=opened,
     )
     # a caller may try again (after looking) only where Google may not have acted yet
     # (an attribute of this error alone: callers read it with getattr(exc, "transient", True))
@@ -86,7 +90,16 @@ def _error_for(
     who: str,
     emulated: bool,
     after: str,
+    opened: bool = False,
 ) -> SalessheetError:
+    if code == 404 and opened:
+        # the run read it minutes ago: the key is right, the spreadsheet went away meanwhile
+        return StoreUnavailable(
+            f"{where} was there when this run opened it, but Google answered 404 when trying"
+            f" to {action} it: it was deleted while the run worked; nothing was written",
+            hint="if it was deleted by mistake, restore it from Google Drive's Trash; then run"
+            f" again ({source})",
+        )
     if code == 404:
         return SourceError(
             f"{where} not found (Google Sheets 404)",

@@ -138,6 +138,7 @@ class GSheetsStore:
         self._account: str | None = None  # client_email of the key, for messages
         self._key_path: Path | None = None
         self._meta: _Meta | None = None
+        self._opened = False  # Google has answered for this spreadsheet once: a 404 is new
 
     # ------------------------------------------------------------ public API
 
@@ -547,6 +548,7 @@ class GSheetsStore:
                     self.key, params={"includeGridData": "false", "fields": _META_FIELDS}
                 ),
             )
+            self._opened = True
             props = answer.get("properties", {})
             self._meta = _Meta(
                 title=props.get("title", ""),
@@ -660,6 +662,7 @@ class GSheetsStore:
             who=self._who(),
             emulated=self.emulated,
             attempts=self._adapter.attempts_for_last_request(),
+            opened=self._opened,
         )
 
     def _auth_error(self, exc: BaseException) -> SalessheetError:
