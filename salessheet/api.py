@@ -250,6 +250,8 @@ def run(
         report.extra["actions"] = [o.to_dict() for o in outcomes]
     if dry_run:
         report.extra["dry_run"] = {"changes": plan.describe(), "written": False}
+        if plan.kept:
+            report.extra["dry_run"]["skipped_rows"] = [list(x) for x in plan.kept]
         if plan.note:
             report.extra["dry_run"]["note"] = plan.note
         if not plan.batch.is_empty():
@@ -260,10 +262,12 @@ def run(
         return report
     if plan.batch.is_empty():
         report.extra["written"] = {"cells": 0, "sheets": [], "unchanged": True}
+        if plan.kept:
+            report.extra["written"]["skipped_rows"] = [list(x) for x in plan.kept]
         if plan.note:
             report.extra["written"]["note"] = plan.note
         return report
-    batch, note = plan.batch, plan.note
+    batch, note, kept = plan.batch, plan.note, plan.kept
     # the deals, their cells and the evaluation are done with: a sheet of 100,000 deals frees
     # ~300 MB before the write builds the new sheets' XML
     del p, ev, plan, actions, forecast, outcomes
@@ -271,7 +275,7 @@ def run(
     report.extra["written"] = {
         "cells": result.written_cells or len(batch.cells),
         "sheets": result.written_sheets or [s.name for s in batch.sheets],
-        "skipped_rows": [list(x) for x in result.skipped_rows],
+        "skipped_rows": [list(x) for x in sorted([*kept, *result.skipped_rows])],
         "backup": result.backup,
         "unchanged": result.unchanged,
     }

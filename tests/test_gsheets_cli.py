@@ -379,3 +379,36 @@ def test_spreadsheet_deleted_during_the_run_exits_4_and_the_next_night_recovers(
     assert code in (0, 1)
     assert out["written"]["skipped_rows"] == []
     assert book.sheet("salessheet history").grid()[0][:4] == ["Run", "Run Date", "Deal ID", "Event"]
+
+
+def test_a_note_typed_into_the_flag_column_of_a_deal_is_kept_and_named(api, workbook: Path):
+    """A person types "call back Monday" into the `⚑ salessheet: flags` cell of a deal (it is
+    the column right of the table, and looks free on a clean deal). The next run used to erase
+    it, writing the deal's (empty) flag over it. Now the note stays, the run names the cell, and
+    every other row is flagged as before."""
+    book = upload(api, drop_owned(workbook))
+    salessheet(api, "run", SOURCE, "--today", "2026-11-28")
+    sheet = book.sheet("Pipeline")
+    header = sheet.grid()[0]
+    flag = header.index("⚑ salessheet: flags")
+    days = header.index("⚑ salessheet: days in stage")
+    from fake_sheets import col_letters
+
+    note_cell = f"{col_letters(flag)}3"
+    sheet.set(note_cell, "call back Monday")
+    others = {r: row[flag] for r, row in enumerate(sheet.grid(), start=1) if r not in (1, 3)}
+
+    code, out = salessheet(api, "run", SOURCE, "--today", "2026-11-28")
+
+    assert sheet.get(note_cell) == "call back Monday"
+    assert out["written"]["skipped_rows"] == [
+        [
+            "Pipeline",
+            3,
+            f"{note_cell} holds 'call back Monday', typed over salessheet's flag cell: kept, and"
+            " this row is not flagged until it is moved to a column of your own (or cleared)",
+        ]
+    ]
+    grid_after = sheet.grid()
+    assert {r: row[flag] for r, row in enumerate(grid_after, start=1) if r not in (1, 3)} == others
+    assert grid_after[2][days] is not None  # (row 3's day count was left as it was)

@@ -53,6 +53,9 @@ class WritePlan:
     batch: WriteBatch
     changes: list[Change] = field(default_factory=list)
     note: str | None = None  # why something usually written is not (no room for the flags)
+    # deal rows whose flag cells hold a person's text, kept: (sheet, row, why), as a store's
+    # skipped rows are reported
+    kept: list[tuple[str, int, str]] = field(default_factory=list)
 
     def describe(self) -> list[str]:
         return [f"{c.where}: {c.old!r} → {c.new!r}" for c in self.changes]
@@ -249,6 +252,10 @@ def plan_write(
     put(header_row, days_col, DAYS_HEADER)
     deal_rows = {d.row for d in p.deals}
     for d in p.deals:
+        typed = _typed_over(d.row, flag_col, days_col, cell)
+        if typed is not None:  # a person's note in our column: theirs, never overwritten
+            plan.kept.append((p.sheet, d.row, typed))
+            continue
         changed = put(d.row, flag_col, flag_text(by_row.get(d.row, [])))
         changed |= put(d.row, days_col, days.get(d.row))
         if changed and id_col and row_guards:
@@ -277,6 +284,26 @@ def plan_write(
             if all(v in (None, "") for v in row[:user_width]):
                 put(r, days_col, None)
     return plan
+
+
+def _typed_over(
+    row: int, flag_col: int, days_col: int, cell: Callable[[int, int], RawValue]
+) -> str | None:
+    """Why a deal row's flag cells are left alone: someone typed their own text into the flag
+    or days column (a note, "call back Monday"), which a flag would erase; None if they hold
+    only what this tool writes there (a flag, a day count, nothing, or an error value)."""
+    for col, ours in ((flag_col, _is_flag), (days_col, _is_days)):
+        value = cell(row, col)
+        if value in (None, "") or ours(value) or isinstance(value, CellError):
+            continue
+        shown = cell_text(value)
+        shown = shown if len(shown) <= 60 else shown[:59] + "…"
+        return (
+            f"{a1(row, col)} holds {shown!r}, typed over salessheet's "
+            f"{'flag' if col == flag_col else 'days-in-stage'} cell: kept, and this row is not "
+            "flagged until it is moved to a column of your own (or cleared)"
+        )
+    return None
 
 
 def _free_columns(
