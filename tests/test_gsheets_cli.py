@@ -412,3 +412,42 @@ def test_a_note_typed_into_the_flag_column_of_a_deal_is_kept_and_named(api, work
     grid_after = sheet.grid()
     assert {r: row[flag] for r, row in enumerate(grid_after, start=1) if r not in (1, 3)} == others
     assert grid_after[2][days] is not None  # (row 3's day count was left as it was)
+
+
+def test_a_formula_put_into_the_flag_column_costs_only_its_own_row(api, workbook: Path):
+    """Someone fills a formula showing "" into one deal's cell of the `⚑ salessheet: flags`
+    column (headed by the tool since the first night). The next run used to write no flag or
+    day count anywhere in the pipeline tab and told them to "give column M a header", a column
+    that has one. Now the formula is kept, that row alone goes unflagged and says why, and every
+    other deal gets tonight's flags."""
+    from fake_sheets import col_letters
+
+    book = upload(api, drop_owned(workbook))
+    salessheet(api, "run", SOURCE, "--today", "2026-11-27")
+    sheet = book.sheet("Pipeline")
+    header = sheet.grid()[0]
+    flag = header.index("⚑ salessheet: flags")
+    days = header.index("⚑ salessheet: days in stage")
+    row = next(r for r, v in enumerate(sheet.grid(), 1) if str(v[flag]).startswith("⚠ stalled"))
+    cell = f"{col_letters(flag)}{row}"
+    formula = Formula(f'=IF(B{row}="","check","")', "")
+    sheet.set(cell, formula)  # over the deal's flag: the cell shows nothing now
+    before = [row[days] for row in sheet.grid()]
+
+    code, out = salessheet(api, "run", SOURCE, "--today", "2026-11-28")
+
+    assert out["written"]["skipped_rows"] == [
+        [
+            "Pipeline",
+            row,
+            f'{cell} holds a formula (=IF(B{row}="","check","")) typed over salessheet\'s cell:'
+            " kept, and this row is not flagged until it is moved to a column of your own"
+            " (or cleared)",
+        ]
+    ]
+    assert sheet.get(cell) == formula
+    after = [row[days] for row in sheet.grid()]
+    assert after[row - 1] == before[row - 1]  # that row untouched
+    moved_on = [r for r, (b, a) in enumerate(zip(before, after, strict=True)) if b != a]
+    assert len(moved_on) > 20  # every other open deal's day count went up by one
+    assert all(after[r] == before[r] + 1 for r in moved_on)

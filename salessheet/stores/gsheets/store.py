@@ -28,6 +28,7 @@ from salessheet.core.errors import (
     StoreUnavailable,
     UsageError,
 )
+from salessheet.core.owned import OWNED_COLUMN_PREFIX
 from salessheet.stores.base import SheetReplace, WriteBatch, WriteReport
 from salessheet.stores.gsheets.create import (
     _fresh_ids,
@@ -253,17 +254,33 @@ class GSheetsStore:
         # looked free): none of that sheet's cells is written (not even the header, so the
         # column is not claimed); the first row written says why. The ledger still is.
         # (The re-read covers each written column from its first written row to its last.)
+        # A column headed as salessheet's on an earlier night is the tool's: a formula someone
+        # put into one of its cells is theirs and kept, and only that row goes unflagged.
         formula_at: dict[str, tuple[int, int, str]] = {}  # sheet -> (row, col, formula)
         first_row: dict[str, int] = {}
         written_cols: set[tuple[str, int]] = set()
+        claimed: set[tuple[str, int]] = set()  # columns whose header is written tonight
+        written: set[tuple[str, int, int]] = set()
         for cw in batch.cells:
             tab = self._match(meta, cw.sheet)
             if tab is None or cw.sheet in replaced:
                 continue
             first_row[tab.title] = min(first_row.get(tab.title, cw.row), cw.row)
             written_cols.add((tab.title, cw.col))
+            written.add((tab.title, cw.row, cw.col))
+            if isinstance(cw.value, str) and cw.value.startswith(OWNED_COLUMN_PREFIX):
+                claimed.add((tab.title, cw.col))
         for (title, row, col), now in fresh.items():
-            if (title, col) in written_cols and _formula(now):
+            if (title, col) in written_cols and _formula(now) and (title, col) not in claimed:
+                if (title, row, col) not in written:
+                    continue  # a row this run leaves alone (the note is reported there)
+                skipped.setdefault(
+                    (title, row),
+                    f"{col_letter(col)}{row} holds a formula ({clip(str(now), 60)}) typed over"
+                    " salessheet's cell: kept, and this row is not flagged until it is moved to"
+                    " a column of your own (or cleared)",
+                )
+            elif (title, col) in written_cols and _formula(now):
                 seen = formula_at.get(title)
                 if seen is None or (row, col) < seen[:2]:  # the first one: named
                     formula_at[title] = (row, col, str(now))
