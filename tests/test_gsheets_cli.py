@@ -451,3 +451,29 @@ def test_a_formula_put_into_the_flag_column_costs_only_its_own_row(api, workbook
     moved_on = [r for r, (b, a) in enumerate(zip(before, after, strict=True)) if b != a]
     assert len(moved_on) > 20  # every other open deal's day count went up by one
     assert all(after[r] == before[r] + 1 for r in moved_on)
+
+
+def test_dry_run_names_the_note_it_would_keep(api, workbook: Path):
+    """`run --dry-run` says which deal row a run would leave unflagged for a note typed into
+    the flag column (the JSON has it under dry_run.skipped_rows), and writes nothing."""
+    from fake_sheets import col_letters
+
+    from salessheet.cli import main
+
+    book = upload(api, drop_owned(workbook))
+    salessheet(api, "run", SOURCE, "--today", "2026-11-28")
+    sheet = book.sheet("Pipeline")
+    cell = f"{col_letters(sheet.grid()[0].index('⚑ salessheet: flags'))}4"
+    sheet.set(cell, "waiting for PO")
+    before = {s.title: s.grid() for s in book.sheets}
+
+    result = CliRunner().invoke(
+        main, ["run", SOURCE, "--today", "2026-11-28", "--dry-run"], env=api.env()
+    )
+
+    assert (
+        f"  would skip Pipeline row 4: {cell} holds 'waiting for PO', typed over salessheet's"
+        " flag cell: kept, and this row is not flagged until it is moved to a column of your own"
+        " (or cleared)"
+    ) in result.stdout.splitlines()
+    assert {s.title: s.grid() for s in book.sheets} == before

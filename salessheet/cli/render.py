@@ -255,6 +255,8 @@ def render_run(report: CheckReport, *, limit: int = 50, beside: str | None = Non
         lines += [f"  {c}" for c in changes[: (limit if limit > 0 else len(changes))]]
         if limit > 0 and len(changes) > limit:
             lines.append(f"  … and {len(changes) - limit} more (--limit 0 shows all)")
+        for sheet, row, why in report.extra["dry_run"].get("skipped_rows", []):
+            lines.append(f"  would skip {sheet} row {row}: {why}")
         if report.extra["dry_run"].get("note"):
             lines.append(report.extra["dry_run"]["note"])
         if refused := report.extra["dry_run"].get("refused"):
