@@ -477,3 +477,27 @@ def test_dry_run_names_the_note_it_would_keep(api, workbook: Path):
         " (or cleared)"
     ) in result.stdout.splitlines()
     assert {s.title: s.grid() for s in book.sheets} == before
+
+
+def test_a_renamed_history_tab_goes_on_holding_the_ledger(api, workbook: Path):
+    """Someone renames the `salessheet history` tab ("Stage history"). The next run used to
+    start a new ledger beside it: every deal "recorded for the first time", that night's stage
+    move lost, days in stage back to 0. The tab carries salessheet's mark, so the run now finds
+    it under its new name, records the move there and makes no second ledger."""
+    book = upload(api, drop_owned(workbook))
+    salessheet(api, "run", SOURCE, "--today", "2026-11-27")
+    book.sheet("salessheet history").title = "Stage history"
+    history = book.sheet("Stage history")
+    before = history.grid()
+    book.sheet("Pipeline").set("C3", "Opportunity")  # D-0002 moves on
+    api.reset_counts()
+
+    code, out = salessheet(api, "run", SOURCE, "--today", "2026-11-28")
+
+    assert [e[2:6] for e in out["events"]] == [["D-0002", "stage", "negotiation", "opportunity"]]
+    assert out["written"]["sheets"][0] == "Stage history"
+    assert [s.title for s in book.sheets].count("salessheet history") == 0
+    after = history.grid()
+    assert after[: len(before)] == before
+    assert after[len(before)][2:6] == ["D-0002", "stage", "negotiation", "opportunity"]
+    assert api.total() <= 5, dict(api.counts)

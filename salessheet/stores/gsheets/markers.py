@@ -28,6 +28,16 @@ def is_marked(sheet: Mapping[str, Any]) -> bool:
     )
 
 
+def owned_as(sheet: Mapping[str, Any]) -> str | None:
+    """The tool's name for a sheet of the metadata answer that carries salessheet's mark (the
+    name it was made under: it stays when someone renames the tab), else None."""
+    for m in sheet.get("developerMetadata", []) or []:
+        if isinstance(m, Mapping) and m.get("metadataKey") == MARK_KEY:
+            value = m.get("metadataValue")
+            return str(value) if value else None
+    return None
+
+
 def mark_request(sheet_id: int, name: str) -> dict[str, Any]:
     return {
         "createDeveloperMetadata": {

@@ -182,7 +182,8 @@ class GSheetsStore:
 
     def sheets(self) -> list[SheetInfo]:
         self._begin()
-        return [SheetInfo(t.title, visible=not t.hidden) for t in self._metadata().tabs if t.grid]
+        meta = self._metadata()
+        return [SheetInfo(_shown_name(meta, t), visible=not t.hidden) for t in meta.tabs if t.grid]
 
     def read(self, names: list[str]) -> dict[str, RawSheet]:
         """The named sheets that exist, in one ``values.batchGet`` (after the cached metadata)."""
@@ -319,15 +320,16 @@ class GSheetsStore:
         for name, rep in replaced.items():
             grid = _replacement(rep, [c for c in batch.cells if c.sheet == name])
             tab = self._match(meta, name)
+            title = name if tab is None else tab.title  # (a renamed tool's tab: its new name)
             if tab is not None:
                 old = _sheet_rows(fresh, tab.title)
                 grid = _pad_over(grid, old)
                 first = _first_difference(grid, old)
                 if first is None:
                     continue
-                first_rows[name] = first
+                first_rows[title] = first
             if grid:
-                sheet_plan[name] = grid
+                sheet_plan[title] = grid
 
         report.skipped_rows = [(s, r, why) for (s, r), why in sorted(skipped.items())]
         if not cell_plan and not sheet_plan:
@@ -551,6 +553,9 @@ class GSheetsStore:
         if tab is None:
             folded = [t for t in meta.tabs if t.title.casefold() == name.casefold()]
             tab = folded[0] if len(folded) == 1 else None
+        if tab is None:  # a tool's sheet someone renamed: its mark still names it
+            owned = [t for t in meta.tabs if t.owned_as == name and t.marked]
+            tab = owned[0] if len(owned) == 1 else None
         return tab
 
     def _begin(self) -> None:
@@ -754,3 +759,14 @@ def _grid_requests(
 def _formula(value: Any) -> bool:
     """A re-read cell holding a formula (the FORMULA render gives its text)."""
     return isinstance(value, str) and value.startswith("=")
+
+
+def _shown_name(meta: _Meta, tab: _Tab) -> str:
+    """A tab's name for the reader: its title, or, for a tool's sheet someone renamed (and no
+    other tab took the old name), the tool's name in its mark, so the ledger goes on in it."""
+    name = tab.owned_as
+    if name and tab.marked and name != tab.title and meta.find(name) is None:
+        if not any(t.title.casefold() == name.casefold() for t in meta.tabs):
+            if sum(1 for t in meta.tabs if t.owned_as == name and t.marked) == 1:
+                return name
+    return tab.title

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from salessheet.core.cells import CellError, RawValue, col_letter, col_number
 from salessheet.stores.base import CellWrite, SheetReplace
-from salessheet.stores.gsheets.markers import is_marked
+from salessheet.stores.gsheets.markers import is_marked, owned_as
 
 
 def quote_sheet(name: str) -> str:
@@ -137,6 +137,7 @@ def _tab_from(sheet: Mapping[str, Any]) -> _Tab:
         grid=props.get("sheetType", "GRID") == "GRID",
         merges=merges,
         marked=is_marked(sheet),
+        owned_as=owned_as(sheet),
     )
 
 
@@ -270,6 +271,7 @@ class _Tab:
     grid: bool
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     marked: bool = False  # carries salessheet's ownership mark (markers.py)
+    owned_as: str | None = None  # the tool's name in that mark (a renamed tab keeps it)
 
 
 @dataclass
