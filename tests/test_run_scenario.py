@@ -383,3 +383,26 @@ def test_text_tables_show_long_deal_ids_whole(cli, tmp_path: Path) -> None:
         out = cli(command, path, "--today", "2026-11-28").output
         for deal in ids:
             assert f" {deal} " in out, (command, out)
+
+
+def test_a_flag_of_a_rule_whose_id_holds_a_digit_is_the_tools_own(cli, tmp_path: Path) -> None:
+    """A flag the run wrote for a team rule such as `q4-review` was taken the next night for a
+    note someone typed (rule ids may hold digits, built-in codes do not): the row was left
+    unflagged for good, its stale flag kept, and a 'typed over' warning named it every night."""
+    path = build(tmp_path)
+    cfg = tmp_path / "team.yaml"
+    cfg.write_text(
+        "extends: b2b\nrules:\n  - id: q4-review\n"
+        "    when: amount > 4000\n    check: amount < 4000\n",
+        "utf-8",
+    )
+    code, out = cli.json("run", path, "--today", "2026-11-28", "--config", cfg)
+    ws = load_workbook(path)["Pipeline"]
+    flags = [c.value for c in ws[1]].index("⚑ salessheet: flags") + 1
+    assert ws.cell(3, flags).value == "⚠ q4-review"  # Y: 5000
+    edit_amount = load_workbook(path)
+    edit_amount["Pipeline"].cell(3, 4).value = 3000  # Y is reviewed and cut below 4000
+    edit_amount.save(path)
+    code, out = cli.json("run", path, "--today", "2026-11-29", "--config", cfg)
+    assert out["written"]["skipped_rows"] == []
+    assert load_workbook(path)["Pipeline"].cell(3, flags).value is None  # the flag is cleared

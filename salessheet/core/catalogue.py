@@ -64,7 +64,10 @@ def register(code: str, severity: Severity, meaning: str, source: str) -> Check:
 # lists them with "source": "profile").
 
 PROFILE_SOURCE = "profile"
-_PROFILE_CODE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)+")
+# a profile's rule id: kebab-case words that may hold digits (q4-review); built-in codes are
+# letters only (_CODE), so this matches every code a finding can carry
+RULE_CODE = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+"
+_PROFILE_CODE = re.compile(RULE_CODE)
 
 
 _ANY_CODE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")

@@ -327,7 +327,7 @@ def _free_columns(
     return (c for c in itertools.count(start) if c not in used)
 
 
-_FLAG_TEXT = re.compile(rf"^[{''.join(MARKS.values())}] [a-z]+(-[a-z]+)+")
+_FLAG_TEXT = re.compile(rf"^[{''.join(MARKS.values())}] {C.RULE_CODE}")
 
 
 def _is_flag(value: RawValue) -> bool:
