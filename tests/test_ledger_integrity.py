@@ -346,3 +346,32 @@ def test_error_values_typed_over_the_tools_sheets_do_not_stop_the_run(cli, tmp_p
     assert not {"#N/A", "#REF!"} & set(cells)
     code, again = cli.json("run", path, "--today", "2026-11-06")
     assert again["written"]["unchanged"] is True
+
+
+def test_a_history_sheet_renamed_away_is_said_not_taken_for_a_first_night(
+    cli, tmp_path: Path
+) -> None:
+    """Someone renames `salessheet history` (to tidy the tabs). The next run found no ledger
+    and started a new one without a word: every deal 'recorded for the first time', as on a
+    first night, and that night's stage moves lost. It now says what happened and how to undo
+    it, once: the night after, the warning is resolved."""
+    rows = [*PIPELINE, ["Y", "Beta", "Opportunity", 900, "Bob", None]]  # Y lacks a close date
+    path = make_xlsx(tmp_path / "p.xlsx", {"Pipeline": rows})
+    code, first = cli.json("run", path, "--today", "2026-11-28")
+    assert not [f for f in first["findings"] if f["code"] == "ledger-missing"]
+    wb = load_workbook(path)
+    wb["salessheet history"].title = "History"
+    wb.save(path)
+    code, out = cli.json("run", path, "--today", "2026-11-29")
+    [found] = [f for f in out["findings"] if f["code"] == "ledger-missing"]
+    assert (found["severity"], found["sheet"], found["deal_id"]) == (
+        "warning", "salessheet history", None)  # fmt: skip
+    assert found["message"] == (
+        "the 'salessheet history' sheet is missing or empty, but 'salessheet findings' holds "
+        "findings of earlier runs since 2026-11-28: the history was deleted, cleared or renamed, "
+        "so a new ledger starts today and every deal is recorded for the first time. If you "
+        "renamed the sheet, rename it back to 'salessheet history' (and delete the new one) "
+        "before the next run"
+    )
+    code, after = cli.json("run", path, "--today", "2026-11-30")
+    assert [f["status"] for f in after["findings"] if f["code"] == "ledger-missing"] == ["resolved"]

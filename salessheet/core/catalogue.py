@@ -255,6 +255,13 @@ DEAL_REMOVED = register(
     "A deal the stage history tracked is no longer in the sheet.",
     "history.transitions",
 )
+LEDGER_MISSING = register(
+    "ledger-missing",
+    "warning",
+    "The `salessheet history` sheet is gone while `salessheet findings` shows earlier runs: it "
+    "was deleted or renamed, and a new ledger starts.",
+    "rules.engine",
+)
 LEDGER_UNREADABLE = register(
     "ledger-unreadable",
     "warning",

@@ -172,6 +172,8 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
         )
     findings += [not_owned_finding(name) for name in foreign]
     prev = previous_findings(p.sheets.get(FINDINGS_SHEET))
+    if record and ledger.is_empty and prev and HISTORY_SHEET not in foreign:
+        findings.append(_ledger_missing(prev))
     today_iso = p.today.isoformat()
     first_seen: dict[tuple[str, str, str], str] | None = None  # first run: all new, today
     current: set[tuple[str, str, str]] = set()
@@ -204,3 +206,19 @@ def evaluate(p: Pipeline, *, record: bool = True) -> Evaluation:
             )
         )
     return Evaluation(p, ledger, events, new_ledger, state, findings, first_seen)
+
+
+def _ledger_missing(prev: dict[tuple[str, str, str], list[str]]) -> Finding:
+    """The history sheet is gone (deleted, or renamed by someone) while the findings sheet
+    shows earlier runs: said, so that a ledger starting again is not taken for the first night."""
+    since = min((cells[4] for cells in prev.values() if cells[4]), default="")
+    earlier = f" since {since}" if since else ""
+    return Finding.of(
+        C.LEDGER_MISSING,
+        f"the {HISTORY_SHEET!r} sheet is missing or empty, but {FINDINGS_SHEET!r} holds "
+        f"findings of earlier runs{earlier}: the history was deleted, cleared or renamed, so a "
+        "new ledger starts today and every deal is recorded for the first time. If you renamed "
+        f"the sheet, rename it back to {HISTORY_SHEET!r} (and delete the new one) before the "
+        "next run",
+        sheet=HISTORY_SHEET,
+    )
